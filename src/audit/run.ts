@@ -1,0 +1,103 @@
+import type { Finding, Status } from '../core/types.js';
+import type { Snapshot } from '../collect/snapshot.js';
+import type { PvesecConfig, Waiver } from '../config/schema.js';
+import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../model/fact.js';
+import { clusterNameOf, nodeNameOf } from '../model/identity.js';
+import type { Check, Verdict } from '../checks/types.js';
+
+export interface ClusterResult {
+  name: string;
+  clustered: boolean;
+  nodes: string[];
+  /** Cluster-scoped findings (evaluated once on /etc/pve). */
+  findings: Finding[];
+  /** Node-scoped findings, per node in target order. */
+  nodeFindings: { node: string; findings: Finding[] }[];
+}
+
+/** Groups snapshots into clusters by corosync cluster name; a standalone node is its own group. */
+export function groupClusters(snapshots: Snapshot[]): ClusterModel[] {
+  const groups = new Map<string, NodeHandle[]>();
+  const clustered = new Map<string, boolean>();
+  for (const snapshot of snapshots) {
+    const node: NodeHandle = { name: nodeNameOf(snapshot), snapshot };
+    const cname = clusterNameOf(snapshot);
+    const key = cname ? `cluster:${cname}` : `node:${node.name}:${snapshot.origin.target}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(node);
+    clustered.set(key, cname !== undefined);
+  }
+  return [...groups.entries()].map(([key, nodes]) => {
+    // Prefer a node collected with full privilege for the cluster-wide /etc/pve view.
+    const rep = nodes.find((n) => n.snapshot.meta.privilege === 'root' || n.snapshot.meta.privilege === 'sudo') ?? nodes[0];
+    const name = key.startsWith('cluster:') ? key.slice(8) : nodes[0].name;
+    return new ClusterModel(name, nodes, rep, clustered.get(key)!);
+  });
+}
+
+export function runChecks(
+  clusters: ClusterModel[],
+  checks: Check[],
+  config: PvesecConfig,
+  now: Date = new Date(),
+): ClusterResult[] {
+  return clusters.map((cluster) => {
+    const repCtx = new FactContext(cluster.representative, cluster, config, now);
+    const findings = checks
+      .filter((c) => c.meta.scope === 'cluster')
+      .flatMap((c) => evaluate(c, repCtx, { cluster: cluster.name }));
+    const nodeFindings = cluster.nodes.map((node) => {
+      const ctx = node === cluster.representative ? repCtx : new FactContext(node, cluster, config, now);
+      return {
+        node: node.name,
+        findings: checks.filter((c) => c.meta.scope === 'node').flatMap((c) => evaluate(c, ctx, { node: node.name })),
+      };
+    });
+    for (const f of [...findings, ...nodeFindings.flatMap((n) => n.findings)]) applyWaiver(f, config.waivers, now);
+    return { name: cluster.name, clustered: cluster.clustered, nodes: cluster.nodes.map((n) => n.name), findings, nodeFindings };
+  });
+}
+
+function evaluate(check: Check, ctx: FactContext, where: { node?: string; cluster?: string }): Finding[] {
+  let verdicts: Verdict[];
+  try {
+    const v = check.evaluate(ctx);
+    verdicts = Array.isArray(v) ? v : [v];
+  } catch (e) {
+    const reason = e instanceof Unavailable ? e.reason : `check failed: ${(e as Error).message ?? String(e)}`;
+    verdicts = [{ status: 'SKIP', message: reason }];
+  }
+  return verdicts.map((v) => ({
+    id: check.meta.id,
+    status: v.status,
+    severity: v.severity ?? check.meta.severity,
+    title: check.meta.title,
+    message: v.message,
+    evidence: v.evidence ?? [],
+    ...where,
+  }));
+}
+
+/** A waiver turns a FAIL/WARN into NOTICE "waived"; an expired waiver no longer applies and says so. */
+export function applyWaiver(f: Finding, waivers: Waiver[], now: Date): void {
+  const w = waivers.find((w) => waiverMatches(w, f));
+  if (!w) return;
+  const expired = w.expires !== undefined && now.getTime() >= Date.parse(w.expires + 'T00:00:00Z') + 86_400_000;
+  f.waiver = { reason: w.reason, expires: w.expires, expired };
+  if (expired) {
+    f.message += ` (waiver expired on ${w.expires}: ${w.reason})`;
+    return;
+  }
+  if (f.status === 'FAIL' || f.status === 'WARN') {
+    const original: Status = f.status;
+    f.status = 'NOTICE';
+    f.message = `waived ${original}${w.expires ? ` until ${w.expires}` : ''} (${w.reason}): ${f.message}`;
+  }
+}
+
+function waiverMatches(w: Waiver, f: Finding): boolean {
+  const idOk = w.id.endsWith('-*') ? f.id.startsWith(w.id.slice(0, -1)) : w.id === f.id;
+  if (!idOk) return false;
+  if (w.node === undefined) return true;
+  return w.node === f.node;
+}

@@ -1,0 +1,20 @@
+import type { Snapshot } from './snapshot.js';
+
+export interface CollectOptions {
+  /** Private key file for SSH (else agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa). */
+  identity?: string;
+  /** Accept and record unknown host keys (trust on first use). */
+  acceptNew?: boolean;
+  knownHostsFile?: string;
+  /** Concurrent node collections (default 8). */
+  concurrency?: number;
+  /** Connection + collection timeout per node in ms (default 30000). */
+  timeoutMs?: number;
+}
+
+export interface CollectResult {
+  target: string;
+  snapshot?: Snapshot;
+  /** One line naming the host and the cause, when collection failed. */
+  error?: string;
+}

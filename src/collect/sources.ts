@@ -1,0 +1,93 @@
+/**
+ * The single list of what pvesec collects from a node. The collection script, the bundle format
+ * and the parsers all refer to these names. Paths are absolute on the node; in a bundle they appear
+ * without the leading slash (etc/ssh/sshd_config). Globs use shell syntax and are expanded on the node.
+ */
+export const FILES = {
+  sshdConfig: '/etc/ssh/sshd_config',
+  sshdConfigDir: '/etc/ssh/sshd_config.d',
+  passwd: '/etc/passwd',
+  group: '/etc/group',
+  /** Collected with every password hash replaced by a marker: only empty / locked / set survives. */
+  shadow: '/etc/shadow',
+  sudoers: '/etc/sudoers',
+  sudoersDir: '/etc/sudoers.d',
+  rootHome: '/root',
+  dpkgStatus: '/var/lib/dpkg/status',
+  hostname: '/etc/hostname',
+  osRelease: '/etc/os-release',
+  fstab: '/etc/fstab',
+  // /etc/pve (cluster-wide, identical on every node of a cluster through pmxcfs)
+  userCfg: '/etc/pve/user.cfg',
+  domainsCfg: '/etc/pve/domains.cfg',
+  tfaCfg: '/etc/pve/priv/tfa.cfg',
+  pveAuthorizedKeys: '/etc/pve/priv/authorized_keys',
+  datacenterCfg: '/etc/pve/datacenter.cfg',
+  corosyncConf: '/etc/pve/corosync.conf',
+  clusterFw: '/etc/pve/firewall/cluster.fw',
+  jobsCfg: '/etc/pve/jobs.cfg',
+  vzdumpCron: '/etc/pve/vzdump.cron',
+  pveRootCa: '/etc/pve/pve-root-ca.pem',
+  pveNodesDir: '/etc/pve/nodes',
+  // per node, under /etc/pve/nodes/<node>/: host.fw, config, pve-ssl.pem, pveproxy-ssl.pem
+  pveproxyDefaults: '/etc/default/pveproxy',
+  iptablesRulesV4: '/etc/iptables/rules.v4',
+  iptablesRulesV6: '/etc/iptables/rules.v6',
+  fail2banJailConf: '/etc/fail2ban/jail.conf',
+  fail2banJailLocal: '/etc/fail2ban/jail.local',
+  fail2banJailDir: '/etc/fail2ban/jail.d',
+  fail2banFilterDir: '/etc/fail2ban/filter.d',
+  aptSourcesList: '/etc/apt/sources.list',
+  aptSourcesDir: '/etc/apt/sources.list.d',
+  aptConfDir: '/etc/apt/apt.conf.d',
+  rebootRequired: '/var/run/reboot-required',
+  sysctlConf: '/etc/sysctl.conf',
+  sysctlDir: '/etc/sysctl.d',
+  auditRulesDir: '/etc/audit/rules.d',
+  auditRules: '/etc/audit/audit.rules',
+  rsyslogConf: '/etc/rsyslog.conf',
+  rsyslogDir: '/etc/rsyslog.d',
+  journalUploadConf: '/etc/systemd/journal-upload.conf',
+  syslogNgConf: '/etc/syslog-ng/syslog-ng.conf',
+  syslogNgDir: '/etc/syslog-ng/conf.d',
+} as const;
+
+export function nodeFile(node: string, name: 'host.fw' | 'config' | 'pve-ssl.pem' | 'pveproxy-ssl.pem'): string {
+  return `/etc/pve/nodes/${node}/${name}`;
+}
+
+/** Systemd units whose state is collected into the `systemctl-states` command. */
+export const UNITS = [
+  'ssh', 'fail2ban', 'auditd', 'rsyslog', 'syslog-ng', 'systemd-journal-upload', 'unattended-upgrades',
+  'apt-daily-upgrade.timer', 'netfilter-persistent', 'pve-firewall', 'proxmox-firewall', 'pveproxy',
+  'pvedaemon', 'spiceproxy', 'corosync', 'pve-cluster', 'nftables',
+] as const;
+
+/**
+ * Commands run on the node. The key is the name used everywhere (and, with spaces and slashes
+ * replaced by `_`, the file name under commands/ in a bundle); `sh` is what the script runs.
+ * `root`: needs root to give a complete answer (collected through sudo -n for a non-root login).
+ */
+export const COMMANDS = {
+  sshdEffective: { name: 'sshd -T', sh: '/usr/sbin/sshd -T', root: true },
+  sshdTest: { name: 'sshd -t', sh: '/usr/sbin/sshd -t', root: true },
+  iptablesSave: { name: 'iptables-save', sh: 'iptables-save', root: true },
+  ip6tablesSave: { name: 'ip6tables-save', sh: 'ip6tables-save', root: true },
+  nftRuleset: { name: 'nft list ruleset', sh: 'nft list ruleset', root: true },
+  aptUpgradable: { name: 'apt list --upgradable', sh: 'apt list --upgradable 2>/dev/null', root: false },
+  sysctl: { name: 'sysctl -a', sh: 'sysctl -a 2>/dev/null', root: false },
+  mounts: { name: 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS', sh: 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS', root: false },
+  listening: { name: 'ss -tulpn', sh: 'ss -tulpn', root: true },
+  auditRules: { name: 'auditctl -l', sh: 'auditctl -l', root: true },
+  /** One line per unit of UNITS: `<unit> <is-active> <is-enabled>`. */
+  systemctlStates: { name: 'systemctl-states', sh: '', root: false },
+  /** Recent SSH and web-UI authentication failures, from auth.log or the journal (last 7 days, at most 2000 lines). */
+  authFailures: { name: 'auth-failures', sh: '', root: true },
+  pveversion: { name: 'pveversion -v', sh: 'pveversion -v', root: false },
+  unameR: { name: 'uname -r', sh: 'uname -r', root: false },
+  hostname: { name: 'hostname', sh: 'hostname', root: false },
+  /** Newest /root/pve-config-*.tar.gz (or configured glob): `<mtime-epoch> <size> <path>` then its member list. */
+  configBackups: { name: 'config-backups', sh: '', root: true },
+} as const;
+
+export type CommandKey = keyof typeof COMMANDS;
