@@ -40,7 +40,7 @@ test('reads installed and removed packages from dpkg status', () => {
   assert.equal(value.get('openssh-server')?.installed, true);
   assert.equal(value.get('fail2ban')?.installed, false, 'config-files only is not installed');
   assert.equal(value.get('proxmox-kernel-6.14.11-4-pve-signed')?.source, 'proxmox-kernel-6.14');
-  assert.equal(value.get('fail2ban')?.line, 19);
+  assert.equal(value.get('fail2ban')?.line, 18);
   assert.deepEqual(diagnostics, []);
 });
 
