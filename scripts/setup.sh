@@ -1,0 +1,52 @@
+#!/bin/bash
+# Prepare a fresh Debian machine (Node 20, npm, python3, g++ already there) for the full test suite:
+# system packages the end-to-end tests need, then the cached test-host rootfs and the test keys.
+# Idempotent: a second run installs nothing and reuses the cache in ${TH_VAR:-/var/tmp/testhost}.
+# Must run as root (test hosts are namespaces + overlayfs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESTHOST=test/harness/testhost
+TH_VAR="${TH_VAR:-/var/tmp/testhost}"
+
+step() { printf '[setup %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (test hosts need namespaces and mounts)"
+command -v node >/dev/null || die "node not found (Node 20 expected)"
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || die "Node >= 20 required, found $(node --version)"
+
+# debootstrap: build the rootfs; zstd/tar: its cache; bc: timings in the scripts; iproute2: ip netns,
+# ss; util-linux: unshare/nsenter/setpriv/flock; openssh-client: ssh, ssh-keygen; openssl: TLS tests;
+# procps: sysctl/ps; ca-certificates: apt over https mirrors.
+PACKAGES=(debootstrap zstd bc iproute2 openssh-client util-linux tar openssl procps ca-certificates)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+else
+  step "system packages present"
+fi
+
+# Kernel features the test hosts rely on.
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+grep -qw overlay /proc/filesystems || die "overlayfs not available in this kernel"
+unshare --net --mount true 2>/dev/null || die "cannot create namespaces (unshare --net --mount failed)"
+
+# Test-host rootfs: debootstrap once (~1 min), then cached (instant).
+step "test-host rootfs (cache: $TH_VAR/cache)"
+TH_VAR="$TH_VAR" "$TESTHOST/build-rootfs.sh" || die "build-rootfs.sh failed"
+
+# Second client key: the non-root admin user of the e2e tests logs in with it.
+if [ ! -e "$TH_VAR/keys/admin_ed25519" ]; then
+  step "generating $TH_VAR/keys/admin_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C testhost-admin -f "$TH_VAR/keys/admin_ed25519"
+fi
+
+# Leftover hosts are not removed here: on a shared machine they may belong to a running test.
+# .ci/run, which owns its machine, tears everything down.
+step "ready"

@@ -1,0 +1,260 @@
+/**
+ * TypeScript API over the test-host shell scripts (test/harness/testhost/) for end-to-end tests and
+ * the benchmark. A test host is a real Debian node (sshd, sudo, iptables, fail2ban, rsyslog) in its
+ * own namespaces on 10.77.0.0/24; a client is a bare network namespace from which the CLI is run.
+ *
+ * Every test file owns a fixed block of names and octets so files can run in parallel:
+ *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89   (c*, 100-109: collect-ssh)
+ * Hosts a process brings up are remembered; call downAll() in after() (it only touches those).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TESTHOST_DIR = join(REPO_ROOT, 'test/harness/testhost');
+export const TH_VAR = process.env.TH_VAR ?? '/var/tmp/testhost';
+export const LAB_NET = '10.77.0';
+export const CLI = join(REPO_ROOT, 'dist/cli.js');
+
+/** Client keys: `root` is authorized for root on every host; `admin` is for users a test creates. */
+export const keys = {
+  root: join(TH_VAR, 'keys/id_ed25519'),
+  rootPub: join(TH_VAR, 'keys/id_ed25519.pub'),
+  admin: join(TH_VAR, 'keys/admin_ed25519'),
+  adminPub: join(TH_VAR, 'keys/admin_ed25519.pub'),
+} as const;
+
+export interface Host {
+  name: string;
+  octet: number;
+  ip: string;
+  kind: 'node' | 'client';
+}
+
+export interface HostOptions {
+  /** Services started at boot (default: rsyslog ssh fail2ban pveproxy). */
+  services?: string[];
+  /** pool (default): pre-generated per-octet keys; fresh: new keys; shared: the image's keys. */
+  hostKeys?: 'pool' | 'fresh' | 'shared';
+  iptables?: 'nft' | 'legacy';
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** True when the process was killed because it exceeded timeoutMs. */
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export const ipOf = (octet: number): string => `${LAB_NET}.${octet}`;
+
+/** Why end-to-end tests cannot run here, or undefined when they can. */
+export function testHostsAvailable(): string | undefined {
+  if (process.platform !== 'linux') return 'test hosts need Linux namespaces';
+  if (process.getuid?.() !== 0) return 'test hosts need root (namespaces, overlayfs)';
+  if (!existsSync(join(TH_VAR, 'cache', 'bookworm-base', 'etc'))) {
+    return `no test-host rootfs in ${TH_VAR}/cache: run scripts/setup.sh`;
+  }
+  if (!existsSync(keys.root)) return `no test key ${keys.root}: run scripts/setup.sh`;
+  return undefined;
+}
+
+/**
+ * Skip reason for an e2e test file. Under CI (env CI set) the suite must really run, so an
+ * unavailable harness is an error there rather than a silent skip.
+ */
+export function e2eSkipReason(): string | undefined {
+  const reason = testHostsAvailable();
+  if (reason && process.env.CI) throw new Error(`end-to-end tests cannot run under CI: ${reason}`);
+  return reason;
+}
+
+/** Runs a program with a hard timeout (SIGKILL of its process group); never rejects. */
+export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise((resolvePromise) => {
+    const started = performance.now();
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own process group, so a timeout kills `ip netns exec`, ssh and all children
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => {}); // the child may exit before reading its input
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, timeoutMs);
+    const finish = (code: number | null, signal: NodeJS.Signals | null, extra = '') => {
+      clearTimeout(timer);
+      resolvePromise({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8') + extra,
+        durationMs: performance.now() - started,
+        timedOut,
+      });
+    };
+    child.on('error', (e) => finish(null, null, String(e)));
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+}
+
+async function script(name: string, args: string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const r = await run([join(TESTHOST_DIR, name), ...args], { timeoutMs, env: { ...process.env, TH_VAR, ...env } });
+  if (r.code !== 0) {
+    throw new Error(`${name} ${args.join(' ')} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim()}`);
+  }
+  return r;
+}
+
+const started = new Map<string, Host>();
+
+function checkName(name: string, octet: number): void {
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(name)) throw new Error(`bad test-host name ${name}`);
+  if (!Number.isInteger(octet) || octet < 1 || octet > 254) throw new Error(`bad octet ${octet}`);
+}
+
+/** Brings up a full test host (real sshd etc.) at 10.77.0.<octet>. */
+export async function upHost(name: string, octet: number, opts: HostOptions = {}): Promise<Host> {
+  checkName(name, octet);
+  const env: NodeJS.ProcessEnv = {};
+  if (opts.services) env.TH_SERVICES = opts.services.join(' ');
+  if (opts.hostKeys) env.TH_HOSTKEYS = opts.hostKeys;
+  if (opts.iptables) env.TH_IPTABLES = opts.iptables;
+  const host: Host = { name, octet, ip: ipOf(octet), kind: 'node' };
+  started.set(name, host); // before the script: a half-started host must still be torn down
+  await script('up.sh', [name, String(octet)], 60_000, env);
+  return host;
+}
+
+/** Brings up a client network namespace th-<name> at 10.77.0.<octet>. */
+export async function upClient(name: string, octet: number): Promise<Host> {
+  checkName(name, octet);
+  const host: Host = { name, octet, ip: ipOf(octet), kind: 'client' };
+  started.set(name, host);
+  await script('up.sh', [name, String(octet), '--client'], 30_000);
+  return host;
+}
+
+/** Tears down the given hosts (by name); tolerates hosts that are already gone. */
+export async function down(hosts: (Host | string)[]): Promise<void> {
+  const names = hosts.map((h) => (typeof h === 'string' ? h : h.name));
+  if (names.length === 0) return;
+  for (const n of names) started.delete(n);
+  await script('down.sh', names, 60_000);
+}
+
+/** Tears down every host this process brought up (never other test files' hosts). */
+export async function downAll(): Promise<void> {
+  await down([...started.keys()]);
+}
+
+/** Runs a command inside a test host as root (nsenter through exec.sh). A string runs via sh -c. */
+export function execIn(host: Host | string, cmd: string | string[], opts: RunOptions = {}): Promise<RunResult> {
+  const name = typeof host === 'string' ? host : host.name;
+  const argv = typeof cmd === 'string' ? ['sh', '-c', cmd] : cmd;
+  return run([join(TESTHOST_DIR, 'exec.sh'), name, ...argv], {
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    input: opts.input,
+    env: { ...process.env, TH_VAR },
+  });
+}
+
+/** Like execIn but throws (with stderr) unless the command exits 0; returns stdout. */
+export async function mustExecIn(host: Host | string, cmd: string | string[], opts: RunOptions = {}): Promise<string> {
+  const r = await execIn(host, cmd, opts);
+  if (r.code !== 0) {
+    const name = typeof host === 'string' ? host : host.name;
+    throw new Error(`in ${name}: ${typeof cmd === 'string' ? cmd : cmd.join(' ')} -> exit ${r.code}: ${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+/** Writes a file inside a test host (content via stdin to `cat`), then sets its mode. */
+export async function writeFileIn(host: Host | string, path: string, content: string, mode?: number): Promise<void> {
+  const q = shellQuote(path);
+  const chmod = mode === undefined ? '' : ` && chmod ${mode.toString(8)} ${q}`;
+  await mustExecIn(host, ['sh', '-c', `mkdir -p "$(dirname ${q})" && cat > ${q}${chmod}`], { input: content });
+}
+
+/** Runs a program of this machine inside a client's network namespace (ip netns exec th-<client>). */
+export function runInClient(client: Host | string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const name = typeof client === 'string' ? client : client.name;
+  return run(['ip', 'netns', 'exec', `th-${name}`, ...argv], opts);
+}
+
+/** known_hosts lines (`10.77.0.X ssh-ed25519 AAAA...`) for the given hosts, read from inside them. */
+export async function knownHostsLines(hosts: Host[]): Promise<string> {
+  const lines: string[] = [];
+  for (const h of hosts) {
+    const pub = (await mustExecIn(h, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).trim();
+    const [type, key] = pub.split(/\s+/);
+    if (type !== 'ssh-ed25519' || !key) throw new Error(`${h.name}: unexpected host key ${type}`);
+    lines.push(`${h.ip} ${type} ${key}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Writes a known_hosts file for the hosts into a fresh temporary directory; returns its path. */
+export async function knownHostsFile(hosts: Host[], dir = tempDir()): Promise<string> {
+  const file = join(dir, 'known_hosts');
+  writeFileSync(file, await knownHostsLines(hosts), { mode: 0o600 });
+  return file;
+}
+
+/** A fresh private temporary directory (outside the repository). */
+export function tempDir(prefix = 'pvesec-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Makes sure dist/cli.js is built from the current sources (npm run build when missing or older
+ * than any file under src/). Serialised with flock, since several test files may ask at once.
+ */
+export async function ensureCliBuilt(): Promise<void> {
+  if (existsSync(CLI) && newestMtime(join(REPO_ROOT, 'src')) <= statSync(CLI).mtimeMs) return;
+  const lock = join(tmpdir(), 'pvesec-build.lock');
+  const r = await run(['flock', lock, 'npm', 'run', '--silent', 'build'], { timeoutMs: 180_000 });
+  if (r.code !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  if (!existsSync(CLI)) throw new Error(`npm run build did not produce ${CLI}`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
