@@ -1,0 +1,493 @@
+import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+
+/**
+ * /etc/pve/user.cfg, parsed exactly like PVE::AccessControl::parse_user_config (pve-access-control 9.1.1):
+ * Perl truthiness ("" and "0" are false), split_list, URI-unescaped text fields, later user lines
+ * replacing earlier ones (and wiping their tokens), ACL entries dropped when their role or token is
+ * not defined yet, ACL paths normalised. Every warning Proxmox prints becomes a diagnostic with the line.
+ */
+
+/** The 47 privileges of Proxmox VE 9.1 (PVE 8 had VM.Monitor and lacked VM.GuestAgent.* and VM.Replicate). */
+export const PVE_PRIVILEGES: readonly string[] = (
+  'Datastore.Allocate Datastore.AllocateSpace Datastore.AllocateTemplate Datastore.Audit Group.Allocate ' +
+  'Mapping.Audit Mapping.Modify Mapping.Use Permissions.Modify Pool.Allocate Pool.Audit Realm.Allocate ' +
+  'Realm.AllocateUser SDN.Allocate SDN.Audit SDN.Use Sys.AccessNetwork Sys.Audit Sys.Console Sys.Incoming ' +
+  'Sys.Modify Sys.PowerMgmt Sys.Syslog User.Modify VM.Allocate VM.Audit VM.Backup VM.Clone VM.Config.CDROM ' +
+  'VM.Config.CPU VM.Config.Cloudinit VM.Config.Disk VM.Config.HWType VM.Config.Memory VM.Config.Network ' +
+  'VM.Config.Options VM.Console VM.GuestAgent.Audit VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt ' +
+  'VM.GuestAgent.FileWrite VM.GuestAgent.Unrestricted VM.Migrate VM.PowerMgmt VM.Replicate VM.Snapshot ' +
+  'VM.Snapshot.Rollback'
+).split(' ');
+
+const VM_ADMIN =
+  'VM.Allocate VM.Audit VM.Backup VM.Clone VM.Config.CDROM VM.Config.CPU VM.Config.Cloudinit VM.Config.Disk ' +
+  'VM.Config.HWType VM.Config.Memory VM.Config.Network VM.Config.Options VM.Console VM.GuestAgent.Audit ' +
+  'VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt VM.GuestAgent.FileWrite VM.GuestAgent.Unrestricted ' +
+  'VM.Migrate VM.PowerMgmt VM.Replicate VM.Snapshot VM.Snapshot.Rollback';
+const PVE_ADMIN_EXCLUDED = new Set(['Permissions.Modify', 'Realm.Allocate', 'Sys.PowerMgmt', 'Sys.Modify', 'Sys.Incoming', 'Sys.AccessNetwork', 'Mapping.Modify']);
+
+/** Built-in roles of PVE 9.1 (PVE::AccessControl::create_roles). */
+export const BUILTIN_ROLES: Readonly<Record<string, readonly string[]>> = {
+  Administrator: PVE_PRIVILEGES,
+  NoAccess: [],
+  PVEAdmin: PVE_PRIVILEGES.filter((p) => !PVE_ADMIN_EXCLUDED.has(p)),
+  PVEAuditor: 'Datastore.Audit Mapping.Audit Pool.Audit SDN.Audit Sys.Audit VM.Audit VM.GuestAgent.Audit'.split(' '),
+  PVEDatastoreAdmin: 'Datastore.Allocate Datastore.AllocateSpace Datastore.AllocateTemplate Datastore.Audit'.split(' '),
+  PVEDatastoreUser: 'Datastore.AllocateSpace Datastore.Audit'.split(' '),
+  PVEMappingAdmin: 'Mapping.Audit Mapping.Modify Mapping.Use'.split(' '),
+  PVEMappingUser: 'Mapping.Audit Mapping.Use'.split(' '),
+  PVEPoolAdmin: 'Pool.Allocate Pool.Audit'.split(' '),
+  PVEPoolUser: ['Pool.Audit'],
+  PVESDNAdmin: 'SDN.Allocate SDN.Audit SDN.Use'.split(' '),
+  PVESDNUser: 'SDN.Audit SDN.Use'.split(' '),
+  PVESysAdmin: 'Sys.Audit Sys.Console Sys.Syslog'.split(' '),
+  PVETemplateUser: 'VM.Audit VM.Clone'.split(' '),
+  PVEUserAdmin: 'Group.Allocate Realm.AllocateUser User.Modify'.split(' '),
+  PVEVMAdmin: VM_ADMIN.split(' '),
+  PVEVMUser: ('VM.Audit VM.Backup VM.Config.CDROM VM.Config.Cloudinit VM.Console VM.GuestAgent.Audit ' +
+    'VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt VM.GuestAgent.FileWrite VM.PowerMgmt').split(' '),
+};
+
+export interface PveToken {
+  /** Full token id: user@realm!name */
+  id: string;
+  user: string;
+  name: string;
+  /** Epoch seconds, 0 = never. */
+  expire: number;
+  /** Privilege separation; a missing field in user.cfg means false. */
+  privsep: boolean;
+  comment?: string;
+  line: number;
+}
+
+export interface PveUser {
+  id: string;
+  realm: string;
+  enable: boolean;
+  /** Epoch seconds, 0 = never. */
+  expire: number;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+  comment?: string;
+  /** `x` or `x!<types>`: factors live in priv/tfa.cfg. Legacy inline secrets are never kept. */
+  keys?: string;
+  /** The keys field held legacy (pre-tfa.cfg) key material; its value is not retained. */
+  legacyKeys: boolean;
+  /** Groups listing this user that were read after the user line (Proxmox's users->groups). */
+  groups: Set<string>;
+  tokens: Map<string, PveToken>;
+  line: number;
+}
+
+export interface PveGroup {
+  name: string;
+  /** Members as listed (valid user ids, defined or not): what ACL evaluation uses. */
+  members: Set<string>;
+  comment?: string;
+  line: number;
+}
+
+export interface PvePool {
+  name: string;
+  comment?: string;
+  vms: Set<number>;
+  storage: Set<string>;
+  parent?: string;
+  children: Set<string>;
+  /** Line of its pool: line; undefined for a parent only implied by a nested pool name. */
+  line?: number;
+}
+
+export interface PveRole {
+  name: string;
+  privileges: Set<string>;
+  builtin: boolean;
+  /** Line of the last role: line that defined or extended it. */
+  line?: number;
+}
+
+export type AclMemberKind = 'user' | 'group' | 'token';
+
+/** A role granted at a path to one member (propagate flag and the line that set it last). */
+export interface AclGrant {
+  propagate: boolean;
+  line: number;
+}
+
+export interface AclNode {
+  path: string;
+  /** member id -> role -> grant */
+  users: Map<string, Map<string, AclGrant>>;
+  groups: Map<string, Map<string, AclGrant>>;
+  tokens: Map<string, Map<string, AclGrant>>;
+}
+
+/** One accepted (path, member, role) entry, in file order. */
+export interface AclEntry {
+  line: number;
+  path: string;
+  propagate: boolean;
+  kind: AclMemberKind;
+  /** user@realm, group name (without @) or user@realm!token */
+  member: string;
+  role: string;
+}
+
+/** Something Proxmox ignores on an acl: line (role or token not defined yet, bad path or member). */
+export interface DroppedAcl {
+  line: number;
+  text: string;
+  reason: string;
+}
+
+export interface UserConfig {
+  users: Map<string, PveUser>;
+  groups: Map<string, PveGroup>;
+  pools: Map<string, PvePool>;
+  roles: Map<string, PveRole>;
+  /** vmid -> pool */
+  vms: Map<number, string>;
+  /** Normalised ACL path -> node. */
+  acl: Map<string, AclNode>;
+  aclEntries: AclEntry[];
+  droppedAcls: DroppedAcl[];
+}
+
+// Perl semantics helpers ---------------------------------------------------------------------------
+
+const PERL_SPACE = '[ \\t\\n\\r\\f\\v]';
+const SPACE_RE = new RegExp(`${PERL_SPACE}+`);
+const TRIM_RE = new RegExp(`^${PERL_SPACE}+|${PERL_SPACE}+$`, 'g');
+
+/** Perl truthiness of a string field: undef, "" and "0" are false. */
+export function perlTrue(v: string | undefined): v is string {
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+export function perlTrim(s: string): string {
+  return s.replace(TRIM_RE, '');
+}
+
+/** PVE::Tools::split_list: items separated by commas, semicolons or whitespace. */
+export function splitList(text: string | undefined): string[] {
+  if (!text) return [];
+  return text.replace(/[,;]/g, ' ').replace(new RegExp(`^${PERL_SPACE}+`), '').split(SPACE_RE).filter((s) => s !== '');
+}
+
+/** PVE::Tools::decode_text: URI unescape (%XX), then UTF-8 decode; never throws. */
+export function decodeText(s: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 0x25 && i + 2 < raw.length && /^[0-9A-Fa-f]{2}$/.test(String.fromCharCode(raw[i + 1], raw[i + 2]))) {
+      bytes.push(parseInt(String.fromCharCode(raw[i + 1], raw[i + 2]), 16));
+      i += 2;
+    } else bytes.push(raw[i]);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const USER_PART = '[^\\t\\n\\v\\f\\r :/]+';
+const REALM = '[A-Za-z][A-Za-z0-9.\\-_]+';
+const USERNAME_RE = new RegExp(`^(${USER_PART})@(${REALM})$`);
+const TOKEN_RE = new RegExp(`^((${USER_PART})@(${REALM}))!(${REALM})$`);
+const NAME_RE = /^[A-Za-z0-9.\-_]+$/;
+const POOL_RE = /^[A-Za-z0-9.\-_]+(?:\/[A-Za-z0-9.\-_]+){0,2}$/;
+const STORAGE_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
+
+/** PVE::Auth::Plugin::verify_username: `name@realm`, 3..64 bytes; returns the realm or undefined. */
+export function userRealm(userid: string): string | undefined {
+  const len = Buffer.byteLength(userid);
+  if (len < 3 || len > 64) return undefined;
+  return USERNAME_RE.exec(userid)?.[2];
+}
+
+/** PVE::AccessControl::split_tokenid: `user@realm!name` -> [user, name]. */
+export function splitTokenId(tokenid: string): [string, string] | undefined {
+  const m = TOKEN_RE.exec(tokenid);
+  return m ? [m[1], m[4]] : undefined;
+}
+
+/** PVE::AccessControl::normalize_path; undefined when Proxmox rejects the path. */
+export function normalizeAclPath(pathtxt: string | undefined): string | undefined {
+  if (!perlTrue(pathtxt)) return undefined;
+  let p = pathtxt.replace(/\/+/g, '/').replace(/\/$/, '');
+  if (!perlTrue(p)) p = '/';
+  if (!p.startsWith('/')) p = '/' + p;
+  return /^[A-Za-z0-9.\-_/]+$/.test(p) ? p : undefined;
+}
+
+function perlInt(s: string): number {
+  return Number(s);
+}
+
+// Parser -------------------------------------------------------------------------------------------
+
+function newRoles(): Map<string, PveRole> {
+  const roles = new Map<string, PveRole>();
+  for (const [name, privs] of Object.entries(BUILTIN_ROLES)) roles.set(name, { name, privileges: new Set(privs), builtin: true });
+  return roles;
+}
+
+function newUser(id: string, realm: string, line: number): PveUser {
+  return { id, realm, enable: true, expire: 0, legacyKeys: false, groups: new Set(), tokens: new Map(), line };
+}
+
+export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg'): Parsed<UserConfig> {
+  const text = asText(input, file);
+  const diagnostics: Diagnostic[] = [];
+  const cfg: UserConfig = {
+    users: new Map([['root@pam', newUser('root@pam', 'pam', 0)]]),
+    groups: new Map(),
+    pools: new Map(),
+    roles: newRoles(),
+    vms: new Map(),
+    acl: new Map(),
+    aclEntries: [],
+    droppedAcls: [],
+  };
+  const privileges = new Set(PVE_PRIVILEGES);
+
+  for (const { line, text: rawLine } of numberedLines(text)) {
+    const lineText = perlTrim(rawLine);
+    if (lineText === '') continue;
+    const warn = (message: string) => diagnostics.push({ file, line, message: `user config - ${message}`, severity: 'warning' });
+    const fields = lineText.split(':').map(perlTrim);
+    while (fields.length && fields[fields.length - 1] === '') fields.pop(); // Perl split drops trailing empty fields
+    const [et, ...data] = fields;
+
+    if (et === 'user') {
+      const [user = '', enable, expireTxt, firstname, lastname, email, comment, keys] = data;
+      const realm = userRealm(user);
+      if (!realm) {
+        warn(`ignore user '${user}' - invalid user name`);
+        continue;
+      }
+      const expire = perlTrue(expireTxt) ? expireTxt : '0';
+      if (!/^\d+$/.test(expire)) {
+        warn(`ignore user '${user}' - (illegal characters in expire '${expire}')`);
+        continue;
+      }
+      const u = newUser(user, realm, line);
+      u.enable = perlTrue(enable);
+      u.expire = perlInt(expire);
+      if (perlTrue(firstname)) u.firstname = decodeText(firstname);
+      if (perlTrue(lastname)) u.lastname = decodeText(lastname);
+      if (email !== undefined) u.email = email;
+      if (perlTrue(comment)) u.comment = decodeText(comment);
+      if (perlTrue(keys)) {
+        if (/^x(!.*)?$/.test(keys)) u.keys = keys;
+        else u.legacyKeys = true;
+      }
+      cfg.users.set(user, u); // replaces an earlier line for the same user, with its tokens and groups
+    } else if (et === 'group') {
+      const [group = '', userlist, comment] = data;
+      if (!NAME_RE.test(group)) {
+        warn(`ignore group '${group}' - invalid characters in group name`);
+        continue;
+      }
+      let g = cfg.groups.get(group);
+      if (!g) cfg.groups.set(group, (g = { name: group, members: new Set(), line }));
+      if (perlTrue(comment)) g.comment = decodeText(comment);
+      for (const user of splitList(userlist)) {
+        if (!userRealm(user)) {
+          warn(`ignore invalid group member '${user}'`);
+          continue;
+        }
+        const u = cfg.users.get(user);
+        if (u) u.groups.add(group);
+        else warn(`ignore invalid group member '${user}'`);
+        g.members.add(user); // kept even when the user is not defined: it still counts for ACLs
+      }
+    } else if (et === 'role') {
+      const [role = '', privlist] = data;
+      if (!NAME_RE.test(role)) {
+        warn(`ignore role '${role}' - invalid characters in role name`);
+        continue;
+      }
+      let r = cfg.roles.get(role);
+      if (!r) cfg.roles.set(role, (r = { name: role, privileges: new Set(), builtin: false }));
+      r.line = line;
+      for (const priv of splitList(privlist)) {
+        if (privileges.has(priv)) r.privileges.add(priv); // a built-in name gets the privileges added
+        else warn(`ignore invalid privilege '${priv}'`);
+      }
+    } else if (et === 'acl') {
+      parseAclLine(cfg, data, line, lineText, warn);
+    } else if (et === 'pool') {
+      parsePoolLine(cfg, data, line, warn);
+    } else if (et === 'token') {
+      const [tokenid = '', expireTxt, privsep, comment] = data;
+      const split = splitTokenId(tokenid);
+      if (!split) {
+        warn(`ignore invalid tokenid '${tokenid}'`);
+        continue;
+      }
+      const expire = perlTrue(expireTxt) ? expireTxt : '0';
+      if (!/^\d+$/.test(expire)) {
+        warn(`ignore token '${tokenid}' - (illegal characters in expire '${expire}')`);
+        continue;
+      }
+      const [user, name] = split;
+      const u = cfg.users.get(user);
+      if (!u) {
+        warn(`ignore token '${tokenid}' - user does not exist`);
+        continue;
+      }
+      let t = u.tokens.get(name);
+      if (!t) u.tokens.set(name, (t = { id: tokenid, user, name, expire: 0, privsep: false, line }));
+      t.privsep = perlTrue(privsep);
+      t.expire = perlInt(expire);
+      t.line = line;
+      if (perlTrue(comment)) t.comment = decodeText(comment);
+    } else {
+      warn(`ignore config line: ${lineText.slice(0, 200)}`);
+    }
+  }
+  return { value: cfg, diagnostics };
+}
+
+function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: string, warn: (m: string) => void): void {
+  const [propagateTxt, pathtxt, uglist, rolelist] = data;
+  const propagate = perlTrue(propagateTxt);
+  const drop = (reason: string) => {
+    warn(reason);
+    cfg.droppedAcls.push({ line, text: lineText, reason });
+  };
+  const path = normalizeAclPath(pathtxt);
+  if (!path) {
+    drop(`ignore invalid path in acl '${pathtxt ?? ''}'`);
+    return;
+  }
+  const add = (kind: AclMemberKind, member: string, role: string) => {
+    let node = cfg.acl.get(path);
+    if (!node) cfg.acl.set(path, (node = { path, users: new Map(), groups: new Map(), tokens: new Map() }));
+    const table = kind === 'user' ? node.users : kind === 'group' ? node.groups : node.tokens;
+    let roles = table.get(member);
+    if (!roles) table.set(member, (roles = new Map()));
+    roles.set(role, { propagate, line });
+    cfg.aclEntries.push({ line, path, propagate, kind, member, role });
+  };
+  for (const role of splitList(rolelist)) {
+    if (!NAME_RE.test(role)) {
+      drop(`ignore invalid role name '${role}' in acl`);
+      continue;
+    }
+    if (!cfg.roles.has(role)) {
+      drop(`ignore invalid acl role '${role}'`);
+      continue;
+    }
+    for (const ug of splitList(uglist)) {
+      const group = /^@(\S+)$/.exec(ug)?.[1];
+      if (perlTrue(group) && NAME_RE.test(group)) {
+        if (!cfg.groups.has(group)) warn(`ignore invalid acl group '${group}'`); // kept: it still applies once defined
+        add('group', group, role);
+      } else if (userRealm(ug)) {
+        if (!cfg.users.has(ug)) warn(`ignore invalid acl member '${ug}'`); // kept
+        add('user', ug, role);
+      } else if (splitTokenId(ug)) {
+        const [user, token] = splitTokenId(ug)!;
+        if (cfg.users.get(user)?.tokens.has(token)) add('token', ug, role);
+        else drop(`ignore invalid acl token '${ug}'`);
+      } else {
+        drop(`invalid user/group '${ug}' in acl`);
+      }
+    }
+  }
+}
+
+function parsePoolLine(cfg: UserConfig, data: string[], line: number, warn: (m: string) => void): void {
+  const [pool = '', comment, vmlist, storelist] = data;
+  if (!POOL_RE.test(pool)) {
+    warn(`ignore pool '${pool}' - invalid characters in pool name`);
+    return;
+  }
+  const getPool = (name: string): PvePool => {
+    let p = cfg.pools.get(name);
+    if (!p) cfg.pools.set(name, (p = { name, vms: new Set(), storage: new Set(), children: new Set() }));
+    return p;
+  };
+  const p = getPool(pool);
+  p.line ??= line;
+  for (let curr = pool, m = /^(.+)\/[^/]+$/.exec(curr); m; curr = m[1], m = /^(.+)\/[^/]+$/.exec(curr)) {
+    getPool(curr).parent = m[1];
+    getPool(m[1]).children.add(curr);
+  }
+  if (perlTrue(comment)) p.comment = decodeText(comment);
+  for (const vmidTxt of splitList(vmlist)) {
+    if (!/^\d+$/.test(vmidTxt)) {
+      warn(`ignore invalid vmid '${vmidTxt}' in pool '${pool}'`);
+      continue;
+    }
+    const vmid = Number(vmidTxt);
+    if (perlTrue(cfg.vms.get(vmid))) {
+      warn(`ignore duplicate vmid '${vmid}' in pool '${pool}'`);
+      continue;
+    }
+    p.vms.add(vmid);
+    cfg.vms.set(vmid, pool);
+  }
+  for (const storeid of splitList(storelist)) {
+    if (!STORAGE_RE.test(storeid)) {
+      warn(`ignore invalid storage '${storeid}' in pool '${pool}'`);
+      continue;
+    }
+    p.storage.add(storeid);
+  }
+}
+
+// Queries ------------------------------------------------------------------------------------------
+
+/** The token a full token id names, if it exists in the parsed configuration. */
+export function findToken(cfg: UserConfig, tokenid: string): PveToken | undefined {
+  const split = splitTokenId(tokenid);
+  return split ? cfg.users.get(split[0])?.tokens.get(split[1]) : undefined;
+}
+
+/** Union of the privileges of some roles (unknown roles contribute nothing). */
+export function privilegesOf(cfg: UserConfig, roles: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const r of roles) for (const p of cfg.roles.get(r)?.privileges ?? []) out.add(p);
+  return out;
+}
+
+/**
+ * PVE::AccessControl::roles: the roles an id (user or token) holds on a path from ACLs alone (no
+ * pools, no token/owner intersection). Deepest level wins; at one level token entries beat user
+ * entries which beat group entries; NoAccess wins over everything. root@pam -> Administrator.
+ */
+export function aclRoles(cfg: UserConfig, id: string, path: string): Set<string> {
+  if (id === 'root@pam') return new Set(['Administrator']);
+  const tok = splitTokenId(id);
+  if (tok) {
+    const token = cfg.users.get(tok[0])?.tokens.get(tok[1]);
+    if (!token) return new Set();
+    if (!token.privsep) return aclRoles(cfg, tok[0], path);
+  }
+  const segments = path === '/' ? [''] : path.split('/');
+  while (segments.length && segments[segments.length - 1] === '') segments.pop(); // Perl split
+  if (path === '/') segments.push('');
+  let roles = new Set<string>();
+  let current = '/';
+  segments.forEach((seg, i) => {
+    const final = i === segments.length - 1;
+    if (seg !== '') current = current === '/' ? `/${seg}` : `${current}/${seg}`;
+    const node = cfg.acl.get(current);
+    if (!node) return;
+    const applicable = (grants: Map<string, AclGrant> | undefined): string[] =>
+      [...(grants ?? [])].filter(([, g]) => final || g.propagate).map(([r]) => r);
+    const fromToken = applicable(node.tokens.get(id));
+    if (fromToken.length) return void (roles = new Set(fromToken));
+    const fromUser = applicable(node.users.get(id));
+    if (fromUser.length) return void (roles = new Set(fromUser));
+    const fromGroups = new Set<string>();
+    for (const [g, grants] of node.groups) {
+      if (!cfg.groups.get(g)?.members.has(id)) continue;
+      for (const r of applicable(grants)) fromGroups.add(r);
+    }
+    if (fromGroups.size) roles = fromGroups;
+  });
+  return roles.has('NoAccess') ? new Set(['NoAccess']) : roles;
+}
