@@ -1,0 +1,108 @@
+import type { ControlMeta, Finding, Section, Severity, Status } from '../core/types.js';
+import { allFindings, type AuditReport } from './model.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const NODE_ROOT = 'NODEROOT';
+
+type Level = 'error' | 'warning' | 'note';
+
+/** Statuses that become SARIF results; PASS, SKIP and INFO are not problems to annotate. */
+const RESULT_LEVEL: Partial<Record<Status, Level>> = { FAIL: 'error', WARN: 'warning', NOTICE: 'note' };
+
+const DEFAULT_LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+
+/** GitHub code scanning ranks alerts by this CVSS-like number. */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+
+function rule(meta: ControlMeta) {
+  const reads = meta.reads.length ? `\n\nReads: ${meta.reads.join(', ')}` : '';
+  const refs = meta.references.map((r) => (r.url ? `- [${r.title}](${r.url})` : `- ${r.title}`)).join('\n');
+  return {
+    id: meta.id,
+    name: meta.id.replace('-', ''),
+    shortDescription: { text: meta.title },
+    fullDescription: { text: meta.rationale || meta.title },
+    help: {
+      text: `${meta.fix}${reads}`,
+      markdown: `**Fix**\n\n${meta.fix}${reads}${refs ? `\n\n**References**\n\n${refs}` : ''}`,
+    },
+    ...(meta.references.find((r) => r.url) ? { helpUri: meta.references.find((r) => r.url)!.url } : {}),
+    defaultConfiguration: { level: DEFAULT_LEVEL[meta.severity] },
+    properties: { tags: ['security', 'proxmox', meta.section], severity: meta.severity, scope: meta.scope, 'security-severity': SECURITY_SEVERITY[meta.severity] },
+  };
+}
+
+/** An absolute node path as a URI relative to the node's root filesystem (etc/ssh/sshd_config). */
+export function nodeRelativeUri(path: string): string {
+  return path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+}
+
+function result(f: Finding, level: Level, ruleIndex: number) {
+  const fileEvidence = f.evidence.filter((e) => e.source.startsWith('/'));
+  const where = f.node ?? f.cluster;
+  return {
+    ruleId: f.id,
+    ruleIndex,
+    level,
+    message: { text: where ? `${where}: ${f.message}` : f.message },
+    ...(fileEvidence.length
+      ? {
+          locations: fileEvidence.map((e) => ({
+            physicalLocation: {
+              artifactLocation: { uri: nodeRelativeUri(e.source), uriBaseId: NODE_ROOT },
+              ...(e.line !== undefined && e.line >= 1 ? { region: { startLine: e.line, ...(e.text ? { snippet: { text: e.text } } : {}) } } : {}),
+            },
+          })),
+        }
+      : {}),
+    ...(f.waiver && !f.waiver.expired
+      ? { suppressions: [{ kind: 'external', justification: f.waiver.reason }] }
+      : {}),
+    properties: {
+      ...(f.node !== undefined ? { node: f.node } : {}),
+      ...(f.cluster !== undefined ? { cluster: f.cluster } : {}),
+      status: f.status,
+      severity: f.severity,
+      // Command output and simulated packets have no file to point at; every source is listed here.
+      evidence: f.evidence.map((e) => `${e.source}${e.line !== undefined ? `:${e.line}` : ''}${e.text ? `: ${e.text}` : ''}`),
+    },
+  };
+}
+
+/** SARIF 2.1.0: one rule per evaluated control; FAIL, WARN and NOTICE findings as results. */
+export function toSarif(report: AuditReport) {
+  const metas = [...report.controls];
+  const findings = allFindings(report);
+  for (const f of findings) {
+    if (!metas.some((m) => m.id === f.id)) {
+      metas.push({ id: f.id, section: f.id.split('-')[0] as Section, title: f.title, severity: f.severity, scope: f.node ? 'node' : 'cluster', rationale: f.title, fix: '', reads: [], references: [] });
+    }
+  }
+  const index = new Map(metas.map((m, i) => [m.id, i]));
+  const failed = report.targets.filter((t) => t.status === 'error');
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'pvesec', version: report.tool.version, rules: metas.map(rule) } },
+        originalUriBaseIds: { [NODE_ROOT]: { description: { text: 'Root filesystem of the node named in the result properties (node)' } } },
+        invocations: [
+          {
+            executionSuccessful: failed.length === 0,
+            endTimeUtc: report.generatedAt,
+            toolExecutionNotifications: failed.map((t) => ({ level: 'error', message: { text: t.error ?? `${t.target}: collection failed` } })),
+          },
+        ],
+        results: findings.flatMap((f) => {
+          const level = RESULT_LEVEL[f.status];
+          return level ? [result(f, level, index.get(f.id)!)] : [];
+        }),
+      },
+    ],
+  };
+}
+
+export function renderSarif(report: AuditReport): string {
+  return JSON.stringify(toSarif(report), null, 2) + '\n';
+}
