@@ -1,0 +1,293 @@
+import { COMMANDS, FILES } from '../../collect/sources.js';
+import type { Snapshot } from '../../collect/snapshot.js';
+import type { Evidence } from '../../core/types.js';
+import { ParseError, type Diagnostic } from '../../parse/diagnostics.js';
+import { parseCorosyncConf } from '../../parse/corosync.js';
+import {
+  ACCUMULATING, effectiveSshdConfig, globToRegExp, matchedSshdSettings, overriddenDirectives, parseSshdConfig, sshdTime,
+  type IncludeResolver, type OverriddenDirective, type SshdConfig, type SshdConnection, type SshdDirective, type SshdSetting,
+} from '../../parse/sshd-config.js';
+import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
+import { nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { packagesFact } from './system-base.js';
+
+/** What is known about sshd's configuration on a node. */
+export interface SshdState {
+  /** What decides global values: the `sshd -T` dump when usable, else the files. */
+  source: 'sshd -T' | 'files';
+  /** The parsed files (Include expanded), when /etc/ssh/sshd_config was collected. */
+  files?: SshdConfig;
+  fileDiagnostics: Diagnostic[];
+  sshdT?: Map<string, SshdTEntry>;
+  /** Why `sshd -T` was not used (missing, failed), when it was not. */
+  sshdTNote?: string;
+  /** `sshd -t` result, when collected. */
+  test?: SshdTestResult;
+  /** Major.minor of openssh-server (from dpkg), for defaults. */
+  version?: number;
+}
+
+/** One effective value with the evidence that decided it. */
+export interface SshdValue {
+  key: string;
+  /** Normalized like `sshd -T` prints it (lowercase keywords, times in seconds). */
+  value: string;
+  /** All values, for accumulating keywords (one per argument). */
+  values: string[];
+  /** true when nothing sets it and the compiled-in default applies (files mode). */
+  isDefault: boolean;
+  /** Where it came from: 'sshd -T', a file, or 'default'. */
+  origin: 'sshd -T' | 'file' | 'default';
+  evidence: Evidence[];
+}
+
+const SSHD_CONFIG = FILES.sshdConfig;
+
+export function snapshotIncludeResolver(snapshot: Snapshot): IncludeResolver {
+  return {
+    glob(pattern) {
+      const re = globToRegExp(pattern);
+      return [...snapshot.files.values()]
+        .filter((f) => re.test(f.path) && !/^\./.test(f.path.slice(f.path.lastIndexOf('/') + 1)))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+        .map((f) => ({ path: f.path, content: f.content }));
+    },
+  };
+}
+
+export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
+  const snapshot = ctx.snapshot;
+  const main = snapshot.file(SSHD_CONFIG);
+  let files: SshdConfig | undefined;
+  let fileDiagnostics: Diagnostic[] = [];
+  if (main) {
+    const parsed = parseSshdConfig(main.content, SSHD_CONFIG, snapshotIncludeResolver(snapshot));
+    files = parsed.value;
+    fileDiagnostics = parsed.diagnostics;
+  }
+  let sshdT: Map<string, SshdTEntry> | undefined;
+  let sshdTNote: string | undefined;
+  const t = snapshot.command(COMMANDS.sshdEffective.name);
+  if (!t) sshdTNote = snapshot.whyMissing(COMMANDS.sshdEffective.name);
+  else if (t.exitCode !== undefined && t.exitCode !== 0) sshdTNote = `sshd -T exited with ${t.exitCode}`;
+  else {
+    try {
+      sshdT = parseSshdT(t.output).value;
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      sshdTNote = e.message;
+    }
+  }
+  if (!files && !sshdT) throw new Unavailable(`${snapshot.whyMissing(SSHD_CONFIG)}; ${sshdTNote}`);
+  const testCmd = snapshot.command(COMMANDS.sshdTest.name);
+  const test = testCmd ? parseSshdTest(testCmd.output, testCmd.exitCode).value : undefined;
+  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version: opensshVersion(ctx) };
+});
+
+function opensshVersion(ctx: FactContext): number | undefined {
+  const v = ctx.tryGet(packagesFact)?.get('openssh-server')?.version;
+  const m = v ? /^(?:\d+:)?(\d+)\.(\d+)/.exec(v) : null;
+  return m ? Number(m[1]) + Number(m[2]) / 10 : undefined;
+}
+
+/** Compiled-in defaults of OpenSSH 9.2..10.0 for the keys the checks read (as `sshd -T` prints them). */
+export function sshdDefault(key: string, version = 9.2): string | undefined {
+  const v10 = version >= 10;
+  const d: Record<string, string> = {
+    permitrootlogin: 'without-password',
+    passwordauthentication: 'yes',
+    kbdinteractiveauthentication: 'yes',
+    pubkeyauthentication: 'yes',
+    permitemptypasswords: 'no',
+    logingracetime: '120',
+    maxauthtries: '6',
+    x11forwarding: 'no',
+    allowagentforwarding: 'yes',
+    allowtcpforwarding: 'yes',
+    disableforwarding: 'no',
+    clientaliveinterval: '0',
+    clientalivecountmax: '3',
+    authenticationmethods: 'any',
+    usepam: 'no',
+    kexalgorithms: v10
+      ? 'mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521'
+      : 'sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256',
+    ciphers: v10
+      ? 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr'
+      : 'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+    macs: 'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1',
+    authorizedkeysfile: '.ssh/authorized_keys .ssh/authorized_keys2',
+  };
+  return d[key];
+}
+
+const LOWERCASE_KEYS = new Set([
+  'permitrootlogin', 'passwordauthentication', 'kbdinteractiveauthentication', 'pubkeyauthentication', 'permitemptypasswords',
+  'x11forwarding', 'allowagentforwarding', 'allowtcpforwarding', 'disableforwarding', 'usepam', 'gatewayports',
+  'permittunnel', 'permittty', 'permituserrc', 'strictmodes', 'hostbasedauthentication', 'ignorerhosts', 'usedns',
+  'gssapiauthentication', 'kerberosauthentication', 'compression', 'tcpkeepalive', 'printmotd', 'printlastlog',
+  'x11uselocalhost', 'exposeauthinfo', 'permituserenvironment', 'loglevel', 'syslogfacility', 'addressfamily',
+  'allowstreamlocalforwarding', 'ignoreuserknownhosts', 'streamlocalbindunlink', 'fingerprinthash',
+]);
+const TIME_KEYS = new Set(['logingracetime', 'clientaliveinterval']);
+
+/** A value from the files normalized like `sshd -T` prints it. */
+export function normalizeSshdValue(key: string, args: string[]): string {
+  let v = args.join(' ');
+  if (LOWERCASE_KEYS.has(key)) v = v.toLowerCase();
+  if (key === 'permitrootlogin' && v === 'prohibit-password') v = 'without-password';
+  if (TIME_KEYS.has(key)) {
+    const s = sshdTime(v);
+    if (s !== undefined) v = String(s);
+  }
+  return v;
+}
+
+function fromDirectives(key: string, s: SshdSetting): SshdValue {
+  const values = ACCUMULATING.has(key) ? s.args : [normalizeSshdValue(key, s.args)];
+  return { key, value: ACCUMULATING.has(key) ? s.args.join(' ') : values[0], values, isDefault: false, origin: 'file', evidence: s.directives.map(directiveEvidence) };
+}
+
+export function directiveEvidence(d: SshdDirective): Evidence {
+  return { source: d.file, line: d.line, text: d.text };
+}
+
+/**
+ * The effective value of a keyword for a connection (or globally). Match blocks of the files that
+ * apply to the connection win; otherwise `sshd -T` when usable; otherwise the files (first value
+ * wins); otherwise the compiled-in default.
+ */
+export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
+  if (conn && state.files) {
+    const m = matchedSshdSettings(state.files, conn).get(key);
+    if (m) return fromDirectives(key, m);
+  }
+  if (state.sshdT) {
+    const e = state.sshdT.get(key);
+    if (e) {
+      const values = e.values;
+      return {
+        key,
+        value: ACCUMULATING.has(key) ? values.join(' ') : values[0],
+        values,
+        isDefault: false,
+        origin: 'sshd -T',
+        evidence: e.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${values[i]}`.trim() })),
+      };
+    }
+  }
+  if (state.files) {
+    const s = effectiveSshdConfig(state.files).get(key);
+    if (s) return fromDirectives(key, s);
+  }
+  const d = sshdDefault(key, state.version);
+  if (d === undefined) return undefined;
+  return {
+    key, value: d, values: [d], isDefault: true, origin: 'default',
+    evidence: [{ source: state.files ? SSHD_CONFIG : 'sshd -T', text: `${key} not set: OpenSSH default ${d}` }],
+  };
+}
+
+/** Like sshdValue but throws Unavailable when nothing (not even a default) is known. */
+export function requireSshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue {
+  const v = sshdValue(state, key, conn);
+  if (!v) throw new Unavailable(`${key} is not reported by sshd -T nor set in ${SSHD_CONFIG}`);
+  return v;
+}
+
+/** Suffix for messages decided on the files only (no usable sshd -T). */
+export function basisNote(state: SshdState): string {
+  return state.source === 'files' ? ` (decided on the files: ${state.sshdTNote ?? 'sshd -T not collected'})` : '';
+}
+
+/** Another node of the cluster, with its corosync ring addresses. */
+export interface Peer {
+  name: string;
+  addrs: string[];
+  line: number;
+}
+
+/** Cluster peers of this node from corosync.conf (empty on a standalone node). */
+export const peersFact = nodeFact<Peer[]>('cluster.peers', (ctx) => {
+  const text = ctx.snapshot.text(FILES.corosyncConf) ?? ctx.cluster.representative.snapshot.text(FILES.corosyncConf);
+  if (text === undefined) {
+    if (ctx.cluster.clustered) throw new Unavailable(ctx.snapshot.whyMissing(FILES.corosyncConf));
+    return [];
+  }
+  const conf = parseCorosyncConf(text).value;
+  return conf.nodes.filter((n) => n.name !== ctx.node.name).map((n) => ({ name: n.name, addrs: n.rings, line: n.line }));
+});
+
+/** The connections root uses between cluster nodes (one per peer ring address). */
+export function peerConnections(peers: Peer[]): { peer: Peer; conn: SshdConnection }[] {
+  return peers.flatMap((peer) => peer.addrs.map((addr) => ({ peer, conn: { user: 'root', addr, host: addr, groups: ['root'] } })));
+}
+
+/** Global directives shadowed by an earlier one with a different value. */
+export function conflictingOverrides(files: SshdConfig): OverriddenDirective[] {
+  return overriddenDirectives(files).filter(
+    (o) => normalizeSshdValue(o.directive.keyword, o.directive.args) !== normalizeSshdValue(o.by.keyword, o.by.args),
+  );
+}
+
+/** A keyword whose effective value per the files differs from what sshd reports. */
+export interface SshdDrift {
+  key: string;
+  files: string;
+  sshd: string;
+  evidence: Evidence[];
+}
+
+// Keywords whose printed form differs from the configured form in ways not worth modelling.
+const DRIFT_IGNORED = new Set([
+  'include', 'listenaddress', 'rekeylimit', 'ipqos', 'compression', 'maxstartups', 'persourcemaxstartups', 'permitopen',
+  'permitlisten', 'channeltimeout', 'unusedconnectiontimeout', 'persourcepenalties', 'persourcenetblocksize', 'subsystem',
+  'authorizedkeysfile', 'hostkeyagent', 'setenv', 'logverbose', 'match',
+]);
+const ALGO_LIST_KEYS = new Set([
+  'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'pubkeyacceptedalgorithms', 'hostbasedacceptedalgorithms',
+  'casignaturealgorithms', 'gssapikexalgorithms',
+]);
+
+/** Compares the global configuration the files define with the `sshd -T` dump. */
+export function sshdDrift(files: SshdConfig, sshdT: Map<string, SshdTEntry>): SshdDrift[] {
+  const out: SshdDrift[] = [];
+  for (const [key, s] of effectiveSshdConfig(files)) {
+    if (DRIFT_IGNORED.has(key)) continue;
+    const t = sshdT.get(key);
+    if (!t) continue;
+    const ev = [...s.directives.map(directiveEvidence), ...t.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${t.values[i]}` }))];
+    const reported = t.values.join(' ');
+    if (ACCUMULATING.has(key)) {
+      const want = [...s.args].sort().join(' ');
+      const got = t.values.flatMap((v) => v.split(/\s+/)).sort().join(' ');
+      if (want !== got) out.push({ key, files: s.args.join(' '), sshd: reported, evidence: ev });
+      continue;
+    }
+    const value = normalizeSshdValue(key, s.args);
+    if (ALGO_LIST_KEYS.has(key)) {
+      if (!algoListConsistent(value, t.values[0] ?? '')) out.push({ key, files: value, sshd: reported, evidence: ev });
+      continue;
+    }
+    if (value.replace(/\s+/g, ' ').toLowerCase() !== reported.replace(/\s+/g, ' ').toLowerCase()) {
+      out.push({ key, files: value, sshd: reported, evidence: ev });
+    }
+  }
+  return out;
+}
+
+/** `+list` appends, `-list` removes, `^list` prepends to the defaults; a plain list replaces them. */
+function algoListConsistent(configured: string, reported: string): boolean {
+  const got = reported.split(',');
+  const mod = configured[0];
+  const list = (mod === '+' || mod === '-' || mod === '^' ? configured.slice(1) : configured).split(',').filter(Boolean);
+  const has = (a: string) => got.some((g) => globMatch(g, a));
+  if (mod === '+') return list.every(has);
+  if (mod === '-') return !list.some(has);
+  if (mod === '^') return list.every((a, i) => got[i] !== undefined && globMatch(got[i], a));
+  return list.length === got.length && list.every((a, i) => a === got[i]);
+}
+
+function globMatch(value: string, pattern: string): boolean {
+  return new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(value);
+}

@@ -1,0 +1,417 @@
+import { BlockList, isIP } from 'node:net';
+import path from 'node:path';
+import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+
+/**
+ * sshd_config as sshd reads it (servconf.c): keywords case-insensitive, `Keyword value` or
+ * `Keyword=value`, quoted arguments, `Include` (globs, relative to /etc/ssh, files sorted, depth
+ * limit 16) and `Match` blocks. The first value of a keyword wins, except list keywords that
+ * accumulate. Matching Match blocks are applied in a second pass and override the global value.
+ */
+
+/** One `Match` line: all its criteria must hold. */
+export interface SshdMatch {
+  criteria: { kind: string; pattern: string }[];
+  file: string;
+  line: number;
+  text: string;
+}
+
+export interface SshdDirective {
+  /** Canonical lowercase keyword as `sshd -T` prints it (aliases resolved). */
+  keyword: string;
+  /** Keyword as written. */
+  name: string;
+  args: string[];
+  file: string;
+  line: number;
+  text: string;
+  /** Match lines this directive is under, outermost first (an Include inside Match adds one level). Empty: global. */
+  match: SshdMatch[];
+}
+
+export interface SshdConfig {
+  /** Every directive in reading order, Include files expanded in place. */
+  directives: SshdDirective[];
+  /** Files read, in order (the main file first). */
+  files: string[];
+}
+
+/** The connection a Match block is evaluated for (like `sshd -T -C user=,host=,addr=`). */
+export interface SshdConnection {
+  user?: string;
+  /** Host name of the client; sshd uses the address when UseDNS is no. */
+  host?: string;
+  addr?: string;
+  /** Supplementary and primary groups of the user, for `Match Group`. */
+  groups?: string[];
+  laddr?: string;
+  lport?: number;
+}
+
+/** One effective setting: its winning directive(s) and the arguments they give. */
+export interface SshdSetting {
+  keyword: string;
+  /** Arguments of the winning directive; for accumulating keywords, all arguments of all directives. */
+  args: string[];
+  directives: SshdDirective[];
+}
+
+export interface IncludeResolver {
+  /** Files matching an absolute glob pattern, sorted by path; empty when none matches. */
+  glob(pattern: string): { path: string; content: string | Buffer }[];
+}
+
+export const SSH_DIR = '/etc/ssh';
+const MAX_INCLUDE_DEPTH = 16;
+
+/** Keywords whose values accumulate instead of first-wins. */
+export const ACCUMULATING = new Set([
+  'hostkey', 'hostcertificate', 'listenaddress', 'port', 'acceptenv', 'allowusers', 'denyusers',
+  'allowgroups', 'denygroups', 'subsystem',
+]);
+
+const ALIASES: Record<string, string> = {
+  challengeresponseauthentication: 'kbdinteractiveauthentication',
+  skeyauthentication: 'kbdinteractiveauthentication',
+  pubkeyacceptedkeytypes: 'pubkeyacceptedalgorithms',
+  hostbasedacceptedkeytypes: 'hostbasedacceptedalgorithms',
+  dsaauthentication: 'pubkeyauthentication',
+};
+
+/** Keywords sshd accepts inside a Match block (sshd_config(5), OpenSSH 9.2..10.0). */
+const MATCH_ALLOWED = new Set([
+  'acceptenv', 'allowagentforwarding', 'allowgroups', 'allowstreamlocalforwarding', 'allowtcpforwarding',
+  'allowusers', 'authenticationmethods', 'authorizedkeyscommand', 'authorizedkeyscommanduser', 'authorizedkeysfile',
+  'authorizedprincipalscommand', 'authorizedprincipalscommanduser', 'authorizedprincipalsfile', 'banner',
+  'casignaturealgorithms', 'channeltimeout', 'chrootdirectory', 'clientalivecountmax', 'clientaliveinterval',
+  'denygroups', 'denyusers', 'disableforwarding', 'exposeauthinfo', 'forcecommand', 'gatewayports',
+  'gssapiauthentication', 'hostbasedacceptedalgorithms', 'hostbasedauthentication', 'hostbasedusesnamefrompacketonly',
+  'ignorerhosts', 'include', 'ipqos', 'kbdinteractiveauthentication', 'kerberosauthentication', 'loglevel',
+  'logverbose', 'maxauthtries', 'maxsessions', 'passwordauthentication', 'permitemptypasswords', 'permitlisten',
+  'permitopen', 'permitrootlogin', 'permittty', 'permittunnel', 'permituserrc', 'pubkeyacceptedalgorithms',
+  'pubkeyauthentication', 'pubkeyauthoptions', 'refuseconnection', 'rekeylimit', 'requiredrsasize', 'revokedkeys',
+  'setenv', 'streamlocalbindmask', 'streamlocalbindunlink', 'trustedusercakeys', 'unusedconnectiontimeout',
+  'x11displayoffset', 'x11forwarding', 'x11uselocalhost',
+]);
+
+const MATCH_KINDS = new Set(['user', 'group', 'host', 'address', 'localaddress', 'localport', 'rdomain', 'all']);
+
+export function canonicalKeyword(name: string): string {
+  const k = name.toLowerCase();
+  return ALIASES[k] ?? k;
+}
+
+/**
+ * Parses sshd_config and the files it includes. `resolver` supplies Include targets (from a
+ * snapshot); without it Include lines are recorded but not followed.
+ */
+export function parseSshdConfig(
+  input: string | Buffer,
+  file = '/etc/ssh/sshd_config',
+  resolver?: IncludeResolver,
+): Parsed<SshdConfig> {
+  const diagnostics: Diagnostic[] = [];
+  const config: SshdConfig = { directives: [], files: [] };
+  readFile(asText(input, file), file, [], 0, config, diagnostics, resolver);
+  return { value: config, diagnostics };
+}
+
+function readFile(
+  text: string,
+  file: string,
+  outer: SshdMatch[],
+  depth: number,
+  config: SshdConfig,
+  diagnostics: Diagnostic[],
+  resolver: IncludeResolver | undefined,
+): void {
+  config.files.push(file);
+  let match: SshdMatch[] = outer;
+  for (const { line, text: raw } of numberedLines(text)) {
+    const split = splitLine(raw);
+    if (!split) continue;
+    if ('error' in split) {
+      diagnostics.push({ file, line, message: split.error, severity: 'error' });
+      continue;
+    }
+    const { name, args } = split;
+    const keyword = canonicalKeyword(name);
+    const t = raw.trim();
+    if (keyword === 'match') {
+      const m = parseMatch(args, file, line, t, diagnostics);
+      match = [...outer, m];
+      continue;
+    }
+    if (match.length > outer.length && !MATCH_ALLOWED.has(keyword)) {
+      diagnostics.push({ file, line, message: `Directive '${name}' is not allowed within a Match block`, severity: 'error' });
+      continue;
+    }
+    if (keyword === 'include') {
+      if (args.length === 0) {
+        diagnostics.push({ file, line, message: 'Include without a file', severity: 'error' });
+        continue;
+      }
+      config.directives.push({ keyword, name, args, file, line, text: t, match });
+      for (const arg of args) {
+        const pattern = arg.startsWith('/') ? arg : path.posix.join(SSH_DIR, arg);
+        if (!resolver) continue;
+        if (depth + 1 > MAX_INCLUDE_DEPTH) {
+          diagnostics.push({ file, line, message: `Too many recursive configuration includes (${pattern})`, severity: 'error' });
+          continue;
+        }
+        for (const inc of resolver.glob(pattern)) {
+          let incText: string;
+          try {
+            incText = asText(inc.content, inc.path);
+          } catch (e) {
+            diagnostics.push({ file: inc.path, message: (e as Error).message, severity: 'error' });
+            continue;
+          }
+          readFile(incText, inc.path, match, depth + 1, config, diagnostics, resolver);
+        }
+      }
+      continue;
+    }
+    if (args.length === 0) {
+      diagnostics.push({ file, line, message: `${name}: missing argument`, severity: 'error' });
+      continue;
+    }
+    config.directives.push({ keyword, name, args, file, line, text: t, match });
+  }
+}
+
+/** Splits a line like sshd: keyword, optional `=`, then arguments with quotes; `#` starts a comment. */
+function splitLine(raw: string): { name: string; args: string[] } | { error: string } | undefined {
+  const s = raw.trim();
+  if (!s || s.startsWith('#')) return undefined;
+  const km = /^([^\s=]+)\s*(?:=\s*|\s+|$)/.exec(s);
+  if (!km) return { error: 'missing keyword' };
+  const name = km[1];
+  const rest = s.slice(km[0].length);
+  const args: string[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    while (i < rest.length && /\s/.test(rest[i])) i++;
+    if (i >= rest.length) break;
+    if (rest[i] === '#') break;
+    let arg = '';
+    let quote: string | undefined;
+    while (i < rest.length) {
+      const c = rest[i];
+      if (quote) {
+        if (c === '\\' && i + 1 < rest.length && (rest[i + 1] === quote || rest[i + 1] === '\\')) {
+          arg += rest[i + 1];
+          i += 2;
+          continue;
+        }
+        if (c === quote) {
+          quote = undefined;
+          i++;
+          continue;
+        }
+        arg += c;
+        i++;
+        continue;
+      }
+      if (/\s/.test(c)) break;
+      if (c === '"' || c === "'") {
+        quote = c;
+        i++;
+        continue;
+      }
+      arg += c;
+      i++;
+    }
+    if (quote) return { error: `${name}: unterminated quote` };
+    args.push(arg);
+  }
+  return { name, args };
+}
+
+function parseMatch(args: string[], file: string, line: number, text: string, diagnostics: Diagnostic[]): SshdMatch {
+  const criteria: SshdMatch['criteria'] = [];
+  for (let i = 0; i < args.length; i++) {
+    const kind = args[i].toLowerCase();
+    if (kind === 'all') {
+      criteria.push({ kind, pattern: '' });
+      continue;
+    }
+    if (!MATCH_KINDS.has(kind)) {
+      diagnostics.push({ file, line, message: `Unsupported Match attribute ${args[i]}`, severity: 'error' });
+      criteria.push({ kind: 'invalid', pattern: args[i] });
+      continue;
+    }
+    const pattern = args[i + 1];
+    if (pattern === undefined) {
+      diagnostics.push({ file, line, message: `Match ${args[i]}: missing argument`, severity: 'error' });
+      criteria.push({ kind: 'invalid', pattern: '' });
+      break;
+    }
+    criteria.push({ kind, pattern });
+    i++;
+  }
+  if (criteria.length === 0) {
+    diagnostics.push({ file, line, message: 'Match without criteria', severity: 'error' });
+    criteria.push({ kind: 'invalid', pattern: '' });
+  }
+  return { criteria, file, line, text };
+}
+
+/** Whether every criterion of a Match line holds for the connection (missing fields never match, like sshd -T without -C). */
+export function matchApplies(m: SshdMatch, conn: SshdConnection): boolean {
+  return m.criteria.every((c) => {
+    switch (c.kind) {
+      case 'all':
+        return true;
+      case 'user':
+        return conn.user !== undefined && matchPatternList(conn.user, c.pattern, false);
+      case 'group':
+        return conn.user !== undefined && (conn.groups ?? []).some((g) => matchPatternList(g, c.pattern, false));
+      case 'host': {
+        const host = conn.host ?? conn.addr;
+        return host !== undefined && matchPatternList(host.toLowerCase(), c.pattern.toLowerCase(), false);
+      }
+      case 'address':
+        return conn.addr !== undefined && matchAddressList(conn.addr, c.pattern);
+      case 'localaddress':
+        return conn.laddr !== undefined && matchAddressList(conn.laddr, c.pattern);
+      case 'localport':
+        return conn.lport !== undefined && matchPatternList(String(conn.lport), c.pattern, false);
+      default:
+        return false;
+    }
+  });
+}
+
+/** OpenSSH match_pattern_list: comma-separated wildcards, a matching `!pattern` vetoes. */
+export function matchPatternList(value: string, list: string, _caseFold: boolean): boolean {
+  let positive = false;
+  for (const raw of list.split(',')) {
+    const neg = raw.startsWith('!');
+    const p = neg ? raw.slice(1) : raw;
+    if (wildcard(value, p)) {
+      if (neg) return false;
+      positive = true;
+    }
+  }
+  return positive;
+}
+
+function wildcard(value: string, pattern: string): boolean {
+  const re = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
+  return new RegExp(re).test(value);
+}
+
+/** OpenSSH addr_match_list: CIDR or wildcard entries, `!` negation vetoes. */
+export function matchAddressList(addr: string, list: string): boolean {
+  let positive = false;
+  for (const raw of list.split(',')) {
+    const neg = raw.startsWith('!');
+    const p = neg ? raw.slice(1) : raw;
+    const hit = /[*?]/.test(p) ? wildcard(addr, p) : inCidr(addr, p);
+    if (hit) {
+      if (neg) return false;
+      positive = true;
+    }
+  }
+  return positive;
+}
+
+export function inCidr(addr: string, cidr: string): boolean {
+  const fam = isIP(addr);
+  const [net, bitsText] = cidr.split('/');
+  const netFam = isIP(net);
+  if (!fam || !netFam || fam !== netFam) return false;
+  const max = fam === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? max : /^\d+$/.test(bitsText) ? Number(bitsText) : NaN;
+  if (!(bits >= 0 && bits <= max)) return false;
+  const type = fam === 4 ? 'ipv4' : 'ipv6';
+  const bl = new BlockList();
+  bl.addSubnet(net, bits, type);
+  return bl.check(addr, type);
+}
+
+/**
+ * The effective configuration for a connection, as `sshd -T -C` computes it: global directives
+ * (first value wins, lists accumulate), then directives of the Match blocks that apply, which
+ * override. With an empty connection this is what `sshd -T` prints (only `Match All` applies).
+ */
+export function effectiveSshdConfig(config: SshdConfig, conn: SshdConnection = {}): Map<string, SshdSetting> {
+  const global = collect(config.directives.filter((d) => d.match.length === 0));
+  for (const [k, v] of matchedSshdSettings(config, conn)) global.set(k, v);
+  return global;
+}
+
+/** Only the settings that Match blocks applying to the connection set (sshd's second pass). */
+export function matchedSshdSettings(config: SshdConfig, conn: SshdConnection): Map<string, SshdSetting> {
+  return collect(config.directives.filter((d) => d.match.length > 0 && d.match.every((m) => matchApplies(m, conn))));
+}
+
+function collect(directives: SshdDirective[]): Map<string, SshdSetting> {
+  const out = new Map<string, SshdSetting>();
+  for (const d of directives) {
+    if (d.keyword === 'include') continue;
+    const cur = out.get(d.keyword);
+    if (!cur) out.set(d.keyword, { keyword: d.keyword, args: [...d.args], directives: [d] });
+    else if (ACCUMULATING.has(d.keyword)) {
+      cur.args.push(...d.args);
+      cur.directives.push(d);
+    }
+  }
+  return out;
+}
+
+/** A global directive that has no effect because an earlier one (often an Include drop-in) set the keyword first. */
+export interface OverriddenDirective {
+  directive: SshdDirective;
+  by: SshdDirective;
+}
+
+export function overriddenDirectives(config: SshdConfig): OverriddenDirective[] {
+  const first = new Map<string, SshdDirective>();
+  const out: OverriddenDirective[] = [];
+  for (const d of config.directives) {
+    if (d.match.length > 0 || d.keyword === 'include' || ACCUMULATING.has(d.keyword)) continue;
+    const by = first.get(d.keyword);
+    if (by) out.push({ directive: d, by });
+    else first.set(d.keyword, d);
+  }
+  return out;
+}
+
+/** sshd's convtime: `90`, `1m30s`, `2h`... in seconds; undefined when invalid. */
+export function sshdTime(value: string): number | undefined {
+  if (/^\d+$/.test(value)) return Number(value);
+  const re = /(\d+)([sSmMhHdDwW])/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(value))) {
+    const mult = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2].toLowerCase() as 's'];
+    total += Number(m[1]) * mult;
+    consumed = re.lastIndex;
+  }
+  return consumed === value.length && value.length > 0 ? total : undefined;
+}
+
+/** Converts a shell glob to a RegExp over absolute paths (`*` and `?` do not cross `/`). */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end === -1) re += '\\[';
+      else {
+        let cls = pattern.slice(i + 1, end);
+        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += '[' + cls.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp('^' + re + '$');
+}
