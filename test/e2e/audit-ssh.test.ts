@@ -10,8 +10,11 @@ import { addUser, shadowHash } from '../harness/node-setup.js';
 
 const skip = e2eSkipReason();
 
-/** Controls whose data only root can read (shadow, iptables-save, sshd -t/-T, ss -p, backups in /root). */
-const ROOT_ONLY = ['ACC-07', 'SSH-15', 'FW-09', 'FW-10', 'KRN-03', 'BAK-01'];
+/**
+ * Controls whose data only root can read: ~admin/.ssh (0700), /etc/shadow, sshd -t/-T (host keys),
+ * iptables-save / nft, /root/pve-config-*.tar.gz.
+ */
+const ROOT_ONLY = ['ACC-03', 'ACC-07', 'SSH-15', 'FW-09', 'FW-10', 'BAK-01'];
 
 describe('pvesec audit over SSH (e2e)', { skip, timeout: 300_000 }, () => {
   let node: Host;
