@@ -1,0 +1,88 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** An inclusive range of addresses of one family; a single address or a CIDR is a range too. */
+export interface IpRange {
+  family: 4 | 6;
+  from: bigint;
+  to: bigint;
+  /** The text it was parsed from (normalized: no /32 or /128). */
+  text: string;
+}
+
+const BITS = { 4: 32, 6: 128 } as const;
+
+export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
+  if (isIPv4(text)) {
+    const value = text.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
+    return { family: 4, value };
+  }
+  const bare = text.replace(/%[A-Za-z0-9_.-]+$/, '');
+  if (!isIPv6(bare)) return undefined;
+  let head = bare;
+  let tail4: bigint | undefined;
+  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (v4) {
+    tail4 = parseIp(v4[1])!.value;
+    head = bare.slice(0, v4.index + 1) + '0:0';
+  }
+  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
+  const l = left ? left.split(':') : [];
+  const r = right !== undefined && right !== '' ? right.split(':') : [];
+  const groups = right === undefined ? l : [...l, ...Array(8 - l.length - r.length).fill('0'), ...r];
+  if (groups.length !== 8) return undefined;
+  let value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+  if (tail4 !== undefined) value = (value & ~0xffffffffn) | tail4;
+  return { family: 6, value };
+}
+
+/**
+ * An address, a CIDR network or an `a-b` range. `strict` rejects a CIDR with host bits set and a
+ * backwards range, as Perl's Net::IP does for Proxmox firewall rules.
+ */
+export function parseIpRange(text: string, strict = false): IpRange | string {
+  const dash = text.indexOf('-');
+  if (dash > 0 && !text.includes('/')) {
+    const a = parseIp(text.slice(0, dash));
+    const b = parseIp(text.slice(dash + 1));
+    if (!a || !b) return `invalid IP address range '${text}'`;
+    if (a.family !== b.family) return `mixed IP versions in range '${text}'`;
+    if (a.value > b.value) return `begin address is greater than end address in '${text}'`;
+    return { family: a.family, from: a.value, to: b.value, text };
+  }
+  const slash = text.indexOf('/');
+  const addr = slash === -1 ? text : text.slice(0, slash);
+  const ip = parseIp(addr);
+  if (!ip) return `invalid IP address '${text}'`;
+  const bits = BITS[ip.family];
+  if (slash === -1) return { family: ip.family, from: ip.value, to: ip.value, text };
+  const lenText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > bits) return `invalid prefix length in '${text}'`;
+  const len = Number(lenText);
+  const hostMask = (1n << BigInt(bits - len)) - 1n;
+  if (strict && (ip.value & hostMask) !== 0n) return `invalid prefix: host bits set in '${text}'`;
+  const from = ip.value & ~hostMask & ((1n << BigInt(bits)) - 1n);
+  const normalized = len === bits ? addr : text;
+  return { family: ip.family, from, to: from | hostMask, text: normalized };
+}
+
+export function rangeContains(outer: IpRange, inner: IpRange): boolean {
+  return outer.family === inner.family && outer.from <= inner.from && inner.to <= outer.to;
+}
+
+export function rangesOverlap(a: IpRange, b: IpRange): boolean {
+  return a.family === b.family && a.from <= b.to && b.from <= a.to;
+}
+
+export function isLoopback(r: IpRange): boolean {
+  if (r.family === 4) return r.from >= 0x7f000000n && r.to <= 0x7fffffffn;
+  return r.from === 1n && r.to === 1n;
+}
+
+/** The whole address space of a family (0.0.0.0/0 or ::/0). */
+export function anyRange(family: 4 | 6): IpRange {
+  return { family, from: 0n, to: (1n << BigInt(BITS[family])) - 1n, text: family === 4 ? '0.0.0.0/0' : '::/0' };
+}
+
+/** Private, loopback, link-local and unique-local space: what "not a public address" means. */
+export const NON_PUBLIC: IpRange[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16',
+  '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'].map((t) => parseIpRange(t) as IpRange);

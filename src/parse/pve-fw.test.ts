@@ -1,0 +1,233 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { clusterFirewallEnabled, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule } from './pve-fw.js';
+import { ParseError } from './diagnostics.js';
+
+const FIX = new URL('../../test/fixtures/pve-firewall/', import.meta.url);
+const fixture = (name: string) => readFileSync(new URL(name, FIX));
+
+function loadCase(dir: string): { cluster: ClusterFw; rules: FwRule[] } {
+  const cluster = parseClusterFw(fixture(`${dir}/cluster.fw`), '/etc/pve/firewall/cluster.fw').value;
+  const rules = [...cluster.rules, ...[...cluster.groups.values()].flatMap((g) => g.rules)];
+  if (existsSync(new URL(`${dir}/host.fw`, FIX))) {
+    rules.push(...parseHostFw(fixture(`${dir}/host.fw`), '/etc/pve/nodes/pve1/host.fw', cluster).value.rules);
+  }
+  return { cluster, rules };
+}
+
+const ignoredAt = (rules: FwRule[]) => rules.filter((r) => r.ignored).map((r) => `${r.file.endsWith('host.fw') ? 'host' : 'cluster'}:${r.line}`);
+
+test('generated case 0001: unknown ipset, unknown macro, backwards port range are skipped', () => {
+  const { cluster, rules } = loadCase('generated-0001');
+  assert.deepEqual(ignoredAt(rules), ['cluster:27', 'host:11', 'host:12']);
+  assert.equal(cluster.options.get('policy_in')?.value, 'REJECT');
+  assert.equal(cluster.options.get('enable')?.value, 1);
+  // aliases are stored lowercased; `Jumphost` in a group resolves case-insensitively
+  assert.ok(cluster.aliases.has('jumphost'));
+  const mail = cluster.groups.get('mail')!;
+  assert.equal(mail.rules[1].ignored, undefined);
+  assert.equal(mail.rules[1].sourceAddr?.kind, 'alias');
+  // a GROUP reference with the wrong case is not an error (it just refers to an empty group)
+  const groupRef = cluster.rules.find((r) => r.type === 'group')!;
+  assert.equal(groupRef.action, 'Mail');
+  assert.equal(groupRef.ignored, undefined);
+  // lowercase type is fine, rule kept
+  const host = rules.filter((r) => r.file.endsWith('host.fw'));
+  assert.equal(host[7].text, 'in ACCEPT -p tcp -dport 22,2222');
+  assert.equal(host[7].ignored, undefined);
+  assert.deepEqual(host[7].matches[0].dport?.map((p) => p.from), [22, 2222]);
+});
+
+test('generated case 0002: macro with dport but no proto, ipset reference with wrong case', () => {
+  const { rules } = loadCase('generated-0002');
+  assert.deepEqual(ignoredAt(rules), ['cluster:11', 'cluster:12', 'cluster:17']);
+  const disabled = rules.find((r) => r.line === 17)!;
+  assert.equal(disabled.enabled, false);
+  assert.match(rules.find((r) => r.line === 12)!.ignored!, /no such ipset 'Admins'/);
+});
+
+test('generated case 0071: macro conflict, dc/local_network undefined, +management undefined, ipset defined nowhere', () => {
+  const { rules } = loadCase('generated-0071');
+  assert.deepEqual(ignoredAt(rules), ['cluster:14', 'cluster:22', 'cluster:28', 'cluster:29', 'host:10', 'host:13']);
+  assert.match(rules.find((r) => r.file.endsWith('cluster.fw') && r.line === 22)!.ignored!, /conflicts with macro SSH/);
+  assert.match(rules.find((r) => r.line === 28)!.ignored!, /local_network/);
+  // `--source` is accepted, icmp "ports" are icmp types
+  const web = rules.find((r) => r.file.endsWith('cluster.fw') && r.line === 17)!;
+  assert.equal(web.ignored, undefined);
+  assert.equal(web.macro, 'Web');
+  assert.deepEqual(web.matches.map((m) => [m.proto, m.dport?.[0].from]), [['tcp', 80], ['tcp', 443]]);
+  const icmp = rules.find((r) => r.line === 35)!;
+  assert.equal(icmp.ignored, undefined);
+  assert.equal(icmp.matches[0].icmpType, 'fragmentation-needed');
+  // FORWARD rules are valid (they just do not apply to host traffic)
+  assert.equal(rules.find((r) => r.file.endsWith('host.fw') && r.line === 11)!.type, 'forward');
+});
+
+test('upstream test-errors3: dport without protocol in host.fw is ignored', () => {
+  const { rules } = loadCase('upstream-test-errors3');
+  assert.equal(rules.length, 1);
+  assert.match(rules[0].ignored!, /-dport requires -p/);
+});
+
+test('upstream test-ipset1: ipsets with alias entries, lowercase section names, trailing spaces', () => {
+  const { cluster, rules } = loadCase('upstream-test-ipset1');
+  assert.deepEqual([...cluster.ipsets.keys()], ['management', 'myipset', 'dmzhosts', 'blacklist']);
+  const my = cluster.ipsets.get('myipset')!;
+  assert.deepEqual(my.entries.map((e) => e.error), [undefined, undefined, undefined, undefined, undefined]);
+  const resolved = resolveAddress({ kind: 'ipset', name: 'myipset' }, cluster)!;
+  assert.equal(resolved.match.length, 5);
+  assert.equal(ignoredAt(rules).length, 0);
+  assert.equal(rules[0].action, 'REJECT');
+  assert.equal(rules[0].destAddr?.kind, 'ipset');
+});
+
+test('upstream test-group1: groups are lowercased and hold their rules', () => {
+  const { cluster, rules } = loadCase('upstream-test-group1');
+  assert.deepEqual([...cluster.groups.keys()], ['group1', 'group2', 'group3']);
+  assert.equal(cluster.groups.get('group1')!.rules.length, 4);
+  assert.equal(rules.filter((r) => r.type === 'group').length, 1);
+  assert.equal(ignoredAt(rules).length, 0);
+});
+
+const CLUSTER = `[OPTIONS]
+
+enable: 1
+policy_in: DROP
+
+[ALIASES]
+
+bastion 192.0.2.10 # jump host
+adminlan 10.10.0.0/24
+
+[IPSET management] # Proxmox management
+adminlan
+10.20.0.5
+! 10.10.0.66
+
+[RULES]
+
+IN SSH(ACCEPT) -source +management -log nolog
+IN ACCEPT -source bastion -p tcp -dport 8006
+IN ACCEPT -source +monitoring -p tcp -dport 9100
+IN accept -p tcp -dport 443
+IN ACCEPT -dport 3128
+IN ACCEPT -source local_network -p tcp -dport 22
+IN DNS(ACCEPT) -p udp
+IN ACCEPT -p tcp -dport 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+IN ACCEPT -source 10.1.2.3/24 -p tcp -dport 22
+IN ACCEPT -source 10.1.2.0/24,10.9.0.1-10.9.0.9 -p tcp
+IN ACCEPT -p tcp -dport www
+IN ACCEPT -p udp -sport ntp -dport ssh
+IN LOG -p tcp
+GROUP webservers -i vmbr0
+
+[IPSET monitoring]
+
+10.30.0.0/28
+
+[group webservers]
+
+IN HTTPS(ACCEPT)
+IN ACCEPT -i vmbr0 -p tcp -dport 80
+`;
+
+test('realistic cluster.fw: every kind of silently ignored rule is kept with its reason and line', () => {
+  const { value: conf, diagnostics } = parseClusterFw(CLUSTER);
+  const byLine = new Map(conf.rules.map((r) => [r.line, r]));
+  assert.equal(byLine.get(18)!.ignored, undefined, 'SSH macro from +management (defined above) applies');
+  assert.deepEqual(byLine.get(18)!.matches, [{ action: 'ACCEPT', proto: 'tcp', dport: [{ from: 22, to: 22, text: '22' }] }]);
+  assert.equal(byLine.get(19)!.ignored, undefined);
+  assert.match(byLine.get(20)!.ignored!, /no such ipset 'monitoring'/, 'ipset defined later in the file');
+  assert.match(byLine.get(21)!.ignored!, /upper case/);
+  assert.match(byLine.get(22)!.ignored!, /requires -p/);
+  assert.match(byLine.get(23)!.ignored!, /local_network/);
+  assert.match(byLine.get(24)!.ignored!, /-p udp conflicts with macro DNS/);
+  assert.match(byLine.get(25)!.ignored!, /too many entries/);
+  assert.match(byLine.get(26)!.ignored!, /host bits/);
+  assert.match(byLine.get(27)!.ignored!, /range in a list/);
+  assert.match(byLine.get(28)!.ignored!, /invalid port 'www'/, 'service aliases are not accepted');
+  assert.equal(byLine.get(29)!.ignored, undefined, 'service names resolve (ntp 123, ssh 22)');
+  assert.deepEqual(byLine.get(29)!.matches[0].sport, [{ from: 123, to: 123, text: 'ntp' }]);
+  assert.match(byLine.get(30)!.ignored!, /invalid action 'LOG'/);
+  assert.equal(byLine.get(31)!.ignored, undefined, 'GROUP with -i is allowed in [RULES]');
+  assert.equal(byLine.get(31)!.iface, 'vmbr0');
+  const group = conf.groups.get('webservers')!;
+  assert.equal(group.rules[0].ignored, undefined);
+  assert.match(group.rules[1].ignored!, /-i not allowed inside a security group/);
+  assert.equal(byLine.get(19)!.sourceAddr?.kind, 'alias');
+  const mgmt = conf.ipsets.get('management')!;
+  assert.equal(mgmt.comment, 'Proxmox management');
+  assert.deepEqual(mgmt.entries.map((e) => [e.cidr, e.nomatch]), [['adminlan', false], ['10.20.0.5', false], ['10.10.0.66', true]]);
+  assert.equal(conf.aliases.get('bastion')!.comment, 'jump host');
+  assert.ok(diagnostics.some((d) => d.line === 20 && /ignored/.test(d.message)));
+  assert.ok(diagnostics.every((d) => d.file === '/etc/pve/firewall/cluster.fw'));
+});
+
+test('host.fw: options, rules verified against cluster aliases, unknown sections skipped', () => {
+  const cluster = parseClusterFw(CLUSTER).value;
+  const { value, diagnostics } = parseHostFw(`[OPTIONS]
+enable: 0
+nftables: 1
+log_level_in: info
+tcpflags: yes
+
+[RULES]
+IN ACCEPT -source bastion -p tcp -dport 22 # ops
+|IN DROP -p tcp -dport 8006
+IN ACCEPT -source +Management -p tcp -dport 22
+
+[ALIASES]
+foo 1.2.3.4
+`, '/etc/pve/nodes/pve1/host.fw', cluster);
+  assert.equal(value.options.get('enable')?.value, 0);
+  assert.equal(value.options.get('nftables')?.value, 1);
+  assert.equal(value.options.get('log_level_in')?.value, 'info');
+  assert.equal(value.options.has('tcpflags'), false);
+  assert.ok(diagnostics.some((d) => d.line === 5 && /can't parse option/.test(d.message)));
+  assert.equal(value.rules.length, 3);
+  assert.equal(value.rules[0].comment, 'ops');
+  assert.equal(value.rules[0].ignored, undefined);
+  assert.equal(value.rules[1].enabled, false);
+  assert.match(value.rules[2].ignored!, /no such ipset 'Management'/);
+  assert.ok(diagnostics.some((d) => d.line === 12));
+});
+
+test('datacenter switch: enable values and the anti-lockout timestamp', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  const opt = (s: string) => clusterFirewallEnabled(parseClusterFw(`[OPTIONS]\n${s}\n`).value, now).enabled;
+  assert.equal(opt('enable: 1'), true);
+  assert.equal(opt('enable: 0'), false);
+  assert.equal(opt('enable: yes'), false);
+  assert.equal(opt('policy_in: DROP'), false);
+  assert.equal(opt('enable: 2'), false);
+  assert.equal(opt('enable: 4102444800'), true);
+  assert.equal(opt(`enable: ${Math.floor(now.getTime() / 1000) - 30}`), true);
+});
+
+test('IPv6 addresses, ipset entries with zero prefix, lines before any section', () => {
+  const { value, diagnostics } = parseClusterFw(`enable: 1
+[IPSET v6]
+2001:db8::/32
+0.0.0.0/0
+[RULES]
+IN ACCEPT -source 2001:db8::1 -p tcp -dport 22
+IN ACCEPT -source 2001:db8::1 -dest 10.0.0.1 -p tcp -dport 22
+`);
+  assert.ok(diagnostics.some((d) => d.line === 1 && /no section/.test(d.message)));
+  assert.equal(value.ipsets.get('v6')!.entries[1].error !== undefined, true);
+  assert.equal(value.rules[0].ignored, undefined);
+  assert.equal(value.rules[0].ipversion, 6);
+  assert.match(value.rules[1].ignored!, /mixed/);
+});
+
+test('never throws on garbage, rejects binary input with a located ParseError', () => {
+  assert.throws(() => parseClusterFw(Buffer.from('[RULES]\nIN ACCEPT\0')), ParseError);
+  const junk = ['[RULES]', 'IN', '|', 'IN ACCEPT -p', 'GROUP', 'IN ACCEPT -source +', 'IN ACCEPT -source ,', '[group ]', '[IPSET x]', '!', '# c',
+    'IN SSH(ACCEPT) -p tcp -dport 22 -sport 1:2:3', 'OUT ((ACCEPT)) -dest ::::', 'IN ACCEPT -source 1.2.3.4-1.2.3.1 -p tcp'];
+  for (let i = 0; i < 500; i++) {
+    const text = Array.from({ length: 6 }, (_, j) => junk[(i * 7 + j * 13) % junk.length]).join('\n');
+    parseClusterFw(text);
+    parseHostFw(text);
+  }
+});

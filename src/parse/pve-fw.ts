@@ -1,0 +1,633 @@
+import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { parseIp, parseIpRange, type IpRange } from './ip-address.js';
+import {
+  ETC_PROTOCOLS, ETC_SERVICES, ICMP_TYPE_NAMES, ICMPV6_TYPE_NAMES, MACRO_BY_LOWER_NAME, PROTOCOLS_WITH_PORTS,
+  PVE_FW_MACROS, type MacroTemplate,
+} from './pve-fw-tables.js';
+
+/**
+ * Proxmox VE firewall configuration (cluster.fw, host.fw) as pve-firewall reads it: sections are
+ * parsed top-down and each rule is verified while it is read, against the aliases and ipsets
+ * defined ABOVE it. A rule that fails verification is kept here with `ignored` (Proxmox logs a
+ * warning and generates nothing for it).
+ */
+
+export type FwAction = 'ACCEPT' | 'DROP' | 'REJECT';
+
+/** A parsed address operand: literal addresses (one or a list, or a range), an alias, or an ipset reference. */
+export type FwAddress =
+  | { kind: 'ip'; ranges: IpRange[]; family: 4 | 6 }
+  | { kind: 'alias'; name: string; scope?: 'dc' | 'guest' }
+  | { kind: 'ipset'; name: string; scope?: 'dc' | 'guest' };
+
+/** One element of a port list: an inclusive range (a single port has from === to). */
+export interface FwPort {
+  from: number;
+  to: number;
+  text: string;
+}
+
+/** A concrete match after macro expansion: one macro template combined with the rule's own options. */
+export interface FwMatch {
+  action: FwAction;
+  proto?: string;
+  /** Ports, or for icmp the type name in `icmpType`. */
+  dport?: FwPort[];
+  sport?: FwPort[];
+  icmpType?: string;
+}
+
+export interface FwRule {
+  file: string;
+  line: number;
+  /** The line as written (comments included). */
+  text: string;
+  /** Where the rule lives: cluster/host [RULES] or a security group. */
+  context: 'cluster' | 'host' | 'group';
+  /** Security group name (lowercased) for rules inside [group name]. */
+  group?: string;
+  enabled: boolean;
+  /** in, out, forward or group (lowercased as Proxmox does). */
+  type: string;
+  /** ACCEPT/DROP/REJECT, or the security group name for a GROUP rule (as written). */
+  action: string;
+  /** Macro name in its preferred spelling, when the action was `Macro(ACTION)`. */
+  macro?: string;
+  iface?: string;
+  proto?: string;
+  dport?: string;
+  sport?: string;
+  source?: string;
+  dest?: string;
+  log?: string;
+  icmpType?: string;
+  comment?: string;
+  sourceAddr?: FwAddress;
+  destAddr?: FwAddress;
+  /** Protocol/port combinations the rule generates (several for macros); empty for GROUP rules. */
+  matches: FwMatch[];
+  ipversion?: 4 | 6;
+  /** Why pve-firewall silently skips this rule; undefined for a rule it applies. */
+  ignored?: string;
+}
+
+export interface FwAlias {
+  name: string;
+  cidr: string;
+  range: IpRange;
+  line: number;
+  comment?: string;
+}
+
+export interface FwIpsetEntry {
+  /** Address, CIDR or alias name as written (without `!`). */
+  cidr: string;
+  nomatch: boolean;
+  line: number;
+  comment?: string;
+  /** Resolved address range (aliases resolved); undefined when the entry is invalid. */
+  range?: IpRange;
+  /** Why the entry is skipped. */
+  error?: string;
+}
+
+export interface FwIpset {
+  name: string;
+  line: number;
+  comment?: string;
+  entries: FwIpsetEntry[];
+}
+
+export interface FwGroup {
+  name: string;
+  line: number;
+  comment?: string;
+  rules: FwRule[];
+}
+
+export interface FwOption {
+  value: string | number;
+  line: number;
+}
+
+export interface ClusterFw {
+  file: string;
+  /** enable, policy_in, policy_out, policy_forward, ebtables, log_ratelimit */
+  options: Map<string, FwOption>;
+  rules: FwRule[];
+  /** By lowercased name. */
+  aliases: Map<string, FwAlias>;
+  /** By lowercased name. */
+  ipsets: Map<string, FwIpset>;
+  /** By lowercased name. */
+  groups: Map<string, FwGroup>;
+}
+
+export interface HostFw {
+  file: string;
+  /** enable, nftables, nosmurfs, tcpflags, log_level_in ... */
+  options: Map<string, FwOption>;
+  rules: FwRule[];
+}
+
+const ALIAS_RE = /^(?:(dc|guest)\/)?([A-Za-z][A-Za-z0-9_-]+)$/;
+const IPSET_REF_RE = /^\+(?:(dc|guest)\/)?([A-Za-z][A-Za-z0-9_-]+)$/;
+const GROUP_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]+$/;
+const IFACE_RE = /^[a-zA-Z][a-zA-Z0-9_]{1,20}([:.]\d+)?$/;
+const LOG_LEVELS = 'emerg|alert|crit|err|warning|notice|info|debug|nolog';
+const MAX_NAME = 64;
+
+export function emptyClusterFw(file = '/etc/pve/firewall/cluster.fw'): ClusterFw {
+  return { file, options: new Map(), rules: [], aliases: new Map(), ipsets: new Map(), groups: new Map() };
+}
+
+/** Parses /etc/pve/firewall/cluster.fw. */
+export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall/cluster.fw'): Parsed<ClusterFw> {
+  const text = asText(input, file);
+  const conf = emptyClusterFw(file);
+  const diagnostics: Diagnostic[] = [];
+  const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
+  let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
+  let current: FwGroup | FwIpset | undefined;
+
+  for (const { line, text: raw } of numberedLines(text)) {
+    if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const header = parseSectionHeader(raw);
+    if (header) {
+      if (header.kind === 'group' || header.kind === 'ipset') {
+        const name = header.name!.toLowerCase();
+        if (name.length > MAX_NAME || !GROUP_NAME_RE.test(name)) {
+          warn(line, `invalid ${header.kind === 'group' ? 'security group' : 'ipset'} name '${header.name}': section skipped`);
+          section = undefined;
+          current = undefined;
+          continue;
+        }
+        section = header.kind;
+        if (header.kind === 'group') {
+          current = { name, line, comment: header.comment, rules: [] };
+          conf.groups.set(name, current);
+        } else {
+          current = { name, line, comment: header.comment, entries: [] };
+          conf.ipsets.set(name, current);
+        }
+      } else {
+        section = header.kind;
+        current = undefined;
+      }
+      continue;
+    }
+    if (!section) {
+      warn(line, 'skip line - no section');
+      continue;
+    }
+    if (section === 'options') {
+      const opt = parseClusterOption(raw);
+      if (typeof opt === 'string') warn(line, opt);
+      else conf.options.set(opt.key, { value: opt.value, line });
+    } else if (section === 'aliases') {
+      const alias = parseAlias(raw, line);
+      if (typeof alias === 'string') warn(line, alias);
+      else conf.aliases.set(alias.name.toLowerCase(), alias);
+    } else if (section === 'rules' || section === 'group') {
+      const context = section === 'rules' ? 'cluster' : 'group';
+      const rule = parseFwRule(raw, { file, line, context, group: (current as FwGroup | undefined)?.name, cluster: conf });
+      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      if (section === 'rules') conf.rules.push(rule);
+      else (current as FwGroup).rules.push(rule);
+    } else {
+      const entry = parseIpsetEntry(raw, line, conf);
+      if (entry.error) warn(line, `ipset entry skipped: ${entry.error}`);
+      (current as FwIpset).entries.push(entry);
+    }
+  }
+  return { value: conf, diagnostics };
+}
+
+/** Parses /etc/pve/nodes/<node>/host.fw; rules are verified against the cluster's aliases and ipsets. */
+export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/localhost/host.fw', cluster?: ClusterFw): Parsed<HostFw> {
+  const text = asText(input, file);
+  const conf: HostFw = { file, options: new Map(), rules: [] };
+  const diagnostics: Diagnostic[] = [];
+  const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
+  const clusterConf = cluster ?? emptyClusterFw();
+  let section: 'options' | 'rules' | 'other' | undefined;
+  for (const { line, text: raw } of numberedLines(text)) {
+    if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const header = parseSectionHeader(raw);
+    if (header) {
+      section = header.kind === 'options' || header.kind === 'rules' ? header.kind : 'other';
+      if (section === 'other') warn(line, `section [${raw.slice(1, -1)}] is not allowed in host.fw: skipped`);
+      continue;
+    }
+    if (!section) {
+      warn(line, 'skip line - no section');
+    } else if (section === 'options') {
+      const opt = parseHostOption(raw);
+      if (typeof opt === 'string') warn(line, opt);
+      else conf.options.set(opt.key, { value: opt.value, line });
+    } else if (section === 'rules') {
+      const rule = parseFwRule(raw, { file, line, context: 'host', cluster: clusterConf });
+      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      conf.rules.push(rule);
+    }
+  }
+  return { value: conf, diagnostics };
+}
+
+function parseSectionHeader(raw: string): { kind: 'options' | 'aliases' | 'rules' | 'group' | 'ipset'; name?: string; comment?: string } | undefined {
+  if (/^\[options\]$/i.test(raw)) return { kind: 'options' };
+  if (/^\[aliases\]$/i.test(raw)) return { kind: 'aliases' };
+  if (/^\[rules\]$/i.test(raw)) return { kind: 'rules' };
+  const m = /^\[(group|ipset)\s+(\S+)\]\s*(?:#\s*(.*?)\s*)?$/i.exec(raw);
+  if (m) return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: m[3] || undefined };
+  return undefined;
+}
+
+function parseClusterOption(raw: string): { key: string; value: string | number } | string {
+  let m: RegExpExecArray | null;
+  if ((m = /^(enable):\s*(\d+)\s*$/i.exec(raw))) return { key: 'enable', value: Number(m[2]) };
+  if ((m = /^(ebtables):\s*(0|1)\s*$/i.exec(raw))) return { key: 'ebtables', value: Number(m[2]) };
+  if ((m = /^(policy_(?:in|out|forward)):\s*(ACCEPT|DROP|REJECT)\s*$/i.exec(raw))) return { key: m[1].toLowerCase(), value: m[2].toUpperCase() };
+  if ((m = /^(log_ratelimit):\s*(\S+)\s*$/.exec(raw))) return { key: 'log_ratelimit', value: m[2] };
+  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+}
+
+function parseHostOption(raw: string): { key: string; value: string | number } | string {
+  let m: RegExpExecArray | null;
+  if ((m = /^(enable|nosmurfs|tcpflags|ndp|log_nf_conntrack|nf_conntrack_allow_invalid|protection_synflood|nftables):\s*(0|1)\s*$/i.exec(raw))) {
+    return { key: m[1].toLowerCase(), value: Number(m[2]) };
+  }
+  if ((m = new RegExp(`^(log_level_in|log_level_out|log_level_forward|tcp_flags_log_level|smurf_log_level):\\s*((${LOG_LEVELS})\\s*)?$`, 'i').exec(raw))) {
+    return { key: m[1].toLowerCase(), value: m[3] ? m[3].toLowerCase() : '' };
+  }
+  if ((m = /^(nf_conntrack_max|nf_conntrack_tcp_timeout_established|nf_conntrack_tcp_timeout_syn_recv|protection_synflood_rate|protection_synflood_burst|protection_limit):\s*(\d+)\s*$/i.exec(raw))) {
+    return { key: m[1].toLowerCase(), value: Number(m[2]) };
+  }
+  if ((m = /^(nf_conntrack_helpers):\s*(((ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp),)*(ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp)?)\s*$/i.exec(raw))) {
+    return { key: 'nf_conntrack_helpers', value: m[2] };
+  }
+  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+}
+
+function parseAlias(raw: string, line: number): FwAlias | string {
+  let rest = raw;
+  let comment: string | undefined;
+  const c = /\s*#\s*(.*?)\s*$/.exec(rest);
+  if (c) {
+    comment = c[1];
+    rest = rest.slice(0, c.index);
+  }
+  const m = /^(\S+)\s(\S+)$/.exec(rest);
+  if (!m) return `can't parse alias '${raw.trim().slice(0, 80)}'`;
+  const [, name, cidrRaw] = m;
+  if (!/^[A-Za-z][A-Za-z0-9_-]+$/.test(name) || name.length > MAX_NAME) return `invalid alias name '${name}'`;
+  const range = parseIpOrCidr(cidrRaw);
+  if (typeof range === 'string') return `alias ${name}: ${range}`;
+  return { name, cidr: range.text, range, line, comment };
+}
+
+/** pve-firewall's parse_ip_or_cidr: an address or a CIDR (host bits allowed), no ranges. */
+function parseIpOrCidr(text: string): IpRange | string {
+  if (text.includes('-')) return `value '${text}' does not look like a valid IP address or CIDR network`;
+  const r = parseIpRange(text);
+  return typeof r === 'string' ? `value '${text}' does not look like a valid IP address or CIDR network` : r;
+}
+
+function parseIpsetEntry(raw: string, line: number, conf: ClusterFw): FwIpsetEntry {
+  let rest = raw;
+  let comment: string | undefined;
+  const c = /#\s*(.*?)\s*$/.exec(rest);
+  if (c) {
+    comment = c[1];
+    rest = rest.slice(0, c.index);
+  }
+  const m = /^(!)?\s*(\S+)\s*$/.exec(rest.trimStart());
+  if (!m) return { cidr: rest.trim(), nomatch: false, line, comment, error: `can't parse ipset entry '${raw.trim().slice(0, 80)}'` };
+  const nomatch = m[1] === '!';
+  const cidr = m[2];
+  const alias = ALIAS_RE.exec(cidr);
+  if (alias) {
+    if (alias[1] === 'guest') return { cidr, nomatch, line, comment, error: `guest alias '${cidr}' outside a guest configuration` };
+    const a = conf.aliases.get(alias[2].toLowerCase());
+    if (!a) return { cidr, nomatch, line, comment, error: `no such alias '${alias[2].toLowerCase()}'` };
+    return checkIpsetPrefix({ cidr, nomatch, line, comment, range: a.range });
+  }
+  const range = parseIpOrCidr(cidr);
+  if (typeof range === 'string') return { cidr, nomatch, line, comment, error: range };
+  return checkIpsetPrefix({ cidr, nomatch, line, comment, range });
+}
+
+/** The kernel's hash:net sets refuse a zero-length prefix: such an entry is dropped from the set. */
+function checkIpsetPrefix(e: FwIpsetEntry): FwIpsetEntry {
+  const r = e.range!;
+  const span = r.to - r.from + 1n;
+  if (span === 1n << BigInt(r.family === 4 ? 32 : 128)) return { ...e, range: undefined, error: `prefix length 0 is not allowed in an ipset ('${e.cidr}')` };
+  return e;
+}
+
+interface RuleContext {
+  file: string;
+  line: number;
+  context: 'cluster' | 'host' | 'group';
+  group?: string;
+  cluster: ClusterFw;
+}
+
+/**
+ * Parses and verifies one rule line like PVE::Firewall::parse_fw_rule + verify_rule. Never throws:
+ * what Proxmox rejects comes back with `ignored` set.
+ */
+export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
+  let line = raw.trim();
+  const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: [] };
+  if (ctx.group) rule.group = ctx.group;
+  const c = /#\s*(.*?)\s*$/.exec(line);
+  if (c) {
+    rule.comment = c[1];
+    line = line.slice(0, c.index);
+  }
+  if (line.startsWith('|')) {
+    rule.enabled = false;
+    line = line.slice(1);
+  }
+  const head = /^(\S+)\s+(\S+)\s*/.exec(line);
+  if (!head) {
+    rule.ignored = 'unable to parse rule: expected "TYPE ACTION [options]"';
+    return rule;
+  }
+  rule.type = head[1].toLowerCase();
+  rule.action = head[2];
+  line = line.slice(head[0].length);
+  if (rule.type === 'in' || rule.type === 'out' || rule.type === 'forward') {
+    const macro = /^(\S+)\((ACCEPT|DROP|REJECT)\)$/.exec(rule.action);
+    if (macro) {
+      rule.macro = macro[1];
+      rule.action = macro[2];
+    }
+  }
+  const opts: [RegExp, keyof FwRule][] = [
+    [/^(?:-p|--?proto)\s+(\S+)\s*/, 'proto'],
+    [/^--?dport\s+(\S+)\s*/, 'dport'],
+    [/^--?sport\s+(\S+)\s*/, 'sport'],
+    [/^--?source\s+(\S+)\s*/, 'source'],
+    [/^--?dest\s+(\S+)\s*/, 'dest'],
+    [/^--?log\s+(\S+)\s*/, 'log'],
+    [/^--?icmp-type\s+(\S+)\s*/, 'icmpType'],
+  ];
+  while (line.length) {
+    const iface = /^-i\s+(\S+)\s*/.exec(line);
+    if (iface) {
+      rule.iface = iface[1];
+      line = line.slice(iface[0].length);
+      continue;
+    }
+    if (rule.type === 'group') break;
+    const hit = opts.map(([re, key]) => [re.exec(line), key] as const).find(([m]) => m);
+    if (!hit) break;
+    (rule as unknown as Record<string, string>)[hit[1]] = hit[0]![1];
+    line = line.slice(hit[0]![0].length);
+  }
+  if (line.length) {
+    rule.ignored = `unable to parse rule parameters: ${line.slice(0, 60)}`;
+    return rule;
+  }
+  const errors = verifyRule(rule, ctx);
+  if (errors.length) rule.ignored = errors.join('; ');
+  return rule;
+}
+
+function verifyRule(rule: FwRule, ctx: RuleContext): string[] {
+  const errors: string[] = [];
+  let ipversion: 4 | 6 | undefined;
+  const setIpVersion = (v: 4 | 6 | undefined): string | undefined => {
+    if (!v) return undefined;
+    if (ipversion && ipversion !== v) return 'mixed IPv4/IPv6 addresses in rule';
+    ipversion = v;
+    return undefined;
+  };
+  const { type, action } = rule;
+  if (type === 'in' || type === 'out' || type === 'forward') {
+    if (!/^(ACCEPT|DROP|REJECT)$/.test(action)) {
+      errors.push(/^(accept|drop|reject)$/i.test(action) ? `action '${action}' must be upper case` : `invalid action '${action}'`);
+    }
+  } else if (type === 'group') {
+    if (ctx.context === 'group') errors.push('security groups not allowed inside a security group');
+    if (!GROUP_NAME_RE.test(action)) errors.push(`invalid characters in security group name '${action}'`);
+  } else {
+    errors.push(`unknown rule type '${rule.type}'`);
+  }
+  if (rule.iface !== undefined) {
+    if (ctx.context === 'group') errors.push('parameter -i not allowed inside a security group');
+    if (!IFACE_RE.test(rule.iface)) errors.push(`invalid interface name '${rule.iface}'`);
+  }
+  if (rule.macro !== undefined) {
+    const preferred = MACRO_BY_LOWER_NAME.get(rule.macro.toLowerCase());
+    if (preferred) rule.macro = preferred;
+    else errors.push(`unknown macro '${rule.macro}'`);
+  }
+  let isIcmp = false;
+  if (rule.proto !== undefined) {
+    const p = rule.proto;
+    if (!ETC_PROTOCOLS.has(p) && !(/^\d+$/.test(p) && [...ETC_PROTOCOLS.values()].includes(Number(p)))) errors.push(`unknown protocol '${p}'`);
+    if (p === 'icmp') setIpVersion(4);
+    if (p === 'icmpv6' || p === 'ipv6-icmp') setIpVersion(6);
+    isIcmp = p === 'icmp' || p === 'icmpv6' || p === 'ipv6-icmp';
+  }
+  if (rule.dport !== undefined) {
+    const e = portListError(rule.dport, true);
+    if (e) errors.push(`dport: ${e}`);
+    if (!rule.proto) errors.push("-dport requires -p (protocol)");
+    else if (!PROTOCOLS_WITH_PORTS.has(rule.proto) && !isIcmp) errors.push(`protocol '${rule.proto}' does not support ports`);
+  }
+  if (rule.icmpType !== undefined) {
+    if (!isIcmp) errors.push("-icmp-type requires -p icmp or icmpv6");
+    if (rule.dport !== undefined) errors.push("-icmp-type cannot be specified together with -dport");
+    const names = rule.proto === 'icmp' ? ICMP_TYPE_NAMES : ICMPV6_TYPE_NAMES;
+    if (isIcmp && !names.has(rule.icmpType) && !/^\d+$/.test(rule.icmpType)) errors.push(`invalid icmp-type '${rule.icmpType}' for proto '${rule.proto}'`);
+  }
+  if (rule.sport !== undefined) {
+    const e = portListError(rule.sport, false);
+    if (e) errors.push(`sport: ${e}`);
+    if (!rule.proto) errors.push("-sport requires -p (protocol)");
+    else if (!PROTOCOLS_WITH_PORTS.has(rule.proto)) errors.push(`protocol '${rule.proto}' does not support ports`);
+  }
+  for (const key of ['source', 'dest'] as const) {
+    const value = rule[key];
+    if (value === undefined) continue;
+    const addr = parseAddressList(value);
+    if (typeof addr === 'string') {
+      errors.push(`-${key}: ${addr}`);
+      continue;
+    }
+    if (addr.kind === 'ip') {
+      const e = setIpVersion(addr.family);
+      if (e) errors.push(e);
+    }
+    const refError = checkReference(addr, ctx, ipversion);
+    if (refError) errors.push(`-${key}: ${refError}`);
+    if (key === 'source') rule.sourceAddr = addr;
+    else rule.destAddr = addr;
+    if (addr.kind === 'alias' && !refError) {
+      const a = ctx.cluster.aliases.get(addr.name.toLowerCase())!;
+      const e = setIpVersion(a.range.family);
+      if (e) errors.push(e);
+    }
+  }
+  if (ipversion) rule.ipversion = ipversion;
+  if (type === 'group' || errors.length) return errors;
+  const expanded = expandMatches(rule);
+  if (typeof expanded === 'string') errors.push(expanded);
+  else rule.matches = expanded;
+  return errors;
+}
+
+function checkReference(addr: FwAddress, ctx: RuleContext, ipversion: 4 | 6 | undefined): string | undefined {
+  if (addr.kind === 'ip') return undefined;
+  if (addr.scope === 'guest') return `guest scope '${addr.name}' is only valid in a guest firewall configuration`;
+  if (addr.kind === 'ipset') {
+    // References are case-sensitive while definitions are lowercased: +Admins never matches [IPSET Admins].
+    if (!ctx.cluster.ipsets.has(addr.name)) return `no such ipset '${addr.name}'${addr.name === 'management' ? ' (the implicit management ipset cannot be referenced unless [IPSET management] is defined above)' : ''}`;
+    return undefined;
+  }
+  const alias = ctx.cluster.aliases.get(addr.name.toLowerCase());
+  if (!alias) return `no such alias '${addr.name.toLowerCase()}'${addr.name.toLowerCase() === 'local_network' ? ' (the implicit local_network alias cannot be referenced unless defined in [ALIASES] above)' : ''}`;
+  if (ipversion && alias.range.family !== ipversion) return `alias '${addr.name.toLowerCase()}' has wrong IP version`;
+  return undefined;
+}
+
+/** PVE::Firewall::parse_address_list: +ipset, alias, or a comma list of addresses/CIDRs (a range only alone). */
+export function parseAddressList(text: string): FwAddress | string {
+  if (text.startsWith('+')) {
+    if (text.length > MAX_NAME + 1) return 'ipset name too long';
+    const m = IPSET_REF_RE.exec(text);
+    if (!m) return `invalid ipset name '${text}'`;
+    return { kind: 'ipset', name: m[2], scope: m[1] as 'dc' | 'guest' | undefined };
+  }
+  const alias = ALIAS_RE.exec(text);
+  if (alias) {
+    if (text.length > MAX_NAME) return 'alias name too long';
+    return { kind: 'alias', name: alias[2], scope: alias[1] as 'dc' | 'guest' | undefined };
+  }
+  const elements = text.split(',');
+  if (elements.some((e) => e === '')) return 'extraneous commas in list';
+  const ranges: IpRange[] = [];
+  let family: 4 | 6 | undefined;
+  let hasRange = false;
+  for (const elem of elements) {
+    const r = parseIpRange(elem, true);
+    if (typeof r === 'string') return `invalid IP address: ${r}`;
+    if (elem.includes('-')) hasRange = true;
+    if (family && r.family !== family) return `mixed IPv4/IPv6 addresses in address list '${text}'`;
+    family = r.family;
+    ranges.push(r);
+  }
+  if (hasRange && elements.length > 1) return "you can't use a range in a list";
+  return { kind: 'ip', ranges, family: family! };
+}
+
+/** PVE::Firewall::parse_port_name_number_or_range: returns the reason a port list is invalid, or undefined. */
+function portListError(text: string, isDport: boolean): string | undefined {
+  const elements = text.split(',');
+  if (elements.some((e) => e === '')) return 'extraneous commas in list';
+  let count = 0;
+  let icmp = false;
+  for (const item of elements) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(\d+):(\d+)$/.exec(item))) {
+      count += 2;
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      if (a > 65535) return `invalid port '${m[1]}'`;
+      if (b > 65535) return `invalid port '${m[2]}'`;
+      if (a > b) return `backwards range '${item}' not allowed`;
+    } else if (/^\d+$/.test(item)) {
+      count += 1;
+      if (Number(item) > 65535) return `invalid port '${item}'`;
+    } else if (isDport && (ICMP_TYPE_NAMES.has(item) || ICMPV6_TYPE_NAMES.has(item))) {
+      icmp = true;
+    } else if (!ETC_SERVICES.has(item)) {
+      return `invalid port '${item}' (not a service name in /etc/services)`;
+    }
+  }
+  if (icmp && count > 0) return 'ICMP ports not allowed in port range';
+  if (count > 15) return 'too many entries in port list (> 15 numbers)';
+  return undefined;
+}
+
+/** Port list to numeric ranges (service names resolved); icmp type names are not ports and give []. */
+export function portRanges(text: string): FwPort[] {
+  const out: FwPort[] = [];
+  for (const item of text.split(',')) {
+    const m = /^(\d+):(\d+)$/.exec(item);
+    if (m) out.push({ from: Number(m[1]), to: Number(m[2]), text: item });
+    else if (/^\d+$/.test(item)) out.push({ from: Number(item), to: Number(item), text: item });
+    else {
+      const s = ETC_SERVICES.get(item);
+      if (s) out.push({ from: s.port, to: s.port, text: item });
+    }
+  }
+  return out;
+}
+
+/** Macro expansion as pve-firewall does it: a rule option that contradicts a template value invalidates the rule. */
+function expandMatches(rule: FwRule): FwMatch[] | string {
+  const templates: MacroTemplate[] = rule.macro
+    ? PVE_FW_MACROS[rule.macro].rules
+    : [{ proto: rule.proto as string, dport: rule.dport, sport: rule.sport }];
+  const out: FwMatch[] = [];
+  for (const tpl of templates) {
+    if (rule.macro) {
+      if (tpl.action && tpl.action !== rule.action) return `macro ${rule.macro} fixes action ${tpl.action}, conflicts with ${rule.action}`;
+      for (const key of ['proto', 'dport', 'sport'] as const) {
+        const own = rule[key];
+        const fixed = tpl[key];
+        if (own !== undefined && fixed !== undefined && own !== fixed) {
+          return `-${key === 'proto' ? 'p' : key} ${own} conflicts with macro ${rule.macro} (${key} ${fixed})`;
+        }
+      }
+    }
+    const proto = tpl.proto ?? rule.proto;
+    const dport = tpl.dport ?? rule.dport;
+    const sport = tpl.sport ?? rule.sport;
+    const isIcmp = proto === 'icmp' || proto === 'icmpv6' || proto === 'ipv6-icmp';
+    const m: FwMatch = { action: (tpl.action ?? rule.action) as FwAction };
+    if (proto) m.proto = proto;
+    if (dport !== undefined) {
+      if (isIcmp) m.icmpType = dport;
+      else m.dport = portRanges(dport);
+    }
+    if (sport !== undefined) m.sport = portRanges(sport);
+    if (rule.icmpType !== undefined) m.icmpType = rule.icmpType;
+    out.push(m);
+  }
+  return out;
+}
+
+/** Resolves an address operand to ranges (nomatch entries of an ipset returned apart); undefined if it cannot be resolved. */
+export function resolveAddress(addr: FwAddress, cluster: ClusterFw): { match: IpRange[]; nomatch: IpRange[] } | undefined {
+  if (addr.kind === 'ip') return { match: addr.ranges, nomatch: [] };
+  if (addr.kind === 'alias') {
+    const a = cluster.aliases.get(addr.name.toLowerCase());
+    return a ? { match: [a.range], nomatch: [] } : undefined;
+  }
+  const set = cluster.ipsets.get(addr.name);
+  if (!set) return undefined;
+  const valid = set.entries.filter((e) => e.range && !e.error);
+  return { match: valid.filter((e) => !e.nomatch).map((e) => e.range!), nomatch: valid.filter((e) => e.nomatch).map((e) => e.range!) };
+}
+
+/**
+ * The datacenter switch: cluster.fw `enable` must be a non-zero integer; a value above 1 is the
+ * anti-lockout timestamp, which turns the firewall off 60 s after it was set.
+ */
+export function clusterFirewallEnabled(conf: ClusterFw, now: Date): { enabled: boolean; reason: string; line?: number } {
+  const opt = conf.options.get('enable');
+  if (!opt) return { enabled: false, reason: 'no valid `enable:` option in [OPTIONS]' };
+  const v = Number(opt.value);
+  if (v === 0) return { enabled: false, reason: 'enable: 0', line: opt.line };
+  if (v === 1) return { enabled: true, reason: 'enable: 1', line: opt.line };
+  const nowSec = Math.floor(now.getTime() / 1000);
+  if (nowSec - v > 60) return { enabled: false, reason: `enable: ${v} is an anti-lockout timestamp that expired (firewall off)`, line: opt.line };
+  return { enabled: true, reason: `enable: ${v} (anti-lockout timestamp, still active)`, line: opt.line };
+}
+
+export { parseIp };
