@@ -1,0 +1,46 @@
+import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { parsePropertyString } from './section-config.js';
+
+export interface AcmeDomain {
+  domain: string;
+  plugin?: string;
+  /** The key (`acme` or `acmedomain0`..) and line that configure it. */
+  key: string;
+  line: number;
+}
+
+export interface NodeConfig {
+  /** ACME account named by `acme: account=...` (default "default" when only domains are given). */
+  acmeAccount?: string;
+  acmeDomains: AcmeDomain[];
+  values: Map<string, { value: string; line: number }>;
+}
+
+/** /etc/pve/nodes/<node>/config: `acme:` and `acmedomainN:` property strings, `#` description lines. */
+export function parseNodeConfig(input: string | Buffer, file = '/etc/pve/nodes/<node>/config'): Parsed<NodeConfig> {
+  const text = asText(input, file);
+  const diagnostics: Diagnostic[] = [];
+  const cfg: NodeConfig = { acmeDomains: [], values: new Map() };
+  for (const { line, text: raw } of numberedLines(text)) {
+    const t = raw.trim();
+    if (!t || t.startsWith('#')) continue;
+    const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
+    if (!m) {
+      diagnostics.push({ file, line, message: `unable to parse line: ${t.slice(0, 120)}`, severity: 'warning' });
+      continue;
+    }
+    const [, key, value] = m;
+    cfg.values.set(key, { value: value.trim(), line });
+    if (key === 'acme') {
+      const p = parsePropertyString(value, 'domains');
+      cfg.acmeAccount = p.get('account') ?? 'default';
+      for (const d of (p.get('domains') ?? '').split(';').map((s) => s.trim()).filter(Boolean)) cfg.acmeDomains.push({ domain: d, key, line });
+    } else if (/^acmedomain\d+$/.test(key)) {
+      const p = parsePropertyString(value, 'domain');
+      const domain = p.get('domain');
+      if (domain) cfg.acmeDomains.push({ domain, plugin: p.get('plugin'), key, line });
+      else diagnostics.push({ file, line, message: `${key} without domain`, severity: 'warning' });
+    }
+  }
+  return { value: cfg, diagnostics };
+}
