@@ -240,7 +240,7 @@ function parseMatch(args: string[], file: string, line: number, text: string, di
     if (!MATCH_KINDS.has(kind)) {
       diagnostics.push({ file, line, message: `Unsupported Match attribute ${args[i]}`, severity: 'error' });
       criteria.push({ kind: 'invalid', pattern: args[i] });
-      continue;
+      break;
     }
     const pattern = args[i + 1];
     if (pattern === undefined) {
