@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auditJson, describeRun, type AuditRun } from '../harness/cli.js';
 import {
-  downAll, e2eSkipReason, ensureCliBuilt, ipOf, keys, knownHostsFile, knownHostsLines, mustExecIn, tempDir,
+  downAll, e2eSkipReason, ensureCliBuilt, ipOf, knownHostsFile, knownHostsLines, mustExecIn, tempDir,
   upClient, upHost, writeFileIn, type Host,
 } from '../harness/hosts.js';
 
