@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Entry point. Only commander and the version are imported up front so `pvesec --version` starts
+// fast; each command loads its modules (checks, collectors, renderers) when it runs.
+import { Command, CommanderError } from 'commander';
+import { VERSION } from './version.js';
+
+/** Exit code for usage errors, failed collections and unexpected errors (see README "Exit codes"). */
+const EXIT_ERROR = 2;
+
+function sshOptions(cmd: Command): Command {
+  return cmd
+    .option('--identity <file>', 'SSH private key (default: agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
+    .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
+    .option('--accept-new', 'accept and record the key of a host not yet known (trust on first use)')
+    .option('--concurrency <n>', 'nodes collected at the same time (default 8)')
+    .option('--timeout <sec>', 'connection and collection timeout per node in seconds (default 30)');
+}
+
+function buildProgram(): Command {
+  const program = new Command('pvesec')
+    .description('Audit Proxmox VE nodes and clusters against a hardening baseline')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    // Usage errors as one line: "pvesec: unknown command 'audti' (Did you mean audit?)".
+    .configureOutput({ outputError: (str, write) => write(`pvesec: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+
+  sshOptions(
+    program.command('audit')
+      .description('collect the targets and report every control (exit 0 clean, 1 failing findings, 2 errors)')
+      .argument('<target...>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'),
+  )
+    .option('--config <file>', 'pvesec.yaml to use (default ./pvesec.yaml when present)')
+    .option('--format <format>', 'text, json, sarif or junit', 'text')
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--only <statuses>', 'show only these statuses, e.g. FAIL,WARN')
+    .option('--control <patterns>', "evaluate only these controls, e.g. 'SSH-*,FW-01'")
+    .option('--fail-on <severity>', 'exit 1 on a FAIL at or above: critical, high, medium, low, info, none', 'high')
+    .option('--no-color', 'no colours in the text report (also NO_COLOR=1)')
+    .action(async (targets: string[], opts) => {
+      const { runAudit } = await import('./commands/audit.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runAudit(targets, opts, processIO()));
+    });
+
+  sshOptions(
+    program.command('collect')
+      .description('collect targets into offline bundles (.tar.gz) to audit later')
+      .argument('<target...>', 'ssh://[user@]host[:port], local, or an existing bundle'),
+  )
+    .option('--out <file>', 'bundle file to write (one target)')
+    .option('--out-dir <dir>', 'directory for one <node>.tar.gz per node (several targets)')
+    .action(async (targets: string[], opts) => {
+      const { runCollect } = await import('./commands/collect.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runCollect(targets, opts, processIO()));
+    });
+
+  program.command('controls')
+    .description('list the controls of the baseline')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: { format?: string }) => {
+      const { renderControls } = await import('./commands/controls.js');
+      await write(renderControls(opts.format));
+    });
+
+  program.command('explain')
+    .description('show what a control checks, why, what it reads and how to fix it')
+    .argument('<id>', 'control id, e.g. SSH-02')
+    .action(async (id: string) => {
+      const { explainControl } = await import('./commands/explain.js');
+      await write(explainControl(id));
+    });
+
+  return program;
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0; commander already printed the message.
+      return e.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    const err = e as Error;
+    if (err?.name === 'UsageError') {
+      process.stderr.write(`pvesec: ${err.message}\n`);
+    } else {
+      const message = (err?.message ?? String(e)).split('\n')[0];
+      process.stderr.write(`pvesec: error: ${message}\n`);
+      if (process.env.PVESEC_DEBUG === '1' && err?.stack) process.stderr.write(err.stack + '\n');
+    }
+    return EXIT_ERROR;
+  }
+}
+
+// SSH sockets or timers left behind by a failed collection must not keep the process alive.
+main(process.argv).then((code) => process.exit(code));

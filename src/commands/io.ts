@@ -1,0 +1,32 @@
+import fs from 'node:fs/promises';
+
+/** Where a command writes: the real process streams in the CLI, buffers in tests. */
+export interface CommandIO {
+  out(text: string): Promise<void>;
+  /** One line to stderr (a newline is added). */
+  err(line: string): void;
+  stdoutIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export function processIO(): CommandIO {
+  return {
+    // Resolves once the text is handed to the OS, so exiting afterwards cannot truncate piped output.
+    out: (text) => new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve()))),
+    err: (line) => void process.stderr.write(line + '\n'),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    env: process.env,
+  };
+}
+
+/** Writes a report file next to its final name first, so a reader never sees half a report. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
