@@ -10,6 +10,8 @@ export interface CollectOptions {
   concurrency?: number;
   /** Connection + collection timeout per node in ms (default 30000). */
   timeoutMs?: number;
+  /** Glob of configuration backups on the node (config_backup_glob), for the config-backups command. */
+  backupGlob?: string;
 }
 
 export interface CollectResult {

@@ -1,0 +1,454 @@
+import { createReadStream, createWriteStream, promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
+import { sanitizeSnapshot } from './sanitize.js';
+import { commandFileName, Snapshot, type CollectionMeta, type FileStat, type Origin } from './snapshot.js';
+import { COMMANDS } from './sources.js';
+
+/**
+ * Bundles: a node's files laid out from its root (etc/ssh/sshd_config ...) plus commands/<name>,
+ * commands/<name>.exit, pvesec/meta.json and pvesec/errors (docs/bundle-format.md); as a directory,
+ * a .tar, or a .tar.gz. A plain backup tarball of /etc (no commands/ nor pvesec/) loads as well.
+ */
+
+export const MAX_MEMBER_BYTES = 64 * 1024 * 1024;
+export const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+export const MAX_ENTRIES = 200_000;
+
+/** A bundle that cannot be read; the message is one line naming the file. */
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+/** One member of a bundle, path relative to the bundle root without leading ./ or /. */
+export interface BundleEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'hardlink';
+  stat: FileStat;
+  content?: Buffer;
+  /** symlink target as stored, or hardlink target (a bundle path) */
+  linkTarget?: string;
+}
+
+interface Collected {
+  entries: BundleEntry[];
+  /** members not loaded (too large, unreadable): bundle path -> reason */
+  skipped: Map<string, string>;
+}
+
+/** Reads a bundle directory or archive into a sanitized snapshot. */
+export async function readBundle(p: string): Promise<Snapshot> {
+  let st: Stats;
+  try {
+    st = await fsp.stat(p);
+  } catch (e) {
+    throw new BundleError(`${p}: ${describeFsError(e)}`);
+  }
+  const origin: Origin = { kind: 'bundle', target: p };
+  let collected: Collected;
+  if (st.isDirectory()) {
+    collected = await readDirectory(p);
+  } else if (st.isFile()) {
+    collected = await readArchiveStream(await openMaybeGzip(p), p);
+  } else {
+    throw new BundleError(`${p}: not a directory nor an archive file`);
+  }
+  return snapshotFromEntries(collected, origin, p);
+}
+
+/** Parses a tar or tar.gz held in memory (the stream of the collection script). */
+export async function snapshotFromArchive(data: Buffer, origin: Origin, label: string): Promise<Snapshot> {
+  const isGzip = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+  if (!isGzip && (data.length < 512 || !isTarHeader(data))) throw new BundleError(`${label}: not a tar / tar.gz stream`);
+  const source = Readable.from([data]);
+  const stream = isGzip ? source.pipe(zlib.createGunzip()) : source;
+  if (isGzip) source.on('error', (e) => stream.destroy(e));
+  return snapshotFromEntries(await readArchiveStream(stream, label), origin, label);
+}
+
+async function openMaybeGzip(file: string): Promise<Readable> {
+  const fh = await fsp.open(file, 'r').catch((e) => {
+    throw new BundleError(`${file}: ${describeFsError(e)}`);
+  });
+  const head = Buffer.alloc(512);
+  let got = 0;
+  try {
+    got = (await fh.read(head, 0, 512, 0)).bytesRead;
+  } finally {
+    await fh.close();
+  }
+  const raw = createReadStream(file);
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    raw.destroy();
+    if (got < 512 || !isTarHeader(head)) throw new BundleError(`${file}: not a bundle (neither a directory nor a tar / tar.gz archive)`);
+    return createReadStream(file);
+  }
+  const gunzip = zlib.createGunzip();
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+/** ustar magic ("ustar\0" POSIX, "ustar  " GNU) at offset 257 of the first header block. */
+function isTarHeader(block: Buffer): boolean {
+  return block.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+function readArchiveStream(input: Readable, label: string): Promise<Collected> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    const entries: BundleEntry[] = [];
+    const skipped = new Map<string, string>();
+    let total = 0;
+    let failed = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      input.destroy();
+      extract.destroy();
+      reject(e instanceof BundleError ? e : new BundleError(`${label}: ${describeArchiveError(e)}`));
+    };
+    extract.on('entry', (header, stream, next) => {
+      const rel = cleanPath(header.name);
+      if (entries.length >= MAX_ENTRIES) return fail(new BundleError(`${label}: more than ${MAX_ENTRIES} members, not a node bundle`));
+      const stat: FileStat = {
+        mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        owner: header.uname || undefined,
+        group: header.gname || undefined,
+        mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : undefined,
+        type: 'file',
+      };
+      const skip = (): void => {
+        stream.on('end', () => next());
+        stream.resume();
+      };
+      if (rel === '' || header.type === 'directory') {
+        if (rel !== '') entries.push({ path: rel, type: 'dir', stat: { ...stat, type: 'dir' } });
+        return skip();
+      }
+      if (header.type === 'symlink' || header.type === 'link') {
+        const linkTarget = header.linkname ?? '';
+        entries.push(
+          header.type === 'symlink'
+            ? { path: rel, type: 'symlink', stat: { ...stat, type: 'symlink', linkTarget }, linkTarget }
+            : { path: rel, type: 'hardlink', stat, linkTarget: cleanPath(linkTarget) },
+        );
+        return skip();
+      }
+      if (header.type !== 'file' && header.type !== 'contiguous-file') return skip();
+      const size = header.size ?? 0;
+      if (size > MAX_MEMBER_BYTES) {
+        skipped.set(rel, `larger than ${MAX_MEMBER_BYTES / 1024 / 1024} MB, not loaded`);
+        return skip();
+      }
+      total += size;
+      if (total > MAX_TOTAL_BYTES) return fail(new BundleError(`${label}: bundle holds more than ${MAX_TOTAL_BYTES / 1024 / 1024} MB, refusing to load it`));
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('error', fail);
+      stream.on('end', () => {
+        entries.push({ path: rel, type: 'file', stat, content: Buffer.concat(chunks) });
+        next();
+      });
+    });
+    extract.on('finish', () => {
+      if (!failed) resolve({ entries, skipped });
+    });
+    extract.on('error', fail);
+    input.on('error', fail);
+    input.pipe(extract);
+  });
+}
+
+async function readDirectory(root: string): Promise<Collected> {
+  const entries: BundleEntry[] = [];
+  const skipped = new Map<string, string>();
+  let total = 0;
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 32) return;
+    let names: string[];
+    try {
+      names = (await fsp.readdir(path.join(root, dir))).sort();
+    } catch (e) {
+      if (dir === '') throw new BundleError(`${root}: ${describeFsError(e)}`);
+      skipped.set(dir, describeFsError(e));
+      return;
+    }
+    for (const name of names) {
+      const rel = dir === '' ? name : `${dir}/${name}`;
+      const full = path.join(root, rel);
+      const st = await fsp.lstat(full);
+      const stat: FileStat = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), type: 'file' };
+      if (entries.length >= MAX_ENTRIES) throw new BundleError(`${root}: more than ${MAX_ENTRIES} files, not a node bundle`);
+      if (st.isDirectory()) {
+        entries.push({ path: rel, type: 'dir', stat: { ...stat, type: 'dir' } });
+        await walk(rel, depth + 1);
+      } else if (st.isSymbolicLink()) {
+        const linkTarget = await fsp.readlink(full);
+        entries.push({ path: rel, type: 'symlink', stat: { ...stat, type: 'symlink', linkTarget }, linkTarget });
+      } else if (st.isFile()) {
+        if (st.size > MAX_MEMBER_BYTES) {
+          skipped.set(rel, `larger than ${MAX_MEMBER_BYTES / 1024 / 1024} MB, not loaded`);
+          continue;
+        }
+        total += st.size;
+        if (total > MAX_TOTAL_BYTES) throw new BundleError(`${root}: bundle holds more than ${MAX_TOTAL_BYTES / 1024 / 1024} MB, refusing to load it`);
+        try {
+          entries.push({ path: rel, type: 'file', stat, content: await fsp.readFile(full) });
+        } catch (e) {
+          skipped.set(rel, describeFsError(e));
+        }
+      }
+    }
+  };
+  await walk('', 0);
+  return { entries, skipped };
+}
+
+const BUNDLE_MARKERS = ['etc', 'commands', 'pvesec'];
+
+function snapshotFromEntries({ entries, skipped }: Collected, origin: Origin, label: string): Snapshot {
+  const prefix = rootPrefix(entries);
+  if (prefix === undefined) {
+    throw new BundleError(`${label}: not a pvesec bundle nor a node backup (no etc/, commands/ or pvesec/ inside)`);
+  }
+  const byPath = new Map<string, BundleEntry>();
+  for (const e of entries) {
+    if (!e.path.startsWith(prefix)) continue;
+    const rel = e.path.slice(prefix.length);
+    if (rel === '') continue;
+    const linkTarget = e.type === 'hardlink' && e.linkTarget?.startsWith(prefix) ? e.linkTarget.slice(prefix.length) : e.linkTarget;
+    byPath.set(rel, { ...e, path: rel, linkTarget });
+  }
+
+  const snapshot = new Snapshot(origin);
+  snapshot.meta = readMeta(byPath.get('pvesec/meta.json'), snapshot);
+  for (const [key, reason] of readErrors(byPath.get('pvesec/errors'))) snapshot.errors.set(key, reason);
+  for (const [rel, reason] of skipped) {
+    if (rel.startsWith(prefix)) snapshot.errors.set('/' + rel.slice(prefix.length), reason);
+  }
+
+  applyStatManifest(byPath.get('pvesec/stat'), byPath);
+
+  const commandNames = new Map<string, string>(Object.values(COMMANDS).map((c) => [commandFileName(c.name), c.name]));
+  for (const e of byPath.values()) {
+    if (e.path === 'pvesec' || e.path.startsWith('pvesec/') || e.path === 'commands') continue;
+    if (e.path.startsWith('commands/')) {
+      const file = e.path.slice('commands/'.length);
+      if (file.includes('/') || file.endsWith('.exit') || e.type === 'dir') continue;
+      const content = contentOf(e, byPath);
+      if (content === undefined) continue;
+      const name = commandNames.get(file) ?? file.replace(/_/g, ' ');
+      const exitText = byPath.get(`commands/${file}.exit`)?.content?.toString('utf8').trim();
+      const exitCode = exitText !== undefined && /^\d+$/.test(exitText) ? Number(exitText) : undefined;
+      snapshot.commands.set(name, { name, output: content.toString('utf8'), ...(exitCode !== undefined ? { exitCode } : {}) });
+      continue;
+    }
+    const abs = '/' + e.path;
+    if (e.type === 'dir') {
+      snapshot.addDir(abs, e.stat);
+      continue;
+    }
+    const resolved = e.type === 'symlink' ? resolveSymlink(e, byPath) : undefined;
+    if (resolved?.type === 'dir') {
+      snapshot.addDir(abs, e.stat);
+      continue;
+    }
+    const content = resolved ? resolved.content : contentOf(e, byPath);
+    if (content === undefined) continue; // dangling link, or a hard link to a member not loaded
+    snapshot.addFile({ path: abs, content, stat: e.stat });
+  }
+  return sanitizeSnapshot(snapshot);
+}
+
+/** Top-level directories of a node's filesystem that a backup tarball may hold. */
+const NODE_TOPS = ['root', 'home', 'var', 'run'];
+
+/** '' when the bundle starts at the node root, 'x/' when everything sits in one top-level directory x. */
+function rootPrefix(entries: BundleEntry[]): string | undefined {
+  const tops = new Set(entries.map((e) => e.path.split('/')[0]));
+  if (BUNDLE_MARKERS.some((m) => tops.has(m))) return '';
+  if (tops.size === 1) {
+    const [top] = tops;
+    const seconds = new Set(entries.filter((e) => e.path.startsWith(top + '/')).map((e) => e.path.split('/')[1]));
+    if (BUNDLE_MARKERS.some((m) => seconds.has(m))) return top + '/';
+  }
+  return NODE_TOPS.some((m) => tops.has(m)) ? '' : undefined;
+}
+
+function contentOf(e: BundleEntry, byPath: Map<string, BundleEntry>): Buffer | undefined {
+  if (e.type === 'file') return e.content;
+  if (e.type === 'hardlink') {
+    const target = byPath.get(e.linkTarget ?? '');
+    return target?.type === 'file' ? target.content : undefined;
+  }
+  if (e.type === 'symlink') {
+    const r = resolveSymlink(e, byPath);
+    return r?.type === 'file' ? r.content : undefined;
+  }
+  return undefined;
+}
+
+/** Follows a symlink inside the bundle only (never onto the machine running pvesec). */
+function resolveSymlink(e: BundleEntry, byPath: Map<string, BundleEntry>): { type: 'file' | 'dir'; content?: Buffer } | undefined {
+  let current = e;
+  for (let hops = 0; hops < 16; hops++) {
+    const target = current.linkTarget ?? '';
+    const joined = target.startsWith('/') ? target : path.posix.join(path.posix.dirname('/' + current.path), target);
+    const rel = path.posix.normalize('/' + joined).slice(1);
+    const next = byPath.get(rel);
+    if (!next) return undefined;
+    if (next.type === 'dir') return { type: 'dir' };
+    if (next.type === 'file') return { type: 'file', content: next.content };
+    if (next.type === 'hardlink') {
+      const content = contentOf(next, byPath);
+      return content ? { type: 'file', content } : undefined;
+    }
+    current = next;
+  }
+  return undefined;
+}
+
+/**
+ * Optional pvesec/stat: `<octal mode> <uid> <gid> <owner> <group> <path>` per line. Lets a bundle
+ * directory kept in git (which loses owners and modes) state the node's real ones.
+ */
+function applyStatManifest(e: BundleEntry | undefined, byPath: Map<string, BundleEntry>): void {
+  if (!e?.content) return;
+  for (const line of e.content.toString('utf8').split('\n')) {
+    const m = /^\s*([0-7]{3,6})\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    const target = byPath.get(cleanPath(m[6]));
+    if (!target) continue;
+    target.stat = { ...target.stat, mode: parseInt(m[1], 8) & 0o7777, uid: Number(m[2]), gid: Number(m[3]), owner: m[4], group: m[5] };
+  }
+}
+
+const PRIVILEGES: CollectionMeta['privilege'][] = ['root', 'sudo', 'user', 'unknown'];
+
+function readMeta(e: BundleEntry | undefined, snapshot: Snapshot): CollectionMeta {
+  if (!e?.content) return { privilege: 'unknown' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(e.content.toString('utf8'));
+  } catch {
+    snapshot.errors.set('/pvesec/meta.json', 'not valid JSON, ignored');
+    return { privilege: 'unknown' };
+  }
+  const m = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const privilege = PRIVILEGES.find((p) => p === m.privilege) ?? 'unknown';
+  return { privilege, hostname: str(m.hostname), collectedAt: str(m.collectedAt), collector: str(m.collector) };
+}
+
+function readErrors(e: BundleEntry | undefined): [string, string][] {
+  if (!e?.content) return [];
+  const out: [string, string][] = [];
+  for (const line of e.content.toString('utf8').split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab <= 0) continue;
+    out.push([line.slice(0, tab), line.slice(tab + 1).trim()]);
+  }
+  return out;
+}
+
+function cleanPath(name: string): string {
+  let p = name.replace(/\\/g, '/');
+  p = path.posix.normalize('/' + p).slice(1); // drops ./, leading /, and any ../ above the root
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/**
+ * Writes a snapshot as a tar.gz bundle (same layout the collection script streams), atomically:
+ * a temp file next to the destination, renamed over it only once complete.
+ */
+export async function writeBundle(snapshot: Snapshot, file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const pack = tar.pack();
+  const now = new Date();
+  const add = (name: string, content: Buffer | string, stat?: Partial<FileStat>): void => {
+    pack.entry(header(name, 'file', stat, now), content);
+  };
+  try {
+    const done = pipeline(pack, zlib.createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+    const meta = {
+      hostname: snapshot.meta.hostname,
+      collectedAt: snapshot.meta.collectedAt,
+      privilege: snapshot.meta.privilege,
+      collector: snapshot.meta.collector,
+    };
+    add('pvesec/meta.json', JSON.stringify(meta) + '\n');
+    add('pvesec/errors', [...snapshot.errors].map(([k, v]) => `${k}\t${v.replace(/[\t\n]/g, ' ')}\n`).join(''));
+    for (const [d, stat] of [...snapshot.dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (d === '/') continue;
+      pack.entry(header(d.slice(1), 'directory', stat, now));
+    }
+    for (const f of snapshot.files.values()) add(f.path.slice(1), f.content, f.stat);
+    for (const c of snapshot.commands.values()) {
+      add(`commands/${commandFileName(c.name)}`, c.output);
+      if (c.exitCode !== undefined) add(`commands/${commandFileName(c.name)}.exit`, `${c.exitCode}\n`);
+    }
+    pack.finalize();
+    await done;
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    pack.destroy();
+    await fsp.rm(tmp, { force: true });
+    throw new BundleError(`${file}: cannot write bundle: ${describeFsError(e)}`);
+  }
+}
+
+function header(name: string, type: 'file' | 'directory', stat: Partial<FileStat> | undefined, now: Date): tar.Header {
+  return {
+    name,
+    type,
+    mode: (stat?.mode ?? (type === 'directory' ? 0o755 : 0o644)) & 0o7777,
+    uid: stat?.uid ?? 0,
+    gid: stat?.gid ?? 0,
+    uname: stat?.owner ?? '',
+    gname: stat?.group ?? '',
+    mtime: stat?.mtime !== undefined ? new Date(stat.mtime * 1000) : now,
+    size: 0,
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+  };
+}
+
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOSPC':
+      return 'no space left on device';
+    default:
+      return String(err?.message ?? e).split('\n')[0];
+  }
+}
+
+function describeArchiveError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const msg = String(err?.message ?? e).split('\n')[0];
+  if (err?.code === 'Z_DATA_ERROR' || /incorrect header check|invalid (block|distance|code)/i.test(msg)) return `corrupt gzip data (${msg})`;
+  if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) return 'truncated gzip data';
+  if (/unexpected end of data/i.test(msg)) return 'truncated tar archive';
+  if (/invalid tar header/i.test(msg)) return 'not a tar archive (invalid tar header)';
+  if (err?.code) return describeFsError(e);
+  return msg;
+}

@@ -1,0 +1,68 @@
+import { BundleError, readBundle } from './bundle.js';
+import type { CollectOptions, CollectResult } from './index.js';
+import { collectLocal } from './local.js';
+import { sanitizeSnapshot } from './sanitize.js';
+import { CollectError, collectSsh } from './ssh.js';
+import type { Snapshot } from './snapshot.js';
+import { expandTarget, parseTarget, TargetError, targetLabel, type Target } from './targets.js';
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * Collects every target (SSH, local, bundles; a directory of bundles expands to one result per
+ * bundle) with at most opts.concurrency at a time. Results come in target order; a failed target
+ * carries a one-line error and never stops the others. Every snapshot is sanitized.
+ */
+export async function collectTargets(targets: string[], opts: CollectOptions = {}): Promise<CollectResult[]> {
+  const jobs: { target: Target | undefined; input: string; error?: string }[] = [];
+  for (const input of targets) {
+    try {
+      for (const t of await expandTarget(parseTarget(input))) jobs.push({ target: t, input: t.input });
+    } catch (e) {
+      jobs.push({ target: undefined, input, error: oneLine(e, input) });
+    }
+  }
+  const results: CollectResult[] = new Array(jobs.length);
+  const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      const job = jobs[i];
+      if (!job.target) {
+        results[i] = { target: job.input, error: job.error };
+        continue;
+      }
+      try {
+        results[i] = { target: job.input, snapshot: sanitizeSnapshot(await collectTarget(job.target, opts)) };
+      } catch (e) {
+        results[i] = { target: job.input, error: oneLine(e, targetLabel(job.target)) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
+
+export function collectTarget(target: Target, opts: CollectOptions): Promise<Snapshot> {
+  switch (target.kind) {
+    case 'ssh':
+      return collectSsh(target, opts);
+    case 'local':
+      return collectLocal(opts);
+    case 'bundle':
+      return readBundle(target.path).catch((e: unknown) => {
+        if (e instanceof BundleError && /no such file or directory$/.test(e.message) && /^[^/.][^/]*@[^/]+$/.test(target.path)) {
+          throw new BundleError(`${e.message} (for SSH write ssh://${target.path})`);
+        }
+        throw e;
+      });
+  }
+}
+
+/** Our errors already name the host or file; anything unexpected gets the label in front. */
+function oneLine(e: unknown, label: string): string {
+  const msg = String((e as Error)?.message ?? e).split('\n')[0];
+  if (e instanceof CollectError || e instanceof BundleError || e instanceof TargetError) return msg;
+  return `${label}: ${msg}`;
+}

@@ -1,0 +1,133 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * OpenSSH known_hosts: `[marker] patterns keytype base64key [comment]`, patterns being a comma list of
+ * host names / [host]:port with * ? wildcards and !negation, or one hashed `|1|salt|hmac-sha1` name.
+ */
+export interface KnownHostEntry {
+  line: number;
+  marker?: 'revoked' | 'cert-authority';
+  /** plain patterns (empty for a hashed entry) */
+  patterns: string[];
+  hashed?: { salt: Buffer; hash: Buffer };
+  keyType: string;
+  /** base64 of the public key blob, as in the file */
+  key: string;
+}
+
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const fields = raw.trim().split(/\s+/);
+    if (fields[0] === '' || fields[0].startsWith('#')) return;
+    let marker: KnownHostEntry['marker'];
+    if (fields[0].startsWith('@')) {
+      const m = fields.shift();
+      if (m === '@revoked') marker = 'revoked';
+      else if (m === '@cert-authority') marker = 'cert-authority';
+      else return; // unknown marker: OpenSSH skips the line too
+    }
+    if (fields.length < 3) return;
+    const [hosts, keyType, key] = fields;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return;
+    const entry: KnownHostEntry = { line: i + 1, marker, patterns: [], keyType, key };
+    if (hosts.startsWith('|1|')) {
+      const [, , salt, hash] = hosts.split('|');
+      if (!salt || !hash) return;
+      entry.hashed = { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
+    } else {
+      entry.patterns = hosts.split(',').filter((p) => p !== '');
+    }
+    entries.push(entry);
+  });
+  return entries;
+}
+
+/** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
+export function hostToken(host: string, port: number): string {
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
+}
+
+export function entryMatches(entry: KnownHostEntry, token: string): boolean {
+  if (entry.hashed) {
+    const mac = createHmac('sha1', entry.hashed.salt).update(token).digest();
+    return mac.length === entry.hashed.hash.length && timingSafeEqual(mac, entry.hashed.hash);
+  }
+  let positive = false;
+  for (const pattern of entry.patterns) {
+    const negated = pattern.startsWith('!');
+    const p = (negated ? pattern.slice(1) : pattern).toLowerCase();
+    if (!wildcardMatch(p, token)) continue;
+    if (negated) return false;
+    positive = true;
+  }
+  return positive;
+}
+
+function wildcardMatch(pattern: string, s: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`).test(s);
+}
+
+export type HostKeyVerdict =
+  | { status: 'match'; line: number }
+  | { status: 'mismatch'; line: number }
+  | { status: 'revoked'; line: number }
+  | { status: 'unknown'; otherTypes: string[] };
+
+/** Checks a presented host key (type + base64 blob) like OpenSSH's StrictHostKeyChecking=yes. */
+export function verifyHostKey(entries: KnownHostEntry[], host: string, port: number, keyType: string, key: string): HostKeyVerdict {
+  const token = hostToken(host, port);
+  const revoked = entries.find((e) => e.marker === 'revoked' && e.key === key);
+  if (revoked) return { status: 'revoked', line: revoked.line };
+  const forHost = entries.filter((e) => e.marker === undefined && entryMatches(e, token));
+  const match = forHost.find((e) => e.keyType === keyType && e.key === key);
+  if (match) return { status: 'match', line: match.line };
+  const mismatch = forHost.find((e) => e.keyType === keyType);
+  if (mismatch) return { status: 'mismatch', line: mismatch.line };
+  return { status: 'unknown', otherTypes: [...new Set(forHost.map((e) => e.keyType))] };
+}
+
+/** Key types recorded for a host, to ask the server for one of those first (as OpenSSH does). */
+export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
+  const token = hostToken(host, port);
+  return [...new Set(entries.filter((e) => e.marker === undefined && entryMatches(e, token)).map((e) => e.keyType))];
+}
+
+/** `SHA256:<base64 without padding>` of a key blob, like ssh-keygen -l. */
+export function fingerprint(keyBase64: string): string {
+  return 'SHA256:' + createHash('sha256').update(Buffer.from(keyBase64, 'base64')).digest('base64').replace(/=+$/, '');
+}
+
+/** Key type named inside an SSH public key blob (first length-prefixed string). */
+export function blobKeyType(blob: Buffer): string {
+  if (blob.length < 4) return 'unknown';
+  const len = blob.readUInt32BE(0);
+  if (len > 64 || blob.length < 4 + len) return 'unknown';
+  return blob.subarray(4, 4 + len).toString('latin1');
+}
+
+export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
+  try {
+    return parseKnownHosts(await fsp.readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Appends `token keytype key` (unhashed) to the file, creating it (and its directory) if needed. */
+export async function appendKnownHost(file: string, host: string, port: number, keyType: string, key: string): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let prefix = '';
+  try {
+    const current = await fsp.readFile(file, 'utf8');
+    if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
+  } catch {
+    // new file
+  }
+  await fsp.appendFile(file, `${prefix}${hostToken(host, port)} ${keyType} ${key}\n`, { mode: 0o600 });
+}

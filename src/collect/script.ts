@@ -1,0 +1,258 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { commandFileName } from './snapshot.js';
+import { COMMANDS, FILES, UNITS } from './sources.js';
+
+/**
+ * Generates the one POSIX sh script that collects a node. It writes command outputs, a redacted
+ * /etc/shadow, pvesec/meta.json and pvesec/errors into a temp dir, then streams ONE gzip'd tar of
+ * that dir plus the real files to stdout (the bundle format, docs/bundle-format.md).
+ * Run it as `sh -s` with the script on stdin (locally or over SSH, root, sudo or plain user).
+ */
+
+export const DEFAULT_BACKUP_GLOB = '/root/pve-config-*.tar.gz';
+
+/** Run it through sudo when possible: `sh -c WRAPPER` with the script on stdin. */
+export const REMOTE_WRAPPER =
+  'if [ "$(id -u)" = 0 ]; then exec sh -s; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then exec sudo -n sh -s; else exec sh -s; fi';
+
+export interface ScriptOptions {
+  /** Glob of configuration backups (config_backup_glob); only [A-Za-z0-9_./*?-] characters are accepted. */
+  backupGlob?: string;
+  /** Written to pvesec/meta.json "collector". */
+  collector?: string;
+}
+
+export function collectorName(): string {
+  try {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+    return `pvesec ${pkg.version ?? 'unknown'}`;
+  } catch {
+    return 'pvesec unknown';
+  }
+}
+
+/** Single-quotes a string for sh. */
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const SAFE_GLOB = /^\/[A-Za-z0-9_./*?-]+$/;
+
+/** Directories collected as whole trees (entry + readable files below them). */
+export const TREE_DIRS: string[] = Object.entries(FILES)
+  .filter(([key]) => key.endsWith('Dir') && key !== 'pveNodesDir')
+  .map(([, p]) => p);
+
+/** Single files from FILES (shadow is redacted separately, /root is a directory entry). */
+export const SINGLE_FILES: string[] = Object.entries(FILES)
+  .filter(([key]) => !key.endsWith('Dir') && key !== 'shadow' && key !== 'rootHome')
+  .map(([, p]) => p);
+
+export const NODE_FILES = ['host.fw', 'config', 'pve-ssl.pem', 'pveproxy-ssl.pem'] as const;
+
+export function collectionScript(opts: ScriptOptions = {}): string {
+  const glob = opts.backupGlob && SAFE_GLOB.test(opts.backupGlob) ? opts.backupGlob : DEFAULT_BACKUP_GLOB;
+  const globDir = path.posix.dirname(glob);
+  const collector = (opts.collector ?? collectorName()).replace(/[^A-Za-z0-9 ._+-]/g, '');
+
+  const commandLines: string[] = [];
+  for (const c of Object.values(COMMANDS)) {
+    const file = commandFileName(c.name);
+    const root = c.root ? 1 : 0;
+    if (c.sh === '') {
+      const fn = 'c_' + file.replace(/[^A-Za-z0-9]/g, '_');
+      commandLines.push(`special ${shq(c.name)} ${shq(file)} ${root} ${fn} &`);
+    } else {
+      const prog = c.sh.split(/\s+/)[0];
+      commandLines.push(`run ${shq(c.name)} ${shq(file)} ${root} ${shq(prog)} ${shq(c.sh)} &`);
+    }
+  }
+
+  return `# pvesec collection script (generated). Output: one tar.gz on stdout; nothing else.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LC_ALL=C
+export PATH LC_ALL
+umask 077
+
+pvesec_main() {
+T=$(mktemp -d "\${TMPDIR:-/tmp}/pvesec.XXXXXX") || { echo 'pvesec: cannot create a temporary directory' >&2; return 70; }
+trap 'rm -rf "$T"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+B="$T/b"; W="$T/w"
+mkdir "$B" "$B/commands" "$B/pvesec" "$B/etc" "$W" || return 70
+E="$B/pvesec/errors"; : >"$E"; : >"$W/list"
+if [ "$(id -u)" = 0 ]; then
+  ROOT=1; DENIED='permission denied'
+  if [ -n "\${SUDO_USER:-}" ]; then PRIV=sudo; else PRIV=root; fi
+else
+  ROOT=0; PRIV=user; DENIED='permission denied (not collected as root)'
+fi
+
+${COMMAND_FUNCTIONS(glob, globDir)}
+
+${commandLines.join('\n')}
+
+${FILE_FUNCTIONS}
+${fileCollection()}
+if [ -e /etc/shadow ]; then
+  if [ -r /etc/shadow ]; then
+    # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
+    awk -F: 'BEGIN { OFS = ":" } NF >= 2 { if ($2 == "") m = ""; else if ($2 ~ /^!/) m = "!"; else if ($2 ~ /^\\*/) m = "*"; else m = "x"; $2 = m; print }' /etc/shadow >"$B/etc/shadow"
+    chown --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
+    chmod --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
+    touch -r /etc/shadow "$B/etc/shadow" 2>/dev/null
+  else
+    err /etc/shadow "$DENIED"
+  fi
+fi
+
+H=$(hostname 2>/dev/null || cat /etc/hostname 2>/dev/null || uname -n)
+H=$(printf '%s' "$H" | tr -cd 'A-Za-z0-9._-')
+printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
+
+wait
+
+# never private keys, whatever directory they were found in
+tr '\\n' '\\0' <"$W/list" | (cd / && xargs -0 grep -lsF -e 'PRIVATE KEY-----' -- 2>/dev/null) >"$W/secrets"
+while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
+grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"
+(cd "$B" && find . -type f | sed 's|^\\./||') >"$W/own"
+tar -czhf - --hard-dereference --no-recursion --ignore-failed-read --warning=no-file-changed --warning=no-file-removed \\
+  -C "$B" --verbatim-files-from -T "$W/own" -C / -T "$W/list2"
+rc=$?
+[ "$rc" -le 1 ] || { echo "pvesec: tar failed with exit code $rc" >&2; return "$rc"; }
+return 0
+}
+
+pvesec_main </dev/null
+`;
+}
+
+function COMMAND_FUNCTIONS(glob: string, globDir: string): string {
+  const units = UNITS.join(' ');
+  const globDirCheck = /[*?]/.test(globDir) ? '' : `[ "$ROOT" = 1 ] || { [ -r ${shq(globDir)} ] && [ -x ${shq(globDir)} ]; } || return 200`;
+  return `err() { printf '%s\\t%s\\n' "$1" "$2" >>"$E"; }
+
+# run NAME FILE NEEDS_ROOT PROGRAM SHELL_COMMAND: output (stdout+stderr) and exit status
+run() {
+  command -v "$4" >/dev/null 2>&1 || { err "$1" 'not installed'; return 0; }
+  ( eval "$5" ) >"$B/commands/$2" 2>&1
+  rc=$?
+  if [ "$ROOT" = 0 ] && [ "$3" = 1 ] && [ "$rc" != 0 ]; then rm -f "$B/commands/$2"; err "$1" "$DENIED"; return 0; fi
+  echo "$rc" >"$B/commands/$2.exit"
+}
+
+# special NAME FILE NEEDS_ROOT FUNCTION: 200 = not readable without root, 201 = source absent
+special() {
+  "$4" >"$B/commands/$2" 2>/dev/null
+  rc=$?
+  case $rc in
+    200) rm -f "$B/commands/$2"; err "$1" "$DENIED" ;;
+    201) rm -f "$B/commands/$2"; err "$1" "$(cat "$W/$2.why" 2>/dev/null)" ;;
+    *) echo "$rc" >"$B/commands/$2.exit" ;;
+  esac
+  return 0
+}
+
+c_systemctl_states() {
+  command -v systemctl >/dev/null 2>&1 || { echo 'not installed' >"$W/systemctl-states.why"; return 201; }
+  set -f
+  for u in ${units}; do
+    set -- $(systemctl is-active "$u" 2>/dev/null) unknown; a=$1
+    set -- $(systemctl is-enabled "$u" 2>/dev/null) not-found; e=$1
+    printf '%s %s %s\\n' "$u" "$a" "$e"
+  done
+  return 0
+}
+
+c_config_backups() {
+  ${globDirCheck}
+  f=''
+  for c in ${glob}; do
+    [ -f "$c" ] || continue
+    if [ -z "$f" ] || [ "$c" -nt "$f" ]; then f=$c; fi
+  done
+  [ -n "$f" ] || return 0
+  [ -r "$f" ] || return 200
+  stat -c '%Y %s %n' "$f" || return 1
+  tar -tzf "$f"
+}
+
+c_auth_failures() {
+  P='sshd(-session)?\\[[0-9]+\\]: (Failed |Invalid user|[Aa]uthentication failure|error: maximum authentication|Connection closed by authenticating user|Disconnected from authenticating user)|(pvedaemon|pveproxy)\\[[0-9]+\\]: authentication failure'
+  if [ -f /var/log/auth.log ]; then
+    [ -r /var/log/auth.log ] || return 200
+    { [ -r /var/log/auth.log.1 ] && cat /var/log/auth.log.1; cat /var/log/auth.log; } | grep -E "$P" | tail -n 2000
+    return 0
+  fi
+  if command -v journalctl >/dev/null 2>&1; then
+    [ "$ROOT" = 1 ] || return 200
+    journalctl -q --no-pager -o short --since '7 days ago' -t sshd -t sshd-session -t pvedaemon -t pveproxy | grep -E "$P" | tail -n 2000
+    return 0
+  fi
+  echo 'no /var/log/auth.log and no journalctl' >"$W/auth-failures.why"
+  return 201
+}`;
+}
+
+const FILE_FUNCTIONS = `# hidden PATH: PATH is absent; an error line if a directory on its way cannot be searched
+hidden() {
+  d=\${1%/*}
+  while [ -n "$d" ] && [ ! -e "$d" ]; do d=\${d%/*}; done
+  [ -n "$d" ] && [ ! -x "$d" ] && err "$1" "$DENIED"
+  return 0
+}
+# addf PATH: a single file, if present and readable
+addf() {
+  [ -e "$1" ] || { hidden "$1"; return 0; }
+  if [ -r "$1" ] && [ ! -d "$1" ]; then printf '%s\\n' "\${1#/}" >>"$W/list"; else err "$1" "$DENIED"; fi
+}
+# addd PATH: a directory entry only (its mode and owner)
+addd() {
+  [ -d "$1" ] || return 0
+  if [ -r "$1" ]; then printf '%s\\n' "\${1#/}" >>"$W/list"; else err "$1" "$DENIED"; fi
+}
+`;
+
+function fileCollection(): string {
+  const single = SINGLE_FILES.map((f) => `addf ${shq(f)}`).join('\n');
+  const trees = TREE_DIRS.map(shq).join(' ');
+  const nodeFiles = NODE_FILES.join(' ');
+  return `${single}
+addd /root
+addd /root/.ssh
+addf /root/.ssh/authorized_keys
+addf /root/.ssh/authorized_keys2
+for h in /home/*; do
+  [ -d "$h" ] || continue
+  addd "$h"
+  addd "$h/.ssh"
+  addf "$h/.ssh/authorized_keys"
+  addf "$h/.ssh/authorized_keys2"
+done
+addd /etc/pve
+addd /etc/pve/nodes
+for n in /etc/pve/nodes/*; do
+  [ -d "$n" ] || continue
+  addd "$n"
+  for f in ${nodeFiles}; do addf "$n/$f"; done
+done
+set --
+for d in ${trees}; do [ -d "$d" ] && set -- "$@" "$d"; done
+if [ $# -gt 0 ]; then
+  # R = readable (collected), U = unreadable (an error line); never *.key or ssh host keys
+  find -L "$@" -maxdepth 3 \\( -name '*.key' -o -name 'ssh_host_*_key' \\) -prune -o \\( -type d -o -type f \\) \\
+    \\( -readable -printf 'R%p\\n' -o -printf 'U%p\\n' \\) 2>/dev/null |
+  while IFS= read -r line; do
+    p=\${line#?}
+    case $line in
+      R*) printf '%s\\n' "\${p#/}" >>"$W/list" ;;
+      *) err "$p" "$DENIED" ;;
+    esac
+  done
+fi
+`;
+}

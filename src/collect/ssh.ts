@@ -1,0 +1,290 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import type { AuthMethod, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import { BundleError, snapshotFromArchive } from './bundle.js';
+import type { CollectOptions } from './index.js';
+import {
+  appendKnownHost,
+  blobKeyType,
+  fingerprint,
+  knownKeyTypes,
+  loadKnownHosts,
+  verifyHostKey,
+  type KnownHostEntry,
+} from './known-hosts.js';
+import { collectionScript, REMOTE_WRAPPER, shq } from './script.js';
+import type { Snapshot } from './snapshot.js';
+
+const { Client, utils } = ssh2;
+
+/** A collection that failed; the message is one line naming the host. */
+export class CollectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectError';
+  }
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** what the user typed (ssh://root@pve1), kept as the snapshot's origin */
+  input: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+/** The remote command: root runs the script, others through `sudo -n` when allowed, else as themselves. */
+export const REMOTE_COMMAND = `sh -c ${shq(REMOTE_WRAPPER)}`;
+
+/**
+ * Collects one node over ONE SSH connection and ONE exec: the collection script goes to the remote
+ * shell's stdin, the bundle (tar.gz) comes back on stdout. Strict host key checking against
+ * known_hosts; key authentication only (identity file, else agent, else ~/.ssh/id_*).
+ */
+export async function collectSsh(target: SshTarget, opts: CollectOptions = {}): Promise<Snapshot> {
+  const label = hostLabel(target.host, target.port);
+  const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
+  let known: KnownHostEntry[];
+  try {
+    known = await loadKnownHosts(knownHostsFile);
+  } catch (e) {
+    throw new CollectError(`${label}: cannot read ${knownHostsFile}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const auth = await authMethods(target.user, opts, label);
+  const script = collectionScript({ backupGlob: opts.backupGlob });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const output = await runRemote({ target, label, known, knownHostsFile, auth, script, timeoutMs, acceptNew: opts.acceptNew === true });
+  try {
+    return await snapshotFromArchive(output, { kind: 'ssh', target: target.input }, label);
+  } catch (e) {
+    const why = e instanceof BundleError ? e.message.slice(label.length + 2) : String(e);
+    throw new CollectError(`${label}: unusable collection stream (${why})`);
+  }
+}
+
+export function hostLabel(host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return port === 22 ? h : `${h}:${port}`;
+}
+
+interface Auth {
+  methods: AuthMethod[];
+  /** for the "authentication failed" message */
+  tried: string[];
+}
+
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+async function authMethods(username: string, opts: CollectOptions, label: string): Promise<Auth> {
+  if (opts.identity) {
+    const key = await readKey(opts.identity, label, true);
+    return { methods: [{ type: 'publickey', username, key } as AuthMethod], tried: [`identity file ${opts.identity}`] };
+  }
+  const methods: AuthMethod[] = [];
+  const tried: string[] = [];
+  const sock = process.env.SSH_AUTH_SOCK;
+  if (sock) {
+    methods.push({ type: 'agent', username, agent: sock } as AuthMethod);
+    tried.push('ssh-agent');
+  }
+  for (const name of DEFAULT_KEYS) {
+    const file = path.join(os.homedir(), '.ssh', name);
+    const key = await readKey(file, label, false);
+    if (key) {
+      methods.push({ type: 'publickey', username, key } as AuthMethod);
+      tried.push(`~/.ssh/${name}`);
+    }
+  }
+  if (methods.length === 0) {
+    throw new CollectError(`${label}: no SSH key to authenticate with (give --identity FILE, run ssh-agent, or create ~/.ssh/id_ed25519)`);
+  }
+  return { methods, tried };
+}
+
+/** The key file's content if usable; an explicit --identity that is unusable is an error. */
+async function readKey(file: string, label: string, required: boolean): Promise<Buffer | undefined> {
+  let data: Buffer;
+  try {
+    data = await fsp.readFile(file);
+  } catch (e) {
+    if (!required) return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CollectError(`${label}: cannot read identity file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? 'error'}`);
+  }
+  const parsed = utils.parseKey(data);
+  if (parsed instanceof Error) {
+    if (!required) return undefined;
+    const encrypted = /encrypted|passphrase/i.test(parsed.message);
+    throw new CollectError(
+      encrypted
+        ? `${label}: identity file ${file} is passphrase-protected; load it into ssh-agent and omit --identity`
+        : `${label}: identity file ${file} is not a usable private key`,
+    );
+  }
+  return data;
+}
+
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** Host key algorithms with the types already in known_hosts first (so a known host is checked against its recorded key). */
+export function hostKeyAlgorithmOrder(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  const first = knownTypes.flatMap((t): ServerHostKeyAlgorithm[] =>
+    t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : HOST_KEY_ALGORITHMS.filter((a) => a === t),
+  );
+  return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
+}
+
+interface RemoteRun {
+  target: SshTarget;
+  label: string;
+  known: KnownHostEntry[];
+  knownHostsFile: string;
+  auth: Auth;
+  script: string;
+  timeoutMs: number;
+  acceptNew: boolean;
+}
+
+function runRemote(r: RemoteRun): Promise<Buffer> {
+  const { target, label } = r;
+  return new Promise((resolve, reject) => {
+    const conn = new Client();
+    let phase: 'connect' | 'collect' = 'connect';
+    let hostKeyProblem: string | undefined;
+    let settled = false;
+    const finish = (error?: string, output?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.end();
+      if (error !== undefined) reject(new CollectError(error));
+      else resolve(output ?? Buffer.alloc(0));
+    };
+    const timer = setTimeout(() => {
+      finish(`${label}: timed out after ${Math.round(r.timeoutMs / 1000)} s ${phase === 'collect' ? 'during collection' : 'while connecting'}`);
+      conn.destroy();
+    }, r.timeoutMs);
+
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      const keyType = blobKeyType(key);
+      const b64 = key.toString('base64');
+      const v = verifyHostKey(r.known, target.host, target.port, keyType, b64);
+      const fp = `${keyType} ${fingerprint(b64)}`;
+      if (v.status === 'match') return verify(true);
+      if (v.status === 'revoked') hostKeyProblem = `${label}: host key ${fp} is marked @revoked in ${r.knownHostsFile}:${v.line}`;
+      else if (v.status === 'mismatch') {
+        hostKeyProblem = `${label}: HOST KEY MISMATCH: server presented ${fp}, ${r.knownHostsFile}:${v.line} records a different key (possible man-in-the-middle; remove that line if the host was reinstalled)`;
+      } else if (r.acceptNew) {
+        appendKnownHost(r.knownHostsFile, target.host, target.port, keyType, b64).then(
+          () => verify(true),
+          (e: Error) => {
+            hostKeyProblem = `${label}: cannot record host key in ${r.knownHostsFile}: ${e.message.split('\n')[0]}`;
+            verify(false);
+          },
+        );
+        return;
+      } else {
+        hostKeyProblem = `${label}: unknown host key ${fp} (not in ${r.knownHostsFile}${v.otherTypes.length ? `, which holds ${v.otherTypes.join(', ')} for it` : ''}); verify it and use --accept-new to trust it`;
+      }
+      verify(false);
+    };
+
+    conn.on('ready', () => {
+      phase = 'collect';
+      conn.exec(REMOTE_COMMAND, (err, channel) => {
+        if (err) return finish(`${label}: cannot start the remote collection: ${err.message.split('\n')[0]}`);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let stderr = '';
+        let exitCode: number | undefined;
+        let exitSignal: string | undefined;
+        channel.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > MAX_OUTPUT_BYTES) return finish(`${label}: collection output larger than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB, aborted`);
+          chunks.push(d);
+        });
+        channel.stderr.on('data', (d: Buffer) => {
+          if (stderr.length < 65536) stderr += d.toString('utf8');
+        });
+        channel.on('exit', (code: number | null, signal?: string) => {
+          if (code !== null && code !== undefined) exitCode = code;
+          if (signal) exitSignal = signal;
+        });
+        channel.on('close', () => {
+          const why = lastLine(stderr);
+          if (exitCode === undefined && exitSignal === undefined) return finish(`${label}: connection dropped during collection (no exit status received)`);
+          if (exitSignal !== undefined) return finish(`${label}: remote collection killed by signal ${exitSignal}${why ? `: ${why}` : ''}`);
+          if (exitCode !== 0) return finish(`${label}: remote collection script failed (exit ${exitCode})${why ? `: ${why}` : ''}`);
+          if (size === 0) return finish(`${label}: remote collection produced no output${why ? `: ${why}` : ''}`);
+          finish(undefined, Buffer.concat(chunks));
+        });
+        channel.end(r.script);
+      });
+    });
+    conn.on('error', (err: Error & { code?: string; level?: string }) => {
+      finish(hostKeyProblem ?? describeSshError(label, err, phase, target.user, r.auth.tried));
+    });
+    conn.on('close', () => {
+      finish(hostKeyProblem ?? (phase === 'collect' ? `${label}: connection dropped during collection` : `${label}: connection closed by the server before login`));
+    });
+
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      authHandler: r.auth.methods,
+      hostVerifier,
+      readyTimeout: r.timeoutMs,
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: hostKeyAlgorithmOrder(knownKeyTypes(r.known, target.host, target.port)) },
+    };
+    try {
+      conn.connect(config);
+    } catch (e) {
+      finish(`${label}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  });
+}
+
+export function describeSshError(label: string, err: { code?: string; level?: string; message?: string }, phase: 'connect' | 'collect', user: string, tried: string[]): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `${label}: connection refused (is sshd running and the port open?)`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${label}: host unreachable`;
+    case 'ETIMEDOUT':
+      return `${label}: connection timed out`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${label}: cannot resolve host name`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return phase === 'collect' ? `${label}: connection dropped during collection (reset by peer)` : `${label}: connection reset by the server`;
+  }
+  if (err.level === 'client-authentication') {
+    return `${label}: authentication failed for user ${user} (tried ${tried.join(', ')})`;
+  }
+  if (err.level === 'client-timeout') return `${label}: timed out waiting for the SSH handshake`;
+  const msg = (err.message ?? 'unknown error').split('\n')[0];
+  return phase === 'collect' ? `${label}: connection dropped during collection (${msg})` : `${label}: SSH error: ${msg}`;
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return (lines[lines.length - 1] ?? '').slice(0, 300);
+}
