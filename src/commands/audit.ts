@@ -52,12 +52,8 @@ export function collectOptions(opts: Pick<AuditOptions, 'identity' | 'knownHosts
   };
 }
 
-// The specifier is a variable until src/collect/collect.ts (another engineer's, same contract) lands,
-// so the project typechecks meanwhile; then it becomes a plain import('../collect/collect.js').
-const COLLECT_MODULE = '../collect/collect.js';
-
 export async function defaultCollector(): Promise<Collector> {
-  return ((await import(COLLECT_MODULE)) as { collectTargets: Collector }).collectTargets;
+  return (await import('../collect/collect.js')).collectTargets;
 }
 
 /** `pvesec audit TARGET...`: returns the exit code (0 clean, 1 failing findings, 2 usage or collection error). */
