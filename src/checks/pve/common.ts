@@ -1,0 +1,9 @@
+import type { Reference } from '../../core/types.js';
+
+export const ADMIN_GUIDE: Reference = { title: 'Proxmox VE Administration Guide: User Management', url: 'https://pve.proxmox.com/pve-docs/chapter-pveum.html' };
+export const TFA_DOC: Reference = { title: 'Proxmox VE: Two-Factor Authentication', url: 'https://pve.proxmox.com/pve-docs/chapter-pveum.html#pveum_tfa_auth' };
+
+/** "a, b, c" with at most `max` names and a count of the rest. */
+export function listNames(names: string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}

@@ -1,0 +1,36 @@
+import type { Check } from '../types.js';
+import { fail, pass } from '../types.js';
+import { userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
+import { findToken } from '../../parse/user-cfg.js';
+import { FILES } from '../../collect/sources.js';
+import { ADMIN_GUIDE, listNames } from './common.js';
+
+export const pve12: Check = {
+  meta: {
+    id: 'PVE-12', section: 'PVE', title: 'No latent or silently dropped ACL entries', severity: 'medium', scope: 'cluster',
+    rationale: 'An ACL naming a user or group that does not exist yet grants access to whoever is created with that name later; ACL lines Proxmox drops (role or token defined later in user.cfg) do not do what the file says.',
+    fix: 'Remove stale entries: pveum acl delete PATH --users USER|--groups GROUP|--tokens TOKEN --roles ROLE; re-create dropped ones with pveum acl modify so that Proxmox writes them in a valid order',
+    reads: [FILES.userCfg],
+    references: [ADMIN_GUIDE],
+  },
+  evaluate(ctx) {
+    const cfg = ctx.get(userCfgFact).value;
+    const issues: { text: string; line: number }[] = [];
+    const seen = new Set<string>();
+    for (const e of cfg.aclEntries) {
+      const missing = e.kind === 'user' ? !cfg.users.has(e.member)
+        : e.kind === 'group' ? !cfg.groups.has(e.member)
+          : !findToken(cfg, e.member);
+      const key = `${e.line}:${e.kind}:${e.member}`;
+      if (!missing || seen.has(key)) continue;
+      seen.add(key);
+      const label = e.kind === 'group' ? `group @${e.member}` : `${e.kind} ${e.member}`;
+      issues.push({ text: `line ${e.line}: ${label} on ${e.path} does not exist`, line: e.line });
+    }
+    for (const d of cfg.droppedAcls) issues.push({ text: `line ${d.line}: dropped by Proxmox (${d.reason})`, line: d.line });
+    issues.sort((a, b) => a.line - b.line);
+    if (issues.length === 0) return pass(`all ${cfg.aclEntries.length} ACL entries name existing users, groups and tokens; no line is dropped`);
+    return fail(`${issues.length} latent or dropped ACL entr${issues.length === 1 ? 'y' : 'ies'}: ${listNames(issues.map((i) => i.text), 5)}`,
+      issues.slice(0, 8).map((i) => userCfgEvidence(ctx, i.line)));
+  },
+};
