@@ -104,5 +104,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`pvesec audit ... | head`) is not an error worth a message.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 // SSH sockets or timers left behind by a failed collection must not keep the process alive.
 main(process.argv).then((code) => process.exit(code));

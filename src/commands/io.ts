@@ -12,7 +12,8 @@ export interface CommandIO {
 export function processIO(): CommandIO {
   return {
     // Resolves once the text is handed to the OS, so exiting afterwards cannot truncate piped output.
-    out: (text) => new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve()))),
+    // A reader that went away (EPIPE: `pvesec audit ... | head`) is not an error: the exit code stands.
+    out: (text) => new Promise((resolve, reject) => process.stdout.write(text, (e) => (e && (e as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(e) : resolve()))),
     err: (line) => void process.stderr.write(line + '\n'),
     stdoutIsTTY: process.stdout.isTTY === true,
     env: process.env,
