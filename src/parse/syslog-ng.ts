@@ -6,6 +6,7 @@ export interface SyslogNgNetworkDestination {
   name: string;
   driver: string;
   target: string;
+  file: string;
   line: number;
 }
 
@@ -61,14 +62,14 @@ function lineAt(text: string, offset: number): number {
   return n;
 }
 
-function networkDrivers(body: string, bodyOffset: number, text: string, name: string): SyslogNgNetworkDestination[] {
+function networkDrivers(body: string, bodyOffset: number, text: string, name: string, file: string): SyslogNgNetworkDestination[] {
   const out: SyslogNgNetworkDestination[] = [];
   const re = new RegExp(`\\b(${NETWORK_DRIVERS.join('|')})\\s*\\(\\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_.:-]+)(?=[\\s)]))`, 'g');
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {
     const target = m[2] ?? m[3] ?? m[4];
     if (!target) continue;
-    out.push({ name, driver: m[1], target, line: lineAt(text, bodyOffset + m.index) });
+    out.push({ name, driver: m[1], target, file, line: lineAt(text, bodyOffset + m.index) });
   }
   return out;
 }
@@ -97,7 +98,7 @@ export function parseSyslogNgConf(input: string | Buffer, file = '/etc/syslog-ng
     }
     const body = text.slice(open + 1, close);
     if (m[1] === 'destination' && m[2]) {
-      value.destinations.push(...networkDrivers(body, open + 1, text, m[2]));
+      value.destinations.push(...networkDrivers(body, open + 1, text, m[2], file));
     } else if (m[1] === 'log') {
       const refRe = /\bdestination\s*\(\s*([A-Za-z0-9_-]+)\s*\)/g;
       let r: RegExpExecArray | null;
@@ -106,7 +107,7 @@ export function parseSyslogNgConf(input: string | Buffer, file = '/etc/syslog-ng
       while ((r = inlineRe.exec(body))) {
         const o = open + 1 + r.index + r[0].length - 1;
         const c = matchBrace(text, o);
-        if (c !== -1) value.inlineDestinations.push(...networkDrivers(text.slice(o + 1, c), o + 1, text, '<inline>'));
+        if (c !== -1) value.inlineDestinations.push(...networkDrivers(text.slice(o + 1, c), o + 1, text, '<inline>', file));
       }
     } else continue;
     objRe.lastIndex = close + 1;
