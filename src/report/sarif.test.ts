@@ -49,6 +49,19 @@ test('locations: evidence file relative to the node root with startLine; node in
   assert.equal(nodeRelativeUri('/etc/pve/nodes/pve 1/host.fw'), 'etc/pve/nodes/pve%201/host.fw');
 });
 
+test('fingerprints identify the problem by control, node and evidence source, not by value', () => {
+  const results = sarif().runs[0].results;
+  const fp = (id: string, node: string) => results.find((x: Json) => x.ruleId === id && x.properties.node === node).partialFingerprints['pvesecFinding/v1'];
+  assert.match(fp('ACC-05', 'pve1'), /^[0-9a-f]{32}$/);
+  assert.equal(fp('ACC-05', 'pve1') === fp('ACC-05', 'pve2'), false, 'differs per node');
+  const report = fixtureReport();
+  const pve1 = report.clusters[0].nodeFindings[0].findings.find((f) => f.id === 'ACC-05')!;
+  pve1.message = 'root has 3 authorized key(s)';
+  pve1.evidence[0].line = 7;
+  const again = JSON.parse(renderSarif(report)).runs[0].results.find((x: Json) => x.ruleId === 'ACC-05' && x.properties.node === 'pve1');
+  assert.equal(again.partialFingerprints['pvesecFinding/v1'], fp('ACC-05', 'pve1'));
+});
+
 test('a target that failed makes the invocation unsuccessful, with its message', () => {
   const inv = sarif().runs[0].invocations[0];
   assert.equal(inv.executionSuccessful, false);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ControlMeta, Finding, Section, Severity, Status } from '../core/types.js';
 import { allFindings, type AuditReport } from './model.js';
 
@@ -37,6 +38,16 @@ export function nodeRelativeUri(path: string): string {
   return path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
 }
 
+/**
+ * Identity of a problem across runs (for code-scanning dashboards): control, node or cluster, and the
+ * evidence sources, but not the values or line numbers, which change when the problem is edited.
+ */
+function fingerprint(f: Finding): string {
+  const where = f.node !== undefined ? `node:${f.node}` : `cluster:${f.cluster ?? ''}`;
+  const sources = [...new Set(f.evidence.map((e) => e.source))].sort().join('\n');
+  return createHash('sha256').update(`${f.id}\n${where}\n${sources}`).digest('hex').slice(0, 32);
+}
+
 function result(f: Finding, level: Level, ruleIndex: number) {
   const fileEvidence = f.evidence.filter((e) => e.source.startsWith('/'));
   const where = f.node ?? f.cluster;
@@ -45,6 +56,7 @@ function result(f: Finding, level: Level, ruleIndex: number) {
     ruleIndex,
     level,
     message: { text: where ? `${where}: ${f.message}` : f.message },
+    partialFingerprints: { 'pvesecFinding/v1': fingerprint(f) },
     ...(fileEvidence.length
       ? {
           locations: fileEvidence.map((e) => ({
