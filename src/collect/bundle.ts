@@ -158,8 +158,15 @@ function readArchiveStream(input: Readable, label: string): Promise<Collected> {
         next();
       });
     });
+    // tar-stream accepts an archive cut at a block boundary; a complete one ends with zero blocks
+    let tail: Buffer = Buffer.alloc(0);
+    input.on('data', (chunk: Buffer) => {
+      tail = chunk.length >= 512 ? chunk.subarray(chunk.length - 512) : Buffer.concat([tail, chunk]).subarray(-512);
+    });
     extract.on('finish', () => {
-      if (!failed) resolve({ entries, skipped });
+      if (failed) return;
+      if (tail.length < 512 || tail.some((b) => b !== 0)) return fail(new BundleError(`${label}: truncated tar archive (no end-of-archive marker)`));
+      resolve({ entries, skipped });
     });
     extract.on('error', fail);
     input.on('error', fail);
@@ -389,7 +396,7 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
     add('pvesec/errors', [...snapshot.errors].map(([k, v]) => `${k}\t${v.replace(/[\t\n]/g, ' ')}\n`).join(''));
     for (const [d, stat] of [...snapshot.dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (d === '/') continue;
-      pack.entry(header(d.slice(1), 'directory', stat, now));
+      pack.entry(header(d.slice(1) + '/', 'directory', stat, now));
     }
     for (const f of snapshot.files.values()) add(f.path.slice(1), f.content, f.stat);
     for (const c of snapshot.commands.values()) {
