@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { snapshotFromArchive } from './bundle.js';
+import { collectLocal } from './local.js';
+import { collectionScript, REMOTE_WRAPPER } from './script.js';
+import type { Snapshot } from './snapshot.js';
+import { COMMANDS, UNITS } from './sources.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pvesec-script-'));
+chmodSync(tmp, 0o777);
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the script with `sh -s` (optionally through a prefix such as setpriv) and parses its stdout. */
+async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp, 'work-' + Math.random().toString(36).slice(2))): Promise<{ snap: Snapshot; tmpdir: string; stderr: string }> {
+  mkdirSync(tmpdir, { mode: 0o777 });
+  chmodSync(tmpdir, 0o777);
+  const env = { ...process.env, TMPDIR: tmpdir };
+  delete env.SUDO_USER;
+  const argv = [...prefix, 'sh', '-s'];
+  const r = spawnSync(argv[0], argv.slice(1), { input: script, env, cwd: '/', maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(r.status, 0, `script failed: ${r.stderr}`);
+  const snap = await snapshotFromArchive(r.stdout, { kind: 'local', target: 'local' }, 'local');
+  return { snap, tmpdir, stderr: r.stderr.toString() };
+}
+
+function accountedFor(snap: Snapshot): void {
+  for (const c of Object.values(COMMANDS)) {
+    assert.ok(snap.commands.has(c.name) || snap.errors.has(c.name), `${c.name} neither collected nor explained`);
+  }
+}
+
+test('the script is valid POSIX sh (dash) and bash', () => {
+  const script = collectionScript();
+  for (const shell of ['dash', 'bash']) {
+    if (spawnSync('sh', ['-c', `command -v ${shell}`]).status !== 0) continue;
+    const r = spawnSync(shell, ['-n'], { input: script });
+    assert.equal(r.status, 0, `${shell}: ${r.stderr}`);
+  }
+  assert.equal(spawnSync('sh', ['-n', '-c', REMOTE_WRAPPER]).status, 0);
+});
+
+test('as root: privilege, meta, real files, commands with exit codes, no hash, temp dir removed', { skip: isRoot ? false : 'needs root' }, async () => {
+  const { snap, tmpdir } = await run(collectionScript({ collector: 'pvesec 9.9.9' }));
+  assert.equal(snap.meta.privilege, 'root');
+  assert.equal(snap.meta.collector, 'pvesec 9.9.9');
+  assert.equal(snap.meta.hostname, os.hostname().replace(/[^A-Za-z0-9._-]/g, ''));
+  assert.ok(Math.abs(Date.parse(snap.meta.collectedAt!) - Date.now()) < 120_000);
+  assert.deepEqual(snap.file('/etc/passwd')!.content, readFileSync('/etc/passwd'));
+  assert.equal(snap.file('/etc/passwd')!.stat!.mode & 0o777, statSync('/etc/passwd').mode & 0o777);
+  assert.equal(snap.command('uname -r')!.output.trim(), os.release());
+  assert.equal(snap.command('uname -r')!.exitCode, 0);
+  accountedFor(snap);
+  if (snap.commands.has('systemctl-states')) {
+    const lines = snap.command('systemctl-states')!.output.trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(' ')[0]), [...UNITS]);
+    for (const l of lines) assert.equal(l.split(' ').length, 3, l);
+  }
+  if (existsSync('/etc/shadow')) {
+    const real = readFileSync('/etc/shadow', 'utf8').trim().split('\n');
+    const got = snap.text('/etc/shadow')!.trim().split('\n');
+    assert.deepEqual(got.map((l) => l.split(':')[0]), real.map((l) => l.split(':')[0]));
+    for (const l of got) assert.ok(['', '!', '*', 'x'].includes(l.split(':')[1]), `hash leaked: ${l.split(':')[0]}`);
+    assert.equal(snap.file('/etc/shadow')!.stat!.mode & 0o777, statSync('/etc/shadow').mode & 0o777);
+    assert.equal(snap.file('/etc/shadow')!.stat!.gid, statSync('/etc/shadow').gid);
+  }
+  assert.ok(snap.dirs.has('/root'));
+  assert.equal(snap.dirs.get('/root')!.mode & 0o777, statSync('/root').mode & 0o777);
+  for (const f of snap.files.values()) {
+    assert.ok(!f.content.includes('PRIVATE KEY-----'), f.path);
+    assert.doesNotMatch(f.path, /ssh_host_.*_key$|\.key$/);
+  }
+  assert.deepEqual(readdirSync(tmpdir), [], 'temp dir left behind');
+});
+
+test('as an unprivileged user: privilege user, denied items explained, nothing secret', { skip: isRoot && hasSetpriv ? false : 'needs root and setpriv' }, async () => {
+  const { snap, tmpdir } = await run(collectionScript(), ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--']);
+  assert.equal(snap.meta.privilege, 'user');
+  assert.deepEqual(snap.file('/etc/passwd')!.content, readFileSync('/etc/passwd'));
+  if (existsSync('/etc/shadow')) {
+    assert.equal(snap.file('/etc/shadow'), undefined);
+    assert.equal(snap.errors.get('/etc/shadow'), 'permission denied (not collected as root)');
+  }
+  assert.equal(snap.errors.get('config-backups'), 'permission denied (not collected as root)');
+  assert.ok(snap.errors.has('auth-failures'));
+  accountedFor(snap);
+  assert.equal(snap.command('uname -r')!.output.trim(), os.release());
+  assert.deepEqual(readdirSync(tmpdir), []);
+});
+
+test('config-backups: newest archive of the glob with size, mtime and members', { skip: isRoot ? false : 'needs root' }, async () => {
+  const dir = path.join(tmp, 'backups');
+  const src = path.join(tmp, 'backup-src');
+  mkdirSync(path.join(src, 'etc/pve'), { recursive: true });
+  writeFileSync(path.join(src, 'etc/pve/user.cfg'), 'user:root@pam:1:0:::::::\n');
+  mkdirSync(dir);
+  const older = path.join(dir, 'pve-config-2026-11-20.tar.gz');
+  const newer = path.join(dir, 'pve-config-2026-11-24.tar.gz');
+  execFileSync('tar', ['-C', src, '-czf', older, 'etc']);
+  execFileSync('tar', ['-C', src, '-czf', newer, 'etc/pve/user.cfg']);
+  execFileSync('touch', ['-d', '2026-11-20 03:00', older]);
+  execFileSync('touch', ['-d', '2026-11-24 03:00', newer]);
+  const { snap } = await run(collectionScript({ backupGlob: `${dir}/pve-config-*.tar.gz` }));
+  const out = snap.command('config-backups')!;
+  assert.equal(out.exitCode, 0);
+  const [first, ...members] = out.output.trim().split('\n');
+  assert.equal(first, `${Math.floor(statSync(newer).mtimeMs / 1000)} ${statSync(newer).size} ${newer}`);
+  assert.deepEqual(members, ['etc/pve/user.cfg']);
+
+  const none = await run(collectionScript({ backupGlob: `${dir}/nothing-*.tar.gz` }));
+  assert.equal(none.snap.command('config-backups')!.output, '');
+  // a glob with shell syntax is not pasted into the script
+  assert.match(collectionScript({ backupGlob: '/root/$(reboot)*.tgz' }), /for c in \/root\/pve-config-\*\.tar\.gz; do/);
+});
+
+test('collectLocal runs the same script and tags the origin', { skip: isRoot ? false : 'needs root' }, async () => {
+  const s = await collectLocal({ timeoutMs: 60_000 });
+  assert.equal(s.origin.kind, 'local');
+  assert.ok(s.meta.privilege === 'root' || s.meta.privilege === 'sudo');
+  assert.ok(s.file('/etc/hostname') || s.errors.has('/etc/hostname') || !existsSync('/etc/hostname'));
+});
