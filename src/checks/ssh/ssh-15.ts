@@ -1,0 +1,55 @@
+import type { Evidence } from '../../core/types.js';
+import { conflictingOverrides, directiveEvidence, normalizeSshdValue, sshdDrift, sshdFact } from '../../model/facts/ssh.js';
+import { fail, pass, skip, warn, type Check } from '../types.js';
+import { SSHD_READS, SSHD_REFERENCES } from './common.js';
+
+export const ssh15: Check = {
+  meta: {
+    id: 'SSH-15',
+    section: 'SSH',
+    title: 'sshd_config is valid and matches what sshd reports; no line is silently overridden',
+    severity: 'high',
+    scope: 'node',
+    rationale: 'An invalid file makes the next restart of ssh fail (a remote lockout); a drop-in read first (first value wins) silently overrides a hardening line written further down sshd_config, as cloud-init\'s 50-cloud-init.conf does with PasswordAuthentication.',
+    fix: 'Run `sshd -t` and fix the reported file:line; keep hardening settings in /etc/ssh/sshd_config.d/10-pvesec.conf (read before the others) and delete contradicting lines; then `systemctl reload ssh`.',
+    reads: [...SSHD_READS, 'sshd -t'],
+    references: SSHD_REFERENCES,
+  },
+  evaluate(ctx) {
+    const state = ctx.get(sshdFact);
+    const failures: string[] = [];
+    const evidence: Evidence[] = [];
+    if (state.test && !state.test.ok) {
+      const e = state.test.errors[0];
+      failures.push(`sshd -t fails (exit ${state.test.exitCode ?? '?'}): ${e ? (e.file ? `${e.file}:${e.line}: ` : '') + e.message : 'no message'}`);
+      evidence.push(...state.test.errors.map((x) => (x.file ? { source: x.file, line: x.line, text: x.message } : { source: 'sshd -t', line: x.outputLine, text: x.message })));
+    } else if (!state.test && state.files) {
+      const errors = state.fileDiagnostics.filter((d) => d.severity === 'error');
+      if (errors.length) {
+        failures.push(`sshd would reject the files: ${errors[0].file}:${errors[0].line ?? '?'}: ${errors[0].message}`);
+        evidence.push(...errors.map((d) => ({ source: d.file, line: d.line, text: d.message })));
+      }
+    }
+    const compared = state.files !== undefined && state.sshdT !== undefined;
+    if (state.files && state.sshdT) {
+      const drift = sshdDrift(state.files, state.sshdT);
+      if (drift.length) {
+        failures.push(`the files define ${drift.map((d) => `${d.key} ${d.files}`).join(', ')} but sshd -T reports ${drift.map((d) => `${d.key} ${d.sshd}`).join(', ')}`);
+        evidence.push(...drift.flatMap((d) => d.evidence));
+      }
+    }
+    const overrides = state.files ? conflictingOverrides(state.files) : [];
+    const overrideText = overrides.map((o) => `${o.directive.name} ${o.directive.args.join(' ')} at ${o.directive.file}:${o.directive.line} has no effect: ${o.by.file}:${o.by.line} sets ${normalizeSshdValue(o.by.keyword, o.by.args)} first`);
+    const overrideEvidence = overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)]);
+    if (failures.length) {
+      return fail([...failures, ...overrideText].join('; '), [...evidence, ...overrideEvidence]);
+    }
+    if (overrides.length) return warn(overrideText.join('; '), overrideEvidence);
+    if (!state.files) return skip(`cannot compare: ${ctx.snapshot.whyMissing('/etc/ssh/sshd_config')}`);
+    if (!compared) {
+      return skip(`the files parse without error, but without sshd -T they cannot be compared with what sshd reports (${state.sshdTNote ?? 'sshd -T not collected'})`);
+    }
+    const valid = state.test ? 'sshd -t passes' : 'sshd -T parsed the files';
+    return pass(`${valid}; the ${state.files.files.length} file(s) define the configuration sshd -T reports`, [{ source: 'sshd -T', text: `${state.sshdT!.size} keys` }]);
+  },
+};
