@@ -23,7 +23,7 @@ test('--out FILE: one target, one bundle, one line saying what was written', asy
   const out = path.join(tmp, 'pve1.tar.gz');
   assert.equal(await runCollect(['ssh://root@pve1'], { out }, io, { collect: fixtureCollector, writeBundle: rec.writeBundle }), 0);
   assert.deepEqual(rec.written, [{ node: 'pve1', file: out }]);
-  assert.match(io.stdout, /^wrote .*pve1\.tar\.gz: node pve1 \(ssh:\/\/root@pve1\), privilege root, 5 files, 3 commands\n$/);
+  assert.match(io.stdout, /^wrote .*pve1\.tar\.gz: node pve1 \(ssh:\/\/root@pve1\), privilege root, 7 files, 3 commands\n$/);
 });
 
 test('--out-dir DIR: one <node>.tar.gz per node; a failed target is reported and exits 2', async () => {

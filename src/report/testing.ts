@@ -147,6 +147,23 @@ tcp   LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",p
 tcp   LISTEN 0      4096               *:8006            *:*    users:(("pveproxy",pid=1201,fd=6))
 ${extra}`;
 
+// /etc/pve as pmxcfs shows it on every node of the cluster (only pve1's is read for cluster controls).
+const userCfg = `user:root@pam:1:0:::root@localhost:::
+user:alice@pve:1:0:Alice:Admin:alice@example.com:::
+
+group:admins:alice@pve::
+
+acl:1:/:@admins:Administrator:
+`;
+
+const domainsCfg = `pam: pam
+	comment Linux PAM standard authentication
+
+pve: pve
+	comment Proxmox VE authentication server
+	default 0
+`;
+
 export const FIXTURE_NODES: MemorySnapshotSpec[] = [
   {
     target: 'ssh://root@pve1',
@@ -154,6 +171,8 @@ export const FIXTURE_NODES: MemorySnapshotSpec[] = [
       '/etc/hostname': 'pve1\n',
       '/etc/pve/corosync.conf': corosync,
       '/etc/pve/firewall/cluster.fw': '[OPTIONS]\n\nenable: 1\npolicy_in: DROP\n',
+      '/etc/pve/user.cfg': userCfg,
+      '/etc/pve/domains.cfg': domainsCfg,
       '/etc/ssh/sshd_config': debianSshdConfig('no'),
       '/root/.ssh/authorized_keys': { content: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMl7 admin@ws\n', mode: 0o600 },
     },
