@@ -8,8 +8,8 @@ www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
 alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash
 `;
 const USERS = 'user:root@pam:1:0::::::\nuser:alice@pam:1:0::::::\nuser:bob@pve:1:0::::::\n';
-const node = (userCfg: string, passwd: string | undefined = PASSWD) => ({
-  files: { '/etc/hostname': 'pve1\n', '/etc/pve/user.cfg': userCfg, ...(passwd === undefined ? {} : { '/etc/passwd': passwd }) },
+const node = (userCfg: string, passwd: string | null = PASSWD) => ({
+  files: { '/etc/hostname': 'pve1\n', '/etc/pve/user.cfg': userCfg, ...(passwd === null ? {} : { '/etc/passwd': passwd }) },
 });
 
 test('ACC-06 pam users have Linux accounts', () => assertCases(acc06, [
@@ -20,6 +20,6 @@ test('ACC-06 pam users have Linux accounts', () => assertCases(acc06, [
     { files: { '/etc/hostname': 'pve1\n', '/etc/pve/corosync.conf': 'totem {\n cluster_name: lab\n}\n', '/etc/pve/user.cfg': `${USERS}user:carol@pam:1:0::::::\n`, '/etc/passwd': `${PASSWD}carol:x:1001:1001::/home/carol:/bin/bash\n` } },
     { files: { '/etc/hostname': 'pve2\n', '/etc/pve/corosync.conf': 'totem {\n cluster_name: lab\n}\n', '/etc/pve/user.cfg': `${USERS}user:carol@pam:1:0::::::\n`, '/etc/passwd': PASSWD } },
   ], expect: ['PASS', 'FAIL'], message: 'without a Linux account on pve2: carol@pam' },
-  { name: 'passwd not collected', node: node(USERS, undefined), expect: 'SKIP', message: '/etc/passwd' },
+  { name: 'passwd not collected', node: node(USERS, null), expect: 'SKIP', message: '/etc/passwd' },
   { name: 'user.cfg not collected', node: { files: { '/etc/hostname': 'pve1\n', '/etc/passwd': PASSWD } }, expect: 'SKIP', message: '/etc/pve/user.cfg' },
 ]));
