@@ -268,7 +268,9 @@ export interface InstalledKernel {
   line: number;
 }
 
-const KERNEL_PKG = /^(?:proxmox-kernel|pve-kernel|linux-image)-(\d+\.\d+(?:\.\d+)?-\d+(?:\.\d+)?-[a-z0-9]+(?:-[a-z0-9]+)*?)(?:-(?:signed|unsigned))?$/;
+// releases: 6.17.2-1-pve, 6.1.0-13-amd64 (Debian 12), 6.12.48+deb13-amd64 (Debian 13)
+const RELEASE = '\\d+\\.\\d+(?:\\.\\d+)?(?:-\\d+(?:\\.\\d+)?|\\+[a-z0-9.]+)-([a-z0-9]+(?:-[a-z0-9]+)*?)';
+const KERNEL_PKG = new RegExp(`^(?:proxmox-kernel|pve-kernel|linux-image)-(${RELEASE})(?:-(?:signed|unsigned))?$`);
 
 /** Kernel image packages installed according to dpkg (proxmox-kernel-*, pve-kernel-*, linux-image-*). */
 export const installedKernelsFact = nodeFact<InstalledKernel[]>('kernels.installed', (ctx) => {
@@ -293,7 +295,7 @@ export function compareKernelReleases(a: string, b: string): number {
 
 /** The flavour of a release: "pve", "amd64", "cloud-amd64" (what follows the ABI number). */
 export function kernelFlavour(release: string): string {
-  return /^\d+\.\d+(?:\.\d+)?-\d+(?:\.\d+)?-(.+)$/.exec(release)?.[1] ?? '';
+  return new RegExp(`^${RELEASE}$`).exec(release)?.[1] ?? '';
 }
 
 export type { FactContext };
