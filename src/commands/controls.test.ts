@@ -35,6 +35,14 @@ test('explain: title, severity, scope, rationale, what it reads, the fix, refere
   assert.match(explainControl('FW-01', metas), /^Scope:\s+cluster/m);
 });
 
+test('explain wraps long paragraphs at 100 columns without losing a word', () => {
+  const long = { ...metas[1], rationale: Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') };
+  const text = explainControl('SSH-02', [long]);
+  const why = text.slice(text.indexOf('Why:\n') + 5, text.indexOf('\n\nReads:')).split('\n');
+  assert.ok(why.length > 1 && why.every((l) => l.length <= 100 && l.startsWith('  ')));
+  assert.equal(why.map((l) => l.trim()).join(' '), long.rationale);
+});
+
 test('explain: an unknown id is a usage error suggesting the nearest control', () => {
   assert.throws(() => explainControl('SSH-13', metas), (e: unknown) => e instanceof UsageError && /unknown control "SSH-13"; did you mean SSH-12\?/.test(e.message));
   assert.throws(() => explainControl('hello', metas), (e: unknown) => e instanceof UsageError && !/did you mean/.test(e.message));

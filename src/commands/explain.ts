@@ -57,6 +57,19 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** Indents by two spaces and wraps long lines at word boundaries to WRAP_AT columns (commands stay whole). */
+const WRAP_AT = 100;
 function indent(text: string): string {
-  return text.split('\n').map((l) => `  ${l}`).join('\n');
+  return text.split('\n').flatMap((line) => {
+    const out: string[] = [];
+    let cur = '';
+    for (const word of line.split(' ')) {
+      if (cur && 2 + cur.length + 1 + word.length > WRAP_AT) {
+        out.push(cur);
+        cur = word;
+      } else cur = cur ? `${cur} ${word}` : word;
+    }
+    out.push(cur);
+    return out.map((l) => `  ${l}`);
+  }).join('\n');
 }
