@@ -1,13 +1,13 @@
 import type { Evidence } from '../../core/types.js';
 import { conflictingOverrides, directiveEvidence, normalizeSshdValue, sshdDrift, sshdFact } from '../../model/facts/ssh.js';
-import { fail, pass, skip, warn, type Check } from '../types.js';
+import { fail, notice, pass, skip, type Check, type Verdict } from '../types.js';
 import { SSHD_READS, SSHD_REFERENCES } from './common.js';
 
 export const ssh15: Check = {
   meta: {
     id: 'SSH-15',
     section: 'SSH',
-    title: 'sshd_config is valid and matches what sshd reports; no line is silently overridden',
+    title: 'sshd_config is valid and matches what sshd reports; overridden lines are reported',
     severity: 'high',
     scope: 'node',
     rationale: 'An invalid file makes the next restart of ssh fail (a remote lockout); a drop-in read first (first value wins) silently overrides a hardening line written further down sshd_config, as cloud-init\'s 50-cloud-init.conf does with PasswordAuthentication.',
@@ -38,18 +38,21 @@ export const ssh15: Check = {
         evidence.push(...drift.flatMap((d) => d.evidence));
       }
     }
+    const main = mainVerdict();
     const overrides = state.files ? conflictingOverrides(state.files) : [];
-    const overrideText = overrides.map((o) => `${o.directive.name} ${o.directive.args.join(' ')} at ${o.directive.file}:${o.directive.line} has no effect: ${o.by.file}:${o.by.line} sets ${normalizeSshdValue(o.by.keyword, o.by.args)} first`);
-    const overrideEvidence = overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)]);
-    if (failures.length) {
-      return fail([...failures, ...overrideText].join('; '), [...evidence, ...overrideEvidence]);
+    if (!overrides.length) return main;
+    const text = overrides.map((o) => `${o.directive.name} ${o.directive.args.join(' ')} at ${o.directive.file}:${o.directive.line} has no effect: ${o.by.file}:${o.by.line} sets ${normalizeSshdValue(o.by.keyword, o.by.args)} first`);
+    return [main, notice(`${overrides.length} line(s) overridden by an earlier one (first value wins): ${text.join('; ')}`,
+      overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)]))];
+
+    function mainVerdict(): Verdict {
+      if (failures.length) return fail(failures.join('; '), evidence);
+      if (!state.files) return skip(`cannot compare: ${ctx.snapshot.whyMissing('/etc/ssh/sshd_config')}`);
+      if (!compared) {
+        return skip(`the files parse without error, but without sshd -T they cannot be compared with what sshd reports (${state.sshdTNote ?? 'sshd -T not collected'})`);
+      }
+      const valid = state.test ? 'sshd -t passes' : 'sshd -T parsed the files';
+      return pass(`${valid}; the ${state.files.files.length} file(s) define the configuration sshd -T reports`, [{ source: 'sshd -T', text: `${state.sshdT!.size} keys` }]);
     }
-    if (overrides.length) return warn(overrideText.join('; '), overrideEvidence);
-    if (!state.files) return skip(`cannot compare: ${ctx.snapshot.whyMissing('/etc/ssh/sshd_config')}`);
-    if (!compared) {
-      return skip(`the files parse without error, but without sshd -T they cannot be compared with what sshd reports (${state.sshdTNote ?? 'sshd -T not collected'})`);
-    }
-    const valid = state.test ? 'sshd -t passes' : 'sshd -T parsed the files';
-    return pass(`${valid}; the ${state.files.files.length} file(s) define the configuration sshd -T reports`, [{ source: 'sshd -T', text: `${state.sshdT!.size} keys` }]);
   },
 };
