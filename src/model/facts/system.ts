@@ -150,7 +150,12 @@ export const sysctlPersistedFact = nodeFact<SysctlSetting[]>('sysctl.persisted',
   const s = ctx.snapshot;
   const main = s.file(FILES.sysctlConf);
   if (!main && !s.sawDir(FILES.sysctlDir)) {
-    throw new Unavailable(`neither ${FILES.sysctlConf} nor ${FILES.sysctlDir} was collected`);
+    // a pvesec collection records unreadable paths as errors, so absence means nothing is persisted;
+    // a plain tarball of unknown origin proves nothing
+    const err = [FILES.sysctlDir, FILES.sysctlConf].find((p) => s.errors.has(p));
+    if (err) throw new Unavailable(s.whyMissing(err));
+    if (s.meta.privilege === 'unknown') throw new Unavailable(`neither ${FILES.sysctlConf} nor ${FILES.sysctlDir} was collected`);
+    return [];
   }
   const files = s.listDir(FILES.sysctlDir, (n) => n.endsWith('.conf')).map((f) => ({ name: path.posix.basename(f.path), file: f }));
   if (main && !files.some((f) => f.name === '99-sysctl.conf')) files.push({ name: '99-sysctl.conf', file: main });
