@@ -17,7 +17,7 @@ chmodSync(tmp, 0o777);
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the script with `sh -s` (optionally through a prefix such as setpriv) and parses its stdout. */
-async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp, 'work-' + Math.random().toString(36).slice(2))): Promise<{ snap: Snapshot; tmpdir: string; stderr: string }> {
+async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp, 'work-' + Math.random().toString(36).slice(2))): Promise<{ snap: Snapshot; tmpdir: string; stderr: string; raw: Buffer }> {
   mkdirSync(tmpdir, { mode: 0o777 });
   chmodSync(tmpdir, 0o777);
   const env = { ...process.env, TMPDIR: tmpdir };
@@ -26,7 +26,7 @@ async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp
   const r = spawnSync(argv[0], argv.slice(1), { input: script, env, cwd: '/', maxBuffer: 256 * 1024 * 1024 });
   assert.equal(r.status, 0, `script failed: ${r.stderr}`);
   const snap = await snapshotFromArchive(r.stdout, { kind: 'local', target: 'local' }, 'local');
-  return { snap, tmpdir, stderr: r.stderr.toString() };
+  return { snap, tmpdir, stderr: r.stderr.toString(), raw: r.stdout };
 }
 
 function accountedFor(snap: Snapshot): void {
@@ -46,8 +46,15 @@ test('the script is valid POSIX sh (dash) and bash', () => {
 });
 
 test('as root: privilege, meta, real files, commands with exit codes, no hash, temp dir removed', { skip: isRoot ? false : 'needs root' }, async () => {
-  const { snap, tmpdir } = await run(collectionScript({ collector: 'pvesec 9.9.9' }));
+  const { snap, tmpdir, raw } = await run(collectionScript({ collector: 'pvesec 9.9.9' }));
   assert.equal(snap.meta.privilege, 'root');
+  // the stream itself (before any sanitizing on our side) carries no hash and no private key
+  const members = execFileSync('tar', ['-tzf', '-'], { input: raw, encoding: 'utf8' }).split('\n');
+  assert.ok(!members.some((m) => /ssh_host_.*_key$|\.key$|priv\/(token|shadow)\.cfg$/.test(m)));
+  if (existsSync('/etc/shadow')) {
+    const streamed = execFileSync('tar', ['-xzOf', '-', 'etc/shadow'], { input: raw, encoding: 'utf8' });
+    for (const l of streamed.trim().split('\n')) assert.ok(['', '!', '*', 'x'].includes(l.split(':')[1]), `hash streamed: ${l.split(':')[0]}`);
+  }
   assert.equal(snap.meta.collector, 'pvesec 9.9.9');
   assert.equal(snap.meta.hostname, os.hostname().replace(/[^A-Za-z0-9._-]/g, ''));
   assert.ok(Math.abs(Date.parse(snap.meta.collectedAt!) - Date.now()) < 120_000);

@@ -160,11 +160,22 @@ special() {
 c_systemctl_states() {
   command -v systemctl >/dev/null 2>&1 || { echo 'not installed' >"$W/systemctl-states.why"; return 201; }
   set -f
+  # is-active prints one line per unit; is-enabled says nothing for an unknown unit, so one call each, in parallel
+  systemctl is-active ${units} >"$W/active" 2>/dev/null
+  i=0
   for u in ${units}; do
-    set -- $(systemctl is-active "$u" 2>/dev/null) unknown; a=$1
-    set -- $(systemctl is-enabled "$u" 2>/dev/null) not-found; e=$1
-    printf '%s %s %s\\n' "$u" "$a" "$e"
+    i=$((i + 1))
+    { set -- $(systemctl is-enabled "$u" 2>/dev/null) not-found; echo "$1" >"$W/enabled.$i"; } &
   done
+  wait
+  i=0
+  for u in ${units}; do
+    i=$((i + 1))
+    IFS= read -r a || a=''
+    set -- $a unknown
+    e=not-found; [ -s "$W/enabled.$i" ] && read -r e <"$W/enabled.$i"
+    printf '%s %s %s\n' "$u" "$1" "$e"
+  done <"$W/active"
   return 0
 }
 
