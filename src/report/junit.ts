@@ -1,6 +1,6 @@
 import type { Finding } from '../core/types.js';
-import { allFindings, type AuditReport } from './model.js';
-import { evidenceText } from './terminal.js';
+import { allFindings, reportBlocks, type AuditReport } from './model.js';
+import { evidenceText } from './text.js';
 
 /** Characters XML 1.0 cannot carry at all are shown as \xNN; the five special ones are escaped. */
 export function xmlEscape(s: string): string {
@@ -57,15 +57,7 @@ function suiteXml(s: Suite, timestamp: string): string {
 
 /** JUnit XML: a testsuite per cluster (its /etc/pve findings) and per node, a testcase per finding. */
 export function renderJunit(report: AuditReport): string {
-  const suites: Suite[] = [];
-  for (const c of report.clusters) {
-    if (c.clustered) {
-      suites.push({ name: `cluster ${c.name}`, where: c.name, findings: c.findings, score: c.score });
-      for (const n of c.nodeFindings) suites.push({ name: `node ${n.node}`, where: n.node, findings: n.findings, score: n.score });
-    } else {
-      for (const n of c.nodeFindings) suites.push({ name: `node ${n.node}`, where: n.node, findings: [...c.findings, ...n.findings], score: c.score });
-    }
-  }
+  const suites: Suite[] = reportBlocks(report).map((b) => ({ name: `${b.kind} ${b.name}`, where: b.name, findings: b.findings, score: b.score }));
   for (const t of report.targets.filter((t) => t.status === 'error')) {
     suites.push({ name: `target ${t.target}`, where: t.target.replace(/[^A-Za-z0-9_-]+/g, '_'), findings: [], error: t.error ?? `${t.target}: collection failed` });
   }

@@ -92,6 +92,31 @@ export function allFindings(report: AuditReport): Finding[] {
   return report.clusters.flatMap((c) => [...c.findings, ...c.nodeFindings.flatMap((n) => n.findings)]);
 }
 
+/**
+ * The report as the blocks a reader goes through: for a cluster, its /etc/pve findings, then each node;
+ * a standalone node is one block holding both (its cluster score is its score).
+ */
+export interface ReportBlock {
+  kind: 'cluster' | 'node';
+  name: string;
+  /** For a cluster block: its nodes. For a node of a cluster: that cluster. Absent for a standalone node. */
+  nodes?: string[];
+  cluster?: string;
+  score: number;
+  findings: Finding[];
+}
+
+export function reportBlocks(report: AuditReport): ReportBlock[] {
+  return report.clusters.flatMap((c): ReportBlock[] =>
+    c.clustered
+      ? [
+          { kind: 'cluster', name: c.name, nodes: c.nodes, score: c.score, findings: c.findings },
+          ...c.nodeFindings.map((n): ReportBlock => ({ kind: 'node', name: n.node, cluster: c.name, score: n.score, findings: n.findings })),
+        ]
+      : c.nodeFindings.map((n): ReportBlock => ({ kind: 'node', name: n.node, score: c.score, findings: [...c.findings, ...n.findings] })),
+  );
+}
+
 export type StatusCounts = Record<Status, number> & { total: number };
 
 export function countStatuses(findings: Iterable<Finding>): StatusCounts {

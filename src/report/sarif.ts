@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ControlMeta, Finding, Section, Severity, Status } from '../core/types.js';
 import { allFindings, type AuditReport } from './model.js';
+import { evidenceText } from './text.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const NODE_ROOT = 'NODEROOT';
@@ -76,7 +77,7 @@ function result(f: Finding, level: Level, ruleIndex: number) {
       status: f.status,
       severity: f.severity,
       // Command output and simulated packets have no file to point at; every source is listed here.
-      evidence: f.evidence.map((e) => `${e.source}${e.line !== undefined ? `:${e.line}` : ''}${e.text ? `: ${e.text}` : ''}`),
+      evidence: f.evidence.map(evidenceText),
     },
   };
 }

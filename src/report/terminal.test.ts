@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { STATUSES } from '../core/types.js';
 import { ALL_CHECKS } from '../checks/registry.js';
 import { filterReport } from './filter.js';
-import { clean, renderTerminal, useColor } from './terminal.js';
+import { renderTerminal, useColor } from './terminal.js';
+import { clean } from './text.js';
 import { FIXTURE_CHECKS, fixtureReport } from './testing.js';
 
 const ESC = '\x1b';

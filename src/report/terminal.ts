@@ -1,5 +1,6 @@
-import { SECTIONS, SECTION_TITLES, type Evidence, type Finding, type Section, type Status } from '../core/types.js';
-import { allFindings, countStatuses, type AuditReport } from './model.js';
+import { SECTIONS, SECTION_TITLES, type Finding, type Section, type Status } from '../core/types.js';
+import { allFindings, countStatuses, reportBlocks, type AuditReport, type ReportBlock } from './model.js';
+import { clean, evidenceText } from './text.js';
 
 /** Evidence lines shown per finding before "... and N more" (the JSON report has them all). */
 const MAX_EVIDENCE_LINES = 3;
@@ -33,26 +34,16 @@ export function renderTerminal(report: AuditReport, opts: { color: boolean }): s
   const okTargets = report.targets.filter((t) => t.status === 'ok').length;
   out.push(`pvesec ${report.tool.version} audit of ${plural(okTargets, 'node')} at ${report.generatedAt}`, '');
 
-  const block = (heading: string, findings: Finding[]) => {
-    out.push(paint(ANSI.bold, `== ${heading} ==`), '');
-    if (findings.length === 0) out.push(paint(ANSI.dim, 'no findings to show'), '');
-    // Every finding lands in exactly one block: an id outside the catalogue goes to OTHER CONTROLS.
+  for (const b of reportBlocks(report)) {
+    out.push(paint(ANSI.bold, `== ${blockHeading(b)} ==`), '');
+    if (b.findings.length === 0) out.push(paint(ANSI.dim, 'no findings to show'), '');
+    // Every finding lands in exactly one section: an id outside the catalogue goes to OTHER CONTROLS.
     for (const section of [...SECTIONS, undefined]) {
-      const inSection = findings.filter((f) => sectionOf(f.id) === section);
+      const inSection = b.findings.filter((f) => sectionOf(f.id) === section);
       if (inSection.length === 0) continue;
       out.push(paint(ANSI.bold, `= ${section ? SECTION_TITLES[section] : 'OTHER CONTROLS'} =`), '');
       for (const f of inSection) out.push(...findingLines(f, paint));
       out.push('');
-    }
-  };
-
-  for (const c of report.clusters) {
-    if (c.clustered) {
-      block(`CLUSTER ${clean(c.name)}: ${c.nodes.map(clean).join(', ')} (score ${c.score}/100)`, c.findings);
-      for (const n of c.nodeFindings) block(`NODE ${clean(n.node)} of cluster ${clean(c.name)} (score ${n.score}/100)`, n.findings);
-    } else {
-      // A standalone node: its /etc/pve findings and its host findings read as one checklist.
-      for (const n of c.nodeFindings) block(`NODE ${clean(n.node)}, standalone (score ${c.score}/100)`, [...c.findings, ...n.findings]);
     }
   }
 
@@ -88,29 +79,19 @@ function findingLines(f: Finding, paint: (style: string, s: string) => string): 
   return lines;
 }
 
-/** `file:line: text`, `command:line: text`, or the parts that exist. */
-export function evidenceText(e: Evidence): string {
-  const where = e.line !== undefined ? `${e.source}:${e.line}` : e.source;
-  return clean(e.text !== undefined && e.text !== '' ? `${where}: ${e.text}` : where);
-}
-
-/**
- * Text read from a node is shown verbatim except for control characters: a configuration file
- * must not be able to move the cursor or recolour the operator's terminal, nor break the one-line layout.
- */
-export function clean(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' || ch === '\r' ? ' ' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)).replace(/\t/g, ' ');
-}
-
 function sectionLookup(report: AuditReport): (id: string) => Section | undefined {
   const bySection = new Map(report.controls.map((c) => [c.id, c.section]));
   return (id) => bySection.get(id) ?? SECTIONS.find((s) => id.startsWith(s + '-'));
 }
 
+function blockHeading(b: ReportBlock): string {
+  const score = `(score ${b.score}/100)`;
+  if (b.kind === 'cluster') return `CLUSTER ${clean(b.name)}: ${(b.nodes ?? []).map(clean).join(', ')} ${score}`;
+  return b.cluster !== undefined ? `NODE ${clean(b.name)} of cluster ${clean(b.cluster)} ${score}` : `NODE ${clean(b.name)}, standalone ${score}`;
+}
+
 function scoreBreakdown(report: AuditReport): string {
-  const parts = report.clusters.flatMap((c) =>
-    c.clustered ? [`cluster ${clean(c.name)} ${c.score}`, ...c.nodeFindings.map((n) => `${clean(n.node)} ${n.score}`)] : [`${clean(c.name)} ${c.score}`],
-  );
+  const parts = reportBlocks(report).map((b) => `${b.kind === 'cluster' ? 'cluster ' : ''}${clean(b.name)} ${b.score}`);
   return parts.length > 1 ? ` (${parts.join(', ')})` : '';
 }
 
