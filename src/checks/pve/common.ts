@@ -7,3 +7,14 @@ export const TFA_DOC: Reference = { title: 'Proxmox VE: Two-Factor Authenticatio
 export function listNames(names: string[], max = 8): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
+
+/** Evidence without repeated lines, at most `max` items. */
+export function uniqueEvidence<T extends { source: string; line?: number }>(items: T[], max = 8): T[] {
+  const seen = new Set<string>();
+  return items.filter((e) => {
+    const k = `${e.source}:${e.line ?? ''}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  }).slice(0, max);
+}

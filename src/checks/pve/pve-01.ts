@@ -3,7 +3,7 @@ import { fail, pass } from '../types.js';
 import { isExpired, userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
 import { aclRoles, privilegesOf } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, listNames } from './common.js';
+import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 
 /** A role set administers the cluster: Administrator, or both Permissions.Modify and Sys.Modify. */
 function administers(privs: Set<string>, roles: Set<string>): boolean {
@@ -35,7 +35,7 @@ export const pve01: Check = {
       (usable ? active : inactive).push(`${user.id}${via}`);
       if (grant && usable) evidence.push(userCfgEvidence(ctx, grant.line));
     }
-    if (active.length) return pass(`administrators on / besides root@pam: ${listNames(active)}`, evidence.slice(0, 5));
+    if (active.length) return pass(`administrators on / besides root@pam: ${listNames(active)}`, uniqueEvidence(evidence, 5));
     const note = inactive.length ? ` (disabled or expired: ${listNames(inactive)})` : '';
     return fail(`no enabled user other than root@pam holds Administrator (or Permissions.Modify + Sys.Modify) on /${note}`, [{ source: FILES.userCfg }]);
   },

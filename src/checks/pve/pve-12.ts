@@ -3,7 +3,7 @@ import { fail, pass } from '../types.js';
 import { userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
 import { findToken } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, listNames } from './common.js';
+import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 
 export const pve12: Check = {
   meta: {
@@ -31,6 +31,6 @@ export const pve12: Check = {
     issues.sort((a, b) => a.line - b.line);
     if (issues.length === 0) return pass(`all ${cfg.aclEntries.length} ACL entries name existing users, groups and tokens; no line is dropped`);
     return fail(`${issues.length} latent or dropped ACL entr${issues.length === 1 ? 'y' : 'ies'}: ${listNames(issues.map((i) => i.text), 5)}`,
-      issues.slice(0, 8).map((i) => userCfgEvidence(ctx, i.line)));
+      uniqueEvidence(issues.map((i) => userCfgEvidence(ctx, i.line))));
   },
 };

@@ -3,7 +3,7 @@ import { fail, pass } from '../types.js';
 import { isExpired, userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
 import { splitTokenId } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, listNames } from './common.js';
+import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 
 export const pve13: Check = {
   meta: {
@@ -30,6 +30,6 @@ export const pve13: Check = {
     if (holders.size === 0) return pass('no disabled or expired user holds ACL entries');
     const list = [...holders].map(([id, h]) => `${id} (${h.state}, line${h.lines.length > 1 ? 's' : ''} ${h.lines.join(', ')})`);
     return fail(`${holders.size} disabled or expired user(s) still hold ACL entries: ${listNames(list, 5)}`,
-      [...holders.values()].flatMap((h) => h.lines).slice(0, 8).map((l) => userCfgEvidence(ctx, l)));
+      uniqueEvidence([...holders.values()].flatMap((h) => h.lines).map((l) => userCfgEvidence(ctx, l))));
   },
 };
