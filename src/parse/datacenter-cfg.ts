@@ -1,5 +1,5 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { parsePropertyString, type LocatedValue } from './section-config.js';
+import { firstWord, parsePropertyString, type LocatedValue } from './section-config.js';
 
 export interface DatacenterCfg {
   /** key -> value as written (`key: value`). */
@@ -18,7 +18,7 @@ export function parseDatacenterCfg(input: string | Buffer, file = '/etc/pve/data
     if (!t || t.startsWith('#')) continue;
     const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
     if (!m) {
-      diagnostics.push({ file, line, message: `unable to parse line: ${t.slice(0, 120)}`, severity: 'warning' });
+      diagnostics.push({ file, line, message: `unable to parse line starting with '${firstWord(t)}'`, severity: 'warning' });
       continue;
     }
     if (values.has(m[1])) {

@@ -66,3 +66,10 @@ test('domains.cfg: like Proxmox, a section runs to the next empty line; malforme
   assert.deepEqual(value.map((r) => r.name), ['pve', 'pam']);
   assert.deepEqual(diagnostics.map((d) => d.line), [3, 5, 8]);
 });
+
+test('domains.cfg: a misplaced password line is reported without its value', () => {
+  const { diagnostics } = parseDomainsCfg('ldap: corp\n\tserver1 ldap.example.com\npassword TopSecret99\n');
+  assert.equal(diagnostics.length, 1);
+  assert.equal(diagnostics[0].line, 3);
+  assert.ok(!diagnostics[0].message.includes('TopSecret99'), diagnostics[0].message);
+});

@@ -1,5 +1,5 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { parsePropertyString } from './section-config.js';
+import { firstWord, parsePropertyString } from './section-config.js';
 
 export interface AcmeDomain {
   domain: string;
@@ -26,7 +26,7 @@ export function parseNodeConfig(input: string | Buffer, file = '/etc/pve/nodes/<
     if (!t || t.startsWith('#')) continue;
     const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
     if (!m) {
-      diagnostics.push({ file, line, message: `unable to parse line: ${t.slice(0, 120)}`, severity: 'warning' });
+      diagnostics.push({ file, line, message: `unable to parse line starting with '${firstWord(t)}'`, severity: 'warning' });
       continue;
     }
     const [, key, value] = m;

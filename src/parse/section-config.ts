@@ -36,7 +36,7 @@ export function parseSectionConfig(input: string | Buffer, file: string, knownTy
       if (skipping) continue;
       const m = /^\s+(\S+)(?:\s+(.*\S))?\s*$/.exec(raw);
       if (!m) {
-        warn(line, `(section '${current!.id}') - ignore config line: ${raw.slice(0, 120)}`);
+        warn(line, `(section '${current!.id}') - ignore config line starting with '${firstWord(raw)}'`);
         continue;
       }
       if (current!.props.has(m[1])) {
@@ -48,7 +48,7 @@ export function parseSectionConfig(input: string | Buffer, file: string, knownTy
     }
     const h = /^(\S+):\s*(\S+)\s*$/.exec(raw);
     if (!h) {
-      warn(line, `ignore config line: ${raw.slice(0, 120)}`);
+      warn(line, `ignore config line starting with '${firstWord(raw)}'`);
       continue;
     }
     if (knownTypes && !knownTypes.includes(h[1])) {
@@ -60,6 +60,14 @@ export function parseSectionConfig(input: string | Buffer, file: string, knownTy
     sections.push(current);
   }
   return { value: sections, diagnostics };
+}
+
+/**
+ * The first word of a skipped line: enough to find it, without echoing a value that may be a
+ * secret (a bind password written without its indentation, say).
+ */
+export function firstWord(line: string): string {
+  return (line.trim().split(/[\s:=]/)[0] ?? '').slice(0, 40);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { firstWord } from './section-config.js';
 
 export interface ShellVar {
   value: string;
@@ -19,7 +20,7 @@ export function parseShellVars(input: string | Buffer, file = '/etc/default/pvep
     if (!t || t.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(t);
     if (!m) {
-      diagnostics.push({ file, line, message: `not a variable assignment: ${t.slice(0, 120)}`, severity: 'warning' });
+      diagnostics.push({ file, line, message: `not a variable assignment: line starting with '${firstWord(t)}'`, severity: 'warning' });
       continue;
     }
     const value = shellWord(m[2]);

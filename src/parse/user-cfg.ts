@@ -343,7 +343,7 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg')
       t.line = line;
       if (perlTrue(comment)) t.comment = decodeText(comment);
     } else {
-      warn(`ignore config line: ${lineText.slice(0, 200)}`);
+      warn(`ignore config line starting with '${fields[0] ?? ''}'`); // the rest may hold secrets
     }
   }
   return { value: cfg, diagnostics };
