@@ -175,7 +175,7 @@ export const auditRulesLiveFact = nodeFact<AuditRules>('audit.rules.live', (ctx)
   return parseAuditRules(c.output, COMMANDS.auditRules.name).value;
 });
 
-/** Audit rules loaded at boot: /etc/audit/rules.d/*.rules in order (as augenrules merges them). */
+/** Audit rules loaded at boot: /etc/audit/rules.d/*.rules in order, as augenrules merges them (else audit.rules). */
 export const auditRulesPersistedFact = nodeFact<AuditRules>('audit.rules.persisted', (ctx) => {
   const s = ctx.snapshot;
   const parts = s.listDir(FILES.auditRulesDir, (n) => n.endsWith('.rules'));
@@ -183,7 +183,9 @@ export const auditRulesPersistedFact = nodeFact<AuditRules>('audit.rules.persist
   if (!files.length) throw new Unavailable(s.whyMissing(FILES.auditRulesDir));
   let acc: AuditRules = { rules: [], immutable: false, empty: false };
   for (const f of files) {
-    const r = parseAuditRules(f.content, f.path, acc.rules).value;
+    // augenrules hoists -D to the top of the merged file: a "-D" in a later part deletes nothing
+    const text = f.content.toString('utf8').replace(/^[ \t]*-D[ \t]*$/gm, '');
+    const r = parseAuditRules(text, f.path, acc.rules).value;
     acc = { rules: r.rules, immutable: acc.immutable || r.immutable, empty: false };
   }
   return acc;
