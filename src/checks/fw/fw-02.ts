@@ -1,0 +1,31 @@
+import { clusterFirewallFact, hostFirewallFact, unitState, unitStatesFact } from '../../model/facts/network.js';
+import { clusterFirewallEnabled } from '../../parse/pve-fw.js';
+import { fail, pass, type Check } from '../types.js';
+import { FW_REFERENCES } from './common.js';
+
+export const fw02: Check = {
+  meta: {
+    id: 'FW-02',
+    section: 'FW',
+    title: 'The Proxmox firewall is enabled on this node',
+    severity: 'high',
+    scope: 'node',
+    rationale: 'host.fw `enable: 0` removes the host chains: the node accepts everything even with the datacenter firewall on. The rules also need the firewall service (pve-firewall, or proxmox-firewall for the nftables backend) to be running.',
+    fix: 'Remove `enable: 0` from /etc/pve/nodes/<node>/host.fw (Node > Firewall > Options > Firewall: Yes) and run `systemctl enable --now pve-firewall` (or proxmox-firewall with `nftables: 1`).',
+    reads: ['/etc/pve/nodes/<node>/host.fw', 'systemctl-states'],
+    references: FW_REFERENCES,
+  },
+  evaluate(ctx) {
+    const host = ctx.get(hostFirewallFact);
+    const enableOpt = host.conf.options.get('enable');
+    const evidence = [{ source: host.path, line: enableOpt?.line, text: host.present ? (enableOpt ? `enable: ${enableOpt.value}` : 'no enable option (defaults to on)') : 'file absent (defaults to on)' }];
+    if (!host.enabled) return fail(`${host.path} has enable: 0: the node's traffic is not filtered`, evidence);
+    const unit = host.nftables ? 'proxmox-firewall' : 'pve-firewall';
+    const svc = unitState(ctx.get(unitStatesFact), unit);
+    evidence.push({ source: 'systemctl-states', line: svc.line || undefined, text: `${unit} ${svc.active} ${svc.enabled}` });
+    if (svc.active !== 'active') return fail(`the firewall is enabled in host.fw but the ${unit} service is ${svc.active} (${svc.enabled})`, evidence);
+    const dc = ctx.tryGet(clusterFirewallFact);
+    const dcNote = dc && !clusterFirewallEnabled(dc.conf, ctx.now).enabled ? '; note: the datacenter switch is off (FW-01)' : '';
+    return pass(`firewall enabled for this node (${host.present && enableOpt ? `enable: ${enableOpt.value}` : 'host.fw default'}) and ${unit} is running${dcNote}`, evidence);
+  },
+};

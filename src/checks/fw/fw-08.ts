@@ -1,0 +1,44 @@
+import { FILES } from '../../collect/sources.js';
+import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
+import type { FwRule } from '../../parse/pve-fw.js';
+import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
+
+export const fw08: Check = {
+  meta: {
+    id: 'FW-08',
+    section: 'FW',
+    title: 'No firewall rule is silently ignored by Proxmox',
+    severity: 'medium',
+    scope: 'cluster',
+    rationale: 'pve-firewall drops a rule it cannot verify with only a log line: -dport without -p, an alias or ipset that is unknown or defined further down the file (also +management and local_network unless defined explicitly), a lowercase action, a macro contradicted by -p/-dport. An ignored ACCEPT is a lockout waiting to happen; an ignored DROP is an open port the operator believes closed.',
+    fix: 'Correct each listed line (add -p tcp, define the alias/ipset above its first use or fix its case, write ACCEPT/DROP/REJECT in capitals, drop the option that contradicts the macro), then check `pve-firewall compile` prints no warning.',
+    reads: [FILES.clusterFw, '/etc/pve/nodes/*/host.fw'],
+    references: FW_REFERENCES,
+  },
+  evaluate(ctx) {
+    const cluster = ctx.get(clusterFirewallFact);
+    const hosts = allHostFirewalls(ctx.snapshot, cluster.conf);
+    const rules: FwRule[] = [
+      ...cluster.conf.rules,
+      ...[...cluster.conf.groups.values()].flatMap((g) => g.rules),
+      ...hosts.flatMap((h) => h.fw.conf.rules),
+    ];
+    const verdicts: Verdict[] = [];
+    for (const rule of rules) {
+      if (!rule.enabled) continue;
+      const where = rule.group ? ` in [group ${rule.group}]` : '';
+      if (rule.ignored) {
+        verdicts.push(fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
+      } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
+        const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
+        verdicts.push(warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
+      }
+    }
+    if (verdicts.length) return verdicts;
+    const files = [cluster.present ? FILES.clusterFw : undefined, ...hosts.map((h) => h.fw.path)].filter(Boolean);
+    const enabled = rules.filter((r) => r.enabled).length;
+    return pass(`all ${plural(enabled, 'enabled rule')} in ${files.length ? files.join(', ') : 'the firewall configuration'} are applied by Proxmox`,
+      files.map((f) => ({ source: f!, text: 'no ignored rule' })));
+  },
+};

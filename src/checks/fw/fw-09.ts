@@ -1,0 +1,47 @@
+import { handWrittenChains, ip6tablesFact, iptablesFact, nftFact, type HandWrittenChain } from '../../model/facts/network.js';
+import { COMMANDS } from '../../collect/sources.js';
+import { Unavailable } from '../../model/fact.js';
+import type { Ruleset } from '../../parse/iptables-save.js';
+import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { filterRuleEvidence, NETFILTER_REFERENCES, plural } from './common.js';
+import { analyseChain } from './shadow.js';
+
+export const fw09: Check = {
+  meta: {
+    id: 'FW-09',
+    section: 'FW',
+    title: 'Hand-written iptables/nft rules have no shadowed or duplicate rule',
+    severity: 'medium',
+    scope: 'node',
+    rationale: 'A rule that an earlier rule of the same chain already fully matches is never reached: an ACCEPT or DROP the operator relies on has no effect (often an ordering mistake), and duplicates hide which line really decides.',
+    fix: 'Delete the duplicate, or move the more specific rule above the broader one (`iptables -D CHAIN N`, `iptables -I CHAIN M ...`), then persist with `netfilter-persistent save` (or edit /etc/nftables.conf).',
+    reads: [COMMANDS.iptablesSave.name, COMMANDS.ip6tablesSave.name, COMMANDS.nftRuleset.name],
+    references: NETFILTER_REFERENCES,
+  },
+  evaluate(ctx) {
+    const sources: [string, Ruleset | undefined][] = [
+      [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
+      [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
+      [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
+    ];
+    const seen = sources.filter(([, r]) => r !== undefined);
+    if (!seen.length) throw new Unavailable(ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name));
+    const chains: HandWrittenChain[] = seen.flatMap(([name, r]) => handWrittenChains(r!, name));
+    const verdicts: Verdict[] = [];
+    let count = 0;
+    for (const c of chains) {
+      count += c.rules.length;
+      for (const f of analyseChain(c.rules)) {
+        const what = f.kind === 'duplicate'
+          ? `duplicates rule ${f.by.index}`
+          : `is shadowed by rule ${f.by.index} (${f.by.target}), which matches every packet it would`;
+        verdicts.push((f.kind === 'duplicate' ? warn : fail)(`${c.source}: ${c.table} ${c.chain.name} rule ${f.rule.index} (${f.rule.target ?? 'no target'}) ${what}`,
+          [filterRuleEvidence(c.source, f.by), filterRuleEvidence(c.source, f.rule)]));
+      }
+    }
+    if (verdicts.length) return verdicts;
+    const names = seen.map(([n]) => n).join(', ');
+    if (!count) return pass(`no hand-written rules in ${names}`, seen.map(([n]) => ({ source: n, text: 'only Proxmox-generated chains' })));
+    return pass(`${plural(count, 'hand-written rule')} in ${names}: none shadowed or duplicated`, seen.map(([n]) => ({ source: n })));
+  },
+};

@@ -1,0 +1,162 @@
+import { COMMANDS, FILES } from '../../collect/sources.js';
+import type { Evidence } from '../../core/types.js';
+import {
+  adminSourcesFact, clusterFirewallFact, effectiveInRules, handWrittenChains, handWrittenInput, hostFirewallFact, ip6tablesFact,
+  iptablesFact, listeningFact, matchesPort, nftFact, pveFirewallStateFact, withinAdminSources, type AdminSources, type HandWrittenChain,
+} from '../../model/facts/network.js';
+import { Unavailable } from '../../model/fact.js';
+import type { AddrMatch, Ruleset } from '../../parse/iptables-save.js';
+import type { IpRange } from '../../parse/ip-address.js';
+import { resolveAddress, type FwMatch } from '../../parse/pve-fw.js';
+import type { ListeningSocket } from '../../parse/ss.js';
+import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { filterRuleEvidence, FW_REFERENCES, fwRuleEvidence } from './common.js';
+
+interface Sensitive {
+  proto: 'tcp' | 'udp';
+  port: number;
+  service: string;
+}
+
+/** pvedaemon (must stay on loopback), rpcbind, and the mail transport. */
+export const SENSITIVE_PORTS: Sensitive[] = [
+  { proto: 'tcp', port: 85, service: 'pvedaemon' },
+  { proto: 'tcp', port: 111, service: 'rpcbind' },
+  { proto: 'udp', port: 111, service: 'rpcbind' },
+  { proto: 'tcp', port: 25, service: 'smtp' },
+];
+
+const label = (p: Sensitive) => `${p.proto}/${p.port} (${p.service})`;
+
+export const fw12: Check = {
+  meta: {
+    id: 'FW-12',
+    section: 'FW',
+    title: 'No rule opens pvedaemon (85), rpcbind (111) or SMTP (25) to non-admin sources',
+    severity: 'medium',
+    scope: 'node',
+    rationale: 'pvedaemon on 85 is the privileged API behind pveproxy and must only be reached through loopback; rpcbind leaks RPC services and is a DDoS amplifier; an open port 25 invites relay abuse. A broad ACCEPT (or no filtering at all) exposes them.',
+    fix: 'Restrict the listed ACCEPT rules with -source +management (or your admin networks), keep policy_in DROP, and stop what is not needed: `systemctl disable --now rpcbind rpcbind.socket` (unless NFS needs it), postfix `inet_interfaces = loopback-only`.',
+    reads: [FILES.clusterFw, '/etc/pve/nodes/<node>/host.fw', COMMANDS.iptablesSave.name, COMMANDS.ip6tablesSave.name, COMMANDS.nftRuleset.name, COMMANDS.listening.name],
+    references: FW_REFERENCES,
+  },
+  evaluate(ctx) {
+    const admin = ctx.get(adminSourcesFact);
+    const state = ctx.tryGet(pveFirewallStateFact);
+    const sockets = ctx.tryGet(listeningFact);
+    const rulesets: [string, Ruleset | undefined][] = [
+      [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
+      [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
+      [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
+    ];
+    const seen = rulesets.filter(([, r]) => r !== undefined);
+    const verdicts: Verdict[] = [];
+    let filtering = false;
+
+    if (state?.active) {
+      filtering = true;
+      const cluster = ctx.get(clusterFirewallFact).conf;
+      const host = ctx.get(hostFirewallFact).conf;
+      for (const rule of effectiveInRules(cluster, host)) {
+        if (rule.action !== 'ACCEPT') continue;
+        for (const p of SENSITIVE_PORTS) {
+          if (!rule.matches.some((m) => fwMatchOpens(m, p))) continue;
+          const src = rule.sourceAddr ? resolveAddress(rule.sourceAddr, cluster) : undefined;
+          const verdict = judgeSource(src?.match, rule.source, admin, `${rule.file}:${rule.line} opens ${label(p)}`, [fwRuleEvidence(rule)]);
+          if (verdict) verdicts.push(verdict);
+        }
+      }
+      const policy = cluster.options.get('policy_in');
+      if (policy?.value === 'ACCEPT') {
+        const ev: Evidence = { source: FILES.clusterFw, line: policy.line, text: 'policy_in: ACCEPT' };
+        const open = sockets ? SENSITIVE_PORTS.filter((p) => exposed(sockets, p).length) : SENSITIVE_PORTS;
+        for (const p of open) verdicts.push(fail(`policy_in: ACCEPT lets ${label(p)} through from any source${sockets ? ' and it listens on a non-loopback address' : ''}`, [ev, ...socketEvidence(sockets ?? [], p)]));
+      }
+    }
+
+    const all = seen.flatMap(([name, r]) => handWrittenChains(r!, name));
+    const input = handWrittenInput(all);
+    if (input.length) filtering = true;
+    // Follow jumps into user chains: their rules apply under the jump's source condition.
+    const visit = (chain: HandWrittenChain, inherited: AddrMatch | undefined, depth: number): void => {
+      verdicts.push(...judgeChain(chain, admin, sockets, inherited, depth === 0));
+      if (depth >= 8) return;
+      for (const rule of chain.rules) {
+        const target = all.find((c) => c.source === chain.source && c.table === chain.table && c.chain.name === rule.target && !c.chain.hook);
+        if (target) visit(target, rule.match.src ?? inherited, depth + 1);
+      }
+    };
+    for (const chain of input) visit(chain, undefined, 0);
+
+    if (!filtering) {
+      if (!state && !seen.length) throw new Unavailable(ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name));
+      if (!sockets) throw new Unavailable(`no firewall filters input; ${ctx.snapshot.whyMissing(COMMANDS.listening.name)}`);
+      const why = state ? `Proxmox firewall inactive (${state.reason}) and no hand-written input rules` : 'no hand-written input rules';
+      for (const p of SENSITIVE_PORTS) {
+        const s = exposed(sockets, p);
+        if (s.length) verdicts.push(fail(`${label(p)} listens on ${s.map((x) => x.address).join(', ')} and nothing filters it (${why})`, socketEvidence(sockets, p)));
+      }
+      if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name }]);
+      return verdicts;
+    }
+    if (verdicts.length) return verdicts;
+    return pass(`no ACCEPT rule opens tcp/85, tcp+udp/111 or tcp/25 beyond admin sources (${admin.origin})`, [
+      ...(state?.active ? [{ source: FILES.clusterFw }] : []),
+      ...input.map((c) => ({ source: c.source, line: c.chain.line, text: `${c.table} ${c.chain.name}` })),
+    ]);
+  },
+};
+
+function fwMatchOpens(m: FwMatch, p: Sensitive): boolean {
+  if (m.proto && m.proto !== p.proto && m.proto !== (p.proto === 'tcp' ? '6' : '17')) return false;
+  if (m.icmpType !== undefined) return false;
+  if (m.dport && !m.dport.some((r) => r.from <= p.port && p.port <= r.to)) return false;
+  return true;
+}
+
+/** A verdict when the source is not known to be inside the admin sources. */
+function judgeSource(ranges: IpRange[] | undefined, written: string | undefined, admin: AdminSources, what: string, evidence: Evidence[]): Verdict | undefined {
+  if (!written) return fail(`${what} to any source`, evidence);
+  if (ranges && withinAdminSources(ranges, admin)) return undefined;
+  if (!admin.ranges.length) return warn(`${what} to ${written}, which cannot be checked: no admin sources are declared (set admin_sources or define [IPSET management])`, evidence);
+  return fail(`${what} to ${written}, outside the admin sources (${admin.origin})`, evidence);
+}
+
+function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: ListeningSocket[] | undefined, inherited: AddrMatch | undefined, base: boolean): Verdict[] {
+  const out: Verdict[] = [];
+  const where = `${chain.source} ${chain.table} ${chain.chain.name}`;
+  for (const rule of chain.rules) {
+    if (rule.target !== 'ACCEPT') continue;
+    if (rule.match.inIface?.name === 'lo' && !rule.match.inIface.negated) continue;
+    if (rule.match.ctstate && !rule.match.ctstate.negated && !rule.match.ctstate.states.includes('NEW')) continue;
+    for (const p of SENSITIVE_PORTS) {
+      if (!matchesPort(rule.match, p.proto, p.port)) continue;
+      // A rule without protocol or port condition (e.g. "accept everything from the LAN") opens these ports too.
+      const src = rule.match.src ?? inherited;
+      const ev = [filterRuleEvidence(chain.source, rule)];
+      const what = `${where} rule ${rule.index} opens ${label(p)}`;
+      const v = src?.negated ? fail(`${what} to every source except ${src.text}`, ev) : judgeSource(src?.ranges, src?.text, admin, what, ev);
+      if (v) out.push(v);
+    }
+  }
+  if (base && chain.chain.policy === 'ACCEPT') {
+    for (const p of SENSITIVE_PORTS) {
+      const dropped = chain.rules.some((r) => r.target && ['DROP', 'REJECT'].includes(r.target) && !r.match.src && !r.match.opaque.length && !r.match.inIface && matchesPort(r.match, p.proto, p.port));
+      const listening = sockets ? exposed(sockets, p) : [];
+      if (!dropped && listening.length) {
+        out.push(fail(`${where} has policy ACCEPT and no rule drops ${label(p)}, which listens on ${listening.map((s) => s.address).join(', ')}`,
+          [{ source: chain.source, line: chain.chain.line, text: `chain ${chain.chain.name} policy ACCEPT` }, ...socketEvidence(sockets!, p)]));
+      }
+    }
+  }
+  return out;
+}
+
+function exposed(sockets: ListeningSocket[], p: Sensitive): ListeningSocket[] {
+  return sockets.filter((s) => s.proto === p.proto && s.port === p.port && !s.loopback);
+}
+
+function socketEvidence(sockets: ListeningSocket[], p: Sensitive): Evidence[] {
+  return exposed(sockets, p).map((s) => ({ source: COMMANDS.listening.name, line: s.line, text: s.text }));
+}
+
