@@ -49,12 +49,16 @@ test('a failed target: exit 2, one stderr line naming the host, the others still
   assert.equal(doc.findings.filter((f) => f.node === 'pve1').length, FIXTURE_CHECKS.filter((c) => c.meta.scope === 'node').length);
 });
 
-test('the text report lists failed targets itself (no duplicate on stderr) and has no colour off a TTY', async () => {
+test('the text report lists failed targets (stderr too unless it is read on a terminal); no colour off a TTY', async () => {
   const io = recordingIO();
   assert.equal(await runAudit(['ssh://root@pve9', 'examples/lab1'], { config: noConfig }, io, deps), 2);
-  assert.deepEqual(io.stderr, []);
+  assert.deepEqual(io.stderr, ['pvesec: ssh://root@pve9: connect ECONNREFUSED 10.0.0.9:22']);
   assert.match(io.stdout, /^ERROR: ssh:\/\/root@pve9: connect ECONNREFUSED/m);
   assert.ok(!io.stdout.includes('\x1b['));
+  const onTerminal = recordingIO({ tty: true });
+  assert.equal(await runAudit(['ssh://root@pve9', 'examples/lab1'], { config: noConfig }, onTerminal, deps), 2);
+  assert.deepEqual(onTerminal.stderr, [], 'no duplicate of the ERROR line on the terminal');
+  assert.match(onTerminal.stdout, /ERROR: .*ssh:\/\/root@pve9/);
   const tty = recordingIO({ tty: true });
   await runAudit(['examples/lab1'], { config: noConfig }, tty, deps);
   assert.ok(tty.stdout.includes('\x1b['), 'colour on a TTY');

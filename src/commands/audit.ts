@@ -89,8 +89,8 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const toTerminal = opts.output === undefined;
   const color = toTerminal && format === 'text' && useColor({ isTTY: io.stdoutIsTTY }, opts.color === false, io.env);
   const text = render(filterReport(report, only), format, color);
-  // The text report on the terminal already lists failed targets; elsewhere stderr must say it.
-  if (!(toTerminal && format === 'text')) {
+  // A text report read on the terminal already lists failed targets; otherwise stderr must say it.
+  if (!(toTerminal && format === 'text' && io.stdoutIsTTY)) {
     for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${t.error}`);
   }
   if (opts.output !== undefined) {
