@@ -63,3 +63,8 @@ test('TLS-05 pveproxy TLS settings', () => assertCases(tls05, [
   { name: 'strong ciphers', node: node({ '/etc/default/pveproxy': 'CIPHERS="ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:!aNULL:!MD5"\nDISABLE_TLS_1_2=1\n' }), expect: 'PASS' },
   { name: 'unreadable', node: node({}, { errors: { '/etc/default/pveproxy': 'permission denied' } }), expect: 'SKIP', message: 'permission denied' },
 ]));
+
+test('TLS-05 on a host that is not a Proxmox VE node', () => assertCases(tls05, [
+  { name: 'no /etc/pve, no pveversion', node: { files: { '/etc/hostname': 'web1\n', '/etc/passwd': 'root:x:0:0::/root:/bin/bash\n' } }, expect: 'SKIP', message: 'no sign of Proxmox VE' },
+  { name: 'pveversion says PVE (user-level collection without /etc/pve)', node: { files: { '/etc/hostname': 'pve1\n' }, commands: { 'pveversion -v': 'proxmox-ve: 9.1.0 (running kernel: 6.17.2-1-pve)\npve-manager: 9.1.1 (running version: 9.1.1/42db4a6cf33dac83)\n' } }, expect: 'PASS' },
+]));

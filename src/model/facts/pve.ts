@@ -1,4 +1,4 @@
-import { FILES, nodeFile } from '../../collect/sources.js';
+import { COMMANDS, FILES, nodeFile } from '../../collect/sources.js';
 import { clusterFact, nodeFact, Unavailable, type FactContext } from '../fact.js';
 import { parseUserCfg, type UserConfig } from '../../parse/user-cfg.js';
 import { parseDomainsCfg, type Realm } from '../../parse/domains-cfg.js';
@@ -7,6 +7,7 @@ import { parseDatacenterCfg, type DatacenterCfg } from '../../parse/datacenter-c
 import { parseJobsCfg, parseVzdumpCron, type CronJob, type Job } from '../../parse/jobs-cfg.js';
 import { parseNodeConfig, type NodeConfig } from '../../parse/node-config.js';
 import type { Diagnostic } from '../../parse/diagnostics.js';
+import { parsePveversion, type PveVersion } from '../../parse/pveversion.js';
 
 /**
  * Text of an /etc/pve file that Proxmox may legitimately not have created yet (no TFA configured,
@@ -89,3 +90,7 @@ export function userCfgEvidence(ctx: FactContext, line: number): { source: strin
   if (f[0].trim() === 'user' && f.length > 8 && f[8].trim() !== '' && !/^x(!.*)?$/.test(f[8].trim())) f[8] = '<redacted>';
   return { source: FILES.userCfg, line, text: f.join(':').slice(0, 200) };
 }
+
+/** `pveversion -v` of this node. */
+export const pveVersionFact = nodeFact<PveVersion>('pve.version', (ctx) =>
+  parsePveversion(ctx.requireCommand(COMMANDS.pveversion.name).output, COMMANDS.pveversion.name).value);

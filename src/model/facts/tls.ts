@@ -2,7 +2,6 @@ import { COMMANDS, FILES, nodeFile } from '../../collect/sources.js';
 import { clusterFact, nodeFact, Unavailable } from '../fact.js';
 import { parsePemCertificates, type CertInfo } from '../../parse/x509.js';
 import { parseShellVars, type ShellVar } from '../../parse/shell-vars.js';
-import { parsePveversion, type PveVersion } from '../../parse/pveversion.js';
 import { optionalPveFile } from './pve.js';
 
 export interface ServedCert {
@@ -35,12 +34,10 @@ export const pveproxyDefaultsFact = nodeFact<{ vars: Map<string, ShellVar>; pres
   const text = ctx.snapshot.text(path);
   if (text === undefined) {
     if (ctx.snapshot.errors.has(path)) throw new Unavailable(ctx.snapshot.whyMissing(path));
-    if (!ctx.snapshot.sawDir('/etc')) throw new Unavailable(ctx.snapshot.whyMissing(path));
+    // Absence only means "defaults" on a node that has pveproxy at all.
+    const isPve = ctx.snapshot.sawDir('/etc/pve') || /^pve-manager:/m.test(ctx.snapshot.command(COMMANDS.pveversion.name)?.output ?? '');
+    if (!isPve) throw new Unavailable(`${path} absent and no sign of Proxmox VE (/etc/pve and pveversion not collected)`);
     return { vars: new Map(), present: false };
   }
   return { vars: parseShellVars(text, path).value, present: true };
 });
-
-/** `pveversion -v` of this node. */
-export const pveVersionFact = nodeFact<PveVersion>('pve.version', (ctx) =>
-  parsePveversion(ctx.requireCommand(COMMANDS.pveversion.name).output, COMMANDS.pveversion.name).value);
