@@ -139,18 +139,25 @@ export function userSshState(ctx: FactContext, user: HostUser): UserSshState {
   const keyPaths = authorizedKeysPaths(ctx, user);
   const keyFiles: KeyFile[] = [];
   for (const p of keyPaths) {
-    const f = snap.file(p);
+    let f = snap.file(p);
+    // On Proxmox VE /root/.ssh/authorized_keys is a symlink to /etc/pve/priv/authorized_keys.
+    if (f?.stat?.type === 'symlink' && f.content.length === 0 && f.stat.linkTarget) {
+      f = snap.file(path.posix.resolve(path.posix.dirname(p), f.stat.linkTarget)) ?? f;
+    }
+    if (!f && user.uid === 0 && p === path.posix.join(user.home, '.ssh/authorized_keys') && !snap.sawDir(path.posix.join(user.home, '.ssh'))) {
+      f = snap.file(FILES.pveAuthorizedKeys);
+    }
     if (!f) continue;
     let keys: AuthorizedKey[] = [];
     let diagnostics: Diagnostic[] = [];
     try {
-      const parsed = parseAuthorizedKeys(f.content, p);
+      const parsed = parseAuthorizedKeys(f.content, f.path);
       keys = parsed.value;
       diagnostics = parsed.diagnostics;
     } catch (e) {
-      diagnostics = [{ file: p, message: (e as Error).message, severity: 'error' }];
+      diagnostics = [{ file: f.path, message: (e as Error).message, severity: 'error' }];
     }
-    keyFiles.push({ path: p, stat: f.stat, keys, diagnostics });
+    keyFiles.push({ path: f.path, stat: f.stat, keys, diagnostics });
   }
   return {
     user,
