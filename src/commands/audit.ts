@@ -86,11 +86,11 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const report = buildReport({ version: VERSION, generatedAt: now, targets: collected, clusters, results, controls: checks.map((c) => c.meta) });
   const exitCode = auditExitCode(report, failOn);
 
-  const toTerminal = opts.output === undefined;
-  const color = toTerminal && format === 'text' && useColor({ isTTY: io.stdoutIsTTY }, opts.color === false, io.env);
+  const toStdout = opts.output === undefined;
+  const color = toStdout && format === 'text' && useColor({ isTTY: io.stdoutIsTTY }, opts.color === false, io.env);
   const text = render(filterReport(report, only), format, color);
-  // A text report read on the terminal already lists failed targets; otherwise stderr must say it.
-  if (!(toTerminal && format === 'text' && io.stdoutIsTTY)) {
+  // A text report read on a terminal already lists failed targets; otherwise stderr must say it.
+  if (!(toStdout && format === 'text' && io.stdoutIsTTY)) {
     for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${t.error}`);
   }
   if (opts.output !== undefined) {
