@@ -18,6 +18,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 
 function rule(meta: ControlMeta) {
   const reads = meta.reads.length ? `\n\nReads: ${meta.reads.join(', ')}` : '';
+  const helpUri = meta.references.find((r) => r.url)?.url;
   const refs = meta.references.map((r) => (r.url ? `- [${r.title}](${r.url})` : `- ${r.title}`)).join('\n');
   return {
     id: meta.id,
@@ -28,7 +29,7 @@ function rule(meta: ControlMeta) {
       text: `${meta.fix}${reads}`,
       markdown: `**Fix**\n\n${meta.fix}${reads}${refs ? `\n\n**References**\n\n${refs}` : ''}`,
     },
-    ...(meta.references.find((r) => r.url) ? { helpUri: meta.references.find((r) => r.url)!.url } : {}),
+    ...(helpUri ? { helpUri } : {}),
     defaultConfiguration: { level: DEFAULT_LEVEL[meta.severity] },
     properties: { tags: ['security', 'proxmox', meta.section], severity: meta.severity, scope: meta.scope, 'security-severity': SECURITY_SEVERITY[meta.severity] },
   };
