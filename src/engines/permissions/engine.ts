@@ -1,0 +1,171 @@
+import type { AccessInput, AclEntry } from './model.js';
+
+const ROOT = 'root@pam';
+
+/** A role that applies at a path, and the ACL entries that made it apply. */
+export interface RoleGrant {
+  role: string;
+  propagate: boolean;
+  entries: AclEntry[];
+}
+
+interface AclNode {
+  children: Map<string, AclNode>;
+  users: Map<string, Map<string, RoleGrant>>;
+  groups: Map<string, Map<string, RoleGrant>>;
+  tokens: Map<string, Map<string, RoleGrant>>;
+}
+
+const newNode = (): AclNode => ({ children: new Map(), users: new Map(), groups: new Map(), tokens: new Map() });
+
+/** Perl's split("/", $path): leading empty field kept, trailing empty fields dropped. */
+function perlSplitPath(path: string): string[] {
+  if (path === '/') return [''];
+  const parts = path.split('/');
+  while (parts.length && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+export function isTokenId(id: string): boolean {
+  return /^[^!]+@[^!]+![A-Za-z][A-Za-z0-9._-]*$/.test(id);
+}
+
+export function tokenOwner(id: string): string {
+  return id.slice(0, id.indexOf('!'));
+}
+
+/**
+ * Proxmox VE's permission model (PVE::AccessControl::roles and PVE::RPCEnvironment::permissions),
+ * compiled once from an AccessInput; every query afterwards is pure and cached.
+ */
+export class PermissionEngine {
+  private readonly root: AclNode = newNode();
+  /** group -> members, inverted: member id -> groups */
+  private readonly memberOf = new Map<string, string[]>();
+  private readonly allPrivs: ReadonlySet<string>;
+
+  constructor(readonly input: AccessInput) {
+    for (const e of input.acl) this.addEntry(e);
+    for (const [g, members] of input.groups) {
+      for (const m of members) {
+        if (!this.memberOf.has(m)) this.memberOf.set(m, []);
+        this.memberOf.get(m)!.push(g);
+      }
+    }
+    this.allPrivs = new Set(input.privileges);
+  }
+
+  private addEntry(e: AclEntry): void {
+    let node = this.root;
+    for (const seg of perlSplitPath(e.path)) {
+      if (seg === '') continue;
+      let child = node.children.get(seg);
+      if (!child) node.children.set(seg, (child = newNode()));
+      node = child;
+    }
+    const table = e.kind === 'user' ? node.users : e.kind === 'group' ? node.groups : node.tokens;
+    let roles = table.get(e.ugid);
+    if (!roles) table.set(e.ugid, (roles = new Map()));
+    const prev = roles.get(e.role);
+    // A later line for the same path/member/role overrides the propagate flag (a Perl hash assignment).
+    roles.set(e.role, { role: e.role, propagate: e.propagate, entries: prev ? [...prev.entries, e] : [e] });
+  }
+
+  /** PVE::AccessControl::roles: ACL-only roles of id on path (no pools, no token intersection). */
+  roles(id: string, path: string): Map<string, RoleGrant> {
+    if (id === ROOT) return new Map([['Administrator', { role: 'Administrator', propagate: true, entries: [] }]]);
+    if (isTokenId(id)) {
+      const tok = this.input.tokens.get(id);
+      if (!tok) return new Map();
+      if (!tok.privsep) return this.roles(tokenOwner(id), path);
+    }
+    let roles = new Map<string, RoleGrant>();
+    const split = perlSplitPath(path);
+    let node: AclNode | undefined = this.root;
+    for (let i = 0; i < split.length; i++) {
+      const seg = split[i];
+      const final = i === split.length - 1;
+      if (seg !== '') node = node?.children.get(seg);
+      if (!node) break;
+      const fromTable = (grants: Map<string, RoleGrant> | undefined, into?: Map<string, RoleGrant>) => {
+        let out = into;
+        for (const g of grants?.values() ?? []) {
+          if (!final && !g.propagate) continue;
+          if (!out) out = new Map();
+          const prev = out.get(g.role);
+          out.set(g.role, prev ? { ...g, entries: [...prev.entries, ...g.entries] } : g);
+        }
+        return out;
+      };
+      const tok = fromTable(node.tokens.get(id));
+      if (tok) { roles = tok; continue; }
+      const usr = fromTable(node.users.get(id));
+      if (usr) { roles = usr; continue; }
+      let grp: Map<string, RoleGrant> | undefined;
+      for (const g of this.memberOf.get(id) ?? []) grp = fromTable(node.groups.get(g), grp);
+      if (grp) roles = grp;
+    }
+    const na = roles.get('NoAccess');
+    return na ? new Map([['NoAccess', na]]) : roles;
+  }
+
+  /** PVE::RPCEnvironment::permissions: the privileges id holds on path. */
+  permissions(id: string, path: string): Set<string> {
+    return this.explain(id, path).privileges;
+  }
+
+  /** permissions() with the roles that produced the answer (ACL and pool roles) and the token intersection. */
+  explain(id: string, path: string): Explanation {
+    if (id === ROOT) return { id, path, privileges: new Set(this.allPrivs), roles: new Map(), root: true };
+    let subject = id;
+    let privsepOwner: string | undefined;
+    if (isTokenId(id)) {
+      const tok = this.input.tokens.get(id);
+      if (!tok) return { id, path, privileges: new Set(), roles: new Map(), missingToken: true };
+      if (!tok.privsep) subject = tokenOwner(id);
+      else privsepOwner = tokenOwner(id);
+    }
+    const roles = this.roles(subject, path);
+    const poolRoles = new Map<string, RoleGrant & { pool: string }>();
+    const member = /^\/(vms|storage)\/([^/]+)$/.exec(path);
+    if (member) {
+      const vmPool = member[1] === 'vms' ? this.input.vmPool.get(member[2]) : undefined;
+      const pools = member[1] === 'vms' ? (vmPool ? [vmPool] : []) : (this.input.storagePools.get(member[2]) ?? []);
+      for (const pool of pools) {
+        for (const [role, g] of this.roles(subject, `/pool/${pool}`)) {
+          if (roles.has('NoAccess')) break;
+          if (role === 'NoAccess') {
+            roles.clear();
+            roles.set('NoAccess', { ...g, propagate: false });
+            poolRoles.set(role, { ...g, pool });
+            break;
+          }
+          if (!roles.has(role)) roles.set(role, { ...g, propagate: false });
+          poolRoles.set(role, { ...g, pool });
+        }
+      }
+    }
+    const privileges = new Set<string>();
+    for (const role of roles.keys()) for (const p of this.input.roles.get(role) ?? []) privileges.add(p);
+    let ownerPrivileges: Set<string> | undefined;
+    if (privsepOwner !== undefined && privsepOwner !== ROOT) {
+      ownerPrivileges = this.permissions(privsepOwner, path);
+      for (const p of privileges) if (!ownerPrivileges.has(p)) privileges.delete(p);
+    }
+    return { id, path, privileges, roles, poolRoles, ownerPrivileges };
+  }
+}
+
+export interface Explanation {
+  id: string;
+  path: string;
+  privileges: Set<string>;
+  /** Roles in effect (ACL roles along the path, plus pool roles on /vms/<id> and /storage/<id>). */
+  roles: Map<string, RoleGrant>;
+  /** Which of the roles came from pools. */
+  poolRoles?: Map<string, RoleGrant & { pool: string }>;
+  /** For a privsep token: the owner's privileges the token's were intersected with. */
+  ownerPrivileges?: Set<string>;
+  root?: boolean;
+  missingToken?: boolean;
+}
