@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ControlMeta, Finding, Section, Severity, Status } from '../core/types.js';
+import type { ControlMeta, Finding, Severity, Status } from '../core/types.js';
 import { allFindings, type AuditReport } from './model.js';
 import { evidenceText } from './text.js';
 
@@ -50,12 +50,12 @@ function fingerprint(f: Finding): string {
   return createHash('sha256').update(`${f.id}\n${where}\n${sources}`).digest('hex').slice(0, 32);
 }
 
-function result(f: Finding, level: Level, ruleIndex: number) {
+function result(f: Finding, level: Level, ruleIndex: number | undefined) {
   const fileEvidence = f.evidence.filter((e) => e.source.startsWith('/'));
   const where = f.node ?? f.cluster;
   return {
     ruleId: f.id,
-    ruleIndex,
+    ...(ruleIndex !== undefined ? { ruleIndex } : {}),
     level,
     message: { text: where ? `${where}: ${f.message}` : f.message },
     partialFingerprints: { 'pvesecFinding/v1': fingerprint(f) },
@@ -85,13 +85,8 @@ function result(f: Finding, level: Level, ruleIndex: number) {
 
 /** SARIF 2.1.0: one rule per evaluated control; FAIL, WARN and NOTICE findings as results. */
 export function toSarif(report: AuditReport) {
-  const metas = [...report.controls];
-  const findings = allFindings(report);
-  for (const f of findings) {
-    if (!metas.some((m) => m.id === f.id)) {
-      metas.push({ id: f.id, section: f.id.split('-')[0] as Section, title: f.title, severity: f.severity, scope: f.node ? 'node' : 'cluster', rationale: f.title, fix: '', reads: [], references: [] });
-    }
-  }
+  // The report's controls are those the findings came from, so every result has its rule.
+  const metas = report.controls;
   const index = new Map(metas.map((m, i) => [m.id, i]));
   const failed = report.targets.filter((t) => t.status === 'error');
   return {
@@ -108,9 +103,9 @@ export function toSarif(report: AuditReport) {
             toolExecutionNotifications: failed.map((t) => ({ level: 'error', message: { text: t.error ?? `${t.target}: collection failed` } })),
           },
         ],
-        results: findings.flatMap((f) => {
+        results: allFindings(report).flatMap((f) => {
           const level = RESULT_LEVEL[f.status];
-          return level ? [result(f, level, index.get(f.id)!)] : [];
+          return level ? [result(f, level, index.get(f.id))] : [];
         }),
       },
     ],
