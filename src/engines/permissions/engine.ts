@@ -2,6 +2,9 @@ import type { AccessInput, AclEntry } from './model.js';
 
 const ROOT = 'root@pam';
 
+/** Paths GET /access/permissions always evaluates. */
+export const TOP_LEVEL_PATHS = ['/', '/access', '/access/groups', '/mapping', '/nodes', '/pool', '/sdn', '/storage', '/vms'] as const;
+
 /** A role that applies at a path, and the ACL entries that made it apply. */
 export interface RoleGrant {
   role: string;
@@ -107,6 +110,35 @@ export class PermissionEngine {
     }
     const na = roles.get('NoAccess');
     return na ? new Map([['NoAccess', na]]) : roles;
+  }
+
+  /**
+   * The paths Proxmox evaluates for GET /access/permissions without a path
+   * (RPCEnvironment::get_effective_permissions): the top-level paths, every ACL path and every pool member.
+   */
+  matrixPaths(): string[] {
+    const paths = new Set<string>(TOP_LEVEL_PATHS);
+    for (const e of this.input.acl) paths.add(e.path);
+    for (const vmid of this.input.vmPool.keys()) paths.add(`/vms/${vmid}`);
+    for (const st of this.input.storagePools.keys()) paths.add(`/storage/${st}`);
+    return [...paths].sort();
+  }
+
+  /** GET /access/permissions for id: path -> privilege -> propagate flag, paths without privileges omitted. */
+  effectivePermissions(id: string): Map<string, Map<string, 0 | 1>> {
+    const out = new Map<string, Map<string, 0 | 1>>();
+    for (const path of this.matrixPaths()) {
+      const ex = this.explain(id, path);
+      if (ex.privileges.size === 0) continue;
+      const flags = new Map<string, 0 | 1>();
+      for (const p of [...ex.privileges].sort()) {
+        let flag: 0 | 1 = ex.root ? 1 : 0;
+        for (const [role, g] of ex.roles) if (g.propagate && this.input.roles.get(role)?.has(p)) flag = 1;
+        flags.set(p, flag);
+      }
+      out.set(path, flags);
+    }
+    return out;
   }
 
   /** PVE::RPCEnvironment::permissions: the privileges id holds on path. */

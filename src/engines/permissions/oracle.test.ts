@@ -44,3 +44,15 @@ test('150 generated configurations: 31458 permission and role queries', () => {
   assert.equal(privs, 31458);
   assert.equal(roles, 31458);
 });
+
+test('upstream api-get-permissions: effective permissions per path with propagate flags', () => {
+  const upstream = oracle.find((c) => c.case === 'upstream')!;
+  const e = engineFor(upstream.files['api-get-permissions-test.cfg']);
+  const rows = upstream.jsonl['api-get-permissions-effective.jsonl'];
+  assert.equal(rows.length, 6);
+  for (const row of rows) {
+    const got: Record<string, Record<string, number>> = {};
+    for (const [path, privs] of e.effectivePermissions(row.id)) got[path] = Object.fromEntries(privs);
+    assert.deepEqual(got, row.effective, row.id);
+  }
+});
