@@ -167,3 +167,13 @@ test('fuzz: random and mutated input never throws anything but ParseError', () =
   }
   assert.throws(() => parseSshdConfig(Buffer.from([0x50, 0, 0x41])), ParseError);
 });
+
+test('glob patterns: classes, no crossing of /, invalid classes match nothing', () => {
+  assert.ok(globToRegExp('/etc/ssh/sshd_config.d/*.conf').test('/etc/ssh/sshd_config.d/10-a.conf'));
+  assert.ok(!globToRegExp('/etc/ssh/sshd_config.d/*.conf').test('/etc/ssh/sshd_config.d/sub/a.conf'));
+  assert.ok(globToRegExp('/etc/ssh/[0-9]?.conf').test('/etc/ssh/1a.conf'));
+  assert.ok(!globToRegExp('/etc/ssh/[!0-9]*.conf').test('/etc/ssh/1a.conf'));
+  assert.ok(!globToRegExp('/etc/ssh/[z-a].conf').test('/etc/ssh/z.conf'));
+  const { value: cfg } = parseSshdConfig('Include /etc/ssh/[z-a]*\nPort 22\n', '/etc/ssh/sshd_config', files({ '/etc/ssh/z1': 'Port 1\n' }));
+  assert.equal(value(cfg, 'port'), '22');
+});

@@ -413,5 +413,10 @@ export function globToRegExp(pattern: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
-  return new RegExp('^' + re + '$');
+  try {
+    return new RegExp('^' + re + '$');
+  } catch {
+    // An invalid bracket expression (e.g. [z-a]) matches nothing, like glob(3).
+    return /(?!)/;
+  }
 }
