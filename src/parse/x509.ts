@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { asText, ParseError, type Diagnostic, type Parsed } from './diagnostics.js';
 
 export interface CertInfo {
@@ -37,22 +37,27 @@ export function parsePemCertificates(input: string | Buffer, file: string): Pars
   const re = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const line = text.slice(0, m.index).split('\n').length;
-    let x509: X509Certificate;
+    let cert: CertInfo;
     try {
-      x509 = new X509Certificate(m[0]);
+      cert = describe(new X509Certificate(m[0]), line);
     } catch {
       throw new ParseError(file, line, 'invalid certificate (cannot decode the PEM block)');
     }
-    certs.push(describe(x509, line));
+    certs.push(cert);
   }
   if (certs.length === 0) throw new ParseError(file, undefined, 'no PEM certificate found');
   return { value: certs, diagnostics };
 }
 
 function describe(x509: X509Certificate, line: number): CertInfo {
-  const key = x509.publicKey;
-  const details = key.asymmetricKeyDetails ?? {};
-  const keyType = key.asymmetricKeyType ?? 'unknown';
+  let key: KeyObject | undefined;
+  try {
+    key = x509.publicKey;
+  } catch {
+    key = undefined; // a key algorithm OpenSSL cannot load: reported as 'unknown'
+  }
+  const details = key?.asymmetricKeyDetails ?? {};
+  const keyType = key?.asymmetricKeyType ?? 'unknown';
   let keyBits: number | undefined = details.modulusLength;
   const curve = details.namedCurve;
   if (keyType === 'ec' && curve) keyBits = CURVE_BITS[curve];
@@ -87,7 +92,11 @@ function safeVerify(cert: X509Certificate, issuer: X509Certificate): boolean {
 
 /** Whether cert was signed by ca: names chain and the signature verifies with the CA's public key. */
 export function isIssuedBy(cert: CertInfo, ca: CertInfo): boolean {
-  return cert.x509.checkIssued(ca.x509) && safeVerify(cert.x509, ca.x509);
+  try {
+    return cert.x509.checkIssued(ca.x509) && safeVerify(cert.x509, ca.x509);
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a DNS name matches one of the certificate's names (SAN, else CN), wildcards one label deep. */

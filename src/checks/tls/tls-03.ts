@@ -21,6 +21,7 @@ export const tls03: Check = {
     if ((leaf.keyType === 'rsa' || leaf.keyType === 'rsa-pss') && bits < 2048) problems.push(`RSA key of ${bits} bits (< 2048)`);
     else if (leaf.keyType === 'ec' && bits < 224) problems.push(`EC key of ${bits || 'unknown'} bits (< 224)`);
     else if (leaf.keyType === 'dsa') problems.push('DSA key');
+    else if (leaf.keyType === 'unknown') problems.push('public key of a type OpenSSL cannot load');
     const names = leaf.dnsNames.map((d) => d.toLowerCase());
     const hasName = names.some((d) => d === name || d.startsWith(`${name}.`));
     if (!hasName) problems.push(`SAN (${names.join(', ') || 'none'}) lacks the node name ${ctx.node.name}`);
