@@ -28,3 +28,9 @@ test('AUD-03 log forwarding', () => {
     { name: 'nothing collected', node: {}, expect: 'SKIP', message: 'no logging configuration' },
   ]);
 });
+
+test('AUD-03 never shows upload URL credentials', async () => {
+  const { runCheck } = await import('../testing.js');
+  const text = JSON.stringify(runCheck(aud03, { node: { files: { '/etc/systemd/journal-upload.conf': '[Upload]\nURL=https://uploader:hunter2@logs.example.com:19532\n' }, commands: states('systemd-journal-upload', 'active') } }));
+  if (text.includes('hunter2')) throw new Error(`credentials leaked: ${text}`);
+});

@@ -1,7 +1,7 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
 import { isInstalled, packagesFact, unitStatesFact } from '../../model/facts/system-base.js';
-import { logForwardingFact } from '../../model/facts/system.js';
+import { hideUserinfo, logForwardingFact } from '../../model/facts/system.js';
 import { Unavailable } from '../../model/fact.js';
 import { fail, pass, skip, type Check } from '../types.js';
 
@@ -26,7 +26,7 @@ export const aud03: Check = {
     const fwd = ctx.get(logForwardingFact);
     const routes: Route[] = [
       ...fwd.rsyslog.forwards.map((f) => ({ daemon: 'rsyslog', unit: 'rsyslog', target: `${f.protocol}://${f.target}${f.port ? ':' + f.port : ''}`, evidence: { source: f.file, line: f.line, text: `forward to ${f.target}${f.port ? ':' + f.port : ''} (${f.protocol})` } })),
-      ...(fwd.journalUpload.url ? [{ daemon: 'systemd-journal-upload', unit: 'systemd-journal-upload', target: fwd.journalUpload.url.value, evidence: { source: fwd.journalUpload.url.file, line: fwd.journalUpload.url.line, text: `URL=${fwd.journalUpload.url.value}` } }] : []),
+      ...(fwd.journalUpload.url ? [{ daemon: 'systemd-journal-upload', unit: 'systemd-journal-upload', target: hideUserinfo(fwd.journalUpload.url.value), evidence: { source: fwd.journalUpload.url.file, line: fwd.journalUpload.url.line, text: `URL=${hideUserinfo(fwd.journalUpload.url.value)}` } }] : []),
       ...fwd.syslogNg.destinations.map((d) => ({ daemon: 'syslog-ng', unit: 'syslog-ng', target: `${d.driver}(${d.target})`, evidence: { source: d.file, line: d.line, text: `destination ${d.name}: ${d.driver}("${d.target}")` } })),
     ];
     const states = ctx.tryGet(unitStatesFact);

@@ -4,7 +4,7 @@ import { fail2banFact } from '../../model/facts/system.js';
 import type { Fail2banJail } from '../../parse/fail2ban.js';
 import type { FactContext } from '../../model/fact.js';
 import { fail, pass, warn, type Check } from '../types.js';
-import { F2B_READS, F2B_REFERENCES, jailLogSource, optionEvidence } from './common.js';
+import { F2B_READS, F2B_REFERENCES, jailLogSource, oneLine, optionEvidence } from './common.js';
 
 /** What pvedaemon logs for a failed web-UI login (journal line as fail2ban's systemd backend sees it). */
 const SAMPLES = [
@@ -60,8 +60,8 @@ function assess(ctx: FactContext, j: Fail2banJail) {
   const problems: string[] = [];
   const uncertain: string[] = [];
   const port = j.options.get('port')?.value;
-  if (!coversPort8006(port)) problems.push(`port "${port}" does not include 8006`);
-  if (!journalOk(j)) problems.push(`journalmatch "${j.options.get('journalmatch')?.value}" excludes pvedaemon`);
+  if (!coversPort8006(port)) problems.push(`port "${oneLine(port ?? '')}" does not include 8006`);
+  if (!journalOk(j)) problems.push(`journalmatch "${oneLine(j.options.get('journalmatch')?.value ?? '')}" excludes pvedaemon`);
   const log = jailLogSource(ctx, j);
   if (!log.ok) (log.certain ? problems : uncertain).push(log.why);
   const evidence = [...optionEvidence(j, 'enabled'), ...optionEvidence(j, 'filter'), ...optionEvidence(j, 'port'),
@@ -96,7 +96,7 @@ export const bf03: Check = {
     }
     const results = enabled.map((j) => ({ j, ...assess(ctx, j) }));
     const good = results.find((r) => !r.problems.length && !r.uncertain.length);
-    if (good) return pass(`jail [${good.j.name}] bans web-UI login failures on port ${good.j.options.get('port')?.value ?? '0:65535'}`, good.evidence);
+    if (good) return pass(`jail [${good.j.name}] bans web-UI login failures on port ${oneLine(good.j.options.get('port')?.value ?? '0:65535')}`, good.evidence);
     const unsure = results.find((r) => !r.problems.length);
     if (unsure) return warn(`jail [${unsure.j.name}]: ${unsure.uncertain.join('; ')}`, unsure.evidence);
     return fail(`jail [${results[0].j.name}]: ${results[0].problems.join('; ')}`, results[0].evidence);

@@ -10,10 +10,15 @@ export const F2B_REFERENCES: Reference[] = [
 
 export const F2B_READS = ['/etc/fail2ban/jail.conf', '/etc/fail2ban/jail.d/*.conf', '/etc/fail2ban/jail.local', '/etc/fail2ban/jail.d/*.local'];
 
+/** Multi-line option values (continuation lines) shown on one line. */
+export function oneLine(v: string): string {
+  return v.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /** Evidence for one effective jail option: the file and line where the winning value was written. */
 export function optionEvidence(jail: Fail2banJail, key: string): Evidence[] {
   const o = jail.options.get(key);
-  return o ? [{ source: o.file, line: o.line, text: `[${jail.name}] ${key} = ${o.value.split('\n')[0]}` }] : [];
+  return o ? [{ source: o.file, line: o.line, text: `[${jail.name}] ${key} = ${oneLine(o.value)}` }] : [];
 }
 
 export type LogSource = { ok: true; how: string; evidence: Evidence[] } | { ok: false; certain: boolean; why: string; evidence: Evidence[] };

@@ -30,3 +30,11 @@ test('UPD-06 package sources', () => {
     { name: 'nothing collected', node: {}, expect: 'SKIP', message: '/etc/apt/sources.list.d' },
   ]);
 });
+
+test('UPD-06 never shows repository credentials', async () => {
+  const { runCheck } = await import('../testing.js');
+  const f = runCheck(upd06, { node: { files: { [`${D}/debian.sources`]: DEBIAN.replace('http://security.debian.org', 'https://mirror:s3cr3t@security.debian.org'), [`${D}/proxmox.sources`]: NOSUB } } });
+  const text = JSON.stringify(f);
+  if (text.includes('s3cr3t')) throw new Error(`credentials leaked: ${text}`);
+  if (!text.includes('https://***@security.debian.org')) throw new Error(`expected masked URL: ${text}`);
+});

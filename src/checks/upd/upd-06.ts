@@ -1,5 +1,5 @@
 import { FILES } from '../../collect/sources.js';
-import { aptSourcesFact } from '../../model/facts/system.js';
+import { aptSourcesFact, hideUserinfo } from '../../model/facts/system.js';
 import type { AptSource } from '../../parse/apt-sources.js';
 import { fail, pass, warn, type Check } from '../types.js';
 import { UPD_REFERENCES } from './common.js';
@@ -14,7 +14,7 @@ export function isDebianSecurity(s: AptSource): boolean {
   return /-security$/.test(s.suite) && /(security\.debian\.org|debian\.org\/debian-security|debian-security)/.test(s.uri);
 }
 
-const where = (s: AptSource) => ({ source: s.file, line: s.line, text: `${s.type} ${s.uri} ${s.suite} ${s.components.join(' ')}`.trim() });
+const where = (s: AptSource) => ({ source: s.file, line: s.line, text: `${s.type} ${hideUserinfo(s.uri)} ${s.suite} ${s.components.join(' ')}`.trim() });
 
 export const upd06: Check = {
   meta: {

@@ -305,4 +305,9 @@ export function kernelFlavour(release: string): string {
   return new RegExp(`^${RELEASE}$`).exec(release)?.[1] ?? '';
 }
 
+/** A URL with any user:password@ part masked, for messages and evidence. */
+export function hideUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
 export type { FactContext };
