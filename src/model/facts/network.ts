@@ -64,11 +64,13 @@ export function readHostFirewall(snapshot: Snapshot, node: string, cluster: Clus
 /** This node's host.fw (from its own /etc/pve, or the cluster's representative node). */
 export const hostFirewallFact = nodeFact<HostFirewall>('pve-firewall.host', (ctx) => {
   const cluster = ctx.get(clusterFirewallFact).conf;
-  const own = readHostFirewall(ctx.snapshot, ctx.node.name, cluster);
-  if (own) return own;
-  const rep = readHostFirewall(ctx.cluster.representative.snapshot, ctx.node.name, cluster);
-  if (rep) return rep;
-  throw new Unavailable(ctx.snapshot.whyMissing(nodeFile(ctx.node.name, 'host.fw')));
+  const path = nodeFile(ctx.node.name, 'host.fw');
+  const snapshots = [ctx.snapshot, ctx.cluster.representative.snapshot];
+  const holder = snapshots.find((s) => s.file(path) !== undefined)
+    ?? snapshots.find((s) => s.sawDir(FILES.pveNodesDir) && !s.errors.has(path));
+  const fw = holder && readHostFirewall(holder, ctx.node.name, cluster);
+  if (fw) return fw;
+  throw new Unavailable(ctx.snapshot.whyMissing(path));
 });
 
 /** Every host.fw under /etc/pve/nodes visible in a snapshot (pmxcfs shows all nodes' files on each node). */
