@@ -75,42 +75,64 @@ export class PermissionEngine {
   }
 
   /** PVE::AccessControl::roles: ACL-only roles of id on path (no pools, no token intersection). */
-  roles(id: string, path: string): Map<string, RoleGrant> {
+  roles(id: string, path: string, trace?: TraceStep[]): Map<string, RoleGrant> {
     if (id === ROOT) return new Map([['Administrator', { role: 'Administrator', propagate: true, entries: [] }]]);
     if (isTokenId(id)) {
       const tok = this.input.tokens.get(id);
       if (!tok) return new Map();
-      if (!tok.privsep) return this.roles(tokenOwner(id), path);
+      if (!tok.privsep) return this.roles(tokenOwner(id), path, trace);
     }
     let roles = new Map<string, RoleGrant>();
     const split = perlSplitPath(path);
     let node: AclNode | undefined = this.root;
+    let levelPath = '';
     for (let i = 0; i < split.length; i++) {
       const seg = split[i];
       const final = i === split.length - 1;
       if (seg !== '') node = node?.children.get(seg);
+      levelPath = seg === '' ? levelPath || '/' : levelPath === '/' || levelPath === '' ? `/${seg}` : `${levelPath}/${seg}`;
       if (!node) break;
+      const skipped: RoleGrant[] = [];
       const fromTable = (grants: Map<string, RoleGrant> | undefined, into?: Map<string, RoleGrant>) => {
         let out = into;
         for (const g of grants?.values() ?? []) {
-          if (!final && !g.propagate) continue;
+          if (!final && !g.propagate) {
+            if (trace) skipped.push(g);
+            continue;
+          }
           if (!out) out = new Map();
           const prev = out.get(g.role);
           out.set(g.role, prev ? { ...g, entries: [...prev.entries, ...g.entries] } : g);
         }
         return out;
       };
-      const tok = fromTable(node.tokens.get(id));
-      if (tok) { roles = tok; continue; }
-      const usr = fromTable(node.users.get(id));
-      if (usr) { roles = usr; continue; }
-      let grp: Map<string, RoleGrant> | undefined;
-      for (const g of this.memberOf.get(id) ?? []) grp = fromTable(node.groups.get(g), grp);
-      if (grp) roles = grp;
+      let decided: TraceStep['decidedBy'] = 'none';
+      let next: Map<string, RoleGrant> | undefined = fromTable(node.tokens.get(id));
+      if (next) decided = 'token';
+      else if ((next = fromTable(node.users.get(id)))) decided = 'user';
+      else {
+        for (const g of this.memberOf.get(id) ?? []) next = fromTable(node.groups.get(g), next);
+        if (next) decided = 'groups';
+      }
+      if (trace) {
+        const shadowed: RoleGrant[] = [];
+        if (decided === 'token' || decided === 'user') {
+          for (const g of this.memberOf.get(id) ?? []) for (const gr of node.groups.get(g)?.values() ?? []) shadowed.push(gr);
+          if (decided === 'token') for (const gr of node.users.get(id)?.values() ?? []) shadowed.push(gr);
+        }
+        trace.push({
+          path: levelPath, final, decidedBy: decided,
+          applied: next ? [...next.values()] : [],
+          replaced: next ? [...roles.values()] : [],
+          shadowed, notPropagated: skipped,
+        });
+      }
+      if (next) roles = next;
     }
     const na = roles.get('NoAccess');
     return na ? new Map([['NoAccess', na]]) : roles;
   }
+
 
   /**
    * The paths Proxmox evaluates for GET /access/permissions without a path
@@ -147,7 +169,7 @@ export class PermissionEngine {
   }
 
   /** permissions() with the roles that produced the answer (ACL and pool roles) and the token intersection. */
-  explain(id: string, path: string): Explanation {
+  explain(id: string, path: string, withTrace = false): Explanation {
     if (id === ROOT) return { id, path, privileges: new Set(this.allPrivs), roles: new Map(), root: true };
     let subject = id;
     let privsepOwner: string | undefined;
@@ -157,7 +179,8 @@ export class PermissionEngine {
       if (!tok.privsep) subject = tokenOwner(id);
       else privsepOwner = tokenOwner(id);
     }
-    const roles = this.roles(subject, path);
+    const trace: TraceStep[] | undefined = withTrace ? [] : undefined;
+    const roles = this.roles(subject, path, trace);
     const poolRoles = new Map<string, RoleGrant & { pool: string }>();
     const member = /^\/(vms|storage)\/([^/]+)$/.exec(path);
     if (member) {
@@ -184,8 +207,23 @@ export class PermissionEngine {
       ownerPrivileges = this.permissions(privsepOwner, path);
       for (const p of privileges) if (!ownerPrivileges.has(p)) privileges.delete(p);
     }
-    return { id, path, privileges, roles, poolRoles, ownerPrivileges };
+    return { id, path, privileges, roles, poolRoles, ownerPrivileges, trace, tokenWithoutPrivsep: subject !== id };
   }
+}
+
+/** One level of the ACL walk from '/' down to the queried path, for "why" answers. */
+export interface TraceStep {
+  path: string;
+  final: boolean;
+  /** Which entries decided this level; 'none' keeps what the levels above gave. */
+  decidedBy: 'token' | 'user' | 'groups' | 'none';
+  applied: RoleGrant[];
+  /** Roles in effect from the levels above that this level replaced. */
+  replaced: RoleGrant[];
+  /** Group (and, under a token entry, user) entries at this level that lost to a more specific member kind. */
+  shadowed: RoleGrant[];
+  /** Entries at this level that do not propagate to the deeper queried path. */
+  notPropagated: RoleGrant[];
 }
 
 export interface Explanation {
@@ -200,4 +238,7 @@ export interface Explanation {
   ownerPrivileges?: Set<string>;
   root?: boolean;
   missingToken?: boolean;
+  /** A privsep=0 token: its own ACLs are ignored, it acts as its owner. */
+  tokenWithoutPrivsep?: boolean;
+  trace?: TraceStep[];
 }
