@@ -92,7 +92,7 @@ function readFile(
     }
     const spec = parseUserSpec(body, aliases);
     if (!spec) {
-      diagnostics.push({ file, line, message: `syntax error: ${body.slice(0, 80)}`, severity: 'error' });
+      diagnostics.push({ file, line, message: `syntax error in a line starting with "${body.split(/\s/)[0].slice(0, 40)}"`, severity: 'error' });
       continue;
     }
     for (const r of spec) out.rules.push({ ...r, file, line, text: t });
