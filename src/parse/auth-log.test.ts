@@ -41,3 +41,22 @@ test('without a Failed line, a process counts once (pubkey-only servers)', () =>
   assert.equal(value.failures[0].kind, 'invalid-user');
   assert.equal(parseAuthLog('garbage\n').value.ignored, 1);
 });
+
+test('real Debian 12 auth.log (sshd 9.2, RFC 3339 timestamps) as the collector greps it', async () => {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL('../../test/fixtures/system/auth-failures.bookworm', import.meta.url));
+  const { value } = parseAuthLog(text);
+  // pid 86, 88, 90: one each (no Failed line); pid 99: two passwords; pid 101: one password
+  assert.deepEqual(value.failures.map((f) => f.kind), ['invalid-user', 'closed-preauth', 'invalid-user', 'failed', 'failed', 'failed']);
+  assert.deepEqual(countBySource(value.failures).map((c) => [c.source, c.total]), [['10.77.0.46', 6]]);
+  assert.equal(value.ignored, 0);
+  assert.ok(!JSON.stringify(value).includes('Pa55w0rd'));
+});
+
+test('maximum attempts and Disconnected lines are secondary', () => {
+  const { value } = parseAuthLog([
+    'Nov 25 10:00:01 pve1 sshd[7]: error: maximum authentication attempts exceeded for root from 203.0.113.5 port 4000 ssh2 [preauth]',
+    'Nov 25 10:00:01 pve1 sshd[7]: Disconnected from authenticating user root 203.0.113.5 port 4000 [preauth]',
+  ].join('\n'));
+  assert.equal(value.failures.length, 1);
+});

@@ -72,7 +72,9 @@ export function parseAuthLog(input: string | Buffer, file = 'auth-failures'): Pa
       if (m) { push('ssh', 'failed', m[3], m[2], true); continue; }
       m = /^Invalid user (.*?) from (\S+)(?: port \d+)?\s*$/.exec(msg);
       if (m) { push('ssh', 'invalid-user', m[2], m[1], false); continue; }
-      m = /^Connection closed by (?:authenticating|invalid) user (.*?) (\S+) port \d+ \[preauth\]/.exec(msg);
+      m = /^(?:Connection closed by|Disconnected from) (?:authenticating|invalid) user (.*?) (\S+) port \d+ \[preauth\]/.exec(msg);
+      if (m) { push('ssh', 'closed-preauth', m[2], m[1], false); continue; }
+      m = /^error: maximum authentication attempts exceeded for (?:invalid user )?(.*?) from (\S+) port \d+/.exec(msg);
       if (m) { push('ssh', 'closed-preauth', m[2], m[1], false); continue; }
       m = /^pam_unix\(sshd:auth\): authentication failure;.*\brhost=(\S+)(?:\s+user=(\S+))?/.exec(msg);
       if (m) { push('ssh', 'pam', m[1], m[2], false); continue; }
