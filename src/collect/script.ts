@@ -96,8 +96,11 @@ ${COMMAND_FUNCTIONS(glob, globDir)}
 ${commandLines.join('\n')}
 
 ${FILE_FUNCTIONS}
+{
 ${fileCollection()}
-if [ -e /etc/shadow ]; then
+} &
+
+[ -e /etc/shadow ] && {
   if [ -r /etc/shadow ]; then
     # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
     awk -F: 'BEGIN { OFS = ":" } NF >= 2 { if ($2 == "") m = ""; else if ($2 ~ /^!/) m = "!"; else if ($2 ~ /^\\*/) m = "*"; else m = "x"; $2 = m; print }' /etc/shadow >"$B/etc/shadow"
@@ -107,10 +110,11 @@ if [ -e /etc/shadow ]; then
   else
     err /etc/shadow "$DENIED"
   fi
-fi
+} &
 
-H=$(hostname 2>/dev/null || cat /etc/hostname 2>/dev/null || uname -n)
-H=$(printf '%s' "$H" | tr -cd 'A-Za-z0-9._-')
+H=''
+read -r H </proc/sys/kernel/hostname 2>/dev/null || H=$(uname -n)
+case $H in *[!A-Za-z0-9._-]*) H=$(printf '%s' "$H" | tr -cd 'A-Za-z0-9._-') ;; esac
 printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
 
 wait
