@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,6 +134,40 @@ describe('collectSsh against an in-process SSH server', () => {
     await assert.rejects(collectSsh(target(), { identity, knownHostsFile: fresh }), /unknown host key ssh-ed25519 SHA256:/);
     await collectSsh(target(), { identity, knownHostsFile: fresh, acceptNew: true, timeoutMs: 60_000 });
     assert.equal(readFileSync(fresh, 'utf8'), hostLine());
+  });
+
+  it('without --identity: ssh-agent, else ~/.ssh/id_*, else a clear error', async () => {
+    const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
+    const home = path.join(dir, 'home');
+    mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    const opts = { knownHostsFile: knownHosts, timeoutMs: 60_000 };
+    try {
+      process.env.HOME = home;
+      delete process.env.SSH_AUTH_SOCK;
+      await assert.rejects(collectSsh(target(), opts), /no SSH key to authenticate with/);
+      writeFileSync(path.join(home, '.ssh', 'id_ecdsa'), otherKey.private, { mode: 0o600 }); // tried, refused
+      writeFileSync(path.join(home, '.ssh', 'id_rsa'), clientKey.private, { mode: 0o600 });
+      assert.equal((await collectSsh(target(), opts)).origin.kind, 'ssh');
+      rmSync(path.join(home, '.ssh', 'id_rsa'));
+      await assert.rejects(collectSsh(target(), opts), /tried ~\/\.ssh\/id_ecdsa\)/);
+
+      if (spawnSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add']).status !== 0) return;
+      const sock = path.join(dir, 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 50 && spawnSync('test', ['-S', sock]).status !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+        execFileSync('ssh-add', ['-q', identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+        process.env.SSH_AUTH_SOCK = sock;
+        assert.equal((await collectSsh(target(), opts)).origin.kind, 'ssh');
+      } finally {
+        agent.kill();
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('unusable identity files are reported before connecting', async () => {
