@@ -231,3 +231,27 @@ test('writeBundle of a memory snapshot keeps privilege and exit codes', async ()
   assert.equal(back.meta.privilege, 'user');
   assert.equal(back.command('ss -tulpn')?.exitCode, 1);
 });
+
+test('mutated archives either load or fail with a BundleError, never anything else', async () => {
+  const { snapshotFromArchive } = await import('./bundle.js');
+  const plainTar = path.join(tmp, 'fuzz.tar');
+  tarOf(['-C', dirBundle, '-cf', plainTar, 'etc', 'commands', 'pvesec']);
+  const seeds = [readFileSync(plainTar), zlib.gzipSync(readFileSync(plainTar))];
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let i = 0; i < 300; i++) {
+    const buf = Buffer.from(seeds[i % 2]);
+    const edits = 1 + rand(8);
+    for (let e = 0; e < edits; e++) buf[rand(buf.length)] = rand(256);
+    const cut = rand(4) === 0 ? buf.subarray(0, rand(buf.length)) : buf;
+    try {
+      await snapshotFromArchive(cut, { kind: 'bundle', target: 'fuzz' }, 'fuzz');
+    } catch (e) {
+      assert.ok(e instanceof BundleError, `iteration ${i}: ${String(e)}`);
+      assert.ok((e as Error).message.startsWith('fuzz: '));
+    }
+  }
+});

@@ -17,6 +17,8 @@ import { COMMANDS } from './sources.js';
 export const MAX_MEMBER_BYTES = 64 * 1024 * 1024;
 export const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
 export const MAX_ENTRIES = 200_000;
+/** Uncompressed archive size, skipped members included (a gzip bomb stops here). */
+export const MAX_STREAM_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** A bundle that cannot be read; the message is one line naming the file. */
 export class BundleError extends Error {
@@ -160,7 +162,10 @@ function readArchiveStream(input: Readable, label: string): Promise<Collected> {
     });
     // tar-stream accepts an archive cut at a block boundary; a complete one ends with zero blocks
     let tail: Buffer = Buffer.alloc(0);
+    let streamed = 0;
     input.on('data', (chunk: Buffer) => {
+      streamed += chunk.length;
+      if (streamed > MAX_STREAM_BYTES) return fail(new BundleError(`${label}: archive expands to more than ${MAX_STREAM_BYTES / 1024 / 1024} MB, refusing to load it`));
       tail = chunk.length >= 512 ? chunk.subarray(chunk.length - 512) : Buffer.concat([tail, chunk]).subarray(-512);
     });
     extract.on('finish', () => {
