@@ -3,6 +3,7 @@ import { assertCases } from '../testing.js';
 import { pve07 } from './pve-07.js';
 import { pve08 } from './pve-08.js';
 import { DOMAINS_CFG, noPve, pveNode } from './testing.js';
+import { testPki } from '../tls/testing.js';
 
 const ldap = (extra: string) => `${DOMAINS_CFG}\nldap: corp\n\tbase_dn dc=corp,dc=example\n\tserver1 ldap.corp.example\n\tuser_attr uid\n${extra}`;
 
@@ -23,3 +24,13 @@ test('PVE-08 webauthn settings', () => assertCases(pve08, [
   { name: 'origin is the node name, certificate not collected', node: pveNode({ '/etc/pve/datacenter.cfg': 'webauthn: rp=x,origin=https://pve1.example.com:8006,id=pve1.example.com\n' }), expect: 'WARN', message: 'not in the served certificate' },
   { name: 'not collected', node: noPve, expect: 'SKIP' },
 ]));
+
+test('PVE-08 webauthn origin against the served certificates', () => {
+  const pki = testPki();
+  const WEBAUTHN = 'webauthn: rp=Proxmox,origin=https://pve1.example.com:8006,id=example.com\n';
+  const withCerts = (certs: Record<string, string>) => pveNode({ '/etc/pve/datacenter.cfg': WEBAUTHN, '/etc/pve/pve-root-ca.pem': pki.ca, '/etc/pve/nodes/pve1/pve-ssl.pem': pki.pveSsl, ...certs });
+  assertCases(pve08, [
+    { name: 'origin served with a public-CA certificate', node: withCerts({ '/etc/pve/nodes/pve1/pveproxy-ssl.pem': pki.publicLeaf }), now: new Date(), expect: 'PASS', message: 'trusted certificate on pve1' },
+    { name: 'origin served with the pve-root-ca certificate', node: withCerts({}), now: new Date(), expect: 'WARN', message: 'self-signed or pve-root-ca' },
+  ]);
+});
