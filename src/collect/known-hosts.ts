@@ -8,6 +8,8 @@ import path from 'node:path';
  */
 export interface KnownHostEntry {
   line: number;
+  /** the file it was read from, when loaded with loadKnownHosts */
+  file?: string;
   marker?: 'revoked' | 'cert-authority';
   /** plain patterns (empty for a hashed entry) */
   patterns: string[];
@@ -73,22 +75,26 @@ function wildcardMatch(pattern: string, s: string): boolean {
 }
 
 export type HostKeyVerdict =
-  | { status: 'match'; line: number }
-  | { status: 'mismatch'; line: number }
-  | { status: 'revoked'; line: number }
+  | { status: 'match'; line: number; file?: string }
+  | { status: 'mismatch'; line: number; file?: string }
+  | { status: 'revoked'; line: number; file?: string }
   | { status: 'unknown'; otherTypes: string[] };
 
 /** Checks a presented host key (type + base64 blob) like OpenSSH's StrictHostKeyChecking=yes. */
 export function verifyHostKey(entries: KnownHostEntry[], host: string, port: number, keyType: string, key: string): HostKeyVerdict {
   const token = hostToken(host, port);
   const revoked = entries.find((e) => e.marker === 'revoked' && e.key === key);
-  if (revoked) return { status: 'revoked', line: revoked.line };
+  if (revoked) return { status: 'revoked', line: revoked.line, ...at(revoked) };
   const forHost = entries.filter((e) => e.marker === undefined && entryMatches(e, token));
   const match = forHost.find((e) => e.keyType === keyType && e.key === key);
-  if (match) return { status: 'match', line: match.line };
+  if (match) return { status: 'match', line: match.line, ...at(match) };
   const mismatch = forHost.find((e) => e.keyType === keyType);
-  if (mismatch) return { status: 'mismatch', line: mismatch.line };
+  if (mismatch) return { status: 'mismatch', line: mismatch.line, ...at(mismatch) };
   return { status: 'unknown', otherTypes: [...new Set(forHost.map((e) => e.keyType))] };
+}
+
+function at(e: KnownHostEntry): { file?: string } {
+  return e.file === undefined ? {} : { file: e.file };
 }
 
 /** Key types recorded for a host, to ask the server for one of those first (as OpenSSH does). */
@@ -112,7 +118,7 @@ export function blobKeyType(blob: Buffer): string {
 
 export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await fsp.readFile(file, 'utf8'));
+    return parseKnownHosts(await fsp.readFile(file, 'utf8')).map((e) => ({ ...e, file }));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

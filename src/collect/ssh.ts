@@ -36,6 +36,7 @@ export interface SshTarget {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
 /** The remote command: root runs the script, others through `sudo -n` when allowed, else as themselves. */
@@ -49,11 +50,15 @@ export const REMOTE_COMMAND = `sh -c ${shq(REMOTE_WRAPPER)}`;
 export async function collectSsh(target: SshTarget, opts: CollectOptions = {}): Promise<Snapshot> {
   const label = hostLabel(target.host, target.port);
   const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
-  let known: KnownHostEntry[];
-  try {
-    known = await loadKnownHosts(knownHostsFile);
-  } catch (e) {
-    throw new CollectError(`${label}: cannot read ${knownHostsFile}: ${(e as Error).message.split('\n')[0]}`);
+  // like OpenSSH: the user's file, plus the system-wide one unless a file was given explicitly
+  const sources = opts.knownHostsFile ? [knownHostsFile] : [knownHostsFile, GLOBAL_KNOWN_HOSTS];
+  const known: KnownHostEntry[] = [];
+  for (const file of sources) {
+    try {
+      known.push(...(await loadKnownHosts(file)));
+    } catch (e) {
+      throw new CollectError(`${label}: cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
   const auth = await authMethods(target.user, opts, label);
   const script = collectionScript({ backupGlob: opts.backupGlob });
@@ -184,9 +189,9 @@ function runRemote(r: RemoteRun): Promise<Buffer> {
       const v = verifyHostKey(r.known, target.host, target.port, keyType, b64);
       const fp = `${keyType} ${fingerprint(b64)}`;
       if (v.status === 'match') return verify(true);
-      if (v.status === 'revoked') hostKeyProblem = `${label}: host key ${fp} is marked @revoked in ${r.knownHostsFile}:${v.line}`;
+      if (v.status === 'revoked') hostKeyProblem = `${label}: host key ${fp} is marked @revoked in ${v.file ?? r.knownHostsFile}:${v.line}`;
       else if (v.status === 'mismatch') {
-        hostKeyProblem = `${label}: HOST KEY MISMATCH: server presented ${fp}, ${r.knownHostsFile}:${v.line} records a different key (possible man-in-the-middle; remove that line if the host was reinstalled)`;
+        hostKeyProblem = `${label}: HOST KEY MISMATCH: server presented ${fp}, ${v.file ?? r.knownHostsFile}:${v.line} records a different key (possible man-in-the-middle; remove that line if the host was reinstalled)`;
       } else if (r.acceptNew) {
         appendKnownHost(r.knownHostsFile, target.host, target.port, keyType, b64).then(
           () => verify(true),
