@@ -196,14 +196,20 @@ async function readDirectory(root: string): Promise<Collected> {
     for (const name of names) {
       const rel = dir === '' ? name : `${dir}/${name}`;
       const full = path.join(root, rel);
-      const st = await fsp.lstat(full);
+      let st: Stats;
+      try {
+        st = await fsp.lstat(full);
+      } catch (e) {
+        skipped.set(rel, describeFsError(e));
+        continue;
+      }
       const stat: FileStat = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), type: 'file' };
       if (entries.length >= MAX_ENTRIES) throw new BundleError(`${root}: more than ${MAX_ENTRIES} files, not a node bundle`);
       if (st.isDirectory()) {
         entries.push({ path: rel, type: 'dir', stat: { ...stat, type: 'dir' } });
         await walk(rel, depth + 1);
       } else if (st.isSymbolicLink()) {
-        const linkTarget = await fsp.readlink(full);
+        const linkTarget = await fsp.readlink(full).catch(() => '');
         entries.push({ path: rel, type: 'symlink', stat: { ...stat, type: 'symlink', linkTarget }, linkTarget });
       } else if (st.isFile()) {
         if (st.size > MAX_MEMBER_BYTES) {
