@@ -165,7 +165,7 @@ c_systemctl_states() {
   command -v systemctl >/dev/null 2>&1 || { echo 'not installed' >"$W/systemctl-states.why"; return 201; }
   set -f
   # is-active prints one line per unit; is-enabled says nothing for an unknown unit, so one call each, in parallel
-  systemctl is-active ${units} >"$W/active" 2>/dev/null
+  systemctl is-active ${units} >"$W/active" 2>/dev/null &
   i=0
   for u in ${units}; do
     i=$((i + 1))
