@@ -397,6 +397,7 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
   };
   try {
     const done = pipeline(pack, zlib.createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+    done.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
     const meta = {
       hostname: snapshot.meta.hostname,
       collectedAt: snapshot.meta.collectedAt,
