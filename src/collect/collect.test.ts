@@ -29,7 +29,7 @@ test('results follow target order, cluster directories expand, failures stay per
   );
   assert.equal(results[0].error, '/nonexistent/bundle: no such file or directory');
   assert.equal(results[1].snapshot?.text('/etc/hostname'), 'pve9\n');
-  assert.match(results[2].error ?? '', /^ssh:\/\/: invalid SSH target/);
+  assert.equal(results[2].error, 'ssh://: SSH target without a host name');
   assert.equal(results[3].snapshot?.command('hostname')?.output, 'pve1\n');
   assert.equal(results[4].snapshot?.command('hostname')?.output, 'pve2\n');
   assert.equal(results[5].error, 'root@pve4: no such file or directory (for SSH write ssh://root@pve4)');
