@@ -1,4 +1,5 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { DEFAULT_RELEASE, releaseBuiltinRoles, releasePrivileges, type PveRelease } from '../engines/permissions/versions.js';
 
 /**
  * /etc/pve/user.cfg, parsed exactly like PVE::AccessControl::parse_user_config (pve-access-control 9.1.1):
@@ -7,46 +8,11 @@ import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnosti
  * not defined yet, ACL paths normalised. Every warning Proxmox prints becomes a diagnostic with the line.
  */
 
-/** The 47 privileges of Proxmox VE 9.1 (PVE 8 had VM.Monitor and lacked VM.GuestAgent.* and VM.Replicate). */
-export const PVE_PRIVILEGES: readonly string[] = (
-  'Datastore.Allocate Datastore.AllocateSpace Datastore.AllocateTemplate Datastore.Audit Group.Allocate ' +
-  'Mapping.Audit Mapping.Modify Mapping.Use Permissions.Modify Pool.Allocate Pool.Audit Realm.Allocate ' +
-  'Realm.AllocateUser SDN.Allocate SDN.Audit SDN.Use Sys.AccessNetwork Sys.Audit Sys.Console Sys.Incoming ' +
-  'Sys.Modify Sys.PowerMgmt Sys.Syslog User.Modify VM.Allocate VM.Audit VM.Backup VM.Clone VM.Config.CDROM ' +
-  'VM.Config.CPU VM.Config.Cloudinit VM.Config.Disk VM.Config.HWType VM.Config.Memory VM.Config.Network ' +
-  'VM.Config.Options VM.Console VM.GuestAgent.Audit VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt ' +
-  'VM.GuestAgent.FileWrite VM.GuestAgent.Unrestricted VM.Migrate VM.PowerMgmt VM.Replicate VM.Snapshot ' +
-  'VM.Snapshot.Rollback'
-).split(' ');
-
-const VM_ADMIN =
-  'VM.Allocate VM.Audit VM.Backup VM.Clone VM.Config.CDROM VM.Config.CPU VM.Config.Cloudinit VM.Config.Disk ' +
-  'VM.Config.HWType VM.Config.Memory VM.Config.Network VM.Config.Options VM.Console VM.GuestAgent.Audit ' +
-  'VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt VM.GuestAgent.FileWrite VM.GuestAgent.Unrestricted ' +
-  'VM.Migrate VM.PowerMgmt VM.Replicate VM.Snapshot VM.Snapshot.Rollback';
-const PVE_ADMIN_EXCLUDED = new Set(['Permissions.Modify', 'Realm.Allocate', 'Sys.PowerMgmt', 'Sys.Modify', 'Sys.Incoming', 'Sys.AccessNetwork', 'Mapping.Modify']);
+/** The 47 privileges of Proxmox VE 9.1 (PVE 8: see src/engines/permissions/versions.ts). */
+export const PVE_PRIVILEGES: readonly string[] = releasePrivileges('pve9');
 
 /** Built-in roles of PVE 9.1 (PVE::AccessControl::create_roles). */
-export const BUILTIN_ROLES: Readonly<Record<string, readonly string[]>> = {
-  Administrator: PVE_PRIVILEGES,
-  NoAccess: [],
-  PVEAdmin: PVE_PRIVILEGES.filter((p) => !PVE_ADMIN_EXCLUDED.has(p)),
-  PVEAuditor: 'Datastore.Audit Mapping.Audit Pool.Audit SDN.Audit Sys.Audit VM.Audit VM.GuestAgent.Audit'.split(' '),
-  PVEDatastoreAdmin: 'Datastore.Allocate Datastore.AllocateSpace Datastore.AllocateTemplate Datastore.Audit'.split(' '),
-  PVEDatastoreUser: 'Datastore.AllocateSpace Datastore.Audit'.split(' '),
-  PVEMappingAdmin: 'Mapping.Audit Mapping.Modify Mapping.Use'.split(' '),
-  PVEMappingUser: 'Mapping.Audit Mapping.Use'.split(' '),
-  PVEPoolAdmin: 'Pool.Allocate Pool.Audit'.split(' '),
-  PVEPoolUser: ['Pool.Audit'],
-  PVESDNAdmin: 'SDN.Allocate SDN.Audit SDN.Use'.split(' '),
-  PVESDNUser: 'SDN.Audit SDN.Use'.split(' '),
-  PVESysAdmin: 'Sys.Audit Sys.Console Sys.Syslog'.split(' '),
-  PVETemplateUser: 'VM.Audit VM.Clone'.split(' '),
-  PVEUserAdmin: 'Group.Allocate Realm.AllocateUser User.Modify'.split(' '),
-  PVEVMAdmin: VM_ADMIN.split(' '),
-  PVEVMUser: ('VM.Audit VM.Backup VM.Config.CDROM VM.Config.Cloudinit VM.Console VM.GuestAgent.Audit ' +
-    'VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt VM.GuestAgent.FileWrite VM.PowerMgmt').split(' '),
-};
+export const BUILTIN_ROLES: Readonly<Record<string, readonly string[]>> = releaseBuiltinRoles('pve9');
 
 export interface PveToken {
   /** Full token id: user@realm!name */
@@ -143,6 +109,8 @@ export interface DroppedAcl {
 }
 
 export interface UserConfig {
+  /** The Proxmox VE release whose privileges and built-in roles were used. */
+  release: PveRelease;
   users: Map<string, PveUser>;
   groups: Map<string, PveGroup>;
   pools: Map<string, PvePool>;
@@ -225,9 +193,9 @@ function perlInt(s: string): number {
 
 // Parser -------------------------------------------------------------------------------------------
 
-function newRoles(): Map<string, PveRole> {
+function newRoles(release: PveRelease): Map<string, PveRole> {
   const roles = new Map<string, PveRole>();
-  for (const [name, privs] of Object.entries(BUILTIN_ROLES)) roles.set(name, { name, privileges: new Set(privs), builtin: true });
+  for (const [name, privs] of Object.entries(releaseBuiltinRoles(release))) roles.set(name, { name, privileges: new Set(privs), builtin: true });
   return roles;
 }
 
@@ -235,20 +203,22 @@ function newUser(id: string, realm: string, line: number): PveUser {
   return { id, realm, enable: true, expire: 0, legacyKeys: false, groups: new Set(), tokens: new Map(), line };
 }
 
-export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg'): Parsed<UserConfig> {
+/** `release` chooses the privilege set and built-in roles (PVE 8 knows VM.Monitor, PVE 9 VM.GuestAgent.*). */
+export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg', release: PveRelease = DEFAULT_RELEASE): Parsed<UserConfig> {
   const text = asText(input, file);
   const diagnostics: Diagnostic[] = [];
   const cfg: UserConfig = {
     users: new Map([['root@pam', newUser('root@pam', 'pam', 0)]]),
     groups: new Map(),
     pools: new Map(),
-    roles: newRoles(),
+    roles: newRoles(release),
+    release,
     vms: new Map(),
     acl: new Map(),
     aclEntries: [],
     droppedAcls: [],
   };
-  const privileges = new Set(PVE_PRIVILEGES);
+  const privileges = new Set(releasePrivileges(release));
 
   for (const { line, text: rawLine } of numberedLines(text)) {
     const lineText = perlTrim(rawLine);

@@ -1,4 +1,5 @@
 import type { AccessInput, AclEntry } from './model.js';
+import { CompiledAccess, type MatrixRow } from './compiled.js';
 
 const ROOT = 'root@pam';
 
@@ -38,14 +39,18 @@ export function tokenOwner(id: string): string {
 }
 
 /**
- * Proxmox VE's permission model (PVE::AccessControl::roles and PVE::RPCEnvironment::permissions),
- * compiled once from an AccessInput; every query afterwards is pure and cached.
+ * Proxmox VE's permission model (PVE::AccessControl::roles and PVE::RPCEnvironment::permissions).
+ * Answers come from the compiled form (./compiled.ts); roles(…, trace) and explain() walk the ACL
+ * tree readably to say why. The oracle test holds both to Proxmox's answers. Never throws on a
+ * parsed configuration.
  */
 export class PermissionEngine {
   private readonly root: AclNode = newNode();
   /** group -> members, inverted: member id -> groups */
   private readonly memberOf = new Map<string, string[]>();
   private readonly allPrivs: ReadonlySet<string>;
+  readonly compiled: CompiledAccess;
+  private readonly matrixNodes = new Set<number>();
 
   constructor(readonly input: AccessInput) {
     for (const e of input.acl) this.addEntry(e);
@@ -56,6 +61,41 @@ export class PermissionEngine {
       }
     }
     this.allPrivs = new Set(input.privileges);
+    this.compiled = new CompiledAccess(input);
+    for (const p of this.matrixPaths()) this.matrixNodes.add(this.compiled.nodeFor(p));
+  }
+
+  /** Sorted privileges of id on path (fast path; the array is shared, do not modify). */
+  privileges(id: string, path: string): readonly string[] {
+    return this.compiled.permissions(id, path).names;
+  }
+
+  /** Sorted names of PVE::AccessControl::roles(id, path): ACLs only. */
+  roleNames(id: string, path: string): readonly string[] {
+    return this.compiled.roleNamesOf(id, path);
+  }
+
+  /** Sorted roles in effect for permissions(): ACL roles plus pool roles on exact pool members. */
+  effectiveRoleNames(id: string, path: string): readonly string[] {
+    return this.compiled.effectiveRoleNames(id, path);
+  }
+
+  /** Everyone the configuration names: defined users, root@pam, tokens, group and ACL members. */
+  identities(): string[] {
+    const ids = new Set<string>(['root@pam', ...(this.input.users ?? [])]);
+    for (const id of this.compiled.identities()) if (!isTokenId(id) || this.input.tokens.has(id)) ids.add(id);
+    for (const t of this.input.tokens.keys()) ids.add(t);
+    return [...ids].sort();
+  }
+
+  /** Whether an identity is a defined user (or root@pam); false for names only ACLs or groups mention. */
+  isDefinedUser(id: string): boolean {
+    return id === ROOT || (this.input.users?.includes(id) ?? true);
+  }
+
+  /** The full matrix: every identity over every path of matrixPaths(), computed in one pass per identity. */
+  matrix(ids: readonly string[] = this.identities()): PermissionMatrix {
+    return new PermissionMatrix(this.compiled, this.compiled.matrix(ids), this.matrixNodes);
   }
 
   private addEntry(e: AclEntry): void {
@@ -165,7 +205,7 @@ export class PermissionEngine {
 
   /** PVE::RPCEnvironment::permissions: the privileges id holds on path. */
   permissions(id: string, path: string): Set<string> {
-    return this.explain(id, path).privileges;
+    return new Set(this.privileges(id, path));
   }
 
   /** permissions() with the roles that produced the answer (ACL and pool roles) and the token intersection. */
@@ -241,4 +281,60 @@ export interface Explanation {
   /** A privsep=0 token: its own ACLs are ignored, it acts as its owner. */
   tokenWithoutPrivsep?: boolean;
   trace?: TraceStep[];
+}
+
+/** One cell of the matrix with privileges. */
+export interface MatrixCell {
+  path: string;
+  privileges: readonly string[];
+  /** Roles that produced them (for a privsep token: the token's own roles). */
+  roles: readonly string[];
+}
+
+/** The matrix in compressed form (runs of paths sharing an answer); cells() expands one row. */
+export class PermissionMatrix {
+  private readonly paths: (string | undefined)[];
+
+  constructor(
+    private readonly compiled: CompiledAccess,
+    private readonly m: { order: Int32Array; rows: MatrixRow[] },
+    matrixNodes: ReadonlySet<number>,
+  ) {
+    this.paths = Array.from(m.order, (node) => (matrixNodes.has(node) ? compiled.nodePath(node) : undefined));
+  }
+
+  get rows(): readonly MatrixRow[] {
+    return this.m.rows;
+  }
+
+  /** The matrix paths, in tree order. */
+  pathList(): string[] {
+    return this.paths.filter((p): p is string => p !== undefined);
+  }
+
+  /** Cells of one row that hold at least one privilege, in tree order. */
+  *cells(row: MatrixRow): Generator<MatrixCell> {
+    for (let r = 0; r < row.starts.length; r++) {
+      const privileges = this.compiled.privSets[row.privSets[r]].names;
+      if (privileges.length === 0) continue;
+      const roles = this.compiled.roleSetNames(row.roleSets[r]);
+      for (let k = row.starts[r]; k < row.ends[r]; k++) {
+        const path = this.paths[k];
+        if (path !== undefined) yield { path, privileges, roles };
+      }
+    }
+  }
+
+  /** Number of (identity, path) cells with at least one privilege. */
+  cellCount(): number {
+    const prefix = new Int32Array(this.paths.length + 1);
+    for (let k = 0; k < this.paths.length; k++) prefix[k + 1] = prefix[k] + (this.paths[k] === undefined ? 0 : 1);
+    let n = 0;
+    for (const row of this.m.rows) {
+      for (let r = 0; r < row.starts.length; r++) {
+        if (this.compiled.privSets[row.privSets[r]].names.length) n += prefix[row.ends[r]] - prefix[row.starts[r]];
+      }
+    }
+    return n;
+  }
 }

@@ -1,8 +1,9 @@
 import type { UserConfig } from '../../parse/user-cfg.js';
 import type { AccessInput } from './model.js';
+import { releasePrivileges } from './versions.js';
 
 /** The engine's input from a parsed user.cfg (roles already include the built-ins of the parser's version). */
-export function accessInputFromUserCfg(cfg: UserConfig, privileges: readonly string[]): AccessInput {
+export function accessInputFromUserCfg(cfg: UserConfig, privileges: readonly string[] = releasePrivileges(cfg.release)): AccessInput {
   const roles = new Map<string, ReadonlySet<string>>();
   for (const [name, r] of cfg.roles) roles.set(name, r.privileges);
   const groups = new Map<string, ReadonlySet<string>>();
@@ -20,5 +21,5 @@ export function accessInputFromUserCfg(cfg: UserConfig, privileges: readonly str
     }
   }
   const acl = cfg.aclEntries.map((e) => ({ path: e.path, propagate: e.propagate, kind: e.kind, ugid: e.member, role: e.role, line: e.line }));
-  return { roles, groups, tokens, vmPool, storagePools, privileges, acl };
+  return { roles, groups, tokens, vmPool, storagePools, privileges, acl, users: [...cfg.users.keys()] };
 }

@@ -28,4 +28,6 @@ export interface AccessInput {
   /** All privileges of the Proxmox version (root@pam holds every one). */
   privileges: readonly string[];
   acl: readonly AclEntry[];
+  /** Defined users (for listing identities; the semantics never check existence). */
+  users?: readonly string[];
 }

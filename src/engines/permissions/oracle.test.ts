@@ -18,8 +18,14 @@ test('upstream perm-test1..8 assertions (roles and permissions)', () => {
   for (const q of upstream.jsonl['perm-cases.jsonl']) {
     if (!engines.has(q.cfg)) engines.set(q.cfg, engineFor(upstream.files[q.cfg]));
     const e = engines.get(q.cfg)!;
-    const got = q.kind === 'roles' ? sorted(e.roles(q.id, q.path).keys()) : sorted(e.permissions(q.id, q.path));
-    assert.deepEqual(got, q.expected, `${q.test} ${q.kind}(${q.id}, ${JSON.stringify(q.path)})`);
+    const where = `${q.test} ${q.kind}(${q.id}, ${JSON.stringify(q.path)})`;
+    if (q.kind === 'roles') {
+      assert.deepEqual([...e.roleNames(q.id, q.path)], q.expected, where);
+      assert.deepEqual(sorted(e.roles(q.id, q.path).keys()), q.expected, `${where} (explaining walk)`);
+    } else {
+      assert.deepEqual([...e.privileges(q.id, q.path)], q.expected, where);
+      assert.deepEqual(sorted(e.explain(q.id, q.path).privileges), q.expected, `${where} (explaining walk)`);
+    }
     n++;
   }
   assert.equal(n, 100);
@@ -33,11 +39,13 @@ test('150 generated configurations: 31458 permission and role queries', () => {
   for (const c of cases) {
     const e = engineFor(c.files['user.cfg']);
     for (const q of c.jsonl['expected.jsonl']) {
-      assert.deepEqual(sorted(e.permissions(q.id, q.path)), q.privs, `${c.case}: permissions(${q.id}, ${q.path})`);
+      assert.deepEqual([...e.privileges(q.id, q.path)], q.privs, `${c.case}: permissions(${q.id}, ${q.path})`);
+      assert.deepEqual(sorted(e.explain(q.id, q.path).privileges), q.privs, `${c.case}: explain(${q.id}, ${q.path})`);
       privs++;
     }
     for (const q of c.jsonl['roles.jsonl']) {
-      assert.deepEqual(sorted(e.roles(q.id, q.path).keys()), q.roles, `${c.case}: roles(${q.id}, ${q.path})`);
+      assert.deepEqual([...e.roleNames(q.id, q.path)], q.roles, `${c.case}: roles(${q.id}, ${q.path})`);
+      assert.deepEqual(sorted(e.roles(q.id, q.path).keys()), q.roles, `${c.case}: roles walk(${q.id}, ${q.path})`);
       roles++;
     }
   }

@@ -1,0 +1,684 @@
+import type { AccessInput } from './model.js';
+
+/**
+ * The permission model compiled for speed: identities, groups, roles and privileges interned to
+ * integers, each ACL level holding per-member role-set ids (one for the level itself, one for what
+ * propagates below it), role sets and privilege sets interned so that unions and answers are
+ * table look-ups. Same semantics as the readable walk in ./engine.ts (roles/explain), which the
+ * oracle test holds both to.
+ */
+
+const ROOT = 'root@pam';
+const TOKEN_RE = /^[^!]+@[^!]+![A-Za-z][A-Za-z0-9._-]*$/;
+const POOL_MEMBER_RE = /^\/(vms|storage)\/([^/]+)$/;
+const EMPTY = 0;
+
+/** Role set ids of one member at one ACL level: `all` applies at the level itself, `prop` below it. */
+interface LevelEntry {
+  all: number;
+  prop: number;
+}
+
+/** A privilege set: sorted names (shared, do not modify). */
+export interface PrivSet {
+  id: number;
+  names: readonly string[];
+  lo: number;
+  hi: number;
+}
+
+interface ResolvedPath {
+  chain: Int32Array;
+  /** The chain reached the path's last level (its entries apply regardless of propagation). */
+  complete: boolean;
+  /** Chains of /pool/<P> for the pools this exact /vms/<id> or /storage/<id> belongs to. */
+  pools: Int32Array[];
+}
+
+/** Perl's split("/", $path): leading empty field kept, trailing empty fields dropped. */
+export function perlSplitPath(path: string): string[] {
+  if (path === '/') return [''];
+  const parts = path.split('/');
+  while (parts.length && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** One identity's row of the matrix: runs [start, end) of tree nodes in preorder sharing one answer. */
+export interface MatrixRow {
+  id: string;
+  starts: Int32Array;
+  ends: Int32Array;
+  roleSets: Int32Array;
+  privSets: Int32Array;
+}
+
+export class CompiledAccess {
+  readonly privNames: string[] = [];
+  private readonly privIndex = new Map<string, number>();
+  readonly roleNames: string[] = [];
+  private readonly roleIndex = new Map<string, number>();
+  private readonly roleLo: number[] = [];
+  private readonly roleHi: number[] = [];
+  private noAccessRole = -1;
+
+  // Interned role sets; id 0 is the empty set.
+  private readonly setKey = new Map<string, number>();
+  private readonly setRoles: number[][] = [[]];
+  private readonly setNames: string[][] = [[]];
+  private readonly setLo: number[] = [0];
+  private readonly setHi: number[] = [0];
+  private readonly setHasNoAccess: boolean[] = [false];
+  private readonly unionCache = new Map<number, number>();
+  private noAccessSet = EMPTY;
+  private adminSet = EMPTY;
+
+  // Interned privilege sets by (hi, lo).
+  private readonly privSetIndex = new Map<number, Map<number, number>>();
+  readonly privSets: PrivSet[] = [];
+  private allPrivs!: PrivSet;
+
+  // Identities: users (defined or only named), tokens, group members.
+  readonly identIndex = new Map<string, number>();
+  readonly identNames: string[] = [];
+  private readonly memberOf: number[][] = [];
+  /** 0 not a token, 1 privsep token, 2 token without privsep, 3 token id that is not defined */
+  private readonly tokenKind: number[] = [];
+  private readonly tokenOwner: number[] = [];
+  private readonly identNodes: number[][] = [];
+  private rootIdent = -1;
+  private readonly groupIndex = new Map<string, number>();
+  private readonly groupNodes: number[][] = [];
+
+  // ACL tree.
+  private readonly children: Map<string, number>[] = [];
+  readonly parent: number[] = [];
+  private readonly segment: string[] = [];
+  private readonly tokenEntries: (Map<number, LevelEntry> | undefined)[] = [];
+  private readonly userEntries: (Map<number, LevelEntry> | undefined)[] = [];
+  private readonly groupEntries: (Map<number, LevelEntry> | undefined)[] = [];
+
+  private readonly pathCache = new Map<string, ResolvedPath>();
+  private readonly poolChains = new Map<string, Int32Array>();
+  private readonly poolMemberNodes: { pool: Int32Array; members: number[] }[] = [];
+  private readonly poolsOfNode = new Map<number, Int32Array[]>();
+  private readonly poolEntry = new Map<Int32Array, { pool: Int32Array; members: number[] }>();
+
+  constructor(input: AccessInput) {
+    for (const p of input.privileges) this.internPriv(p);
+    for (const [name, privs] of input.roles) {
+      const r = this.roleNames.length;
+      this.roleNames.push(name);
+      this.roleIndex.set(name, r);
+      let lo = 0;
+      let hi = 0;
+      for (const p of privs) {
+        const b = this.internPriv(p);
+        if (b < 32) lo = (lo | (1 << b)) >>> 0;
+        else hi = (hi | (1 << (b - 32))) >>> 0;
+      }
+      this.roleLo.push(lo);
+      this.roleHi.push(hi);
+      if (name === 'NoAccess') this.noAccessRole = r;
+    }
+    this.noAccessSet = this.noAccessRole >= 0 ? this.internSet([this.noAccessRole]) : EMPTY;
+    const admin = this.roleIndex.get('Administrator');
+    this.adminSet = this.internSet(admin === undefined ? [] : [admin]);
+    let lo = 0;
+    let hi = 0;
+    for (let b = 0; b < this.privNames.length; b++) {
+      if (b < 32) lo = (lo | (1 << b)) >>> 0;
+      else hi = (hi | (1 << (b - 32))) >>> 0;
+    }
+    this.privSet(0, 0);
+    this.allPrivs = this.privSet(lo, hi);
+
+    this.newNode(-1, '');
+    this.rootIdent = this.intern(ROOT);
+    for (const [g, members] of input.groups) {
+      const gi = this.internGroup(g);
+      for (const m of members) this.memberOf[this.intern(m)].push(gi);
+    }
+    for (const [tokenId, t] of input.tokens) {
+      const i = this.intern(tokenId);
+      this.tokenKind[i] = t.privsep ? 1 : 2;
+    }
+
+    // Per (node, member, role): the propagate flag of the last line (a Perl hash assignment).
+    const grants = new Map<number, Map<string, Map<number, boolean>>>();
+    for (const e of input.acl) {
+      const node = this.nodeFor(e.path);
+      const role = this.roleIndex.get(e.role);
+      if (role === undefined) continue; // an unknown role grants nothing (the parser already dropped such lines)
+      const key = e.kind === 'group' ? `g${this.internGroup(e.ugid)}` : `${e.kind === 'token' ? 't' : 'u'}${this.intern(e.ugid)}`;
+      let byMember = grants.get(node);
+      if (!byMember) grants.set(node, (byMember = new Map()));
+      let roles = byMember.get(key);
+      if (!roles) byMember.set(key, (roles = new Map()));
+      roles.set(role, e.propagate);
+    }
+    for (const [node, byMember] of grants) {
+      for (const [key, roles] of byMember) {
+        const all = this.internSet([...roles.keys()]);
+        const prop = this.internSet([...roles].filter(([, p]) => p).map(([r]) => r));
+        const idx = Number(key.slice(1));
+        const entry = { all, prop };
+        if (key[0] === 'g') {
+          (this.groupEntries[node] ??= new Map()).set(idx, entry);
+          this.groupNodes[idx].push(node);
+        } else {
+          const table = key[0] === 't' ? this.tokenEntries : this.userEntries;
+          (table[node] ??= new Map()).set(idx, entry);
+          this.identNodes[idx].push(node);
+        }
+      }
+    }
+
+    for (const [vmid, pool] of input.vmPool) this.addPoolMember(pool, `/vms/${vmid}`);
+    for (const [storage, pools] of input.storagePools) for (const pool of pools) this.addPoolMember(pool, `/storage/${storage}`);
+  }
+
+  // Interning -------------------------------------------------------------------------------------
+
+  private internPriv(p: string): number {
+    let b = this.privIndex.get(p);
+    if (b === undefined) {
+      b = this.privNames.length;
+      if (b >= 64) throw new Error('permission engine: more than 64 distinct privileges');
+      this.privNames.push(p);
+      this.privIndex.set(p, b);
+    }
+    return b;
+  }
+
+  private internSet(roles: number[]): number {
+    if (roles.length === 0) return EMPTY;
+    const sorted = [...new Set(roles)].sort((a, b) => a - b);
+    const key = sorted.join(',');
+    let id = this.setKey.get(key);
+    if (id !== undefined) return id;
+    id = this.setRoles.length;
+    let lo = 0;
+    let hi = 0;
+    for (const r of sorted) {
+      lo = (lo | this.roleLo[r]) >>> 0;
+      hi = (hi | this.roleHi[r]) >>> 0;
+    }
+    this.setKey.set(key, id);
+    this.setRoles.push(sorted);
+    this.setNames.push(sorted.map((r) => this.roleNames[r]).sort());
+    this.setLo.push(lo);
+    this.setHi.push(hi);
+    this.setHasNoAccess.push(sorted.includes(this.noAccessRole));
+    return id;
+  }
+
+  private union(a: number, b: number): number {
+    if (a === EMPTY || a === b) return b;
+    if (b === EMPTY) return a;
+    const key = a < b ? a * 4194304 + b : b * 4194304 + a;
+    let u = this.unionCache.get(key);
+    if (u === undefined) {
+      u = this.internSet([...this.setRoles[a], ...this.setRoles[b]]);
+      this.unionCache.set(key, u);
+    }
+    return u;
+  }
+
+  /** roles() ends with this: NoAccess anywhere in the set leaves only NoAccess. */
+  private collapse(set: number): number {
+    return this.setHasNoAccess[set] ? this.noAccessSet : set;
+  }
+
+  /** Adds pool roles (collapsed) to ACL roles (collapsed), as RPCEnvironment::permissions does. */
+  private withPool(acl: number, pool: number): number {
+    if (pool === EMPTY || this.setHasNoAccess[acl]) return acl;
+    if (this.setHasNoAccess[pool]) return this.noAccessSet;
+    return this.union(acl, pool);
+  }
+
+  privSet(lo: number, hi: number): PrivSet {
+    let byLo = this.privSetIndex.get(hi);
+    if (!byLo) this.privSetIndex.set(hi, (byLo = new Map()));
+    const id = byLo.get(lo);
+    if (id !== undefined) return this.privSets[id];
+    const names: string[] = [];
+    for (let b = 0; b < this.privNames.length; b++) {
+      if (b < 32 ? (lo >>> b) & 1 : (hi >>> (b - 32)) & 1) names.push(this.privNames[b]);
+    }
+    names.sort();
+    const ps: PrivSet = { id: this.privSets.length, names, lo, hi };
+    this.privSets.push(ps);
+    byLo.set(lo, ps.id);
+    return ps;
+  }
+
+  private intern(id: string): number {
+    let i = this.identIndex.get(id);
+    if (i !== undefined) return i;
+    i = this.identNames.length;
+    this.identIndex.set(id, i);
+    this.identNames.push(id);
+    this.memberOf.push([]);
+    this.identNodes.push([]);
+    const token = TOKEN_RE.test(id);
+    this.tokenKind[i] = token ? 3 : 0;
+    this.tokenOwner[i] = -1;
+    if (token) this.tokenOwner[i] = this.intern(id.slice(0, id.indexOf('!')));
+    return i;
+  }
+
+  private internGroup(g: string): number {
+    let i = this.groupIndex.get(g);
+    if (i === undefined) {
+      i = this.groupNodes.length;
+      this.groupIndex.set(g, i);
+      this.groupNodes.push([]);
+    }
+    return i;
+  }
+
+  // ACL tree -------------------------------------------------------------------------------------
+
+  private newNode(parent: number, segment: string): number {
+    const n = this.children.length;
+    this.children.push(new Map());
+    this.parent.push(parent);
+    this.segment.push(segment);
+    this.tokenEntries.push(undefined);
+    this.userEntries.push(undefined);
+    this.groupEntries.push(undefined);
+    return n;
+  }
+
+  /** The node of a path, created if needed ('' segments stay at the same node, as the walk does). */
+  nodeFor(path: string): number {
+    let node = 0;
+    for (const seg of perlSplitPath(path)) {
+      if (seg === '') continue;
+      let child = this.children[node].get(seg);
+      if (child === undefined) this.children[node].set(seg, (child = this.newNode(node, seg)));
+      node = child;
+    }
+    return node;
+  }
+
+  get nodeCount(): number {
+    return this.children.length;
+  }
+
+  /** Canonical path of a node ('/', '/vms/100'). */
+  nodePath(n: number): string {
+    const segs: string[] = [];
+    for (let x = n; x > 0; x = this.parent[x]) segs.push(this.segment[x]);
+    return '/' + segs.reverse().join('/');
+  }
+
+  childNodes(n: number): Iterable<[string, number]> {
+    return this.children[n];
+  }
+
+  private addPoolMember(pool: string, memberPath: string): void {
+    const chain = this.poolChain(pool);
+    const member = this.nodeFor(memberPath);
+    let entry = this.poolEntry.get(chain);
+    if (!entry) {
+      this.poolEntry.set(chain, (entry = { pool: chain, members: [] }));
+      this.poolMemberNodes.push(entry);
+    }
+    entry.members.push(member);
+    const pools = this.poolsOfNode.get(member);
+    if (pools) pools.push(chain);
+    else this.poolsOfNode.set(member, [chain]);
+  }
+
+  private poolChain(pool: string): Int32Array {
+    let chain = this.poolChains.get(pool);
+    if (!chain) {
+      const r = this.walkChain(`/pool/${pool}`, true);
+      chain = r.chain;
+      this.poolChains.set(pool, chain);
+    }
+    return chain;
+  }
+
+  private walkChain(path: string, create: boolean): { chain: Int32Array; complete: boolean } {
+    const split = perlSplitPath(path);
+    const chain: number[] = [];
+    let node = 0;
+    for (const seg of split) {
+      if (seg !== '') {
+        let next = this.children[node].get(seg);
+        if (next === undefined) {
+          if (!create) return { chain: Int32Array.from(chain), complete: false };
+          this.children[node].set(seg, (next = this.newNode(node, seg)));
+        }
+        node = next;
+      }
+      chain.push(node);
+    }
+    return { chain: Int32Array.from(chain), complete: true };
+  }
+
+  private resolve(path: string): ResolvedPath {
+    let r = this.pathCache.get(path);
+    if (r) return r;
+    const { chain, complete } = this.walkChain(path, false);
+    // Pool roles reach only the exact member paths, written the canonical way.
+    const pools = complete && POOL_MEMBER_RE.test(path) ? this.poolsOfNode.get(chain[chain.length - 1]) ?? [] : [];
+    r = { chain, complete, pools };
+    if (this.pathCache.size > 1_000_000) this.pathCache.clear();
+    this.pathCache.set(path, r);
+    return r;
+  }
+
+  // Queries --------------------------------------------------------------------------------------
+
+  /** Role set of subject at one level: token entries, else user entries, else the union over its groups. */
+  private levelSet(node: number, subject: number, final: boolean): number {
+    const t = this.tokenEntries[node]?.get(subject);
+    if (t) {
+      const s = final ? t.all : t.prop;
+      if (s !== EMPTY) return s;
+    }
+    const u = this.userEntries[node]?.get(subject);
+    if (u) {
+      const s = final ? u.all : u.prop;
+      if (s !== EMPTY) return s;
+    }
+    const groups = this.groupEntries[node];
+    if (!groups) return EMPTY;
+    let acc = EMPTY;
+    for (const g of this.memberOf[subject]) {
+      const e = groups.get(g);
+      if (e) acc = this.union(acc, final ? e.all : e.prop);
+    }
+    return acc;
+  }
+
+  private walkRoles(subject: number, chain: Int32Array, complete: boolean): number {
+    let cur = EMPTY;
+    const last = chain.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const s = this.levelSet(chain[i], subject, complete && i === last);
+      if (s !== EMPTY) cur = s;
+    }
+    return this.collapse(cur);
+  }
+
+  /** The identity whose ACLs count (a token without privsep acts as its owner); -1 = no ACLs at all. */
+  private subjectOf(id: string): number {
+    const i = this.identIndex.get(id);
+    if (i === undefined) return -1;
+    const kind = this.tokenKind[i];
+    if (kind === 3) return -1;
+    return kind === 2 ? this.tokenOwner[i] : i;
+  }
+
+  /** PVE::AccessControl::roles as an interned role set (ACLs only). */
+  private aclRoleSet(id: string, path: string): number {
+    if (id === ROOT) return this.adminSet;
+    const s = this.subjectOf(id);
+    if (s < 0) return EMPTY;
+    if (s === this.rootIdent) return this.adminSet;
+    const r = this.resolve(path);
+    return this.walkRoles(s, r.chain, r.complete);
+  }
+
+  /** Role set with pool roles (what permissions() unions the privileges of). */
+  private effectiveRoleSet(subject: number, r: ResolvedPath): number {
+    if (subject === this.rootIdent) return this.adminSet;
+    let set = this.walkRoles(subject, r.chain, r.complete);
+    for (const pool of r.pools) set = this.withPool(set, this.walkRoles(subject, pool, true));
+    return set;
+  }
+
+  /** Role names of PVE::AccessControl::roles (sorted). */
+  roleNamesOf(id: string, path: string): readonly string[] {
+    return this.setNames[this.aclRoleSet(id, path)];
+  }
+
+  /** Sorted roles in effect including pool roles (ACL roles on the path plus pool roles on pool members). */
+  effectiveRoleNames(id: string, path: string): readonly string[] {
+    if (id === ROOT) return this.setNames[this.adminSet];
+    const s = this.subjectOf(id);
+    return s < 0 ? [] : this.setNames[this.effectiveRoleSet(s, this.resolve(path))];
+  }
+
+  /** PVE::RPCEnvironment::permissions: the privilege set id holds on path. */
+  permissions(id: string, path: string): PrivSet {
+    if (id === ROOT) return this.allPrivs;
+    const i = this.identIndex.get(id);
+    if (i === undefined) return this.privSets[0];
+    const kind = this.tokenKind[i];
+    if (kind === 3) return this.privSets[0];
+    const subject = kind === 2 ? this.tokenOwner[i] : i;
+    if (subject === this.rootIdent) return this.allPrivs;
+    const r = this.resolve(path);
+    const set = this.effectiveRoleSet(subject, r);
+    let lo = this.setLo[set];
+    let hi = this.setHi[set];
+    if (kind === 1 && this.identNames[this.tokenOwner[i]] !== ROOT) {
+      const owner = this.effectiveRoleSet(this.tokenOwner[i], r);
+      lo = (lo & this.setLo[owner]) >>> 0;
+      hi = (hi & this.setHi[owner]) >>> 0;
+    }
+    return this.privSet(lo, hi);
+  }
+
+  // Matrix ---------------------------------------------------------------------------------------
+
+  /**
+   * Every identity's answers over every node of the ACL tree at once, as runs of nodes in preorder
+   * (a subtree without entries for the identity is one run): cost follows the identity's own
+   * entries, not the size of the tree.
+   */
+  matrix(ids: readonly string[]): { order: Int32Array; pre: Int32Array; end: Int32Array; rows: MatrixRow[] } {
+    const n = this.nodeCount;
+    const order = new Int32Array(n);
+    const pre = new Int32Array(n);
+    const end = new Int32Array(n);
+    let k = 0;
+    const sortedKids: number[][] = this.children.map((c) => [...c.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, x]) => x));
+    const stack: [number, number][] = [[0, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [node, ci] = top;
+      if (ci === 0) {
+        pre[node] = k;
+        order[k++] = node;
+      }
+      const kids = sortedKids[node];
+      if (ci < kids.length) {
+        top[1]++;
+        stack.push([kids[ci], 0]);
+      } else {
+        end[node] = k;
+        stack.pop();
+      }
+    }
+    const ctx = new MatrixBuilder(this, pre, end);
+    const byId = new Map<number, MatrixRow>();
+    const rows = ids.map((id) => this.row(id, ctx, byId));
+    return { order, pre, end, rows };
+  }
+
+  private row(id: string, b: MatrixBuilder, cache: Map<number, MatrixRow>): MatrixRow {
+    if (id === ROOT) {
+      return { id, starts: Int32Array.of(0), ends: Int32Array.of(this.nodeCount), roleSets: Int32Array.of(this.adminSet), privSets: Int32Array.of(this.allPrivs.id) };
+    }
+    const i = this.identIndex.get(id);
+    if (i === undefined || this.tokenKind[i] === 3) return emptyRow(id);
+    const kind = this.tokenKind[i];
+    if (kind === 2) return { ...this.row(this.identNames[this.tokenOwner[i]], b, cache), id };
+    const cached = cache.get(i);
+    if (cached) return { ...cached, id };
+    const own = b.build(i);
+    let row: MatrixRow = { id, ...own };
+    if (kind === 1 && this.identNames[this.tokenOwner[i]] !== ROOT) row = b.intersect(row, this.row(this.identNames[this.tokenOwner[i]], b, cache));
+    cache.set(i, row);
+    return row;
+  }
+
+  // Accessors used by the matrix builder.
+  /** @internal */ relevantNodes(subject: number): number[] {
+    const out = [...this.identNodes[subject]];
+    for (const g of this.memberOf[subject]) out.push(...this.groupNodes[g]);
+    return out;
+  }
+  /** @internal */ levelSetOf(node: number, subject: number, final: boolean): number {
+    return this.levelSet(node, subject, final);
+  }
+  /** @internal */ collapsed(set: number): number {
+    return this.collapse(set);
+  }
+  /** @internal */ poolMembers(): readonly { pool: Int32Array; members: number[] }[] {
+    return this.poolMemberNodes;
+  }
+  /** @internal */ poolRoleSet(subject: number, chain: Int32Array): number {
+    return this.walkRoles(subject, chain, true);
+  }
+  /** @internal */ addPool(acl: number, pool: number): number {
+    return this.withPool(acl, pool);
+  }
+  /** @internal */ unionOf(a: number, b: number): number {
+    return this.union(a, b);
+  }
+  /** @internal */ privSetOfRoles(set: number): PrivSet {
+    return this.privSet(this.setLo[set], this.setHi[set]);
+  }
+  roleSetNames(set: number): readonly string[] {
+    return this.setNames[set];
+  }
+  /** All identities the configuration names (users, tokens, group members, ACL members). */
+  identities(): readonly string[] {
+    return this.identNames;
+  }
+  isDefinedToken(id: string): boolean {
+    const i = this.identIndex.get(id);
+    return i !== undefined && (this.tokenKind[i] === 1 || this.tokenKind[i] === 2);
+  }
+}
+
+function emptyRow(id: string): MatrixRow {
+  return { id, starts: new Int32Array(0), ends: new Int32Array(0), roleSets: new Int32Array(0), privSets: new Int32Array(0) };
+}
+
+/** Scratch state for building matrix rows (stamps instead of clearing arrays per identity). */
+class MatrixBuilder {
+  private readonly stamp: Int32Array;
+  private readonly kids: number[][];
+  private readonly poolStamp: Int32Array;
+  private readonly poolSet: Int32Array;
+  private gen = 0;
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private roleSets: number[] = [];
+  private privSets: number[] = [];
+
+  constructor(private readonly c: CompiledAccess, private readonly pre: Int32Array, private readonly end: Int32Array) {
+    const n = c.nodeCount;
+    this.stamp = new Int32Array(n);
+    this.kids = Array.from({ length: n }, () => []);
+    this.poolStamp = new Int32Array(n);
+    this.poolSet = new Int32Array(n);
+  }
+
+  private mark(node: number): void {
+    const fresh: number[] = [];
+    for (let x = node; x >= 0 && this.stamp[x] !== this.gen; x = this.c.parent[x]) {
+      this.stamp[x] = this.gen;
+      this.kids[x].length = 0;
+      fresh.push(x);
+    }
+    for (const x of fresh) if (x !== 0) this.kids[this.c.parent[x]].push(x);
+  }
+
+  build(subject: number): Omit<MatrixRow, 'id'> {
+    this.gen++;
+    this.starts = [];
+    this.ends = [];
+    this.roleSets = [];
+    this.privSets = [];
+    const relevant = this.c.relevantNodes(subject);
+    for (const x of relevant) this.mark(x);
+    if (relevant.length > 0) {
+      for (const { pool, members } of this.c.poolMembers()) {
+        // Pool roles need an entry for the subject somewhere on /pool/<P>'s chain.
+        let touched = false;
+        for (const x of pool) if (this.stamp[x] === this.gen) touched = true;
+        if (!touched) continue;
+        const set = this.c.poolRoleSet(subject, pool);
+        if (set === EMPTY) continue;
+        for (const m of members) {
+          if (this.poolStamp[m] !== this.gen) {
+            this.poolStamp[m] = this.gen;
+            this.poolSet[m] = EMPTY;
+          }
+          // Several pools on one storage: NoAccess of any wins, otherwise the roles add up.
+          const prev = this.poolSet[m];
+          this.poolSet[m] = this.c.collapsed(this.c.unionOf(prev, set));
+          this.mark(m);
+        }
+      }
+      this.visit(0, EMPTY, subject);
+    }
+    return { starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends), roleSets: Int32Array.from(this.roleSets), privSets: Int32Array.from(this.privSets) };
+  }
+
+  private emit(start: number, end: number, set: number): void {
+    if (set === EMPTY || start >= end) return;
+    const privs = this.c.privSetOfRoles(set);
+    const last = this.starts.length - 1;
+    if (last >= 0 && this.ends[last] === start && this.roleSets[last] === set) {
+      this.ends[last] = end;
+      return;
+    }
+    this.starts.push(start);
+    this.ends.push(end);
+    this.roleSets.push(set);
+    this.privSets.push(privs.id);
+  }
+
+  private visit(node: number, inherited: number, subject: number): void {
+    const here = this.c.levelSetOf(node, subject, true);
+    let value = this.c.collapsed(here !== EMPTY ? here : inherited);
+    if (this.poolStamp[node] === this.gen) value = this.c.addPool(value, this.poolSet[node]);
+    this.emit(this.pre[node], this.pre[node] + 1, value);
+    const below = this.c.levelSetOf(node, subject, false);
+    const childInherited = below !== EMPTY ? below : inherited;
+    const childValue = this.c.collapsed(childInherited);
+    const kids = this.kids[node].slice().sort((a, b) => this.pre[a] - this.pre[b]);
+    let cursor = this.pre[node] + 1;
+    for (const k of kids) {
+      this.emit(cursor, this.pre[k], childValue);
+      this.visit(k, childInherited, subject);
+      cursor = this.end[k];
+    }
+    this.emit(cursor, this.end[node], childValue);
+  }
+
+  /** A privsep token: its own answers intersected with its owner's privileges, run by run. */
+  intersect(token: MatrixRow, owner: MatrixRow): MatrixRow {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const roleSets: number[] = [];
+    const privSets: number[] = [];
+    let j = 0;
+    for (let i = 0; i < token.starts.length; i++) {
+      const a0 = token.starts[i];
+      const a1 = token.ends[i];
+      const tp = this.c.privSets[token.privSets[i]];
+      while (j < owner.starts.length && owner.ends[j] <= a0) j++;
+      for (let k = j; k < owner.starts.length && owner.starts[k] < a1; k++) {
+        const op = this.c.privSets[owner.privSets[k]];
+        const ps = this.c.privSet((tp.lo & op.lo) >>> 0, (tp.hi & op.hi) >>> 0);
+        starts.push(Math.max(a0, owner.starts[k]));
+        ends.push(Math.min(a1, owner.ends[k]));
+        roleSets.push(token.roleSets[i]);
+        privSets.push(ps.id);
+      }
+    }
+    // Segments where the owner holds nothing are dropped: the token holds nothing there either.
+    return { id: token.id, starts: Int32Array.from(starts), ends: Int32Array.from(ends), roleSets: Int32Array.from(roleSets), privSets: Int32Array.from(privSets) };
+  }
+}
