@@ -112,15 +112,22 @@ export const pveFirewallStateFact = nodeFact<PveFirewallState>('pve-firewall.sta
   return { ...state, active: true, reason: `${unit} is running and the firewall is enabled` };
 });
 
-function parseRuleset(ctx: FactContext, name: string, family: 'ip' | 'ip6'): Ruleset {
+/** Output of a command that must have succeeded: a failed run (stdout and stderr are collected together) is no data. */
+function successfulOutput(ctx: FactContext, name: string): string {
   const out = ctx.requireCommand(name);
-  if (out.exitCode !== undefined && out.exitCode !== 0 && !out.output.trim()) throw new Unavailable(`${name} exited with code ${out.exitCode}`);
-  return parseIptablesSave(out.output, name, family).value;
+  if (out.exitCode !== undefined && out.exitCode !== 0) {
+    const first = out.output.split('\n').find((l) => l.trim())?.trim().slice(0, 120);
+    throw new Unavailable(`${name} failed (exit ${out.exitCode})${first ? `: ${first}` : ''}`);
+  }
+  return out.output;
 }
 
-export const iptablesFact = nodeFact('netfilter.iptables', (ctx) => parseRuleset(ctx, COMMANDS.iptablesSave.name, 'ip'));
-export const ip6tablesFact = nodeFact('netfilter.ip6tables', (ctx) => parseRuleset(ctx, COMMANDS.ip6tablesSave.name, 'ip6'));
-export const nftFact = nodeFact('netfilter.nft', (ctx) => parseNftRuleset(ctx.requireCommand(COMMANDS.nftRuleset.name).output, COMMANDS.nftRuleset.name).value);
+export const iptablesFact = nodeFact('netfilter.iptables', (ctx) =>
+  parseIptablesSave(successfulOutput(ctx, COMMANDS.iptablesSave.name), COMMANDS.iptablesSave.name, 'ip').value);
+export const ip6tablesFact = nodeFact('netfilter.ip6tables', (ctx) =>
+  parseIptablesSave(successfulOutput(ctx, COMMANDS.ip6tablesSave.name), COMMANDS.ip6tablesSave.name, 'ip6').value);
+export const nftFact = nodeFact('netfilter.nft', (ctx) =>
+  parseNftRuleset(successfulOutput(ctx, COMMANDS.nftRuleset.name), COMMANDS.nftRuleset.name).value);
 
 /** /etc/iptables/rules.v4 or rules.v6 (undefined when the file does not exist). */
 export function persistedRuleset(ctx: FactContext, family: 'ip' | 'ip6'): Ruleset | undefined {
@@ -134,7 +141,7 @@ export function persistedRuleset(ctx: FactContext, family: 'ip' | 'ip6'): Rulese
 }
 
 export const listeningFact = nodeFact('netfilter.listening', (ctx) =>
-  parseSs(ctx.requireCommand(COMMANDS.listening.name).output, COMMANDS.listening.name).value);
+  parseSs(successfulOutput(ctx, COMMANDS.listening.name), COMMANDS.listening.name).value);
 
 /** Chains pve-firewall generates and owns (iptables backend). */
 export function isProxmoxChain(name: string): boolean {
