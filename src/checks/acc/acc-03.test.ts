@@ -22,3 +22,12 @@ test('ACC-03 admin keys and permissions', () => {
     { name: 'accounts not collected', node: {}, expect: 'SKIP' },
   ]);
 });
+
+test('ACC-03 as a user without sudo: unreadable ~/.ssh is SKIP, never a missing key', () => {
+  const node = accNode({ bob: { uid: 1001, ssh: null } }, {
+    errors: { '/home/bob/.ssh': 'permission denied', '/home/bob/.ssh/authorized_keys': 'permission denied' },
+    dirs: { '/home/alice': { mode: 0o700, uid: 1000 } },
+  });
+  node.errors!['/home/alice/.ssh/authorized_keys'] = 'permission denied';
+  assertCases(acc03, [{ name: 'unreadable', node, expect: ['SKIP', 'SKIP'], message: 'bob: /home/bob/.ssh: permission denied' }]);
+});

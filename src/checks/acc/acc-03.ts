@@ -46,6 +46,7 @@ export const acc03: Check = {
         if (f.stat.uid !== u.uid) problems.push(`${f.path} is owned by uid ${f.stat.uid}`);
       }
       const keys = st.keyFiles.reduce((n, f) => n + f.keys.length, 0);
+      if (keys === 0 && st.unreadable.length && !problems.length) return skip(`${u.name}: ${st.unreadable[0]}`, evidence);
       if (keys === 0) problems.unshift(`no authorized key (${st.keyPaths.join(', ')})`);
       if (problems.length) return fail(`${u.name}: ${problems.join('; ')}`, evidence);
       if (unknown.length) return skip(`${u.name}: ${keys} key(s), but the permissions of ${unknown.join(', ')} were not collected`, evidence);

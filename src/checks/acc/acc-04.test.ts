@@ -18,3 +18,11 @@ test('ACC-04 key strength', () => {
     { name: 'no key files collected', node: accNode({}), expect: 'SKIP', message: 'no authorized_keys of root, alice, bob collected' },
   ]);
 });
+
+test('ACC-04 never passes when some key files were unreadable', () => {
+  assertCases(acc04, [
+    { name: 'alice unreadable, others strong', node: accNode({ root: GOOD_HOMES.root, bob: GOOD_HOMES.bob }, { errors: { '/home/alice/.ssh/authorized_keys': 'permission denied' } }), expect: 'SKIP', message: 'the keys seen are strong, but /home/alice/.ssh/authorized_keys: permission denied' },
+    { name: 'a weak key seen still fails', node: accNode({ root: { uid: 0, keys: [pubkey('dsa_1024')] } }, { errors: { '/home/alice/.ssh/authorized_keys': 'permission denied' } }), expect: 'FAIL' },
+    { name: 'nothing readable', node: accNode({}, { errors: { '/root/.ssh/authorized_keys': 'permission denied' } }), expect: 'SKIP', message: '/root/.ssh/authorized_keys: permission denied' },
+  ]);
+});

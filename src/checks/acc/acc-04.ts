@@ -26,15 +26,19 @@ export const acc04: Check = {
     const acc = ctx.get(accountsFact);
     const { admins } = ctx.get(adminsFact);
     const users: HostUser[] = [...acc.users.filter((u) => u.uid === 0 && u.name === 'root'), ...admins.map((a) => a.user)];
-    const entries = users.flatMap((u) => userSshState(ctx, u).keyFiles.flatMap((f) => f.keys.map((k) => ({ u, f: f.path, k }))));
-    const seen = users.some((u) => userSshState(ctx, u).keyFiles.length > 0);
-    if (!seen) return skip(`no authorized_keys of ${users.map((u) => u.name).join(', ')} collected`);
+    const states = users.map((u) => userSshState(ctx, u));
+    const entries = states.flatMap((st) => st.keyFiles.flatMap((f) => f.keys.map((k) => ({ u: st.user, f: f.path, k }))));
+    const unreadable = states.flatMap((st) => st.unreadable);
+    if (!states.some((st) => st.keyFiles.length > 0)) {
+      return skip(unreadable.length ? unreadable.join('; ') : `no authorized_keys of ${users.map((u) => u.name).join(', ')} collected`);
+    }
     const label = (e: (typeof entries)[number]) => `${e.u.name}: ${e.k.type} ${e.k.bits} bits${e.k.comment ? ` "${e.k.comment}"` : ''} (${e.f}:${e.k.line})`;
     const ev = (list: typeof entries): Evidence[] => list.map((e) => ({ source: e.f, line: e.k.line, text: `${e.k.type} ${e.k.bits} bits ${e.k.fingerprint} ${e.k.comment}`.trim() }));
     const bad = entries.filter((e) => grade(e.k) === 'fail');
     const weak = entries.filter((e) => grade(e.k) === 'warn');
     if (bad.length) return fail(`weak keys: ${bad.map(label).join(', ')}${weak.length ? `; RSA 2048: ${weak.map(label).join(', ')}` : ''}`, ev([...bad, ...weak]));
     if (weak.length) return warn(`RSA keys below 3072 bits: ${weak.map(label).join(', ')}`, ev(weak));
+    if (unreadable.length) return skip(`the keys seen are strong, but ${unreadable.join('; ')}`, ev(entries));
     const families = [...new Set(entries.map((e) => e.k.family))].join(', ');
     return pass(`${entries.length} key(s) of ${[...new Set(entries.map((e) => e.u.name))].join(', ') || 'nobody'}${families ? ` (${families})` : ''} are strong`, ev(entries));
   },

@@ -31,7 +31,7 @@ export function conditionalEvidence(d: SshdDirective): Evidence[] {
 /** Where a value came from, for messages: "(sshd -T)", "(/etc/ssh/sshd_config:30)", "(OpenSSH default)". */
 export function where(v: SshdValue): string {
   if (v.origin === 'default') return 'not set, OpenSSH default';
-  if (v.origin === 'sshd -T') return 'sshd -T';
+  if (v.origin === 'sshd -T') return v.setBy ? `sshd -T; set at ${v.setBy.source}:${v.setBy.line}` : 'sshd -T';
   const e = v.evidence[0];
   return `${e.source}:${e.line}`;
 }

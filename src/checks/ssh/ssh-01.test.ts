@@ -26,7 +26,7 @@ test('SSH-01 root password login', () => {
     {
       name: 'cluster node: no globally, Match Address <peers> prohibit-password',
       node: inCluster(sshNode({ t: { permitrootlogin: 'no' }, main: DEBIAN12_CONFIG + 'PermitRootLogin no\n' + PEER_MATCH })),
-      expect: 'PASS', message: 'PermitRootLogin no (sshd -T); root key login from 2 peer(s)',
+      expect: 'PASS', message: 'PermitRootLogin no (sshd -T; set at /etc/ssh/sshd_config:123); root key login from 2 peer(s)',
     },
     {
       name: 'cluster node: Match covers only one peer',

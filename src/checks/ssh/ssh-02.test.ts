@@ -5,7 +5,7 @@ import { DEBIAN12_CONFIG, hardenedNode, sshNode } from './testing.js';
 
 test('SSH-02 PasswordAuthentication', () => {
   assertCases(ssh02, [
-    { name: 'hardened', node: hardenedNode(), expect: 'PASS', message: 'PasswordAuthentication no (sshd -T)' },
+    { name: 'hardened', node: hardenedNode(), expect: 'PASS', message: 'PasswordAuthentication no (sshd -T; set at /etc/ssh/sshd_config.d/10-pvesec.conf:3)' },
     { name: 'Debian default yes', node: sshNode(), expect: 'FAIL', message: 'PasswordAuthentication yes (sshd -T)' },
     {
       name: 'Match block enables passwords for the LAN',

@@ -5,7 +5,7 @@ import { DEBIAN12_CONFIG, hardenedNode, sshNode } from './testing.js';
 
 test('SSH-03 keyboard-interactive', () => {
   assertCases(ssh03, [
-    { name: 'Debian sets it to no', node: sshNode(), expect: 'PASS', message: 'KbdInteractiveAuthentication no (sshd -T)' },
+    { name: 'Debian sets it to no', node: sshNode(), expect: 'PASS', message: 'KbdInteractiveAuthentication no (sshd -T; set at /etc/ssh/sshd_config:62)' },
     { name: 'enabled with AuthenticationMethods any', node: sshNode({ t: { kbdinteractiveauthentication: 'yes' } }), expect: 'FAIL', message: 'AuthenticationMethods any' },
     { name: 'TOTP after key', node: sshNode({ t: { kbdinteractiveauthentication: 'yes', authenticationmethods: 'publickey,keyboard-interactive' } }), expect: 'PASS', message: 'only after a key' },
     { name: 'one alternative without key', node: sshNode({ t: { kbdinteractiveauthentication: 'yes', authenticationmethods: 'publickey,keyboard-interactive keyboard-interactive' } }), expect: 'FAIL' },

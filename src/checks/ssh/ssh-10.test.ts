@@ -5,7 +5,7 @@ import { hardenedNode, sshNode } from './testing.js';
 
 test('SSH-10 LoginGraceTime', () => {
   assertCases(ssh10, [
-    { name: 'hardened 30', node: hardenedNode(), expect: 'PASS', message: 'LoginGraceTime 30 (sshd -T)' },
+    { name: 'hardened 30', node: hardenedNode(), expect: 'PASS', message: 'LoginGraceTime 30 (sshd -T; set at /etc/ssh/sshd_config.d/10-pvesec.conf:10)' },
     { name: 'exactly 60', node: sshNode({ t: { logingracetime: '60' } }), expect: 'PASS' },
     { name: 'Debian default 120', node: sshNode(), expect: 'FAIL', message: 'LoginGraceTime 120 (sshd -T): longer than 60 s' },
     { name: '0 means unlimited', node: sshNode({ t: { logingracetime: '0' } }), expect: 'FAIL', message: 'no time limit' },

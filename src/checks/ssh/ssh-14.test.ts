@@ -7,7 +7,7 @@ const acc = <T extends { files?: Record<string, unknown> }>(s: T) => ({ ...s, fi
 
 test('SSH-14 AllowTcpForwarding', () => {
   assertCases(ssh14, [
-    { name: 'hardened no', node: acc(hardenedNode()), expect: 'PASS', message: 'AllowTcpForwarding no (sshd -T)' },
+    { name: 'hardened no', node: acc(hardenedNode()), expect: 'PASS', message: 'AllowTcpForwarding no (sshd -T; set at /etc/ssh/sshd_config.d/10-pvesec.conf:9)' },
     { name: 'default yes', node: acc(sshNode()), expect: 'FAIL', message: 'for alice, bob, every other non-root user' },
     {
       name: 'no for everyone but root via Match',

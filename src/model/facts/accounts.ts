@@ -121,6 +121,8 @@ export interface UserSshState {
   keyFiles: KeyFile[];
   /** Paths where sshd looks for keys (AuthorizedKeysFile, expanded). */
   keyPaths: string[];
+  /** Why ~/.ssh or a key file could not be read (permission denied ...), as `path: reason`. */
+  unreadable: string[];
 }
 
 /** Where sshd looks for a user's keys: AuthorizedKeysFile (%h, %u, %%; relative to home). */
@@ -167,5 +169,6 @@ export function userSshState(ctx: FactContext, user: HostUser): UserSshState {
     sshDirSeen: snap.sawDir(sshDirPath),
     keyFiles,
     keyPaths,
+    unreadable: [sshDirPath, ...keyPaths].filter((p) => snap.errors.has(p)).map((p) => `${p}: ${snap.errors.get(p)}`),
   };
 }

@@ -39,6 +39,8 @@ export interface SshdValue {
   /** Where it came from: 'sshd -T', a file, or 'default'. */
   origin: 'sshd -T' | 'file' | 'default';
   evidence: Evidence[];
+  /** For a value from sshd -T: the file line that sets it, when the files agree with sshd -T. */
+  setBy?: Evidence;
 }
 
 const SSHD_CONFIG = FILES.sshdConfig;
@@ -166,14 +168,11 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
     const e = state.sshdT.get(key);
     if (e) {
       const values = e.values;
-      return {
-        key,
-        value: ACCUMULATING.has(key) ? values.join(' ') : values[0],
-        values,
-        isDefault: false,
-        origin: 'sshd -T',
-        evidence: e.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${values[i]}`.trim() })),
-      };
+      const value = ACCUMULATING.has(key) ? values.join(' ') : values[0];
+      const fromFiles = state.files && !ACCUMULATING.has(key) ? effectiveSshdConfig(state.files).get(key) : undefined;
+      const setBy = fromFiles && normalizeSshdValue(key, fromFiles.args).toLowerCase() === value.toLowerCase() ? directiveEvidence(fromFiles.directives[0]) : undefined;
+      const evidence: Evidence[] = e.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${values[i]}`.trim() }));
+      return { key, value, values, isDefault: false, origin: 'sshd -T', evidence: setBy ? [...evidence, setBy] : evidence, setBy };
     }
   }
   if (state.files) {
