@@ -1,6 +1,5 @@
 import { handWrittenChains, ip6tablesFact, iptablesFact, nftFact, type HandWrittenChain } from '../../model/facts/network.js';
 import { COMMANDS } from '../../collect/sources.js';
-import { Unavailable } from '../../model/fact.js';
 import type { Ruleset } from '../../parse/iptables-save.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { filterRuleEvidence, NETFILTER_REFERENCES, plural } from './common.js';
@@ -25,7 +24,7 @@ export const fw09: Check = {
       [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
     ];
     const seen = sources.filter(([, r]) => r !== undefined);
-    if (!seen.length) throw new Unavailable(ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name));
+    if (!seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
     const chains: HandWrittenChain[] = seen.flatMap(([name, r]) => handWrittenChains(r!, name));
     const verdicts: Verdict[] = [];
     let count = 0;

@@ -1,6 +1,5 @@
 import { COMMANDS } from '../../collect/sources.js';
 import { handWrittenChains, handWrittenInput, ip6tablesFact, iptablesFact, nftFact, pveFirewallStateFact } from '../../model/facts/network.js';
-import { Unavailable } from '../../model/fact.js';
 import type { Ruleset } from '../../parse/iptables-save.js';
 import { fail, pass, type Check } from '../types.js';
 import { FW_REFERENCES, plural } from './common.js';
@@ -25,7 +24,7 @@ export const fw11: Check = {
       [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
     ];
     const seen = sources.filter(([, r]) => r !== undefined);
-    if (!seen.length) throw new Unavailable(ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name));
+    if (!seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
     const input = seen.flatMap(([name, r]) => handWrittenInput(handWrittenChains(r!, name)));
     const evidence = input.map((c) => {
       const first = c.rules[0];

@@ -4,7 +4,6 @@ import {
   adminSourcesFact, clusterFirewallFact, effectiveInRules, handWrittenChains, handWrittenInput, hostFirewallFact, ip6tablesFact,
   iptablesFact, listeningFact, matchesPort, nftFact, pveFirewallStateFact, withinAdminSources, type AdminSources, type HandWrittenChain,
 } from '../../model/facts/network.js';
-import { Unavailable } from '../../model/fact.js';
 import type { AddrMatch, Ruleset } from '../../parse/iptables-save.js';
 import type { IpRange } from '../../parse/ip-address.js';
 import { resolveAddress, type FwMatch } from '../../parse/pve-fw.js';
@@ -89,12 +88,12 @@ export const fw12: Check = {
     for (const chain of input) visit(chain, undefined, 0);
 
     if (!filtering) {
-      if (!state && !seen.length) throw new Unavailable(ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name));
-      if (!sockets) throw new Unavailable(`no firewall filters input; ${ctx.snapshot.whyMissing(COMMANDS.listening.name)}`);
+      if (!state && !seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
+      const listening = sockets ?? ctx.get(listeningFact); // throws why ss output is missing
       const why = state ? `Proxmox firewall inactive (${state.reason}) and no hand-written input rules` : 'no hand-written input rules';
       for (const p of SENSITIVE_PORTS) {
-        const s = exposed(sockets, p);
-        if (s.length) verdicts.push(fail(`${label(p)} listens on ${s.map((x) => x.address).join(', ')} and nothing filters it (${why})`, socketEvidence(sockets, p)));
+        const s = exposed(listening, p);
+        if (s.length) verdicts.push(fail(`${label(p)} listens on ${s.map((x) => x.address).join(', ')} and nothing filters it (${why})`, socketEvidence(listening, p)));
       }
       if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name }]);
       return verdicts;
