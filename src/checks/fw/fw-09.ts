@@ -40,7 +40,7 @@ export const fw09: Check = {
     }
     if (verdicts.length) return verdicts;
     const names = seen.map(([n]) => n).join(', ');
-    if (!count) return pass(`no hand-written rules in ${names}`, seen.map(([n]) => ({ source: n, text: 'only Proxmox-generated chains' })));
+    if (!count) return pass(`no hand-written rules in ${names}`, seen.map(([n]) => ({ source: n, text: 'only chains managed by pve-firewall or fail2ban' })));
     return pass(`${plural(count, 'hand-written rule')} in ${names}: none shadowed or duplicated`, seen.map(([n]) => ({ source: n })));
   },
 };

@@ -24,6 +24,11 @@ test('FW-10 hand-written rules persisted', () => {
     { name: 'IPv6 rules not saved', node: pveNode({ states: STATES_NO_PVEFW, iptables: LIVE_V4, rulesV4: HANDWRITTEN_V4, ip6tables: HANDWRITTEN_V6 }), expect: 'FAIL', message: 'rules.v6 does not exist' },
     { name: 'netfilter-persistent disabled', node: pveNode({ states: STATES_NFP_DISABLED, iptables: LIVE_V4, rulesV4: HANDWRITTEN_V4 }), expect: 'FAIL', message: 'netfilter-persistent is disabled' },
     { name: 'only Proxmox chains: nothing to persist', node: pveNode({ iptables: PVE_IPTABLES, ip6tables: EMPTY_IP6TABLES }), expect: 'SKIP', message: 'nothing to persist' },
+    {
+      name: 'fail2ban chains are not expected in rules.v4',
+      node: pveNode({ iptables: PVE_IPTABLES.replace(':PVEFW-Drop - [0:0]', ':f2b-sshd - [0:0]\n:PVEFW-Drop - [0:0]').replace('-A INPUT -j PVEFW-INPUT', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n-A INPUT -j PVEFW-INPUT') }),
+      expect: 'SKIP', message: 'nothing to persist',
+    },
     { name: 'iptables-save not collected', node: pveNode({ iptables: '' }), expect: 'SKIP', message: 'iptables-save' },
   ]);
 });

@@ -55,7 +55,7 @@ export const fw10: Check = {
       }
       ok.push({ source: f.path, text: `${persisted.length} hand-written lines, identical to ${f.command}` });
     }
-    if (!anyRules) return skip('no hand-written iptables rules (only Proxmox-generated chains): nothing to persist', families.filter((f) => f.live).map((f) => ({ source: f.command })));
+    if (!anyRules) return skip('no hand-written iptables rules (only chains managed by pve-firewall or fail2ban): nothing to persist', families.filter((f) => f.live).map((f) => ({ source: f.command })));
     const unit = unitState(ctx.get(unitStatesFact), 'netfilter-persistent');
     const unitEvidence = { source: 'systemctl-states', line: unit.line || undefined, text: `netfilter-persistent ${unit.active} ${unit.enabled}` };
     if (unit.enabled !== 'enabled') verdicts.push(fail(`netfilter-persistent is ${unit.enabled}: saved rules are not restored at boot`, [unitEvidence]));

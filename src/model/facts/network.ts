@@ -148,9 +148,14 @@ export function isProxmoxChain(name: string): boolean {
   return name.startsWith('PVEFW-');
 }
 
-/** nft tables of proxmox-firewall, and the iptables-nft mirror of iptables rules (analysed from iptables-save instead). */
+/** Chains a service manages at run time (pve-firewall, fail2ban's ban chains): not hand-written, never persisted. */
+export function isManagedChain(name: string): boolean {
+  return isProxmoxChain(name) || name.startsWith('f2b-') || name.startsWith('fail2ban-');
+}
+
+/** nft tables of proxmox-firewall and fail2ban, and the iptables-nft mirror of iptables rules (analysed from iptables-save instead). */
 export function isManagedNftTable(family: string, name: string, chains: FilterChain[]): boolean {
-  if (name === 'proxmox-firewall' || name === 'proxmox-firewall-guests') return true;
+  if (name === 'proxmox-firewall' || name === 'proxmox-firewall-guests' || name === 'f2b-table') return true;
   const xtNames = ['filter', 'nat', 'mangle', 'raw', 'security'];
   return (family === 'ip' || family === 'ip6' || family === 'arp' || family === 'bridge')
     && xtNames.includes(name) && chains.some((c) => c.hook !== undefined && c.name === c.name.toUpperCase());
@@ -161,19 +166,19 @@ export interface HandWrittenChain {
   source: string;
   table: string;
   chain: FilterChain;
-  /** Rules that are not pve-firewall's own hooks (the `-j PVEFW-*` jumps). */
+  /** Rules that are not the hooks of managed chains (`-j PVEFW-INPUT`, `-j f2b-sshd`). */
   rules: FilterRule[];
 }
 
-/** Hand-written chains of a ruleset: everything except pve-firewall's chains and its jumps from the builtin chains. */
+/** Hand-written chains of a ruleset: everything except managed chains (pve-firewall, fail2ban) and the jumps into them. */
 export function handWrittenChains(ruleset: Ruleset, source: string): HandWrittenChain[] {
   const out: HandWrittenChain[] = [];
   for (const table of ruleset.tables) {
     const chains = [...table.chains.values()];
     if (source.startsWith('nft') && isManagedNftTable(table.family, table.name, chains)) continue;
     for (const chain of chains) {
-      if (isProxmoxChain(chain.name)) continue;
-      const rules = chain.rules.filter((r) => !(r.target && isProxmoxChain(r.target)));
+      if (isManagedChain(chain.name)) continue;
+      const rules = chain.rules.filter((r) => !(r.target && isManagedChain(r.target)));
       out.push({ source, table: source.startsWith('nft') ? `${table.family} ${table.name}` : table.name, chain, rules });
     }
   }
