@@ -16,7 +16,8 @@ test('ACC-01 personal account with sudo', () => {
     },
     { name: 'sudo not installed', node: { files: accountFiles({ '/var/lib/dpkg/status': 'Package: sudo\nStatus: deinstall ok config-files\nVersion: 1.9.13p3-1\n' }) }, expect: 'FAIL', message: 'sudo is not installed' },
     { name: 'only root and system users', node: { files: accountFiles({ '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\nsshd:x:102:65534::/run/sshd:/usr/sbin/nologin\n' }) }, expect: 'FAIL', message: 'there is no non-root login user' },
-    { name: 'sudoers unreadable (non-root collection)', node: { files: accountFiles({ '/etc/sudoers': undefined }), errors: { '/etc/sudoers': 'permission denied' } }, expect: 'PASS', message: 'sudoers not readable: /etc/sudoers: permission denied' },
+    { name: 'sudoers unreadable (non-root collection)', node: { files: accountFiles({ '/etc/sudoers': undefined }), errors: { '/etc/sudoers': 'permission denied' } }, expect: 'SKIP', message: 'alice, bob in group sudo, but the sudoers rules were not seen (sudoers not readable: /etc/sudoers: permission denied)' },
+    { name: 'sudoers unreadable and sudo not installed', node: { files: accountFiles({ '/etc/sudoers': undefined, '/var/lib/dpkg/status': 'Package: sudo\nStatus: deinstall ok config-files\nVersion: 1.9.13p3-1\n' }) }, expect: 'FAIL', message: 'sudo is not installed' },
     { name: 'passwd missing', node: { files: accountFiles({ '/etc/passwd': undefined }) }, expect: 'SKIP', message: '/etc/passwd' },
     { name: 'dpkg status missing', node: { files: accountFiles({ '/var/lib/dpkg/status': undefined }) }, expect: 'SKIP', message: '/var/lib/dpkg/status' },
   ]);

@@ -3,7 +3,7 @@ import { isInstalled, packagesFact } from '../../model/facts/system-base.js';
 import { sudoAllRule, type SudoRule } from '../../parse/sudoers.js';
 import { Unavailable } from '../../model/fact.js';
 import type { Evidence } from '../../core/types.js';
-import { fail, pass, type Check } from '../types.js';
+import { fail, pass, skip, type Check } from '../types.js';
 import { ACC_REFERENCES, passwdEvidence } from './common.js';
 
 export const acc01: Check = {
@@ -27,7 +27,7 @@ export const acc01: Check = {
       rules = ctx.get(sudoersFact).sudoers.rules;
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
-      note = ` (sudoers not readable: ${e.reason}; assuming Debian's "%sudo ALL=(ALL:ALL) ALL")`;
+      note = ` (sudoers not readable: ${e.reason})`;
     }
     const logins = acc.users.filter((u) => u.uid >= 1000 && u.uid !== 65534 && u.shellKind !== 'nologin');
     const able = logins.flatMap((u) => {
@@ -43,12 +43,15 @@ export const acc01: Check = {
       return fail(`sudo is not installed${able.length ? ` (${able.map((a) => a.u.name).join(', ')} would qualify)` : ''}: only root can administer this node`,
         [{ source: '/var/lib/dpkg/status', text: 'sudo: not installed' }]);
     }
-    if (!able.length) {
-      const who = logins.length ? `login users ${logins.map((u) => u.name).join(', ')} cannot run ALL as root` : 'there is no non-root login user (uid >= 1000 with a shell)';
-      return fail(`no personal admin account: ${who}${note}`, logins.map(passwdEvidence));
+    if (!logins.length) return fail('no personal admin account: there is no non-root login user (uid >= 1000 with a shell)');
+    if (!rules) {
+      // Group membership alone proves nothing: the rule granting %sudo (or another grant) was not seen.
+      const who = able.length ? `${able.map((x) => x.u.name).join(', ')} in group sudo, but the` : 'nobody in group sudo, and the';
+      return skip(`${who} sudoers rules were not seen${note}`, able.flatMap((x) => x.ev));
     }
+    if (!able.length) return fail(`no personal admin account: login users ${logins.map((u) => u.name).join(', ')} cannot run ALL as root`, logins.map(passwdEvidence));
     const a = able[0];
     const more = able.length > 1 ? ` (also ${able.slice(1).map((x) => x.u.name).join(', ')})` : '';
-    return pass(`${a.u.name} (uid ${a.u.uid}, ${a.u.shell}) can run ALL as root via ${a.via}${more}${note}`, able.flatMap((x) => x.ev));
+    return pass(`${a.u.name} (uid ${a.u.uid}, ${a.u.shell}) can run ALL as root via ${a.via}${more}`, able.flatMap((x) => x.ev));
   },
 };

@@ -14,3 +14,10 @@ test('ACC-02 admin shells', () => {
     { name: 'passwd missing', node: {}, expect: 'SKIP' },
   ]);
 });
+
+test('ACC-02 without sudoers: never PASS (admins granted there are unknown)', () => {
+  assertCases(acc02, [
+    { name: 'group sudo fine, sudoers unreadable', node: { files: accountFiles({ '/etc/passwd': PASSWD_OK, '/etc/sudoers': undefined }), errors: { '/etc/sudoers': 'permission denied' } }, expect: 'SKIP', message: 'other admins may be granted in sudoers: /etc/sudoers: permission denied' },
+    { name: 'bad shell seen is still a FAIL', node: { files: accountFiles({ '/etc/sudoers': undefined }), errors: { '/etc/sudoers': 'permission denied' } }, expect: 'FAIL', message: 'bob has /bin/sh' },
+  ]);
+});

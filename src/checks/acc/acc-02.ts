@@ -15,12 +15,13 @@ export const acc02: Check = {
     references: ACC_REFERENCES,
   },
   evaluate(ctx) {
-    const { admins } = ctx.get(adminsFact);
-    if (!admins.length) return skip('no admin account found (group sudo, sudoers ALL rules, admin_users)');
+    const { admins, sudoersNote } = ctx.get(adminsFact);
+    if (!admins.length) return skip(`no admin account found (group sudo, sudoers ALL rules, admin_users)${sudoersNote ? `; ${sudoersNote}` : ''}`);
     const bad = admins.filter((a) => a.user.shellKind !== 'full');
     if (bad.length) {
       return fail(`admin shell not a full shell: ${bad.map((a) => `${a.user.name} has ${a.user.shell || '(empty)'}`).join(', ')}`, bad.map((a) => passwdEvidence(a.user)));
     }
+    if (sudoersNote) return skip(`${admins.map((a) => `${a.user.name} (${a.user.shell})`).join(', ')} have full shells, but other admins may be granted in sudoers: ${sudoersNote}`, admins.map((a) => passwdEvidence(a.user)));
     return pass(`admins ${admins.map((a) => `${a.user.name} (${a.user.shell})`).join(', ')} have full shells`, admins.map((a) => passwdEvidence(a.user)));
   },
 };

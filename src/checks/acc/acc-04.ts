@@ -24,7 +24,7 @@ export const acc04: Check = {
   },
   evaluate(ctx) {
     const acc = ctx.get(accountsFact);
-    const { admins } = ctx.get(adminsFact);
+    const { admins, sudoersNote } = ctx.get(adminsFact);
     const users: HostUser[] = [...acc.users.filter((u) => u.uid === 0 && u.name === 'root'), ...admins.map((a) => a.user)];
     const states = users.map((u) => userSshState(ctx, u));
     const entries = states.flatMap((st) => st.keyFiles.flatMap((f) => f.keys.map((k) => ({ u: st.user, f: f.path, k }))));
@@ -39,6 +39,7 @@ export const acc04: Check = {
     if (bad.length) return fail(`weak keys: ${bad.map(label).join(', ')}${weak.length ? `; RSA 2048: ${weak.map(label).join(', ')}` : ''}`, ev([...bad, ...weak]));
     if (weak.length) return warn(`RSA keys below 3072 bits: ${weak.map(label).join(', ')}`, ev(weak));
     if (unreadable.length) return skip(`the keys seen are strong, but ${unreadable.join('; ')}`, ev(entries));
+    if (sudoersNote) return skip(`the keys seen are strong, but admins granted in sudoers are unknown: ${sudoersNote}`, ev(entries));
     const families = [...new Set(entries.map((e) => e.k.family))].join(', ');
     return pass(`${entries.length} key(s) of ${[...new Set(entries.map((e) => e.u.name))].join(', ') || 'nobody'}${families ? ` (${families})` : ''} are strong`, ev(entries));
   },
