@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Entry point. Only commander and the version are imported up front so `pvesec --version` starts
-// fast; each command loads its modules (checks, collectors, renderers) when it runs.
-import { Command, CommanderError } from 'commander';
+// Entry point. `pvesec --version` is answered before anything is loaded; otherwise commander is
+// loaded, and each command loads its modules (checks, collectors, renderers) only when it runs.
+import type { Command } from 'commander';
 import { VERSION } from './version.js';
 
 /** Exit code for usage errors, failed collections and unexpected errors (see README "Exit codes"). */
 const EXIT_ERROR = 2;
+
+type Commander = typeof import('commander');
 
 function sshOptions(cmd: Command): Command {
   return cmd
@@ -16,7 +18,7 @@ function sshOptions(cmd: Command): Command {
     .option('--timeout <sec>', 'connection and collection timeout per node in seconds (default 30)');
 }
 
-function buildProgram(): Command {
+function buildProgram({ Command }: Commander): Command {
   const program = new Command('pvesec')
     .description('Audit Proxmox VE nodes and clusters against a hardening baseline')
     .version(VERSION, '-V, --version', 'print the version')
@@ -84,8 +86,14 @@ function finish(code: number): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    await write(`${VERSION}\n`);
+    return 0;
+  }
+  const commander = await import('commander');
+  const { CommanderError } = commander;
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(commander).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
