@@ -77,7 +77,11 @@ export const fw12: Check = {
     const input = handWrittenInput(all);
     if (input.length) filtering = true;
     // Follow jumps into user chains: their rules apply under the jump's source condition.
+    const visited = new Set<string>();
     const visit = (chain: HandWrittenChain, inherited: AddrMatch | undefined, depth: number): void => {
+      const key = `${chain.source} ${chain.table} ${chain.chain.name} ${inherited?.text ?? ''}`;
+      if (visited.has(key)) return;
+      visited.add(key);
       verdicts.push(...judgeChain(chain, admin, sockets, inherited, depth === 0));
       if (depth >= 8) return;
       for (const rule of chain.rules) {

@@ -52,7 +52,7 @@ export const krn03: Check = {
         unexpected.map((s) => ({ source: COMMANDS.listening.name, line: s.line, text: s.text })));
     }
     const names = [...new Set(sockets.map((s) => `${s.proto}/${s.port}`))];
-    return pass(sockets.length ? `only expected services listen on non-loopback addresses: ${names.join(', ')}` : 'nothing listens on a non-loopback address',
+    return pass(sockets.length ? `all non-loopback listeners are expected: ${names.join(', ')}` : 'nothing listens on a non-loopback address',
       [{ source: COMMANDS.listening.name, text: `${sockets.length} non-loopback listening sockets` }]);
   },
 };
