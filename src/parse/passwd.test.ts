@@ -19,6 +19,7 @@ test('passwd of a Proxmox VE node: system accounts and login users', () => {
   assert.equal(shellKind('/usr/sbin/nologin'), 'nologin');
   assert.equal(shellKind('/bin/false'), 'nologin');
   assert.equal(shellKind('/bin/sync'), 'nologin');
+  assert.equal(shellKind(''), 'minimal');
 });
 
 test('passwd: malformed and NIS lines are skipped with located diagnostics; hashes in the passwd field are not kept', () => {

@@ -11,13 +11,14 @@ export interface PasswdEntry {
 }
 
 /** Shells that give no interactive login. */
-const NO_LOGIN_SHELLS = new Set(['/usr/sbin/nologin', '/sbin/nologin', '/bin/false', '/usr/bin/false', '/bin/sync', '']);
+const NO_LOGIN_SHELLS = new Set(['/usr/sbin/nologin', '/sbin/nologin', '/bin/false', '/usr/bin/false', '/bin/sync']);
 /** Shells that work but are not a full interactive shell (no history, no job control, no completion). */
 const MINIMAL_SHELLS = new Set(['/bin/sh', '/usr/bin/sh', '/bin/dash', '/usr/bin/dash']);
 
 export type ShellKind = 'full' | 'minimal' | 'nologin';
 
 export function shellKind(shell: string): ShellKind {
+  if (shell === '') return 'minimal'; // login(1) and sshd run /bin/sh for an empty shell field
   if (NO_LOGIN_SHELLS.has(shell) || /\/(nologin|false)$/.test(shell)) return 'nologin';
   if (MINIMAL_SHELLS.has(shell)) return 'minimal';
   return 'full';

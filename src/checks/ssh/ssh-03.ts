@@ -1,5 +1,4 @@
-import { basisNote, sshdFact, type SshdState } from '../../model/facts/ssh.js';
-import type { SshdConnection } from '../../parse/sshd-config.js';
+import { basisNote, sshdFact } from '../../model/facts/ssh.js';
 import { fail, pass, type Check } from '../types.js';
 import { conditionalDirectives, conditionalEvidence, conditionalValue, matchLabel, requireSshdValue, SSHD_READS, SSHD_REFERENCES, where } from './common.js';
 
@@ -7,12 +6,6 @@ import { conditionalDirectives, conditionalEvidence, conditionalValue, matchLabe
 export function requiresPublickey(methods: string): boolean {
   if (!methods || methods === 'any') return false;
   return methods.split(/\s+/).every((alt) => alt.split(',').some((m) => m === 'publickey'));
-}
-
-function kbdAllowedAlone(state: SshdState, conn?: SshdConnection): boolean {
-  const kbd = requireSshdValue(state, 'kbdinteractiveauthentication', conn);
-  if (kbd.value === 'no') return false;
-  return !requiresPublickey(requireSshdValue(state, 'authenticationmethods', conn).value);
 }
 
 export const ssh03: Check = {
@@ -32,14 +25,14 @@ export const ssh03: Check = {
     const note = basisNote(state);
     const kbd = requireSshdValue(state, 'kbdinteractiveauthentication');
     const methods = requireSshdValue(state, 'authenticationmethods');
-    if (kbdAllowedAlone(state)) {
+    if (kbd.value !== 'no' && !requiresPublickey(methods.value)) {
       return fail(`KbdInteractiveAuthentication ${kbd.value} (${where(kbd)}) with AuthenticationMethods ${methods.value}: PAM password prompts are accepted${note}`,
         [...kbd.evidence, ...methods.evidence]);
     }
-    // A Match block may turn it back on (or relax AuthenticationMethods) for some connections.
-    const risky = [...conditionalDirectives(state, 'kbdinteractiveauthentication').filter((d) => conditionalValue(d) !== 'no'),
-      ...conditionalDirectives(state, 'authenticationmethods').filter((d) => !requiresPublickey(conditionalValue(d)))]
-      .filter((d) => kbd.value !== 'no' || d.keyword === 'kbdinteractiveauthentication');
+    // A Match block may turn it back on (or, when it is on, drop the publickey requirement) for some connections.
+    const reenabled = conditionalDirectives(state, 'kbdinteractiveauthentication').filter((d) => conditionalValue(d) !== 'no');
+    const relaxed = kbd.value === 'no' ? [] : conditionalDirectives(state, 'authenticationmethods').filter((d) => !requiresPublickey(conditionalValue(d)));
+    const risky = [...reenabled, ...relaxed];
     if (risky.length) {
       const d = risky[0];
       return fail(`${d.name} ${d.args.join(' ')} in "${matchLabel(d)}" (${d.file}:${d.line}) allows keyboard-interactive passwords there${note}`, conditionalEvidence(d));
