@@ -87,3 +87,17 @@ test('negation, policy-less chains, stray braces, never throws', () => {
   const pieces = ['table ip x {', 'chain y {', 'type filter hook', '}', 'ip saddr {', 'tcp dport', '"', 'elements = {', 'ip saddr @nope accept', 'jump'];
   for (let i = 0; i < 300; i++) parseNftRuleset(Array.from({ length: 7 }, (_, j) => pieces[(i * 3 + j * 7) % pieces.length]).join('\n'));
 });
+
+test('real iptables-nft output of a Debian 12 test host: meta l4proto before addresses, log at the end', () => {
+  const { value, diagnostics } = parseNftRuleset(fixture('testhost.nft'));
+  assert.deepEqual(diagnostics, []);
+  assert.deepEqual(value.tables.map((t) => `${t.family} ${t.name}`), ['ip filter', 'ip6 filter']);
+  const input = value.tables[0].chains.get('INPUT')!;
+  assert.equal(input.policy, 'DROP');
+  const web = input.rules[4];
+  assert.deepEqual([web.match.proto?.values, web.match.src?.text, web.match.dport?.ports.map((p) => p.from), web.target], [['tcp'], '10.77.0.0/24', [8006, 3128], 'ACCEPT']);
+  assert.deepEqual([input.rules[6].match.src?.negated, input.rules[6].target], [true, 'DROP']);
+  assert.deepEqual([input.rules[9].target, input.rules[9].targetArgs], ['LOG', ['prefix', 'drop: ']]);
+  assert.deepEqual(value.tables[0].chains.get('ADMIN')!.rules[0].targetArgs, ['with', 'tcp', 'reset']);
+  assert.equal(value.tables[1].chains.get('INPUT')!.rules[1].match.proto?.values[0], 'ipv6-icmp');
+});

@@ -41,6 +41,11 @@ test('FW-09 shadowed and duplicate hand-written rules', () => {
       node: { ...pveNode({ ip6tables: '' }), commands: { 'iptables-save': { output: 'iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n', exitCode: 4 } } },
       expect: 'SKIP', message: 'iptables-save failed (exit 4): iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id',
     },
+    {
+      name: 'real test host (iptables-nft): the nft mirror of the same rules is not reported twice',
+      node: pveNode({ iptables: netfilter('testhost.iptables-save'), ip6tables: netfilter('testhost.ip6tables-save'), nft: netfilter('testhost.nft') }),
+      expect: ['FAIL'], message: 'iptables-save: filter INPUT rule 4 (ACCEPT) is shadowed by rule 3 (ACCEPT)',
+    },
     { name: 'no ruleset collected', node: pveNode({ iptables: '', ip6tables: '', errors: { 'iptables-save': 'needs root' } }), expect: 'SKIP', message: 'iptables-save: needs root' },
   ]);
   const [f] = runCheck(fw09, { node: pveNode({ iptables: insertAfter(HANDWRITTEN_V4, SSH_LAN, '-A INPUT -s 192.168.10.5/32 -p tcp -m tcp --dport 22 -j ACCEPT') }) });

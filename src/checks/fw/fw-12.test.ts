@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { assertCases } from '../testing.js';
 import { fw12 } from './fw-12.js';
-import { CLUSTER_FW_GOOD, EMPTY_IPTABLES, HANDWRITTEN_V4, pveNode, SS_PVE, STATES_NO_PVEFW } from '../../../test/fixtures/netfilter/helpers.js';
+import { CLUSTER_FW_GOOD, EMPTY_IPTABLES, HANDWRITTEN_V4, netfilter, pveNode, SS_PVE, STATES_NO_PVEFW } from '../../../test/fixtures/netfilter/helpers.js';
 
 const withRule = (rule: string) => `${CLUSTER_FW_GOOD}${rule}\n`;
 const SS_NO_RPCBIND = SS_PVE.split('\n').filter((l) => !l.includes('rpcbind')).join('\n');
@@ -35,6 +35,11 @@ test('FW-12 pvedaemon, rpcbind and smtp not opened to non-admin sources', () => 
       node: pveNode({ states: STATES_NO_PVEFW, iptables: HANDWRITTEN_V4.replace('-A ADMIN -j RETURN', '-A ADMIN -p tcp -m tcp --dport 25 -j ACCEPT\n-A ADMIN -j RETURN') }),
       config: { admin_sources: ['192.168.10.0/24'] },
       expect: 'FAIL', message: 'filter ADMIN rule 2 opens tcp/25 (smtp) to 10.99.0.0/16, outside the admin sources (configured admin_sources)',
+    },
+    {
+      name: 'real test host: DROP for rpcbind, REJECT for smtp in a user chain',
+      node: pveNode({ states: STATES_NO_PVEFW, iptables: netfilter('testhost.iptables-save'), ip6tables: netfilter('testhost.ip6tables-save'), nft: netfilter('testhost.nft'), ss: netfilter('testhost.ss-tulpn') }),
+      config: { admin_sources: ['10.77.0.0/24'] }, expect: 'PASS',
     },
     { name: 'no filtering and rpcbind listens', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES }), expect: ['FAIL', 'FAIL'], message: 'tcp/111 (rpcbind) listens on 0.0.0.0, :: and nothing filters it' },
     { name: 'no filtering, nothing sensitive listening', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES, ss: SS_NO_RPCBIND }), expect: 'PASS', message: 'none of tcp/85' },

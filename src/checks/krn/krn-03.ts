@@ -7,7 +7,7 @@ interface Expected {
   proto: 'tcp' | 'udp';
   from: number;
   to: number;
-  /** Process name prefix when known (ss shows names like "pveproxy worker"). */
+  /** Part of the process name when known (ss shows names like "pveproxy worker"). */
   process?: string;
   label: string;
 }
@@ -65,5 +65,5 @@ function allows(a: Expected, s: ListeningSocket): boolean {
   if (a.proto !== s.proto || s.port < a.from || s.port > a.to) return false;
   // Without root, ss shows no process: the port alone decides.
   if (!a.process || !s.processes.length) return true;
-  return s.processes.some((p) => p.name.startsWith(a.process!));
+  return s.processes.some((p) => p.name.includes(a.process!));
 }
