@@ -1,0 +1,146 @@
+/**
+ * Fuzzes every `parse*` function exported by src/parse/ (whatever exists when the test runs) with
+ * deterministic inputs: random bytes and text, truncations and mutations of real files (examples and
+ * parser fixtures), deep nesting, very long lines and one input above the 32 MiB limit.
+ * A parser must return {value, diagnostics} or throw a ParseError naming the file; anything else
+ * (TypeError, RangeError, a hang) fails with the parser name, input index and seed.
+ *
+ * FUZZ_ITERATIONS=n changes the number of inputs per parser (default 2000);
+ * FUZZ_ONLY=parseX restricts the run to matching parsers.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ROOT } from './seeds.js';
+import { hashString } from './inputs.js';
+import type { FuzzReport, FuzzTask } from './worker.js';
+
+/** Same derivation as the worker's (kept here to avoid loading the worker module in the main thread). */
+function inputSeed(name: string, i: number): number {
+  return (hashString(name) ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
+}
+
+const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 2000);
+const ONLY = process.env.FUZZ_ONLY;
+/** No progress for this long on one input = a hang (or a pathological slowdown: the same bug for a CLI). */
+const STALL_MS = 5_000;
+/** After this many hangs a parser is not fuzzed further (each costs STALL_MS). */
+const MAX_HANGS = 2;
+/** The > 32 MiB input may legitimately be read by a parser with a larger limit (auth log: 64 MiB). */
+const HUGE_STALL_MS = 20_000;
+
+const PARSE_DIR = path.join(ROOT, 'src/parse');
+const modules = readdirSync(PARSE_DIR)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'diagnostics.ts')
+  .sort()
+  .map((f) => path.join(PARSE_DIR, f));
+
+const targets: { module: string; name: string }[] = [];
+const seen = new Set<unknown>(); // a function re-exported by another module is fuzzed once
+for (const m of modules) {
+  const exports = (await import(m)) as Record<string, unknown>;
+  for (const [name, v] of Object.entries(exports)) {
+    if (typeof v !== 'function' || !/^parse[A-Z0-9]/.test(name) || seen.has(v)) continue;
+    seen.add(v);
+    if (!ONLY || name === ONLY) targets.push({ module: m, name });
+  }
+}
+
+/** Worker threads running the parsers, so that a hang can be detected and stopped. */
+class Pool {
+  private queue: { task: FuzzTask; resolve: (r: FuzzReport) => void }[] = [];
+  private workers: Worker[] = [];
+
+  constructor(private size: number) {}
+
+  run(task: FuzzTask): Promise<FuzzReport> {
+    return new Promise((resolve) => {
+      this.queue.push({ task, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.workers.length < this.size && this.queue.length) {
+      const job = this.queue.shift()!;
+      this.start(job.task).then((r) => {
+        job.resolve(r);
+        this.pump();
+      });
+    }
+  }
+
+  /** Runs one task in a fresh worker; a stall is reported as a hang at the current input, then the rest resumes. */
+  private async start(task: FuzzTask, hangs = 0): Promise<FuzzReport> {
+    const progress = new Int32Array(new SharedArrayBuffer(4));
+    const url = new URL('./worker.ts', import.meta.url).href;
+    const w = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`, {
+      eval: true,
+      workerData: { progress },
+    });
+    this.workers.push(w);
+    const t0 = Date.now();
+    try {
+      return await new Promise<FuzzReport>((resolve) => {
+        let last = Atomics.load(progress, 0);
+        let lastChange = Date.now();
+        const timer = setInterval(() => {
+          const now = Atomics.load(progress, 0);
+          if (now !== last) {
+            last = now;
+            lastChange = Date.now();
+            return;
+          }
+          if (Date.now() - lastChange < (now === -1 ? HUGE_STALL_MS : STALL_MS)) return;
+          clearInterval(timer);
+          void w.terminate();
+          const hang = { index: now, seed: now >= 0 ? inputSeed(task.name, now) : 0, error: `hang: no result after ${(now === -1 ? HUGE_STALL_MS : STALL_MS) / 1000}s`, input: '(regenerate it from the seed with test/fuzz/inputs.ts fuzzInput)' };
+          // Resume after the hanging input in a new worker, and merge the reports.
+          if (now + 1 < task.iterations && hangs + 1 < MAX_HANGS) {
+            this.start({ ...task, start: now + 1 }, hangs + 1).then((rest) =>
+              resolve({ ...rest, ms: Date.now() - t0, failures: [hang, ...rest.failures] }));
+          } else resolve({ name: task.name, kind: 'file-parser', calls: now, ms: Date.now() - t0, failures: [hang] });
+        }, 250);
+        w.once('message', (m: { report: FuzzReport }) => {
+          clearInterval(timer);
+          resolve(m.report);
+        });
+        w.once('error', (e) => {
+          clearInterval(timer);
+          resolve({ name: task.name, kind: 'file-parser', calls: 0, ms: Date.now() - t0, failures: [{ index: Atomics.load(progress, 0), seed: 0, error: `worker died: ${e.message}`, input: '' }] });
+        });
+        w.postMessage(task);
+      });
+    } finally {
+      this.workers = this.workers.filter((x) => x !== w);
+      void w.terminate();
+    }
+  }
+}
+
+const pool = new Pool(Math.max(1, Math.min(2, os.availableParallelism())));
+// Everything is submitted up front so the workers stay busy while the tests await in order.
+const reports = new Map(targets.map((t) => [t.name + '@' + t.module, pool.run({ ...t, iterations: ITERATIONS, start: -1 })]));
+
+describe('parser fuzzing', () => {
+  test('finds the parsers in src/parse', () => {
+    assert.ok(targets.length > 0, 'no parse* export found in src/parse');
+  });
+
+  for (const t of targets) {
+    const label = `${t.name} (${path.basename(t.module)})`;
+    test(`${label} survives ${ITERATIONS} fuzz inputs`, async () => {
+      const r = await reports.get(t.name + '@' + t.module)!;
+      const lines = r.failures.map((f) =>
+        `  input #${f.index}${f.index === -1 ? ' (huge input, > 32 MiB)' : ''} seed=${f.seed}: ${f.error}\n    input: ${f.input}`);
+      assert.equal(r.failures.length, 0,
+        `${label}: ${r.failures.length} failing input(s) of ${r.calls} (reproduce: FUZZ_ONLY=${t.name} npm test -- test/fuzz)\n${lines.join('\n')}`);
+      assert.ok(r.calls >= Math.min(ITERATIONS, 1), `${label}: only ${r.calls} inputs ran`);
+    });
+  }
+
+  after(() => undefined);
+});
