@@ -12,6 +12,7 @@ const ROOT = 'root@pam';
 const TOKEN_RE = /^[^!]+@[^!]+![A-Za-z][A-Za-z0-9._-]*$/;
 const POOL_MEMBER_RE = /^\/(vms|storage)\/([^/]+)$/;
 const EMPTY = 0;
+const NO_NODES = new Int32Array(0);
 
 /** Role set ids of one member at one ACL level: `all` applies at the level itself, `prop` below it. */
 interface LevelEntry {
@@ -31,8 +32,8 @@ interface ResolvedPath {
   chain: Int32Array;
   /** The chain reached the path's last level (its entries apply regardless of propagation). */
   complete: boolean;
-  /** Chains of /pool/<P> for the pools this exact /vms/<id> or /storage/<id> belongs to. */
-  pools: Int32Array[];
+  /** Indices (into poolChainList) of the pools this exact /vms/<id> or /storage/<id> belongs to. */
+  pools: number[];
 }
 
 /** Perl's split("/", $path): leading empty field kept, trailing empty fields dropped. */
@@ -69,6 +70,7 @@ export class CompiledAccess {
   private readonly setHi: number[] = [0];
   private readonly setHasNoAccess: boolean[] = [false];
   private readonly unionCache = new Map<number, number>();
+  private readonly setPriv: number[] = [];
   private noAccessSet = EMPTY;
   private adminSet = EMPTY;
 
@@ -84,23 +86,26 @@ export class CompiledAccess {
   /** 0 not a token, 1 privsep token, 2 token without privsep, 3 token id that is not defined */
   private readonly tokenKind: number[] = [];
   private readonly tokenOwner: number[] = [];
-  private readonly identNodes: number[][] = [];
+  /** Per identity: the nodes where it has role sets (direct entries, else its groups' union), sorted, and those sets. */
+  private readonly identNodes: Int32Array[] = [];
+  private readonly identAll: Int32Array[] = [];
+  private readonly identProp: Int32Array[] = [];
   private rootIdent = -1;
   private readonly groupIndex = new Map<string, number>();
-  private readonly groupNodes: number[][] = [];
+  private readonly groupMembers: number[][] = [];
 
   // ACL tree.
   private readonly children: Map<string, number>[] = [];
   readonly parent: number[] = [];
   private readonly segment: string[] = [];
-  private readonly tokenEntries: (Map<number, LevelEntry> | undefined)[] = [];
-  private readonly userEntries: (Map<number, LevelEntry> | undefined)[] = [];
-  private readonly groupEntries: (Map<number, LevelEntry> | undefined)[] = [];
 
   private readonly pathCache = new Map<string, ResolvedPath>();
   private readonly poolChains = new Map<string, Int32Array>();
   private readonly poolMemberNodes: { pool: Int32Array; members: number[] }[] = [];
-  private readonly poolsOfNode = new Map<number, Int32Array[]>();
+  private readonly poolsOfNode = new Map<number, number[]>();
+  private readonly poolChainList: Int32Array[] = [];
+  private readonly poolIndexOf = new Map<Int32Array, number>();
+  private poolMemo: Int32Array | undefined;
   private readonly poolEntry = new Map<Int32Array, { pool: Int32Array; members: number[] }>();
 
   constructor(input: AccessInput) {
@@ -136,7 +141,11 @@ export class CompiledAccess {
     this.rootIdent = this.intern(ROOT);
     for (const [g, members] of input.groups) {
       const gi = this.internGroup(g);
-      for (const m of members) this.memberOf[this.intern(m)].push(gi);
+      for (const m of members) {
+        const mi = this.intern(m);
+        this.memberOf[mi].push(gi);
+        this.groupMembers[gi].push(mi);
+      }
     }
     for (const [tokenId, t] of input.tokens) {
       const i = this.intern(tokenId);
@@ -156,21 +165,50 @@ export class CompiledAccess {
       if (!roles) byMember.set(key, (roles = new Map()));
       roles.set(role, e.propagate);
     }
+    // Direct (token, then user) and group entries, merged per (node, identity) into the role sets
+    // the walk uses: at one level, direct entries shadow group entries; the groups' roles add up.
+    const direct = new Map<number, Map<number, { t?: LevelEntry; u?: LevelEntry }>>();
+    const groupLevel = new Map<number, Map<number, LevelEntry>>();
     for (const [node, byMember] of grants) {
       for (const [key, roles] of byMember) {
         const all = this.internSet([...roles.keys()]);
         const prop = this.internSet([...roles].filter(([, p]) => p).map(([r]) => r));
         const idx = Number(key.slice(1));
-        const entry = { all, prop };
         if (key[0] === 'g') {
-          (this.groupEntries[node] ??= new Map()).set(idx, entry);
-          this.groupNodes[idx].push(node);
+          let perIdent = groupLevel.get(node);
+          if (!perIdent) groupLevel.set(node, (perIdent = new Map()));
+          for (const m of this.groupMembers[idx] ?? []) {
+            const prev = perIdent.get(m);
+            perIdent.set(m, prev ? { all: this.union(prev.all, all), prop: this.union(prev.prop, prop) } : { all, prop });
+          }
         } else {
-          const table = key[0] === 't' ? this.tokenEntries : this.userEntries;
-          (table[node] ??= new Map()).set(idx, entry);
-          this.identNodes[idx].push(node);
+          let perIdent = direct.get(node);
+          if (!perIdent) direct.set(node, (perIdent = new Map()));
+          const d = perIdent.get(idx) ?? {};
+          if (key[0] === 't') d.t = { all, prop };
+          else d.u = { all, prop };
+          perIdent.set(idx, d);
         }
       }
+    }
+    const pick = (d: { t?: LevelEntry; u?: LevelEntry } | undefined, k: 'all' | 'prop', g: LevelEntry | undefined): number =>
+      (d?.t?.[k] || d?.u?.[k] || g?.[k]) ?? EMPTY;
+    const perIdent: { node: number; all: number; prop: number }[][] = this.identNames.map(() => []);
+    for (const node of new Set([...direct.keys(), ...groupLevel.keys()])) {
+      const d = direct.get(node);
+      const g = groupLevel.get(node);
+      for (const ident of new Set([...(d?.keys() ?? []), ...(g?.keys() ?? [])])) {
+        const all = pick(d?.get(ident), 'all', g?.get(ident));
+        const prop = pick(d?.get(ident), 'prop', g?.get(ident));
+        if (all !== EMPTY || prop !== EMPTY) perIdent[ident].push({ node, all, prop });
+      }
+    }
+    // Per identity, its levels sorted by node: a query touches only the small arrays of one identity.
+    for (const [ident, levels] of perIdent.entries()) {
+      levels.sort((a, b) => a.node - b.node);
+      this.identNodes[ident] = Int32Array.from(levels, (l) => l.node);
+      this.identAll[ident] = Int32Array.from(levels, (l) => l.all);
+      this.identProp[ident] = Int32Array.from(levels, (l) => l.prop);
     }
 
     for (const [vmid, pool] of input.vmPool) this.addPoolMember(pool, `/vms/${vmid}`);
@@ -259,7 +297,9 @@ export class CompiledAccess {
     this.identIndex.set(id, i);
     this.identNames.push(id);
     this.memberOf.push([]);
-    this.identNodes.push([]);
+    this.identNodes.push(NO_NODES);
+    this.identAll.push(NO_NODES);
+    this.identProp.push(NO_NODES);
     const token = TOKEN_RE.test(id);
     this.tokenKind[i] = token ? 3 : 0;
     this.tokenOwner[i] = -1;
@@ -270,9 +310,9 @@ export class CompiledAccess {
   private internGroup(g: string): number {
     let i = this.groupIndex.get(g);
     if (i === undefined) {
-      i = this.groupNodes.length;
+      i = this.groupMembers.length;
       this.groupIndex.set(g, i);
-      this.groupNodes.push([]);
+      this.groupMembers.push([]);
     }
     return i;
   }
@@ -284,9 +324,6 @@ export class CompiledAccess {
     this.children.push(new Map());
     this.parent.push(parent);
     this.segment.push(segment);
-    this.tokenEntries.push(undefined);
-    this.userEntries.push(undefined);
-    this.groupEntries.push(undefined);
     return n;
   }
 
@@ -327,8 +364,9 @@ export class CompiledAccess {
     }
     entry.members.push(member);
     const pools = this.poolsOfNode.get(member);
-    if (pools) pools.push(chain);
-    else this.poolsOfNode.set(member, [chain]);
+    const idx = this.poolIndexOf.get(chain)!;
+    if (pools) pools.push(idx);
+    else this.poolsOfNode.set(member, [idx]);
   }
 
   private poolChain(pool: string): Int32Array {
@@ -337,8 +375,20 @@ export class CompiledAccess {
       const r = this.walkChain(`/pool/${pool}`, true);
       chain = r.chain;
       this.poolChains.set(pool, chain);
+      this.poolIndexOf.set(chain, this.poolChainList.length);
+      this.poolChainList.push(chain);
     }
     return chain;
+  }
+
+  /** roles(subject, /pool/<P>), memoised per (identity, pool): pool members ask for it again and again. */
+  private poolRoles(subject: number, pool: number): number {
+    const n = this.poolChainList.length;
+    this.poolMemo ??= new Int32Array(this.identNames.length * n).fill(-1);
+    const k = subject * n + pool;
+    let set = this.poolMemo[k];
+    if (set < 0) set = this.poolMemo[k] = this.walkRoles(subject, this.poolChainList[pool], true);
+    return set;
   }
 
   private walkChain(path: string, create: boolean): { chain: Int32Array; complete: boolean } {
@@ -375,24 +425,17 @@ export class CompiledAccess {
 
   /** Role set of subject at one level: token entries, else user entries, else the union over its groups. */
   private levelSet(node: number, subject: number, final: boolean): number {
-    const t = this.tokenEntries[node]?.get(subject);
-    if (t) {
-      const s = final ? t.all : t.prop;
-      if (s !== EMPTY) return s;
+    const nodes = this.identNodes[subject];
+    let lo = 0;
+    let hi = nodes.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const x = nodes[mid];
+      if (x === node) return final ? this.identAll[subject][mid] : this.identProp[subject][mid];
+      if (x < node) lo = mid + 1;
+      else hi = mid - 1;
     }
-    const u = this.userEntries[node]?.get(subject);
-    if (u) {
-      const s = final ? u.all : u.prop;
-      if (s !== EMPTY) return s;
-    }
-    const groups = this.groupEntries[node];
-    if (!groups) return EMPTY;
-    let acc = EMPTY;
-    for (const g of this.memberOf[subject]) {
-      const e = groups.get(g);
-      if (e) acc = this.union(acc, final ? e.all : e.prop);
-    }
-    return acc;
+    return EMPTY;
   }
 
   private walkRoles(subject: number, chain: Int32Array, complete: boolean): number {
@@ -428,7 +471,7 @@ export class CompiledAccess {
   private effectiveRoleSet(subject: number, r: ResolvedPath): number {
     if (subject === this.rootIdent) return this.adminSet;
     let set = this.walkRoles(subject, r.chain, r.complete);
-    for (const pool of r.pools) set = this.withPool(set, this.walkRoles(subject, pool, true));
+    for (const pool of r.pools) set = this.withPool(set, this.poolRoles(subject, pool));
     return set;
   }
 
@@ -455,14 +498,9 @@ export class CompiledAccess {
     if (subject === this.rootIdent) return this.allPrivs;
     const r = this.resolve(path);
     const set = this.effectiveRoleSet(subject, r);
-    let lo = this.setLo[set];
-    let hi = this.setHi[set];
-    if (kind === 1 && this.identNames[this.tokenOwner[i]] !== ROOT) {
-      const owner = this.effectiveRoleSet(this.tokenOwner[i], r);
-      lo = (lo & this.setLo[owner]) >>> 0;
-      hi = (hi & this.setHi[owner]) >>> 0;
-    }
-    return this.privSet(lo, hi);
+    if (kind !== 1 || this.tokenOwner[i] === this.rootIdent) return this.privSets[this.privSetIdOfRoles(set)];
+    const owner = this.effectiveRoleSet(this.tokenOwner[i], r);
+    return this.privSet((this.setLo[set] & this.setLo[owner]) >>> 0, (this.setHi[set] & this.setHi[owner]) >>> 0);
   }
 
   // Matrix ---------------------------------------------------------------------------------------
@@ -478,7 +516,7 @@ export class CompiledAccess {
     const pre = new Int32Array(n);
     const end = new Int32Array(n);
     let k = 0;
-    const sortedKids: number[][] = this.children.map((c) => [...c.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, x]) => x));
+    const sortedKids: number[][] = this.children.map((c) => [...c.entries()].sort((a, b) => naturalCompare(a[0], b[0])).map(([, x]) => x));
     const stack: [number, number][] = [[0, 0]];
     while (stack.length) {
       const top = stack[stack.length - 1];
@@ -496,7 +534,7 @@ export class CompiledAccess {
         stack.pop();
       }
     }
-    const ctx = new MatrixBuilder(this, pre, end);
+    const ctx = new MatrixBuilder(this, pre, end, order);
     const byId = new Map<number, MatrixRow>();
     const rows = ids.map((id) => this.row(id, ctx, byId));
     return { order, pre, end, rows };
@@ -520,10 +558,13 @@ export class CompiledAccess {
   }
 
   // Accessors used by the matrix builder.
-  /** @internal */ relevantNodes(subject: number): number[] {
-    const out = [...this.identNodes[subject]];
-    for (const g of this.memberOf[subject]) out.push(...this.groupNodes[g]);
-    return out;
+  /** @internal */ levelsOf(subject: number): [Int32Array, Int32Array, Int32Array] {
+    return [this.identNodes[subject], this.identAll[subject], this.identProp[subject]];
+  }
+  /** @internal */ privSetIdOfRoles(set: number): number {
+    let id = this.setPriv[set];
+    if (id === undefined) id = this.setPriv[set] = this.privSet(this.setLo[set], this.setHi[set]).id;
+    return id;
   }
   /** @internal */ levelSetOf(node: number, subject: number, final: boolean): number {
     return this.levelSet(node, subject, final);
@@ -559,102 +600,156 @@ export class CompiledAccess {
   }
 }
 
+/** Tree order: guest ids numerically (/vms/99 before /vms/100, keeping a pool's guests together), the rest by code point. */
+function naturalCompare(a: string, b: string): number {
+  const na = /^\d+$/.test(a);
+  const nb = /^\d+$/.test(b);
+  if (na && nb && a.length !== b.length) return a.length - b.length;
+  if (na !== nb) return na ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function emptyRow(id: string): MatrixRow {
   return { id, starts: new Int32Array(0), ends: new Int32Array(0), roleSets: new Int32Array(0), privSets: new Int32Array(0) };
+}
+
+/** Growable Int32 buffer (the matrix builder reuses one per column instead of allocating per row). */
+class IntBuf {
+  a = new Int32Array(1024);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+  }
+  take(): Int32Array {
+    const out = this.a.slice(0, this.n);
+    this.n = 0;
+    return out;
+  }
 }
 
 /** Scratch state for building matrix rows (stamps instead of clearing arrays per identity). */
 class MatrixBuilder {
   private readonly stamp: Int32Array;
-  private readonly kids: number[][];
+  private readonly relStamp: Int32Array;
+  private readonly relAll: Int32Array;
+  private readonly relProp: Int32Array;
   private readonly poolStamp: Int32Array;
   private readonly poolSet: Int32Array;
+  /** Preorder numbers of the nodes marked for the current identity (its levels, pool members, their ancestors). */
+  private readonly marked = new IntBuf();
   private gen = 0;
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private roleSets: number[] = [];
-  private privSets: number[] = [];
+  private readonly starts = new IntBuf();
+  private readonly ends = new IntBuf();
+  private readonly roleSets = new IntBuf();
+  private readonly privSets = new IntBuf();
+  // Sweep stack: node, role set inherited by its children, next preorder number not yet emitted.
+  private readonly stackNode: Int32Array;
+  private readonly stackInherited: Int32Array;
+  private readonly stackCursor: Int32Array;
 
-  constructor(private readonly c: CompiledAccess, private readonly pre: Int32Array, private readonly end: Int32Array) {
+  constructor(private readonly c: CompiledAccess, private readonly pre: Int32Array, private readonly end: Int32Array, private readonly order: Int32Array) {
     const n = c.nodeCount;
     this.stamp = new Int32Array(n);
-    this.kids = Array.from({ length: n }, () => []);
+    this.relStamp = new Int32Array(n);
+    this.relAll = new Int32Array(n);
+    this.relProp = new Int32Array(n);
     this.poolStamp = new Int32Array(n);
     this.poolSet = new Int32Array(n);
+    this.stackNode = new Int32Array(n + 1);
+    this.stackInherited = new Int32Array(n + 1);
+    this.stackCursor = new Int32Array(n + 1);
   }
 
   private mark(node: number): void {
-    const fresh: number[] = [];
     for (let x = node; x >= 0 && this.stamp[x] !== this.gen; x = this.c.parent[x]) {
       this.stamp[x] = this.gen;
-      this.kids[x].length = 0;
-      fresh.push(x);
+      this.marked.push(this.pre[x]);
     }
-    for (const x of fresh) if (x !== 0) this.kids[this.c.parent[x]].push(x);
   }
 
   build(subject: number): Omit<MatrixRow, 'id'> {
     this.gen++;
-    this.starts = [];
-    this.ends = [];
-    this.roleSets = [];
-    this.privSets = [];
-    const relevant = this.c.relevantNodes(subject);
-    for (const x of relevant) this.mark(x);
-    if (relevant.length > 0) {
-      for (const { pool, members } of this.c.poolMembers()) {
-        // Pool roles need an entry for the subject somewhere on /pool/<P>'s chain.
-        let touched = false;
-        for (const x of pool) if (this.stamp[x] === this.gen) touched = true;
-        if (!touched) continue;
-        const set = this.c.poolRoleSet(subject, pool);
-        if (set === EMPTY) continue;
-        for (const m of members) {
-          if (this.poolStamp[m] !== this.gen) {
-            this.poolStamp[m] = this.gen;
-            this.poolSet[m] = EMPTY;
-          }
-          // Several pools on one storage: NoAccess of any wins, otherwise the roles add up.
-          const prev = this.poolSet[m];
-          this.poolSet[m] = this.c.collapsed(this.c.unionOf(prev, set));
-          this.mark(m);
-        }
-      }
-      this.visit(0, EMPTY, subject);
+    this.marked.n = 0;
+    const [nodes, all, prop] = this.c.levelsOf(subject);
+    for (let k = 0; k < nodes.length; k++) {
+      const x = nodes[k];
+      this.relStamp[x] = this.gen;
+      this.relAll[x] = all[k];
+      this.relProp[x] = prop[k];
+      this.mark(x);
     }
-    return { starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends), roleSets: Int32Array.from(this.roleSets), privSets: Int32Array.from(this.privSets) };
+    if (nodes.length === 0) return { starts: NO_NODES, ends: NO_NODES, roleSets: NO_NODES, privSets: NO_NODES };
+    for (const { pool, members } of this.c.poolMembers()) {
+      // Pool roles need a level with entries for the subject on /pool/<P>'s chain.
+      let touched = false;
+      for (const x of pool) if (this.relStamp[x] === this.gen) touched = true;
+      if (!touched) continue;
+      const set = this.c.poolRoleSet(subject, pool);
+      if (set === EMPTY) continue;
+      for (const m of members) {
+        if (this.poolStamp[m] !== this.gen) {
+          this.poolStamp[m] = this.gen;
+          this.poolSet[m] = EMPTY;
+        }
+        // Several pools on one storage: NoAccess of any wins, otherwise the roles add up.
+        this.poolSet[m] = this.c.collapsed(this.c.unionOf(this.poolSet[m], set));
+        this.mark(m);
+      }
+    }
+    this.sweep();
+    return { starts: this.starts.take(), ends: this.ends.take(), roleSets: this.roleSets.take(), privSets: this.privSets.take() };
+  }
+
+  /**
+   * Visits the marked nodes in preorder; everything between them inherits from the nearest marked
+   * ancestor and is emitted as whole runs.
+   */
+  private sweep(): void {
+    const marked = this.marked.a.subarray(0, this.marked.n).sort();
+    let top = -1;
+    const finish = () => {
+      this.emit(this.stackCursor[top], this.end[this.stackNode[top]], this.c.collapsed(this.stackInherited[top]));
+      top--;
+    };
+    for (let i = 0; i < marked.length; i++) {
+      const node = this.order[marked[i]];
+      const p = this.pre[node];
+      while (top >= 0 && this.end[this.stackNode[top]] <= p) finish();
+      const inherited = top >= 0 ? this.stackInherited[top] : EMPTY;
+      if (top >= 0) {
+        this.emit(this.stackCursor[top], p, this.c.collapsed(inherited));
+        this.stackCursor[top] = this.end[node];
+      }
+      const rel = this.relStamp[node] === this.gen;
+      const here = rel ? this.relAll[node] : EMPTY;
+      let value = this.c.collapsed(here !== EMPTY ? here : inherited);
+      if (this.poolStamp[node] === this.gen) value = this.c.addPool(value, this.poolSet[node]);
+      this.emit(p, p + 1, value);
+      const below = rel ? this.relProp[node] : EMPTY;
+      top++;
+      this.stackNode[top] = node;
+      this.stackInherited[top] = below !== EMPTY ? below : inherited;
+      this.stackCursor[top] = p + 1;
+    }
+    while (top >= 0) finish();
   }
 
   private emit(start: number, end: number, set: number): void {
     if (set === EMPTY || start >= end) return;
-    const privs = this.c.privSetOfRoles(set);
-    const last = this.starts.length - 1;
-    if (last >= 0 && this.ends[last] === start && this.roleSets[last] === set) {
-      this.ends[last] = end;
+    const last = this.starts.n - 1;
+    if (last >= 0 && this.ends.a[last] === start && this.roleSets.a[last] === set) {
+      this.ends.a[last] = end;
       return;
     }
     this.starts.push(start);
     this.ends.push(end);
     this.roleSets.push(set);
-    this.privSets.push(privs.id);
-  }
-
-  private visit(node: number, inherited: number, subject: number): void {
-    const here = this.c.levelSetOf(node, subject, true);
-    let value = this.c.collapsed(here !== EMPTY ? here : inherited);
-    if (this.poolStamp[node] === this.gen) value = this.c.addPool(value, this.poolSet[node]);
-    this.emit(this.pre[node], this.pre[node] + 1, value);
-    const below = this.c.levelSetOf(node, subject, false);
-    const childInherited = below !== EMPTY ? below : inherited;
-    const childValue = this.c.collapsed(childInherited);
-    const kids = this.kids[node].slice().sort((a, b) => this.pre[a] - this.pre[b]);
-    let cursor = this.pre[node] + 1;
-    for (const k of kids) {
-      this.emit(cursor, this.pre[k], childValue);
-      this.visit(k, childInherited, subject);
-      cursor = this.end[k];
-    }
-    this.emit(cursor, this.end[node], childValue);
+    this.privSets.push(this.c.privSetIdOfRoles(set));
   }
 
   /** A privsep token: its own answers intersected with its owner's privileges, run by run. */
