@@ -10,7 +10,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLI, downAll, ensureCliBuilt, keys, knownHostsFile, run, runInClient, tempDir, testHostsAvailable, upClient, upHost,
+  claimBlock, CLI, downAll, ensureCliBuilt, keys, knownHostsFile, run, runInClient, tempDir, testHostsAvailable, upClient, upHost,
   type Host, type RunResult,
 } from '../test/harness/hosts.js';
 
@@ -169,6 +169,7 @@ async function main(): Promise<number> {
   const rows: Measurement[] = [];
   let errors = 0;
   try {
+    await claimBlock('bench');
     const t0 = performance.now();
     const nodes = await Promise.all(Array.from({ length: NODE_COUNT }, (_, i) => upHost(`b${60 + i}`, 60 + i)));
     const client = await upClient('b89', 89);

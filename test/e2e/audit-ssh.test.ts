@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auditJson, describeRun, findingsOf, statusOf, type AuditRun } from '../harness/cli.js';
-import { downAll, e2eSkipReason, ensureCliBuilt, keys, knownHostsFile, upClient, upHost, type Host } from '../harness/hosts.js';
+import { claimBlock, downAll, e2eSkipReason, ensureCliBuilt, keys, knownHostsFile, upClient, upHost, type Host } from '../harness/hosts.js';
 import { addUser, shadowHash } from '../harness/node-setup.js';
 
 const skip = e2eSkipReason();
@@ -24,6 +24,7 @@ describe('pvesec audit over SSH (e2e)', { skip, timeout: 300_000 }, () => {
 
   before(async () => {
     await ensureCliBuilt();
+    await claimBlock('e2e-audit-ssh');
     node = await upHost('a1', 1);
     client = await upClient('a19', 19);
     await addUser(node, 'admin', { sudo: true, password: 'E2e-Admin-Only-1' });

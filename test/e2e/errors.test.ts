@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { auditJson, describeRun, type AuditRun } from '../harness/cli.js';
 import {
-  downAll, e2eSkipReason, ensureCliBuilt, ipOf, knownHostsFile, knownHostsLines, mustExecIn, tempDir,
+  claimBlock, downAll, e2eSkipReason, ensureCliBuilt, ipOf, knownHostsFile, knownHostsLines, mustExecIn, tempDir,
   upClient, upHost, writeFileIn, type Host,
 } from '../harness/hosts.js';
 
@@ -47,6 +47,7 @@ describe('collection errors (e2e)', { skip, timeout: 400_000 }, () => {
 
   before(async () => {
     await ensureCliBuilt();
+    await claimBlock('e2e-errors');
     [good, bad] = await Promise.all([upHost('e40', 40), upHost('e41', 41)]);
     client = await upClient('e59', 59);
     knownHosts = await knownHostsFile([good, bad]);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { auditJson, describeRun, findingsOf, statusOf, type AuditReport } from '../harness/cli.js';
-import { downAll, e2eSkipReason, ensureCliBuilt, knownHostsFile, mustExecIn, upClient, upHost, writeFileIn, type Host } from '../harness/hosts.js';
+import { claimBlock, downAll, e2eSkipReason, ensureCliBuilt, knownHostsFile, mustExecIn, upClient, upHost, writeFileIn, type Host } from '../harness/hosts.js';
 import { addUser, restartSshd, setSshdOption } from '../harness/node-setup.js';
 
 const skip = e2eSkipReason();
@@ -60,6 +60,7 @@ describe('hardening by hand flips the verdicts (e2e)', { skip, timeout: 300_000 
 
   before(async () => {
     await ensureCliBuilt();
+    await claimBlock('e2e-harden');
     node = await upHost('h20', 20);
     client = await upClient('h39', 39);
     knownHosts = await knownHostsFile([node]);

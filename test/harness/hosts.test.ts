@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  down, downAll, e2eSkipReason, execIn, keys, knownHostsFile, mustExecIn, run, runInClient, tempDir, TH_VAR, upClient, upHost,
+  claimBlock, down, downAll, e2eSkipReason, execIn, keys, knownHostsFile, mustExecIn, run, runInClient, tempDir, TH_VAR, upClient, upHost,
   writeFileIn, type Host,
 } from './hosts.js';
 import { restartSshd, setSshdOption } from './node-setup.js';
@@ -21,6 +21,7 @@ describe('test-host harness', { skip, timeout: 120_000 }, () => {
   let client: Host;
 
   before(async () => {
+    await claimBlock('harness-self-test');
     node = await upHost('a2', 2);
     client = await upClient('a18', 18);
   }, { timeout: 60_000 });

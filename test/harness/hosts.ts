@@ -5,10 +5,13 @@
  *
  * Every test file owns a fixed block of names and octets so files can run in parallel:
  *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89   (c*, 100-109: collect-ssh)
+ * Two runs of the suite at once (several developers, or a developer and a watcher on one machine)
+ * would fight over those names, so a file first claims its block (claimBlock, an flock held until
+ * downAll): a second run of the same file waits instead of tearing down the first one's hosts.
  * Hosts a process brings up are remembered; call downAll() in after() (it only touches those).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +136,35 @@ async function script(name: string, args: string[], timeoutMs = 30_000, env: Nod
 }
 
 const started = new Map<string, Host>();
+const claims = new Map<string, () => void>();
+
+/**
+ * Takes the exclusive lock of a block of test-host names (e.g. 'e2e-errors') for this process,
+ * waiting up to waitMs for another run holding it. Released by downAll() or when the process ends.
+ */
+export async function claimBlock(block: string, waitMs = 180_000): Promise<void> {
+  if (claims.has(block)) return;
+  if (!/^[a-z0-9-]+$/.test(block)) throw new Error(`bad block name ${block}`);
+  const dir = join(TH_VAR, 'locks');
+  mkdirSync(dir, { recursive: true });
+  // flock holds the lock while `cat` waits on our pipe: closing it (or our death) releases it.
+  const holder = spawn('flock', ['-w', String(Math.ceil(waitMs / 1000)), join(dir, `${block}.lock`),
+    'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  await new Promise<void>((resolvePromise, reject) => {
+    holder.stdout.once('data', () => resolvePromise());
+    holder.once('error', reject);
+    holder.once('exit', (code) => reject(new Error(`test-host block ${block} is busy (another test run holds it; flock exit ${code})`)));
+  });
+  holder.removeAllListeners('exit');
+  holder.unref();
+  (holder.stdout as unknown as { unref?: () => void }).unref?.();
+  (holder.stdin as unknown as { unref?: () => void }).unref?.();
+  claims.set(block, () => holder.stdin.end());
+}
+
+function netnsExists(name: string): boolean {
+  return existsSync(`/run/netns/th-${name}`);
+}
 
 function checkName(name: string, octet: number): void {
   if (!/^[a-z][a-z0-9]{0,11}$/.test(name)) throw new Error(`bad test-host name ${name}`);
@@ -146,6 +178,7 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
   if (opts.services) env.TH_SERVICES = opts.services.join(' ');
   if (opts.hostKeys) env.TH_HOSTKEYS = opts.hostKeys;
   if (opts.iptables) env.TH_IPTABLES = opts.iptables;
+  if (netnsExists(name)) throw new Error(`test host ${name} is already up (another run, or a leftover: down.sh ${name})`);
   const host: Host = { name, octet, ip: ipOf(octet), kind: 'node' };
   started.set(name, host); // before the script: a half-started host must still be torn down
   await script('up.sh', [name, String(octet)], 60_000, env);
@@ -155,6 +188,7 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
 /** Brings up a client network namespace th-<name> at 10.77.0.<octet>. */
 export async function upClient(name: string, octet: number): Promise<Host> {
   checkName(name, octet);
+  if (netnsExists(name)) throw new Error(`client ${name} is already up (another run, or a leftover: down.sh ${name})`);
   const host: Host = { name, octet, ip: ipOf(octet), kind: 'client' };
   started.set(name, host);
   await script('up.sh', [name, String(octet), '--client'], 30_000);
@@ -169,9 +203,14 @@ export async function down(hosts: (Host | string)[]): Promise<void> {
   await script('down.sh', names, 60_000);
 }
 
-/** Tears down every host this process brought up (never other test files' hosts). */
+/** Tears down every host this process brought up (never other test files' hosts), then releases its blocks. */
 export async function downAll(): Promise<void> {
-  await down([...started.keys()]);
+  try {
+    await down([...started.keys()]);
+  } finally {
+    for (const release of claims.values()) release();
+    claims.clear();
+  }
 }
 
 /** Runs a command inside a test host as root (nsenter through exec.sh). A string runs via sh -c. */
