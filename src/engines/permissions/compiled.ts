@@ -87,9 +87,11 @@ export class CompiledAccess {
   private readonly tokenKind: number[] = [];
   private readonly tokenOwner: number[] = [];
   /** Per identity: the nodes where it has role sets (direct entries, else its groups' union), sorted, and those sets. */
-  private readonly identNodes: Int32Array[] = [];
-  private readonly identAll: Int32Array[] = [];
-  private readonly identProp: Int32Array[] = [];
+  /** Identity i owns entries identOff[i] .. identOff[i+1]-1 of lvNode/lvAll/lvProp (one block for all: few cache misses). */
+  private identOff = new Int32Array(1);
+  private lvNode = NO_NODES;
+  private lvAll = NO_NODES;
+  private lvProp = NO_NODES;
   private rootIdent = -1;
   private readonly groupIndex = new Map<string, number>();
   private readonly groupMembers: number[][] = [];
@@ -204,12 +206,22 @@ export class CompiledAccess {
       }
     }
     // Per identity, its levels sorted by node: a query touches only the small arrays of one identity.
+    const total = perIdent.reduce((n, l) => n + l.length, 0);
+    this.identOff = new Int32Array(this.identNames.length + 1);
+    this.lvNode = new Int32Array(total);
+    this.lvAll = new Int32Array(total);
+    this.lvProp = new Int32Array(total);
+    let k = 0;
     for (const [ident, levels] of perIdent.entries()) {
       levels.sort((a, b) => a.node - b.node);
-      this.identNodes[ident] = Int32Array.from(levels, (l) => l.node);
-      this.identAll[ident] = Int32Array.from(levels, (l) => l.all);
-      this.identProp[ident] = Int32Array.from(levels, (l) => l.prop);
+      this.identOff[ident] = k;
+      for (const l of levels) {
+        this.lvNode[k] = l.node;
+        this.lvAll[k] = l.all;
+        this.lvProp[k++] = l.prop;
+      }
     }
+    this.identOff[this.identNames.length] = k;
 
     for (const [vmid, pool] of input.vmPool) this.addPoolMember(pool, `/vms/${vmid}`);
     for (const [storage, pools] of input.storagePools) for (const pool of pools) this.addPoolMember(pool, `/storage/${storage}`);
@@ -297,9 +309,6 @@ export class CompiledAccess {
     this.identIndex.set(id, i);
     this.identNames.push(id);
     this.memberOf.push([]);
-    this.identNodes.push(NO_NODES);
-    this.identAll.push(NO_NODES);
-    this.identProp.push(NO_NODES);
     const token = TOKEN_RE.test(id);
     this.tokenKind[i] = token ? 3 : 0;
     this.tokenOwner[i] = -1;
@@ -425,13 +434,13 @@ export class CompiledAccess {
 
   /** Role set of subject at one level: token entries, else user entries, else the union over its groups. */
   private levelSet(node: number, subject: number, final: boolean): number {
-    const nodes = this.identNodes[subject];
-    let lo = 0;
-    let hi = nodes.length - 1;
+    const nodes = this.lvNode;
+    let lo = this.identOff[subject];
+    let hi = this.identOff[subject + 1] - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const x = nodes[mid];
-      if (x === node) return final ? this.identAll[subject][mid] : this.identProp[subject][mid];
+      if (x === node) return final ? this.lvAll[mid] : this.lvProp[mid];
       if (x < node) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -559,7 +568,9 @@ export class CompiledAccess {
 
   // Accessors used by the matrix builder.
   /** @internal */ levelsOf(subject: number): [Int32Array, Int32Array, Int32Array] {
-    return [this.identNodes[subject], this.identAll[subject], this.identProp[subject]];
+    const a = this.identOff[subject];
+    const b = this.identOff[subject + 1];
+    return [this.lvNode.subarray(a, b), this.lvAll.subarray(a, b), this.lvProp.subarray(a, b)];
   }
   /** @internal */ privSetIdOfRoles(set: number): number {
     let id = this.setPriv[set];
