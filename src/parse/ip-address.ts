@@ -16,7 +16,9 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
     const value = text.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
     return { family: 4, value };
   }
-  const bare = text.replace(/%[A-Za-z0-9_.-]+$/, '');
+  // A zone (fe80::1%vmbr0) is not part of the address; node's isIPv6 accepts any text after `%`.
+  const pct = text.indexOf('%');
+  const bare = pct === -1 ? text : text.slice(0, pct);
   if (!isIPv6(bare)) return undefined;
   let head = bare;
   let tail4: bigint | undefined;
@@ -40,6 +42,7 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
  * backwards range, as Perl's Net::IP does for Proxmox firewall rules.
  */
 export function parseIpRange(text: string, strict = false): IpRange | string {
+  if (strict && text.includes('%')) return `invalid IP address '${text}' (zone suffix)`;
   const dash = text.indexOf('-');
   if (dash > 0 && !text.includes('/')) {
     const a = parseIp(text.slice(0, dash));

@@ -101,3 +101,10 @@ test('real iptables-nft output of a Debian 12 test host: meta l4proto before add
   assert.deepEqual(value.tables[0].chains.get('ADMIN')!.rules[0].targetArgs, ['with', 'tcp', 'reset']);
   assert.equal(value.tables[1].chains.get('INPUT')!.rules[1].match.proto?.values[0], 'ipv6-icmp');
 });
+
+test('an unclosed { does not make parsing quadratic', () => {
+  const t0 = Date.now();
+  const { diagnostics } = parseNftRuleset(`table ip t {\n chain c {\n ip saddr { 10.0.0.1,\n${'  10.0.0.2, { {\n'.repeat(20_000)}`);
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  assert.ok(diagnostics.some((d) => /unclosed/.test(d.message)));
+});

@@ -16,7 +16,7 @@ export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset
   const sets = new Map<FilterTable, Map<string, string[]>>();
   /** The open blocks, innermost last. */
   const stack: { kind: 'table' | 'chain' | 'set' | 'other'; table?: FilterTable; chain?: FilterChain; set?: string[]; line: number }[] = [];
-  let pending: { line: number; text: string } | undefined;
+  let pending: { line: number; text: string; balance: number } | undefined;
   let stmtLine = 0;
 
   for (const { line, text: raw } of numberedLines(text)) {
@@ -26,11 +26,12 @@ export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset
     // A statement whose { } set spans several lines is joined before parsing.
     if (pending) {
       pending.text += ' ' + t;
-      if (braceBalance(pending.text) > 0) continue;
+      pending.balance += braceBalance(t);
+      if (pending.balance > 0) continue;
       t = pending.text;
       pending = undefined;
-    } else if (braceBalance(t) > 0 && !/\{$/.test(t)) {
-      pending = { line, text: t };
+    } else if (!t.endsWith('{') && braceBalance(t) > 0) {
+      pending = { line, text: t, balance: braceBalance(t) };
       continue;
     }
     const top = stack[stack.length - 1];
@@ -39,7 +40,7 @@ export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset
       else stack.pop();
       continue;
     }
-    const open = /^(\w+)\s+(.*?)\s*\{$/.exec(t);
+    const open = t.endsWith('{') ? /^(\w+)\s+(.*)$/.exec(t.slice(0, -1).trimEnd()) : null;
     if (open) {
       const [, kw, rest] = open;
       if (kw === 'table') {
@@ -98,6 +99,7 @@ export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset
       table: top.table!.name, chain: chain.name, index: chain.rules.length + 1, line: stmtLine, text: t,
     }, sets.get(top.table!)!));
   }
+  if (pending) warn(pending.line, 'statement with an unclosed "{"');
   if (stack.length) warn(stack[stack.length - 1].line, 'block is not closed');
   return { value: ruleset, diagnostics };
 }

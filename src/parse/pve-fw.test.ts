@@ -231,3 +231,13 @@ test('never throws on garbage, rejects binary input with a located ParseError', 
     parseHostFw(text);
   }
 });
+
+test('long lines are parsed in linear time (no regexp backtracking on blanks or many options)', () => {
+  const t0 = Date.now();
+  parseClusterFw(`[ALIASES]\nweb 192.0.2.1${' '.repeat(200_000)}x\n[RULES]\nIN ACCEPT ${'-p tcp '.repeat(30_000)}\nIN ACCEPT -p tcp # ${' '.repeat(200_000)}x\n[IPSET s]\n10.0.0.1 #${' \t'.repeat(100_000)}y\n`);
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+});
+
+test('zone suffixes never reach the address arithmetic', () => {
+  assert.match(String(parseClusterFw('[RULES]\nIN ACCEPT -source fe80::1%vmbVersion:r0 -p tcp\n').value.rules[0].ignored), /invalid IP address/);
+});

@@ -130,6 +130,13 @@ export interface HostFw {
   rules: FwRule[];
 }
 
+/** Splits `text # comment` at the first `#` (what `s/#\s*(.*?)\s*$//` does, without its quadratic backtracking). */
+function splitComment(text: string): { body: string; comment?: string } {
+  const hash = text.indexOf('#');
+  if (hash === -1) return { body: text };
+  return { body: text.slice(0, hash), comment: text.slice(hash + 1).trim() };
+}
+
 const ALIAS_RE = /^(?:(dc|guest)\/)?([A-Za-z][A-Za-z0-9_-]+)$/;
 const IPSET_REF_RE = /^\+(?:(dc|guest)\/)?([A-Za-z][A-Za-z0-9_-]+)$/;
 const GROUP_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]+$/;
@@ -238,8 +245,9 @@ function parseSectionHeader(raw: string): { kind: 'options' | 'aliases' | 'rules
   if (/^\[options\]$/i.test(raw)) return { kind: 'options' };
   if (/^\[aliases\]$/i.test(raw)) return { kind: 'aliases' };
   if (/^\[rules\]$/i.test(raw)) return { kind: 'rules' };
-  const m = /^\[(group|ipset)\s+(\S+)\]\s*(?:#\s*(.*?)\s*)?$/i.exec(raw);
-  if (m) return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: m[3] || undefined };
+  const { body, comment } = splitComment(raw);
+  const m = /^\[(group|ipset)\s+(\S+)\]$/i.exec(body.trimEnd());
+  if (m) return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
   return undefined;
 }
 
@@ -270,13 +278,8 @@ function parseHostOption(raw: string): { key: string; value: string | number } |
 }
 
 function parseAlias(raw: string, line: number): FwAlias | string {
-  let rest = raw;
-  let comment: string | undefined;
-  const c = /\s*#\s*(.*?)\s*$/.exec(rest);
-  if (c) {
-    comment = c[1];
-    rest = rest.slice(0, c.index);
-  }
+  const { body, comment } = splitComment(raw);
+  const rest = body.trimEnd();
   const m = /^(\S+)\s(\S+)$/.exec(rest);
   if (!m) return `can't parse alias '${raw.trim().slice(0, 80)}'`;
   const [, name, cidrRaw] = m;
@@ -294,14 +297,8 @@ function parseIpOrCidr(text: string): IpRange | string {
 }
 
 function parseIpsetEntry(raw: string, line: number, conf: ClusterFw): FwIpsetEntry {
-  let rest = raw;
-  let comment: string | undefined;
-  const c = /#\s*(.*?)\s*$/.exec(rest);
-  if (c) {
-    comment = c[1];
-    rest = rest.slice(0, c.index);
-  }
-  const m = /^(!)?\s*(\S+)\s*$/.exec(rest.trimStart());
+  const { body: rest, comment } = splitComment(raw);
+  const m = /^(!)?\s*(\S+)$/.exec(rest.trim());
   if (!m) return { cidr: rest.trim(), nomatch: false, line, comment, error: `can't parse ipset entry '${raw.trim().slice(0, 80)}'` };
   const nomatch = m[1] === '!';
   const cidr = m[2];
@@ -325,6 +322,16 @@ function checkIpsetPrefix(e: FwIpsetEntry): FwIpsetEntry {
   return e;
 }
 
+const RULE_OPTIONS: Record<string, 'proto' | 'dport' | 'sport' | 'source' | 'dest' | 'log' | 'icmpType'> = {
+  '-p': 'proto', '-proto': 'proto', '--proto': 'proto',
+  '-dport': 'dport', '--dport': 'dport',
+  '-sport': 'sport', '--sport': 'sport',
+  '-source': 'source', '--source': 'source',
+  '-dest': 'dest', '--dest': 'dest',
+  '-log': 'log', '--log': 'log',
+  '-icmp-type': 'icmpType', '--icmp-type': 'icmpType',
+};
+
 interface RuleContext {
   file: string;
   line: number;
@@ -338,14 +345,11 @@ interface RuleContext {
  * what Proxmox rejects comes back with `ignored` set.
  */
 export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
-  let line = raw.trim();
   const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: [] };
   if (ctx.group) rule.group = ctx.group;
-  const c = /#\s*(.*?)\s*$/.exec(line);
-  if (c) {
-    rule.comment = c[1];
-    line = line.slice(0, c.index);
-  }
+  const split = splitComment(raw.trim());
+  let line = split.body;
+  if (split.comment !== undefined) rule.comment = split.comment;
   if (line.startsWith('|')) {
     rule.enabled = false;
     line = line.slice(1);
@@ -365,30 +369,26 @@ export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
       rule.action = macro[2];
     }
   }
-  const opts: [RegExp, keyof FwRule][] = [
-    [/^(?:-p|--?proto)\s+(\S+)\s*/, 'proto'],
-    [/^--?dport\s+(\S+)\s*/, 'dport'],
-    [/^--?sport\s+(\S+)\s*/, 'sport'],
-    [/^--?source\s+(\S+)\s*/, 'source'],
-    [/^--?dest\s+(\S+)\s*/, 'dest'],
-    [/^--?log\s+(\S+)\s*/, 'log'],
-    [/^--?icmp-type\s+(\S+)\s*/, 'icmpType'],
-  ];
-  while (line.length) {
-    const iface = /^-i\s+(\S+)\s*/.exec(line);
-    if (iface) {
-      rule.iface = iface[1];
-      line = line.slice(iface[0].length);
+  // Options are `-name value` pairs separated by blanks; -i comes first for GROUP rules, which take nothing else.
+  const tokens = line.split(/\s+/).filter(Boolean);
+  let i = 0;
+  while (i < tokens.length) {
+    const opt = tokens[i];
+    const value = tokens[i + 1];
+    if (value === undefined) break;
+    if (opt === '-i') {
+      rule.iface = value;
+      i += 2;
       continue;
     }
     if (rule.type === 'group') break;
-    const hit = opts.map(([re, key]) => [re.exec(line), key] as const).find(([m]) => m);
-    if (!hit) break;
-    (rule as unknown as Record<string, string>)[hit[1]] = hit[0]![1];
-    line = line.slice(hit[0]![0].length);
+    const key = RULE_OPTIONS[opt];
+    if (!key) break;
+    rule[key] = value;
+    i += 2;
   }
-  if (line.length) {
-    rule.ignored = `unable to parse rule parameters: ${line.slice(0, 60)}`;
+  if (i < tokens.length) {
+    rule.ignored = `unable to parse rule parameters: ${tokens.slice(i).join(' ').slice(0, 60)}`;
     return rule;
   }
   const errors = verifyRule(rule, ctx);

@@ -40,3 +40,10 @@ hello
   assert.throws(() => parseSs(Buffer.from('tcp\0')), ParseError);
   for (let i = 0; i < 200; i++) parseSs(['tcp', 'udp LISTEN', ':', '[', ']:', '%', 'users:(("', '*:*'].slice(i % 5).join(' ').repeat(1 + (i % 3)));
 });
+
+test('an address with text after the zone separator is rejected, not crashed on', () => {
+  const { value, diagnostics } = parseSs('udp UNCONN 0 0 [fe80::1%vmbVersion:r0]:123 [::]:*\n');
+  assert.equal(value.length, 1);
+  assert.deepEqual([value[0].address, value[0].iface], ['fe80::1', 'vmbVersion:r0']);
+  assert.deepEqual(diagnostics, []);
+});
