@@ -29,6 +29,11 @@ test('FW-08 silently ignored rules, each with file:line', () => {
       node: pveNode({ clusterFw: CLUSTER, hostFw: '[RULES]\nIN ACCEPT -source local_network -p tcp -dport 22\n' }),
       expect: ['FAIL', 'FAIL', 'FAIL', 'WARN', 'FAIL', 'FAIL'],
     },
+    {
+      name: 'ipset entry, alias and option lines that Proxmox skips',
+      node: pveNode({ clusterFw: '[OPTIONS]\nenable: 1\npolicy_in: DENY\n[ALIASES]\nadmin-pc 10.1.1.300\n[IPSET management]\n0.0.0.0/0\nadmin-pc\n10.1.1.0/24\n' }),
+      expect: ['WARN', 'WARN', 'WARN', 'WARN'], message: /cluster\.fw:3: line ignored by Proxmox: can't parse option 'policy_in: DENY'[^]*:5: .*admin-pc[^]*:7: .*prefix length 0[^]*:8: .*no such alias 'admin-pc'/,
+    },
     { name: 'cluster.fw not collected', node: { files: { '/etc/hostname': 'pve1\n' } }, expect: 'SKIP' },
   ]);
   const findings = runCheck(fw08, { node: pveNode({ clusterFw: CLUSTER, hostFw: '[RULES]\nIN ACCEPT -source local_network -p tcp -dport 22\n' }) });

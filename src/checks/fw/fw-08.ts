@@ -11,7 +11,7 @@ export const fw08: Check = {
     title: 'No firewall rule is silently ignored by Proxmox',
     severity: 'medium',
     scope: 'cluster',
-    rationale: 'pve-firewall drops a rule it cannot verify with only a log line: -dport without -p, an alias or ipset that is unknown or defined further down the file (also +management and local_network unless defined explicitly), a lowercase action, a macro contradicted by -p/-dport. An ignored ACCEPT is a lockout waiting to happen; an ignored DROP is an open port the operator believes closed.',
+    rationale: 'pve-firewall drops a rule it cannot verify with only a log line (and likewise skips bad ipset entries, aliases and options): -dport without -p, an alias or ipset that is unknown or defined further down the file (also +management and local_network unless defined explicitly), a lowercase action, a macro contradicted by -p/-dport. An ignored ACCEPT is a lockout waiting to happen; an ignored DROP is an open port the operator believes closed.',
     fix: 'Correct each listed line (add -p tcp, define the alias/ipset above its first use or fix its case, write ACCEPT/DROP/REJECT in capitals, drop the option that contradicts the macro), then check `pve-firewall compile` prints no warning.',
     reads: [FILES.clusterFw, '/etc/pve/nodes/*/host.fw'],
     references: FW_REFERENCES,
@@ -34,6 +34,12 @@ export const fw08: Check = {
         const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
         verdicts.push(warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
       }
+    }
+    // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.
+    for (const d of [...cluster.diagnostics, ...hosts.flatMap((h) => h.fw.diagnostics)]) {
+      if (d.message.startsWith('rule ignored by Proxmox')) continue;
+      const text = d.line !== undefined ? ctx.snapshot.text(d.file)?.split('\n')[d.line - 1]?.trim() : undefined;
+      verdicts.push(warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]));
     }
     if (verdicts.length) return verdicts;
     const files = [cluster.present ? FILES.clusterFw : undefined, ...hosts.map((h) => h.fw.path)].filter(Boolean);
