@@ -74,3 +74,24 @@ test('peers come from corosync.conf, without this node', () => {
 test('neither files nor sshd -T: Unavailable naming both', () => {
   assert.throws(() => ctxOf({ errors: { 'sshd -T': 'sudo: a password is required' } }).get(sshdFact), /sshd_config is not in the bundle; sshd -T: sudo: a password is required/);
 });
+
+// openssh92-tricky-sshd-T.txt is the real `sshd -T` (OpenSSH 9.2p1) of openssh92-tricky-sshd_config plus the drop-in below:
+// repeated Port/AcceptEnv, time units, case, +/-/^ algorithm modifiers, AllowUsers with a host part, Match all.
+test('drift: none against real sshd -T of a tricky configuration; a changed value is named', () => {
+  const files = {
+    '/etc/ssh/sshd_config': fixture('openssh92-tricky-sshd_config'),
+    '/etc/ssh/sshd_config.d/a.conf': 'X11Forwarding no\nUsePAM yes\nPasswordAuthentication=no\n',
+  };
+  const real = fixture('openssh92-tricky-sshd-T.txt');
+  const state = ctxOf({ files, commands: { 'sshd -T': real } }).get(sshdFact);
+  assert.deepEqual(state.fileDiagnostics, []);
+  assert.deepEqual(sshdDrift(state.files!, state.sshdT!), []);
+  assert.equal(sshdValue(state, 'maxauthtries')!.value, '2');
+  const changed = real.replace('maxauthtries 2', 'maxauthtries 6').replace('port 2222\n', '').replace(/^macs .*$/m, 'macs hmac-sha1,umac-64@openssh.com');
+  const drifted = ctxOf({ files, commands: { 'sshd -T': changed } }).get(sshdFact);
+  assert.deepEqual(sshdDrift(drifted.files!, drifted.sshdT!).map((d) => `${d.key}: ${d.files} / ${d.sshd}`), [
+    'port: 22 2222 / 22',
+    'macs: -hmac-sha1,umac-64* / hmac-sha1,umac-64@openssh.com',
+    'maxauthtries: 2 / 6',
+  ]);
+});
