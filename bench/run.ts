@@ -8,6 +8,7 @@
  * To add a benchmark, append a Benchmark to BENCHMARKS.
  */
 import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   claimBlock, CLI, downAll, ensureCliBuilt, keys, knownHostsFile, run, runInClient, tempDir, testHostsAvailable, upClient, upHost,
@@ -188,6 +189,11 @@ async function main(): Promise<number> {
     await cleanup();
   }
   printTable(rows);
+  // Timings are only comparable on an otherwise idle machine: say how busy it was.
+  const load = loadavg()[0];
+  const cpus = availableParallelism();
+  console.log(`load average ${load.toFixed(1)} on ${cpus} CPUs, node ${process.version}` +
+    (load > cpus ? ' — machine busy: timings overstated' : ''));
   const over = rows.filter((m) => m.target !== undefined && m.value > m.target);
   if (errors > 0) return 1;
   return strict && over.length > 0 ? 1 : 0;
