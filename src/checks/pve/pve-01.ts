@@ -1,14 +1,10 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { isExpired, userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
-import { aclRoles, privilegesOf } from '../../parse/user-cfg.js';
+import { isExpired, userCfgEvidence } from '../../model/facts/pve.js';
+import { accessFact } from '../../model/facts/permissions.js';
+import { grantEntries, memberLabel } from '../../engines/permissions/describe.js';
 import { FILES } from '../../collect/sources.js';
 import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
-
-/** A role set administers the cluster: Administrator, or both Permissions.Modify and Sys.Modify. */
-function administers(privs: Set<string>, roles: Set<string>): boolean {
-  return roles.has('Administrator') || (privs.has('Permissions.Modify') && privs.has('Sys.Modify'));
-}
 
 export const pve01: Check = {
   meta: {
@@ -19,21 +15,21 @@ export const pve01: Check = {
     references: [ADMIN_GUIDE],
   },
   evaluate(ctx) {
-    const cfg = ctx.get(userCfgFact).value;
+    const { cfg, engine } = ctx.get(accessFact);
     const active: string[] = [];
     const inactive: string[] = [];
     const evidence = [];
     for (const user of cfg.users.values()) {
       if (user.id === 'root@pam') continue;
-      const roles = aclRoles(cfg, user.id, '/');
-      if (!administers(privilegesOf(cfg, roles), roles)) continue;
+      const privs = engine.privileges(user.id, '/');
+      const administers = engine.roleNames(user.id, '/').includes('Administrator') ||
+        (privs.includes('Permissions.Modify') && privs.includes('Sys.Modify'));
+      if (!administers) continue;
+      const grants = grantEntries(engine.explain(user.id, '/'));
+      const via = grants.filter((e) => e.kind === 'group').map((e) => ` via ${memberLabel(e)}`)[0] ?? '';
       const usable = user.enable && !isExpired(user.expire, ctx.now);
-      const groups = [...cfg.groups.values()].filter((g) => g.members.has(user.id)).map((g) => g.name);
-      const grant = cfg.aclEntries.find((e) => e.path === '/' && roles.has(e.role) &&
-        ((e.kind === 'user' && e.member === user.id) || (e.kind === 'group' && groups.includes(e.member))));
-      const via = grant?.kind === 'group' ? ` via @${grant.member}` : '';
       (usable ? active : inactive).push(`${user.id}${via}`);
-      if (grant && usable) evidence.push(userCfgEvidence(ctx, grant.line));
+      if (usable) for (const e of grants) if (e.line !== undefined) evidence.push(userCfgEvidence(ctx, e.line));
     }
     if (active.length) return pass(`administrators on / besides root@pam: ${listNames(active)}`, uniqueEvidence(evidence, 5));
     const note = inactive.length ? ` (disabled or expired: ${listNames(inactive)})` : '';
