@@ -1,11 +1,41 @@
-import { engineMissing } from '../types.js';
+import type { Check } from '../types.js';
+import { fail, pass } from '../types.js';
+import { isExpired, realmsFact, tfaFact, userCfgEvidence } from '../../model/facts/pve.js';
+import { accessFact, ADMINISTRATIVE_PRIVILEGES } from '../../model/facts/permissions.js';
+import { hasEnabledFactor } from '../../parse/tfa-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { TFA_DOC } from './common.js';
+import { listNames, TFA_DOC, uniqueEvidence } from './common.js';
 
-export const pve02 = engineMissing({
-  id: 'PVE-02', section: 'PVE', title: 'Every administrator has a second factor', severity: 'critical', scope: 'cluster',
-  rationale: 'A stolen or guessed password of anyone able to change permissions, realms, users or the system gives away the whole cluster unless a second factor is required.',
-  fix: 'Have each administrator add TOTP or WebAuthn under Datacenter > Permissions > Two Factor, or enforce TFA on the realm: pveum realm modify pve --tfa type=oath',
-  reads: [FILES.userCfg, FILES.tfaCfg, FILES.domainsCfg],
-  references: [TFA_DOC],
-}, 'permission');
+export const pve02: Check = {
+  meta: {
+    id: 'PVE-02', section: 'PVE', title: 'Every administrator has a second factor', severity: 'critical', scope: 'cluster',
+    rationale: 'A stolen or guessed password of anyone able to change permissions, realms, users or the system gives away the whole cluster unless a second factor is required.',
+    fix: 'Have each administrator add TOTP or WebAuthn under Datacenter > Permissions > Two Factor, or enforce TFA on the realm: pveum realm modify pve --tfa type=oath',
+    reads: [FILES.userCfg, FILES.tfaCfg, FILES.domainsCfg],
+    references: [TFA_DOC],
+  },
+  evaluate(ctx) {
+    const { cfg, engine } = ctx.get(accessFact);
+    const tfa = ctx.get(tfaFact);
+    const enforcing = new Set(ctx.get(realmsFact).filter((r) => r.tfa).map((r) => r.name));
+    // root@pam is PVE-06's (it may be a waived break-glass account); disabled or expired users cannot log in.
+    const users = [...cfg.users.values()].filter((u) => u.id !== 'root@pam' && u.enable && !isExpired(u.expire, ctx.now));
+    const matrix = engine.matrix(users.map((u) => u.id));
+    const admins: { id: string; what: string; line: number }[] = [];
+    for (const [i, row] of matrix.rows.entries()) {
+      for (const cell of matrix.cells(row)) {
+        const held = ADMINISTRATIVE_PRIVILEGES.filter((p) => cell.privileges.includes(p));
+        if (held.length === 0) continue;
+        admins.push({ id: row.id, what: `${held.join(', ')} on ${cell.path}`, line: users[i].line });
+        break;
+      }
+    }
+    if (admins.length === 0) return pass('no enabled user other than root@pam holds Permissions.Modify, Sys.Modify, Realm.Allocate or User.Modify anywhere');
+    const lacking = admins.filter((a) => !enforcing.has(cfg.users.get(a.id)!.realm) && !hasEnabledFactor(tfa.get(a.id)));
+    if (lacking.length === 0) {
+      return pass(`all ${admins.length} administrator(s) have a second factor (own or realm-enforced): ${listNames(admins.map((a) => a.id))}`);
+    }
+    return fail(`${lacking.length} administrator(s) without a second factor: ${listNames(lacking.map((a) => `${a.id} (${a.what})`), 5)}`,
+      uniqueEvidence(lacking.map((a) => userCfgEvidence(ctx, a.line)), 5));
+  },
+};

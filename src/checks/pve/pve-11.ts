@@ -1,11 +1,78 @@
-import { engineMissing } from '../types.js';
+import type { Check } from '../types.js';
+import { fail, pass } from '../types.js';
+import { userCfgEvidence } from '../../model/facts/pve.js';
+import { accessFact } from '../../model/facts/permissions.js';
+import { memberLabel } from '../../engines/permissions/describe.js';
+import { isTokenId, tokenOwner } from '../../engines/permissions/engine.js';
+import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE } from './common.js';
+import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 
-export const pve11 = engineMissing({
-  id: 'PVE-11', section: 'PVE', title: 'No over-broad grants', severity: 'high', scope: 'cluster',
-  rationale: 'VM, datastore or system administration roles propagating from /, /vms or /storage to people who are not declared administrators give them the whole cluster; holders of Permissions.Modify can grant themselves anything.',
-  fix: 'Grant on pools or single guests instead: pveum acl delete / --users USER --roles ROLE && pveum acl modify /pool/POOL --users USER --roles PVEVMUser; declare real administrators in admin_users',
-  reads: [FILES.userCfg],
-  references: [ADMIN_GUIDE],
-}, 'permission');
+/** Paths whose propagating grants reach every guest, datastore or the whole cluster. */
+const BROAD_PATHS = ['/', '/vms', '/storage'];
+
+/** Privileges that make a role a VM, datastore, system or access administration role. */
+const ADMIN_PRIVILEGES = new Set([
+  'VM.Allocate', 'VM.Config.Disk', 'VM.Config.HWType', 'VM.Migrate',
+  'Datastore.Allocate', 'Datastore.AllocateTemplate',
+  'Sys.Modify', 'Sys.PowerMgmt', 'Sys.Console', 'Sys.Incoming', 'Sys.AccessNetwork',
+  'Permissions.Modify', 'Realm.Allocate', 'Realm.AllocateUser', 'User.Modify', 'Group.Allocate',
+  'Pool.Allocate', 'SDN.Allocate', 'Mapping.Modify',
+]);
+
+export const pve11: Check = {
+  meta: {
+    id: 'PVE-11', section: 'PVE', title: 'No over-broad grants', severity: 'high', scope: 'cluster',
+    rationale: 'VM, datastore or system administration roles propagating from /, /vms or /storage to people who are not declared administrators give them the whole cluster; holders of Permissions.Modify can grant themselves anything.',
+    fix: 'Grant on pools or single guests instead: pveum acl delete / --users USER --roles ROLE && pveum acl modify /pool/POOL --users USER --roles PVEVMUser; declare real administrators in admin_users (pvesec.yaml)',
+    reads: [FILES.userCfg],
+    references: [ADMIN_GUIDE],
+  },
+  evaluate(ctx) {
+    const { engine } = ctx.get(accessFact);
+    const declared = new Set(ctx.config.admin_users);
+    const isDeclared = (id: string) => declared.has(id) || (isTokenId(id) && declared.has(tokenOwner(id)));
+    const broad = new Map<string, { texts: string[]; lines: number[] }>();
+    for (const id of engine.identities()) {
+      if (id === 'root@pam' || isDeclared(id)) continue;
+      const seen = new Set<AclEntry>();
+      for (const path of BROAD_PATHS) {
+        const ex = engine.explain(id, path);
+        if (ex.tokenWithoutPrivsep) break; // acts as its owner, who is reported
+        for (const [role, g] of ex.roles) {
+          if (!g.propagate || ex.poolRoles?.has(role)) continue;
+          const privs = [...(engine.input.roles.get(role) ?? [])].filter((p) => ADMIN_PRIVILEGES.has(p) && ex.privileges.has(p));
+          if (privs.length === 0) continue;
+          for (const e of g.entries) {
+            if (seen.has(e)) continue;
+            seen.add(e);
+            const b = broad.get(id) ?? { texts: [], lines: [] };
+            b.texts.push(`${role} on ${e.path}${e.kind === 'group' ? ` via ${memberLabel(e)}` : ''}${e.line !== undefined ? ` (line ${e.line})` : ''}`);
+            if (e.line !== undefined) b.lines.push(e.line);
+            broad.set(id, b);
+          }
+        }
+      }
+    }
+    const holders = permissionsModifyHolders(engine);
+    const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
+    if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token; ${holdersText}`);
+    const list = [...broad].map(([id, b]) => `${id}: ${b.texts.join(', ')}`);
+    const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml)' : '';
+    return fail(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}; ${holdersText}`,
+      uniqueEvidence([...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
+  },
+};
+
+/** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
+function permissionsModifyHolders(engine: import('../../engines/permissions/engine.js').PermissionEngine): string[] {
+  const m = engine.matrix();
+  const out: string[] = ['root@pam (everywhere)'];
+  for (const row of m.rows) {
+    if (row.id === 'root@pam') continue;
+    const paths: string[] = [];
+    for (const cell of m.cells(row)) if (cell.privileges.includes('Permissions.Modify')) paths.push(cell.path);
+    if (paths.length) out.push(`${row.id} (${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`);
+  }
+  return out;
+}

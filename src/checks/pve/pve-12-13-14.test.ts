@@ -1,12 +1,8 @@
 import { test } from 'node:test';
-import { assertCases, runCheck } from '../testing.js';
-import assert from 'node:assert/strict';
+import { assertCases } from '../testing.js';
 import { pve12 } from './pve-12.js';
 import { pve13 } from './pve-13.js';
 import { pve14 } from './pve-14.js';
-import { pve02 } from './pve-02.js';
-import { pve11 } from './pve-11.js';
-import { pve15 } from './pve-15.js';
 import { noPve, pveNode, USER_CFG } from './testing.js';
 
 const LATENT = `user:alice@pve:1:0::::::
@@ -38,12 +34,3 @@ test('PVE-14 pve realm users', () => assertCases(pve14, [
   { name: 'only pam users', node: pveNode({ '/etc/pve/user.cfg': 'user:root@pam:1:0::::::\nuser:bob@pam:1:0::::::\n' }), expect: 'PASS' },
   { name: 'not collected', node: noPve, expect: 'SKIP' },
 ]));
-
-test('PVE-02, PVE-11, PVE-15 wait for the permission engine', () => {
-  for (const c of [pve02, pve11, pve15]) {
-    const [f] = runCheck(c, { node: pveNode() });
-    assert.equal(f.status, 'SKIP');
-    assert.match(f.message, /permission engine/);
-    assert.equal(c.meta.scope, 'cluster');
-  }
-});
