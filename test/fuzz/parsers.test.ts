@@ -25,12 +25,13 @@ function inputSeed(name: string, i: number): number {
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 2000);
 const ONLY = process.env.FUZZ_ONLY;
-/** No progress for this long on one input = a hang (or a pathological slowdown: the same bug for a CLI). */
+/** No progress for this long on one input = a suspected hang (or a pathological slowdown: the same bug for a CLI). */
 const STALL_MS = 5_000;
-/** After this many hangs a parser is not fuzzed further (each costs STALL_MS). */
-const MAX_HANGS = 2;
-/** The > 32 MiB input may legitimately be read by a parser with a larger limit (auth log: 64 MiB). */
-const HUGE_STALL_MS = 20_000;
+/**
+ * A suspected hang is confirmed by running that input alone with this limit; also the limit of the
+ * > 32 MiB input, which a parser with a larger size limit may legitimately read (auth log: 64 MiB).
+ */
+const CONFIRM_STALL_MS = 20_000;
 
 const PARSE_DIR = path.join(ROOT, 'src/parse');
 const modules = readdirSync(PARSE_DIR)
@@ -73,9 +74,14 @@ class Pool {
     }
   }
 
-  /** Runs one task in a fresh worker; a stall is reported as a hang at the current input, then the rest resumes. */
-  private async start(task: FuzzTask, hangs = 0): Promise<FuzzReport> {
+  /**
+   * Runs one task in a fresh worker. When an input makes no progress for STALL_MS, it is run again
+   * alone with a longer limit (a loaded machine must not produce a false hang); a confirmed hang is
+   * reported and ends the fuzzing of that parser, otherwise the rest of the inputs resume.
+   */
+  private async start(task: FuzzTask, confirming = false): Promise<FuzzReport> {
     const progress = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(progress, 0, task.start);
     const url = new URL('./worker.ts', import.meta.url).href;
     const w = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`, {
       eval: true,
@@ -83,6 +89,7 @@ class Pool {
     });
     this.workers.push(w);
     const t0 = Date.now();
+    const limit = (i: number) => (i === -1 || confirming ? CONFIRM_STALL_MS : STALL_MS);
     try {
       return await new Promise<FuzzReport>((resolve) => {
         let last = Atomics.load(progress, 0);
@@ -94,15 +101,26 @@ class Pool {
             lastChange = Date.now();
             return;
           }
-          if (Date.now() - lastChange < (now === -1 ? HUGE_STALL_MS : STALL_MS)) return;
+          if (Date.now() - lastChange < limit(now)) return;
           clearInterval(timer);
           void w.terminate();
-          const hang = { index: now, seed: now >= 0 ? inputSeed(task.name, now) : 0, error: `hang: no result after ${(now === -1 ? HUGE_STALL_MS : STALL_MS) / 1000}s`, input: '(regenerate it from the seed with test/fuzz/inputs.ts fuzzInput)' };
-          // Resume after the hanging input in a new worker, and merge the reports.
-          if (now + 1 < task.iterations && hangs + 1 < MAX_HANGS) {
-            this.start({ ...task, start: now + 1 }, hangs + 1).then((rest) =>
-              resolve({ ...rest, ms: Date.now() - t0, failures: [hang, ...rest.failures] }));
-          } else resolve({ name: task.name, kind: 'file-parser', calls: now, ms: Date.now() - t0, failures: [hang] });
+          const hang = {
+            index: now, seed: now >= 0 ? inputSeed(task.name, now) : 0,
+            error: `hang: no result after ${limit(now) / 1000}s${confirming || now === -1 ? '' : ` (and ${CONFIRM_STALL_MS / 1000}s when run alone)`}; later inputs not run`,
+            input: `reproduce: node --import tsx test/fuzz/repro.ts ${task.name} ${now}`,
+          };
+          if (confirming || now === -1) {
+            resolve({ name: task.name, kind: 'file-parser', calls: now + 1, ms: Date.now() - t0, failures: [hang] });
+            return;
+          }
+          void this.start({ ...task, start: now, iterations: now + 1 }, true).then(async (solo) => {
+            if (solo.failures.some((f) => f.error.startsWith('hang'))) {
+              resolve({ name: task.name, kind: 'file-parser', calls: now + 1, ms: Date.now() - t0, failures: [hang] });
+              return;
+            }
+            const rest = now + 1 < task.iterations ? await this.start({ ...task, start: now + 1 }) : { ...solo, failures: [] };
+            resolve({ ...rest, calls: rest.calls + now + 1, ms: Date.now() - t0, failures: [...solo.failures, ...rest.failures] });
+          });
         }, 250);
         w.once('message', (m: { report: FuzzReport }) => {
           clearInterval(timer);
