@@ -96,10 +96,6 @@ export function algoVerdict(state: SshdState, key: string, classify: (algo: stri
   const name = displayName(key);
   const note = basisNote(state);
   const algos = v.value.split(',').map((a) => a.trim()).filter(Boolean);
-  if (algos.length && /^[+\-^]/.test(algos[0])) {
-    // Only possible in files mode: a modifier of the compiled-in list we cannot expand reliably.
-    return warn(`${name} ${v.value} (${where(v)}) modifies the compiled-in default; collect sshd -T to evaluate it${note}`, v.evidence);
-  }
   const bad = algos.filter((a) => classify(a) === 'fail');
   const weak = algos.filter((a) => classify(a) === 'warn');
   if (bad.length) return fail(`${name} offers ${bad.join(', ')}${weak.length ? `; also weaker ${weak.join(', ')}` : ''} (${where(v)})${note}`, v.evidence);

@@ -10,7 +10,7 @@ test('SSH-07 KexAlgorithms', () => {
     { name: 'Debian 12 default: NIST ECDH and group14', node: sshNode(), expect: 'WARN', message: 'weaker ecdh-sha2-nistp256, ecdh-sha2-nistp384, ecdh-sha2-nistp521, diffie-hellman-group14-sha256' },
     { name: 'Debian 13 default still offers NIST ECDH', node: { commands: { 'sshd -T': sshdT({}, DEBIAN13_T) } }, expect: 'WARN', message: 'ecdh-sha2-nistp256' },
     { name: 'sha1 kex', node: sshNode({ t: { kexalgorithms: 'curve25519-sha256,diffie-hellman-group14-sha1' } }), expect: 'FAIL', message: 'offers diffie-hellman-group14-sha1' },
-    { name: 'files only, + modifier', node: sshNode({ t: false, dropins: { 'k.conf': 'KexAlgorithms +diffie-hellman-group1-sha1\n' } }), expect: 'WARN', message: 'modifies the compiled-in default' },
+    { name: 'files only, + modifier appends to the OpenSSH default', node: sshNode({ t: false, dropins: { 'k.conf': 'KexAlgorithms +diffie-hellman-group1-sha1\n' } }), expect: 'FAIL', message: 'KexAlgorithms offers diffie-hellman-group1-sha1; also weaker ecdh-sha2-nistp256' },
     { name: 'files only, unset: OpenSSH 9.2 default list', node: sshNode({ t: false }), expect: 'WARN', message: 'not set, OpenSSH default' },
     { name: 'not collected', node: {}, expect: 'SKIP' },
   ]);

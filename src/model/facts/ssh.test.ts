@@ -95,3 +95,14 @@ test('drift: none against real sshd -T of a tricky configuration; a changed valu
     'maxauthtries: 2 / 6',
   ]);
 });
+
+test('files mode expands +, - and ^ algorithm lists like the real sshd -T of the same files', () => {
+  const files = { '/etc/ssh/sshd_config': fixture('openssh92-tricky-sshd_config') };
+  const state = ctxOf({ files }).get(sshdFact);
+  const real = parseRealT(fixture('openssh92-tricky-sshd-T.txt'));
+  for (const key of ['ciphers', 'macs', 'kexalgorithms']) assert.equal(sshdValue(state, key)!.value, real.get(key), key);
+});
+
+function parseRealT(text: string): Map<string, string> {
+  return new Map(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+}

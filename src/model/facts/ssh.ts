@@ -145,8 +145,24 @@ export function normalizeSshdValue(key: string, args: string[]): string {
   return v;
 }
 
-function fromDirectives(key: string, s: SshdSetting): SshdValue {
-  const values = ACCUMULATING.has(key) ? s.args : [normalizeSshdValue(key, s.args)];
+/**
+ * Resolves `+list` (append), `-list` (remove, wildcards allowed) and `^list` (prepend) against the
+ * compiled-in default, as sshd does for Ciphers, MACs, KexAlgorithms and the key algorithm lists.
+ */
+export function expandAlgorithmList(value: string, defaults: string): string {
+  const mod = value[0];
+  if (mod !== '+' && mod !== '-' && mod !== '^') return value;
+  const list = value.slice(1).split(',').filter(Boolean);
+  const base = defaults.split(',');
+  if (mod === '+') return [...base, ...list.filter((a) => !base.includes(a))].join(',');
+  if (mod === '^') return [...list, ...base.filter((a) => !list.includes(a))].join(',');
+  return base.filter((a) => !list.some((p) => globMatch(a, p))).join(',');
+}
+
+function fromDirectives(key: string, s: SshdSetting, version?: number): SshdValue {
+  let values = ACCUMULATING.has(key) ? s.args : [normalizeSshdValue(key, s.args)];
+  const defaults = ALGO_LIST_KEYS.has(key) ? sshdDefault(key, version) : undefined;
+  if (defaults !== undefined) values = [expandAlgorithmList(values[0], defaults)];
   return { key, value: ACCUMULATING.has(key) ? s.args.join(' ') : values[0], values, isDefault: false, origin: 'file', evidence: s.directives.map(directiveEvidence) };
 }
 
@@ -162,7 +178,7 @@ export function directiveEvidence(d: SshdDirective): Evidence {
 export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
   if (conn && state.files) {
     const m = matchedSshdSettings(state.files, conn).get(key);
-    if (m) return fromDirectives(key, m);
+    if (m) return fromDirectives(key, m, state.version);
   }
   if (state.sshdT) {
     const e = state.sshdT.get(key);
@@ -177,7 +193,7 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
   }
   if (state.files) {
     const s = effectiveSshdConfig(state.files).get(key);
-    if (s) return fromDirectives(key, s);
+    if (s) return fromDirectives(key, s, state.version);
   }
   const d = sshdDefault(key, state.version);
   if (d === undefined) return undefined;
