@@ -1,6 +1,7 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
+import { userCfgEvidence } from '../../model/facts/pve.js';
+import { accessFact } from '../../model/facts/permissions.js';
 import { findToken } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
 import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
@@ -8,13 +9,13 @@ import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 export const pve12: Check = {
   meta: {
     id: 'PVE-12', section: 'PVE', title: 'No latent or silently dropped ACL entries', severity: 'medium', scope: 'cluster',
-    rationale: 'An ACL naming a user or group that does not exist yet grants access to whoever is created with that name later; ACL lines Proxmox drops (role or token defined later in user.cfg) do not do what the file says.',
+    rationale: 'An ACL naming a user or group that does not exist yet grants access to whoever is created with that name later; ACL lines Proxmox drops (role or token defined later in user.cfg) and role: lines that extend a built-in role do not do what the file says.',
     fix: 'Remove stale entries: pveum acl delete PATH --users USER|--groups GROUP|--tokens TOKEN --roles ROLE; re-create dropped ones with pveum acl modify so that Proxmox writes them in a valid order',
     reads: [FILES.userCfg],
     references: [ADMIN_GUIDE],
   },
   evaluate(ctx) {
-    const cfg = ctx.get(userCfgFact).value;
+    const { cfg } = ctx.get(accessFact);
     const issues: { text: string; line: number }[] = [];
     const seen = new Set<string>();
     for (const e of cfg.aclEntries) {
@@ -28,6 +29,10 @@ export const pve12: Check = {
       issues.push({ text: `line ${e.line}: ${label} on ${e.path} does not exist`, line: e.line });
     }
     for (const d of cfg.droppedAcls) issues.push({ text: `line ${d.line}: dropped by Proxmox (${d.reason})`, line: d.line });
+    // A role: line with a built-in name silently adds privileges to every holder of that role (even NoAccess).
+    for (const r of cfg.roles.values()) {
+      if (r.builtin && r.line !== undefined) issues.push({ text: `line ${r.line}: role:${r.name} changes the built-in role for every holder`, line: r.line });
+    }
     issues.sort((a, b) => a.line - b.line);
     if (issues.length === 0) return pass(`all ${cfg.aclEntries.length} ACL entries name existing users, groups and tokens; no line is dropped`);
     return fail(`${issues.length} latent or dropped ACL entr${issues.length === 1 ? 'y' : 'ies'}: ${listNames(issues.map((i) => i.text), 5)}`,

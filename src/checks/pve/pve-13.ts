@@ -1,6 +1,7 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { isExpired, userCfgEvidence, userCfgFact } from '../../model/facts/pve.js';
+import { isExpired, userCfgEvidence } from '../../model/facts/pve.js';
+import { accessFact } from '../../model/facts/permissions.js';
 import { splitTokenId } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
 import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
@@ -14,7 +15,7 @@ export const pve13: Check = {
     references: [ADMIN_GUIDE],
   },
   evaluate(ctx) {
-    const cfg = ctx.get(userCfgFact).value;
+    const { cfg } = ctx.get(accessFact);
     const holders = new Map<string, { state: string; lines: number[] }>();
     for (const e of cfg.aclEntries) {
       if (e.kind === 'group') continue;
