@@ -49,7 +49,7 @@ function plantSecrets(): void {
     users: Record<string, { totp: { entry: string }[]; recovery: { secret: string; entries: (string | null)[] } }>;
   };
   const alice = tfa.users['alice@pve'];
-  alice.totp[0].entry = alice.totp[0].entry.replace('secret=REDACTED', `secret=${totp}`);
+  alice.totp[0].entry = alice.totp[0].entry.replace('secret=redacted', `secret=${totp}`);
   alice.recovery.secret = recoverySecret;
   alice.recovery.entries = alice.recovery.entries.map((e) => (e === null ? null : recoveryEntry));
   // The second TOTP form Proxmox writes: {"totp": uri, "last-count": n}
