@@ -28,7 +28,7 @@ export function conditionalEvidence(d: SshdDirective): Evidence[] {
   return [...d.match.map((m) => ({ source: m.file, line: m.line, text: m.text })), directiveEvidence(d)];
 }
 
-/** Where a value came from, for messages: "(sshd -T)", "(/etc/ssh/sshd_config:30)", "(OpenSSH default)". */
+/** Where a value came from, for messages: "sshd -T; set at FILE:LINE", "/etc/ssh/sshd_config:30", "not set, OpenSSH default". */
 export function where(v: SshdValue): string {
   if (v.origin === 'default') return 'not set, OpenSSH default';
   if (v.origin === 'sshd -T') return v.setBy ? `sshd -T; set at ${v.setBy.source}:${v.setBy.line}` : 'sshd -T';

@@ -1,5 +1,4 @@
-import { peerConnections, peersFact, sshdFact } from '../../model/facts/ssh.js';
-import { basisNote } from '../../model/facts/ssh.js';
+import { basisNote, peerConnections, peersFact, sshdFact } from '../../model/facts/ssh.js';
 import { fail, pass, warn, type Check } from '../types.js';
 import { conditionalDirectives, conditionalEvidence, conditionalValue, matchLabel, requireSshdValue, SSHD_READS, SSHD_REFERENCES, where } from './common.js';
 
