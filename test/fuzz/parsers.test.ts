@@ -33,6 +33,7 @@ const STALL_MS = 5_000;
  */
 const CONFIRM_STALL_MS = 20_000;
 
+const TSX_API = import.meta.resolve('tsx/esm/api');
 const PARSE_DIR = path.join(ROOT, 'src/parse');
 const modules = readdirSync(PARSE_DIR)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'diagnostics.ts')
@@ -83,7 +84,8 @@ class Pool {
     const progress = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(progress, 0, task.start);
     const url = new URL('./worker.ts', import.meta.url).href;
-    const w = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`, {
+    // Workers do not inherit the tsx loader of the test process: register it before loading the worker.
+    const w = new Worker(`import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`, {
       eval: true,
       workerData: { progress },
     });
