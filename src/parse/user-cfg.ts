@@ -1,4 +1,6 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { PermissionEngine } from '../engines/permissions/engine.js';
+import { accessInputFromUserCfg } from '../engines/permissions/from-user-cfg.js';
 import { DEFAULT_RELEASE, releaseBuiltinRoles, releasePrivileges, type PveRelease } from '../engines/permissions/versions.js';
 
 /**
@@ -423,41 +425,15 @@ export function privilegesOf(cfg: UserConfig, roles: Iterable<string>): Set<stri
   return out;
 }
 
+const engines = new WeakMap<UserConfig, PermissionEngine>();
+
 /**
  * PVE::AccessControl::roles: the roles an id (user or token) holds on a path from ACLs alone (no
- * pools, no token/owner intersection). Deepest level wins; at one level token entries beat user
- * entries which beat group entries; NoAccess wins over everything. root@pam -> Administrator.
+ * pools, no token/owner intersection). Answered by the permission engine (one implementation of
+ * the semantics); prefer using PermissionEngine directly.
  */
 export function aclRoles(cfg: UserConfig, id: string, path: string): Set<string> {
-  if (id === 'root@pam') return new Set(['Administrator']);
-  const tok = splitTokenId(id);
-  if (tok) {
-    const token = cfg.users.get(tok[0])?.tokens.get(tok[1]);
-    if (!token) return new Set();
-    if (!token.privsep) return aclRoles(cfg, tok[0], path);
-  }
-  const segments = path === '/' ? [''] : path.split('/');
-  while (segments.length && segments[segments.length - 1] === '') segments.pop(); // Perl split
-  if (path === '/') segments.push('');
-  let roles = new Set<string>();
-  let current = '/';
-  segments.forEach((seg, i) => {
-    const final = i === segments.length - 1;
-    if (seg !== '') current = current === '/' ? `/${seg}` : `${current}/${seg}`;
-    const node = cfg.acl.get(current);
-    if (!node) return;
-    const applicable = (grants: Map<string, AclGrant> | undefined): string[] =>
-      [...(grants ?? [])].filter(([, g]) => final || g.propagate).map(([r]) => r);
-    const fromToken = applicable(node.tokens.get(id));
-    if (fromToken.length) return void (roles = new Set(fromToken));
-    const fromUser = applicable(node.users.get(id));
-    if (fromUser.length) return void (roles = new Set(fromUser));
-    const fromGroups = new Set<string>();
-    for (const [g, grants] of node.groups) {
-      if (!cfg.groups.get(g)?.members.has(id)) continue;
-      for (const r of applicable(grants)) fromGroups.add(r);
-    }
-    if (fromGroups.size) roles = fromGroups;
-  });
-  return roles.has('NoAccess') ? new Set(['NoAccess']) : roles;
+  let engine = engines.get(cfg);
+  if (!engine) engines.set(cfg, (engine = new PermissionEngine(accessInputFromUserCfg(cfg))));
+  return new Set(engine.roleNames(id, path));
 }
