@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import { assertCases } from '../testing.js';
+import { fw07 } from './fw-07.js';
+import { corosyncConf, pveNodeWith, withRule } from './testing.js';
+import { CLUSTER_FW_GOOD, pveNode } from '../../../test/fixtures/netfilter/helpers.js';
+
+const onLan = { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.10.0.11', pve2: '10.10.0.12', pve3: '10.10.0.13' }) };
+// The management network is 10.10.0.0/24; corosync runs on its own ring network.
+const LAN = CLUSTER_FW_GOOD.replace('bastion 192.0.2.10', 'bastion 192.0.2.10\nlocal_network 10.10.0.0/24');
+const ringNet = { '/etc/pve/corosync.conf': corosyncConf({ pve1: '172.30.0.11', pve2: '172.30.0.12' }) };
+
+test('FW-07 cluster traffic passes between peers', () => {
+  assertCases(fw07, [
+    { name: 'standalone node', node: pveNode(), expect: 'PASS', message: 'standalone node: no corosync.conf' },
+    {
+      name: 'peers inside the management ipset', node: pveNodeWith({}, onLan),
+      expect: 'PASS', message: 'tcp 22, udp 5404-5405, tcp 60000-60050 accepted from peer pve2 ring0 10.10.0.12, peer pve3 ring0 10.10.0.13',
+    },
+    {
+      name: 'separate ring network: corosync passes, SSH and migration do not', node: pveNodeWith({ clusterFw: LAN }, ringNet),
+      expect: ['FAIL', 'FAIL', 'FAIL'], message: 'cluster traffic blocked: tcp/22 from peer pve2 ring0 (172.30.0.12): DROP by policy_in DROP',
+    },
+    {
+      name: 'a cluster rule drops corosync', node: pveNodeWith({ clusterFw: withRule('IN DROP -p udp -dport 5404:5405') }, onLan),
+      expect: ['FAIL', 'FAIL', 'FAIL', 'FAIL'], message: 'udp/5405 from peer pve2 ring0 (10.10.0.12): DROP by /etc/pve/firewall/cluster.fw:19',
+    },
+    {
+      name: 'ring network admitted by an ipset rule', node: pveNodeWith({ clusterFw: withRule('IN ACCEPT -source 172.30.0.0/24 -p tcp -dport 22,60000:60050', LAN) }, ringNet),
+      expect: 'PASS',
+    },
+    { name: 'corosync.conf unreadable on a cluster node', node: pveNode({ errors: { '/etc/pve/corosync.conf': 'Permission denied' } }), expect: 'SKIP' },
+  ]);
+});
