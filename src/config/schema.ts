@@ -42,6 +42,8 @@ export const configSchema = z.strictObject({
   config_backup_glob: z.string().default('/root/pve-config-*.tar.gz'),
   /** Minimum age in days before BAK-01 fails. */
   config_backup_max_age_days: z.number().int().positive().default(7),
+  /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the working directory. */
+  access_matrix: z.string().min(1).optional(),
 });
 
 export type PvesecConfig = z.infer<typeof configSchema>;

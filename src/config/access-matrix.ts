@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import { normalizeAclPath, splitTokenId, userRealm } from '../parse/user-cfg.js';
+
+/**
+ * The desired access matrix (access-matrix.yaml) PVE-15 compares the effective grants with:
+ *
+ *   users:
+ *     alice@pve:
+ *       grants:
+ *         - { path: /pool/prod, roles: [PVEVMUser] }
+ *   groups:
+ *     admins:
+ *       grants:
+ *         - { path: /, roles: [Administrator] }
+ *   tokens:
+ *     backup@pve!vzdump:
+ *       allow_privsep_0: false        # default: the token must have privilege separation
+ *       grants:
+ *         - { path: /storage/pbs, roles: [PVEDatastoreUser], propagate: false }
+ *
+ * A grant is an ACL entry (propagate defaults to true, as with pveum acl modify); identities not
+ * listed may hold nothing.
+ */
+
+const NAME_RE = /^[A-Za-z0-9.\-_]+$/;
+
+const aclPath = z.string().transform((p, ctx) => {
+  const n = normalizeAclPath(p);
+  if (n === undefined) ctx.addIssue({ code: 'custom', message: `"${p}" is not an ACL path (e.g. /, /vms/100, /pool/prod)` });
+  return n ?? p;
+});
+
+const grant = z.strictObject({
+  path: aclPath,
+  roles: z.array(z.string().regex(NAME_RE, { message: 'a role name has only letters, digits and . - _' })).min(1, { message: 'list at least one role' }),
+  propagate: z.boolean().default(true),
+});
+
+const identity = z.strictObject({ grants: z.array(grant).default([]) });
+const token = z.strictObject({ grants: z.array(grant).default([]), allow_privsep_0: z.boolean().default(false) });
+
+export const accessMatrixSchema = z.strictObject({
+  users: z.record(z.string().refine((u) => userRealm(u) !== undefined, { message: 'must be a user id like alice@pve' }), identity).default({}),
+  groups: z.record(z.string().regex(NAME_RE, { message: 'must be a group name (without @)' }), identity).default({}),
+  tokens: z.record(z.string().refine((t) => splitTokenId(t) !== undefined, { message: 'must be a token id like alice@pve!ci' }), token).default({}),
+});
+
+const KEY_MESSAGES: Record<string, string> = {
+  users: 'is not a user id like alice@pve',
+  groups: 'is not a group name (letters, digits, . - _; without @)',
+  tokens: 'is not a token id like alice@pve!ci',
+};
+
+export type AccessMatrix = z.infer<typeof accessMatrixSchema>;
+export type DesiredGrant = z.infer<typeof grant>;
+
+export class AccessMatrixError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccessMatrixError';
+  }
+}
+
+/** Parses and validates access-matrix.yaml; every problem is one line `file:line: key.path: what is wrong`. */
+export function parseAccessMatrix(text: string, file: string): AccessMatrix {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new AccessMatrixError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`).join('\n'));
+  }
+  const raw = doc.toJS() ?? {};
+  const result = accessMatrixSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lineOf = (node: unknown): number | undefined => {
+    const start = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
+    return start === undefined ? undefined : lineCounter.linePos(start).line;
+  };
+  const keyLine = (mapPath: string[], key: string): number | undefined => {
+    const map = mapPath.length ? doc.getIn(mapPath, true) : doc.contents;
+    return isMap(map) ? lineOf(map.items.find((it) => String((it.key as { value?: unknown })?.value) === key)?.key) : undefined;
+  };
+  const lines = result.error.issues.map((i) => {
+    const path = i.path.map(String);
+    let line: number | undefined;
+    let what = i.message;
+    if (i.code === 'unrecognized_keys') {
+      what = `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      line = keyLine(path, i.keys[0]);
+    } else if (i.code === 'invalid_key') {
+      what = KEY_MESSAGES[path[0]] ?? what;
+      line = keyLine(path.slice(0, -1), path[path.length - 1]);
+    }
+    // Otherwise the deepest YAML node that exists for this path gives the line.
+    for (let n = path.length; n >= 0 && line === undefined; n--) line = lineOf(n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true));
+    return `${file}${line ? `:${line}` : ''}: ${path.length ? path.join('.') : '(top level)'}: ${what}`;
+  });
+  throw new AccessMatrixError(lines.join('\n'));
+}
+
+export function loadAccessMatrix(file: string): AccessMatrix {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new AccessMatrixError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseAccessMatrix(text, file);
+}
