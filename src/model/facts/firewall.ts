@@ -167,7 +167,7 @@ export function adminRanges(ctx: FactContext, fw: NodeFirewall): { ranges: IpRan
   }
   const local = cluster?.aliases.get('local_network')?.range
     ?? (fw.hostIp ? (parseIpRange(`${fw.hostIp.split('.').slice(0, 3).join('.')}.0/24`) as IpRange) : undefined);
-  if (local) {
+  if (local && !ranges.some((r) => r.from === local.from && r.to === local.to && r.family === local.family)) {
     ranges.push(local);
     origins.push(cluster?.aliases.get('local_network') ? 'local_network alias' : 'local network of the ring0 address');
   }
