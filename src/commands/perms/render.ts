@@ -1,0 +1,92 @@
+import type { PermissionEngine, PermissionMatrix } from '../../engines/permissions/engine.js';
+import { describeTrace, reasonOf } from '../../engines/permissions/describe.js';
+import { added, type CellDiff } from '../../engines/permissions/diff.js';
+
+/** Writes text in large chunks (a matrix can have millions of lines). */
+export class ChunkedWriter {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly out: (text: string) => Promise<void>) {}
+  async line(text: string): Promise<void> {
+    this.buf.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size >= 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    const text = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    await this.out(text);
+  }
+}
+
+const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+export type MatrixFormat = 'json' | 'csv' | 'table';
+
+/** The matrix: one line per (identity, path) with privileges; JSON groups the cells per identity. */
+export async function writeMatrix(m: PermissionMatrix, format: MatrixFormat, w: ChunkedWriter, meta: { source: string; release: string; warnings: string[] }): Promise<void> {
+  if (format === 'csv') {
+    await w.line('id,path,privileges,roles');
+    for (const row of m.rows) {
+      for (const c of m.cells(row)) await w.line([row.id, c.path, c.privileges.join(' '), c.roles.join(' ')].map(csvField).join(','));
+    }
+  } else if (format === 'json') {
+    await w.line(`{"schema":"pvesec.perms-matrix/v1","source":${JSON.stringify(meta.source)},"release":${JSON.stringify(meta.release)},"warnings":${JSON.stringify(meta.warnings)},`);
+    await w.line(`"paths":${JSON.stringify(m.pathList())},"identities":[`);
+    let first = true;
+    for (const row of m.rows) {
+      const cells = [...m.cells(row)].map((c) => ({ path: c.path, privileges: c.privileges, roles: c.roles }));
+      await w.line(`${first ? '' : ','}${JSON.stringify({ id: row.id, cells })}`);
+      first = false;
+    }
+    await w.line(']}');
+  } else {
+    let width = 4;
+    for (const row of m.rows) width = Math.max(width, row.id.length);
+    let pathWidth = 4;
+    for (const p of m.pathList()) pathWidth = Math.max(pathWidth, p.length);
+    await w.line(`${'IDENTITY'.padEnd(width)}  ${'PATH'.padEnd(pathWidth)}  PRIVILEGES (ROLES)`);
+    for (const row of m.rows) {
+      for (const c of m.cells(row)) await w.line(`${row.id.padEnd(width)}  ${c.path.padEnd(pathWidth)}  ${c.privileges.join(', ')} (${c.roles.join(', ')})`);
+    }
+  }
+  await w.flush();
+}
+
+/** `perms of ID --path P`: privileges, roles, reason and the level-by-level walk. */
+export function describeOne(engine: PermissionEngine, id: string, path: string): { privileges: readonly string[]; roles: readonly string[]; reason: string; walk: string[] } {
+  const ex = engine.explain(id, path, true);
+  return {
+    privileges: engine.privileges(id, path),
+    roles: engine.effectiveRoleNames(id, path),
+    reason: reasonOf(ex),
+    walk: ex.trace ? describeTrace(ex.trace) : [],
+  };
+}
+
+/** One line per changed (identity, path): "+ gained  - lost" for privileges, and the roles behind them. */
+export function diffLines(diffs: readonly CellDiff[]): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const d of diffs) {
+    if (d.id !== current) {
+      out.push(d.id);
+      current = d.id;
+    }
+    const gained = added(d.privilegesBefore, d.privilegesAfter);
+    const lost = added(d.privilegesAfter, d.privilegesBefore);
+    const rolesGained = added(d.rolesBefore, d.rolesAfter);
+    const rolesLost = added(d.rolesAfter, d.rolesBefore);
+    const parts: string[] = [];
+    if (gained.length) parts.push(`gains ${gained.join(', ')}`);
+    if (lost.length) parts.push(`loses ${lost.join(', ')}`);
+    const roles: string[] = [];
+    if (rolesGained.length) roles.push(`+${rolesGained.join(' +')}`);
+    if (rolesLost.length) roles.push(`-${rolesLost.join(' -')}`);
+    if (!parts.length) parts.push('same privileges');
+    out.push(`  ${d.path}: ${parts.join('; ')}${roles.length ? ` (roles ${roles.join(' ')})` : ''}`);
+  }
+  return out;
+}
