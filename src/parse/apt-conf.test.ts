@@ -67,3 +67,8 @@ test('which parts APT reads, and boolean values', () => {
   assert.equal(aptTrue('"false"'.replace(/"/g, '')), false);
   assert.equal(aptTrue('maybe'), undefined);
 });
+
+test('unusual blanks (form feed, no-break space) separate tokens instead of hanging', () => {
+  const { value } = parseAptConf('APT::Periodic::Update-Package-Lists\f"1";\u00a0\v\n', '/x');
+  assert.deepEqual(value.map((s) => s.kind === 'set' && s.value), ['1']);
+});

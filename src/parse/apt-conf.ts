@@ -21,7 +21,7 @@ function tokenize(text: string, file: string): Token[] {
   while (i < n) {
     const c = text[i];
     if (c === '\n') { line++; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    if (/\s/.test(c)) { i++; continue; } // any blank (\f, \v, U+00A0 ...): the word scanner stops on them too
     if (c === '/' && text[i + 1] === '/') { while (i < n && text[i] !== '\n') i++; continue; }
     if (c === '/' && text[i + 1] === '*') {
       const start = line;
