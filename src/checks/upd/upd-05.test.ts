@@ -16,6 +16,7 @@ test('UPD-05 reboot pending / newest kernel running', () => {
     { name: 'pve-kernel of PVE 7 vs 6.8 pve', node: { files: { '/var/lib/dpkg/status': dpkgStatus({ 'pve-kernel-5.15.158-2-pve': '5.15.158-2', 'proxmox-kernel-6.8.12-9-pve-signed': '6.8.12-9' }) }, commands: { 'uname -r': '5.15.158-2-pve' } }, expect: 'FAIL', message: 'older than the installed 6.8.12-9-pve' },
     { name: 'uname not collected', node: { files: { '/var/lib/dpkg/status': kernels } }, expect: 'SKIP', message: 'uname -r' },
     { name: 'reboot-required unreadable', node: { errors: { '/var/run/reboot-required': 'permission denied' } }, expect: 'SKIP', message: 'permission denied' },
+    { name: 'custom kernel', node: { files: { '/var/lib/dpkg/status': kernels }, commands: { 'uname -r': '6.18.44-fc-v657' } }, expect: 'SKIP', message: 'does not come from a Debian or Proxmox kernel package' },
     { name: 'no kernel of the running flavour', node: { files: { '/var/lib/dpkg/status': kernels }, commands: { 'uname -r': '6.1.0-13-cloud-amd64' } }, expect: 'SKIP', message: 'flavour "cloud-amd64"' },
   ]);
 });

@@ -30,6 +30,7 @@ export const upd05: Check = {
     const flavour = kernelFlavour(running);
     const kernels = ctx.get(installedKernelsFact).filter((k) => kernelFlavour(k.release) === flavour);
     const unameEv = { source: COMMANDS.unameR.name, line: 1, text: running };
+    if (!flavour) throw new Unavailable(`running kernel ${running} does not come from a Debian or Proxmox kernel package: cannot compare`);
     if (!kernels.length) throw new Unavailable(`no installed kernel package of flavour "${flavour}" found in ${FILES.dpkgStatus} (running ${running})`);
     const newest = kernels.reduce((a, b) => (compareKernelReleases(b.release, a.release) > 0 ? b : a));
     if (compareKernelReleases(newest.release, running) > 0) {
