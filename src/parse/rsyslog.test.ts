@@ -93,3 +93,19 @@ test('omfwd without target is a diagnostic', () => {
   assert.equal(r.value.forwards.length, 0);
   assert.equal(r.diagnostics[0].line, 1);
 });
+
+test('legacy actions after "then", a property filter or "&"; strings never look like actions', () => {
+  const text = [
+    "if $programname == 'sshd' then @@10.0.0.1:514",
+    ':programname, isequal, "pvedaemon" @logs.example.com',
+    'auth.* /var/log/auth.log',
+    '& @@backup.example.com',
+    'template(name="t" type="string" string="%msg% @notahost\\n")',
+    '*.emerg :omusrmsg:*',
+    'mail.* -/var/log/mail.log',
+  ].join('\n');
+  const { value } = parseRsyslogConf(text, '/etc/rsyslog.d/70-filters.conf');
+  assert.deepEqual(value.forwards.map((f) => [f.target, f.protocol, f.line]), [
+    ['10.0.0.1', 'tcp', 1], ['logs.example.com', 'udp', 2], ['backup.example.com', 'tcp', 4],
+  ]);
+});

@@ -105,12 +105,14 @@ export function parseRsyslogConf(input: string | Buffer, file = '/etc/rsyslog.co
       continue;
     }
     if (t.startsWith('$') || t.startsWith('module(') || t.includes('action(')) continue;
-    // legacy: "<selector> <action>", the action may be a list joined by "&" on later lines
-    const legacy = /^(\S+)\s+(?:-)?(@@?|:omrelp:)(\(([^)]*)\))?(\[[^\]]+\]|[^\s:;]+)(?::(\d+))?/.exec(t)
-      ?? /^(&)\s*(@@?|:omrelp:)(\(([^)]*)\))?(\[[^\]]+\]|[^\s:;]+)(?::(\d+))?/.exec(t);
+    // legacy action "@host", "@@host", ":omrelp:host:port" after a selector, "&", "then" or a property
+    // filter; quoted strings are blanked first so that a template text cannot look like an action
+    const bare = t.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const legacy = /(^|\s|&)-?(@@?|:omrelp:)(\(([^)]*)\))?(\[[^\]]+\]|[^\s:;@"]+)(?::(\d+))?/.exec(bare);
     if (legacy) {
       const proto = legacy[2] === '@' ? 'udp' : legacy[2] === '@@' ? 'tcp' : 'relp';
-      forwards.push({ target: legacy[5].replace(/^\[|\]$/g, ''), port: legacy[6], protocol: proto, selector: legacy[1], file, line: i + 1 });
+      const selector = bare.slice(0, legacy.index).trim() || '&';
+      forwards.push({ target: legacy[5].replace(/^\[|\]$/g, ''), port: legacy[6], protocol: proto, selector, file, line: i + 1 });
     }
   }
   forwards.sort((a, b) => a.line - b.line);
