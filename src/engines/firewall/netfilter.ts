@@ -1,7 +1,7 @@
 import type { FilterChain, FilterRule, Ruleset } from '../../parse/iptables-save.js';
 import { AddressSet } from './addr.js';
 import type { Packet } from './packet.js';
-import { evaluate, type Decision, type Program, type Rule, type Target, type Verdict } from './program.js';
+import { evaluate, normalizeRule, type Decision, type Program, type Rule, type Target, type Verdict } from './program.js';
 import type { Simulator } from './simulator.js';
 import { icmpType, PROTO_NUMBERS } from './tables.js';
 
@@ -27,7 +27,7 @@ export function compileRulesets(rulesets: Ruleset[], family: 4 | 6): { programs:
       if (!rs.source.startsWith('nft') && table.name !== 'filter') continue;
       const chains = [...table.chains.values()];
       const program: Program = { family, chains: new Map(), entry: {} };
-      for (const c of chains) program.chains.set(c.name, { name: c.name, policy: c.hook ? (c.policy === 'DROP' ? 'DROP' : 'ACCEPT') : undefined, rules: c.rules.map((r) => compileRule(r, rs.source, family, chains)) });
+      for (const c of chains) program.chains.set(c.name, { name: c.name, policy: c.hook ? (c.policy === 'DROP' ? 'DROP' : 'ACCEPT') : undefined, rules: c.rules.map((r) => normalizeRule(compileRule(r, rs.source, family, chains))) });
       for (const c of chains) {
         if (c.type !== undefined && c.type !== 'filter') continue;
         for (const [hook, dir] of [['input', 'in'], ['output', 'out']] as const) {

@@ -56,6 +56,8 @@ export interface Rule {
   synSport0?: boolean;
   /** Conditions the engine does not model; such a rule is assumed NOT to match (recorded in the decision). */
   opaque?: string[];
+  /** Set by normalizeRule: protocol and port conditions are plain (not negated), so the chain index settles them. */
+  indexExact?: boolean;
 
   target: Target;
 }
@@ -65,6 +67,31 @@ export interface Chain {
   /** Base chains only. */
   policy?: Verdict;
   rules: Rule[];
+  /** Candidate rules by protocol and destination port, built on first use (see chainIndex). */
+  index?: ChainIndex;
+}
+
+/**
+ * Which rules of a chain can match a packet at all, by protocol and destination port: a packet
+ * only visits its candidates (in chain order), which is what makes 1,000-rule chains fast. Rules
+ * left out cannot match (their protocol or port condition excludes the packet), so the result is
+ * the same as walking every rule.
+ */
+interface ChainIndex {
+  tcp: PortIndex;
+  udp: PortIndex;
+  byProto: Map<number, Int32Array>;
+}
+
+interface PortIndex {
+  /** Segment starts (ascending, first is 0). */
+  bounds: number[];
+  /** Candidates per segment, computed when a packet first falls into it. */
+  lists: (Int32Array | undefined)[];
+  /** Rules that can match the protocol (chain positions), for building segment lists. */
+  rules: number[];
+  /** Candidates for a packet without destination port. */
+  noPort: Int32Array;
 }
 
 export interface Program {
@@ -96,32 +123,28 @@ export function evaluate(program: Program, p: Packet): Decision {
   if (!entry) return { verdict: 'ACCEPT', reason: program.unfiltered ?? 'nothing filters this direction', trace: [], assumptions: [] };
   const base = program.chains.get(entry)!;
   let chain = base;
+  // A tcp/udp packet with a port meets only rules whose protocol and port match (see ChainIndex).
+  const indexed = (p.proto === 6 || p.proto === 17) && p.dport !== undefined;
+  let cands = candidates(base, p);
   let i = 0;
-  const stack: { chain: Chain; i: number }[] = [];
+  let depth = 0;
   const trace: Rule[] = [];
   let assumptions: string[] | undefined;
   let mark = false;
   let lastReturn: Rule | undefined;
   let steps = 0;
-  const policy = (): Decision => {
-    const verdict = base.policy ?? 'ACCEPT';
-    return {
-      verdict, rule: lastReturn, trace, assumptions: assumptions ?? [],
-      reason: lastReturn ? `${lastReturn.chain} rule ${lastReturn.index} returned to ${base.name} (policy ${verdict})` : `${base.name} policy ${verdict}`,
-    };
-  };
   for (;;) {
     if (++steps > MAX_STEPS) throw new Error(`chain loop while evaluating (in ${chain.name})`);
-    const rules = chain.rules;
-    if (i >= rules.length) {
-      const back = stack.pop();
-      if (!back) return policy();
-      chain = back.chain;
-      i = back.i;
+    if (i >= cands.length) {
+      if (depth === 0) return policyDecision(base, lastReturn, trace, assumptions);
+      depth--;
+      chain = STACK_CHAIN[depth];
+      cands = STACK_CANDS[depth];
+      i = STACK_I[depth];
       continue;
     }
-    const r = rules[i++];
-    if (!matches(r, p, mark)) {
+    const r = chain.rules[cands[i++]];
+    if (!(indexed && r.indexExact && !r.opaque ? matchesRest(r, p, mark) : matches(r, p, mark))) {
       if (r.opaque) (assumptions ??= []).push(`${r.chain} rule ${r.index}: ${r.opaque.join(' ')} assumed not to match`);
       continue;
     }
@@ -134,30 +157,126 @@ export function evaluate(program: Program, p: Packet): Decision {
         continue;
       case 'ACCEPT': case 'DROP': case 'REJECT':
         trace.push(r);
-        return { verdict: t.kind, rule: r, reason: `${r.chain} rule ${r.index}${r.note ? ` (${r.note})` : ''}`, trace, assumptions: assumptions ?? [] };
+        return new RuleDecision(t.kind, r, trace, assumptions ?? NONE, undefined);
       case 'MARK_RETURN':
         mark = true;
       // falls through: setting the mark ends this chain like a RETURN
-      case 'RETURN': {
+      case 'RETURN':
         trace.push(r);
         lastReturn = r;
-        const back = stack.pop();
-        if (!back) return policy();
-        chain = back.chain;
-        i = back.i;
+        if (depth === 0) return policyDecision(base, lastReturn, trace, assumptions);
+        depth--;
+        chain = STACK_CHAIN[depth];
+        cands = STACK_CANDS[depth];
+        i = STACK_I[depth];
         continue;
-      }
       case 'JUMP': case 'GOTO': {
         const next = program.chains.get(t.chain);
         if (!next) continue; // a jump to a chain that does not exist is rejected by iptables; treat as no-op
         trace.push(r);
-        if (t.kind === 'JUMP') stack.push({ chain, i });
+        if (t.kind === 'JUMP') {
+          if (depth >= MAX_DEPTH) throw new Error(`jumps nested deeper than ${MAX_DEPTH} chains (in ${chain.name})`);
+          STACK_CHAIN[depth] = chain;
+          STACK_CANDS[depth] = cands;
+          STACK_I[depth] = i;
+          depth++;
+        }
         chain = next;
+        cands = candidates(next, p);
         i = 0;
         continue;
       }
     }
   }
+}
+
+// The return stack of evaluate (which never re-enters itself), kept between calls to spare allocations.
+const MAX_DEPTH = 64;
+const STACK_CHAIN: Chain[] = [];
+const STACK_CANDS: Int32Array[] = [];
+const STACK_I: number[] = [];
+
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+
+/** A decision whose one-line reason is only spelled out when someone reads it (verdicts are decided by the million). */
+class RuleDecision implements Decision {
+  constructor(
+    readonly verdict: Verdict,
+    readonly rule: Rule | undefined,
+    readonly trace: Rule[],
+    readonly assumptions: string[],
+    /** Set when the base chain's policy decided (after `rule` returned, if any). */
+    private readonly base: Chain | undefined,
+  ) {}
+
+  get reason(): string {
+    const r = this.rule;
+    if (!this.base) return `${r!.chain} rule ${r!.index}${r!.note ? ` (${r!.note})` : ''}`;
+    return r ? `${r.chain} rule ${r.index} returned to ${this.base.name} (policy ${this.verdict})` : `${this.base.name} policy ${this.verdict}`;
+  }
+
+  toJSON(): Decision {
+    return { verdict: this.verdict, rule: this.rule, reason: this.reason, trace: this.trace, assumptions: this.assumptions };
+  }
+}
+
+function policyDecision(base: Chain, lastReturn: Rule | undefined, trace: Rule[], assumptions: string[] | undefined): Decision {
+  return new RuleDecision(base.policy ?? 'ACCEPT', lastReturn, trace, assumptions ?? NONE, base);
+}
+
+function candidates(chain: Chain, p: Packet): Int32Array {
+  const idx = (chain.index ??= buildIndex(chain));
+  if (p.proto === 6 || p.proto === 17) {
+    const pi = p.proto === 6 ? idx.tcp : idx.udp;
+    if (p.dport === undefined) return pi.noPort;
+    const b = pi.bounds;
+    let lo = 0;
+    let hi = b.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (b[mid] <= p.dport) lo = mid;
+      else hi = mid - 1;
+    }
+    return pi.lists[lo] ?? (pi.lists[lo] = segmentList(chain, pi, lo));
+  }
+  let list = idx.byProto.get(p.proto);
+  if (!list) {
+    list = Int32Array.from(chain.rules.flatMap((r, k) => (protoCandidate(r, p.proto) ? [k] : [])));
+    idx.byProto.set(p.proto, list);
+  }
+  return list;
+}
+
+function protoCandidate(r: Rule, proto: number): boolean {
+  return !r.proto || r.proto.neg || r.proto.nums.includes(proto);
+}
+
+function buildIndex(chain: Chain): ChainIndex {
+  const portIndex = (proto: number): PortIndex => {
+    const rules = chain.rules.flatMap((r, k) => (protoCandidate(r, proto) ? [k] : []));
+    const points = new Set<number>([0]);
+    for (const k of rules) {
+      const d = chain.rules[k].dport;
+      if (!d || d.neg) continue;
+      for (let j = 0; j < d.ranges.length; j += 2) {
+        points.add(d.ranges[j]);
+        points.add(d.ranges[j + 1] + 1);
+      }
+    }
+    const bounds = [...points].filter((x) => x <= 65535).sort((a, b) => a - b);
+    const noPort = Int32Array.from(rules.filter((k) => !chain.rules[k].dport || chain.rules[k].dport!.neg));
+    return { bounds, lists: new Array(bounds.length), rules, noPort };
+  };
+  return { tcp: portIndex(6), udp: portIndex(17), byProto: new Map() };
+}
+
+/** Segment boundaries include every range edge, so a range covers a segment as soon as it holds its first port. */
+function segmentList(chain: Chain, pi: PortIndex, seg: number): Int32Array {
+  const start = pi.bounds[seg];
+  return Int32Array.from(pi.rules.filter((k) => {
+    const d = chain.rules[k].dport;
+    return !d || d.neg || inRanges(d.ranges, start);
+  }));
 }
 
 function inRanges(ranges: number[], v: number): boolean {
@@ -178,6 +297,11 @@ export function matches(r: Rule, p: Packet, mark = false): boolean {
     if (p.dport === undefined) return false;
     if (inRanges(r.dport.ranges, p.dport) === r.dport.neg) return false;
   }
+  return matchesRest(r, p, mark);
+}
+
+/** The conditions after protocol and destination port (which the chain index already settles for most rules). */
+function matchesRest(r: Rule, p: Packet, mark: boolean): boolean {
   if (r.src && (p.family === 4 ? r.src.set.has4(p.src.v4) : r.src.set.has6(p.src.v6)) === r.src.neg) return false;
   if (r.dst && (p.family === 4 ? r.dst.set.has4(p.dst.v4) : r.dst.set.has6(p.dst.v6)) === r.dst.neg) return false;
   if (r.inIface && (p.direction !== 'in' || !ifaceMatches(r.inIface, p.iface))) return false;
@@ -201,9 +325,20 @@ export function matches(r: Rule, p: Packet, mark = false): boolean {
 
 /** Appends a rule to a chain, numbering it. */
 export function addRule(chain: Chain, rule: Omit<Rule, 'chain' | 'index'>): Rule {
-  const r = { ...rule, chain: chain.name, index: chain.rules.length + 1 } as Rule;
+  const r = normalizeRule({ ...rule, chain: chain.name, index: chain.rules.length + 1 });
   chain.rules.push(r);
+  chain.index = undefined;
   return r;
+}
+
+/** Every rule with the same fields in the same order: one object shape keeps the matcher's property reads fast. */
+export function normalizeRule(r: Rule): Rule {
+  return {
+    chain: r.chain, index: r.index, text: r.text, origin: r.origin, note: r.note,
+    opaque: r.opaque, proto: r.proto, dport: r.dport, src: r.src, dst: r.dst, inIface: r.inIface, outIface: r.outIface,
+    sport: r.sport, icmp: r.icmp, srcType: r.srcType, dstType: r.dstType, ctNew: r.ctNew, acceptMark: r.acceptMark,
+    synSport0: r.synSport0, target: r.target, indexExact: (!r.proto || !r.proto.neg) && (!r.dport || !r.dport.neg),
+  };
 }
 
 export function newChain(program: Program, name: string, policy?: Verdict): Chain {
