@@ -54,6 +54,14 @@ export const aud03: Check = {
     if (fwd.rsyslog.configured) evidence.push({ source: FILES.rsyslogConf, text: 'no omfwd/@/@@ action in rsyslog.conf or its includes' });
     if (fwd.journalUpload.configured) evidence.push({ source: FILES.journalUploadConf, text: 'no URL= in [Upload]' });
     if (fwd.syslogNg.configured) evidence.push({ source: FILES.syslogNgConf, text: 'no network destination used by a log path' });
+    if (pkgs) {
+      const absent = ['rsyslog', 'syslog-ng-core', 'systemd-journal-remote'].filter((p) => !isInstalled(pkgs, p));
+      if (absent.length) evidence.push({ source: FILES.dpkgStatus, text: `not installed: ${absent.join(', ')}` });
+    }
+    for (const u of ['rsyslog', 'syslog-ng', 'systemd-journal-upload']) {
+      const st = states?.get(u);
+      if (st) evidence.push({ source: 'systemctl-states', line: st.line, text: `${u} ${st.active} ${st.enabled}` });
+    }
     return fail(`no log forwarding configured (${present.length ? `checked ${present.join(', ')}` : 'the journal stays local: no rsyslog, syslog-ng or systemd-journal-upload'})`, evidence);
   },
 };

@@ -92,7 +92,9 @@ export const bf03: Check = {
     const enabled = candidates.filter((j) => j.enabled);
     if (!enabled.length) {
       if (candidates.length) return fail(`jail [${candidates[0].name}] matches web-UI failures but is not enabled`, optionEvidence(candidates[0], 'enabled'));
-      return fail('no fail2ban jail matches Proxmox web-UI login failures (pvedaemon "authentication failure; rhost=")');
+      const active = cfg.jails.filter((j) => j.enabled);
+      return fail(`no fail2ban jail matches Proxmox web-UI login failures (pvedaemon "authentication failure; rhost="); enabled jails: ${active.map((j) => j.name).join(', ') || 'none'}`,
+        active.flatMap((j) => optionEvidence(j, 'filter')));
     }
     const results = enabled.map((j) => ({ j, ...assess(ctx, j) }));
     const good = results.find((r) => !r.problems.length && !r.uncertain.length);
