@@ -24,6 +24,9 @@ test('fail2ban: [INCLUDES] read from the node, with Debian paths as fallback whe
   assert.equal(fallback.jails.find((j) => j.name === 'sshd')?.options.get('logpath')?.value, '/var/log/auth.log');
   assert.equal(fallback.jails.find((j) => j.name === 'sshd')?.options.get('backend')?.value, 'auto');
   assert.throws(() => ctx({}).get(fail2banFact), Unavailable);
+  const half = ctx({ files: { ...stockFail2ban(), '/etc/fail2ban/paths-debian.conf': f2b('paths-debian.conf') } }).get(fail2banFact);
+  assert.equal(half.jails.find((j) => j.name === 'sshd')?.options.get('backend')?.value, 'auto', 'paths-common.conf falls back too');
+  assert.deepEqual(half.diagnostics, []);
 });
 
 test('fail2ban: filter failregex with the jail\'s filter options', () => {

@@ -21,26 +21,38 @@ import type { Diagnostic } from '../../parse/diagnostics.js';
 const F2B = '/etc/fail2ban';
 
 /**
- * Debian's paths-common.conf / paths-debian.conf (the values jail.conf interpolates), used when the
+ * Debian's paths-common.conf and paths-debian.conf (the values jail.conf interpolates), used when the
  * node's own copies were not collected: they are package files, identical on every Debian node.
  */
-const DEBIAN_PATHS = `[DEFAULT]
+const PATHS_COMMON = `[INCLUDES]
+after = paths-overrides.local
+[DEFAULT]
 default_backend = auto
 sshd_log = %(syslog_authpriv)s
 sshd_backend = %(default_backend)s
 dropbear_log = %(syslog_authpriv)s
 dropbear_backend = %(default_backend)s
+syslog_daemon =
+syslog_ftp =
+syslog_local0 =
+syslog_mail_warn =
+syslog_user =
 syslog_backend = %(default_backend)s
-syslog_authpriv = /var/log/auth.log
+apache_error_log = /var/log/apache2/*error.log
+nginx_error_log = /var/log/nginx/*error.log
+auditd_log = /var/log/audit/audit.log
+`;
+const PATHS_DEBIAN = `[INCLUDES]
+before = paths-common.conf
+after = paths-overrides.local
+[DEFAULT]
 syslog_mail = /var/log/mail.log
 syslog_mail_warn = %(syslog_mail)s
+syslog_authpriv = /var/log/auth.log
 syslog_user = /var/log/user.log
 syslog_ftp = /var/log/syslog
 syslog_daemon = /var/log/daemon.log
 syslog_local0 = /var/log/messages
-apache_error_log = /var/log/apache2/*error.log
-nginx_error_log = /var/log/nginx/*error.log
-auditd_log = /var/log/audit/audit.log
 `;
 
 interface SourceFile { path: string; content: string }
@@ -80,7 +92,8 @@ export const fail2banFact = nodeFact<Fail2banModel>('fail2ban.jails', (ctx) => {
   }
   const candidates = [...s.files.keys()].filter((p) => p.startsWith(F2B + '/jail'));
   const fallback: Record<string, string> = {
-    [`${F2B}/paths-debian.conf`]: DEBIAN_PATHS,
+    [`${F2B}/paths-debian.conf`]: PATHS_DEBIAN,
+    [`${F2B}/paths-common.conf`]: PATHS_COMMON,
   };
   const seen = new Set<string>();
   const files = fail2banReadOrder(candidates, `${F2B}/jail`)
