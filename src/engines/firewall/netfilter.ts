@@ -52,7 +52,7 @@ export function evaluateAll(programs: Program[], p: Packet): Decision {
     const d = evaluate(prog, p);
     assumptions.push(...d.assumptions);
     trace.push(...d.trace);
-    last = { ...d, trace: [...trace], assumptions: [...assumptions] };
+    last = { verdict: d.verdict, rule: d.rule, reason: d.reason, trace: [...trace], assumptions: [...assumptions] };
     if (d.verdict !== 'ACCEPT') return last;
   }
   return last ?? { verdict: 'ACCEPT', reason: `no ${p.direction === 'in' ? 'input' : 'output'} filter chain: everything accepted`, trace: [], assumptions: [] };

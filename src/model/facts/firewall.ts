@@ -124,7 +124,7 @@ function combined(pve: Simulator, hand: Simulator): Simulator {
       const d = pve.decide(p);
       if (d.verdict !== 'ACCEPT' || d.rule?.target.kind === 'ACCEPT') return d;
       const h = hand.decide(p);
-      return { ...h, trace: [...d.trace, ...h.trace], assumptions: [...d.assumptions, ...h.assumptions] };
+      return { verdict: h.verdict, rule: h.rule, reason: h.reason, trace: [...d.trace, ...h.trace], assumptions: [...d.assumptions, ...h.assumptions] };
     },
   };
 }
