@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { assertCases } from '../testing.js';
+import assert from 'node:assert/strict';
+import { assertCases, runCheck } from '../testing.js';
 import { acc03 } from './acc-03.js';
 import { accNode, GOOD_HOMES, pubkey } from './testing.js';
 
@@ -16,7 +17,8 @@ test('ACC-03 admin keys and permissions', () => {
         files: { '/etc/ssh/authorized_keys/alice': { content: pubkey('ed25519') + '\n', mode: 0o644, uid: 0 } },
         commands: { 'sshd -T': 'port 22\npermitrootlogin without-password\nauthorizedkeysfile /etc/ssh/authorized_keys/%u\n' },
       }),
-      expect: ['FAIL', 'FAIL'], message: '/etc/ssh/authorized_keys/alice is 0644',
+      // bob's file under /etc/ssh/authorized_keys was never collected: unknown, not "no key".
+      expect: ['FAIL', 'SKIP'], message: '/etc/ssh/authorized_keys/alice is 0644',
     },
     { name: 'home not collected', node: accNode({ bob: GOOD_HOMES.bob }), expect: ['SKIP', 'PASS'], message: 'alice: /home/alice is not in the bundle' },
     { name: 'accounts not collected', node: {}, expect: 'SKIP' },
@@ -30,4 +32,20 @@ test('ACC-03 as a user without sudo: unreadable ~/.ssh is SKIP, never a missing 
   });
   node.errors!['/home/alice/.ssh/authorized_keys'] = 'permission denied';
   assertCases(acc03, [{ name: 'unreadable', node, expect: ['SKIP', 'SKIP'], message: 'bob: /home/bob/.ssh: permission denied' }]);
+});
+
+test('ACC-03: an AuthorizedKeysFile outside ~/.ssh that was not collected is SKIP, not "no key"', async () => {
+  const findings = runCheck(acc03, {
+    node: {
+      files: {
+        '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\n',
+        '/etc/group': 'root:x:0:\nsudo:x:27:alice\nalice:x:1000:\n',
+        '/etc/sudoers': '%sudo ALL=(ALL:ALL) ALL\n',
+      },
+      dirs: { '/home/alice': { mode: 0o750, uid: 1000, gid: 1000 }, '/home/alice/.ssh': { mode: 0o700, uid: 1000, gid: 1000 } },
+      commands: { 'sshd -T': 'port 22\nauthorizedkeysfile /etc/ssh/keys/%u\npubkeyauthentication yes\n' },
+    },
+  });
+  assert.deepEqual(findings.map((f) => f.status), ['SKIP'], findings.map((f) => f.message).join('|'));
+  assert.match(findings[0].message, /\/etc\/ssh\/keys\/alice: outside \/home\/alice\/.ssh, not collected/);
 });

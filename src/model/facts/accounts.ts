@@ -135,6 +135,10 @@ export function authorizedKeysPaths(ctx: FactContext, user: HostUser): string[] 
   });
 }
 
+function isCollectedKeyPath(p: string, home: string): boolean {
+  return path.posix.dirname(p) === path.posix.join(home, '.ssh');
+}
+
 export function userSshState(ctx: FactContext, user: HostUser): UserSshState {
   const snap = ctx.snapshot;
   const sshDirPath = path.posix.join(user.home, '.ssh');
@@ -169,6 +173,10 @@ export function userSshState(ctx: FactContext, user: HostUser): UserSshState {
     sshDirSeen: snap.sawDir(sshDirPath),
     keyFiles,
     keyPaths,
-    unreadable: [sshDirPath, ...keyPaths].filter((p) => snap.errors.has(p)).map((p) => `${p}: ${snap.errors.get(p)}`),
+    unreadable: [
+      ...[sshDirPath, ...keyPaths].filter((p) => snap.errors.has(p)).map((p) => `${p}: ${snap.errors.get(p)}`),
+      // The collector gathers ~/.ssh only; an AuthorizedKeysFile elsewhere (/etc/ssh/keys/%u) was not looked at.
+      ...keyPaths.filter((p) => !snap.file(p) && !isCollectedKeyPath(p, user.home)).map((p) => `${p}: outside ${sshDirPath}, not collected`),
+    ],
   };
 }
