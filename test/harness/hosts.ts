@@ -64,6 +64,14 @@ export interface RunOptions {
 
 export const ipOf = (octet: number): string => `${LAB_NET}.${octet}`;
 
+/** Creates the admin client key when missing (scripts/setup.sh normally does), once across processes. */
+export async function ensureAdminKey(): Promise<void> {
+  if (existsSync(keys.adminPub)) return;
+  const r = await run(['flock', join(TH_VAR, 'keys', '.lock'), 'sh', '-c',
+    `[ -e '${keys.admin}' ] || ssh-keygen -q -t ed25519 -N '' -C testhost-admin -f '${keys.admin}'`], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`cannot create ${keys.admin}: ${r.stderr.trim()}`);
+}
+
 /** Why end-to-end tests cannot run here, or undefined when they can. */
 export function testHostsAvailable(): string | undefined {
   if (process.platform !== 'linux') return 'test hosts need Linux namespaces';

@@ -3,7 +3,7 @@
  * operator would on a real node. Everything runs inside the host through exec.sh.
  */
 import { readFileSync } from 'node:fs';
-import { keys, mustExecIn, shellQuote, writeFileIn, type Host } from './hosts.js';
+import { ensureAdminKey, keys, mustExecIn, shellQuote, writeFileIn, type Host } from './hosts.js';
 
 export interface UserOptions {
   /** Add the user to group sudo and give it a NOPASSWD rule in /etc/sudoers.d (what the collector needs). */
@@ -16,6 +16,7 @@ export interface UserOptions {
 
 /** Creates a login user with a key, like `useradd -m -s /bin/bash [-G sudo] NAME`. */
 export async function addUser(host: Host, name: string, opts: UserOptions = {}): Promise<void> {
+  if (opts.authorizedKey === undefined) await ensureAdminKey();
   const key = (opts.authorizedKey ?? readFileSync(keys.adminPub, 'utf8')).trim();
   const q = shellQuote(name);
   await mustExecIn(host, `useradd -m -s /bin/bash ${opts.sudo ? '-G sudo ' : ''}${q}`);
