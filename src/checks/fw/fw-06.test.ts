@@ -29,3 +29,16 @@ test('FW-06 lockout guard: admin sources reach 22 and 8006', () => {
     { name: 'no data', node: pveNode({ states: '', iptables: '', ip6tables: '' }), expect: 'SKIP' },
   ]);
 });
+
+test('FW-06 with the Proxmox firewall and hand-written INPUT rules together: both must let the admins in', () => {
+  assertCases(fw06, [
+    {
+      // pve-firewall accepts 22 from the management ipset with RETURN; the hand-written INPUT rules that follow drop 10.10.0.0/24.
+      name: 'hand-written rules behind pve-firewall drop the management network',
+      node: pveNode({ iptables: HANDWRITTEN_V4 }),
+      expect: ['FAIL', 'FAIL', 'FAIL', 'FAIL'], message: 'lockout: tcp/22 from admin 10.10.0.0/24 (10.10.0.1): DROP by INPUT policy DROP',
+    },
+    { name: 'the LAN passes the hand-written rules but not pve-firewall (not in the management ipset)', node: pveNode({ iptables: HANDWRITTEN_V4 }), config: { admin_sources: ['192.168.10.0/24'] },
+      expect: ['FAIL', 'FAIL'], message: 'tcp/22 from admin 192.168.10.0/24 (192.168.10.1): DROP by policy_in DROP' },
+  ]);
+});

@@ -151,3 +151,35 @@ test('reachability matrix: each source class against each service with the decid
   assert.equal(cell('peer', 'migration').verdict, 'ACCEPT');
   assert.equal(m.cells.length, 15);
 });
+
+test('fuzz: any packet description either decides or fails with a PacketError naming a field', () => {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const values: unknown[] = [undefined, null, '', 'tcp', 'udp', 'icmp', 'icmpv6', 6, -1, 65536, 22, '22', 1.5, '10.0.0.1', '::1', 'fe80::1%eth0', '999.1.1.1', 'in', 'out', {}, [], true, 'echo-request', 'vmbr0/eth1', 'x'.repeat(40)];
+  const fields = ['id', 'direction', 'src', 'dst', 'proto', 'dport', 'sport', 'icmp_type', 'iface'];
+  const s = sim(`${BASE}GROUP web\nIN REJECT -p udp\n\n[group web]\nIN ACCEPT -p tcp -dport 443\n`, '[OPTIONS]\ntcpflags: 1\n');
+  const nft = sim(BASE, '[OPTIONS]\nnftables: 1\n');
+  const hand = netfilterSimulator([parseIptablesSave(HANDWRITTEN_V4, 'iptables-save').value], [parseNftRuleset(netfilter('handwritten.nft')).value]);
+  let decided = 0;
+  for (let k = 0; k < 5000; k++) {
+    const o: Record<string, unknown> = { direction: 'in', src: '10.0.0.1', dst: '192.168.10.11', proto: 'tcp', dport: 22, sport: 1000 };
+    for (let j = 0; j < 1 + Math.floor(rnd() * 3); j++) {
+      const f = pick([...fields, 'bogus']);
+      const v = pick(values);
+      if (v === undefined) delete o[f];
+      else o[f] = v;
+    }
+    let p;
+    try {
+      p = parsePacket(o);
+    } catch (e) {
+      assert.ok(e instanceof PacketError, `not a PacketError for ${JSON.stringify(o)}: ${e}`);
+      assert.match(e.message, new RegExp(`field "${e.field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"|packet: expected`));
+      continue;
+    }
+    for (const x of [s, nft, hand]) assert.ok(['ACCEPT', 'DROP', 'REJECT'].includes(x.decide(p).verdict));
+    decided++;
+  }
+  assert.ok(decided > 500, `only ${decided} valid packets`);
+});
