@@ -81,6 +81,28 @@ describe('pvesec audit over SSH (e2e)', { skip, timeout: 300_000 }, () => {
     for (const f of pve01) assert.equal(f.status, 'SKIP', `PVE-01 without /etc/pve: ${f.status} ${f.message}`);
   });
 
+  it('exit code follows --fail-on; --control and --only narrow the report; IPv6 target', { timeout: 90_000 }, async (t) => {
+    // SSH-02 (critical) fails: the default --fail-on high gives exit 1 ...
+    const narrowed = await auditJson(client, [`ssh://root@${node.ip}`], { knownHosts, extraArgs: ['--control', 'SSH-*', '--only', 'FAIL'] });
+    assert.equal(narrowed.code, 1, describeRun(narrowed));
+    assert.ok(narrowed.report, describeRun(narrowed));
+    assert.ok(narrowed.report.findings.some((f) => f.id === 'SSH-02'), 'SSH-02 kept');
+    for (const f of narrowed.report.findings) {
+      assert.match(f.id, /^SSH-/, `--control SSH-* let ${f.id} through`);
+      assert.equal(f.status, 'FAIL', `--only FAIL let ${f.id} ${f.status} through`);
+    }
+    // ... and --fail-on none always 0; the same node reached over IPv6.
+    if (!node.ip6) {
+      t.diagnostic('lab without IPv6 (TH_NET6=): IPv6 part not run');
+      return;
+    }
+    const v6 = await auditJson(client, [`ssh://root@[${node.ip6}]`], { knownHosts, extraArgs: ['--fail-on', 'none'] });
+    assert.equal(v6.code, 0, describeRun(v6));
+    assert.equal(v6.report?.targets[0]?.status, 'ok', describeRun(v6));
+    assert.equal(v6.report?.targets[0]?.node, 'a1');
+    assert.equal(statusOf(v6.report!, 'SSH-02', 'a1'), 'FAIL');
+  });
+
   it('as a sudo user: collects through sudo -n, same verdicts as root', { timeout: 90_000 }, async () => {
     const r = await auditJson(client, [`ssh://admin@${node.ip}`], { knownHosts, identity: keys.admin });
     assertHealthyRun(r, 'sudo');

@@ -20,6 +20,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const TESTHOST_DIR = join(REPO_ROOT, 'test/harness/testhost');
 export const TH_VAR = process.env.TH_VAR ?? '/var/tmp/testhost';
 export const LAB_NET = '10.77.0';
+/** IPv6 prefix of the lab (hosts get <prefix><octet>); empty when TH_NET6= disables IPv6, as in lib.sh. */
+export const LAB_NET6 = process.env.TH_NET6 ?? 'fd77::';
 export const CLI = join(REPO_ROOT, 'dist/cli.js');
 
 /** Client keys: `root` is authorized for root on every host; `admin` is for users a test creates. */
@@ -34,6 +36,8 @@ export interface Host {
   name: string;
   octet: number;
   ip: string;
+  /** IPv6 address (fd77::<octet>), unless the lab runs without IPv6. */
+  ip6?: string;
   kind: 'node' | 'client';
 }
 
@@ -63,6 +67,7 @@ export interface RunOptions {
 }
 
 export const ipOf = (octet: number): string => `${LAB_NET}.${octet}`;
+const ip6Of = (octet: number): string | undefined => (LAB_NET6 ? `${LAB_NET6}${octet}` : undefined);
 
 /** Creates the admin client key when missing (scripts/setup.sh normally does), once across processes. */
 export async function ensureAdminKey(): Promise<void> {
@@ -187,7 +192,7 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
   if (opts.hostKeys) env.TH_HOSTKEYS = opts.hostKeys;
   if (opts.iptables) env.TH_IPTABLES = opts.iptables;
   if (netnsExists(name)) throw new Error(`test host ${name} is already up (another run, or a leftover: down.sh ${name})`);
-  const host: Host = { name, octet, ip: ipOf(octet), kind: 'node' };
+  const host: Host = { name, octet, ip: ipOf(octet), ip6: ip6Of(octet), kind: 'node' };
   started.set(name, host); // before the script: a half-started host must still be torn down
   await script('up.sh', [name, String(octet)], 60_000, env);
   return host;
@@ -197,7 +202,7 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
 export async function upClient(name: string, octet: number): Promise<Host> {
   checkName(name, octet);
   if (netnsExists(name)) throw new Error(`client ${name} is already up (another run, or a leftover: down.sh ${name})`);
-  const host: Host = { name, octet, ip: ipOf(octet), kind: 'client' };
+  const host: Host = { name, octet, ip: ipOf(octet), ip6: ip6Of(octet), kind: 'client' };
   started.set(name, host);
   await script('up.sh', [name, String(octet), '--client'], 30_000);
   return host;
@@ -255,7 +260,7 @@ export function runInClient(client: Host | string, argv: string[], opts: RunOpti
   return run(['ip', 'netns', 'exec', `th-${name}`, ...argv], opts);
 }
 
-/** known_hosts lines (`10.77.0.X ssh-ed25519 AAAA...`) for the given hosts, read from inside them. */
+/** known_hosts lines (`10.77.0.X ssh-ed25519 AAAA...`, and the same for fd77::X) for the hosts, read from inside them. */
 export async function knownHostsLines(hosts: Host[]): Promise<string> {
   const lines: string[] = [];
   for (const h of hosts) {
@@ -263,6 +268,7 @@ export async function knownHostsLines(hosts: Host[]): Promise<string> {
     const [type, key] = pub.split(/\s+/);
     if (type !== 'ssh-ed25519' || !key) throw new Error(`${h.name}: unexpected host key ${type}`);
     lines.push(`${h.ip} ${type} ${key}`);
+    if (h.ip6) lines.push(`${h.ip6} ${type} ${key}`);
   }
   return lines.join('\n') + '\n';
 }
