@@ -2,7 +2,7 @@ import type { Evidence } from '../../core/types.js';
 import type { MatrixCell, PortVerdict } from '../../engines/firewall/matrix.js';
 import type { NodeFirewall } from '../../model/facts/firewall.js';
 import { fail, pass, type Verdict } from '../types.js';
-import { assumptionNote, decisionEvidence, describePort } from './reachability.js';
+import { assumptionNote, decisionEvidence, describePort, portLabel, sourceLabel } from './reachability.js';
 
 /**
  * FW-04/05/13: services that must NOT be reachable from some source classes. One FAIL per port
@@ -25,7 +25,10 @@ export function exposureVerdicts(
         refusedBy.push(later);
         continue;
       }
-      out.push(fail(`${describePort(cell, p)}${fw.manager === 'none' ? ` (${fw.description})` : ''}${assumptionNote([p], fw)}`, decisionEvidence(p.decision, fw)));
+      const message = fw.manager === 'none'
+        ? `${portLabel(cell, p)} from ${sourceLabel(cell)}: ACCEPT, ${fw.description}`
+        : `${describePort(cell, p)}${assumptionNote([p], fw)}`;
+      out.push(fail(message, decisionEvidence(p.decision, fw)));
     }
   }
   if (out.length) return out;

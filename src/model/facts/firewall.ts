@@ -86,7 +86,7 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     let localNetwork: string | undefined;
     if (!cluster.aliases.get('local_network') && hostIp) {
       localNetwork = `${hostIp.split('.').slice(0, 3).join('.')}.0/24`;
-      assumptions.push(`local_network taken as ${localNetwork} (the /24 of ${ctx.node.name}'s ring0 address; define it in cluster.fw [ALIASES] to be exact)`);
+      assumptions.push(`local_network assumed to be ${localNetwork}, the /24 of the ring0 address`);
     }
     pve = pveSimulator({ cluster, host: host.present ? host.conf : undefined }, { node: ctx.node.name, hostIp, localNetwork, corosync: topo, now: ctx.now }, backend);
     evidence.push({ source: FILES.clusterFw, text: state.reason });
@@ -110,6 +110,8 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
   }
   if (!state && !v4 && !nft) throw new Unavailable(`neither the Proxmox firewall state nor the live ruleset is known (${ctx.snapshot.whyMissing(COMMANDS.iptablesSave.name)})`);
   const why = [state ? `Proxmox firewall inactive (${state.reason})` : undefined, 'no hand-written input rules'].filter(Boolean).join(', ');
+  if (state) evidence.push({ source: FILES.clusterFw, text: state.reason });
+  for (const r of rulesets) evidence.push({ source: r.source, text: 'no hand-written input rules (input policy ACCEPT)' });
   return {
     ...base, manager: 'none', ipv6Seen: v6 !== undefined || nft !== undefined || state !== undefined, description: `nothing filters input: ${why}`,
     sim: netfilterSimulator([], [], hostIp),
