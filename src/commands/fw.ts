@@ -239,6 +239,9 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
     io.err(`pvesec: ${view.ctx.node.name}: cannot simulate: ${e.reason}`);
     return 2;
   }
+  if (opts.from !== undefined && opts.dst === undefined && opts.from.includes(':') && (opts.direction ?? 'in') === 'in') {
+    throw new UsageError('fw simulate: --from is an IPv6 address: give --dst with the node\'s IPv6 address');
+  }
   const proto = opts.proto ?? 'tcp';
   const isIcmp = proto === 'icmp' || proto === 'icmpv6';
   const own = fw.hostIp;

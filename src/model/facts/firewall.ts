@@ -91,6 +91,9 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     pve = pveSimulator({ cluster, host: host.present ? host.conf : undefined }, { node: ctx.node.name, hostIp, localNetwork, corosync: topo, now: ctx.now }, backend);
     evidence.push({ source: FILES.clusterFw, text: state.reason });
   }
+  if (!hostIp && [pve, hand].some((sim) => sim && destinationRules(sim))) {
+    assumptions.push(`${ctx.node.name}'s own address is unknown (no corosync ring0 address): probes go to 192.0.2.1, so rules with a destination condition may decide differently`);
+  }
   const pveName = backend === 'nftables' ? 'proxmox-firewall' : 'pve-firewall';
   const base = { backend, hostIp, ringAddrs, assumptions, evidence };
   if (pve && hand) {
@@ -117,6 +120,11 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     sim: netfilterSimulator([], [], hostIp),
   };
 });
+
+/** Whether a configured (not builtin) rule matches on the destination address. */
+function destinationRules(sim: Simulator): boolean {
+  return [sim.programs[4], sim.programs[6]].some((p) => [...p.chains.values()].some((c) => c.rules.some((r) => r.dst && r.origin)));
+}
 
 /** The kernel runs pve-firewall's chains first; what they let through (RETURN/accept) meets the hand-written rules next. */
 function combined(pve: Simulator, hand: Simulator): Simulator {
