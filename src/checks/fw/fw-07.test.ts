@@ -31,3 +31,19 @@ test('FW-07 cluster traffic passes between peers', () => {
     { name: 'corosync.conf unreadable on a cluster node', node: pveNode({ errors: { '/etc/pve/corosync.conf': 'Permission denied' } }), expect: 'SKIP' },
   ]);
 });
+
+const STATES_NFT = 'pve-firewall inactive disabled\nproxmox-firewall active enabled\nnetfilter-persistent inactive not-found\npveproxy active enabled\n';
+
+test('FW-07 with proxmox-firewall (nftables): corosync 5405-5412, no implicit migration ports', () => {
+  assertCases(fw07, [
+    {
+      name: 'peers in the management ipset still need a migration rule', node: pveNodeWith({ hostFw: '[OPTIONS]\nnftables: 1\n', states: STATES_NFT }, onLan),
+      expect: ['FAIL', 'FAIL', 'FAIL', 'FAIL'], message: 'cluster traffic blocked: tcp/60000 from peer pve2 ring0 (10.10.0.12): DROP by policy_in DROP',
+    },
+    {
+      name: 'with a migration rule everything passes',
+      node: pveNodeWith({ hostFw: '[OPTIONS]\nnftables: 1\n', states: STATES_NFT, clusterFw: withRule('IN ACCEPT -source +management -p tcp -dport 60000:60050') }, onLan),
+      expect: 'PASS', message: 'udp 5405-5412',
+    },
+  ]);
+});
