@@ -40,6 +40,13 @@ test('fw matrix: a table per node with the deciding rules of what stands out; js
   const ssh = doc.nodes[0].cells.find((c: { source: { label: string }; service: string }) => c.source.label === 'admin 10.10.0.0/24' && c.service === 'ssh');
   assert.deepEqual(ssh.ports[0].origin, { file: '/etc/pve/firewall/cluster.fw', line: 17, text: 'IN SSH(ACCEPT) -source +management' });
 
+  // Lines Proxmox skips are named with file:line on stderr.
+  const skipped = recordingIO();
+  const spec = node('pve1');
+  const withBad = collectorOf({ b: { ...spec, files: { ...spec.files, '/etc/pve/firewall/cluster.fw': `${CLUSTER_FW_GOOD}IN ACCEPT -dport 8006\n` } } });
+  assert.equal(await runFwMatrix(['b'], {}, skipped, { collect: withBad, now }), 0);
+  assert.deepEqual(skipped.stderr, ['pvesec: /etc/pve/firewall/cluster.fw:19: rule ignored by Proxmox: -dport requires -p (protocol)']);
+
   const failed = recordingIO();
   assert.equal(await runFwMatrix(['bundles/pve9'], {}, failed, { collect, now }), 2);
   assert.deepEqual(failed.stderr, ['pvesec: bundles/pve9: no such bundle']);

@@ -137,6 +137,16 @@ async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: 
   return { nodes, failed };
 }
 
+/** Lines Proxmox skips in the node's cluster.fw/host.fw, once each, on stderr (they change what is accepted). */
+function reportDiagnostics(io: CommandIO, ctx: FactContext, printed: Set<string>): void {
+  for (const d of [...(ctx.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(ctx.tryGet(hostFirewallFact)?.diagnostics ?? [])]) {
+    const line = `pvesec: ${d.file}:${d.line}: ${d.message}`;
+    if (printed.has(line)) continue;
+    printed.add(line);
+    io.err(line);
+  }
+}
+
 async function emit(text: string, opts: FwOptions, io: CommandIO): Promise<void> {
   if (opts.output === undefined) return io.out(text);
   await writeFileAtomic(opts.output, text);
@@ -168,7 +178,9 @@ export async function runFwMatrix(targets: string[], opts: FwOptions, io: Comman
   const cfg = config(opts.config);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   const out: { node: string; fw?: NodeFirewall; matrix?: Matrix; error?: string }[] = [];
+  const printed = new Set<string>();
   for (const { ctx } of nodes) {
+    reportDiagnostics(io, ctx, printed);
     try {
       out.push({ node: ctx.node.name, fw: ctx.get(nodeFirewallFact), matrix: ctx.get(reachabilityFact) });
     } catch (e) {
@@ -232,6 +244,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
   const view = opts.to === undefined ? nodes[0] : nodes.find((n) => n.ctx.node.name === opts.to);
   if (!view) throw new UsageError(`fw simulate: --to ${opts.to}: no such node in ${target} (nodes: ${nodes.map((n) => n.ctx.node.name).join(', ')})`);
   let fw: NodeFirewall;
+  reportDiagnostics(io, view.ctx, new Set());
   try {
     fw = view.ctx.get(nodeFirewallFact);
   } catch (e) {
