@@ -88,7 +88,7 @@ test('fw simulate batch mode: the oracle formats, packets in, {"id","verdict","r
     assert.deepEqual(out.map((o) => ({ id: o.id, verdict: o.verdict })), c.jsonl['expected.jsonl']);
     assert.ok(out.every((o) => typeof o.rule === 'string' && o.rule.length > 0));
     // Malformed lines of cluster.fw are reported with file:line, the rest still applies.
-    assert.ok(io.stderr.some((l) => l.includes('cluster.fw:4: can\'t parse option \'policy_in: drop\'') || /cluster\.fw:\d+: /.test(l)), io.stderr.join('\n'));
+    assert.deepEqual(io.stderr, [`pvesec: ${path.join(dir, 'cluster.fw')}:34: rule ignored by Proxmox: -dport requires -p (protocol)`]);
 
     fs.writeFileSync(packets, '{"id":"a","direction":"in","src":"1.2.3.4","dst":"172.23.251.145","proto":"tcp","dport":22,"sport":1000}\n{"id":"b","direction":"in","src":"1.2.3.4","dst":"172.23.251.145","proto":"tcp","dport":"x"}\n');
     await assert.rejects(runFwSimulate(undefined, { configDir: dir, env: path.join(dir, 'env.json'), packets }, recordingIO(), { now }),
