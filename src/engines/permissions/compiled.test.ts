@@ -112,3 +112,30 @@ test('PVE 8 tables: VM.Monitor is a privilege, VM.GuestAgent.* are unknown (drop
   assert.deepEqual([...new PermissionEngine(accessInputFromUserCfg(v9.value)).privileges('a@pve', '/vms/100')], ['VM.GuestAgent.Audit']);
   assert.match(v9.diagnostics.map((d) => d.message).join('\n'), /invalid privilege 'VM.Monitor'/);
 });
+
+test('fuzz: mutated user.cfg text never makes the parser or the engine throw anything but a ParseError', () => {
+  const rand = rng(7);
+  const base = randomUserCfg(rand).split('\n');
+  const junk = [':', '::', '!', '@', '/', '//', ',', ' ', '%', '%zz', '0', '1', 'NoAccess', '@g1', 'a@pve!', '!t', '\t', 'é', '../', '*'];
+  for (let i = 0; i < 500; i++) {
+    const lines = base.map((l) => {
+      if (rand() > 0.3) return l;
+      const at = Math.floor(rand() * (l.length + 1));
+      return rand() < 0.5 ? l.slice(0, at) + junk[Math.floor(rand() * junk.length)] + l.slice(at) : l.slice(0, at);
+    });
+    const text = lines.join('\n');
+    let parsed;
+    try {
+      parsed = parseUserCfg(text);
+    } catch (e) {
+      assert.equal((e as Error).name, 'ParseError', text);
+      continue;
+    }
+    const e = new PermissionEngine(accessInputFromUserCfg(parsed.value));
+    for (const id of e.identities()) for (const path of ['/', '/vms/100', '/pool/p1', '', '%', '/x//y/']) {
+      e.privileges(id, path);
+      e.explain(id, path, true);
+    }
+    e.matrix().cellCount();
+  }
+});

@@ -70,7 +70,8 @@ export class CompiledAccess {
   private readonly setHi: number[] = [0];
   private readonly setHasNoAccess: boolean[] = [false];
   private readonly unionCache = new Map<number, number>();
-  private readonly setPriv: number[] = [];
+  /** Role set -> its privilege set id (filled when the role set is interned). */
+  private readonly setPriv: number[] = [0];
   private noAccessSet = EMPTY;
   private adminSet = EMPTY;
 
@@ -127,6 +128,7 @@ export class CompiledAccess {
       this.roleHi.push(hi);
       if (name === 'NoAccess') this.noAccessRole = r;
     }
+    this.privSet(0, 0); // privilege set 0 is the empty set, as role set 0 is
     this.noAccessSet = this.noAccessRole >= 0 ? this.internSet([this.noAccessRole]) : EMPTY;
     const admin = this.roleIndex.get('Administrator');
     this.adminSet = this.internSet(admin === undefined ? [] : [admin]);
@@ -136,7 +138,6 @@ export class CompiledAccess {
       if (b < 32) lo = (lo | (1 << b)) >>> 0;
       else hi = (hi | (1 << (b - 32))) >>> 0;
     }
-    this.privSet(0, 0);
     this.allPrivs = this.privSet(lo, hi);
 
     this.newNode(-1, '');
@@ -259,6 +260,7 @@ export class CompiledAccess {
     this.setLo.push(lo);
     this.setHi.push(hi);
     this.setHasNoAccess.push(sorted.includes(this.noAccessRole));
+    this.setPriv.push(this.privSet(lo, hi).id);
     return id;
   }
 
@@ -450,9 +452,25 @@ export class CompiledAccess {
   private walkRoles(subject: number, chain: Int32Array, complete: boolean): number {
     let cur = EMPTY;
     const last = chain.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const s = this.levelSet(chain[i], subject, complete && i === last);
-      if (s !== EMPTY) cur = s;
+    const nodes = this.lvNode;
+    const end = this.identOff[subject + 1];
+    // Both the chain and the identity's level nodes ascend (a child node is created after its
+    // parent), so each search continues where the previous one stopped.
+    let from = this.identOff[subject];
+    for (let i = 0; i <= last && from < end; i++) {
+      const node = chain[i];
+      let lo = from;
+      let hi = end - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (nodes[mid] < node) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      from = lo;
+      if (lo < end && nodes[lo] === node) {
+        const s = complete && i === last ? this.lvAll[lo] : this.lvProp[lo];
+        if (s !== EMPTY) cur = s;
+      }
     }
     return this.collapse(cur);
   }
@@ -573,9 +591,7 @@ export class CompiledAccess {
     return [this.lvNode.subarray(a, b), this.lvAll.subarray(a, b), this.lvProp.subarray(a, b)];
   }
   /** @internal */ privSetIdOfRoles(set: number): number {
-    let id = this.setPriv[set];
-    if (id === undefined) id = this.setPriv[set] = this.privSet(this.setLo[set], this.setHi[set]).id;
-    return id;
+    return this.setPriv[set];
   }
   /** @internal */ levelSetOf(node: number, subject: number, final: boolean): number {
     return this.levelSet(node, subject, final);
