@@ -72,6 +72,8 @@ test('perms who PRIV PATH: every holder with the reason; an unknown privilege is
   for (const id of ['root@pam', 'alice@pve', 'alice@pve!ci', 'bob@pve', 'carol@pam']) assert.match(r.out, new RegExp(`\\n  ${id.replace(/[!.]/g, '\\$&')}: `));
   assert.match(r.out, /bob@pve: VMOperator via pool prod/);
   await assert.rejects(perms(['who', 'VM.Monitor', '/vms', '--user-cfg', CFG]), (e: unknown) => e instanceof UsageError && /not a privilege of PVE 9/.test(e.message));
+  const ghost = write('ghost.cfg', `${USER_CFG}group:future:newhire@pve::\nacl:1:/vms:@future:PVEVMUser:\n`);
+  assert.match((await perms(['who', 'VM.PowerMgmt', '/vms/100', '--user-cfg', ghost])).out, /  newhire@pve \(not a defined user: the grant waits for whoever is created with this name\): PVEVMUser \(line 17: @future PVEVMUser on \/vms\)/);
   const v8 = await perms(['who', 'VM.Monitor', '/vms/100', '--user-cfg', CFG, '--pve-version', '8']);
   assert.match(v8.out, /bob@pve: VMOperator via pool prod/, 'PVE 8 keeps VM.Monitor in the custom role');
 });

@@ -19,6 +19,7 @@ test('PVE-12 latent and dropped ACL entries', () => assertCases(pve12, [
   { name: 'unknown group, unknown user, token and role defined later', node: pveNode({ '/etc/pve/user.cfg': LATENT }), expect: 'FAIL',
     message: /line 2: group @future on \/vms does not exist.*line 3: user ghost@pve.*line 4: dropped by Proxmox \(ignore invalid acl token 'alice@pve!ci'\).*line 5: dropped/s },
   { name: 'token wiped by a later user line', node: pveNode({ '/etc/pve/user.cfg': 'user:a@pve:1:0::::::\ntoken:a@pve!tok1:0:1::\nacl:1:/:a@pve!tok1:PVEAuditor:\nuser:a@pve:1:0::::::\n' }), expect: 'FAIL', message: 'token a@pve!tok1 on / does not exist' },
+  { name: 'a PVE 8 privilege on a PVE 9 cluster', node: pveNode({ '/etc/pve/user.cfg': `${USER_CFG}role:Mon:VM.Monitor,VM.Audit:\n` }), expect: 'FAIL', message: 'line 17: privilege VM.Monitor does not exist in PVE 9 and is dropped from the role' },
   { name: 'a role: line extending NoAccess', node: pveNode({ '/etc/pve/user.cfg': `${USER_CFG}role:NoAccess:VM.Audit:\n` }), expect: 'FAIL', message: 'line 17: role:NoAccess changes the built-in role' },
   { name: 'PVE 8 node: VM.Monitor role defined later drops the ACL line', node: pveNode({ '/etc/pve/user.cfg': 'user:a@pve:1:0::::::\nacl:1:/vms:a@pve:Mon:\nrole:Mon:VM.Monitor:\n' }, { commands: { 'pveversion -v': 'pve-manager: 8.4.1 (running version: 8.4.1/2a5fa54a)\n' } }), expect: 'FAIL', message: "line 2: dropped by Proxmox (ignore invalid acl role 'Mon')" },
   { name: 'not collected', node: noPve, expect: 'SKIP' },

@@ -15,7 +15,7 @@ export const pve12: Check = {
     references: [ADMIN_GUIDE],
   },
   evaluate(ctx) {
-    const { cfg } = ctx.get(accessFact);
+    const { cfg, diagnostics, release } = ctx.get(accessFact);
     const issues: { text: string; line: number }[] = [];
     const seen = new Set<string>();
     for (const e of cfg.aclEntries) {
@@ -29,6 +29,11 @@ export const pve12: Check = {
       issues.push({ text: `line ${e.line}: ${label} on ${e.path} does not exist`, line: e.line });
     }
     for (const d of cfg.droppedAcls) issues.push({ text: `line ${d.line}: dropped by Proxmox (${d.reason})`, line: d.line });
+    // Privileges this release does not know are dropped from the role: it grants less than the line says.
+    for (const d of diagnostics) {
+      const priv = /ignore invalid privilege '([^']*)'/.exec(d.message)?.[1];
+      if (priv !== undefined && d.line !== undefined) issues.push({ text: `line ${d.line}: privilege ${priv} does not exist in ${release.release === 'pve8' ? 'PVE 8' : 'PVE 9'} and is dropped from the role`, line: d.line });
+    }
     // A role: line with a built-in name silently adds privileges to every holder of that role (even NoAccess).
     for (const r of cfg.roles.values()) {
       if (r.builtin && r.line !== undefined) issues.push({ text: `line ${r.line}: role:${r.name} changes the built-in role for every holder`, line: r.line });

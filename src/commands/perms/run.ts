@@ -102,13 +102,13 @@ export async function runWho(priv: string, path: string, opts: SourceOptions, de
     throw new UsageError(`"${priv}" is not a privilege of ${src.release === 'pve8' ? 'PVE 8' : 'PVE 9'}${close.length ? ` (did you mean ${close.slice(0, 5).join(', ')}?)` : ''}`);
   }
   const holders = src.engine.identities().filter((id) => src.engine.privileges(id, path).includes(priv))
-    .map((id) => ({ id, reason: reasonOf(src.engine.explain(id, path)) }));
+    .map((id) => ({ id, defined: src.engine.isDefinedUser(id) || src.engine.input.tokens.has(id), reason: reasonOf(src.engine.explain(id, path)) }));
   if (fmt === 'json') {
     await deps.io.out(JSON.stringify({ privilege: priv, path, holders }) + '\n');
     return 0;
   }
   const lines = [`${holders.length} identit${holders.length === 1 ? 'y holds' : 'ies hold'} ${priv} on ${path} (${src.label}):`];
-  for (const h of holders) lines.push(`  ${h.id}: ${h.reason}`);
+  for (const h of holders) lines.push(`  ${h.id}${h.defined ? '' : ' (not a defined user: the grant waits for whoever is created with this name)'}: ${h.reason}`);
   await deps.io.out(lines.join('\n') + '\n');
   return 0;
 }
