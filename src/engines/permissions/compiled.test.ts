@@ -139,3 +139,32 @@ test('fuzz: mutated user.cfg text never makes the parser or the engine throw any
     e.matrix().cellCount();
   }
 });
+
+test('fuzz: the run-by-run diff of two configurations equals comparing every (identity, path) by query', async () => {
+  const { diffEngines } = await import('./diff.js');
+  const rand = rng(99);
+  let changes = 0;
+  for (let i = 0; i < 150; i++) {
+    const [ta, tb] = [randomUserCfg(rand), randomUserCfg(rand)];
+    const got = diffEngines(engineFor(ta), engineFor(tb)).map((d) => `${d.id} ${d.path} ${d.privilegesBefore.join(',')} > ${d.privilegesAfter.join(',')} | ${d.rolesBefore.join(',')} > ${d.rolesAfter.join(',')}`);
+    const a = engineFor(ta);
+    const b = engineFor(tb);
+    const want: string[] = [];
+    const value = (e: PermissionEngine, id: string, path: string) => {
+      const privs = e.privileges(id, path);
+      return { privs, roles: privs.length ? e.effectiveRoleNames(id, path) : [] };
+    };
+    const paths = [...new Set([...a.matrixPaths(), ...b.matrixPaths()])];
+    for (const id of [...new Set([...a.identities(), ...b.identities()])].sort()) {
+      for (const path of paths) {
+        const x = value(a, id, path);
+        const y = value(b, id, path);
+        if (x.privs.join() === y.privs.join() && x.roles.join() === y.roles.join()) continue;
+        want.push(`${id} ${path} ${x.privs.join(',')} > ${y.privs.join(',')} | ${x.roles.join(',')} > ${y.roles.join(',')}`);
+      }
+    }
+    assert.deepEqual([...got].sort(), want.sort(), `configs ${i}\n${ta}\n---\n${tb}`);
+    changes += got.length;
+  }
+  assert.ok(changes > 1000, `${changes}`);
+});

@@ -1,4 +1,5 @@
-import type { PermissionEngine } from './engine.js';
+import type { PermissionEngine, PermissionMatrix } from './engine.js';
+import type { MatrixRow } from './compiled.js';
 
 /** One (identity, path) whose answer differs between two configurations. */
 export interface CellDiff {
@@ -10,37 +11,55 @@ export interface CellDiff {
   privilegesAfter: readonly string[];
 }
 
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const NONE = { privileges: [] as readonly string[], roles: [] as readonly string[] };
+const same = (a: readonly string[], b: readonly string[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 export const added = (before: readonly string[], after: readonly string[]): string[] => after.filter((x) => !before.includes(x));
 
+/** Walks the runs of one row position by position; value(k) for ascending k. */
+class RunCursor {
+  private r = 0;
+  constructor(private readonly m: PermissionMatrix, private readonly row: MatrixRow) {}
+  /** The value at position k and the first position where it may change. */
+  at(k: number, size: number): { value: typeof NONE; next: number } {
+    const { starts, ends } = this.row;
+    while (this.r < starts.length && ends[this.r] <= k) this.r++;
+    if (this.r >= starts.length) return { value: NONE, next: size };
+    if (starts[this.r] > k) return { value: NONE, next: starts[this.r] };
+    const v = this.m.runValue(this.row, this.r);
+    return { value: v.privileges.length ? v : NONE, next: ends[this.r] };
+  }
+}
+
 /**
  * Every (identity, path) of either matrix whose privileges or roles differ between `before` and
- * `after`, identities and paths sorted. Paths only one side evaluates are answered by a query on
- * the other side (a new ACL path may inherit the same grants it had before).
+ * `after`. Both engines first get the same tree shape (empty nodes added), so their matrices share
+ * preorder positions and are compared run by run; only differing runs are expanded into paths.
  */
 export function diffEngines(before: PermissionEngine, after: PermissionEngine): CellDiff[] {
+  const treeBefore = before.treePaths();
+  before.addTreePaths(after.treePaths());
+  after.addTreePaths(treeBefore);
   const ids = [...new Set([...before.identities(), ...after.identities()])].sort();
   const mb = before.matrix(ids);
   const ma = after.matrix(ids);
-  const pathsB = new Set(before.matrixPaths());
-  const pathsA = new Set(after.matrixPaths());
-  const onlyOneSide = [...new Set([...pathsB, ...pathsA])].filter((p) => pathsB.has(p) !== pathsA.has(p));
+  const size = mb.size;
+  if (ma.size !== size) throw new Error('permission diff: the two trees differ in shape');
   const out: CellDiff[] = [];
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    const b = new Map([...mb.cells(mb.rows[i])].map((c) => [c.path, c]));
-    const a = new Map([...ma.cells(ma.rows[i])].map((c) => [c.path, c]));
-    const paths = new Set([...b.keys(), ...a.keys(), ...onlyOneSide]);
-    for (const path of [...paths].sort()) {
-      const cb = b.get(path);
-      const ca = a.get(path);
-      const privilegesBefore = cb?.privileges ?? (pathsB.has(path) ? [] : before.privileges(id, path));
-      const privilegesAfter = ca?.privileges ?? (pathsA.has(path) ? [] : after.privileges(id, path));
-      const rolesBefore = cb?.roles ?? (pathsB.has(path) || privilegesBefore.length === 0 ? [] : before.effectiveRoleNames(id, path));
-      const rolesAfter = ca?.roles ?? (pathsA.has(path) || privilegesAfter.length === 0 ? [] : after.effectiveRoleNames(id, path));
-      if (same(privilegesBefore, privilegesAfter) && same(rolesBefore, rolesAfter)) continue;
-      out.push({ id, path, rolesBefore, rolesAfter, privilegesBefore, privilegesAfter });
+    const cb = new RunCursor(mb, mb.rows[i]);
+    const ca = new RunCursor(ma, ma.rows[i]);
+    for (let k = 0; k < size;) {
+      const b = cb.at(k, size);
+      const a = ca.at(k, size);
+      const next = Math.min(b.next, a.next);
+      if (!same(b.value.privileges, a.value.privileges) || !same(b.value.roles, a.value.roles)) {
+        for (let j = k; j < next; j++) {
+          if (!mb.isMatrixPathAt(j) && !ma.isMatrixPathAt(j)) continue;
+          out.push({ id: ids[i], path: mb.nodePathAt(j), rolesBefore: b.value.roles, rolesAfter: a.value.roles, privilegesBefore: b.value.privileges, privilegesAfter: a.value.privileges });
+        }
+      }
+      k = next;
     }
   }
   return out;

@@ -93,6 +93,16 @@ export class PermissionEngine {
     return id === ROOT || (this.input.users?.includes(id) ?? true);
   }
 
+  /** Every node of the ACL tree as a path (ACL paths, their parents, top-level paths, pools, pool members). */
+  treePaths(): string[] {
+    return Array.from({ length: this.compiled.nodeCount }, (_, n) => this.compiled.nodePath(n));
+  }
+
+  /** Adds empty tree nodes (answers do not change), so that two engines share one tree shape for diffing. */
+  addTreePaths(paths: Iterable<string>): void {
+    for (const p of paths) this.compiled.nodeFor(p);
+  }
+
   /** The full matrix: every identity over every path of matrixPaths(), computed in one pass per identity. */
   matrix(ids: readonly string[] = this.identities()): PermissionMatrix {
     return new PermissionMatrix(this.compiled, this.compiled.matrix(ids), this.matrixNodes);
@@ -305,6 +315,26 @@ export class PermissionMatrix {
 
   get rows(): readonly MatrixRow[] {
     return this.m.rows;
+  }
+
+  /** Number of tree nodes (preorder positions 0 .. size-1). */
+  get size(): number {
+    return this.paths.length;
+  }
+
+  /** Path of the tree node at a preorder position. */
+  nodePathAt(k: number): string {
+    return this.compiled.nodePath(this.m.order[k]);
+  }
+
+  /** Whether the node at a preorder position is one of the matrix paths. */
+  isMatrixPathAt(k: number): boolean {
+    return this.paths[k] !== undefined;
+  }
+
+  /** Privileges and roles of run r of a row. */
+  runValue(row: MatrixRow, r: number): { privileges: readonly string[]; roles: readonly string[] } {
+    return { privileges: this.compiled.privSets[row.privSets[r]].names, roles: this.compiled.roleSetNames(row.roleSets[r]) };
   }
 
   /** The matrix paths, in tree order. */
