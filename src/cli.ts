@@ -77,6 +77,15 @@ function buildProgram({ Command }: Commander): Command {
   return program;
 }
 
+/**
+ * The engine commands (fw, perms) pull in their engines at import time; they are registered only when
+ * the command line names them or asks for the overall help, so `audit` and `--version` stay quick.
+ */
+async function registerEngineCommands(program: Command, first: string | undefined): Promise<void> {
+  const wantsAll = first === undefined || first === 'help' || first === '--help' || first === '-h';
+  if (wantsAll || first === 'fw') (await import('./commands/fw.js')).registerFwCommand(program);
+}
+
 function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
@@ -93,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
   const commander = await import('commander');
   const { CommanderError } = commander;
   try {
-    await buildProgram(commander).parseAsync(argv);
+    const program = buildProgram(commander);
+    await registerEngineCommands(program, argv[2]);
+    await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
