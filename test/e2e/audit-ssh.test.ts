@@ -31,7 +31,7 @@ describe('pvesec audit over SSH (e2e)', { skip, timeout: 300_000 }, () => {
     await addUser(node, 'auditor', { password: 'E2e-Auditor-Only-1' });
     hashes.push(await shadowHash(node, 'admin'), await shadowHash(node, 'auditor'));
     assert.ok(hashes.every((h) => h.startsWith('$')), `expected real password hashes, got ${hashes.length}`);
-    knownHosts = await knownHostsFile([node]);
+    knownHosts = await knownHostsFile([node], undefined, { ipv6: true });
   }, { timeout: 240_000 });
 
   after(() => downAll(), { timeout: 60_000 });

@@ -260,23 +260,26 @@ export function runInClient(client: Host | string, argv: string[], opts: RunOpti
   return run(['ip', 'netns', 'exec', `th-${name}`, ...argv], opts);
 }
 
-/** known_hosts lines (`10.77.0.X ssh-ed25519 AAAA...`, and the same for fd77::X) for the hosts, read from inside them. */
-export async function knownHostsLines(hosts: Host[]): Promise<string> {
+/**
+ * known_hosts lines (`10.77.0.X ssh-ed25519 AAAA...`) for the hosts, read from inside them; with
+ * ipv6, a second line per host for its fd77::X address.
+ */
+export async function knownHostsLines(hosts: Host[], opts: { ipv6?: boolean } = {}): Promise<string> {
   const lines: string[] = [];
   for (const h of hosts) {
     const pub = (await mustExecIn(h, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).trim();
     const [type, key] = pub.split(/\s+/);
     if (type !== 'ssh-ed25519' || !key) throw new Error(`${h.name}: unexpected host key ${type}`);
     lines.push(`${h.ip} ${type} ${key}`);
-    if (h.ip6) lines.push(`${h.ip6} ${type} ${key}`);
+    if (opts.ipv6 && h.ip6) lines.push(`${h.ip6} ${type} ${key}`);
   }
   return lines.join('\n') + '\n';
 }
 
 /** Writes a known_hosts file for the hosts into a fresh temporary directory; returns its path. */
-export async function knownHostsFile(hosts: Host[], dir = tempDir()): Promise<string> {
+export async function knownHostsFile(hosts: Host[], dir = tempDir(), opts: { ipv6?: boolean } = {}): Promise<string> {
   const file = join(dir, 'known_hosts');
-  writeFileSync(file, await knownHostsLines(hosts), { mode: 0o600 });
+  writeFileSync(file, await knownHostsLines(hosts, opts), { mode: 0o600 });
   return file;
 }
 
