@@ -41,9 +41,10 @@ export async function setSshdOption(host: Host, keyword: string, value: string):
     `else echo '${k} ${value}' >> /etc/ssh/sshd_config; fi`]);
 }
 
-/** Restarts sshd through the systemctl shim (sshd -t first, like ssh.service) and checks it runs. */
+/** Restarts sshd through the systemctl shim (sshd -t first, like ssh.service); returns once port 22 listens. */
 export async function restartSshd(host: Host): Promise<void> {
-  await mustExecIn(host, 'systemctl restart ssh && systemctl is-active --quiet ssh');
+  await mustExecIn(host, 'systemctl restart ssh && systemctl is-active --quiet ssh && ' +
+    `for i in $(seq 100); do ss -Hltn 'sport = :22' | grep -q . && exit 0; sleep 0.05; done; echo 'sshd not listening on 22' >&2; exit 1`);
 }
 
 /** The shadow field of a user (for asserting it never leaks). */
