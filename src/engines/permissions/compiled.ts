@@ -361,9 +361,6 @@ export class CompiledAccess {
     return '/' + segs.reverse().join('/');
   }
 
-  childNodes(n: number): Iterable<[string, number]> {
-    return this.children[n];
-  }
 
   private addPoolMember(pool: string, memberPath: string): void {
     const chain = this.poolChain(pool);
@@ -434,21 +431,11 @@ export class CompiledAccess {
 
   // Queries --------------------------------------------------------------------------------------
 
-  /** Role set of subject at one level: token entries, else user entries, else the union over its groups. */
-  private levelSet(node: number, subject: number, final: boolean): number {
-    const nodes = this.lvNode;
-    let lo = this.identOff[subject];
-    let hi = this.identOff[subject + 1] - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const x = nodes[mid];
-      if (x === node) return final ? this.lvAll[mid] : this.lvProp[mid];
-      if (x < node) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return EMPTY;
-  }
-
+  /**
+   * PVE::AccessControl::roles over a resolved path: at each level the identity's role set there
+   * (token entries, else user entries, else the union of its groups'; all of them on the final
+   * level, only propagating ones above it) replaces what came from above; NoAccess wins at the end.
+   */
   private walkRoles(subject: number, chain: Int32Array, complete: boolean): number {
     let cur = EMPTY;
     const last = chain.length - 1;
@@ -593,9 +580,6 @@ export class CompiledAccess {
   /** @internal */ privSetIdOfRoles(set: number): number {
     return this.setPriv[set];
   }
-  /** @internal */ levelSetOf(node: number, subject: number, final: boolean): number {
-    return this.levelSet(node, subject, final);
-  }
   /** @internal */ collapsed(set: number): number {
     return this.collapse(set);
   }
@@ -611,19 +595,12 @@ export class CompiledAccess {
   /** @internal */ unionOf(a: number, b: number): number {
     return this.union(a, b);
   }
-  /** @internal */ privSetOfRoles(set: number): PrivSet {
-    return this.privSet(this.setLo[set], this.setHi[set]);
-  }
   roleSetNames(set: number): readonly string[] {
     return this.setNames[set];
   }
   /** All identities the configuration names (users, tokens, group members, ACL members). */
   identities(): readonly string[] {
     return this.identNames;
-  }
-  isDefinedToken(id: string): boolean {
-    const i = this.identIndex.get(id);
-    return i !== undefined && (this.tokenKind[i] === 1 || this.tokenKind[i] === 2);
   }
 }
 
