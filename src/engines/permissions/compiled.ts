@@ -2,9 +2,10 @@ import type { AccessInput } from './model.js';
 
 /**
  * The permission model compiled for speed: identities, groups, roles and privileges interned to
- * integers, each ACL level holding per-member role-set ids (one for the level itself, one for what
- * propagates below it), role sets and privilege sets interned so that unions and answers are
- * table look-ups. Same semantics as the readable walk in ./engine.ts (roles/explain), which the
+ * integers; per identity, the ACL levels where it has entries (direct ones, else the union of its
+ * groups'), each with two role-set ids (one for the level itself, one for what propagates below),
+ * sorted and packed in one block; role sets and privilege sets interned so that unions and answers
+ * are table look-ups. Same semantics as the readable walk in ./engine.ts (roles/explain), which the
  * oracle test holds both to.
  */
 

@@ -1,5 +1,5 @@
 import type { AccessInput, AclEntry } from './model.js';
-import { CompiledAccess, type MatrixRow } from './compiled.js';
+import { CompiledAccess, perlSplitPath, type MatrixRow } from './compiled.js';
 
 const ROOT = 'root@pam';
 
@@ -21,14 +21,6 @@ interface AclNode {
 }
 
 const newNode = (): AclNode => ({ children: new Map(), users: new Map(), groups: new Map(), tokens: new Map() });
-
-/** Perl's split("/", $path): leading empty field kept, trailing empty fields dropped. */
-function perlSplitPath(path: string): string[] {
-  if (path === '/') return [''];
-  const parts = path.split('/');
-  while (parts.length && parts[parts.length - 1] === '') parts.pop();
-  return parts;
-}
 
 export function isTokenId(id: string): boolean {
   return /^[^!]+@[^!]+![A-Za-z][A-Za-z0-9._-]*$/.test(id);
