@@ -67,7 +67,7 @@ test('perms of ID --path: the level-by-level walk (what replaced and what shadow
 });
 
 test('perms who PRIV PATH: every holder with the reason; an unknown privilege is a usage error', async () => {
-  const r = await perms(['who', 'VM.PowerMgmt', '/vms/100', '--user-cfg', CFG]);
+  const r = await perms(['who', 'VM.PowerMgmt', '/vms//100/', '--user-cfg', CFG]);
   assert.match(r.out, /^5 identities hold VM.PowerMgmt on \/vms\/100/);
   for (const id of ['root@pam', 'alice@pve', 'alice@pve!ci', 'bob@pve', 'carol@pam']) assert.match(r.out, new RegExp(`\\n  ${id.replace(/[!.]/g, '\\$&')}: `));
   assert.match(r.out, /bob@pve: VMOperator via pool prod/);
@@ -145,4 +145,5 @@ test('usage errors: no source, two sources, a bad id, an unknown release', async
   await assert.rejects(perms(['of', 'alice', '--user-cfg', CFG]), /"alice" is not a user/);
   await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', CFG, '--pve-version', '7']), /--pve-version: "7"/);
   await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', path.join(dir, 'missing.cfg')]), /cannot read: ENOENT/);
+  await assert.rejects(perms(['who', 'VM.Audit', '/vms/1 00', '--user-cfg', CFG]), /"\/vms\/1 00" is not a Proxmox path/);
 });

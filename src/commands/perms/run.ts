@@ -5,6 +5,7 @@ import { UsageError } from '../options.js';
 import { diffEngines } from '../../engines/permissions/diff.js';
 import { reasonOf } from '../../engines/permissions/describe.js';
 import { releasePrivileges } from '../../engines/permissions/versions.js';
+import { normalizeAclPath } from '../../parse/user-cfg.js';
 import { loadFileOrTarget, loadTarget, loadUserCfgFile, releaseFlag, warningLines, type AccessSource, type Collector } from './source.js';
 import { ChunkedWriter, describeOne, diffLines, writeMatrix, type MatrixFormat } from './render.js';
 
@@ -53,6 +54,13 @@ function warn(src: AccessSource, io: CommandIO): void {
   for (const w of warningLines(src)) io.err(`pvesec: warning: ${w}`);
 }
 
+/** A path typed by a person: normalised as Proxmox normalises ACL paths (/vms//100/ is /vms/100). */
+function aclPath(path: string): string {
+  const p = normalizeAclPath(path);
+  if (p === undefined) throw new UsageError(`"${path}" is not a Proxmox path (e.g. /, /vms/100, /pool/prod, /storage/local)`);
+  return p;
+}
+
 function checkId(id: string): void {
   if (!/^[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+(![A-Za-z][A-Za-z0-9.\-_]*)?$/.test(id)) throw new UsageError(`"${id}" is not a user (alice@pve) or token (alice@pve!ci) id`);
 }
@@ -61,6 +69,7 @@ function checkId(id: string): void {
 export async function runOf(id: string, opts: SourceOptions & { path?: string }, deps: PermsDeps): Promise<number> {
   const fmt = format(opts.format, ['text', 'json'] as const, 'text');
   checkId(id);
+  if (opts.path !== undefined) opts.path = aclPath(opts.path);
   const src = await load(opts, deps);
   const { engine } = src;
   const known = engine.identities().includes(id);
@@ -95,6 +104,7 @@ export async function runOf(id: string, opts: SourceOptions & { path?: string },
 /** `perms who PRIV PATH` */
 export async function runWho(priv: string, path: string, opts: SourceOptions, deps: PermsDeps): Promise<number> {
   const fmt = format(opts.format, ['text', 'json'] as const, 'text');
+  path = aclPath(path);
   const src = await load(opts, deps);
   const known = releasePrivileges(src.release);
   if (!known.includes(priv)) {
