@@ -84,6 +84,7 @@ function buildProgram({ Command }: Commander): Command {
 async function registerEngineCommands(program: Command, first: string | undefined): Promise<void> {
   const wantsAll = first === undefined || first === 'help' || first === '--help' || first === '-h';
   if (wantsAll || first === 'fw') (await import('./commands/fw.js')).registerFwCommand(program);
+  if (wantsAll || first === 'perms') (await import('./commands/perms.js')).registerPermsCommand(program);
 }
 
 function write(text: string): Promise<void> {
