@@ -14,6 +14,8 @@ import {
   claimBlock, CLI, downAll, ensureCliBuilt, keys, knownHostsFile, run, runInClient, tempDir, testHostsAvailable, upClient, upHost,
   type Host, type RunResult,
 } from '../test/harness/hosts.js';
+import { benchFirewall } from './firewall.js';
+import { benchPerms, type BenchResult } from './perms.js';
 
 interface BenchContext {
   client: Host;
@@ -127,6 +129,28 @@ const BENCHMARKS: Benchmark[] = [
   },
 ];
 
+/** In-process engine benchmarks: no test hosts needed. */
+const ENGINE_BENCHMARKS: { name: string; run(): Promise<BenchResult[]> }[] = [
+  { name: 'firewall', run: benchFirewall },
+  { name: 'perms', run: benchPerms },
+];
+
+async function runEngineBenchmarks(filters: string[]): Promise<{ rows: BenchResult[]; errors: number }> {
+  const rows: BenchResult[] = [];
+  let errors = 0;
+  for (const b of ENGINE_BENCHMARKS.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)))) {
+    console.error(`bench: ${b.name} ...`);
+    try {
+      rows.push(...(await b.run()));
+    } catch (e) {
+      errors++;
+      console.error(`bench: ${b.name} failed: ${(e as Error).message}`);
+    }
+  }
+  for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'OVER'}  ${r.name}: ${r.value} ${r.unit} (target ${r.target})`);
+  return { rows, errors };
+}
+
 function printTable(rows: Measurement[]): void {
   const fmt = (m: Measurement) => (m.unit === 'ms' ? `${Math.round(m.value)} ms` : `${m.value.toFixed(1)} MiB`);
   const cols = rows.map((m) => [
@@ -149,8 +173,11 @@ async function main(): Promise<number> {
   const strict = args.includes('--strict');
   const filters = args.filter((a) => !a.startsWith('--'));
   const selected = BENCHMARKS.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
+  const engines = await runEngineBenchmarks(filters);
+  const engineMissed = engines.rows.filter((r) => !r.ok).length;
   if (selected.length === 0) {
-    console.error(`no benchmark matches ${filters.join(' ')}; known: ${BENCHMARKS.map((b) => b.name).join(' ')}`);
+    if (engines.rows.length || engines.errors) return engines.errors || (strict && engineMissed) ? 1 : 0;
+    console.error(`no benchmark matches ${filters.join(' ')}; known: ${[...ENGINE_BENCHMARKS, ...BENCHMARKS].map((b) => b.name).join(' ')}`);
     return 2;
   }
   const unavailable = testHostsAvailable();
@@ -195,8 +222,8 @@ async function main(): Promise<number> {
   console.log(`load average ${load.toFixed(1)} on ${cpus} CPUs, node ${process.version}` +
     (load > cpus ? ' — machine busy: timings overstated' : ''));
   const over = rows.filter((m) => m.target !== undefined && m.value > m.target);
-  if (errors > 0) return 1;
-  return strict && over.length > 0 ? 1 : 0;
+  if (errors + engines.errors > 0) return 1;
+  return strict && over.length + engineMissed > 0 ? 1 : 0;
 }
 
 main().then(
