@@ -80,6 +80,8 @@ export const COMMANDS = {
   ip6tablesSave: { name: 'ip6tables-save', sh: 'ip6tables-save', root: true },
   nftRuleset: { name: 'nft list ruleset', sh: 'nft list ruleset', root: true },
   aptUpgradable: { name: 'apt list --upgradable', sh: 'apt list --upgradable 2>/dev/null', root: false },
+  /** Downloaded package indexes, `<mtime-epoch> <file>` per line: tells whether `apt list --upgradable` knows anything. */
+  aptLists: { name: 'apt-lists', sh: "find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -printf '%T@ %f\\n'", root: false },
   sysctl: { name: 'sysctl -a', sh: 'sysctl -a 2>/dev/null', root: false },
   mounts: { name: 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS', sh: 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS', root: false },
   listening: { name: 'ss -tulpn', sh: 'ss -tulpn', root: true },
