@@ -1,5 +1,5 @@
 import type { Check } from '../types.js';
-import { fail, pass } from '../types.js';
+import { fail, pass, warn } from '../types.js';
 import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact } from '../../model/facts/permissions.js';
 import { memberLabel } from '../../engines/permissions/describe.js';
@@ -58,8 +58,10 @@ export const pve11: Check = {
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
     if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token; ${holdersText}`);
     const list = [...broad].map(([id, b]) => `${id}: ${b.texts.join(', ')}`);
-    const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml)' : '';
-    return fail(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}; ${holdersText}`,
+    // Without a declaration there is nothing to hold the grants against: list them for review, do not fail.
+    const verdict = declared.size === 0 ? warn : fail;
+    const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml: confirm them there)' : '';
+    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}; ${holdersText}`,
       uniqueEvidence([...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
   },
 };
