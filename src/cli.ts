@@ -3,20 +3,12 @@
 // loaded, and each command loads its modules (checks, collectors, renderers) only when it runs.
 import type { Command } from 'commander';
 import { VERSION } from './version.js';
+import { sshOptions } from './commands/ssh-options.js';
 
 /** Exit code for usage errors, failed collections and unexpected errors (see README "Exit codes"). */
 const EXIT_ERROR = 2;
 
 type Commander = typeof import('commander');
-
-function sshOptions(cmd: Command): Command {
-  return cmd
-    .option('--identity <file>', 'SSH private key (default: agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
-    .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
-    .option('--accept-new', 'accept and record the key of a host not yet known (trust on first use)')
-    .option('--concurrency <n>', 'nodes collected at the same time (default 8)')
-    .option('--timeout <sec>', 'connection and collection timeout per node in seconds (default 30)');
-}
 
 function buildProgram({ Command }: Commander): Command {
   const program = new Command('pvesec')

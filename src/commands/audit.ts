@@ -1,4 +1,5 @@
 import type { CollectOptions, CollectResult } from '../collect/index.js';
+import type { SshCliOptions } from './ssh-options.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import type { Check } from '../checks/types.js';
@@ -16,12 +17,7 @@ import {
 } from './options.js';
 
 /** Options of `pvesec audit` as commander hands them over (strings, unvalidated). */
-export interface AuditOptions {
-  identity?: string;
-  knownHosts?: string;
-  acceptNew?: boolean;
-  concurrency?: string;
-  timeout?: string;
+export interface AuditOptions extends SshCliOptions {
   config?: string;
   format?: string;
   output?: string;
@@ -42,7 +38,7 @@ export interface AuditDeps {
 }
 
 /** Options every collecting command shares (audit, collect). */
-export function collectOptions(opts: Pick<AuditOptions, 'identity' | 'knownHosts' | 'acceptNew' | 'concurrency' | 'timeout'>): CollectOptions {
+export function collectOptions(opts: SshCliOptions): CollectOptions {
   return {
     identity: opts.identity,
     knownHostsFile: opts.knownHosts,

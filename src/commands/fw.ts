@@ -16,6 +16,7 @@ import { clusterFirewallFact, hostFirewallFact } from '../model/facts/network.js
 import { collectOptions, defaultCollector, type Collector } from './audit.js';
 import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
+import { sshOptions, type SshCliOptions } from './ssh-options.js';
 
 /**
  * `pvesec fw`: the firewall engine on the command line.
@@ -65,12 +66,7 @@ export function registerFwCommand(program: Command): void {
     .action(async (targets: string[], opts: FwOptions) => void (process.exitCode = await runFwCheckChange(targets, opts, processIO())));
 }
 
-export interface FwOptions {
-  identity?: string;
-  knownHosts?: string;
-  acceptNew?: boolean;
-  concurrency?: string;
-  timeout?: string;
+export interface FwOptions extends SshCliOptions {
   config?: string;
   format?: string;
   output?: string;
@@ -93,15 +89,6 @@ export interface FwOptions {
 export interface FwDeps {
   collect?: Collector;
   now?: Date;
-}
-
-function sshOptions(cmd: Command): Command {
-  return cmd
-    .option('--identity <file>', 'SSH private key')
-    .option('--known-hosts <file>', 'known_hosts file to verify host keys against')
-    .option('--accept-new', 'accept and record the key of a host not yet known')
-    .option('--concurrency <n>', 'nodes collected at the same time')
-    .option('--timeout <sec>', 'connection and collection timeout per node in seconds');
 }
 
 // ---------------------------------------------------------------- shared
