@@ -1,4 +1,5 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { colonRecords } from './colon-records.js';
 
 export interface GroupEntry {
   name: string;
@@ -12,17 +13,7 @@ export function parseGroup(input: string | Buffer, file = '/etc/group'): Parsed<
   const text = asText(input, file);
   const entries: GroupEntry[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const { line, text: t } of numberedLines(text)) {
-    if (!t.trim() || t.startsWith('#')) continue;
-    if (t.startsWith('+') || t.startsWith('-')) {
-      diagnostics.push({ file, line, message: 'NIS compat entry ignored', severity: 'warning' });
-      continue;
-    }
-    const f = t.split(':');
-    if (f.length !== 4) {
-      diagnostics.push({ file, line, message: `expected 4 fields, found ${f.length}`, severity: 'warning' });
-      continue;
-    }
+  for (const { line, fields: f } of colonRecords(text, file, 4, diagnostics)) {
     const gid = /^\d+$/.test(f[2]) ? Number(f[2]) : NaN;
     if (!f[0] || !Number.isSafeInteger(gid)) {
       diagnostics.push({ file, line, message: 'empty name or non-numeric gid', severity: 'warning' });

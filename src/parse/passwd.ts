@@ -1,4 +1,5 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { colonRecords } from './colon-records.js';
 
 export interface PasswdEntry {
   name: string;
@@ -32,17 +33,7 @@ export function parsePasswd(input: string | Buffer, file = '/etc/passwd'): Parse
   const text = asText(input, file);
   const entries: PasswdEntry[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const { line, text: t } of numberedLines(text)) {
-    if (!t.trim() || t.startsWith('#')) continue;
-    if (t.startsWith('+') || t.startsWith('-')) {
-      diagnostics.push({ file, line, message: 'NIS compat entry ignored', severity: 'warning' });
-      continue;
-    }
-    const f = t.split(':');
-    if (f.length !== 7) {
-      diagnostics.push({ file, line, message: `expected 7 fields, found ${f.length}`, severity: 'warning' });
-      continue;
-    }
+  for (const { line, fields: f } of colonRecords(text, file, 7, diagnostics)) {
     const uid = /^\d+$/.test(f[2]) ? Number(f[2]) : NaN;
     const gid = /^\d+$/.test(f[3]) ? Number(f[3]) : NaN;
     if (!f[0] || !Number.isSafeInteger(uid) || !Number.isSafeInteger(gid)) {
