@@ -10,7 +10,7 @@ export const pve03: Check = {
   meta: {
     id: 'PVE-03', section: 'PVE', title: 'Users of TFA-enforcing realms have a usable factor', severity: 'high', scope: 'cluster',
     rationale: 'When a realm enforces TFA, its users without an enabled factor (or only a locked one) cannot log in at all: a lockout waiting for the next login.',
-    fix: 'Enroll a factor for each listed user (as that user in the GUI: Datacenter > Permissions > Two Factor; the CLI cannot enroll factors), unlock locked ones (pveum user tfa unlock USER), or disable the listed accounts (pveum user modify USER --enable 0)',
+    fix: 'Enroll a factor for each listed user (as that user in the GUI: Datacenter > Permissions > Two Factor), unlock locked ones (pveum user tfa unlock USER), or disable the listed accounts (pveum user modify USER --enable 0)',
     reads: [FILES.domainsCfg, FILES.userCfg, FILES.tfaCfg],
     references: [TFA_DOC],
   },
