@@ -10,7 +10,7 @@ export const pve12: Check = {
   meta: {
     id: 'PVE-12', section: 'PVE', title: 'No latent or silently dropped ACL entries', severity: 'medium', scope: 'cluster',
     rationale: 'An ACL naming a user or group that does not exist yet grants access to whoever is created with that name later; ACL lines Proxmox drops (role or token defined later in user.cfg) and role: lines that extend a built-in role do not do what the file says.',
-    fix: 'Remove stale entries: pveum acl delete PATH --users USER|--groups GROUP|--tokens TOKEN --roles ROLE; re-create dropped ones with pveum acl modify so that Proxmox writes them in a valid order',
+    fix: 'Remove stale entries: pveum acl delete PATH --users USER --roles ROLE (for a group or a token: --groups GROUP or --tokens USER!TOKEN instead of --users USER); re-create dropped ones so that Proxmox writes them in a valid order: pveum acl modify PATH --users USER --roles ROLE',
     reads: [FILES.userCfg],
     references: [ADMIN_GUIDE],
   },
