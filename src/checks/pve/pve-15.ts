@@ -11,7 +11,7 @@ export const pve15: Check = {
   meta: {
     id: 'PVE-15', section: 'PVE', title: 'Effective grants equal the desired access matrix', severity: 'medium', scope: 'cluster',
     rationale: 'Drift between the intended access matrix and what Proxmox actually grants is found only by computing effective permissions.',
-    fix: 'Adjust ACLs (pveum acl modify/delete) until every listed difference is gone, or update the desired matrix (access_matrix: FILE in pvesec.yaml)',
+    fix: 'Adjust ACLs until every listed difference is gone (grant: pveum acl modify PATH --users USER --roles ROLE; revoke: pveum acl delete PATH --users USER --roles ROLE), or update the desired matrix (access_matrix: FILE in pvesec.yaml)',
     reads: [FILES.userCfg, 'access-matrix.yaml (access_matrix in pvesec.yaml)'],
     references: [ADMIN_GUIDE],
   },
