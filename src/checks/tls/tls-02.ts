@@ -9,7 +9,7 @@ export const tls02: Check = {
   meta: {
     id: 'TLS-02', section: 'TLS', title: 'Web certificate valid for more than 30 days', severity: 'high', scope: 'node',
     rationale: 'An expired certificate breaks the web UI and API clients, and trains users to accept certificate errors.',
-    fix: 'Renew: pvenode acme cert renew (ACME), pvecm updatecerts --force (default certificate), or pvenode cert set with a new certificate',
+    fix: 'Renew: pvenode acme cert renew (ACME), pvecm updatecerts --force (default certificate), or upload a new certificate: pvenode cert set fullchain.pem key.pem --restart',
     reads: SERVED_CERT_READS,
     references: [CERT_DOC],
   },
