@@ -7,7 +7,7 @@ export const tls03: Check = {
   meta: {
     id: 'TLS-03', section: 'TLS', title: 'Web certificate key size and node name', severity: 'medium', scope: 'node',
     rationale: 'Short keys can be factored; a certificate without the node name in its SAN fails validation in browsers and API clients.',
-    fix: 'Issue a certificate with an RSA >= 2048 or EC >= 224 key whose SAN lists the node name and FQDN: pvecm updatecerts --force, or pvenode acme cert order with acme domains set',
+    fix: 'Issue a certificate with an RSA >= 2048 or EC >= 224 key whose SAN lists the node name and FQDN: pvecm updatecerts --force, or set the ACME domains and order one: pvenode config set --acme domains=$(hostname -f) && pvenode acme cert order',
     reads: SERVED_CERT_READS,
     references: [CERT_DOC],
   },
