@@ -93,6 +93,8 @@ test('pveum, pvenode and pvesh map to the API calls of their CLI handlers', () =
   assertValid('pveum realm add corp --type ldap --server1 ldap.example.com --base_dn dc=example,dc=com --user_attr uid --mode ldaps --verify 1', 'POST /access/domains');
   assertValid('pveum realm modify pve --tfa type=oath,digits=6', 'PUT /access/domains/{realm}');
   assertValid('pveum user list --output-format json', 'GET /access/users');
+  assertValid('pveum user token add alice@pve ci --privsep 1 --output-format json', 'POST /access/users/{userid}/token/{tokenid}');
+  assertValid('pvesh set /cluster/firewall/options --enable 1 --policy_in DROP', 'PUT /cluster/firewall/options');
   assertValid('pvenode cert set fullchain.pem key.pem --restart --force', 'POST /nodes/{node}/certificates/custom');
   assertValid('pvenode acme account register default admin@example.com', 'POST /cluster/acme/account');
   assertValid('pvenode acme cert renew --force', 'PUT /nodes/{node}/certificates/acme/certificate');
@@ -112,6 +114,8 @@ test('the validator rejects what Proxmox rejects', () => {
   assertRejected('pveum acl modify / --tokens alice@pve --roles Administrator', 'not a valid pve-tokenid-list');
   assertRejected('pveum realm modify corp --mode ldapx', "'ldapx' is not one of ldap|ldaps|ldap+starttls");
   assertRejected('pveum realm modify corp --verify ROLE', 'needs a literal value');
+  assertRejected('pvesh set /cluster/firewall/options --policy_in POLICY', 'needs a literal value');
+  assertRejected('pveum user modify alice@pve --enable 1 --output-format json', 'unknown option --output-format');
   assertRejected('pveum realm modify pve --tfa type=totp', "'totp' is not one of oath|yubico");
   assertRejected('pveum realm modify pve --tfa digits=6', "missing required key 'type'");
   assertRejected('pveum user token add alice@pve --privsep 1', 'missing required parameter tokenid');

@@ -142,6 +142,8 @@ interface Handler {
   fixed?: Record<string, string>;
   /** Parameters the CLI prompts for (PVE's param_mapping with interactive input). */
   interactive?: string[];
+  /** Takes PVE's standard output options (--output-format ...); every GET does. */
+  output?: true;
   /** A CLI wrapper method with its own, narrower parameter list: only these are accepted as options. */
   only?: string[];
 }
@@ -157,7 +159,7 @@ const USERID_PARAM: ParamSpec = { type: 'string', format: 'pve-userid' };
 
 // PVE/CLI/pveum.pm (pve-access-control)
 const USER_TOKEN = '/access/users/{userid}/token/{tokenid}';
-const pveumTokenDelete: Handler = { method: 'DELETE', path: USER_TOKEN, positional: ['userid', 'tokenid'] };
+const pveumTokenDelete: Handler = { method: 'DELETE', path: USER_TOKEN, positional: ['userid', 'tokenid'], output: true };
 const pveum: Tree = {
   user: {
     add: { method: 'POST', path: '/access/users', positional: ['userid'] },
@@ -172,8 +174,8 @@ const pveum: Tree = {
       list: { why: 'pveum user tfa list reads priv/tfa.cfg itself', positional: ['userid'], cliOnly: { userid: { ...USERID_PARAM, optional: 1 } } },
     },
     token: {
-      add: { method: 'POST', path: USER_TOKEN, positional: ['userid', 'tokenid'] },
-      modify: { method: 'PUT', path: USER_TOKEN, positional: ['userid', 'tokenid'] },
+      add: { method: 'POST', path: USER_TOKEN, positional: ['userid', 'tokenid'], output: true },
+      modify: { method: 'PUT', path: USER_TOKEN, positional: ['userid', 'tokenid'], output: true },
       delete: pveumTokenDelete,
       remove: pveumTokenDelete,
       list: { method: 'GET', path: '/access/users/{userid}/token', positional: ['userid'] },
@@ -227,7 +229,7 @@ const pvenode: Tree = {
   cert: {
     info: { method: 'GET', path: '/nodes/{node}/certificates/info', fixed: NODE },
     // certificates and key are file names: pvenode reads the PEM files.
-    set: { method: 'POST', path: '/nodes/{node}/certificates/custom', positional: ['certificates', 'key'], fixed: NODE },
+    set: { method: 'POST', path: '/nodes/{node}/certificates/custom', positional: ['certificates', 'key'], fixed: NODE, output: true },
     delete: { method: 'DELETE', path: '/nodes/{node}/certificates/custom', positional: ['restart'], fixed: NODE },
   },
   acme: {
@@ -330,6 +332,7 @@ function checkPropertyString(keys: Record<string, ParamSpec>, value: string, nam
 
 /** Errors of one value against its parameter definition (empty when valid). */
 export function checkValue(spec: ParamSpec, value: string, name: string): string[] {
+  if (spec.enum?.includes(value)) return []; // before the placeholder test: enum values like DROP are upper case
   const literalOnly = spec.type === 'boolean' || spec.enum !== undefined;
   if (value === SUBSTITUTION || PLACEHOLDER.test(value)) {
     return literalOnly ? [`--${name}: needs a literal value, got ${value === SUBSTITUTION ? '$(...)' : value}`] : [];
@@ -479,7 +482,7 @@ export function validateCommand(cmd: Command, schema: ApiSchema): Validation {
       for (const k of entry.interactive ?? []) provided.add(k);
       only = entry.only;
       for (const p of entry.path.matchAll(/\{([^}]+)\}/g)) if (!params[p[1]]) errors.push(`${call}: path parameter ${p[1]} is not defined`);
-      if (entry.method === 'GET') extra = OUTPUT_OPTIONS;
+      if (entry.method === 'GET' || entry.output) extra = OUTPUT_OPTIONS;
     }
   }
 
