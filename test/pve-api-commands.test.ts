@@ -61,6 +61,21 @@ test('no check prints a PVE command outside its fix text', () => {
   assert.deepEqual(unvalidated, []);
 });
 
+test('fix texts this test once caught are rejected', () => {
+  const former = [
+    'Enroll a factor for each listed user (pveum user tfa ... or the GUI as that user)',
+    'Remove stale entries: pveum acl delete PATH --users USER|--groups GROUP|--tokens TOKEN --roles ROLE',
+    're-create dropped ones with pveum acl modify so that Proxmox writes them in a valid order',
+    'Adjust ACLs (pveum acl modify/delete) until every listed difference is gone',
+    'Renew: pvenode acme cert renew (ACME), or pvenode cert set with a new certificate',
+    'pvecm updatecerts --force, or pvenode acme cert order with acme domains set',
+  ];
+  for (const text of former) {
+    const errors = extractCommands(text).flatMap((c) => validateCommand(c, schema).errors);
+    assert.ok(errors.length > 0, `not rejected: ${text}`);
+  }
+});
+
 test('extraction: separators, quotes, substitutions and prose', () => {
   const cmds = extractCommands(
     'Do it: pveum user add alice@pve --comment "Alice (admin)" && pvenode config set --acme domains=$(hostname -f); ' +
