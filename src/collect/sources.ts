@@ -15,6 +15,8 @@ export const FILES = {
   rootHome: '/root',
   dpkgStatus: '/var/lib/dpkg/status',
   hostname: '/etc/hostname',
+  /** What the node name resolves to: the node's address for Proxmox (standalone nodes, ring0 host names). */
+  hosts: '/etc/hosts',
   osRelease: '/etc/os-release',
   fstab: '/etc/fstab',
   // /etc/pve (cluster-wide, identical on every node of a cluster through pmxcfs)
@@ -93,6 +95,8 @@ export const COMMANDS = {
   pveversion: { name: 'pveversion -v', sh: 'pveversion -v', root: false },
   unameR: { name: 'uname -r', sh: 'uname -r', root: false },
   hostname: { name: 'hostname', sh: 'hostname', root: false },
+  /** Interface addresses: the network containing the node's IP is pve-firewall's local_network. */
+  ipAddr: { name: 'ip -o addr show', sh: 'ip -o addr show', root: false },
   /** Newest /root/pve-config-*.tar.gz (or configured glob): `<mtime-epoch> <size> <path>` then its member list. */
   configBackups: { name: 'config-backups', sh: '', root: true },
 } as const;

@@ -2,18 +2,19 @@ import { COMMANDS, FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
 import { reachabilityMatrix, publicAddress, representative, SERVICES, type Matrix, type SourceClass } from '../../engines/firewall/matrix.js';
 import { netfilterSimulator } from '../../engines/firewall/netfilter.js';
-import { corosyncTopology, type CorosyncTopology } from '../../engines/firewall/pve-common.js';
 import { pveSimulator, type Simulator } from '../../engines/firewall/simulator.js';
-import { parseCorosyncConf } from '../../parse/corosync.js';
 import { parseIp, parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import type { Ruleset } from '../../parse/iptables-save.js';
 import { parseNftRuleset } from '../../parse/nft-ruleset.js';
 import { resolveAddress } from '../../parse/pve-fw.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { corosyncTopologyFact, nodeAddressFact, type NodeAddress } from './node-address.js';
 import {
   clusterFirewallFact, handWrittenChains, handWrittenInput, hostFirewallFact, ip6tablesFact, iptablesFact, isManagedNftTable, isProxmoxChain,
   pveFirewallStateFact,
 } from './network.js';
+
+export { corosyncTopologyFact };
 
 /** Who filters a node's traffic, and a simulator that decides packets the way its kernel will. */
 export interface NodeFirewall {
@@ -23,8 +24,12 @@ export interface NodeFirewall {
   description: string;
   sim: Simulator;
   backend: 'iptables' | 'nftables';
-  /** The node's own IPv4 address (its corosync ring0 address) and ring addresses by ring number. */
+  /** The node's own IPv4 address (ring0 address, else what its name resolves to) and ring addresses by ring number. */
   hostIp?: string;
+  /** The local network the Proxmox firewall adds to `management` (detected or assumed; the cluster.fw alias wins). */
+  localNetwork?: string;
+  /** True when localNetwork is the /24 guess (the interfaces or the node address were not collected). */
+  localNetworkAssumed: boolean;
   ringAddrs: string[];
   /** Whether IPv6 filtering was seen (ip6tables-save or nft collected, or the Proxmox firewall, which filters both). */
   ipv6Seen: boolean;
@@ -32,15 +37,6 @@ export interface NodeFirewall {
   assumptions: string[];
   evidence: Evidence[];
 }
-
-export const corosyncTopologyFact = nodeFact<CorosyncTopology | undefined>('firewall.corosync', (ctx) => {
-  const text = ctx.snapshot.text(FILES.corosyncConf) ?? ctx.cluster.representative.snapshot.text(FILES.corosyncConf);
-  if (text === undefined) {
-    if (ctx.cluster.clustered || ctx.snapshot.errors.has(FILES.corosyncConf)) throw new Unavailable(ctx.snapshot.whyMissing(FILES.corosyncConf));
-    return undefined;
-  }
-  return corosyncTopology(parseCorosyncConf(text).value);
-});
 
 /** The hand-written part of a ruleset: without pve-firewall's chains, its jumps, and proxmox-firewall's nft tables. */
 export function handWrittenRuleset(rs: Ruleset): Ruleset {
@@ -62,7 +58,8 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
   const topo = ctx.tryGet(corosyncTopologyFact);
   const own = topo?.nodes.find((n) => n.name === ctx.node.name);
   const ringAddrs = own?.rings.map((r) => r.addr) ?? [];
-  const hostIp = ringAddrs.find((a) => parseIp(a)?.family === 4);
+  const address = ctx.tryGet(nodeAddressFact);
+  const hostIp = (address?.ip && parseIp(address.ip)?.family === 4 ? address.ip : undefined) ?? ringAddrs.find((a) => parseIp(a)?.family === 4);
   const assumptions: string[] = [];
   const evidence: Evidence[] = [];
 
@@ -77,25 +74,25 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     : undefined;
   for (const c of handInput) evidence.push({ source: c.source, line: c.chain.line, text: `${c.table} ${c.chain.name}: ${c.rules.length} rule(s), policy ${c.chain.policy ?? '-'}` });
 
+  const local = detectedLocalNetwork(address, hostIp);
   let pve: Simulator | undefined;
   let backend: 'iptables' | 'nftables' = 'iptables';
   if (state?.active) {
     const cluster = ctx.get(clusterFirewallFact).conf;
     const host = ctx.get(hostFirewallFact);
     backend = state.backend;
-    let localNetwork: string | undefined;
-    if (!cluster.aliases.get('local_network') && hostIp) {
-      localNetwork = `${hostIp.split('.').slice(0, 3).join('.')}.0/24`;
-      assumptions.push(`local_network assumed to be ${localNetwork}, the /24 of the ring0 address`);
-    }
-    pve = pveSimulator({ cluster, host: host.present ? host.conf : undefined }, { node: ctx.node.name, hostIp, localNetwork, corosync: topo, now: ctx.now }, backend);
+    pve = pveSimulator({ cluster, host: host.present ? host.conf : undefined }, { node: ctx.node.name, hostIp, localNetwork: local.network, corosync: topo, now: ctx.now }, backend);
     evidence.push({ source: FILES.clusterFw, text: state.reason });
+    if (!cluster.aliases.get('local_network')) {
+      if (local.assumption) assumptions.push(local.assumption);
+      evidence.push(...(address?.evidence ?? []));
+    }
   }
   if (!hostIp && [pve, hand].some((sim) => sim && destinationRules(sim))) {
-    assumptions.push(`${ctx.node.name}'s own address is unknown (no corosync ring0 address): probes go to 192.0.2.1, so rules with a destination condition may decide differently`);
+    assumptions.push(`${ctx.node.name}'s own address is unknown (no corosync ring0 address, and its name does not resolve through /etc/hosts): probes go to 192.0.2.1, so rules with a destination condition may decide differently`);
   }
   const pveName = backend === 'nftables' ? 'proxmox-firewall' : 'pve-firewall';
-  const base = { backend, hostIp, ringAddrs, assumptions, evidence };
+  const base = { backend, hostIp, localNetwork: local.network, localNetworkAssumed: local.assumption !== undefined, ringAddrs, assumptions, evidence };
   if (pve && hand) {
     return {
       ...base, manager: `${pveName}+netfilter`, ipv6Seen: true,
@@ -120,6 +117,18 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     sim: netfilterSimulator([], [], hostIp),
   };
 });
+
+/**
+ * local_network as pve-firewall detects it: the network of the interface address containing the node IP.
+ * Without the interfaces (or the IP), the /24 of the IPv4 address is assumed and said so.
+ */
+function detectedLocalNetwork(address: NodeAddress | undefined, hostIp: string | undefined): { network?: string; assumption?: string } {
+  if (address?.ip && address.interfacesSeen) return { network: address.localNetwork };
+  if (!hostIp) return {};
+  const network = `${hostIp.split('.').slice(0, 3).join('.')}.0/24`;
+  const why = address?.ip ? 'the interfaces were not collected' : 'the node address is unknown';
+  return { network, assumption: `local_network assumed to be ${network}, the /24 of ${hostIp} (${why})` };
+}
 
 /** Whether a configured (not builtin) rule matches on the destination address. */
 function destinationRules(sim: Simulator): boolean {
@@ -175,11 +184,10 @@ export function adminRanges(ctx: FactContext, fw: NodeFirewall): { ranges: IpRan
     ranges.push(...mgmt.match);
     origins.push('cluster.fw [IPSET management]');
   }
-  const local = cluster?.aliases.get('local_network')?.range
-    ?? (fw.hostIp ? (parseIpRange(`${fw.hostIp.split('.').slice(0, 3).join('.')}.0/24`) as IpRange) : undefined);
+  const local = cluster?.aliases.get('local_network')?.range ?? (fw.localNetwork ? (parseIpRange(fw.localNetwork) as IpRange) : undefined);
   if (local && !ranges.some((r) => r.from === local.from && r.to === local.to && r.family === local.family)) {
     ranges.push(local);
-    origins.push(cluster?.aliases.get('local_network') ? 'local_network alias' : 'local network of the ring0 address');
+    origins.push(cluster?.aliases.get('local_network') ? 'local_network alias' : fw.localNetworkAssumed ? `assumed local network ${local.text}` : `local network ${local.text}`);
   }
   return { ranges, origin: origins.join(' + ') || 'no admin sources declared' };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../parse/pve-fw.js';
 import { parseSs, type ListeningSocket } from '../../parse/ss.js';
 import { clusterFact, nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { nodeAddressFact } from './node-address.js';
 import { unitState, unitStatesFact } from './system-base.js';
 
 /** cluster.fw as Proxmox reads it. A missing file (with /etc/pve collected) is an empty configuration: firewall off. */
@@ -196,7 +197,7 @@ export interface AdminSources {
   ranges: IpRange[];
   /** Where they came from, for messages: "config admin_sources", "cluster.fw [IPSET management]". */
   origin: string;
-  /** False when the defaults could not include the cluster's local network (not collected). */
+  /** False when the defaults could not include the cluster's local network (no alias, interfaces or node address collected). */
   complete: boolean;
 }
 
@@ -217,7 +218,16 @@ export const adminSourcesFact = clusterFact<AdminSources>('network.admin-sources
     ranges.push(local.range);
     origins.push('local_network alias');
   }
-  return { ranges, origin: origins.join(' + ') || 'no admin sources declared', complete: local !== undefined };
+  // Without the alias, pve-firewall adds the network it detects (the representative node's; cluster nodes share it).
+  const address = local ? undefined : ctx.tryGet(nodeAddressFact);
+  const detected = address?.ip && address.interfacesSeen ? address.localNetwork : undefined;
+  const detectedRange = detected ? parseIpRange(detected) : undefined;
+  if (detectedRange && typeof detectedRange !== 'string') {
+    ranges.push(detectedRange);
+    origins.push(`local network ${detected}`);
+  }
+  const complete = local !== undefined || (address?.ip !== undefined && address.interfacesSeen);
+  return { ranges, origin: origins.join(' + ') || 'no admin sources declared', complete };
 });
 
 export function withinAdminSources(ranges: IpRange[], admin: AdminSources): boolean {

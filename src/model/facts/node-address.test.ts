@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { memorySnapshot, type MemorySnapshotSpec } from '../../collect/memory.js';
+import { groupClusters } from '../../audit/run.js';
+import { DEFAULT_CONFIG } from '../../config/schema.js';
+import { FactContext, Unavailable } from '../fact.js';
+import { nodeAddressFact } from './node-address.js';
+import { adminSourcesFact } from './network.js';
+import { nodeFirewallFact, reachabilityFact, sourceClassesFact } from './firewall.js';
+import { pveNode } from '../../../test/fixtures/netfilter/helpers.js';
+
+const parseFixture = (name: string) => readFileSync(new URL(`../../parse/fixtures/${name}`, import.meta.url), 'utf8');
+const INSTALLER_HOSTS = parseFixture('pve-installer-hosts');
+const DEBIAN_HOSTS = parseFixture('debian12-default-hosts');
+const TRIXIE_ADDR = parseFixture('pve9-trixie-ip-o-addr-show.txt');
+const BOOKWORM_ADDR = parseFixture('pve8-bookworm-ip-o-addr-show.txt');
+
+const COROSYNC = `totem {
+  cluster_name: lab
+  version: 2
+}
+nodelist {
+  node {
+    name: pve1
+    nodeid: 1
+    ring0_addr: 10.10.10.11
+  }
+  node {
+    name: pve2
+    nodeid: 2
+    ring0_addr: 10.10.10.12
+  }
+}
+`;
+
+const addrLine = (i: number, dev: string, cidr: string) => `${i}: ${dev}    inet ${cidr} scope global ${dev}\\       valid_lft forever preferred_lft forever\n`;
+
+function node(name: string, o: { hosts?: string; ipAddr?: string | { output: string; exitCode?: number }; corosync?: string; errors?: Record<string, string> }): MemorySnapshotSpec {
+  const files: Record<string, string> = { '/etc/hostname': `${name}\n` };
+  if (o.hosts !== undefined) files['/etc/hosts'] = o.hosts;
+  if (o.corosync) files['/etc/pve/corosync.conf'] = o.corosync;
+  return { files, commands: o.ipAddr === undefined ? {} : { 'ip -o addr show': o.ipAddr }, errors: o.errors };
+}
+
+function contexts(specs: MemorySnapshotSpec[]): FactContext[] {
+  const [cluster] = groupClusters(specs.map((s, i) => memorySnapshot({ target: `n${i}`, ...s })));
+  return cluster.nodes.map((n) => new FactContext(n, cluster, DEFAULT_CONFIG, new Date('2026-11-25T12:00:00Z')));
+}
+const addressOf = (spec: MemorySnapshotSpec) => contexts([spec])[0].get(nodeAddressFact);
+
+test('standalone node: its name through /etc/hosts, the network of the interface holding that address', () => {
+  const a = addressOf(node('pve', { hosts: INSTALLER_HOSTS, ipAddr: TRIXIE_ADDR }));
+  assert.deepEqual([a.ip, a.ipFrom, a.localNetwork, a.interfacesSeen, a.notes], ['192.168.1.50', '/etc/hosts', '192.168.1.0/24', true, []]);
+  assert.deepEqual(a.evidence, [
+    { source: '/etc/hosts', line: 2, text: '192.168.1.50 pve.example.lan pve' },
+    { source: 'ip -o addr show', line: 3, text: 'vmbr0 inet 192.168.1.50/24' },
+  ]);
+});
+
+test('the prefix comes from the interface, not a /24 guess', () => {
+  const a = addressOf(node('pve', { hosts: '192.168.7.10 pve.lan pve\n', ipAddr: addrLine(3, 'vmbr0', '192.168.7.10/23') }));
+  assert.equal(a.localNetwork, '192.168.6.0/23');
+});
+
+test('cluster member: its corosync ring0 address wins over /etc/hosts', () => {
+  const [a1, a2] = contexts([
+    node('pve1', { hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR, corosync: COROSYNC }),
+    node('pve2', { hosts: '10.10.10.12 pve2\n', ipAddr: addrLine(4, 'vmbr0', '10.10.10.12/25'), corosync: COROSYNC }),
+  ]).map((c) => c.get(nodeAddressFact));
+  assert.deepEqual([a1.ip, a1.ipFrom, a1.localNetwork], ['10.10.10.11', 'corosync.conf', '10.10.10.0/24']);
+  assert.deepEqual(a1.evidence.map((e) => e.source), ['/etc/pve/corosync.conf', 'ip -o addr show']);
+  assert.equal(a1.evidence[1].line, 3);
+  assert.deepEqual([a2.ip, a2.localNetwork], ['10.10.10.12', '10.10.10.0/25']);
+});
+
+test('ring0_addr given as a host name is resolved through /etc/hosts', () => {
+  const byName = COROSYNC.replace('ring0_addr: 10.10.10.11', 'ring0_addr: pve1-corosync');
+  const a = contexts([node('pve1', { hosts: '10.10.10.11 pve1-corosync\n', ipAddr: BOOKWORM_ADDR, corosync: byName })])[0].get(nodeAddressFact);
+  assert.deepEqual([a.ip, a.localNetwork], ['10.10.10.11', '10.10.10.0/24']);
+});
+
+test("Debian's 127.0.1.1 line: Proxmox's lookup fails, so neither address nor local_network", () => {
+  const a = addressOf(node('pve1', { hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR }));
+  assert.deepEqual([a.ip, a.localNetwork], [undefined, undefined]);
+  assert.match(a.notes.join('\n'), /\/etc\/hosts:2 maps pve1 to the loopback address 127\.0\.1\.1/);
+});
+
+test('a name missing from /etc/hosts, an address on no interface, a noprefixroute address', () => {
+  assert.match(addressOf(node('pve7', { hosts: INSTALLER_HOSTS, ipAddr: TRIXIE_ADDR })).notes[0], /pve7 is not in \/etc\/hosts/);
+  const elsewhere = addressOf(node('pve', { hosts: '203.0.113.9 pve\n', ipAddr: TRIXIE_ADDR }));
+  assert.deepEqual([elsewhere.ip, elsewhere.localNetwork], ['203.0.113.9', undefined]);
+  assert.match(elsewhere.notes.join('\n'), /no interface address's network contains 203\.0\.113\.9.*no local_network/);
+  const noRoute = addressOf(node('pve', { hosts: '10.99.0.1 pve\n', ipAddr: TRIXIE_ADDR }));
+  assert.equal(noRoute.localNetwork, undefined);
+});
+
+test('one of the two sources collected: what can be told; neither: unavailable', () => {
+  const hostsOnly = addressOf(node('pve', { hosts: INSTALLER_HOSTS, errors: { 'ip -o addr show': 'not installed' } }));
+  assert.deepEqual([hostsOnly.ip, hostsOnly.localNetwork, hostsOnly.interfacesSeen], ['192.168.1.50', undefined, false]);
+  assert.match(hostsOnly.notes[0], /ip -o addr show: not installed/);
+  const failed = addressOf(node('pve', { hosts: INSTALLER_HOSTS, ipAddr: { output: 'Cannot open netlink socket', exitCode: 1 } }));
+  assert.equal(failed.interfacesSeen, false);
+  const addrOnly = addressOf(node('pve', { ipAddr: TRIXIE_ADDR }));
+  assert.deepEqual([addrOnly.ip, addrOnly.interfacesSeen], [undefined, true]);
+  assert.throws(() => addressOf(node('pve', {})), (e) => e instanceof Unavailable && /neither \/etc\/hosts nor `ip -o addr show`/.test(e.reason));
+});
+
+// The firewall model: pve-firewall adds the detected network to `management`.
+const fwNode = (extra: { hosts?: string; ipAddr?: string }): MemorySnapshotSpec => {
+  const spec = pveNode({ clusterFw: '[OPTIONS]\nenable: 1\n' });
+  if (extra.hosts) spec.files!['/etc/hosts'] = extra.hosts;
+  if (extra.ipAddr) spec.commands!['ip -o addr show'] = extra.ipAddr;
+  return spec;
+};
+
+test('firewall: the detected local_network admits its whole /23 to the GUI, without assumption', () => {
+  const [ctx] = contexts([fwNode({ hosts: '192.168.7.10 pve1.lan pve1\n', ipAddr: addrLine(3, 'vmbr0', '192.168.7.10/23') })]);
+  const fw = ctx.get(nodeFirewallFact);
+  assert.deepEqual([fw.hostIp, fw.localNetwork, fw.localNetworkAssumed, fw.assumptions], ['192.168.7.10', '192.168.6.0/23', false, []]);
+  assert.ok(fw.evidence.some((e) => e.source === 'ip -o addr show' && e.text === 'vmbr0 inet 192.168.7.10/23'));
+  const admin = ctx.get(sourceClassesFact).find((s) => s.kind === 'admin');
+  assert.deepEqual([admin?.label, admin?.address, admin?.origin], ['admin 192.168.6.0/23', '192.168.6.1', 'local network 192.168.6.0/23']);
+  const web = ctx.get(reachabilityFact).cells.find((c) => c.source.kind === 'admin' && c.service.name === 'web');
+  assert.equal(web?.verdict, 'ACCEPT');
+  assert.equal(web?.ports[0].packet.dst?.text, '192.168.7.10');
+  assert.deepEqual(ctx.get(adminSourcesFact).ranges.map((r) => r.text), ['192.168.6.0/23']);
+});
+
+test('firewall: without the interfaces, the /24 guess stays and is said', () => {
+  const [ctx] = contexts([fwNode({ hosts: '192.168.7.10 pve1.lan pve1\n' })]);
+  const fw = ctx.get(nodeFirewallFact);
+  assert.deepEqual([fw.localNetwork, fw.localNetworkAssumed], ['192.168.7.0/24', true]);
+  assert.deepEqual(fw.assumptions, ['local_network assumed to be 192.168.7.0/24, the /24 of 192.168.7.10 (the interfaces were not collected)']);
+  assert.equal(ctx.get(adminSourcesFact).complete, false);
+});
+
+test('firewall: hostname on loopback, so pve-firewall has no local_network: admin = management ipset only', () => {
+  const [ctx] = contexts([fwNode({ hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR })]);
+  const fw = ctx.get(nodeFirewallFact);
+  assert.deepEqual([fw.hostIp, fw.localNetwork, fw.localNetworkAssumed], [undefined, undefined, false]);
+  assert.deepEqual(ctx.get(sourceClassesFact).filter((s) => s.kind === 'admin'), []);
+});
