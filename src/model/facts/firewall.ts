@@ -89,7 +89,7 @@ export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ct
     }
   }
   if (!hostIp && [pve, hand].some((sim) => sim && destinationRules(sim))) {
-    assumptions.push(`${ctx.node.name}'s own address is unknown (no corosync ring0 address, and its name does not resolve through /etc/hosts): probes go to 192.0.2.1, so rules with a destination condition may decide differently`);
+    assumptions.push(`${ctx.node.name}'s own address is unknown (${address?.notes[0] ?? 'no corosync ring0 address, /etc/hosts not collected'}): probes go to 192.0.2.1, so rules with a destination condition may decide differently`);
   }
   const pveName = backend === 'nftables' ? 'proxmox-firewall' : 'pve-firewall';
   const base = { backend, hostIp, localNetwork: local.network, localNetworkAssumed: local.assumption !== undefined, ringAddrs, assumptions, evidence };

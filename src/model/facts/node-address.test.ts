@@ -107,8 +107,8 @@ test('one of the two sources collected: what can be told; neither: unavailable',
 });
 
 // The firewall model: pve-firewall adds the detected network to `management`.
-const fwNode = (extra: { hosts?: string; ipAddr?: string }): MemorySnapshotSpec => {
-  const spec = pveNode({ clusterFw: '[OPTIONS]\nenable: 1\n' });
+const fwNode = (extra: { hosts?: string; ipAddr?: string; clusterFw?: string }): MemorySnapshotSpec => {
+  const spec = pveNode({ clusterFw: extra.clusterFw ?? '[OPTIONS]\nenable: 1\n' });
   if (extra.hosts) spec.files!['/etc/hosts'] = extra.hosts;
   if (extra.ipAddr) spec.commands!['ip -o addr show'] = extra.ipAddr;
   return spec;
@@ -136,8 +136,10 @@ test('firewall: without the interfaces, the /24 guess stays and is said', () => 
 });
 
 test('firewall: hostname on loopback, so pve-firewall has no local_network: admin = management ipset only', () => {
-  const [ctx] = contexts([fwNode({ hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR })]);
+  const clusterFw = '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -dest 10.10.10.11 -p tcp -dport 22\n';
+  const [ctx] = contexts([fwNode({ hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR, clusterFw })]);
   const fw = ctx.get(nodeFirewallFact);
   assert.deepEqual([fw.hostIp, fw.localNetwork, fw.localNetworkAssumed], [undefined, undefined, false]);
+  assert.match(fw.assumptions.join('\n'), /pve1's own address is unknown \(\/etc\/hosts:2 maps pve1 to the loopback address 127\.0\.1\.1/);
   assert.deepEqual(ctx.get(sourceClassesFact).filter((s) => s.kind === 'admin'), []);
 });
