@@ -33,7 +33,7 @@ export interface NodeFirewall {
   ringAddrs: string[];
   /** Whether IPv6 filtering was seen (ip6tables-save or nft collected, or the Proxmox firewall, which filters both). */
   ipv6Seen: boolean;
-  /** Assumptions made (e.g. local_network guessed from the ring0 address). */
+  /** Assumptions made (e.g. local_network guessed as the /24 of the node address when the interfaces were not collected). */
   assumptions: string[];
   evidence: Evidence[];
 }
