@@ -41,7 +41,7 @@ export function registerFwCommand(program: Command): void {
     .argument('[target]', 'node to simulate (not with --config-dir)'))
     .option('--from <ip>', 'source address (inbound packet)')
     .option('--to <node>', 'node of the target to simulate (default: the only/first node)')
-    .option('--dst <ip>', 'destination address (default: the node\'s ring0 address)')
+    .option('--dst <ip>', 'destination address (default: the node\'s address: corosync ring0, else its name in /etc/hosts)')
     .option('--proto <proto>', 'tcp, udp, icmp, icmpv6 or a protocol number', 'tcp')
     .option('--port <port>', 'destination port')
     .option('--sport <port>', 'source port', '40000')

@@ -44,6 +44,8 @@ export function allSeedFiles(): SeedFile[] {
 
 /** Which real files feed which parser (matched against the repository-relative path). */
 const SEED_MAP: Record<string, RegExp> = {
+  parseIpAddr: /ip_-o_addr_show$|ip-o-addr-show/,
+  parseEtcHosts: /etc\/hosts$|-hosts$/,
   parseAptConf: /apt\.conf\.d\//,
   parseSourcesList: /sources\.list/,
   parseDeb822Sources: /\.sources$/,

@@ -5,7 +5,7 @@ import type { NodeFirewall } from '../../model/facts/firewall.js';
 
 /** Shared wording and evidence for the controls decided on the reachability matrix (FW-04..07, FW-13). */
 
-export const ENGINE_READS = ['/etc/pve/firewall/cluster.fw', '/etc/pve/nodes/<node>/host.fw', '/etc/pve/corosync.conf', 'systemctl-states', 'iptables-save', 'ip6tables-save', 'nft list ruleset'];
+export const ENGINE_READS = ['/etc/pve/firewall/cluster.fw', '/etc/pve/nodes/<node>/host.fw', '/etc/pve/corosync.conf', 'systemctl-states', 'iptables-save', 'ip6tables-save', 'nft list ruleset', '/etc/hosts', 'ip -o addr show'];
 
 /** Evidence for a decision: the configuration line of the deciding rule, else the generated rule. */
 export function decisionEvidence(d: Decision, fw: NodeFirewall): Evidence[] {
