@@ -1,5 +1,5 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { firstWord, parsePropertyString, type LocatedValue } from './section-config.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { keyValueLines, parsePropertyString, type LocatedValue } from './section-config.js';
 
 export interface DatacenterCfg {
   /** key -> value as written (`key: value`). */
@@ -13,19 +13,12 @@ export function parseDatacenterCfg(input: string | Buffer, file = '/etc/pve/data
   const text = asText(input, file);
   const diagnostics: Diagnostic[] = [];
   const values = new Map<string, LocatedValue>();
-  for (const { line, text: raw } of numberedLines(text)) {
-    const t = raw.trim();
-    if (!t || t.startsWith('#')) continue;
-    const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
-    if (!m) {
-      diagnostics.push({ file, line, message: `unable to parse line starting with '${firstWord(t)}'`, severity: 'warning' });
+  for (const { line, key, value } of keyValueLines(text, file, diagnostics)) {
+    if (values.has(key)) {
+      diagnostics.push({ file, line, message: `duplicate key '${key}'`, severity: 'warning' });
       continue;
     }
-    if (values.has(m[1])) {
-      diagnostics.push({ file, line, message: `duplicate key '${m[1]}'`, severity: 'warning' });
-      continue;
-    }
-    values.set(m[1], { value: m[2].trim(), line });
+    values.set(key, { value: value.trim(), line });
   }
   const cfg: DatacenterCfg = { values };
   const w = values.get('webauthn');

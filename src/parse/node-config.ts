@@ -1,5 +1,5 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { firstWord, parsePropertyString } from './section-config.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { keyValueLines, parsePropertyString } from './section-config.js';
 
 export interface AcmeDomain {
   domain: string;
@@ -21,15 +21,7 @@ export function parseNodeConfig(input: string | Buffer, file = '/etc/pve/nodes/<
   const text = asText(input, file);
   const diagnostics: Diagnostic[] = [];
   const cfg: NodeConfig = { acmeDomains: [], values: new Map() };
-  for (const { line, text: raw } of numberedLines(text)) {
-    const t = raw.trim();
-    if (!t || t.startsWith('#')) continue;
-    const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
-    if (!m) {
-      diagnostics.push({ file, line, message: `unable to parse line starting with '${firstWord(t)}'`, severity: 'warning' });
-      continue;
-    }
-    const [, key, value] = m;
+  for (const { line, key, value } of keyValueLines(text, file, diagnostics)) {
     cfg.values.set(key, { value: value.trim(), line });
     if (key === 'acme') {
       const p = parsePropertyString(value, 'domains');

@@ -71,6 +71,25 @@ export function firstWord(line: string): string {
 }
 
 /**
+ * The `key: value` lines of a flat Proxmox config (datacenter.cfg, nodes/<node>/config); blank and `#`
+ * lines skipped, anything else reported by its first word only.
+ */
+export function keyValueLines(text: string, file: string, diagnostics: Diagnostic[]): { line: number; key: string; value: string }[] {
+  const out: { line: number; key: string; value: string }[] = [];
+  for (const { line, text: raw } of numberedLines(text)) {
+    const t = raw.trim();
+    if (!t || t.startsWith('#')) continue;
+    const m = /^([a-z][a-z0-9_-]*)\s*:\s*(.*)$/i.exec(t);
+    if (!m) {
+      diagnostics.push({ file, line, message: `unable to parse line starting with '${firstWord(t)}'`, severity: 'warning' });
+      continue;
+    }
+    out.push({ line, key: m[1], value: m[2] });
+  }
+  return out;
+}
+
+/**
  * A Proxmox property string (`type=oath,digits=6` or `rp=x,origin=y`); a bare first item is the
  * value of defaultKey. Unparseable items are ignored.
  */
