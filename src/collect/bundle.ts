@@ -363,7 +363,10 @@ function readMeta(e: BundleEntry | undefined, snapshot: Snapshot): CollectionMet
   const m = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const privilege = PRIVILEGES.find((p) => p === m.privilege) ?? 'unknown';
-  return { privilege, hostname: str(m.hostname), collectedAt: str(m.collectedAt), collector: str(m.collector) };
+  const meta: CollectionMeta = { privilege, hostname: str(m.hostname), collectedAt: str(m.collectedAt), collector: str(m.collector) };
+  if (m.pveShared === false) meta.pveShared = false;
+  if (str(m.pveSharedFrom)) meta.pveSharedFrom = str(m.pveSharedFrom);
+  return meta;
 }
 
 function readErrors(e: BundleEntry | undefined): [string, string][] {
@@ -403,6 +406,8 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
       collectedAt: snapshot.meta.collectedAt,
       privilege: snapshot.meta.privilege,
       collector: snapshot.meta.collector,
+      pveShared: snapshot.meta.pveShared,
+      pveSharedFrom: snapshot.meta.pveSharedFrom,
     };
     add('pvesec/meta.json', JSON.stringify(meta) + '\n');
     add('pvesec/errors', [...snapshot.errors].map(([k, v]) => `${k}\t${v.replace(/[\t\n]/g, ' ')}\n`).join(''));

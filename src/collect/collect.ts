@@ -1,7 +1,9 @@
 import { BundleError, readBundle } from './bundle.js';
 import type { CollectOptions, CollectResult } from './index.js';
 import { collectLocal } from './local.js';
+import { completePveShared } from './pve-shared.js';
 import { sanitizeSnapshot } from './sanitize.js';
+import { collectionScript, pveSharedScript } from './script.js';
 import { CollectError, collectSsh } from './ssh.js';
 import type { Snapshot } from './snapshot.js';
 import { expandTarget, parseTarget, TargetError, targetLabel, type Target } from './targets.js';
@@ -12,6 +14,8 @@ export const DEFAULT_CONCURRENCY = 8;
  * Collects every target (SSH, local, bundles; a directory of bundles expands to one result per
  * bundle) with at most opts.concurrency at a time. Results come in target order; a failed target
  * carries a one-line error and never stops the others. Every snapshot is sanitized.
+ * With two or more live (SSH, local) targets, only the first sends the cluster-wide /etc/pve files;
+ * the others' snapshots are completed from a node of their cluster (src/collect/pve-shared.ts).
  */
 export async function collectTargets(targets: string[], opts: CollectOptions = {}): Promise<CollectResult[]> {
   const jobs: { target: Target | undefined; input: string; error?: string }[] = [];
@@ -22,7 +26,10 @@ export async function collectTargets(targets: string[], opts: CollectOptions = {
       jobs.push({ target: undefined, input, error: oneLine(e, input) });
     }
   }
+  const live = jobs.filter((j) => j.target && j.target.kind !== 'bundle');
+  const sendsPveShared = (t: Target): boolean => live.length < 2 || t === live[0].target;
   const results: CollectResult[] = new Array(jobs.length);
+  const liveSnapshots = new Map<Snapshot, Target>();
   const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -34,22 +41,27 @@ export async function collectTargets(targets: string[], opts: CollectOptions = {
         continue;
       }
       try {
-        results[i] = { target: job.input, snapshot: sanitizeSnapshot(await collectTarget(job.target, opts)) };
+        const snapshot = sanitizeSnapshot(await collectTarget(job.target, opts, sendsPveShared(job.target)));
+        results[i] = { target: job.input, snapshot };
+        if (job.target.kind !== 'bundle') liveSnapshots.set(snapshot, job.target);
       } catch (e) {
         results[i] = { target: job.input, error: oneLine(e, targetLabel(job.target)) };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  await completePveShared([...liveSnapshots.keys()], (s) => collectPveShared(liveSnapshots.get(s)!, opts), limit);
   return results;
 }
 
-export function collectTarget(target: Target, opts: CollectOptions): Promise<Snapshot> {
+/** sharedPve false: without the cluster-wide /etc/pve files (another node of the collection sends them). */
+export function collectTarget(target: Target, opts: CollectOptions, sharedPve = true): Promise<Snapshot> {
+  const script = collectionScript({ backupGlob: opts.backupGlob, sharedPve });
   switch (target.kind) {
     case 'ssh':
-      return collectSsh(target, opts);
+      return collectSsh(target, opts, script);
     case 'local':
-      return collectLocal(opts);
+      return collectLocal(opts, script);
     case 'bundle':
       return readBundle(target.path).catch((e: unknown) => {
         if (e instanceof BundleError && /no such file or directory$/.test(e.message) && /^[^/.][^/]*@[^/]+$/.test(target.path)) {
@@ -57,6 +69,17 @@ export function collectTarget(target: Target, opts: CollectOptions): Promise<Sna
         }
         throw e;
       });
+  }
+}
+
+/** The second round trip: only the cluster-wide /etc/pve files of a live target; errors are one line naming the host. */
+async function collectPveShared(target: Target, opts: CollectOptions): Promise<Snapshot> {
+  try {
+    if (target.kind === 'ssh') return sanitizeSnapshot(await collectSsh(target, opts, pveSharedScript()));
+    if (target.kind === 'local') return sanitizeSnapshot(await collectLocal(opts, pveSharedScript()));
+    throw new Error('a bundle is read as it is');
+  } catch (e) {
+    throw new Error(oneLine(e, targetLabel(target)));
   }
 }
 

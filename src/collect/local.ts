@@ -6,8 +6,8 @@ import { CollectError, DEFAULT_TIMEOUT_MS } from './ssh.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Collects this machine with the same script as over SSH (through `sudo -n` when not root). */
-export async function collectLocal(opts: CollectOptions = {}): Promise<Snapshot> {
-  const output = await runLocal(collectionScript({ backupGlob: opts.backupGlob }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+export async function collectLocal(opts: CollectOptions = {}, script = collectionScript({ backupGlob: opts.backupGlob })): Promise<Snapshot> {
+  const output = await runLocal(script, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     return await snapshotFromArchive(output, { kind: 'local', target: 'local' }, 'local');
   } catch (e) {

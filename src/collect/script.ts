@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { commandFileName } from './snapshot.js';
-import { COMMANDS, FILES, UNITS } from './sources.js';
+import { COMMANDS, FILES, PVE_SHARED_FILES, UNITS } from './sources.js';
 
 /**
  * Generates the one POSIX sh script that collects a node. It writes command outputs, a redacted
@@ -21,7 +21,16 @@ export interface ScriptOptions {
   backupGlob?: string;
   /** Written to pvesec/meta.json "collector". */
   collector?: string;
+  /**
+   * Collect the cluster-wide /etc/pve files (PVE_SHARED_FILES, other nodes' /etc/pve/nodes/<node>/);
+   * default true. False when another node of the same collection sends them: meta.json then says
+   * "pveShared":false.
+   */
+  sharedPve?: boolean;
 }
+
+/** What a script collects: a whole node, a node without cluster-wide /etc/pve, or only that. */
+type Part = 'full' | 'node' | 'pveShared';
 
 export function collectorName(): string {
   try {
@@ -52,6 +61,18 @@ export const SINGLE_FILES: string[] = Object.entries(FILES)
 export const NODE_FILES = ['host.fw', 'config', 'pve-ssl.pem', 'pveproxy-ssl.pem'] as const;
 
 export function collectionScript(opts: ScriptOptions = {}): string {
+  return script(opts, opts.sharedPve === false ? 'node' : 'full');
+}
+
+/**
+ * The small script of the second round trip: only the cluster-wide /etc/pve files (and every
+ * node's /etc/pve/nodes/<node>/ files), for a cluster none of whose collected nodes sent them.
+ */
+export function pveSharedScript(opts: Pick<ScriptOptions, 'collector'> = {}): string {
+  return script(opts, 'pveShared');
+}
+
+function script(opts: ScriptOptions, part: Part): string {
   const glob = opts.backupGlob && SAFE_GLOB.test(opts.backupGlob) ? opts.backupGlob : DEFAULT_BACKUP_GLOB;
   const globDir = path.posix.dirname(glob);
   const collector = (opts.collector ?? collectorName()).replace(/[^A-Za-z0-9 ._+-]/g, '');
@@ -91,31 +112,24 @@ else
   ROOT=0; PRIV=user; DENIED='permission denied (not collected as root)'
 fi
 
-${COMMAND_FUNCTIONS(glob, globDir)}
-
-${commandLines.join('\n')}
-
-${FILE_FUNCTIONS}
-{
-${fileCollection()}
-} &
-
-[ -e /etc/shadow ] && {
-  if [ -r /etc/shadow ]; then
-    # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
-    awk -F: 'BEGIN { OFS = ":" } NF >= 2 { if ($2 == "") m = ""; else if ($2 ~ /^!/) m = "!"; else if ($2 ~ /^\\*/) m = "*"; else m = "x"; $2 = m; print }' /etc/shadow >"$B/etc/shadow"
-    chown --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
-    chmod --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
-    touch -r /etc/shadow "$B/etc/shadow" 2>/dev/null
-  else
-    err /etc/shadow "$DENIED"
-  fi
-} &
-
 H=''
 read -r H </proc/sys/kernel/hostname 2>/dev/null || H=$(uname -n)
 case $H in *[!A-Za-z0-9._-]*) H=$(printf '%s' "$H" | tr -cd 'A-Za-z0-9._-') ;; esac
-printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
+# the Proxmox node name: /etc/pve/nodes/<N>/ holds this node's own files
+N=\${H%%.*}
+
+${COMMAND_FUNCTIONS(glob, globDir)}
+
+${part === 'pveShared' ? '' : commandLines.join('\n')}
+
+${FILE_FUNCTIONS}
+{
+${part === 'pveShared' ? sharedPveCollection() : fileCollection(part === 'full')}
+} &
+
+${part === 'pveShared' ? '' : SHADOW}
+
+printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${part === 'node' ? ',"pveShared":false' : ''}}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
 
 wait
 
@@ -134,6 +148,18 @@ return 0
 pvesec_main </dev/null
 `;
 }
+
+const SHADOW = `[ -e /etc/shadow ] && {
+  if [ -r /etc/shadow ]; then
+    # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
+    awk -F: 'BEGIN { OFS = ":" } NF >= 2 { if ($2 == "") m = ""; else if ($2 ~ /^!/) m = "!"; else if ($2 ~ /^\\*/) m = "*"; else m = "x"; $2 = m; print }' /etc/shadow >"$B/etc/shadow"
+    chown --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
+    chmod --reference=/etc/shadow "$B/etc/shadow" 2>/dev/null
+    touch -r /etc/shadow "$B/etc/shadow" 2>/dev/null
+  else
+    err /etc/shadow "$DENIED"
+  fi
+} &`;
 
 function COMMAND_FUNCTIONS(glob: string, globDir: string): string {
   const units = UNITS.join(' ');
@@ -232,10 +258,10 @@ addd() {
 }
 `;
 
-function fileCollection(): string {
-  const single = SINGLE_FILES.map((f) => `addf ${shq(f)}`).join('\n');
+function fileCollection(sharedPve: boolean): string {
+  const files = sharedPve ? SINGLE_FILES : SINGLE_FILES.filter((f) => !PVE_SHARED_FILES.includes(f));
+  const single = files.map((f) => `addf ${shq(f)}`).join('\n');
   const trees = TREE_DIRS.map(shq).join(' ');
-  const nodeFiles = NODE_FILES.join(' ');
   return `${single}
 addd /root
 addd /root/.ssh
@@ -248,13 +274,7 @@ for h in /home/*; do
   addf "$h/.ssh/authorized_keys"
   addf "$h/.ssh/authorized_keys2"
 done
-addd /etc/pve
-addd /etc/pve/nodes
-for n in /etc/pve/nodes/*; do
-  [ -d "$n" ] || continue
-  addd "$n"
-  for f in ${nodeFiles}; do addf "$n/$f"; done
-done
+${pveNodeFiles(sharedPve ? '/etc/pve/nodes/*' : '"/etc/pve/nodes/$N"')}
 set --
 for d in ${trees}; do [ -d "$d" ] && set -- "$@" "$d"; done
 if [ $# -gt 0 ]; then
@@ -269,5 +289,22 @@ if [ $# -gt 0 ]; then
     esac
   done
 fi
+`;
+}
+
+/** /etc/pve, /etc/pve/nodes and the NODE_FILES of the node directories matching nodeGlob (sh syntax). */
+function pveNodeFiles(nodeGlob: string): string {
+  return `addd /etc/pve
+addd /etc/pve/nodes
+for n in ${nodeGlob}; do
+  [ -d "$n" ] || continue
+  addd "$n"
+  for f in ${NODE_FILES.join(' ')}; do addf "$n/$f"; done
+done`;
+}
+
+function sharedPveCollection(): string {
+  return `${PVE_SHARED_FILES.map((f) => `addf ${shq(f)}`).join('\n')}
+${pveNodeFiles('/etc/pve/nodes/*')}
 `;
 }

@@ -35,6 +35,12 @@ export interface CollectionMeta {
   /** root: everything readable; sudo: via sudo -n; user: without root, some data missing; unknown: a plain backup tarball. */
   privilege: 'root' | 'sudo' | 'user' | 'unknown';
   collector?: string;
+  /**
+   * false: this node did not send the cluster-wide /etc/pve files (PVE_SHARED_FILES), another node of
+   * the same collection did; pveSharedFrom then names the node they were copied from.
+   */
+  pveShared?: boolean;
+  pveSharedFrom?: string;
 }
 
 /**

@@ -63,6 +63,26 @@ export function nodeFile(node: string, name: 'host.fw' | 'config' | 'pve-ssl.pem
   return `/etc/pve/nodes/${node}/${name}`;
 }
 
+/**
+ * Cluster-wide /etc/pve files: pmxcfs makes them identical on every node of a cluster, so when
+ * several nodes are collected at once they come from one node per cluster (src/collect/pve-shared.ts).
+ * Not among them: corosync.conf (tells which cluster a node is in), priv/authorized_keys (root's
+ * keys point there; per-node checks read it) and the node's own /etc/pve/nodes/<node>/ files.
+ */
+export const PVE_SHARED_FILES: readonly string[] = [
+  FILES.userCfg, FILES.domainsCfg, FILES.tfaCfg, FILES.datacenterCfg, FILES.clusterFw, FILES.jobsCfg,
+  FILES.vzdumpCron, FILES.pveRootCa,
+];
+
+/** Whether a path (file, directory or error key) is cluster-wide /etc/pve data for a node named ownNode. */
+export function isPveShared(p: string, ownNode: string): boolean {
+  if (PVE_SHARED_FILES.includes(p)) return true;
+  const prefix = FILES.pveNodesDir + '/';
+  if (!p.startsWith(prefix)) return false;
+  const node = p.slice(prefix.length).split('/')[0];
+  return node !== '' && node !== ownNode;
+}
+
 /** Systemd units whose state is collected into the `systemctl-states` command. */
 export const UNITS = [
   'ssh', 'fail2ban', 'auditd', 'rsyslog', 'syslog-ng', 'systemd-journal-upload', 'unattended-upgrades',

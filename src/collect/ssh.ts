@@ -47,7 +47,11 @@ export const REMOTE_COMMAND = `sh -c ${shq(REMOTE_WRAPPER)}`;
  * shell's stdin, the bundle (tar.gz) comes back on stdout. Strict host key checking against
  * known_hosts; key authentication only (identity file, else agent, else ~/.ssh/id_*).
  */
-export async function collectSsh(target: SshTarget, opts: CollectOptions = {}): Promise<Snapshot> {
+export async function collectSsh(
+  target: SshTarget,
+  opts: CollectOptions = {},
+  script = collectionScript({ backupGlob: opts.backupGlob }),
+): Promise<Snapshot> {
   const label = hostLabel(target.host, target.port);
   const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
   // like OpenSSH: the user's file, plus the system-wide one unless a file was given explicitly
@@ -61,7 +65,6 @@ export async function collectSsh(target: SshTarget, opts: CollectOptions = {}): 
     }
   }
   const auth = await authMethods(target.user, opts, label);
-  const script = collectionScript({ backupGlob: opts.backupGlob });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const output = await runRemote({ target, label, known, knownHostsFile, auth, script, timeoutMs, acceptNew: opts.acceptNew === true });
   try {
