@@ -207,6 +207,35 @@ describe('completing snapshots from one node per cluster', () => {
     await completePveShared([], async () => assert.fail('no second trip'));
   });
 
+  it('a copy seen by a plain user does not serve a root login: second trip through it, the user copy if that fails', async () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    const make = (): Snapshot[] => {
+      const asUser = node('n1', 'lab', nodes, true, { meta: { hostname: 'n1', privilege: 'user' } });
+      asUser.errors.set(FILES.tfaCfg, 'permission denied (not collected as root)');
+      const userLacking = node('n2', 'lab', nodes, false, { meta: { hostname: 'n2', privilege: 'user', pveShared: false } });
+      const rootLacking = node('n3', 'lab', nodes, false);
+      return [asUser, userLacking, rootLacking];
+    };
+    const [n1, n2, n3] = make();
+    const trips: string[] = [];
+    await completePveShared([n1, n2, n3], async (s) => {
+      trips.push(s.meta.hostname!);
+      return sharedOnly(s);
+    });
+    assert.deepEqual(trips, ['n3']);
+    assert.equal(n2.meta.pveSharedFrom, 'n1');
+    assert.equal(n2.errors.get(FILES.tfaCfg), 'permission denied (not collected as root)');
+    assert.equal(n3.meta.pveSharedFrom, 'n3');
+    assert.equal(n3.errors.get(FILES.tfaCfg), 'permission denied'); // as the root trip saw it, not the user's error
+
+    const [u1, , m3] = make();
+    await completePveShared([u1, m3], async () => {
+      throw new Error('n3: connection reset');
+    });
+    assert.equal(m3.meta.pveSharedFrom, 'n1');
+    assert.equal(m3.text(FILES.userCfg), u1.text(FILES.userCfg));
+  });
+
   it('at most `limit` second trips at a time', async () => {
     const solos = Array.from({ length: 5 }, (_, i) => node(`s${i}`, undefined, [`s${i}`], false));
     let running = 0;

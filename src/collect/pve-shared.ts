@@ -61,35 +61,40 @@ export function markPveSharedMissing(into: Snapshot, reason: string): void {
 }
 
 const PRIVILEGE_RANK = { root: 0, sudo: 1, user: 2, unknown: 3 } as const;
+const rank = (s: Snapshot): number => PRIVILEGE_RANK[s.meta.privilege];
 
 /**
- * Completes every snapshot that lacks the cluster-wide /etc/pve files: from a member of its cluster
- * that has them (the best-privileged one), else from ONE second round trip per group (fetch, at
- * most `limit` at a time). A failed trip leaves the members as they are, with the error recorded
- * for the cluster-wide paths. Never throws.
+ * Completes every snapshot that lacks the cluster-wide /etc/pve files: from the best-privileged
+ * member of its cluster that has them, unless that one saw less than the snapshot's own login could
+ * (a plain user cannot read /etc/pve/priv); else from ONE second round trip per group (fetch, at most
+ * `limit` at a time), through its best-privileged member. When that trip fails, they get the
+ * less-privileged copy if there is one, else the error is recorded for the cluster-wide paths.
+ * Never throws.
  */
 export async function completePveShared(snapshots: Snapshot[], fetch: FetchPveShared, limit = 8): Promise<void> {
-  const trips: Snapshot[][] = [];
+  const trips: { lacking: Snapshot[]; fallback?: Snapshot }[] = [];
   for (const group of pveSharedGroups(snapshots)) {
-    const lacking = group.filter(lacksPveShared);
+    const lacking = group.filter(lacksPveShared).sort((a, b) => rank(a) - rank(b));
     if (lacking.length === 0) continue;
-    const donor = group
-      .filter((s) => s.meta.pveShared !== false)
-      .sort((a, b) => PRIVILEGE_RANK[a.meta.privilege] - PRIVILEGE_RANK[b.meta.privilege])[0];
-    if (donor) for (const s of lacking) copyPveShared(donor, s, nodeNameOf(donor));
-    else trips.push(lacking);
+    const donor = group.filter((s) => s.meta.pveShared !== false).sort((a, b) => rank(a) - rank(b))[0];
+    const unserved = lacking.filter((s) => !donor || rank(donor) > rank(s));
+    for (const s of lacking) if (donor && !unserved.includes(s)) copyPveShared(donor, s, nodeNameOf(donor));
+    if (unserved.length) trips.push({ lacking: unserved, fallback: donor });
   }
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < trips.length) {
-      const lacking = trips[next++];
+      const { lacking, fallback } = trips[next++];
       const via = lacking[0];
       try {
         const shared = await fetch(via);
         for (const s of lacking) copyPveShared(shared, s, nodeNameOf(via));
       } catch (e) {
         const why = String((e as Error)?.message ?? e).split('\n')[0];
-        for (const s of lacking) markPveSharedMissing(s, `cluster-wide /etc/pve not collected (${why})`);
+        for (const s of lacking) {
+          if (fallback) copyPveShared(fallback, s, nodeNameOf(fallback));
+          else markPveSharedMissing(s, `cluster-wide /etc/pve not collected (${why})`);
+        }
       }
     }
   };
