@@ -236,6 +236,20 @@ describe('completing snapshots from one node per cluster', () => {
     assert.equal(m3.text(FILES.userCfg), u1.text(FILES.userCfg));
   });
 
+  it('a node without /etc/pve (not a Proxmox node) needs no second trip: it is complete as it is', async () => {
+    const debian = memorySnapshot({ target: 'ssh://root@deb1', files: { '/etc/hostname': 'deb1\n' }, meta: { hostname: 'deb1', pveShared: false } });
+    const hidden = memorySnapshot({ target: 'ssh://ops@deb2', files: { '/etc/hostname': 'deb2\n' }, errors: { '/etc/pve': 'permission denied (not collected as root)' }, meta: { hostname: 'deb2', privilege: 'user', pveShared: false } });
+    const trips: string[] = [];
+    await completePveShared([debian, hidden], async (s) => {
+      trips.push(s.meta.hostname!);
+      return sharedOnly(s);
+    });
+    assert.deepEqual(trips, ['deb2']);
+    assert.equal(debian.meta.pveShared, undefined);
+    assert.equal(lacksPveShared(debian), false);
+    assert.equal(debian.files.size, 1);
+  });
+
   it('at most `limit` second trips at a time', async () => {
     const solos = Array.from({ length: 5 }, (_, i) => node(`s${i}`, undefined, [`s${i}`], false));
     let running = 0;

@@ -73,6 +73,10 @@ const rank = (s: Snapshot): number => PRIVILEGE_RANK[s.meta.privilege];
  */
 export async function completePveShared(snapshots: Snapshot[], fetch: FetchPveShared, limit = 8): Promise<void> {
   const trips: { lacking: Snapshot[]; fallback?: Snapshot }[] = [];
+  for (const s of snapshots) {
+    // no /etc/pve at all (not a Proxmox node): the full script would have found nothing more either
+    if (lacksPveShared(s) && !s.sawDir('/etc/pve') && !s.errors.has('/etc/pve')) delete s.meta.pveShared;
+  }
   for (const group of pveSharedGroups(snapshots)) {
     const lacking = group.filter(lacksPveShared).sort((a, b) => rank(a) - rank(b));
     if (lacking.length === 0) continue;
