@@ -4,7 +4,8 @@
  * own namespaces on 10.77.0.0/24; a client is a bare network namespace from which the CLI is run.
  *
  * Every test file owns a fixed block of names and octets so files can run in parallel:
- *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89   (c*, 100-109: collect-ssh)
+ *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89 | collect-ssh c* 100-109
+ *   firewall-iptables f* 110-139 | pve-shared p* 140-149
  * Two runs of the suite at once (several developers, or a developer and a watcher on one machine)
  * would fight over those names, so a file first claims its block (claimBlock, an flock held until
  * downAll): a second run of the same file waits instead of tearing down the first one's hosts.
