@@ -1,6 +1,7 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { parseIpRange, rangeContains } from './ip-address.js';
 
 /**
  * sshd_config as sshd reads it (servconf.c): keywords case-insensitive, `Keyword value` or
@@ -319,17 +320,12 @@ export function matchAddressList(addr: string, list: string): boolean {
 }
 
 export function inCidr(addr: string, cidr: string): boolean {
-  const fam = isIP(addr);
   const [net, bitsText] = cidr.split('/');
-  const netFam = isIP(net);
-  if (!fam || !netFam || fam !== netFam) return false;
-  const max = fam === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? max : /^\d+$/.test(bitsText) ? Number(bitsText) : NaN;
-  if (!(bits >= 0 && bits <= max)) return false;
-  const type = fam === 4 ? 'ipv4' : 'ipv6';
-  const bl = new BlockList();
-  bl.addSubnet(net, bits, type);
-  return bl.check(addr, type);
+  if (!isIP(addr) || !isIP(net)) return false;
+  if (bitsText !== undefined && !/^\d+$/.test(bitsText)) return false;
+  const network = parseIpRange(bitsText === undefined ? net : `${net}/${Number(bitsText)}`);
+  const address = parseIpRange(addr);
+  return typeof network !== 'string' && typeof address !== 'string' && rangeContains(network, address);
 }
 
 /**
