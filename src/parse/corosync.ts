@@ -11,8 +11,10 @@ export interface CorosyncSection {
 export interface CorosyncNode {
   name: string;
   nodeid?: number;
-  /** ring0_addr, ring1_addr, ... in ring order */
+  /** ring0_addr, ring1_addr, ... addresses in ring order */
   rings: string[];
+  /** The same with their keys (ring numbers may have gaps: ring0_addr, ring2_addr). */
+  links: { key: string; addr: string }[];
   line: number;
 }
 
@@ -57,17 +59,17 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
   const nodelist = root.sections.find((s) => s.name === 'nodelist');
   const nodes: CorosyncNode[] = [];
   for (const n of nodelist?.sections.filter((s) => s.name === 'node') ?? []) {
-    const rings = Object.keys(n.values)
+    const links = Object.keys(n.values)
       .filter((k) => /^ring\d+_addr$/.test(k))
       .sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)))
-      .map((k) => n.values[k]);
+      .map((key) => ({ key, addr: n.values[key] }));
     const name = n.values.name ?? n.values.ring0_addr;
     if (!name) {
       diagnostics.push({ file, line: n.line, message: 'node without name', severity: 'warning' });
       continue;
     }
     const nodeid = n.values.nodeid !== undefined ? Number(n.values.nodeid) : undefined;
-    nodes.push({ name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings, line: n.line });
+    nodes.push({ name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
   }
   return {
     value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, nodes, root },

@@ -39,17 +39,7 @@ export interface PveEnvironment {
 
 /** The ring addresses of corosync.conf by ring key. */
 export function corosyncTopology(conf: CorosyncConf): CorosyncTopology {
-  const nodelist = conf.root.sections.find((s) => s.name === 'nodelist');
-  const nodes: CorosyncNodeAddrs[] = [];
-  for (const n of nodelist?.sections.filter((s) => s.name === 'node') ?? []) {
-    const name = n.values.name ?? n.values.ring0_addr;
-    if (!name) continue;
-    const rings = Object.keys(n.values).filter((k) => /^ring\d+_addr$/.test(k))
-      .sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)))
-      .map((key) => ({ key, addr: n.values[key] }));
-    nodes.push({ name, rings });
-  }
-  return { transport: conf.transport, nodes };
+  return { transport: conf.transport, nodes: conf.nodes.map((n) => ({ name: n.name, rings: n.links })) };
 }
 
 /** The oracle's env.json `peers` (`name -> ring0[,ring1...]`) as a corosync topology (knet). */
