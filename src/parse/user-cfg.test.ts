@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { aclRoles, BUILTIN_ROLES, PVE_PRIVILEGES, parseUserCfg, type UserConfig } from './user-cfg.js';
+import { PermissionEngine } from '../engines/permissions/engine.js';
+import { accessInputFromUserCfg } from '../engines/permissions/from-user-cfg.js';
+import { BUILTIN_ROLES, PVE_PRIVILEGES, parseUserCfg, type UserConfig } from './user-cfg.js';
+
+/** ACL-only roles (PVE::AccessControl::roles) of a parsed configuration, as the permission engine answers them. */
+const engines = new WeakMap<UserConfig, PermissionEngine>();
+function aclRoles(cfg: UserConfig, id: string, path: string): Set<string> {
+  let engine = engines.get(cfg);
+  if (!engine) engines.set(cfg, (engine = new PermissionEngine(accessInputFromUserCfg(cfg))));
+  return new Set(engine.roleNames(id, path));
+}
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/pve-access-control/', import.meta.url));
 const jsonl = (file: string) => readFileSync(FIX + file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -1,6 +1,4 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { PermissionEngine } from '../engines/permissions/engine.js';
-import { accessInputFromUserCfg } from '../engines/permissions/from-user-cfg.js';
 import { DEFAULT_RELEASE, releaseBuiltinRoles, releasePrivileges, type PveRelease } from '../engines/permissions/versions.js';
 
 /**
@@ -423,17 +421,4 @@ export function privilegesOf(cfg: UserConfig, roles: Iterable<string>): Set<stri
   const out = new Set<string>();
   for (const r of roles) for (const p of cfg.roles.get(r)?.privileges ?? []) out.add(p);
   return out;
-}
-
-const engines = new WeakMap<UserConfig, PermissionEngine>();
-
-/**
- * PVE::AccessControl::roles: the roles an id (user or token) holds on a path from ACLs alone (no
- * pools, no token/owner intersection). Answered by the permission engine (one implementation of
- * the semantics); prefer using PermissionEngine directly.
- */
-export function aclRoles(cfg: UserConfig, id: string, path: string): Set<string> {
-  let engine = engines.get(cfg);
-  if (!engine) engines.set(cfg, (engine = new PermissionEngine(accessInputFromUserCfg(cfg))));
-  return new Set(engine.roleNames(id, path));
 }
