@@ -1,6 +1,5 @@
-import { handWrittenChains, ip6tablesFact, iptablesFact, nftFact, type HandWrittenChain } from '../../model/facts/network.js';
+import { handWrittenChains, iptablesFact, liveRulesets, type HandWrittenChain } from '../../model/facts/network.js';
 import { COMMANDS } from '../../collect/sources.js';
-import type { Ruleset } from '../../parse/iptables-save.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { filterRuleEvidence, NETFILTER_REFERENCES, plural } from './common.js';
 import { analyseChain } from './shadow.js';
@@ -18,14 +17,9 @@ export const fw09: Check = {
     references: NETFILTER_REFERENCES,
   },
   evaluate(ctx) {
-    const sources: [string, Ruleset | undefined][] = [
-      [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
-      [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
-      [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
-    ];
-    const seen = sources.filter(([, r]) => r !== undefined);
+    const seen = liveRulesets(ctx);
     if (!seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
-    const chains: HandWrittenChain[] = seen.flatMap(([name, r]) => handWrittenChains(r!, name));
+    const chains: HandWrittenChain[] = seen.flatMap(([name, r]) => handWrittenChains(r, name));
     const verdicts: Verdict[] = [];
     let count = 0;
     for (const c of chains) {

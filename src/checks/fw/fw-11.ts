@@ -1,6 +1,5 @@
 import { COMMANDS } from '../../collect/sources.js';
-import { handWrittenChains, handWrittenInput, ip6tablesFact, iptablesFact, nftFact, pveFirewallStateFact } from '../../model/facts/network.js';
-import type { Ruleset } from '../../parse/iptables-save.js';
+import { handWrittenChains, handWrittenInput, iptablesFact, liveRulesets, pveFirewallStateFact } from '../../model/facts/network.js';
 import { fail, pass, type Check } from '../types.js';
 import { FW_REFERENCES, plural } from './common.js';
 
@@ -18,14 +17,9 @@ export const fw11: Check = {
   },
   evaluate(ctx) {
     const state = ctx.get(pveFirewallStateFact);
-    const sources: [string, Ruleset | undefined][] = [
-      [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
-      [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
-      [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
-    ];
-    const seen = sources.filter(([, r]) => r !== undefined);
+    const seen = liveRulesets(ctx);
     if (!seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
-    const input = seen.flatMap(([name, r]) => handWrittenInput(handWrittenChains(r!, name)));
+    const input = seen.flatMap(([name, r]) => handWrittenInput(handWrittenChains(r, name)));
     const evidence = input.map((c) => {
       const first = c.rules[0];
       return { source: c.source, line: first?.line ?? c.chain.line, text: first?.text ?? `chain ${c.chain.name} policy ${c.chain.policy}` };

@@ -1,10 +1,10 @@
 import { COMMANDS, FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
 import {
-  adminSourcesFact, clusterFirewallFact, effectiveInRules, handWrittenChains, handWrittenInput, hostFirewallFact, ip6tablesFact,
-  iptablesFact, listeningFact, matchesPort, nftFact, pveFirewallStateFact, withinAdminSources, type AdminSources, type HandWrittenChain,
+  adminSourcesFact, clusterFirewallFact, effectiveInRules, handWrittenChains, handWrittenInput, hostFirewallFact,
+  iptablesFact, listeningFact, liveRulesets, matchesPort, pveFirewallStateFact, withinAdminSources, type AdminSources, type HandWrittenChain,
 } from '../../model/facts/network.js';
-import type { AddrMatch, Ruleset } from '../../parse/iptables-save.js';
+import type { AddrMatch } from '../../parse/iptables-save.js';
 import type { IpRange } from '../../parse/ip-address.js';
 import { resolveAddress, type FwMatch } from '../../parse/pve-fw.js';
 import type { ListeningSocket } from '../../parse/ss.js';
@@ -43,12 +43,7 @@ export const fw12: Check = {
     const admin = ctx.get(adminSourcesFact);
     const state = ctx.tryGet(pveFirewallStateFact);
     const sockets = ctx.tryGet(listeningFact);
-    const rulesets: [string, Ruleset | undefined][] = [
-      [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
-      [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
-      [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
-    ];
-    const seen = rulesets.filter(([, r]) => r !== undefined);
+    const seen = liveRulesets(ctx);
     const verdicts: Verdict[] = [];
     let filtering = false;
 
@@ -73,7 +68,7 @@ export const fw12: Check = {
       }
     }
 
-    const all = seen.flatMap(([name, r]) => handWrittenChains(r!, name));
+    const all = seen.flatMap(([name, r]) => handWrittenChains(r, name));
     const input = handWrittenInput(all);
     if (input.length) filtering = true;
     // Follow jumps into user chains: their rules apply under the jump's source condition.

@@ -130,6 +130,16 @@ export const ip6tablesFact = nodeFact('netfilter.ip6tables', (ctx) =>
 export const nftFact = nodeFact('netfilter.nft', (ctx) =>
   parseNftRuleset(successfulOutput(ctx, COMMANDS.nftRuleset.name), COMMANDS.nftRuleset.name).value);
 
+/** The live rulesets that were collected (iptables-save, ip6tables-save, nft), each with its command name. */
+export function liveRulesets(ctx: FactContext): [string, Ruleset][] {
+  const all: [string, Ruleset | undefined][] = [
+    [COMMANDS.iptablesSave.name, ctx.tryGet(iptablesFact)],
+    [COMMANDS.ip6tablesSave.name, ctx.tryGet(ip6tablesFact)],
+    [COMMANDS.nftRuleset.name, ctx.tryGet(nftFact)],
+  ];
+  return all.filter((e): e is [string, Ruleset] => e[1] !== undefined);
+}
+
 /** /etc/iptables/rules.v4 or rules.v6 (undefined when the file does not exist). */
 export function persistedRuleset(ctx: FactContext, family: 'ip' | 'ip6'): Ruleset | undefined {
   const path = family === 'ip' ? FILES.iptablesRulesV4 : FILES.iptablesRulesV6;
