@@ -1,10 +1,9 @@
 import { BundleError, readBundle } from './bundle.js';
-import type { CollectOptions, CollectResult } from './index.js';
+import { CollectError, type CollectOptions, type CollectResult } from './index.js';
 import { collectLocal } from './local.js';
 import { completePveShared } from './pve-shared.js';
 import { sanitizeSnapshot } from './sanitize.js';
 import { collectionScript, pveSharedScript } from './script.js';
-import { CollectError, collectSsh } from './ssh.js';
 import type { Snapshot } from './snapshot.js';
 import { expandTarget, parseTarget, TargetError, targetLabel, type Target } from './targets.js';
 
@@ -55,13 +54,12 @@ export async function collectTargets(targets: string[], opts: CollectOptions = {
 }
 
 /** sharedPve false: without the cluster-wide /etc/pve files (another node of the collection sends them). */
-export function collectTarget(target: Target, opts: CollectOptions, sharedPve = true): Promise<Snapshot> {
-  const script = collectionScript({ backupGlob: opts.backupGlob, sharedPve });
+export async function collectTarget(target: Target, opts: CollectOptions, sharedPve = true): Promise<Snapshot> {
   switch (target.kind) {
     case 'ssh':
-      return collectSsh(target, opts, script);
+      return (await sshCollector())(target, opts, collectionScript({ backupGlob: opts.backupGlob, sharedPve }));
     case 'local':
-      return collectLocal(opts, script);
+      return collectLocal(opts, collectionScript({ backupGlob: opts.backupGlob, sharedPve }));
     case 'bundle':
       return readBundle(target.path).catch((e: unknown) => {
         if (e instanceof BundleError && /no such file or directory$/.test(e.message) && /^[^/.][^/]*@[^/]+$/.test(target.path)) {
@@ -72,10 +70,15 @@ export function collectTarget(target: Target, opts: CollectOptions, sharedPve = 
   }
 }
 
+/** The SSH collector loads ssh2 (~30 ms): only when a target needs it, so offline audits start quicker. */
+async function sshCollector(): Promise<typeof import('./ssh.js').collectSsh> {
+  return (await import('./ssh.js')).collectSsh;
+}
+
 /** The second round trip: only the cluster-wide /etc/pve files of a live target; errors are one line naming the host. */
 async function collectPveShared(target: Target, opts: CollectOptions): Promise<Snapshot> {
   try {
-    if (target.kind === 'ssh') return sanitizeSnapshot(await collectSsh(target, opts, pveSharedScript()));
+    if (target.kind === 'ssh') return sanitizeSnapshot(await (await sshCollector())(target, opts, pveSharedScript()));
     if (target.kind === 'local') return sanitizeSnapshot(await collectLocal(opts, pveSharedScript()));
     throw new Error('a bundle is read as it is');
   } catch (e) {

@@ -20,3 +20,14 @@ export interface CollectResult {
   /** One line naming the host and the cause, when collection failed. */
   error?: string;
 }
+
+/** Connection + collection timeout per node when CollectOptions.timeoutMs is not set. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A collection that failed; the message is one line naming the host. */
+export class CollectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectError';
+  }
+}

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { BundleError, snapshotFromArchive } from './bundle.js';
-import type { CollectOptions } from './index.js';
+import { CollectError, DEFAULT_TIMEOUT_MS, type CollectOptions } from './index.js';
 import { collectionScript, REMOTE_WRAPPER } from './script.js';
-import { CollectError, DEFAULT_TIMEOUT_MS } from './ssh.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Collects this machine with the same script as over SSH (through `sudo -n` when not root). */

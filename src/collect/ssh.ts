@@ -4,7 +4,9 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { AuthMethod, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { BundleError, snapshotFromArchive } from './bundle.js';
-import type { CollectOptions } from './index.js';
+import { CollectError, DEFAULT_TIMEOUT_MS, type CollectOptions } from './index.js';
+
+export { CollectError, DEFAULT_TIMEOUT_MS };
 import {
   appendKnownHost,
   blobKeyType,
@@ -19,13 +21,6 @@ import type { Snapshot } from './snapshot.js';
 
 const { Client, utils } = ssh2;
 
-/** A collection that failed; the message is one line naming the host. */
-export class CollectError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CollectError';
-  }
-}
 
 export interface SshTarget {
   host: string;
@@ -35,7 +30,6 @@ export interface SshTarget {
   input: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
 export const GLOBAL_KNOWN_HOSTS = '/etc/ssh/ssh_known_hosts';
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
