@@ -5,14 +5,14 @@
  *
  * Every test file owns a fixed block of names and octets so files can run in parallel:
  *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89 | collect-ssh c* 100-109
- *   firewall-iptables f* 110-139 | pve-shared p* 140-149
+ *   firewall-iptables f* 110-139 | pve-shared p* 140-149 | systemd self-test s* 150-159
  * Two runs of the suite at once (several developers, or a developer and a watcher on one machine)
  * would fight over those names, so a file first claims its block (claimBlock, an flock held until
  * downAll): a second run of the same file waits instead of tearing down the first one's hosts.
  * Hosts a process brings up are remembered; call downAll() in after() (it only touches those).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,8 @@ export interface HostOptions {
   /** pool (default): pre-generated per-octet keys; fresh: new keys; shared: the image's keys. */
   hostKeys?: 'pool' | 'fresh' | 'shared';
   iptables?: 'nft' | 'legacy';
+  /** PID 1 of the host: th-init (default, a small shell init with a systemctl shim) or real systemd (units, timers, reboot). */
+  init?: 'th-init' | 'systemd';
 }
 
 export interface RunResult {
@@ -87,6 +89,21 @@ export function testHostsAvailable(): string | undefined {
   }
   if (!existsSync(keys.root)) return `no test key ${keys.root}: run scripts/setup.sh`;
   return undefined;
+}
+
+/** Why systemd test hosts (TH_INIT=systemd) cannot run here, or undefined when they can. */
+export function systemdHostsAvailable(): string | undefined {
+  const base = testHostsAvailable();
+  if (base) return base;
+  if (!existsSync(join(TH_VAR, 'cache', 'bookworm-systemd', 'etc'))) return `no systemd test-host rootfs in ${TH_VAR}/cache: run scripts/setup.sh`;
+  return undefined;
+}
+
+/** Skip reason for an e2e file that needs systemd test hosts; an error under CI, like e2eSkipReason. */
+export function e2eSystemdSkipReason(): string | undefined {
+  const reason = systemdHostsAvailable();
+  if (reason && process.env.CI) throw new Error(`end-to-end tests cannot run under CI: ${reason}`);
+  return reason;
 }
 
 /**
@@ -192,11 +209,41 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
   if (opts.services) env.TH_SERVICES = opts.services.join(' ');
   if (opts.hostKeys) env.TH_HOSTKEYS = opts.hostKeys;
   if (opts.iptables) env.TH_IPTABLES = opts.iptables;
+  env.TH_INIT = opts.init ?? 'th-init';
   if (netnsExists(name)) throw new Error(`test host ${name} is already up (another run, or a leftover: down.sh ${name})`);
   const host: Host = { name, octet, ip: ipOf(octet), ip6: ip6Of(octet), kind: 'node' };
   started.set(name, host); // before the script: a half-started host must still be torn down
   await script('up.sh', [name, String(octet)], 60_000, env);
   return host;
+}
+
+/**
+ * Reboots a systemd test host (`systemctl reboot` inside) and waits until it runs again: files on disk,
+ * enabled units and host keys survive; processes, /run, /tmp and the network namespace (firewall rules,
+ * net.* sysctls) are new. Returns the new boot id.
+ */
+export async function rebootHost(host: Host | string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  const name = typeof host === 'string' ? host : host.name;
+  await script('reboot.sh', [name, '--wait'], opts.timeoutMs ?? 60_000);
+  return bootId(name);
+}
+
+/** The current boot id of a systemd test host (changes with every boot). */
+export function bootId(host: Host | string): string {
+  const name = typeof host === 'string' ? host : host.name;
+  return readFileSync(join(TH_VAR, 'hosts', name, 'boot_id'), 'utf8').trim();
+}
+
+/**
+ * Waits until a systemd test host has booted again after a reboot it started itself (e.g. a tool ran
+ * `systemctl reboot` inside): a boot id other than `oldBootId`, systemd running, sshd listening.
+ */
+export async function waitForBoot(host: Host | string, oldBootId: string, timeoutMs = 60_000): Promise<string> {
+  const name = typeof host === 'string' ? host : host.name;
+  const r = await run(['bash', '-c', 'source "$1/lib.sh"; sd_wait_up "$2" "$3"', 'wait-boot', TESTHOST_DIR, name, oldBootId],
+    { timeoutMs, env: { ...process.env, TH_VAR, TH_BOOT_TIMEOUT: String(Math.ceil(timeoutMs / 1000)) } });
+  if (r.code !== 0) throw new Error(`${name}: no new boot after ${oldBootId}: ${r.stderr.trim()}`);
+  return bootId(name);
 }
 
 /** Brings up a client network namespace th-<name> at 10.77.0.<octet>. */
