@@ -63,28 +63,39 @@ test('unbalanced braces and garbage lines are located errors', () => {
   assert.throws(() => parseCorosyncConf(Buffer.from([0x74, 0, 1, 2])), (e: unknown) => e instanceof ParseError && /binary/.test(e.reason));
 });
 
-// The nodelist of a real two-link cluster documented inline (the file that gave 8 false FW-07 FAILs):
-// PVE::Corosync::parse_conf drops everything from `#` to the end of the line before tokenizing.
-const INLINE_COMMENTS = `nodelist {
+// A real /etc/pve/corosync.conf from a public Proxmox guide (the input that gave 8 false FW-07 FAILs and
+// "own address unknown"): PVE::Corosync::parse_conf drops everything from `#` to the end of the line.
+const INLINE_COMMENTS = `# /etc/pve/corosync.conf  (edit a copy, bump config_version, then move it in place)
+logging {
+  debug: off
+  to_syslog: yes
+}
+
+nodelist {
   node {
     name: pve1
     nodeid: 1
     quorum_votes: 1
-    ring0_addr: 10.10.10.1  # link0: dedicated corosync network
-    ring1_addr: 192.168.1.11 # link1: backup over the LAN
+    ring0_addr: 10.10.10.1     # link0: dedicated corosync network
+    ring1_addr: 192.168.1.11   # link1: fallback on another NIC/switch
   }
   node {
-    name: pve2   # second node
+    name: pve2
     nodeid: 2
     quorum_votes: 1
-    ring0_addr: 10.10.10.2  # link0: dedicated corosync network
-    ring1_addr: 192.168.1.12 # link1: backup over the LAN
+    ring0_addr: 10.10.10.2
+    ring1_addr: 192.168.1.12
   }
+  # ... one block per node
+}
+
+quorum {
+  provider: corosync_votequorum
 }
 
 totem {
-  cluster_name: homelab # must match on every node
-  config_version: 4
+  cluster_name: prod
+  config_version: 7
   interface {
     linknumber: 0
   }
@@ -92,11 +103,10 @@ totem {
     linknumber: 1
   }
   ip_version: ipv4-6
-  link_mode: passive
+  link_mode: passive          # knet: use the best working link, fail over on loss
   secauth: on
   version: 2
-}
-`;
+}`;
 
 test('inline # comments are stripped before parsing, as Proxmox does', () => {
   const { value, diagnostics } = parseCorosyncConf(INLINE_COMMENTS);
@@ -104,7 +114,8 @@ test('inline # comments are stripped before parsing, as Proxmox does', () => {
     ['pve1', [{ key: 'ring0_addr', addr: '10.10.10.1' }, { key: 'ring1_addr', addr: '192.168.1.11' }]],
     ['pve2', [{ key: 'ring0_addr', addr: '10.10.10.2' }, { key: 'ring1_addr', addr: '192.168.1.12' }]],
   ]);
-  assert.equal(value.clusterName, 'homelab');
+  assert.equal(value.clusterName, 'prod');
+  assert.equal(value.root.sections.find((s) => s.name === 'totem')?.values.link_mode, 'passive');
   assert.equal(value.ipVersion, 'ipv4-6');
   assert.deepEqual(diagnostics, []);
 });
