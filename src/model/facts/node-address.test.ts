@@ -246,3 +246,37 @@ test('own ring0 host name: resolved as corosync does; on loopback or unresolved 
   const missing = contexts([node('pve1', { hosts: INSTALLER_HOSTS, ipAddr: BOOKWORM_ADDR, corosync: byName })])[0].get(nodeAddressFact);
   assert.deepEqual([missing.ip, missing.notes[0]], [undefined, 'pve1: not in /etc/hosts (Proxmox would ask DNS, which pvesec does not see)']);
 });
+
+test('inline comments after ring addresses (a real corosync.conf): the own address and the peers are the IPs', () => {
+  const conf = `nodelist {
+  node {
+    name: pve1
+    nodeid: 1
+    quorum_votes: 1
+    ring0_addr: 10.10.10.1     # link0: dedicated corosync network
+    ring1_addr: 192.168.1.11   # link1: fallback on another NIC/switch
+  }
+  node {
+    name: pve2
+    nodeid: 2
+    quorum_votes: 1
+    ring0_addr: 10.10.10.2
+    ring1_addr: 192.168.1.12
+  }
+  # ... one block per node
+}
+
+totem {
+  cluster_name: prod
+  config_version: 7
+  ip_version: ipv4-6
+  link_mode: passive          # knet: use the best working link, fail over on loss
+  secauth: on
+  version: 2
+}
+`;
+  const [ctx] = contexts([node('pve1', { hosts: '10.10.10.1 pve1\n', ipAddr: addrLine(3, 'ens19', '10.10.10.1/24'), corosync: conf })]);
+  assert.deepEqual(ctx.get(corosyncTopologyFact)!.nodes.map((n) => n.rings.map((r) => r.addr)), [['10.10.10.1', '192.168.1.11'], ['10.10.10.2', '192.168.1.12']]);
+  const a = ctx.get(nodeAddressFact);
+  assert.deepEqual([a.ip, a.localNetwork, a.notes], ['10.10.10.1', '10.10.10.0/24', []]);
+});

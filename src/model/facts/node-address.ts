@@ -100,7 +100,7 @@ export const nodeAddressFact = nodeFact<NodeAddress>('node.address', (ctx) => {
   if (hostsText === undefined && !ipOk) {
     throw new Unavailable(`neither ${FILES.hosts} nor \`${COMMANDS.ipAddr.name}\` was collected (${ctx.snapshot.whyMissing(FILES.hosts)}; ${ctx.snapshot.whyMissing(COMMANDS.ipAddr.name)})`);
   }
-  const name = ctx.node.name;
+  const name = ctx.nodeName();
   const hosts = hostsText === undefined ? undefined : parseEtcHosts(hostsText, FILES.hosts).value;
   const interfaces = ipOk ? parseIpAddr(ipOk.output, COMMANDS.ipAddr.name).value : [];
   const notes: string[] = [];
