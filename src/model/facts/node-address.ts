@@ -62,7 +62,7 @@ const COROSYNC_STRATEGIES: Record<string, (4 | 6)[]> = { ipv4: [4], ipv6: [6], '
  * address of each family among the lines naming the host, then the family order of totem ip_version
  * (default ipv6-4). A loopback address is kept, as Proxmox keeps it.
  */
-export function resolveLikeCorosync(host: string, hosts: HostsLookup, ipVersion: string | undefined): { ip: string; entry: HostsEntry } | { unresolved: string } {
+export function resolveLikeCorosync(host: string, hosts: HostsLookup, ipVersion: string | undefined): { ip: string } | { unresolved: string } {
   if ('missing' in hosts) return { unresolved: `${host}: cannot be resolved, ${hosts.missing}` };
   const entries = hostsEntriesFor(hosts.entries, host);
   if (!entries.length) return { unresolved: `${host}: not in ${FILES.hosts} (Proxmox would ask DNS, which pvesec does not see)` };
@@ -71,7 +71,7 @@ export function resolveLikeCorosync(host: string, hosts: HostsLookup, ipVersion:
   if (!order) return { unresolved: `${host}: totem ip_version "${ipVersion}" is none of ${Object.keys(COROSYNC_STRATEGIES).join(', ')}, so Proxmox resolves no address` };
   for (const family of order) {
     const entry = entries.find((e) => e.family === family);
-    if (entry) return { ip: entry.address, entry };
+    if (entry) return { ip: entry.address };
   }
   return { unresolved: `${host}: ${FILES.hosts} gives only IPv${entries[0].family} addresses (line ${entries[0].line}) and totem ip_version is ${strategy}` };
 }
