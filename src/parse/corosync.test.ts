@@ -157,3 +157,9 @@ test('a node listed twice: the later block wins, as in Proxmox\'s name-keyed nod
   assert.deepEqual(value.nodes.map((n) => [n.name, n.rings]), [['a', ['10.0.0.9']]]);
   assert.equal(diagnostics[0].line, 6);
 });
+
+test('CRLF line ends change nothing (Proxmox turns \\r\\n into blanks before tokenizing)', () => {
+  const crlf = parseCorosyncConf(INLINE_COMMENTS.replace(/\n/g, '\r\n')).value;
+  assert.deepEqual(crlf.nodes.map((n) => [n.name, n.rings]), parseCorosyncConf(INLINE_COMMENTS).value.nodes.map((n) => [n.name, n.rings]));
+  assert.equal(crlf.clusterName, 'prod');
+});
