@@ -87,7 +87,8 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
     const key = token.slice(0, -1);
     if (!next) throw new ParseError(file, line, `no value for "${key.slice(0, 80)}"`);
     // a later value replaces an earlier one (a Perl hash); defineProperty keeps "__proto__" an ordinary key
-    Object.defineProperty(current.values, key, { value: next.text, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__') Object.defineProperty(current.values, key, { value: next.text, enumerable: true, writable: true, configurable: true });
+    else current.values[key] = next.text;
     i++;
   }
   for (const open of stack.slice(1)) {
