@@ -219,6 +219,10 @@ test('ring addresses that are host names are resolved through the node\'s /etc/h
     { source: '/etc/hosts', line: 2, text: '192.168.1.11 pve1.office.lan pve1 pvelocalhost' },
   ]);
   assert.deepEqual(ctx.get(sourceClassesFact).filter((s) => s.kind === 'peer').map((s) => [s.label, s.address]), [['peer pve2 ring0', '192.168.1.12']]);
+  // pve-firewall's built-in corosync accept is compiled from the resolved addresses
+  const corosync = ctx.get(reachabilityFact).cells.find((c) => c.source.kind === 'peer' && c.service.name === 'corosync');
+  assert.equal(corosync?.verdict, 'ACCEPT');
+  assert.match(JSON.stringify(corosync?.ports[0].decision), /corosync/);
 });
 
 test('a ring host name follows totem ip_version (default ipv6-4), as corosync and pve-firewall resolve it', () => {
