@@ -2,7 +2,7 @@ import type { Finding, Status } from '../core/types.js';
 import type { Snapshot } from '../collect/snapshot.js';
 import type { PvesecConfig, Waiver } from '../config/schema.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../model/fact.js';
-import { clusterNameOf, nodeNameOf } from '../model/identity.js';
+import { clusterNameOf, nodeIdentityOf } from '../model/identity.js';
 import type { Check, Verdict } from '../checks/types.js';
 
 export interface ClusterResult {
@@ -20,7 +20,8 @@ export function groupClusters(snapshots: Snapshot[]): ClusterModel[] {
   const groups = new Map<string, NodeHandle[]>();
   const clustered = new Map<string, boolean>();
   for (const snapshot of snapshots) {
-    const node: NodeHandle = { name: nodeNameOf(snapshot), snapshot };
+    const id = nodeIdentityOf(snapshot);
+    const node: NodeHandle = { name: id.name, snapshot, ...(id.unknown !== undefined ? { nameUnknown: id.unknown } : {}) };
     const cname = clusterNameOf(snapshot);
     const key = cname ? `cluster:${cname}` : `node:${node.name}:${snapshot.origin.target}`;
     if (!groups.has(key)) groups.set(key, []);

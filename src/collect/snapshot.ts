@@ -120,8 +120,19 @@ export class Snapshot {
     return `${key} was not found on the node`;
   }
 
+  /** The host name the collector recorded, else originLabel. */
   get label(): string {
-    return this.meta.hostname ?? this.origin.target;
+    return this.meta.hostname ?? this.originLabel;
+  }
+
+  /**
+   * Where the snapshot came from, in a form that never is a path of the machine running pvesec:
+   * a bundle's file name (pve-config.tar.gz), the SSH host, or `local`.
+   */
+  get originLabel(): string {
+    const { kind, target } = this.origin;
+    if (kind === 'bundle') return target.split(/[\\/]/).filter(Boolean).pop() ?? 'bundle';
+    return target.replace(/^ssh:\/\//, '').replace(/^[^@/]*@/, '') || kind;
   }
 }
 

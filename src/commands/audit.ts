@@ -77,6 +77,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
   const checks = selectChecks(catalogue, patterns);
   const clusters = groupClusters(snapshots);
+  for (const n of clusters.flatMap((c) => c.nodes)) if (n.nameUnknown) io.err(`pvesec: ${n.name}: ${n.nameUnknown}; the controls that need it are skipped`);
   const now = deps.now ?? new Date();
   const results = runChecks(clusters, checks, config, now);
   const report = buildReport({ version: VERSION, generatedAt: now, targets: collected, clusters, results, controls: checks.map((c) => c.meta) });

@@ -16,9 +16,11 @@ export class Unavailable extends Error {
 
 /** One node as seen by the model. */
 export interface NodeHandle {
-  /** Proxmox node name (short hostname). */
+  /** Proxmox node name (short hostname); when nameUnknown is set, a neutral label for reports only. */
   name: string;
   snapshot: Snapshot;
+  /** Set when nothing collected tells the node's name (model/identity.ts): one line saying why. */
+  nameUnknown?: string;
 }
 
 /**
@@ -70,6 +72,15 @@ export class FactContext {
 
   get snapshot(): Snapshot {
     return this.node.snapshot;
+  }
+
+  /**
+   * The Proxmox node name, for whatever is located or matched by it (/etc/pve/nodes/<node>/...,
+   * the node's corosync entry); Unavailable when the name is unknown, so those checks SKIP.
+   */
+  nodeName(): string {
+    if (this.node.nameUnknown !== undefined) throw new Unavailable(this.node.nameUnknown);
+    return this.node.name;
   }
 
   /** The value of a fact, or throws Unavailable (parse errors become Unavailable with file:line). */

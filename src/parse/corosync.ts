@@ -11,7 +11,7 @@ export interface CorosyncSection {
 export interface CorosyncNode {
   name: string;
   nodeid?: number;
-  /** ring0_addr, ring1_addr, ... addresses in ring order */
+  /** ring0_addr, ring1_addr, ... (or linkN_addr) addresses in link order, as written (IPs or host names) */
   rings: string[];
   /** The same with their keys (ring numbers may have gaps: ring0_addr, ring2_addr). */
   links: { key: string; addr: string }[];
@@ -21,47 +21,87 @@ export interface CorosyncNode {
 export interface CorosyncConf {
   clusterName?: string;
   transport?: string;
+  /** totem ip_version: the order in which a ring host name's addresses are tried (ipv4, ipv6, ipv4-6, ipv6-4). */
+  ipVersion?: string;
   nodes: CorosyncNode[];
   root: CorosyncSection;
 }
 
-/** Parses corosync.conf (the format of corosync's own config parser: braces, `key: value`, # comments). */
+/** Sections that may repeat (PVE::Corosync's $conf_array_sections); any other repeated section is an error. */
+const ARRAY_SECTIONS = new Set(['node', 'interface']);
+/** Keys holding a link address (PVE::Corosync's $link_addr_re). */
+const LINK_KEY = /^(ring|link)(\d+)_addr$/;
+
+interface Token {
+  text: string;
+  line: number;
+}
+
+/**
+ * Splits corosync.conf into tokens as PVE::Corosync::parse_conf does: `#` starts a comment anywhere on
+ * a line (an inline comment after a value too), then the text is split on blanks and line ends.
+ * Perl's \s on the raw bytes: space, tab, CR, LF, FF, VT; not Unicode spaces.
+ */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const { line, text: raw } of numberedLines(text)) {
+    const hash = raw.indexOf('#');
+    for (const t of (hash === -1 ? raw : raw.slice(0, hash)).split(/[ \t\r\n\f\v]+/)) if (t) tokens.push({ text: t, line });
+  }
+  return tokens;
+}
+
+/**
+ * Parses corosync.conf the way Proxmox reads it (PVE::Corosync::parse_conf, what pve-firewall and
+ * pvecm use): tokens, not lines, so `totem { version: 2 }` on one line and nested one-liners parse;
+ * `name {` opens a section (the brace must be its own token), `key: value` takes the one next token
+ * as the value (the colon must end the key's token), `}` closes. Sections left open at the end of the
+ * file are accepted, as Proxmox accepts them.
+ */
 export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/corosync.conf'): Parsed<CorosyncConf> {
   const text = asText(input, file);
   const diagnostics: Diagnostic[] = [];
   const root: CorosyncSection = { name: '', line: 0, values: {}, sections: [] };
   const stack: CorosyncSection[] = [root];
-  for (const { line, text: raw } of numberedLines(text)) {
-    const t = raw.trim();
-    if (!t || t.startsWith('#')) continue;
-    const open = /^([A-Za-z0-9_.-]+)\s*\{$/.exec(t);
-    if (open) {
-      const s: CorosyncSection = { name: open[1], line, values: {}, sections: [] };
-      stack[stack.length - 1].sections.push(s);
+  const tokens = tokenize(text);
+  for (let i = 0; i < tokens.length; i++) {
+    const { text: token, line } = tokens[i];
+    const next = tokens[i + 1];
+    const current = stack[stack.length - 1];
+    if (next?.text === '{') {
+      i++;
+      if (!ARRAY_SECTIONS.has(token) && (current.sections.some((s) => s.name === token) || Object.hasOwn(current.values, token))) {
+        throw new ParseError(file, line, `section "${token}" already exists and may not repeat`);
+      }
+      const s: CorosyncSection = { name: token, line, values: {}, sections: [] };
+      current.sections.push(s);
       stack.push(s);
       continue;
     }
-    if (t === '}') {
+    if (token === '}') {
       if (stack.length === 1) throw new ParseError(file, line, 'unbalanced "}"');
       stack.pop();
       continue;
     }
-    const kv = /^([A-Za-z0-9_.-]+)\s*:\s*(.*)$/.exec(t);
-    if (kv) {
-      stack[stack.length - 1].values[kv[1]] = kv[2].trim();
-      continue;
-    }
-    throw new ParseError(file, line, `cannot parse line: ${t.slice(0, 80)}`);
+    if (!token.endsWith(':')) throw new ParseError(file, line, `missing ':' after key "${token.slice(0, 80)}"`);
+    const key = token.slice(0, -1);
+    if (!next) throw new ParseError(file, line, `no value for "${key.slice(0, 80)}"`);
+    // a later value replaces an earlier one (a Perl hash); defineProperty keeps "__proto__" an ordinary key
+    if (key === '__proto__') Object.defineProperty(current.values, key, { value: next.text, enumerable: true, writable: true, configurable: true });
+    else current.values[key] = next.text;
+    i++;
   }
-  if (stack.length !== 1) throw new ParseError(file, stack[stack.length - 1].line, `section "${stack[stack.length - 1].name}" is not closed`);
+  for (const open of stack.slice(1)) {
+    diagnostics.push({ file, line: open.line, message: `section "${open.name}" is not closed at the end of the file (Proxmox reads it as if it were)`, severity: 'warning' });
+  }
 
   const totem = root.sections.find((s) => s.name === 'totem');
   const nodelist = root.sections.find((s) => s.name === 'nodelist');
   const nodes: CorosyncNode[] = [];
   for (const n of nodelist?.sections.filter((s) => s.name === 'node') ?? []) {
     const links = Object.keys(n.values)
-      .filter((k) => /^ring\d+_addr$/.test(k))
-      .sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)))
+      .filter((k) => LINK_KEY.test(k))
+      .sort((a, b) => Number(LINK_KEY.exec(a)![2]) - Number(LINK_KEY.exec(b)![2]))
       .map((key) => ({ key, addr: n.values[key] }));
     const name = n.values.name ?? n.values.ring0_addr;
     if (!name) {
@@ -69,10 +109,16 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
       continue;
     }
     const nodeid = n.values.nodeid !== undefined ? Number(n.values.nodeid) : undefined;
+    const earlier = nodes.findIndex((o) => o.name === name);
+    if (earlier !== -1) {
+      // Proxmox keys the node list by name: the later block replaces the earlier one
+      diagnostics.push({ file, line: n.line, message: `node ${name} is listed twice (line ${nodes[earlier].line}): this block replaces the earlier one`, severity: 'warning' });
+      nodes.splice(earlier, 1);
+    }
     nodes.push({ name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
   }
   return {
-    value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, nodes, root },
+    value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, ipVersion: totem?.values.ip_version, nodes, root },
     diagnostics,
   };
 }

@@ -15,7 +15,12 @@ export interface PveFirewallConfig {
 /** One corosync node with its ring addresses by ring key (ring0_addr, ring1_addr, ...). */
 export interface CorosyncNodeAddrs {
   name: string;
-  rings: { key: string; addr: string }[];
+  /**
+   * key: ring0_addr, ring1_addr ... as written. addr: the IP (a host name resolved through the node's
+   * /etc/hosts as corosync resolves it); when it cannot be resolved, the host name as written, and
+   * `unresolved` says why in one line. host: the host name as written, when addr was resolved from it.
+   */
+  rings: { key: string; addr: string; host?: string; unresolved?: string }[];
 }
 
 export interface CorosyncTopology {

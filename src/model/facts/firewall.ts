@@ -54,6 +54,7 @@ export function handWrittenRuleset(rs: Ruleset): Ruleset {
 }
 
 export const nodeFirewallFact = nodeFact<NodeFirewall>('firewall.effective', (ctx) => {
+  ctx.nodeName(); // its host.fw, corosync entry and address are found by name
   const state = ctx.tryGet(pveFirewallStateFact);
   const topo = ctx.tryGet(corosyncTopologyFact);
   const own = topo?.nodes.find((n) => n.name === ctx.node.name);

@@ -65,7 +65,7 @@ export function readHostFirewall(snapshot: Snapshot, node: string, cluster: Clus
 /** This node's host.fw (from its own /etc/pve, or the cluster's representative node). */
 export const hostFirewallFact = nodeFact<HostFirewall>('pve-firewall.host', (ctx) => {
   const cluster = ctx.get(clusterFirewallFact).conf;
-  const path = nodeFile(ctx.node.name, 'host.fw');
+  const path = nodeFile(ctx.nodeName(), 'host.fw');
   const snapshots = [ctx.snapshot, ctx.cluster.representative.snapshot];
   const holder = snapshots.find((s) => s.file(path) !== undefined)
     ?? snapshots.find((s) => s.sawDir(FILES.pveNodesDir) && !s.errors.has(path));

@@ -5,7 +5,7 @@ import { memorySnapshot, type MemorySnapshotSpec } from '../../collect/memory.js
 import { groupClusters } from '../../audit/run.js';
 import { DEFAULT_CONFIG } from '../../config/schema.js';
 import { FactContext, Unavailable } from '../fact.js';
-import { nodeAddressFact } from './node-address.js';
+import { corosyncTopologyFact, nodeAddressFact } from './node-address.js';
 import { adminSourcesFact } from './network.js';
 import { nodeFirewallFact, reachabilityFact, sourceClassesFact } from './firewall.js';
 import { pveNode } from '../../../test/fixtures/netfilter/helpers.js';
@@ -142,4 +142,145 @@ test('firewall: hostname on loopback, so pve-firewall has no local_network: admi
   assert.deepEqual([fw.hostIp, fw.localNetwork, fw.localNetworkAssumed], [undefined, undefined, false]);
   assert.match(fw.assumptions.join('\n'), /pve1's own address is unknown \(\/etc\/hosts:2 maps pve1 to the loopback address 127\.0\.1\.1/);
   assert.deepEqual(ctx.get(sourceClassesFact).filter((s) => s.kind === 'admin'), []);
+});
+
+// Written by `pvecm create` / `pvecm add` on Proxmox VE 5 (corosync 2): the ring addresses are the node names.
+const PVE5_BY_NAME = `logging {
+  debug: off
+  to_syslog: yes
+}
+
+nodelist {
+  node {
+    name: pve1
+    nodeid: 1
+    quorum_votes: 1
+    ring0_addr: pve1
+  }
+  node {
+    name: pve2
+    nodeid: 2
+    quorum_votes: 1
+    ring0_addr: pve2
+  }
+  node {
+    name: pve3
+    nodeid: 3
+    quorum_votes: 1
+    ring0_addr: pve3
+  }
+}
+
+quorum {
+  provider: corosync_votequorum
+}
+
+totem {
+  cluster_name: office
+  config_version: 5
+  interface {
+    bindnetaddr: 192.168.1.11
+    ringnumber: 0
+  }
+  ip_version: ipv4
+  secauth: on
+  version: 2
+}
+`;
+const PVE5_HOSTS = `127.0.0.1 localhost.localdomain localhost
+192.168.1.11 pve1.office.lan pve1 pvelocalhost
+192.168.1.12 pve2.office.lan pve2
+
+# The following lines are desirable for IPv6 capable hosts
+
+::1     ip6-localhost ip6-loopback
+fe00::0 ip6-localnet
+ff00::0 ip6-mcastprefix
+ff02::1 ip6-allnodes
+ff02::2 ip6-allrouters
+ff02::3 ip6-allhosts
+`;
+
+test('ring addresses that are host names are resolved through the node\'s /etc/hosts; the others say why not', () => {
+  const spec = fwNode({ hosts: PVE5_HOSTS, ipAddr: addrLine(3, 'vmbr0', '192.168.1.11/24') });
+  spec.files!['/etc/pve/corosync.conf'] = PVE5_BY_NAME;
+  const [ctx] = contexts([spec]);
+  const topo = ctx.get(corosyncTopologyFact)!;
+  assert.deepEqual(topo.nodes.map((n) => [n.name, n.rings]), [
+    ['pve1', [{ key: 'ring0_addr', addr: '192.168.1.11', host: 'pve1' }]],
+    ['pve2', [{ key: 'ring0_addr', addr: '192.168.1.12', host: 'pve2' }]],
+    ['pve3', [{ key: 'ring0_addr', addr: 'pve3', unresolved: 'pve3: not in /etc/hosts (Proxmox would ask DNS, which pvesec does not see)' }]],
+  ]);
+  // the node's own address and the firewall's peers use the resolved addresses
+  const a = ctx.get(nodeAddressFact);
+  assert.deepEqual([a.ip, a.ipFrom, a.localNetwork], ['192.168.1.11', 'corosync.conf', '192.168.1.0/24']);
+  assert.deepEqual(a.evidence.slice(0, 2), [
+    { source: '/etc/pve/corosync.conf', text: 'node pve1 ring0_addr: pve1' },
+    { source: '/etc/hosts', line: 2, text: '192.168.1.11 pve1.office.lan pve1 pvelocalhost' },
+  ]);
+  assert.deepEqual(ctx.get(sourceClassesFact).filter((s) => s.kind === 'peer').map((s) => [s.label, s.address]), [['peer pve2 ring0', '192.168.1.12']]);
+  // pve-firewall's built-in corosync accept is compiled from the resolved addresses
+  const corosync = ctx.get(reachabilityFact).cells.find((c) => c.source.kind === 'peer' && c.service.name === 'corosync');
+  assert.equal(corosync?.verdict, 'ACCEPT');
+  assert.match(JSON.stringify(corosync?.ports[0].decision), /corosync/);
+});
+
+test('a ring host name follows totem ip_version (default ipv6-4), as corosync and pve-firewall resolve it', () => {
+  const hosts = '10.0.0.2 pve2\nfd00::2 pve2\n2001:db8::2 pve2\n';
+  const ringOf = (conf: string, h = hosts) => {
+    const [ctx] = contexts([node('pve1', { hosts: h, corosync: conf })]);
+    return ctx.get(corosyncTopologyFact)!.nodes.find((n) => n.name === 'pve2')!.rings[0];
+  };
+  const conf = (ipVersion?: string) => `totem {\n cluster_name: c\n${ipVersion ? ` ip_version: ${ipVersion}\n` : ''}}\nnodelist {\n node {\n  name: pve1\n  ring0_addr: 10.0.0.1\n }\n node {\n  name: pve2\n  ring0_addr: pve2\n }\n}\n`;
+  assert.equal(ringOf(conf()).addr, 'fd00::2');
+  assert.equal(ringOf(conf('ipv4-6')).addr, '10.0.0.2');
+  assert.equal(ringOf(conf('IPv6')).addr, 'fd00::2');
+  assert.deepEqual(ringOf(conf('ipv6'), '10.0.0.2 pve2\n'), { key: 'ring0_addr', addr: 'pve2', unresolved: 'pve2: /etc/hosts gives only IPv4 addresses (line 1) and totem ip_version is ipv6' });
+  assert.match(ringOf(conf('ipv5')).unresolved ?? '', /ip_version "ipv5" is none of/);
+  // without /etc/hosts (a plain backup of /etc/pve): unresolved, with the reason
+  const [bare] = contexts([{ files: { '/etc/hostname': 'pve1\n', '/etc/pve/corosync.conf': conf() } }]);
+  assert.equal(bare.get(corosyncTopologyFact)!.nodes[1].rings[0].unresolved, 'pve2: cannot be resolved, /etc/hosts is not in the bundle');
+});
+
+test('own ring0 host name: resolved as corosync does; on loopback or unresolved there is no node address', () => {
+  const byName = COROSYNC.replace('ring0_addr: 10.10.10.11', 'ring0_addr: pve1');
+  const loop = contexts([node('pve1', { hosts: DEBIAN_HOSTS, ipAddr: BOOKWORM_ADDR, corosync: byName })])[0].get(nodeAddressFact);
+  assert.equal(loop.ip, undefined);
+  assert.match(loop.notes.join('\n'), /\/etc\/hosts:2 maps ring0_addr pve1 to the loopback address 127\.0\.1\.1/);
+  const missing = contexts([node('pve1', { hosts: INSTALLER_HOSTS, ipAddr: BOOKWORM_ADDR, corosync: byName })])[0].get(nodeAddressFact);
+  assert.deepEqual([missing.ip, missing.notes[0]], [undefined, 'pve1: not in /etc/hosts (Proxmox would ask DNS, which pvesec does not see)']);
+});
+
+test('inline comments after ring addresses (a real corosync.conf): the own address and the peers are the IPs', () => {
+  const conf = `nodelist {
+  node {
+    name: pve1
+    nodeid: 1
+    quorum_votes: 1
+    ring0_addr: 10.10.10.1     # link0: dedicated corosync network
+    ring1_addr: 192.168.1.11   # link1: fallback on another NIC/switch
+  }
+  node {
+    name: pve2
+    nodeid: 2
+    quorum_votes: 1
+    ring0_addr: 10.10.10.2
+    ring1_addr: 192.168.1.12
+  }
+  # ... one block per node
+}
+
+totem {
+  cluster_name: prod
+  config_version: 7
+  ip_version: ipv4-6
+  link_mode: passive          # knet: use the best working link, fail over on loss
+  secauth: on
+  version: 2
+}
+`;
+  const [ctx] = contexts([node('pve1', { hosts: '10.10.10.1 pve1\n', ipAddr: addrLine(3, 'ens19', '10.10.10.1/24'), corosync: conf })]);
+  assert.deepEqual(ctx.get(corosyncTopologyFact)!.nodes.map((n) => n.rings.map((r) => r.addr)), [['10.10.10.1', '192.168.1.11'], ['10.10.10.2', '192.168.1.12']]);
+  const a = ctx.get(nodeAddressFact);
+  assert.deepEqual([a.ip, a.localNetwork, a.notes], ['10.10.10.1', '10.10.10.0/24', []]);
 });

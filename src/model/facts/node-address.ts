@@ -23,14 +23,58 @@ export interface NodeAddress {
   evidence: Evidence[];
 }
 
+/**
+ * The cluster's corosync topology as this node's pve-firewall sees it: ring addresses that are host
+ * names are resolved through this node's /etc/hosts (PVE::Corosync::resolve_hostname_like_corosync).
+ */
 export const corosyncTopologyFact = nodeFact<CorosyncTopology | undefined>('firewall.corosync', (ctx) => {
   const text = ctx.snapshot.text(FILES.corosyncConf) ?? ctx.cluster.representative.snapshot.text(FILES.corosyncConf);
   if (text === undefined) {
     if (ctx.cluster.clustered || ctx.snapshot.errors.has(FILES.corosyncConf)) throw new Unavailable(ctx.snapshot.whyMissing(FILES.corosyncConf));
     return undefined;
   }
-  return corosyncTopology(parseCorosyncConf(text).value);
+  const conf = parseCorosyncConf(text).value;
+  const hostsText = ctx.snapshot.text(FILES.hosts);
+  const hosts: HostsLookup = hostsText === undefined
+    ? { missing: ctx.snapshot.whyMissing(FILES.hosts) }
+    : { entries: parseEtcHosts(hostsText, FILES.hosts).value };
+  const topo = corosyncTopology(conf);
+  for (const n of topo.nodes) {
+    n.rings = n.rings.map((r) => {
+      if (isLiteralIp(r.addr)) return r;
+      const res = resolveLikeCorosync(r.addr, hosts, conf.ipVersion);
+      return 'ip' in res ? { ...r, addr: res.ip, host: r.addr } : { ...r, unresolved: res.unresolved };
+    });
+  }
+  return topo;
 });
+
+/** This node's /etc/hosts, or why it was not collected. */
+export type HostsLookup = { entries: HostsEntry[] } | { missing: string };
+
+/** An address as corosync and PVE::Corosync take it without resolving: a plain IPv4 or IPv6 address (no zone). */
+const isLiteralIp = (text: string): boolean => parseIp(text) !== undefined && !text.includes('%');
+
+const COROSYNC_STRATEGIES: Record<string, (4 | 6)[]> = { ipv4: [4], ipv6: [6], 'ipv4-6': [4, 6], 'ipv6-4': [6, 4] };
+
+/**
+ * PVE::Corosync::resolve_hostname_like_corosync through /etc/hosts only (DNS is not seen): the first
+ * address of each family among the lines naming the host, then the family order of totem ip_version
+ * (default ipv6-4). A loopback address is kept, as Proxmox keeps it.
+ */
+export function resolveLikeCorosync(host: string, hosts: HostsLookup, ipVersion: string | undefined): { ip: string } | { unresolved: string } {
+  if ('missing' in hosts) return { unresolved: `${host}: cannot be resolved, ${hosts.missing}` };
+  const entries = hostsEntriesFor(hosts.entries, host);
+  if (!entries.length) return { unresolved: `${host}: not in ${FILES.hosts} (Proxmox would ask DNS, which pvesec does not see)` };
+  const strategy = (ipVersion ?? 'ipv6-4').toLowerCase();
+  const order = COROSYNC_STRATEGIES[strategy];
+  if (!order) return { unresolved: `${host}: totem ip_version "${ipVersion}" is none of ${Object.keys(COROSYNC_STRATEGIES).join(', ')}, so Proxmox resolves no address` };
+  for (const family of order) {
+    const entry = entries.find((e) => e.family === family);
+    if (entry) return { ip: entry.address };
+  }
+  return { unresolved: `${host}: ${FILES.hosts} gives only IPv${entries[0].family} addresses (line ${entries[0].line}) and totem ip_version is ${strategy}` };
+}
 
 const isLoopbackIp = (ip: string) => /^127\./.test(ip) || parseIp(ip)?.value === 1n && parseIp(ip)?.family === 6;
 
@@ -56,7 +100,7 @@ export const nodeAddressFact = nodeFact<NodeAddress>('node.address', (ctx) => {
   if (hostsText === undefined && !ipOk) {
     throw new Unavailable(`neither ${FILES.hosts} nor \`${COMMANDS.ipAddr.name}\` was collected (${ctx.snapshot.whyMissing(FILES.hosts)}; ${ctx.snapshot.whyMissing(COMMANDS.ipAddr.name)})`);
   }
-  const name = ctx.node.name;
+  const name = ctx.nodeName();
   const hosts = hostsText === undefined ? undefined : parseEtcHosts(hostsText, FILES.hosts).value;
   const interfaces = ipOk ? parseIpAddr(ipOk.output, COMMANDS.ipAddr.name).value : [];
   const notes: string[] = [];
@@ -88,11 +132,20 @@ export const nodeAddressFact = nodeFact<NodeAddress>('node.address', (ctx) => {
   let ip: string | undefined;
   let ipFrom: NodeAddress['ipFrom'];
   const own = ctx.tryGet(corosyncTopologyFact)?.nodes.find((n) => n.name === name);
-  const ring0 = own?.rings.find((r) => r.key === 'ring0_addr')?.addr;
+  const ring0 = own?.rings.find((r) => r.key === 'ring0_addr');
   if (ring0) {
-    evidence.push({ source: FILES.corosyncConf, text: `node ${name} ring0_addr: ${ring0}` });
-    ip = parseIp(ring0) ? ring0 : resolve(ring0);
+    evidence.push({ source: FILES.corosyncConf, text: `node ${name} ring0_addr: ${ring0.host ?? ring0.addr}` });
     ipFrom = 'corosync.conf';
+    if (ring0.unresolved) notes.push(ring0.unresolved);
+    else if (ring0.host === undefined) ip = ring0.addr;
+    else {
+      // a host name, resolved as corosync resolves it (corosyncTopologyFact)
+      const line = hosts && hostsEntriesFor(hosts, ring0.host).find((e) => e.address === ring0.addr);
+      if (line) evidence.push(hostsEvidence(line));
+      if (isLoopbackIp(ring0.addr)) {
+        notes.push(`${FILES.hosts}${line ? `:${line.line}` : ''} maps ring0_addr ${ring0.host} to the loopback address ${ring0.addr}: no usable node address nor local_network`);
+      } else ip = ring0.addr;
+    }
   } else {
     ip = resolve(name);
     if (ip) ipFrom = '/etc/hosts';

@@ -70,7 +70,7 @@ export const backupJobsFact = clusterFact<{ jobs: Job[]; cron: CronJob[] }>('pve
 
 /** This node's /etc/pve/nodes/<node>/config (ACME settings); absent = nothing configured. */
 export const nodeConfigFact = nodeFact<NodeConfig & { file: string }>('pve.node.config', (ctx) => {
-  const file = nodeFile(ctx.node.name, 'config');
+  const file = nodeFile(ctx.nodeName(), 'config');
   const text = optionalPveFile(ctx, file);
   const cfg = text === undefined ? { acmeDomains: [], values: new Map() } : parseNodeConfig(text, file).value;
   return { ...cfg, file };

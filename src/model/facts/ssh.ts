@@ -230,7 +230,8 @@ export const peersFact = nodeFact<Peer[]>('cluster.peers', (ctx) => {
     return [];
   }
   const conf = parseCorosyncConf(text).value;
-  return conf.nodes.filter((n) => n.name !== ctx.node.name).map((n) => ({ name: n.name, addrs: n.rings, line: n.line }));
+  const own = ctx.nodeName();
+  return conf.nodes.filter((n) => n.name !== own).map((n) => ({ name: n.name, addrs: n.rings, line: n.line }));
 });
 
 /** The connections root uses between cluster nodes (one per peer ring address). */

@@ -14,8 +14,8 @@ export interface ServedCert {
 
 /** The certificate pveproxy serves on port 8006 for this node. */
 export const servedCertFact = nodeFact<ServedCert>('tls.served', (ctx) => {
-  const customFile = nodeFile(ctx.node.name, 'pveproxy-ssl.pem');
-  const defaultFile = nodeFile(ctx.node.name, 'pve-ssl.pem');
+  const customFile = nodeFile(ctx.nodeName(), 'pveproxy-ssl.pem');
+  const defaultFile = nodeFile(ctx.nodeName(), 'pve-ssl.pem');
   const custom = optionalPveFile(ctx, customFile);
   const file = custom !== undefined ? customFile : defaultFile;
   const text = custom ?? ctx.snapshot.text(defaultFile);
