@@ -307,3 +307,10 @@ test('lines are trimmed of blanks and tabs as pve-firewall does (indented header
   assert.deepEqual(value.crlf?.affectedLines, [5]);
   assert.deepEqual(value.crlf?.unreadHeaders, []);
 });
+
+test('security group names longer than 18 characters are refused: the section is skipped ($max_group_name_length)', () => {
+  const { value, diagnostics } = parseClusterFw('[group monitoring-agents]\nIN ACCEPT -p tcp -dport 9100\n[group monitoring-agents-v2]\nIN ACCEPT -p tcp -dport 9100\n');
+  assert.deepEqual([...value.groups.keys()], ['monitoring-agents']);
+  assert.ok(diagnostics.some((d) => d.line === 3 && /invalid security group name 'monitoring-agents-v2' \(longer than 18 characters\)/.test(d.message)));
+  assert.ok(diagnostics.some((d) => d.line === 4 && /no section/.test(d.message)));
+});

@@ -164,6 +164,8 @@ const GROUP_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]+$/;
 const IFACE_RE = /^[a-zA-Z][a-zA-Z0-9_]{1,20}([:.]\d+)?$/;
 const LOG_LEVELS = 'emerg|alert|crit|err|warning|notice|info|debug|nolog';
 const MAX_NAME = 64;
+/** $max_group_name_length: a longer [group name] header is refused and its section skipped. */
+const MAX_GROUP_NAME = 18;
 
 export function emptyClusterFw(file = '/etc/pve/firewall/cluster.fw'): ClusterFw {
   return { file, options: new Map(), rules: [], aliases: new Map(), ipsets: new Map(), groups: new Map() };
@@ -187,8 +189,10 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
     if (header) {
       if (header.kind === 'group' || header.kind === 'ipset') {
         const name = header.name!.toLowerCase();
-        if (name.length > MAX_NAME || !GROUP_NAME_RE.test(name)) {
-          warn(line, `invalid ${header.kind === 'group' ? 'security group' : 'ipset'} name '${header.name}': section skipped`);
+        const max = header.kind === 'group' ? MAX_GROUP_NAME : MAX_NAME;
+        if (name.length > max || !GROUP_NAME_RE.test(name)) {
+          const tooLong = name.length > max ? ` (longer than ${max} characters)` : '';
+          warn(line, `invalid ${header.kind === 'group' ? 'security group' : 'ipset'} name '${header.name}'${tooLong}: section skipped`);
           section = undefined;
           current = undefined;
           continue;
