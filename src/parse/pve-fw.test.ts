@@ -314,3 +314,19 @@ test('security group names longer than 18 characters are refused: the section is
   assert.ok(diagnostics.some((d) => d.line === 3 && /invalid security group name 'monitoring-agents-v2' \(longer than 18 characters\)/.test(d.message)));
   assert.ok(diagnostics.some((d) => d.line === 4 && /no section/.test(d.message)));
 });
+
+test('icmp types: -icmp-type takes names only (a number is refused), -dport takes a number for icmp/icmpv6', () => {
+  const rules = parseClusterFw(`[RULES]
+IN ACCEPT -p icmp -icmp-type 8
+IN ACCEPT -p icmp -dport 8
+IN ACCEPT -p icmpv6 -icmp-type neighbour-solicitation
+IN ACCEPT -p icmpv6 -icmp-type any
+IN ACCEPT -p icmpv6 -icmp-type timestamp-request
+`).value.rules;
+  assert.match(rules[0].ignored!, /invalid icmp-type '8' for proto 'icmp'/);
+  assert.equal(rules[1].ignored, undefined);
+  assert.deepEqual(rules[1].matches, [{ action: 'ACCEPT', proto: 'icmp', icmpType: '8' }]);
+  assert.equal(rules[2].ignored, undefined);
+  assert.match(rules[3].ignored!, /invalid icmp-type 'any' for proto 'icmpv6'/);
+  assert.match(rules[4].ignored!, /invalid icmp-type 'timestamp-request' for proto 'icmpv6'/);
+});

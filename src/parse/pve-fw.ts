@@ -560,7 +560,8 @@ function verifyRule(rule: FwRule, ctx: RuleContext): string[] {
     if (!isIcmp) errors.push("-icmp-type requires -p icmp or icmpv6");
     if (rule.dport !== undefined) errors.push("-icmp-type cannot be specified together with -dport");
     const names = rule.proto === 'icmp' ? ICMP_TYPE_NAMES : ICMPV6_TYPE_NAMES;
-    if (isIcmp && !names.has(rule.icmpType) && !/^\d+$/.test(rule.icmpType)) errors.push(`invalid icmp-type '${rule.icmpType}' for proto '${rule.proto}'`);
+    // verify_rule looks -icmp-type up by name only: a number (`-icmp-type 8`) is refused (as a -dport it works).
+    if (isIcmp && !names.has(rule.icmpType)) errors.push(`invalid icmp-type '${rule.icmpType}' for proto '${rule.proto}'`);
   }
   if (rule.sport !== undefined) {
     const e = portListError(rule.sport, false);
