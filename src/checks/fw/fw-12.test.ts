@@ -63,7 +63,12 @@ test('FW-12 pvedaemon, rpcbind and smtp not opened to non-admin sources', () => 
       node: pveNode({ states: STATES_NO_PVEFW, iptables: netfilter('testhost.iptables-save'), ip6tables: netfilter('testhost.ip6tables-save'), nft: netfilter('testhost.nft'), ss: netfilter('testhost.ss-tulpn') }),
       config: { admin_sources: ['10.77.0.0/24'] }, expect: 'PASS',
     },
-    { name: 'no filtering and rpcbind listens', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES }), expect: ['FAIL', 'FAIL'], message: 'tcp/111 (rpcbind) listens on 0.0.0.0, :: and nothing filters it' },
+    { name: 'no filtering and rpcbind listens', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES }), expect: 'FAIL', message: 'tcp+udp/111 (rpcbind) listen on 0.0.0.0, :: and nothing filters them' },
+    {
+      name: 'no filtering, rpcbind and smtp (IPv4 only) listening: one finding',
+      node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES, ss: SS_PVE.replace('127.0.0.1:25   ', '0.0.0.0:25     ') }), expect: 'FAIL',
+      message: 'tcp+udp/111 (rpcbind) listen on 0.0.0.0, ::; tcp/25 (smtp) listens on 0.0.0.0 and nothing filters them',
+    },
     { name: 'no filtering, nothing sensitive listening', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES, ss: SS_NO_RPCBIND }), expect: 'PASS', message: 'none of tcp/85' },
     { name: 'no filtering and no ss output', node: pveNode({ states: STATES_NO_PVEFW, iptables: EMPTY_IPTABLES, ss: '' }), expect: 'SKIP', message: 'ss -tulpn' },
   ]);

@@ -105,9 +105,16 @@ export const fw12: Check = {
       if (!state && !seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
       const listening = sockets ?? ctx.get(listeningFact); // throws why ss output is missing
       const why = state ? `Proxmox firewall inactive (${state.reason}) and no hand-written input rules` : 'no hand-written input rules';
-      for (const p of SENSITIVE_PORTS) {
-        const s = exposed(listening, p);
-        if (s.length) verdicts.push(fail(`${label(p)} listens on ${s.map((x) => x.address).join(', ')} and nothing filters it (${why})`, socketEvidence(listening, p)));
+      const open = SENSITIVE_PORTS.filter((p) => exposed(listening, p).length);
+      if (open.length) {
+        // Ports listening on the same addresses share one clause: `tcp+udp/111 (rpcbind) listens on 0.0.0.0, ::`.
+        const byAddresses = new Map<string, Sensitive[]>();
+        for (const p of open) {
+          const key = exposed(listening, p).map((x) => x.address).join(', ');
+          byAddresses.set(key, [...(byAddresses.get(key) ?? []), p]);
+        }
+        const clauses = [...byAddresses].map(([addresses, ports]) => `${labels(ports)} listen${ports.length === 1 ? 's' : ''} on ${addresses}`);
+        verdicts.push(fail(`${clauses.join('; ')} and nothing filters ${open.length === 1 ? 'it' : 'them'} (${why})`, open.flatMap((p) => socketEvidence(listening, p))));
       }
       if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name }]);
       return verdicts;
