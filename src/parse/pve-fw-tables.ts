@@ -70,7 +70,7 @@ export const PVE_FW_MACROS: Record<string, { description: string; rules: MacroTe
   RDP: { description: 'Microsoft Remote Desktop Protocol traffic', rules: [t('tcp', '3389')] },
   RIP: { description: 'Routing Information Protocol (bidirectional)', rules: [t('udp', '520')] },
   RNDC: { description: 'BIND remote management protocol', rules: [t('tcp', '953')] },
-  // Takes the rule's action since pve-firewall 2019 (it used to force ACCEPT, so Razor(DROP) was rejected).
+  // Takes the rule's action (`action => 'PARAM'` in current pve-firewall; old releases forced ACCEPT and rejected Razor(DROP)).
   Razor: { description: 'Razor Antispam System', rules: [t('tcp', '2703')] },
   Rdate: { description: 'Remote time retrieval (rdate)', rules: [t('tcp', '37')] },
   Rsync: { description: 'Rsync server', rules: [t('tcp', '873')] },
