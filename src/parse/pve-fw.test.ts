@@ -305,7 +305,9 @@ test('lines are trimmed of blanks and tabs as pve-firewall does (indented header
   assert.deepEqual([...value.aliases.keys()], ['bastion'], 'an alias line without comment keeps its CR and fails `^(\\S+)\\s(\\S+)$`');
   assert.equal(value.rules[0].ignored, undefined, 'the CR after the last option is blank space to the rule parser');
   assert.deepEqual(value.crlf?.affectedLines, [5]);
-  assert.deepEqual(value.crlf?.unreadHeaders, []);
+  assert.deepEqual(value.crlf?.unreadHeaders, []);  // An option line's CR is eaten by `\s*$` in parse_clusterfw_option: `enable: 1\r` counts once its header was recognised.
+  assert.equal(parseClusterFw('[OPTIONS]\nenable: 1\r\n').value.options.get('enable')?.value, 1);
+  assert.equal(parseClusterFw('[OPTIONS]\r\nenable: 1\n').value.options.size, 0);
 });
 
 test('security group names longer than 18 characters are refused: the section is skipped ($max_group_name_length)', () => {
