@@ -1,14 +1,14 @@
 /**
- * Tables pve-firewall consults while verifying a rule: its macro table ($pve_fw_macros), Debian's
- * /etc/services (primary names) and /etc/protocols, and the icmp type names it accepts.
+ * Tables pve-firewall consults while verifying a rule: its macro tables ($pve_fw_macros and the IPv6
+ * overrides $pve_ipv6fw_macros), Debian's /etc/services (primary names) and /etc/protocols, and the
+ * icmp type names it accepts.
  */
 
-/** One expansion of a macro; `action` is only set when the macro fixes it instead of taking the parameter. */
+/** One expansion of a macro (every template takes the rule's action: `action => 'PARAM'`). */
 export interface MacroTemplate {
   proto: string;
   dport?: string;
   sport?: string;
-  action?: 'ACCEPT' | 'DROP' | 'REJECT';
 }
 
 const t = (proto: string, dport?: string, sport?: string): MacroTemplate => ({ proto, dport, sport });
@@ -25,7 +25,6 @@ export const PVE_FW_MACROS: Record<string, { description: string; rules: MacroTe
   DAAP: { description: 'Digital Audio Access Protocol traffic (iTunes, Rythmbox daemons)', rules: [t('tcp', '3689'), t('udp', '3689')] },
   DCC: { description: 'Distributed Checksum Clearinghouse spam filtering mechanism', rules: [t('tcp', '6277')] },
   DHCPfwd: { description: 'Forwarded DHCP traffic', rules: [t('udp', '67:68', '67:68')] },
-  DHCPv6: { description: 'DHCPv6 traffic', rules: [t('udp', '546:547', '546:547')] },
   DNS: { description: 'Domain Name System traffic (upd and tcp)', rules: [t('udp', '53'), t('tcp', '53')] },
   Distcc: { description: 'Distributed Compiler service', rules: [t('tcp', '3632')] },
   FTP: { description: 'File Transfer Protocol', rules: [t('tcp', '21')] },
@@ -58,10 +57,6 @@ export const PVE_FW_MACROS: Record<string, { description: string; rules: MacroTe
   NNTP: { description: 'NNTP traffic (Usenet).', rules: [t('tcp', '119')] },
   NNTPS: { description: 'Encrypted NNTP traffic (Usenet)', rules: [t('tcp', '563')] },
   NTP: { description: 'Network Time Protocol (ntpd)', rules: [t('udp', '123')] },
-  NeighborDiscovery: {
-    description: 'IPv6 neighbor solicitation, neighbor and router advertisement',
-    rules: [t('icmpv6', 'router-solicitation'), t('icmpv6', 'router-advertisement'), t('icmpv6', 'neighbor-solicitation'), t('icmpv6', 'neighbor-advertisement')],
-  },
   OSPF: { description: 'OSPF multicast traffic', rules: [t('89')] },
   OpenVPN: { description: 'OpenVPN traffic', rules: [t('udp', '1194')] },
   PCA: { description: 'Symantec PCAnywere (tm)', rules: [t('udp', '5632'), t('tcp', '5631')] },
@@ -75,7 +70,8 @@ export const PVE_FW_MACROS: Record<string, { description: string; rules: MacroTe
   RDP: { description: 'Microsoft Remote Desktop Protocol traffic', rules: [t('tcp', '3389')] },
   RIP: { description: 'Routing Information Protocol (bidirectional)', rules: [t('udp', '520')] },
   RNDC: { description: 'BIND remote management protocol', rules: [t('tcp', '953')] },
-  Razor: { description: 'Razor Antispam System', rules: [{ action: 'ACCEPT', proto: 'tcp', dport: '2703' }] },
+  // Takes the rule's action (`action => 'PARAM'` in current pve-firewall; old releases forced ACCEPT and rejected Razor(DROP)).
+  Razor: { description: 'Razor Antispam System', rules: [t('tcp', '2703')] },
   Rdate: { description: 'Remote time retrieval (rdate)', rules: [t('tcp', '37')] },
   Rsync: { description: 'Rsync server', rules: [t('tcp', '873')] },
   SANE: { description: 'SANE network scanning', rules: [t('tcp', '6566')] },
@@ -105,8 +101,31 @@ export const PVE_FW_MACROS: Record<string, { description: string; rules: MacroTe
   Whois: { description: 'Whois (nicname, RFC 3912) traffic', rules: [t('tcp', '43')] },
 };
 
+/**
+ * $pve_ipv6fw_macros: what a macro expands to in the IPv6 chains (PVE::Firewall's apply_macro uses
+ * these when the rule, or the chain being generated, is IPv6). Macros found only here are IPv6-only:
+ * they generate nothing in the IPv4 chains.
+ */
+export const PVE_IPV6_FW_MACROS: Record<string, { description: string; rules: MacroTemplate[] }> = {
+  Ping: { description: 'ICMP echo request', rules: [t('icmpv6', 'echo-request')] },
+  NeighborDiscovery: {
+    description: 'IPv6 neighbor solicitation, neighbor and router advertisement',
+    rules: [t('icmpv6', 'router-solicitation'), t('icmpv6', 'router-advertisement'), t('icmpv6', 'neighbor-solicitation'), t('icmpv6', 'neighbor-advertisement')],
+  },
+  DHCPv6: { description: 'DHCPv6 traffic', rules: [t('udp', '546:547', '546:547')] },
+  Trcrt: { description: 'Traceroute (for up to 30 hops) traffic', rules: [t('udp', '33434:33524'), t('icmpv6', 'echo-request')] },
+};
+
+/** The templates a macro generates in the chains of one IP version; [] when the macro is specific to the other one. */
+export function macroTemplates(name: string, ipversion: 4 | 6 | undefined): MacroTemplate[] {
+  const base = PVE_FW_MACROS[name];
+  const v6 = PVE_IPV6_FW_MACROS[name];
+  if (!base) return ipversion === 4 ? [] : v6.rules;
+  return ipversion === 6 && v6 ? v6.rules : base.rules;
+}
+
 /** Macro names are looked up case-insensitively (`ssh(ACCEPT)` works) and stored under their preferred spelling. */
-export const MACRO_BY_LOWER_NAME = new Map(Object.keys(PVE_FW_MACROS).map((n) => [n.toLowerCase(), n]));
+export const MACRO_BY_LOWER_NAME = new Map([...Object.keys(PVE_FW_MACROS), ...Object.keys(PVE_IPV6_FW_MACROS)].map((n) => [n.toLowerCase(), n]));
 
 /** Debian's /etc/services, primary names only (aliases such as `www` are invalid in Proxmox). */
 const SERVICES_TEXT =
@@ -178,6 +197,9 @@ export const ETC_PROTOCOLS: ReadonlyMap<string, number> = new Map(Object.entries
   ipcomp: 108, vrrp: 112, l2tp: 115, isis: 124, sctp: 132, fc: 133, 'mobility-header': 135, udplite: 136,
   'mpls-in-ip': 137, manet: 138, hip: 139, shim6: 140, wesp: 141, rohc: 142, ethernet: 143, mptcp: 262,
 }));
+
+/** `-p` values pve-firewall accepts besides /etc/protocols: get_etc_protocols() adds `icmpv6` by hand. */
+export const EXTRA_PROTOCOL_NAMES = new Set(['icmpv6']);
 
 /** Protocols pve-firewall allows -dport/-sport with. */
 export const PROTOCOLS_WITH_PORTS = new Set(['udp', '17', 'udplite', '136', 'tcp', '6', 'dccp', '33', 'sctp', '132']);

@@ -164,7 +164,7 @@ test('realistic cluster.fw: every kind of silently ignored rule is kept with its
   assert.ok(diagnostics.every((d) => d.file === '/etc/pve/firewall/cluster.fw'));
 });
 
-test('host.fw: options, rules verified against cluster aliases, unknown sections skipped', () => {
+test('host.fw: options, rules verified against cluster aliases; a stray [ALIASES] header is read as a rule line', () => {
   const cluster = parseClusterFw(CLUSTER).value;
   const { value, diagnostics } = parseHostFw(`[OPTIONS]
 enable: 0
@@ -185,12 +185,21 @@ foo 1.2.3.4
   assert.equal(value.options.get('log_level_in')?.value, 'info');
   assert.equal(value.options.has('tcpflags'), false);
   assert.ok(diagnostics.some((d) => d.line === 5 && /can't parse option/.test(d.message)));
-  assert.equal(value.rules.length, 3);
+  // host.fw knows only [OPTIONS] and [RULES]: pve-firewall reads `[ALIASES]` and `foo 1.2.3.4` as rules (and skips both).
+  assert.equal(value.rules.length, 5);
   assert.equal(value.rules[0].comment, 'ops');
   assert.equal(value.rules[0].ignored, undefined);
   assert.equal(value.rules[1].enabled, false);
   assert.match(value.rules[2].ignored!, /no such ipset 'Management'/);
+  assert.match(value.rules[3].ignored!, /section header \[ALIASES\] is not allowed in host\.fw: read as a rule/);
+  assert.match(value.rules[4].ignored!, /unknown rule type 'foo'/);
   assert.ok(diagnostics.some((d) => d.line === 12));
+});
+
+test('host.fw: a valid rule below a stray [group x] header still applies as a host rule (pve-firewall has no such section in host.fw)', () => {
+  const { value } = parseHostFw('[RULES]\nIN ACCEPT -p tcp -dport 22\n[group admins]\nIN DROP -p tcp -dport 8006\n', '/etc/pve/nodes/pve1/host.fw');
+  assert.deepEqual(value.rules.map((r) => [r.line, r.ignored === undefined]), [[2, true], [3, false], [4, true]]);
+  assert.equal(value.rules[2].action, 'DROP');
 });
 
 test('datacenter switch: enable values and the anti-lockout timestamp', () => {
@@ -240,4 +249,86 @@ test('long lines are parsed in linear time (no regexp backtracking on blanks or 
 
 test('zone suffixes never reach the address arithmetic', () => {
   assert.match(String(parseClusterFw('[RULES]\nIN ACCEPT -source fe80::1%vmbVersion:r0 -p tcp\n').value.rules[0].ignored), /invalid IP address/);
+});
+
+test('the oracle\'s generated cases: exactly the 392 rules in 161 cases that pve-firewall skips are ignored', async () => {
+  const { loadOracle } = await import('../../test/support/oracle.js');
+  const cases = loadOracle('pve-firewall').filter((c) => c.source === 'generated');
+  let ignored = 0;
+  const withIgnored = new Set<string>();
+  for (const c of cases) {
+    const cluster = parseClusterFw(c.files['cluster.fw']).value;
+    const host = c.files['host.fw'] === undefined ? [] : parseHostFw(c.files['host.fw'], '/etc/pve/nodes/pve1/host.fw', cluster).value.rules;
+    const rules = [...cluster.rules, ...host, ...[...cluster.groups.values()].flatMap((g) => g.rules)];
+    const n = rules.filter((r) => r.ignored).length;
+    ignored += n;
+    if (n) withIgnored.add(c.case);
+  }
+  assert.deepEqual([ignored, withIgnored.size], [392, 161]);
+});
+
+const crlf = (s: string | Buffer) => String(s).replace(/\n/g, '\r\n');
+
+test('CRLF cluster.fw: [OPTIONS]/[ALIASES]/[RULES] headers keep their CR and match nothing, so enable is never read', () => {
+  const { value, diagnostics } = parseClusterFw(crlf(fixture('generated-0001/cluster.fw')));
+  assert.equal(value.options.size, 0);
+  assert.equal(clusterFirewallEnabled(value, new Date('2026-11-25T12:00:00Z')).enabled, false);
+  assert.equal(value.aliases.size, 0);
+  assert.equal(value.rules.length, 0);
+  assert.deepEqual(value.crlf?.unreadHeaders, [{ line: 1, text: '[OPTIONS]' }, { line: 7, text: '[ALIASES]' }, { line: 19, text: '[RULES]' }]);
+  assert.equal(value.crlf?.lines, fixture('generated-0001/cluster.fw').toString().split('\n').length - 1);
+  // [IPSET x] and [group x] allow trailing blanks (\s* eats the CR): those sections are read, and the
+  // [RULES] lines below [IPSET blacklist] become (invalid) entries of that ipset.
+  const blacklist = value.ipsets.get('blacklist')!;
+  assert.deepEqual(blacklist.entries.filter((e) => !e.error).map((e) => e.cidr), ['1.32.197.150']);
+  assert.equal(blacklist.entries.filter((e) => e.error).length, 14, 'the [RULES] line itself and its 13 rules');
+  assert.deepEqual([...value.groups.keys()], ['ceph', 'mail']);
+  assert.equal(value.groups.get('mail')!.rules[0].ignored, undefined);
+  assert.match(value.groups.get('mail')!.rules[1].ignored!, /no such alias 'jumphost'/, 'aliases were never read');
+  assert.ok(diagnostics.some((d) => d.line === 5 && /no section/.test(d.message)), '`enable: 1` skipped: no section');
+  assert.ok(value.crlf!.affectedLines.includes(5) && value.crlf!.affectedLines.includes(21) && !value.crlf!.affectedLines.includes(36));
+});
+
+test('CRLF host.fw: every line is outside a section; its options and rules have no effect', () => {
+  const cluster = parseClusterFw(fixture('generated-0001/cluster.fw')).value;
+  const { value, diagnostics } = parseHostFw(crlf(fixture('generated-0001/host.fw')), '/etc/pve/nodes/pve1/host.fw', cluster);
+  assert.equal(value.options.size, 0);
+  assert.equal(value.rules.length, 0);
+  assert.deepEqual(value.crlf?.unreadHeaders, [{ line: 1, text: '[OPTIONS]' }, { line: 5, text: '[RULES]' }]);
+  assert.equal(diagnostics.filter((d) => /no section/.test(d.message)).length, 12, 'both headers, enable: 1 and the 9 rules');
+  assert.equal(parseHostFw(fixture('generated-0001/host.fw'), '/etc/pve/nodes/pve1/host.fw', cluster).value.crlf, undefined);
+});
+
+test('lines are trimmed of blanks and tabs as pve-firewall does (indented headers and comments count), a CR is not', () => {
+  const { value } = parseClusterFw('  [OPTIONS]\n\tenable: 1\n  # note\n [ALIASES]\nadmin 10.0.0.1\r\nbastion 10.0.0.2 # jump\r\n[RULES]  \nIN ACCEPT -source bastion -p tcp -dport 22\r\n');
+  assert.equal(value.options.get('enable')?.value, 1);
+  assert.deepEqual([...value.aliases.keys()], ['bastion'], 'an alias line without comment keeps its CR and fails `^(\\S+)\\s(\\S+)$`');
+  assert.equal(value.rules[0].ignored, undefined, 'the CR after the last option is blank space to the rule parser');
+  assert.deepEqual(value.crlf?.affectedLines, [5]);
+  assert.deepEqual(value.crlf?.unreadHeaders, []);  // An option line's CR is eaten by `\s*$` in parse_clusterfw_option: `enable: 1\r` counts once its header was recognised.
+  assert.equal(parseClusterFw('[OPTIONS]\nenable: 1\r\n').value.options.get('enable')?.value, 1);
+  assert.equal(parseClusterFw('[OPTIONS]\r\nenable: 1\n').value.options.size, 0);
+});
+
+test('security group names longer than 18 characters are refused: the section is skipped ($max_group_name_length)', () => {
+  const { value, diagnostics } = parseClusterFw('[group monitoring-agents]\nIN ACCEPT -p tcp -dport 9100\n[group monitoring-agents-v2]\nIN ACCEPT -p tcp -dport 9100\n');
+  assert.deepEqual([...value.groups.keys()], ['monitoring-agents']);
+  assert.ok(diagnostics.some((d) => d.line === 3 && /invalid security group name 'monitoring-agents-v2' \(longer than 18 characters\)/.test(d.message)));
+  assert.ok(diagnostics.some((d) => d.line === 4 && /no section/.test(d.message)));
+});
+
+test('icmp types: -icmp-type takes names only (a number is refused), -dport takes a number for icmp/icmpv6', () => {
+  const rules = parseClusterFw(`[RULES]
+IN ACCEPT -p icmp -icmp-type 8
+IN ACCEPT -p icmp -dport 8
+IN ACCEPT -p icmpv6 -icmp-type neighbour-solicitation
+IN ACCEPT -p icmpv6 -icmp-type any
+IN ACCEPT -p icmpv6 -icmp-type timestamp-request
+`).value.rules;
+  assert.match(rules[0].ignored!, /invalid icmp-type '8' for proto 'icmp'/);
+  assert.equal(rules[1].ignored, undefined);
+  assert.deepEqual(rules[1].matches, [{ action: 'ACCEPT', proto: 'icmp', icmpType: '8' }]);
+  assert.equal(rules[2].ignored, undefined);
+  assert.match(rules[3].ignored!, /invalid icmp-type 'any' for proto 'icmpv6'/);
+  assert.match(rules[4].ignored!, /invalid icmp-type 'timestamp-request' for proto 'icmpv6'/);
 });

@@ -1,8 +1,8 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
 import { parseIp, parseIpRange, type IpRange } from './ip-address.js';
 import {
   ETC_PROTOCOLS, ETC_SERVICES, ICMP_TYPE_NAMES, ICMPV6_TYPE_NAMES, MACRO_BY_LOWER_NAME, PROTOCOLS_WITH_PORTS,
-  PVE_FW_MACROS, type MacroTemplate,
+  EXTRA_PROTOCOL_NAMES, macroTemplates, type MacroTemplate,
 } from './pve-fw-tables.js';
 
 /**
@@ -35,6 +35,8 @@ export interface FwMatch {
   dport?: FwPort[];
   sport?: FwPort[];
   icmpType?: string;
+  /** Set when the match exists only in one IP version's chains (a macro with IPv6 templates of its own). */
+  family?: 4 | 6;
 }
 
 export interface FwRule {
@@ -110,6 +112,21 @@ export interface FwOption {
   line: number;
 }
 
+/**
+ * What CRLF line endings did to a file. pve-firewall keeps the `\r` at the end of each line, so its
+ * `^\[options\]$`, `^\[aliases\]$` and `^\[rules\]$` header patterns never match such a line
+ * (`[group x]` and `[ipset x]` allow trailing blanks and still do): the lines below a missed header
+ * are skipped, or read as part of the section before it.
+ */
+export interface CrlfEffect {
+  /** How many lines end in CR LF. */
+  lines: number;
+  /** Section headers Proxmox did not recognise because of their CR, as written. */
+  unreadHeaders: { line: number; text: string }[];
+  /** Lines skipped or misread because of a CR (the missed headers, the lines below them, alias lines). */
+  affectedLines: number[];
+}
+
 export interface ClusterFw {
   file: string;
   /** enable, policy_in, policy_out, policy_forward, ebtables, log_ratelimit */
@@ -121,6 +138,8 @@ export interface ClusterFw {
   ipsets: Map<string, FwIpset>;
   /** By lowercased name. */
   groups: Map<string, FwGroup>;
+  /** Set when lines end in CR LF. */
+  crlf?: CrlfEffect;
 }
 
 export interface HostFw {
@@ -128,6 +147,8 @@ export interface HostFw {
   /** enable, nftables, nosmurfs, tcpflags, log_level_in ... */
   options: Map<string, FwOption>;
   rules: FwRule[];
+  /** Set when lines end in CR LF. */
+  crlf?: CrlfEffect;
 }
 
 /** Splits `text # comment` at the first `#` (what `s/#\s*(.*?)\s*$//` does, without its quadratic backtracking). */
@@ -143,6 +164,8 @@ const GROUP_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]+$/;
 const IFACE_RE = /^[a-zA-Z][a-zA-Z0-9_]{1,20}([:.]\d+)?$/;
 const LOG_LEVELS = 'emerg|alert|crit|err|warning|notice|info|debug|nolog';
 const MAX_NAME = 64;
+/** $max_group_name_length: a longer [group name] header is refused and its section skipped. */
+const MAX_GROUP_NAME = 18;
 
 export function emptyClusterFw(file = '/etc/pve/firewall/cluster.fw'): ClusterFw {
   return { file, options: new Map(), rules: [], aliases: new Map(), ipsets: new Map(), groups: new Map() };
@@ -154,17 +177,22 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   const conf = emptyClusterFw(file);
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
+  const crlf = new CrlfTracker();
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
 
-  for (const { line, text: raw } of numberedLines(text)) {
+  for (const { line, text: raw } of pveLines(text)) {
+    crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
-    const header = parseSectionHeader(raw);
+    const header = parseSectionHeader(raw, CLUSTER_SECTIONS);
+    crlf.header(line, raw, header !== undefined, CLUSTER_SECTIONS);
     if (header) {
       if (header.kind === 'group' || header.kind === 'ipset') {
         const name = header.name!.toLowerCase();
-        if (name.length > MAX_NAME || !GROUP_NAME_RE.test(name)) {
-          warn(line, `invalid ${header.kind === 'group' ? 'security group' : 'ipset'} name '${header.name}': section skipped`);
+        const max = header.kind === 'group' ? MAX_GROUP_NAME : MAX_NAME;
+        if (name.length > max || !GROUP_NAME_RE.test(name)) {
+          const tooLong = name.length > max ? ` (longer than ${max} characters)` : '';
+          warn(line, `invalid ${header.kind === 'group' ? 'security group' : 'ipset'} name '${header.name}'${tooLong}: section skipped`);
           section = undefined;
           current = undefined;
           continue;
@@ -193,8 +221,10 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       else conf.options.set(opt.key, { value: opt.value, line });
     } else if (section === 'aliases') {
       const alias = parseAlias(raw, line);
-      if (typeof alias === 'string') warn(line, alias);
-      else conf.aliases.set(alias.name.toLowerCase(), alias);
+      if (typeof alias === 'string') {
+        warn(line, alias);
+        if (raw.endsWith('\r') && typeof parseAlias(raw.slice(0, -1), line) !== 'string') crlf.affected(line);
+      } else conf.aliases.set(alias.name.toLowerCase(), alias);
     } else if (section === 'rules' || section === 'group') {
       const context = section === 'rules' ? 'cluster' : 'group';
       const rule = parseFwRule(raw, { file, line, context, group: (current as FwGroup | undefined)?.name, cluster: conf });
@@ -207,48 +237,132 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       (current as FwIpset).entries.push(entry);
     }
   }
+  const effect = crlf.effect();
+  if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
 }
 
-/** Parses /etc/pve/nodes/<node>/host.fw; rules are verified against the cluster's aliases and ipsets. */
+/**
+ * Parses /etc/pve/nodes/<node>/host.fw; rules are verified against the cluster's aliases and ipsets.
+ * Only [OPTIONS] and [RULES] are section headers here: any other header line is read, like every
+ * line, as part of the current section (so rules below a stray `[group x]` still apply).
+ */
 export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/localhost/host.fw', cluster?: ClusterFw): Parsed<HostFw> {
   const text = asText(input, file);
   const conf: HostFw = { file, options: new Map(), rules: [] };
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const clusterConf = cluster ?? emptyClusterFw();
-  let section: 'options' | 'rules' | 'other' | undefined;
-  for (const { line, text: raw } of numberedLines(text)) {
+  const crlf = new CrlfTracker();
+  let section: 'options' | 'rules' | undefined;
+  for (const { line, text: raw } of pveLines(text)) {
+    crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
-    const header = parseSectionHeader(raw);
+    const header = parseSectionHeader(raw, HOST_SECTIONS);
+    crlf.header(line, raw, header !== undefined, HOST_SECTIONS);
     if (header) {
-      section = header.kind === 'options' || header.kind === 'rules' ? header.kind : 'other';
-      if (section === 'other') warn(line, `section [${raw.slice(1, -1)}] is not allowed in host.fw: skipped`);
+      section = header.kind as 'options' | 'rules';
       continue;
     }
+    const stray = parseSectionHeader(raw, CLUSTER_SECTIONS) !== undefined;
     if (!section) {
       warn(line, 'skip line - no section');
     } else if (section === 'options') {
       const opt = parseHostOption(raw);
-      if (typeof opt === 'string') warn(line, opt);
+      if (typeof opt === 'string') warn(line, stray ? `${strayHeader(raw)}: read as an option line and skipped (the lines below it stay in [OPTIONS])` : opt);
       else conf.options.set(opt.key, { value: opt.value, line });
-    } else if (section === 'rules') {
+    } else {
       const rule = parseFwRule(raw, { file, line, context: 'host', cluster: clusterConf });
+      if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
       if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
       conf.rules.push(rule);
     }
   }
+  const effect = crlf.effect();
+  if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
 }
 
-function parseSectionHeader(raw: string): { kind: 'options' | 'aliases' | 'rules' | 'group' | 'ipset'; name?: string; comment?: string } | undefined {
-  if (/^\[options\]$/i.test(raw)) return { kind: 'options' };
-  if (/^\[aliases\]$/i.test(raw)) return { kind: 'aliases' };
-  if (/^\[rules\]$/i.test(raw)) return { kind: 'rules' };
-  const { body, comment } = splitComment(raw);
-  const m = /^\[(group|ipset)\s+(\S+)\]$/i.exec(body.trimEnd());
-  if (m) return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
-  return undefined;
+function strayHeader(raw: string): string {
+  return `section header ${trimCrAndBlanks(raw)} is not allowed in host.fw`;
+}
+
+type SectionKind = 'options' | 'aliases' | 'rules' | 'group' | 'ipset';
+const CLUSTER_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'aliases', 'rules', 'group', 'ipset']);
+const HOST_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'rules']);
+
+/**
+ * The lines as pve-firewall's `while ($raw =~ /^\h*(.*?)\h*$/gm)` yields them: split at LF, blanks
+ * and tabs trimmed at both ends, a CR before the LF kept (it is not horizontal whitespace).
+ */
+function pveLines(text: string): { line: number; text: string }[] {
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((t, i) => ({ line: i + 1, text: trimBlanks(t) }));
+}
+
+function trimBlanks(t: string): string {
+  let a = 0;
+  let b = t.length;
+  while (a < b && (t[a] === ' ' || t[a] === '\t')) a++;
+  while (b > a && (t[b - 1] === ' ' || t[b - 1] === '\t')) b--;
+  return t.slice(a, b);
+}
+
+function trimCrAndBlanks(t: string): string {
+  let b = t.length;
+  while (b > 0 && (t[b - 1] === '\r' || t[b - 1] === ' ' || t[b - 1] === '\t')) b--;
+  return t.slice(0, b);
+}
+
+/** Records which lines CRLF line endings made Proxmox skip or misread. */
+class CrlfTracker {
+  private lines = 0;
+  private readonly unread: { line: number; text: string }[] = [];
+  private readonly affectedLines: number[] = [];
+  /** Below a header Proxmox missed, until the next header it recognises. */
+  private displaced = false;
+
+  see(raw: string): void {
+    if (raw.endsWith('\r')) this.lines++;
+  }
+
+  header(line: number, raw: string, recognised: boolean, allowed: ReadonlySet<SectionKind>): void {
+    if (recognised) {
+      this.displaced = false;
+      return;
+    }
+    if (raw.endsWith('\r') && parseSectionHeader(trimCrAndBlanks(raw), allowed)) {
+      this.unread.push({ line, text: trimCrAndBlanks(raw) });
+      this.displaced = true;
+    }
+    if (this.displaced) this.affectedLines.push(line);
+  }
+
+  affected(line: number): void {
+    this.affectedLines.push(line);
+  }
+
+  effect(): CrlfEffect | undefined {
+    return this.lines ? { lines: this.lines, unreadHeaders: this.unread, affectedLines: this.affectedLines } : undefined;
+  }
+}
+
+/**
+ * PVE::Firewall's section header patterns: `^\[options\]$` (likewise aliases, rules) and
+ * `^\[group\s+(\S+)\]\s*(?:#\s*(.*?)\s*)?$` (likewise ipset), case-insensitive.
+ */
+function parseSectionHeader(raw: string, allowed: ReadonlySet<SectionKind>): { kind: SectionKind; name?: string; comment?: string } | undefined {
+  if (!raw.startsWith('[')) return undefined;
+  for (const kind of ['options', 'aliases', 'rules'] as const) {
+    if (allowed.has(kind) && raw.toLowerCase() === `[${kind}]`) return { kind };
+  }
+  const m = /^\[(group|ipset)\s+(\S+)\]/i.exec(raw);
+  if (!m || !allowed.has(m[1].toLowerCase() as SectionKind)) return undefined;
+  const rest = raw.slice(m[0].length).trimStart();
+  if (rest !== '' && !rest.startsWith('#')) return undefined;
+  const comment = rest.slice(1).trim();
+  return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
 }
 
 function parseClusterOption(raw: string): { key: string; value: string | number } | string {
@@ -279,7 +393,8 @@ function parseHostOption(raw: string): { key: string; value: string | number } |
 
 function parseAlias(raw: string, line: number): FwAlias | string {
   const { body, comment } = splitComment(raw);
-  const rest = body.trimEnd();
+  // Proxmox strips `\s*#...` only when there is a comment: without one a trailing CR stays and the line fails.
+  const rest = comment === undefined ? body : body.trimEnd();
   const m = /^(\S+)\s(\S+)$/.exec(rest);
   if (!m) return `can't parse alias '${raw.trim().slice(0, 80)}'`;
   const [, name, cidrRaw] = m;
@@ -428,7 +543,8 @@ function verifyRule(rule: FwRule, ctx: RuleContext): string[] {
   let isIcmp = false;
   if (rule.proto !== undefined) {
     const p = rule.proto;
-    if (!ETC_PROTOCOLS.has(p) && !(/^\d+$/.test(p) && [...ETC_PROTOCOLS.values()].includes(Number(p)))) errors.push(`unknown protocol '${p}'`);
+    const known = ETC_PROTOCOLS.has(p) || EXTRA_PROTOCOL_NAMES.has(p) || (/^\d+$/.test(p) && [...ETC_PROTOCOLS.values()].includes(Number(p)));
+    if (!known) errors.push(`unknown protocol '${p}'`);
     if (p === 'icmp') setIpVersion(4);
     if (p === 'icmpv6' || p === 'ipv6-icmp') setIpVersion(6);
     isIcmp = p === 'icmp' || p === 'icmpv6' || p === 'ipv6-icmp';
@@ -437,13 +553,15 @@ function verifyRule(rule: FwRule, ctx: RuleContext): string[] {
     const e = portListError(rule.dport, true);
     if (e) errors.push(`dport: ${e}`);
     if (!rule.proto) errors.push("-dport requires -p (protocol)");
-    else if (!PROTOCOLS_WITH_PORTS.has(rule.proto) && !isIcmp) errors.push(`protocol '${rule.proto}' does not support ports`);
+    // Only `icmp` and `icmpv6` carry their type in -dport; `ipv6-icmp` (the /etc/protocols name) does not.
+    else if (!PROTOCOLS_WITH_PORTS.has(rule.proto) && rule.proto !== 'icmp' && rule.proto !== 'icmpv6') errors.push(`protocol '${rule.proto}' does not support ports`);
   }
   if (rule.icmpType !== undefined) {
     if (!isIcmp) errors.push("-icmp-type requires -p icmp or icmpv6");
     if (rule.dport !== undefined) errors.push("-icmp-type cannot be specified together with -dport");
     const names = rule.proto === 'icmp' ? ICMP_TYPE_NAMES : ICMPV6_TYPE_NAMES;
-    if (isIcmp && !names.has(rule.icmpType) && !/^\d+$/.test(rule.icmpType)) errors.push(`invalid icmp-type '${rule.icmpType}' for proto '${rule.proto}'`);
+    // verify_rule looks -icmp-type up by name only: a number (`-icmp-type 8`) is refused (as a -dport it works).
+    if (isIcmp && !names.has(rule.icmpType)) errors.push(`invalid icmp-type '${rule.icmpType}' for proto '${rule.proto}'`);
   }
   if (rule.sport !== undefined) {
     const e = portListError(rule.sport, false);
@@ -568,38 +686,53 @@ export function portRanges(text: string): FwPort[] {
   return out;
 }
 
-/** Macro expansion as pve-firewall does it: a rule option that contradicts a template value invalidates the rule. */
+/**
+ * Macro expansion as pve-firewall's apply_macro does it: a rule option that contradicts a template
+ * value invalidates the rule. Verification expands with the rule's own IP version; the chains of
+ * each IP version are then generated with that version's templates (Ping and Trcrt use icmpv6 in
+ * the IPv6 chains, NeighborDiscovery and DHCPv6 exist only there), and a template conflict met only
+ * while generating one version's chain drops the rule from that chain alone.
+ */
 function expandMatches(rule: FwRule): FwMatch[] | string {
-  const templates: MacroTemplate[] = rule.macro
-    ? PVE_FW_MACROS[rule.macro].rules
-    : [{ proto: rule.proto as string, dport: rule.dport, sport: rule.sport }];
-  const out: FwMatch[] = [];
+  if (!rule.macro) return matchesOf(rule, [{ proto: rule.proto as string, dport: rule.dport, sport: rule.sport }]);
+  const conflict = macroConflict(rule, macroTemplates(rule.macro, rule.ipversion));
+  if (conflict) return conflict;
+  if (rule.ipversion) return matchesOf(rule, macroTemplates(rule.macro, rule.ipversion));
+  const v4 = macroTemplates(rule.macro, 4);
+  const v6 = macroTemplates(rule.macro, 6);
+  if (v4 === v6) return matchesOf(rule, v4);
+  return ([[4, v4], [6, v6]] as const).flatMap(([family, templates]) =>
+    macroConflict(rule, templates) ? [] : matchesOf(rule, templates).map((m) => ({ ...m, family })));
+}
+
+function macroConflict(rule: FwRule, templates: MacroTemplate[]): string | undefined {
   for (const tpl of templates) {
-    if (rule.macro) {
-      if (tpl.action && tpl.action !== rule.action) return `macro ${rule.macro} fixes action ${tpl.action}, conflicts with ${rule.action}`;
-      for (const key of ['proto', 'dport', 'sport'] as const) {
-        const own = rule[key];
-        const fixed = tpl[key];
-        if (own !== undefined && fixed !== undefined && own !== fixed) {
-          return `-${key === 'proto' ? 'p' : key} ${own} conflicts with macro ${rule.macro} (${key} ${fixed})`;
-        }
+    for (const key of ['proto', 'dport', 'sport'] as const) {
+      const own = rule[key];
+      const fixed = tpl[key];
+      if (own !== undefined && fixed !== undefined && own !== fixed) {
+        return `-${key === 'proto' ? 'p' : key} ${own} conflicts with macro ${rule.macro} (${key} ${fixed})`;
       }
     }
+  }
+  return undefined;
+}
+
+function matchesOf(rule: FwRule, templates: MacroTemplate[]): FwMatch[] {
+  return templates.map((tpl) => {
     const proto = tpl.proto ?? rule.proto;
     const dport = tpl.dport ?? rule.dport;
     const sport = tpl.sport ?? rule.sport;
-    const isIcmp = proto === 'icmp' || proto === 'icmpv6' || proto === 'ipv6-icmp';
-    const m: FwMatch = { action: (tpl.action ?? rule.action) as FwAction };
+    const m: FwMatch = { action: rule.action as FwAction };
     if (proto) m.proto = proto;
     if (dport !== undefined) {
-      if (isIcmp) m.icmpType = dport;
+      if (proto === 'icmp' || proto === 'icmpv6') m.icmpType = dport;
       else m.dport = portRanges(dport);
     }
     if (sport !== undefined) m.sport = portRanges(sport);
     if (rule.icmpType !== undefined) m.icmpType = rule.icmpType;
-    out.push(m);
-  }
-  return out;
+    return m;
+  });
 }
 
 /** Resolves an address operand to ranges (nomatch entries of an ipset returned apart); undefined if it cannot be resolved. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { assertCases, runCheck } from '../testing.js';
 import { fw08 } from './fw-08.js';
 import { pveNode } from '../../../test/fixtures/netfilter/helpers.js';
@@ -45,4 +46,36 @@ test('FW-08 silently ignored rules, each with file:line', () => {
   assert.match(msgs[4], /in \[group admins\].*conflicts with macro SSH/);
   assert.match(msgs[5], /nodes\/pve1\/host\.fw:2: .*local_network/);
   assert.deepEqual(findings[0].evidence, [{ source: '/etc/pve/firewall/cluster.fw', line: 5, text: 'IN ACCEPT -source +management -p tcp -dport 22' }]);
+});
+
+// A real case's cluster.fw and host.fw (pve-firewall oracle, generated case 0001), saved with CRLF line endings.
+const REAL_CLUSTER = readFileSync(new URL('../../../test/fixtures/pve-firewall/generated-0001/cluster.fw', import.meta.url), 'utf8');
+const REAL_HOST = readFileSync(new URL('../../../test/fixtures/pve-firewall/generated-0001/host.fw', import.meta.url), 'utf8');
+const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+
+test('FW-08 CRLF cluster.fw: one FAIL at line 1, Proxmox ignores the whole file (enable never read: firewall off)', () => {
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw: crlf(REAL_CLUSTER), hostFw: REAL_HOST }) });
+  const cluster = findings.filter((f) => f.message.includes('/etc/pve/firewall/cluster.fw'));
+  assert.equal(cluster.length, 1, cluster.map((f) => f.message).join('\n'));
+  assert.equal(cluster[0].status, 'FAIL');
+  assert.match(cluster[0].message, /^\/etc\/pve\/firewall\/cluster\.fw:1: CRLF line endings: Proxmox ignores the whole file: .*\[OPTIONS\], \[ALIASES\], \[RULES\] match no section header.*`enable` is never read and the firewall is off cluster-wide.*1 ipset, 2 security groups read/);
+  assert.deepEqual(cluster[0].evidence, [{ source: '/etc/pve/firewall/cluster.fw', line: 1, text: `${REAL_CLUSTER.split('\n').length - 1} lines end in CR LF` }]);
+  // The same files with LF endings: the rules Proxmox really skips, and no CRLF finding.
+  const lf = runCheck(fw08, { node: pveNode({ clusterFw: REAL_CLUSTER, hostFw: REAL_HOST }) });
+  assert.ok(lf.every((f) => !/CRLF/.test(f.message)));
+  assert.ok(lf.some((f) => /cluster\.fw:27: /.test(f.message)));
+});
+
+test('FW-08 CRLF host.fw: one FAIL at line 1, its options and rules have no effect', () => {
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw: REAL_CLUSTER, hostFw: crlf(REAL_HOST) }) });
+  const host = findings.filter((f) => f.message.includes('host.fw'));
+  assert.deepEqual(host.map((f) => f.status), ['FAIL']);
+  assert.match(host[0].message, /^\/etc\/pve\/nodes\/pve1\/host\.fw:1: CRLF line endings: Proxmox ignores the whole file: .*\[OPTIONS\], \[RULES\] match no section header, so all 12 lines are skipped .*no host rule applies/);
+});
+
+test('FW-08 CRLF on some lines only: the headers Proxmox misses and the lines below them', () => {
+  const mixed = '[OPTIONS]\nenable: 1\n[IPSET management]\n10.0.0.0/24\n[RULES]\r\nIN ACCEPT -source +management -p tcp -dport 8006\r\n';
+  const [f] = runCheck(fw08, { node: pveNode({ clusterFw: mixed }) });
+  assert.equal(f.status, 'FAIL');
+  assert.match(f.message, /cluster\.fw:1: CRLF line endings: with the CR kept, Proxmox does not recognise \[RULES\] \(line 5\) and skips or misreads the 2 lines below/);
 });

@@ -1,8 +1,9 @@
 import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
-import type { FwRule } from '../../parse/pve-fw.js';
+import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
+import { crlfFinding } from './crlf.js';
 
 export const fw08: Check = {
   meta: {
@@ -25,8 +26,19 @@ export const fw08: Check = {
       ...hosts.flatMap((h) => h.fw.conf.rules),
     ];
     const verdicts: Verdict[] = [];
+    // CRLF line endings: one finding per file; the lines it made Proxmox skip are not listed one by one.
+    const crlfLost = new Set<string>();
+    const lost = (file: string, line: number | undefined) => crlfLost.has(file) || crlfLost.has(`${file}:${line}`);
+    const confs: [ClusterFw | HostFw, 'cluster' | 'host'][] = [[cluster.conf, 'cluster'], ...hosts.map((h): [HostFw, 'host'] => [h.fw.conf, 'host'])];
+    for (const [conf, kind] of confs) {
+      const finding = crlfFinding(conf, kind);
+      if (!finding) continue;
+      verdicts.push(fail(finding.message, finding.evidence));
+      if (finding.wholeFile) crlfLost.add(conf.file);
+      for (const line of conf.crlf!.affectedLines) crlfLost.add(`${conf.file}:${line}`);
+    }
     for (const rule of rules) {
-      if (!rule.enabled) continue;
+      if (!rule.enabled || lost(rule.file, rule.line)) continue;
       const where = rule.group ? ` in [group ${rule.group}]` : '';
       if (rule.ignored) {
         verdicts.push(fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
@@ -37,7 +49,7 @@ export const fw08: Check = {
     }
     // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.
     for (const d of [...cluster.diagnostics, ...hosts.flatMap((h) => h.fw.diagnostics)]) {
-      if (d.message.startsWith('rule ignored by Proxmox')) continue;
+      if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
       const text = d.line !== undefined ? ctx.snapshot.text(d.file)?.split('\n')[d.line - 1]?.trim() : undefined;
       verdicts.push(warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]));
     }

@@ -27,6 +27,18 @@ export const SENSITIVE_PORTS: Sensitive[] = [
 
 const label = (p: Sensitive) => `${p.proto}/${p.port} (${p.service})`;
 
+/** `tcp/85 (pvedaemon), tcp+udp/111 (rpcbind)`: one rule's ports on one line. */
+function labels(ports: Sensitive[]): string {
+  const byPort = new Map<string, { protos: string[]; port: number; service: string }>();
+  for (const p of ports) {
+    const key = `${p.port} ${p.service}`;
+    const e = byPort.get(key) ?? { protos: [], port: p.port, service: p.service };
+    e.protos.push(p.proto);
+    byPort.set(key, e);
+  }
+  return [...byPort.values()].map((e) => `${e.protos.join('+')}/${e.port} (${e.service})`).join(', ');
+}
+
 export const fw12: Check = {
   meta: {
     id: 'FW-12',
@@ -53,18 +65,21 @@ export const fw12: Check = {
       const host = ctx.get(hostFirewallFact).conf;
       for (const rule of effectiveInRules(cluster, host)) {
         if (rule.action !== 'ACCEPT') continue;
-        for (const p of SENSITIVE_PORTS) {
-          if (!rule.matches.some((m) => fwMatchOpens(m, p))) continue;
-          const src = rule.sourceAddr ? resolveAddress(rule.sourceAddr, cluster) : undefined;
-          const verdict = judgeSource(src?.match, rule.source, admin, `${rule.file}:${rule.line} opens ${label(p)}`, [fwRuleEvidence(rule)]);
-          if (verdict) verdicts.push(verdict);
-        }
+        const opened = SENSITIVE_PORTS.filter((p) => rule.matches.some((m) => fwMatchOpens(m, p)));
+        const ports = notLoopbackOnly(opened, sockets);
+        if (!ports.length) continue;
+        const src = rule.sourceAddr ? resolveAddress(rule.sourceAddr, cluster) : undefined;
+        const verdict = judgeSource(src?.match, rule.source, admin, `${rule.file}:${rule.line} opens ${labels(ports)}`, [fwRuleEvidence(rule)], loopbackNote(opened, ports));
+        if (verdict) verdicts.push(verdict);
       }
       const policy = cluster.options.get('policy_in');
       if (policy?.value === 'ACCEPT') {
         const ev: Evidence = { source: FILES.clusterFw, line: policy.line, text: 'policy_in: ACCEPT' };
         const open = sockets ? SENSITIVE_PORTS.filter((p) => exposed(sockets, p).length) : SENSITIVE_PORTS;
-        for (const p of open) verdicts.push(fail(`policy_in: ACCEPT lets ${label(p)} through from any source${sockets ? ' and it listens on a non-loopback address' : ''}`, [ev, ...socketEvidence(sockets ?? [], p)]));
+        if (open.length) {
+          verdicts.push(fail(`policy_in: ACCEPT lets ${labels(open)} through from any source${sockets ? `, and ${open.length === 1 ? 'it listens' : 'they listen'} on a non-loopback address` : ''}`,
+            [ev, ...open.flatMap((p) => socketEvidence(sockets ?? [], p))]));
+        }
       }
     }
 
@@ -90,9 +105,16 @@ export const fw12: Check = {
       if (!state && !seen.length) ctx.get(iptablesFact); // throws why iptables-save is missing
       const listening = sockets ?? ctx.get(listeningFact); // throws why ss output is missing
       const why = state ? `Proxmox firewall inactive (${state.reason}) and no hand-written input rules` : 'no hand-written input rules';
-      for (const p of SENSITIVE_PORTS) {
-        const s = exposed(listening, p);
-        if (s.length) verdicts.push(fail(`${label(p)} listens on ${s.map((x) => x.address).join(', ')} and nothing filters it (${why})`, socketEvidence(listening, p)));
+      const open = SENSITIVE_PORTS.filter((p) => exposed(listening, p).length);
+      if (open.length) {
+        // Ports listening on the same addresses share one clause: `tcp+udp/111 (rpcbind) listens on 0.0.0.0, ::`.
+        const byAddresses = new Map<string, Sensitive[]>();
+        for (const p of open) {
+          const key = exposed(listening, p).map((x) => x.address).join(', ');
+          byAddresses.set(key, [...(byAddresses.get(key) ?? []), p]);
+        }
+        const clauses = [...byAddresses].map(([addresses, ports]) => `${labels(ports)} listen${ports.length === 1 ? 's' : ''} on ${addresses}`);
+        verdicts.push(fail(`${clauses.join('; ')} and nothing filters ${open.length === 1 ? 'it' : 'them'} (${why})`, open.flatMap((p) => socketEvidence(listening, p))));
       }
       if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name }]);
       return verdicts;
@@ -113,11 +135,25 @@ function fwMatchOpens(m: FwMatch, p: Sensitive): boolean {
 }
 
 /** A verdict when the source is not known to be inside the admin sources. */
-function judgeSource(ranges: IpRange[] | undefined, written: string | undefined, admin: AdminSources, what: string, evidence: Evidence[]): Verdict | undefined {
-  if (!written) return fail(`${what} to any source`, evidence);
+function judgeSource(ranges: IpRange[] | undefined, written: string | undefined, admin: AdminSources, what: string, evidence: Evidence[], note = ''): Verdict | undefined {
+  if (!written) return fail(`${what} to any source${note}`, evidence);
   if (ranges && withinAdminSources(ranges, admin)) return undefined;
-  if (!admin.ranges.length) return warn(`${what} to ${written}, which cannot be checked: no admin sources are declared (set admin_sources or define [IPSET management])`, evidence);
-  return fail(`${what} to ${written}, outside the admin sources (${admin.origin})`, evidence);
+  if (!admin.ranges.length) return warn(`${what} to ${written}, which cannot be checked: no admin sources are declared (set admin_sources or define [IPSET management])${note}`, evidence);
+  return fail(`${what} to ${written}, outside the admin sources (${admin.origin})${note}`, evidence);
+}
+
+/** The ports a rule opens minus those `ss` shows listening on loopback addresses only (unreachable from outside). */
+function notLoopbackOnly(ports: Sensitive[], sockets: ListeningSocket[] | undefined): Sensitive[] {
+  if (!sockets) return ports;
+  return ports.filter((p) => {
+    const listening = sockets.filter((s) => s.proto === p.proto && s.port === p.port);
+    return !listening.length || listening.some((s) => !s.loopback);
+  });
+}
+
+function loopbackNote(opened: Sensitive[], reported: Sensitive[]): string {
+  const local = opened.filter((p) => !reported.includes(p));
+  return local.length ? ` (${labels(local)} listen${local.length === 1 ? 's' : ''} on loopback only: not counted)` : '';
 }
 
 function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: ListeningSocket[] | undefined, inherited: AddrMatch | undefined, base: boolean): Verdict[] {
@@ -127,24 +163,26 @@ function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: Liste
     if (rule.target !== 'ACCEPT') continue;
     if (rule.match.inIface?.name === 'lo' && !rule.match.inIface.negated) continue;
     if (rule.match.ctstate && !rule.match.ctstate.negated && !rule.match.ctstate.states.includes('NEW')) continue;
-    for (const p of SENSITIVE_PORTS) {
-      if (!matchesPort(rule.match, p.proto, p.port)) continue;
-      // A rule without protocol or port condition (e.g. "accept everything from the LAN") opens these ports too.
-      const src = rule.match.src ?? inherited;
-      const ev = [filterRuleEvidence(chain.source, rule)];
-      const what = `${where} rule ${rule.index} opens ${label(p)}`;
-      const v = src?.negated ? fail(`${what} to every source except ${src.text}`, ev) : judgeSource(src?.ranges, src?.text, admin, what, ev);
-      if (v) out.push(v);
-    }
+    // A rule without protocol or port condition (e.g. "accept everything from the LAN") opens these ports too.
+    const opened = SENSITIVE_PORTS.filter((p) => matchesPort(rule.match, p.proto, p.port));
+    const ports = notLoopbackOnly(opened, sockets);
+    if (!ports.length) continue;
+    const src = rule.match.src ?? inherited;
+    const ev = [filterRuleEvidence(chain.source, rule)];
+    const what = `${where} rule ${rule.index} opens ${labels(ports)}`;
+    const note = loopbackNote(opened, ports);
+    const v = src?.negated ? fail(`${what} to every source except ${src.text}${note}`, ev) : judgeSource(src?.ranges, src?.text, admin, what, ev, note);
+    if (v) out.push(v);
   }
-  if (base && chain.chain.policy === 'ACCEPT') {
-    for (const p of SENSITIVE_PORTS) {
+  if (base && chain.chain.policy === 'ACCEPT' && sockets) {
+    const open = SENSITIVE_PORTS.filter((p) => {
       const dropped = chain.rules.some((r) => r.target && ['DROP', 'REJECT'].includes(r.target) && !r.match.src && !r.match.opaque.length && !r.match.inIface && matchesPort(r.match, p.proto, p.port));
-      const listening = sockets ? exposed(sockets, p) : [];
-      if (!dropped && listening.length) {
-        out.push(fail(`${where} has policy ACCEPT and no rule drops ${label(p)}, which listens on ${listening.map((s) => s.address).join(', ')}`,
-          [{ source: chain.source, line: chain.chain.line, text: `chain ${chain.chain.name} policy ACCEPT` }, ...socketEvidence(sockets!, p)]));
-      }
+      return !dropped && exposed(sockets, p).length > 0;
+    });
+    if (open.length) {
+      const where2 = open.map((p) => `${label(p)} on ${exposed(sockets, p).map((s) => s.address).join(', ')}`).join('; ');
+      out.push(fail(`${where} has policy ACCEPT and no rule drops ${labels(open)}, which listen${open.length === 1 ? 's' : ''}: ${where2}`,
+        [{ source: chain.source, line: chain.chain.line, text: `chain ${chain.chain.name} policy ACCEPT` }, ...open.flatMap((p) => socketEvidence(sockets, p))]));
     }
   }
   return out;

@@ -128,6 +128,7 @@ function portText(flag: 'dport' | 'sport', ports: { from: number; to: number }[]
 export function compileMatch(rule: FwRule, m: FwMatch, addrs: AddressCompiler, ifaceDir: 'in' | 'out'): { cond: Partial<Rule>; text: string } | undefined {
   const family = addrs.family;
   if (rule.ipversion !== undefined && rule.ipversion !== family) return undefined;
+  if (m.family !== undefined && m.family !== family) return undefined;
   const cond: Partial<Rule> = {};
   const parts: string[] = [];
   if (rule.iface) {
