@@ -56,6 +56,24 @@ export class AddressSet {
     return false;
   }
 
+  /**
+   * Where membership can change: each member interval's first address and the address after its last.
+   * Any two addresses between consecutive boundaries are both members or both not.
+   */
+  addBoundaries(family: 4 | 6, out: Set<bigint>): void {
+    if (family === 4) {
+      for (let i = 0; i < this.starts4.length; i++) {
+        out.add(BigInt(this.starts4[i]));
+        out.add(BigInt(this.ends4[i]) + 1n);
+      }
+    } else {
+      for (let i = 0; i < this.starts6.length; i++) {
+        out.add(this.starts6[i]);
+        out.add(this.ends6[i] + 1n);
+      }
+    }
+  }
+
   has(a: Address): boolean {
     return a.family === 4 ? this.has4(a.v4) : this.has6(a.v6);
   }

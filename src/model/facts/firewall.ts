@@ -139,6 +139,7 @@ function destinationRules(sim: Simulator): boolean {
 function combined(pve: Simulator, hand: Simulator): Simulator {
   return {
     backend: pve.backend, programs: pve.programs, packetDefaults: pve.packetDefaults,
+    layers: { 4: [...pve.layers[4], ...hand.layers[4]], 6: [...pve.layers[6], ...hand.layers[6]] },
     decide: (p) => {
       const d = pve.decide(p);
       if (d.verdict !== 'ACCEPT' || d.rule?.target.kind === 'ACCEPT') return d;
