@@ -141,3 +141,10 @@ export function rangeToCidrs(family: 4 | 6, from: bigint, to: bigint): string[] 
   }
   return out;
 }
+
+/** A range in canonical form: an address, a CIDR (`2001:db8::/32`) when it is one block, else `from-to`. */
+export function formatRange(r: { family: 4 | 6; from: bigint; to: bigint }): string {
+  if (r.from === r.to) return formatIp(r.family, r.from);
+  const cidrs = rangeToCidrs(r.family, r.from, r.to);
+  return cidrs.length === 1 ? cidrs[0] : `${formatIp(r.family, r.from)}-${formatIp(r.family, r.to)}`;
+}

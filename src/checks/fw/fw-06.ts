@@ -1,6 +1,7 @@
 import { serviceText } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { countAddresses, summarizeCidrs } from '../../engines/firewall/ranges.js';
+import { formatRange } from '../../parse/ip-address.js';
 import { addressPolicy, nodeExposureFact } from '../../model/facts/exposure.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES } from './common.js';
@@ -42,7 +43,7 @@ export const fw06: Check = {
       }
     }
     if (out.length) return out;
-    const sources = policy.adminRanges.map((r) => r.text);
+    const sources = policy.adminRanges.map(formatRange);
     return pass(`every address of the ${sources.length} admin source(s) reaches ${services.map(serviceText).join(' and ')}: ${sources.join(', ')} (${policy.adminOrigin}; ${nx.fw.manager})${assumptionsNote(decisions, nx, [nx.ssh.note])}`,
       [...new Map(decisions.flatMap((d) => decisionEvidence(d, nx.fw)).map((x) => [`${x.source}:${x.line}:${x.text}`, x])).values()].slice(0, 4));
   },

@@ -1,12 +1,12 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
-import { portText, serviceText, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
+import { portText, serviceText, type Exposure } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import type { Decision, Rule } from '../../engines/firewall/program.js';
-import { migrationNetwork, nodeExposureFact, peerAddresses, type PeerAddress } from '../../model/facts/exposure.js';
+import { nodeExposureFact, peerRequirements } from '../../model/facts/exposure.js';
 import { corosyncTopologyFact } from '../../model/facts/firewall.js';
 import { Unavailable } from '../../model/fact.js';
-import { parseIp, rangeContains } from '../../parse/ip-address.js';
+import { parseIp } from '../../parse/ip-address.js';
 import { fail, pass, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES } from './common.js';
 import { assumptionsNote } from './exposure.js';
@@ -30,47 +30,16 @@ export const fw07: Check = {
     if (!topo || topo.nodes.filter((n) => n.name !== ctx.node.name).length === 0) {
       return pass(`standalone node: ${topo ? 'corosync.conf lists no other node' : 'no corosync.conf'}, no cluster traffic to let through`, [{ source: FILES.corosyncConf, text: topo ? 'no peers' : 'absent' }]);
     }
-    const own = new Map((topo.nodes.find((n) => n.name === ctx.node.name)?.rings ?? []).map((r) => [r.key.replace('_addr', ''), r.addr]));
-    const mig = migrationNetwork(ctx);
-    const peers = peerAddresses(ctx);
-    const unresolved: PeerAddress[] = [];
+    const { requirements, unresolved, notes, migration } = peerRequirements(ctx, nx);
     const out: Verdict[] = [];
     const decisions: Decision[] = [];
-    const accepted: string[] = [];
-    const notes: string[] = [];
-    const dstFor = (p: PeerAddress): string | undefined => {
-      const mine = own.get(p.ring);
-      const ip = mine ? parseIp(mine) : undefined;
-      return ip && ip.family === p.family ? mine : undefined;
-    };
-    const probe = (p: PeerAddress, svc: ExposureService) => {
-      const e = nx.of(svc, p.family!, dstFor(p));
-      const blocked = blockedFor(e, p);
-      for (const b of blocked) {
-        out.push(fail(`cluster traffic blocked: ${b.ports.join(', ')} from peer ${p.node} ${p.ring} (${p.addr}): ${b.decision.verdict} by ${explainDecision(b.decision)}${assumptionsNote([b.decision], nx)}`,
+    for (const { peer, service, dst } of requirements) {
+      const e = nx.of(service, peer.family!, dst);
+      for (const b of blockedFor(e, peer.addr)) {
+        out.push(fail(`cluster traffic blocked: ${b.ports.join(', ')} from peer ${peer.node} ${peer.ring} (${peer.addr}): ${b.decision.verdict} by ${explainDecision(b.decision)}${assumptionsNote([b.decision], nx)}`,
           decisionEvidence(b.decision, nx.fw)));
       }
-      decisions.push(...acceptedDecisions(e, p));
-    };
-    for (const node of [...new Set(peers.map((p) => p.node))]) {
-      const links = peers.filter((p) => p.node === node);
-      // corosync on every link
-      for (const p of links) {
-        if (p.unresolved) unresolved.push(p);
-        else probe(p, nx.services.corosync);
-      }
-      // SSH and migration over the cluster network: datacenter.cfg `migration: network=`, else ring0.
-      let cluster = mig.range ? links.find((p) => p.family && rangeContains(mig.range!, { family: p.family, from: parseIp(p.addr)!.value, to: parseIp(p.addr)!.value, text: p.addr })) : undefined;
-      if (mig.range && !cluster) notes.push(`${node} has no ring address in the migration network ${mig.range.text}: its ring0 address stands in`);
-      cluster ??= links.find((p) => p.ring === 'ring0') ?? links[0];
-      if (!cluster) continue;
-      if (cluster.unresolved) {
-        if (!unresolved.includes(cluster)) unresolved.push(cluster);
-        continue;
-      }
-      probe(cluster, nx.ssh.service);
-      probe(cluster, nx.services.migration);
-      accepted.push(`${node} (${links.filter((p) => !p.unresolved).map((p) => `${p.ring} ${p.addr}`).join(', ')})`);
+      decisions.push(...acceptedDecisions(e, peer.addr));
     }
     const unresolvedText = unresolved.map((p) => `${p.node} ${p.ring} "${p.addr}" (${p.unresolved})`).join(', ');
     if (out.length) {
@@ -78,16 +47,24 @@ export const fw07: Check = {
       return out;
     }
     if (unresolved.length) throw new Unavailable(`peer ring address(es) are not IP addresses: ${unresolvedText}; cannot decide whether cluster traffic passes`);
+    const byNode = new Map<string, string[]>();
+    for (const { peer } of requirements) {
+      const l = byNode.get(peer.node) ?? [];
+      const t = `${peer.ring} ${peer.addr}`;
+      if (!l.includes(t)) l.push(t);
+      byNode.set(peer.node, l);
+    }
     const ev: Evidence[] = [...new Map(decisions.flatMap((d) => decisionEvidence(d, nx.fw)).map((x) => [`${x.source}:${x.line}:${x.text}`, x])).values()].slice(0, 4);
-    if (mig.evidence) ev.push(mig.evidence);
-    const where = mig.range ? `the migration network ${mig.range.text}` : 'ring0';
-    return pass(`corosync ${serviceText(nx.services.corosync)} on every link, SSH ${serviceText(nx.ssh.service)} and migration ${serviceText(nx.services.migration)} (every port) over ${where} accepted from ${accepted.join(', ')} (${nx.fw.manager})${assumptionsNote(decisions, nx, [nx.ssh.note, ...notes])}`, ev);
+    if (migration.evidence) ev.push(migration.evidence);
+    const where = migration.range ? `the migration network ${migration.range.text}` : 'ring0';
+    const peers = [...byNode].map(([n, l]) => `${n} (${l.join(', ')})`).join(', ');
+    return pass(`corosync ${serviceText(nx.services.corosync)} on every link, SSH ${serviceText(nx.ssh.service)} and migration ${serviceText(nx.services.migration)} (every port) over ${where} accepted from ${peers} (${nx.fw.manager})${assumptionsNote(decisions, nx, [nx.ssh.note, ...notes])}`, ev);
   },
 };
 
-/** The port segments where a peer's address is not accepted, grouped by the deciding rule. */
-function blockedFor(e: Exposure, p: PeerAddress): { decision: Decision; ports: string[] }[] {
-  const v = parseIp(p.addr)!.value;
+/** The port segments where an address is not accepted, grouped by the deciding rule. */
+export function blockedFor(e: Exposure, addr: string): { decision: Decision; ports: string[] }[] {
+  const v = parseIp(addr)!.value;
   const groups = new Map<Rule | string, { decision: Decision; ports: string[] }>();
   for (const s of e.segments) {
     const c = s.classes.find((x) => x.set.has(v))!;
@@ -100,7 +77,7 @@ function blockedFor(e: Exposure, p: PeerAddress): { decision: Decision; ports: s
   return [...groups.values()];
 }
 
-function acceptedDecisions(e: Exposure, p: PeerAddress): Decision[] {
-  const v = parseIp(p.addr)!.value;
+function acceptedDecisions(e: Exposure, addr: string): Decision[] {
+  const v = parseIp(addr)!.value;
   return e.segments.map((s) => s.classes.find((x) => x.set.has(v))!).filter((c) => c.verdict === 'ACCEPT').map((c) => c.decision);
 }

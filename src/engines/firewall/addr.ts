@@ -1,4 +1,4 @@
-import { parseIp, type IpRange } from '../../parse/ip-address.js';
+import { formatIp, parseIp, type IpRange } from '../../parse/ip-address.js';
 
 /**
  * A compiled set of addresses of one family, answering membership with a binary search.
@@ -90,7 +90,9 @@ export interface Address {
 export function parseAddress(text: string): Address | undefined {
   const ip = parseIp(text);
   if (!ip) return undefined;
-  return ip.family === 4 ? { family: 4, v4: Number(ip.value), v6: 0n, text } : { family: 6, v4: 0, v6: ip.value, text };
+  // Printed in canonical form (RFC 5952 for IPv6), whatever way it was written.
+  const canonical = formatIp(ip.family, ip.value);
+  return ip.family === 4 ? { family: 4, v4: Number(ip.value), v6: 0n, text: canonical } : { family: 6, v4: 0, v6: ip.value, text: canonical };
 }
 
 type Segment = [bigint, bigint, boolean];

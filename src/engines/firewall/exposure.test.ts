@@ -6,6 +6,8 @@ import { topologyFromPeers } from './pve-common.js';
 import { parsePveConfig, pveSimulator, type Simulator } from './simulator.js';
 import { formatIp } from '../../parse/ip-address.js';
 import { netfilterSimulator } from './netfilter.js';
+import { explainDecision, representative } from './matrix.js';
+import { parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import { parseIptablesSave } from '../../parse/iptables-save.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -98,4 +100,17 @@ COMMIT
   const hand = netfilterSimulator([parseIptablesSave(rules, 'iptables-save').value], []);
   const e = exactExposure(hand, WEB, probe4);
   assert.deepEqual(acceptedOnAny(e).cidrs(), ['0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', '16.0.0.0/4', '32.0.0.0/3', '64.0.0.0/2', '128.0.0.0/1']);
+});
+
+test('a verdict decided by a security group reads "ACCEPT by security group web (file:line)", not "accepted by" twice', () => {
+  const fw = `[OPTIONS]\n\nenable: 1\npolicy_in: DROP\n\n[RULES]\n\nGROUP web\n\n[group web]\n\nIN ACCEPT -p tcp -dport 443\n`;
+  const e = exactExposure(sim(fw), { name: '443/tcp', proto: 'tcp', ports: [[443, 443]] }, probe4);
+  const accept = e.segments[0].classes.find((c) => c.verdict === 'ACCEPT')!;
+  const text = `${accept.verdict} by ${explainDecision(accept.decision)}`;
+  assert.equal(text, 'ACCEPT by security group web (/etc/pve/firewall/cluster.fw:8 `GROUP web`)');
+});
+
+test('representative addresses print IPv6 in RFC 5952 short form', () => {
+  assert.equal(representative(parseIpRange('2001:db8:10::/64') as IpRange), '2001:db8:10::1');
+  assert.equal(representative(parseIpRange('10.10.0.0/24') as IpRange), '10.10.0.1');
 });

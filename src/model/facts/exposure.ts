@@ -210,3 +210,52 @@ export function migrationNetwork(ctx: FactContext): { range?: IpRange; evidence?
   const r = net ? parseIpRange(net) : undefined;
   return r && typeof r !== 'string' ? { range: r, evidence: { source: FILES.datacenterCfg, line: m.line, text: `migration: ${m.value}` } } : {};
 }
+
+/** One thing a peer must reach on this node: a service, from one of its addresses, to this node's address on that link. */
+export interface PeerRequirement {
+  peer: PeerAddress;
+  service: ExposureService;
+  /** This node's address on the same link (undefined: the node's own address of the family). */
+  dst?: string;
+}
+
+/**
+ * What cluster traffic needs from each peer: corosync on every link (each ring address), SSH and
+ * migration over the cluster network (datacenter.cfg `migration: network=`, else ring0), never on a
+ * backup link. Peer addresses that are not IPs are listed as unresolved instead.
+ */
+export function peerRequirements(ctx: FactContext, nx: NodeExposure): { requirements: PeerRequirement[]; unresolved: PeerAddress[]; notes: string[]; migration: ReturnType<typeof migrationNetwork> } {
+  const topo = ctx.get(corosyncTopologyFact);
+  const own = new Map((topo?.nodes.find((n) => n.name === ctx.node.name)?.rings ?? []).map((r) => [r.key.replace('_addr', ''), r.addr]));
+  const mig = migrationNetwork(ctx);
+  const peers = peerAddresses(ctx);
+  const requirements: PeerRequirement[] = [];
+  const unresolved: PeerAddress[] = [];
+  const notes: string[] = [];
+  const dstFor = (p: PeerAddress): string | undefined => {
+    const mine = own.get(p.ring);
+    const ip = mine ? parseIp(mine) : undefined;
+    return ip && ip.family === p.family ? canonicalIp(mine!) : undefined;
+  };
+  const inNetwork = (p: PeerAddress, r: IpRange) => {
+    const ip = p.family ? parseIp(p.addr) : undefined;
+    return !!ip && ip.family === r.family && r.from <= ip.value && ip.value <= r.to;
+  };
+  for (const node of [...new Set(peers.map((p) => p.node))]) {
+    const links = peers.filter((p) => p.node === node);
+    for (const p of links) {
+      if (p.unresolved) unresolved.push(p);
+      else requirements.push({ peer: p, service: nx.services.corosync, dst: dstFor(p) });
+    }
+    let cluster = mig.range ? links.find((p) => inNetwork(p, mig.range!)) : undefined;
+    if (mig.range && !cluster) notes.push(`${node} has no ring address in the migration network ${mig.range.text}: its ring0 address stands in`);
+    cluster ??= links.find((p) => p.ring === 'ring0') ?? links[0];
+    if (!cluster) continue;
+    if (cluster.unresolved) {
+      if (!unresolved.includes(cluster)) unresolved.push(cluster);
+      continue;
+    }
+    requirements.push({ peer: cluster, service: nx.ssh.service, dst: dstFor(cluster) }, { peer: cluster, service: nx.services.migration, dst: dstFor(cluster) });
+  }
+  return { requirements, unresolved, notes, migration: mig };
+}
