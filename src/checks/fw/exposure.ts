@@ -1,5 +1,5 @@
 import type { Evidence } from '../../core/types.js';
-import { classesWithin, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
+import { acceptedOnAny, classesWithin, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import type { Decision, Rule } from '../../engines/firewall/program.js';
 import { countAddresses, RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
@@ -78,20 +78,20 @@ export function forbiddenExposureVerdicts(nx: NodeExposure, policy: AddressPolic
     const e = nx.of(svc, f);
     const later = q.refusedAfter?.(svc);
     const judged = later ? forbidden.minus(later.set) : forbidden;
-    if (later && !forbidden.intersect(later.set).isEmpty()) refusedEvidence.push(...later.evidence);
+    if (later && !acceptedOnAny(e).intersect(forbidden).intersect(later.set).isEmpty()) refusedEvidence.push(...later.evidence);
     for (const g of groupByRule(e, judged, true)) {
-      const nothing = nx.fw.manager === 'none' ? `, ${nx.fw.description}` : '';
-      out.push(fail(`${g.ports.join(', ')} accepted from ${describeOffenders(g.set, policy)} by ${explainDecision(g.decision)}${nothing}${assumptionsNote([g.decision], nx, q.notes)}`,
+      const by = nx.fw.manager === 'none' ? `: ${nx.fw.description}` : ` by ${explainDecision(g.decision)}`;
+      out.push(fail(`${g.ports.join(', ')} accepted from ${describeOffenders(g.set, policy)}${by}${assumptionsNote([g.decision], nx, q.notes)}`,
         decisionEvidence(g.decision, nx.fw)));
     }
     for (const g of groupByRule(e, RangeSet.all(f), true)) acceptedAll = acceptedAll.union(g.set);
     passDecisions.push(...groupByRule(e, forbidden, false).map((g) => g.decision));
   }
   if (out.length) return out;
-  const who = acceptedAll.isEmpty() ? 'no address' : summarizeCidrs(acceptedAll);
+  const who = acceptedAll.isEmpty() ? 'accepted from no address' : `accepted only from ${summarizeCidrs(acceptedAll)}`;
   const after = refusedEvidence.length ? ' (pveproxy ALLOW_FROM/DENY_FROM refuses what the firewall lets through)' : '';
   const ev = [...new Map(passDecisions.flatMap((d) => decisionEvidence(d, nx.fw)).map((x) => [`${x.source}:${x.line}:${x.text}`, x])).values()].slice(0, 4);
-  return [pass(`${q.what}: no public or non-admin IPv${f} address is accepted, by ${nx.fw.manager}${after}; accepted only from ${who}${assumptionsNote(passDecisions, nx, q.notes)}`,
+  return [pass(`${q.what}: no public or non-admin IPv${f} address is accepted, by ${nx.fw.manager}${after}; ${who}${assumptionsNote(passDecisions, nx, q.notes)}`,
     [...ev, ...refusedEvidence.slice(0, 2)])];
 }
 
