@@ -9,6 +9,8 @@ import { netfilterSimulator } from './netfilter.js';
 import { explainDecision, representative } from './matrix.js';
 import { parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import { parseIptablesSave } from '../../parse/iptables-save.js';
+import { parseNftRuleset } from '../../parse/nft-ruleset.js';
+import { readFileSync } from 'node:fs';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const env = { node: 'pve1', hostIp: '10.10.0.11', localNetwork: '10.10.0.0/24', corosync: topologyFromPeers({ pve1: '10.10.0.11', pve2: '10.10.0.12' }), now };
@@ -86,7 +88,7 @@ test('exact exposure over IPv6: the management network, nothing else', () => {
   assert.deepEqual(acceptedOnAny(e).cidrs(), ['2001:db8:10::/64']);
 });
 
-test('exact exposure through hand-written rules with several base chains (nft) and iptables', () => {
+test('exact exposure through hand-written iptables rules (negated source)', () => {
   const rules = `*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]
@@ -113,4 +115,24 @@ test('a verdict decided by a security group reads "ACCEPT by security group web 
 test('representative addresses print IPv6 in RFC 5952 short form', () => {
   assert.equal(representative(parseIpRange('2001:db8:10::/64') as IpRange), '2001:db8:10::1');
   assert.equal(representative(parseIpRange('10.10.0.0/24') as IpRange), '10.10.0.1');
+});
+
+test('exact exposure through nft: a named set and two input base chains, each must accept', () => {
+  const nft = `${readFileSync(new URL('../../../test/fixtures/netfilter/handwritten.nft', import.meta.url), 'utf8')}
+table inet extra {
+	chain input {
+		type filter hook input priority 10; policy accept;
+		ip saddr 192.168.20.6 drop
+	}
+}
+`;
+  const rs = parseNftRuleset(nft, 'nft list ruleset').value;
+  const hand = netfilterSimulator([rs], [rs]);
+  assert.equal(hand.layers[4].filter((p) => p.entry.in).length, 2, 'both input base chains decide');
+  const e = exactExposure(hand, { name: 'ssh', proto: 'tcp', ports: [[22, 22]] }, probe4);
+  // @admins (192.168.10.0/24, .20.5, .20.6) pass the first chain; the second drops .20.6.
+  assert.deepEqual(acceptedOnAny(e).cidrs(), ['192.168.10.0/24', '192.168.20.5/32']);
+  assert.equal(e.segments[0].classes.find((c) => c.set.has(0xc0a81406n))!.decision.rule?.text, 'ip saddr 192.168.20.6 drop');
+  const e6 = exactExposure(hand, { name: 'ssh', proto: 'tcp', ports: [[22, 22]] }, probe6);
+  assert.deepEqual(acceptedOnAny(e6).cidrs(), ['fd00:10::/64']);
 });
