@@ -1,9 +1,9 @@
 import type { Evidence } from '../../core/types.js';
-import { acceptedOnAny, classesWithin, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
+import { acceptedOnAny, groupByRule, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
-import type { Decision, Rule } from '../../engines/firewall/program.js';
-import { countAddresses, RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
-import type { AddressPolicy, NodeExposure } from '../../model/facts/exposure.js';
+import type { Decision } from '../../engines/firewall/program.js';
+import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
+import { describeOffenders, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
 import { fail, pass, type Verdict } from '../types.js';
 import { decisionEvidence } from './reachability.js';
 
@@ -12,44 +12,6 @@ import { decisionEvidence } from './reachability.js';
  * networks, decided on the exact accepted sets. One FAIL per deciding rule, listing the offending
  * ranges (summarised, with a count); PASS names who is accepted.
  */
-
-/** Parts of an exposure grouped by the rule (or policy) that decides them. */
-export interface RuleGroup {
-  decision: Decision;
-  set: RangeSet;
-  /** Port segments ("tcp/22", "tcp/60000-60010") the rule decides these addresses on. */
-  ports: string[];
-}
-
-export function groupByRule(e: Exposure, set: RangeSet, accepted: boolean): RuleGroup[] {
-  const groups = new Map<Rule | string, RuleGroup>();
-  for (const { segment, cls, part } of classesWithin(e, set, accepted)) {
-    const key = keyOf(cls);
-    const port = portText(e.service.proto, segment.from, segment.to);
-    const g = groups.get(key);
-    if (!g) groups.set(key, { decision: cls.decision, set: part, ports: [port] });
-    else {
-      g.set = g.set.union(part);
-      if (!g.ports.includes(port)) g.ports.push(port);
-    }
-  }
-  return [...groups.values()];
-}
-
-function keyOf(c: AddressClass): Rule | string {
-  return c.decision.rule ?? `${c.verdict} ${c.decision.reason}`;
-}
-
-/** "public addresses 0.0.0.0/5, ... (3,758,096,384 addresses); non-admin 10.50.0.0/16 (65,536 addresses)" */
-export function describeOffenders(set: RangeSet, policy: AddressPolicy): string {
-  const f = set.family;
-  const parts: string[] = [];
-  const pub = set.intersect(policy.public[f]);
-  const non = set.intersect(policy.nonAdmin[f]);
-  if (!pub.isEmpty()) parts.push(`public addresses ${summarizeCidrs(pub)} (${countAddresses(pub.size())})`);
-  if (!non.isEmpty()) parts.push(`non-admin ${summarizeCidrs(non)} (${countAddresses(non.size())})`);
-  return parts.join('; ');
-}
 
 /** The unmodelled conditions assumed for these decisions and the firewall's own assumptions, for messages. */
 export function assumptionsNote(decisions: Decision[], nx: NodeExposure, extra: (string | undefined)[] = []): string {
@@ -95,4 +57,3 @@ export function forbiddenExposureVerdicts(nx: NodeExposure, policy: AddressPolic
     [...ev, ...refusedEvidence.slice(0, 2)])];
 }
 
-export { serviceText };

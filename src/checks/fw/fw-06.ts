@@ -1,11 +1,11 @@
-import { serviceText } from '../../engines/firewall/exposure.js';
+import { groupByRule, serviceText } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { countAddresses, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { formatRange } from '../../parse/ip-address.js';
 import { addressPolicy, nodeExposureFact } from '../../model/facts/exposure.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES } from './common.js';
-import { assumptionsNote, groupByRule } from './exposure.js';
+import { assumptionsNote } from './exposure.js';
 import { decisionEvidence, ENGINE_READS } from './reachability.js';
 
 export const fw06: Check = {

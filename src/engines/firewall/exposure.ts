@@ -215,6 +215,33 @@ export function classesWithin(e: Exposure, set: RangeSet, accepted: boolean): { 
   return out;
 }
 
+/** Parts of an exposure grouped by the rule (or policy) that decides them. */
+export interface RuleGroup {
+  decision: Decision;
+  set: RangeSet;
+  /** Port segments ("tcp/22", "tcp/60000-60010") the rule decides these addresses on. */
+  ports: string[];
+}
+
+export function groupByRule(e: Exposure, set: RangeSet, accepted: boolean): RuleGroup[] {
+  const groups = new Map<Rule | string, RuleGroup>();
+  for (const { segment, cls, part } of classesWithin(e, set, accepted)) {
+    const key = keyOf(cls);
+    const port = portText(e.service.proto, segment.from, segment.to);
+    const g = groups.get(key);
+    if (!g) groups.set(key, { decision: cls.decision, set: part, ports: [port] });
+    else {
+      g.set = g.set.union(part);
+      if (!g.ports.includes(port)) g.ports.push(port);
+    }
+  }
+  return [...groups.values()];
+}
+
+function keyOf(c: AddressClass): Rule | string {
+  return c.decision.rule ?? `${c.verdict} ${c.decision.reason}`;
+}
+
 /** "tcp/22", "tcp/60000-60050", "udp/5404-5405" */
 export function portText(proto: string, from: number, to: number): string {
   return `${proto}/${from === to ? from : `${from}-${to}`}`;

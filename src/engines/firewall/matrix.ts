@@ -1,7 +1,7 @@
 import { formatIp, rangeContains, type IpRange } from '../../parse/ip-address.js';
 import { parseAddress } from './addr.js';
 import { parsePacket, type Packet } from './packet.js';
-import type { Decision, Rule, Verdict } from './program.js';
+import type { Decision, Verdict } from './program.js';
 import type { Simulator } from './simulator.js';
 
 /** Who knocks: one representative address per source class. */
@@ -121,12 +121,6 @@ export function publicAddress(family: 4 | 6, avoid: IpRange[]): string {
     if (!avoid.some((r) => rangeContains(r, { family, from: v, to: v, text: c }))) return c;
   }
   return PUBLIC_CANDIDATES[family][0];
-}
-
-/** The rule that decided a cell's first port, for evidence. */
-export function decidingRule(cell: MatrixCell, verdict?: Verdict): Rule | undefined {
-  const p = cell.ports.find((x) => verdict === undefined || x.verdict === verdict) ?? cell.ports[0];
-  return p.decision.rule;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
 import { exactExposure, SOURCE_PORT, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
-import { RangeSet } from '../../engines/firewall/ranges.js';
+import { countAddresses, RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import { parsePropertyString } from '../../parse/section-config.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
@@ -259,3 +259,15 @@ export function peerRequirements(ctx: FactContext, nx: NodeExposure): { requirem
   }
   return { requirements, unresolved, notes, migration: mig };
 }
+
+/** "public addresses 0.0.0.0/5, ... (3,758,096,384 addresses); non-admin 10.50.0.0/16 (65,536 addresses)" */
+export function describeOffenders(set: RangeSet, policy: AddressPolicy): string {
+  const f = set.family;
+  const parts: string[] = [];
+  const pub = set.intersect(policy.public[f]);
+  const non = set.intersect(policy.nonAdmin[f]);
+  if (!pub.isEmpty()) parts.push(`public addresses ${summarizeCidrs(pub)} (${countAddresses(pub.size())})`);
+  if (!non.isEmpty()) parts.push(`non-admin ${summarizeCidrs(non)} (${countAddresses(non.size())})`);
+  return parts.join('; ');
+}
+
