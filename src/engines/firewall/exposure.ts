@@ -117,8 +117,22 @@ export function exactExposure(sim: Simulator, service: ExposureService, probe: E
   return { service, probe, segments, evaluations };
 }
 
+/** A representative address; its text is only spelled out when something prints it (classes are decided by the thousand). */
+class Representative implements Address {
+  readonly v4: number;
+  readonly v6: bigint;
+  constructor(readonly family: 4 | 6, private readonly value: bigint) {
+    this.v4 = family === 4 ? Number(value) : 0;
+    this.v6 = family === 6 ? value : 0n;
+  }
+
+  get text(): string {
+    return formatIp(this.family, this.value);
+  }
+}
+
 function addressOf(family: 4 | 6, v: bigint): Address {
-  return family === 4 ? { family, v4: Number(v), v6: 0n, text: formatIp(4, v) } : { family, v4: 0, v6: v, text: formatIp(6, v) };
+  return new Representative(family, v);
 }
 
 function sameClasses(a: AddressClass[], b: AddressClass[]): boolean {
