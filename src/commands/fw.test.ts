@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { memorySnapshot, type MemorySnapshotSpec } from '../collect/memory.js';
 import type { Collector } from './audit.js';
-import { runFwCheckChange, runFwMatrix, runFwSimulate } from './fw.js';
+import { runFwCheckChange, runFwExposure, runFwMatrix, runFwSimulate } from './fw.js';
 import { recordingIO } from './testing.js';
 import { UsageError } from './options.js';
 import { CLUSTER_FW_GOOD, pveNode } from '../../test/fixtures/netfilter/helpers.js';
@@ -111,8 +111,8 @@ test('fw check-change: a change that drops the admins or the peers exits 1 namin
     fs.writeFileSync(bad, CLUSTER_FW_GOOD.replace('[RULES]\n', '[RULES]\n\nIN DROP -p tcp -dport 22\nIN accept -p tcp -dport 8006 # lowercase: ignored\n'));
     const io = recordingIO();
     assert.equal(await runFwCheckChange(['bundles/pve1', 'bundles/pve2'], { clusterFw: bad }, io, { collect, now }), 1);
-    assert.match(io.stdout, /^LOCKOUT pve1: tcp\/22 from admin 10\.10\.0\.0\/24 \(10\.10\.0\.1\): ACCEPT -> DROP by \/etc\/pve\/firewall\/cluster\.fw:17 `IN DROP -p tcp -dport 22`$/m);
-    assert.match(io.stdout, /^LOCKOUT pve2: tcp\/22 from peer pve1 ring0 \(10\.10\.0\.11\): ACCEPT -> DROP/m);
+    assert.match(io.stdout, /^LOCKOUT pve1: tcp\/22 from admin 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\): ACCEPT -> DROP by \/etc\/pve\/firewall\/cluster\.fw:17 `IN DROP -p tcp -dport 22`$/m);
+    assert.match(io.stdout, /^LOCKOUT pve2: tcp\/22 from peer pve1 ring0 10\.10\.0\.11\/32 \(1 address\): ACCEPT -> DROP/m);
     assert.match(io.stdout, /do not apply this change/);
     assert.ok(io.stderr.some((l) => /proposed \/etc\/pve\/firewall\/cluster\.fw:18: rule ignored by Proxmox: action 'accept' must be upper case/.test(l)), io.stderr.join('\n'));
 
@@ -120,18 +120,96 @@ test('fw check-change: a change that drops the admins or the peers exits 1 namin
     fs.writeFileSync(fine, `${CLUSTER_FW_GOOD}IN DROP -p tcp -dport 25\n`);
     const ok = recordingIO();
     assert.equal(await runFwCheckChange(['bundles/pve1'], { clusterFw: fine }, ok, { collect, now }), 0);
-    assert.equal(ok.stdout, 'no probed packet changes verdict: nobody is locked out, nothing new is exposed\n');
+    assert.equal(ok.stdout, 'nobody is locked out (every admin address and peer keeps its access), nothing new is exposed to public or non-admin addresses\n');
 
     const host = path.join(dir, 'host.fw');
     fs.writeFileSync(host, '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8006\n');
     const opens = recordingIO();
     assert.equal(await runFwCheckChange(['bundles/pve1'], { hostFw: [`pve1=${host}`], format: 'json' }, opens, { collect, now }), 0);
     const doc = JSON.parse(opens.stdout);
+    assert.equal(doc.schema, 'pvesec.fw-change/v2');
     assert.equal(doc.lockout, false);
-    assert.ok(doc.changes.some((c: { source: { kind: string }; port: number; after: { verdict: string } }) => c.source.kind === 'public' && c.port === 8006 && c.after.verdict === 'ACCEPT'));
+    const web = doc.exposed.find((x: { service: string; family: number }) => x.service === 'web' && x.family === 4);
+    assert.deepEqual({ ports: web.ports, verdict: web.after.verdict, origin: web.after.origin.line }, { ports: ['tcp/8006'], verdict: 'ACCEPT', origin: 5 });
+    assert.ok(web.cidrs.includes('8.0.0.0/7') && !web.cidrs.some((c: string) => c.startsWith('10.')), web.cidrs.join(' '));
     await assert.rejects(runFwCheckChange(['bundles/pve1'], { hostFw: [`pve3=${host}`] }, recordingIO(), { collect, now }), /no node pve3 among the targets/);
     await assert.rejects(runFwCheckChange(['bundles/pve1'], {}, recordingIO(), { collect, now }), /give --cluster-fw/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Admins in [IPSET management]; the peers talk over 172.30.0.0/24, which is local_network (so the
+// management ipset covers them even without the admin entries).
+const ADMIN_FW = CLUSTER_FW_GOOD.replace('bastion 192.0.2.10', 'bastion 192.0.2.10\nlocal_network 172.30.0.0/24');
+const ringSpec = (name: string): MemorySnapshotSpec => {
+  const spec = pveNode({ name, clusterFw: ADMIN_FW });
+  return { ...spec, files: { ...spec.files, '/etc/pve/corosync.conf': corosyncConf({ pve1: '172.30.0.11', pve2: '172.30.0.12' }) } };
+};
+const ringCollect = collectorOf({ 'bundles/pve1': ringSpec('pve1'), 'bundles/pve2': ringSpec('pve2') });
+
+test('fw check-change: admins come from the current state, not from the proposed file', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvesec-fw-'));
+  try {
+    // Deleting [IPSET management]: today's admins lose SSH and the GUI.
+    const deleted = path.join(dir, 'deleted.fw');
+    fs.writeFileSync(deleted, ADMIN_FW.replace('[IPSET management] # admin networks\n\n10.10.0.0/24\n192.0.2.10\n\n', ''));
+    const io = recordingIO();
+    assert.equal(await runFwCheckChange(['bundles/pve1', 'bundles/pve2'], { clusterFw: deleted }, io, { collect: ringCollect, now }), 1, io.stdout);
+    assert.match(io.stdout, /^LOCKOUT pve1: tcp\/22 from admin 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\): ACCEPT -> DROP by policy_in DROP$/m);
+    assert.match(io.stdout, /^LOCKOUT pve1: tcp\/8006 from admin 10\.10\.0\.0\/24 \(256 addresses\): ACCEPT -> DROP by policy_in DROP$/m);
+    assert.doesNotMatch(io.stdout, /from peer/, 'the peers stay in local_network');
+
+    // Mistyping 10.10.0.0/24 as 10.10.1.0/24: the real admin network is locked out.
+    const typo = path.join(dir, 'typo.fw');
+    fs.writeFileSync(typo, ADMIN_FW.replace('\n10.10.0.0/24\n', '\n10.10.1.0/24\n'));
+    const t = recordingIO();
+    assert.equal(await runFwCheckChange(['bundles/pve1'], { clusterFw: typo }, t, { collect: ringCollect, now }), 1, t.stdout);
+    assert.match(t.stdout, /^LOCKOUT pve1: tcp\/22 from admin 10\.10\.0\.0\/24 \(256 addresses\): ACCEPT -> DROP by policy_in DROP$/m);
+    assert.match(t.stdout, /do not apply this change/);
+
+    // The same with admins configured in pvesec.yaml.
+    const yaml = path.join(dir, 'pvesec.yaml');
+    fs.writeFileSync(yaml, 'admin_sources: [10.10.0.0/25]\n');
+    const c = recordingIO();
+    assert.equal(await runFwCheckChange(['bundles/pve1'], { clusterFw: typo, config: yaml, format: 'json' }, c, { collect: ringCollect, now }), 1);
+    const doc = JSON.parse(c.stdout);
+    assert.deepEqual(doc.lockouts.map((l: { service: string; lost: string[]; addresses: string }) => `${l.service} ${l.lost.join(',')} ${l.addresses}`), ['ssh 10.10.0.0/25 128', 'web 10.10.0.0/25 128']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fw exposure: per node and service, who is accepted (minimal CIDRs) and what decides the rest', async () => {
+  const io = recordingIO();
+  assert.equal(await runFwExposure(['bundles/pve1'], { service: 'web' }, io, { collect, now }), 0);
+  assert.match(io.stdout, /^pve1: pve-firewall: pve-firewall is running and the firewall is enabled$/m);
+  assert.match(io.stdout, /^ {2}web tcp\/8006 IPv4 \(to 10\.10\.0\.11\):$/m);
+  assert.match(io.stdout, /^ {4}accepted from: 10\.10\.0\.0\/24, 192\.0\.2\.10\/32; everything else dropped$/m);
+  assert.match(io.stdout, /^ {6}ACCEPT 192\.0\.2\.10\/32 \(1 address\) by \/etc\/pve\/firewall\/cluster\.fw:18 `IN ACCEPT -source bastion -p tcp -dport 8006`$/m);
+  assert.match(io.stdout, /^ {6}DROP {3}everything else \(4,026,531,582 addresses\) by policy_in DROP$/m);
+  assert.match(io.stdout, /^ {6}DROP {3}224\.0\.0\.0\/4, 255\.255\.255\.255\/32 \(268,435,457 addresses\) by smurf$/m);
+  assert.match(io.stdout, /^ {6}DROP {3}every address \(2\^128 addresses\) by policy_in DROP$/m);
+  assert.match(io.stdout, /^ {2}web tcp\/8006 IPv6 \(to 2001:db8::1\):$/m);
+  assert.match(io.stdout, /^ {4}accepted from: nothing; everything dropped$/m);
+  assert.match(io.stdout, /note: SSH assumed on tcp\/22/);
+
+  // A port range is cut where rules change; the JSON lists every class with full CIDR lists.
+  const spec = node('pve1');
+  const ranged = collectorOf({ b: { ...spec, files: { ...spec.files, '/etc/pve/firewall/cluster.fw': `${CLUSTER_FW_GOOD}IN ACCEPT -source 203.0.113.0/25 -p tcp -dport 5900:5949\n` } } });
+  const j = recordingIO();
+  assert.equal(await runFwExposure(['b'], { service: '5900-5999/tcp', format: 'json' }, j, { collect: ranged, now }), 0);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.schema, 'pvesec.fw-exposure/v1');
+  const v4 = doc.nodes[0].services.find((s: { family: number }) => s.family === 4);
+  assert.deepEqual(v4.segments.map((s: { from: number; to: number }) => `${s.from}-${s.to}`), ['5900-5949', '5950-5999']);
+  // The management ipset (with the bastion) reaches the VNC range through the builtin accept.
+  assert.deepEqual(v4.accepted_on_any_port, ['10.10.0.0/24', '192.0.2.10/32', '203.0.113.0/25']);
+  assert.deepEqual(v4.accepted_on_every_port, ['10.10.0.0/24', '192.0.2.10/32']);
+  assert.deepEqual(v4.held_fixed, { destination: '10.10.0.11', input_interface: 'vmbr0', source_port: 40000, state: 'NEW' });
+  const cls = v4.segments[0].classes.find((c: { cidrs: string[] }) => c.cidrs[0] === '203.0.113.0/25');
+  assert.deepEqual({ verdict: cls.verdict, line: cls.origin.line, addresses: cls.addresses }, { verdict: 'ACCEPT', line: 19, addresses: '128' });
+
+  await assert.rejects(runFwExposure(['bundles/pve1'], { service: 'telnet' }, recordingIO(), { collect, now }), (e: Error) => e instanceof UsageError && /--service: "telnet" is not ssh, web/.test(e.message));
+  await assert.rejects(runFwExposure(['bundles/pve1'], { service: '70000/tcp' }, recordingIO(), { collect, now }), /--service/);
 });

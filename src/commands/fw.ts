@@ -8,6 +8,10 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
 import { batchSimulator, envSchema, parseJsonLines, runBatch } from '../engines/firewall/batch.js';
 import { explainDecision, type Matrix, type MatrixCell } from '../engines/firewall/matrix.js';
+import { acceptedOnAll, acceptedOnAny, groupByRule, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../engines/firewall/exposure.js';
+import { countAddresses, RangeSet, summarizeCidrs } from '../engines/firewall/ranges.js';
+import { addressPolicy, describeOffenders, nodeExposureFact, parseServiceSpec, peerRequirements, standardServices, type AddressPolicy, type NodeExposure, type PeerRequirement } from '../model/facts/exposure.js';
+import { parseIpRange, type IpRange } from '../parse/ip-address.js';
 import { describePacket, PacketError, parsePacket } from '../engines/firewall/packet.js';
 import type { Decision } from '../engines/firewall/program.js';
 import { FactContext, Unavailable, type ClusterModel } from '../model/fact.js';
@@ -21,6 +25,7 @@ import { sshOptions, type SshCliOptions } from './ssh-options.js';
 /**
  * `pvesec fw`: the firewall engine on the command line.
  *   fw matrix TARGET...                       reachability matrix of every node (text, json)
+ *   fw exposure TARGET... [--service S]       exact accepted source sets per node and service
  *   fw simulate TARGET --from IP --port 22    one packet, its verdict and the rules that decided
  *   fw simulate --config-dir DIR --env env.json --packets FILE.jsonl   batch, the oracle's JSON lines
  *   fw check-change TARGET --cluster-fw NEW [--host-fw NODE=FILE]      would a change lock anyone out?
@@ -35,6 +40,15 @@ export function registerFwCommand(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .option('--output <file>', 'write to a file instead of stdout')
     .action(async (targets: string[], opts: FwOptions) => void (process.exitCode = await runFwMatrix(targets, opts, processIO())));
+
+  sshOptions(fw.command('exposure')
+    .description('exactly which source addresses each service accepts on each node (minimal CIDR lists, IPv4 and IPv6), with the deciding rules')
+    .argument('<target...>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'))
+    .option('--service <service>', 'ssh, web, spice, corosync, migration, or PORT/PROTO (e.g. 9100/tcp, 5900-5999/tcp); default: all five')
+    .option('--config <file>', 'pvesec.yaml')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--output <file>', 'write to a file instead of stdout')
+    .action(async (targets: string[], opts: FwOptions) => void (process.exitCode = await runFwExposure(targets, opts, processIO())));
 
   sshOptions(fw.command('simulate')
     .description('decide one packet on a node (with the rule trace), or a batch of packets against a configuration directory')
@@ -57,7 +71,7 @@ export function registerFwCommand(program: Command): void {
     .action(async (target: string | undefined, opts: FwOptions) => void (process.exitCode = await runFwSimulate(target, opts, processIO())));
 
   sshOptions(fw.command('check-change')
-    .description('compare every node\'s matrix before and after a proposed cluster.fw/host.fw; exit 1 if an admin source or a peer loses access')
+    .description('compare every node\'s exact exposure before and after a proposed cluster.fw/host.fw; exit 1 if an admin address or a peer loses access')
     .argument('<target...>', 'the cluster\'s nodes (ssh://, local, bundles)'))
     .option('--cluster-fw <file>', 'proposed /etc/pve/firewall/cluster.fw')
     .option('--host-fw <node=file>', 'proposed host.fw of a node (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
@@ -68,6 +82,7 @@ export function registerFwCommand(program: Command): void {
 
 export interface FwOptions extends SshCliOptions {
   config?: string;
+  service?: string;
   format?: string;
   output?: string;
   from?: string;
@@ -312,6 +327,108 @@ async function runBatchMode(target: string | undefined, opts: FwOptions, io: Com
   return 0;
 }
 
+// ---------------------------------------------------------------- exposure
+
+interface ServiceExposure {
+  service: ExposureService;
+  family: 4 | 6;
+  exposure: Exposure;
+  destination: string;
+}
+
+interface NodeExposureOut {
+  node: string;
+  fw?: NodeFirewall;
+  notes: string[];
+  services: ServiceExposure[];
+  error?: string;
+}
+
+export async function runFwExposure(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps = {}): Promise<number> {
+  const format = parseFormat(opts.format, ['text', 'json']);
+  if (opts.service !== undefined && !parseServiceSpec(opts.service, standardServices('iptables', { name: 'ssh', proto: 'tcp', ports: [[22, 22]] }))) {
+    throw new UsageError(`--service: "${opts.service}" is not ssh, web, spice, corosync, migration or PORT/PROTO (e.g. 9100/tcp, 5900-5999/tcp)`);
+  }
+  const cfg = config(opts.config);
+  const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
+  const out: NodeExposureOut[] = [];
+  const printed = new Set<string>();
+  for (const { ctx } of nodes) {
+    reportDiagnostics(io, ctx, printed);
+    try {
+      const nx = ctx.get(nodeExposureFact);
+      const services = opts.service !== undefined ? [parseServiceSpec(opts.service, nx.services)!] : Object.values(nx.services);
+      const list: ServiceExposure[] = [];
+      for (const service of services) {
+        for (const family of [4, 6] as const) {
+          if (service === nx.ssh.service && !nx.ssh.families.includes(family)) continue;
+          const destination = (service === nx.ssh.service ? nx.ssh.listen[family] : undefined) ?? nx.destination(family).dst;
+          list.push({ service, family, destination, exposure: nx.of(service, family) });
+        }
+      }
+      const notes = [...nx.fw.assumptions, ...(nx.ssh.note ? [nx.ssh.note] : [])];
+      for (const family of [4, 6] as const) if (!nx.destination(family).known) notes.push(`the node's IPv${family} address is unknown: packets are addressed to ${nx.destination(family).dst}`);
+      out.push({ node: ctx.node.name, fw: nx.fw, notes, services: list });
+    } catch (e) {
+      if (!(e instanceof Unavailable)) throw e;
+      io.err(`pvesec: ${ctx.node.name}: no exposure: ${e.reason}`);
+      out.push({ node: ctx.node.name, notes: [], services: [], error: e.reason });
+    }
+  }
+  await emit(format === 'json' ? exposureJson(out) : out.map(exposureText).join('\n'), opts, io);
+  return failed || out.some((o) => o.error) ? 2 : 0;
+}
+
+const VERDICT_WORD = { ACCEPT: 'accepted', DROP: 'dropped', REJECT: 'rejected' } as const;
+
+function exposureText(o: NodeExposureOut): string {
+  if (o.error) return `${o.node}: no exposure (${o.error})\n`;
+  const lines = [`${o.node}: ${o.fw!.description}`];
+  for (const n of o.notes) lines.push(`  note: ${n}`);
+  for (const s of o.services) {
+    lines.push(`  ${s.service.name} ${serviceText(s.service)} IPv${s.family} (to ${s.destination}):`);
+    const multi = s.exposure.segments.length > 1;
+    for (const seg of s.exposure.segments) {
+      const indent = multi ? '      ' : '    ';
+      if (multi) lines.push(`    ${portText(s.service.proto, seg.from, seg.to)}:`);
+      const accepted = seg.classes.filter((c) => c.verdict === 'ACCEPT');
+      const others = seg.classes.filter((c) => c.verdict !== 'ACCEPT');
+      const acc = accepted.reduce((set, c) => set.union(c.set), RangeSet.empty(s.family));
+      const rest = [...new Set(others.map((c) => VERDICT_WORD[c.verdict]))].join(' or ');
+      lines.push(acc.isEmpty()
+        ? `${indent}accepted from: nothing; everything ${rest}`
+        : `${indent}accepted from: ${acc.cidrs().join(', ')}${others.length ? `; everything else ${rest}` : ' (every address)'}`);
+      // The largest refused class is named "everything else" and printed last.
+      const largest = others.reduce<AddressClass | undefined>((m, c) => (!m || c.set.size() > m.set.size() ? c : m), undefined);
+      const ordered = [...accepted, ...others.filter((c) => c !== largest), ...(largest ? [largest] : [])];
+      for (const c of ordered) {
+        const who = c !== largest ? summarizeCidrs(c.set) : ordered.length === 1 ? 'every address' : 'everything else';
+        lines.push(`${indent}  ${c.verdict.padEnd(6)} ${who} (${countAddresses(c.set.size())}) by ${explainDecision(c.decision)}`);
+      }
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function exposureJson(out: NodeExposureOut[]): string {
+  return JSON.stringify({
+    schema: 'pvesec.fw-exposure/v1',
+    nodes: out.map((o) => (o.error ? { node: o.node, error: o.error } : {
+      node: o.node, manager: o.fw!.manager, description: o.fw!.description, notes: o.notes,
+      services: o.services.map((s) => ({
+        service: s.service.name, proto: s.service.proto, ports: s.service.ports, family: s.family, destination: s.destination,
+        held_fixed: { destination: s.destination, input_interface: s.exposure.probe.iface, source_port: s.exposure.probe.sport, state: 'NEW' },
+        accepted_on_any_port: acceptedOnAny(s.exposure).cidrs(),
+        accepted_on_every_port: acceptedOnAll(s.exposure).cidrs(),
+        segments: s.exposure.segments.map((seg) => ({
+          from: seg.from, to: seg.to,
+          classes: seg.classes.map((c) => ({ cidrs: c.set.cidrs(), addresses: c.set.size().toString(), ...portJson(c.decision) })),
+        })),
+      })),
+    })),
+  }, null, 2) + '\n';
+}
+
 // ---------------------------------------------------------------- check-change
 
 export async function runFwCheckChange(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps = {}): Promise<number> {
@@ -333,69 +450,98 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
   }
   const now = deps.now ?? new Date();
   const after = groupClusters(nodes.map((n) => withFiles(n.ctx.snapshot, replacements)));
-  const changes: Change[] = [];
+  const lockouts: Lockout[] = [];
+  const exposed: NewExposure[] = [];
   const printed = new Set<string>();
   let unavailable = false;
   for (const { ctx } of nodes) {
     const newNode = after.flatMap((c) => c.nodes.map((node) => ({ c, node }))).find((x) => x.node.name === ctx.node.name)!;
     const newCtx = new FactContext(newNode.node, newNode.c, cfg, now);
-    let before: Matrix;
-    let next: Matrix;
     try {
-      before = ctx.get(reachabilityFact);
-      next = newCtx.get(reachabilityFact);
+      const before = ctx.get(nodeExposureFact);
+      const next = newCtx.get(nodeExposureFact);
+      reportIgnored(io, replacements, newCtx, printed);
+      // Who must keep access, and what must not be exposed, is decided on the CURRENT state and pvesec.yaml:
+      // a proposed file that drops or mistypes [IPSET management] must not redefine who the admins are.
+      const policy = addressPolicy(ctx);
+      compareNode(ctx, before, next, policy, lockouts, exposed);
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
       io.err(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`);
       unavailable = true;
-      continue;
-    }
-    reportIgnored(io, replacements, newCtx, printed);
-    for (const cell of next.cells) {
-      const old = before.cells.find((c) => c.source.label === cell.source.label && c.service.name === cell.service.name);
-      if (!old) continue;
-      cell.ports.forEach((p, i) => {
-        const o = old.ports[i];
-        if (o && o.verdict !== p.verdict) changes.push({ node: ctx.node.name, cell, port: p.port, before: o.decision, after: p.decision });
-      });
     }
   }
-  const harmful = changes.filter(isLockout);
   if (format === 'json') {
     await io.out(JSON.stringify({
-      schema: 'pvesec.fw-change/v1', lockout: harmful.length > 0,
-      changes: changes.map((c) => ({
-        node: c.node, source: { kind: c.cell.source.kind, label: c.cell.source.label, address: c.cell.source.address }, service: c.cell.service.name,
-        proto: c.cell.service.proto, port: c.port, before: portJson(c.before), after: portJson(c.after), lockout: isLockout(c),
-      })),
+      schema: 'pvesec.fw-change/v2', lockout: lockouts.length > 0,
+      lockouts: lockouts.map((l) => ({ node: l.node, who: l.who, service: l.service.name, proto: l.service.proto, ports: l.ports, family: l.family, lost: l.lost.cidrs(), addresses: l.lost.size().toString(), after: portJson(l.after) })),
+      exposed: exposed.map((x) => ({ node: x.node, service: x.service.name, proto: x.service.proto, ports: x.ports, family: x.family, cidrs: x.set.cidrs(), addresses: x.set.size().toString(), after: portJson(x.after) })),
     }, null, 2) + '\n');
   } else {
     const lines: string[] = [];
-    if (!changes.length) lines.push('no probed packet changes verdict: nobody is locked out, nothing new is exposed');
-    for (const c of changes) {
-      lines.push(`${isLockout(c) ? 'LOCKOUT ' : c.after.verdict === 'ACCEPT' ? 'OPENS   ' : 'CLOSES  '}${c.node}: ${c.cell.service.proto}/${c.port} from ${c.cell.source.label} (${c.cell.source.address}): ${c.before.verdict} -> ${c.after.verdict} by ${explainDecision(c.after)}`);
-    }
-    if (harmful.length) lines.push(`${harmful.length} packet(s) of admin sources or cluster peers would be refused: do not apply this change`);
+    for (const l of lockouts) lines.push(`LOCKOUT ${l.node}: ${l.ports.join(', ')} from ${l.who} ${summarizeCidrs(l.lost)} (${countAddresses(l.lost.size())}): ACCEPT -> ${l.after.verdict} by ${explainDecision(l.after)}`);
+    for (const x of exposed) lines.push(`OPENS   ${x.node}: ${x.ports.join(', ')} to ${x.description}: -> ACCEPT by ${explainDecision(x.after)}`);
+    if (!lockouts.length && !exposed.length) lines.push('nobody is locked out (every admin address and peer keeps its access), nothing new is exposed to public or non-admin addresses');
+    if (lockouts.length) lines.push(`admin addresses or cluster peers would lose access (${lockouts.length} finding(s)): do not apply this change`);
     await io.out(lines.join('\n') + '\n');
   }
   if (unavailable) return 2;
-  return harmful.length ? 1 : 0;
+  return lockouts.length ? 1 : 0;
 }
 
-interface Change {
+interface Lockout {
   node: string;
-  cell: MatrixCell;
-  port: number;
-  before: Decision;
+  /** "admin" or "peer pve2 ring0" */
+  who: string;
+  service: ExposureService;
+  family: 4 | 6;
+  ports: string[];
+  lost: RangeSet;
   after: Decision;
 }
 
-/** An admin source losing ssh/web, or a peer losing cluster traffic. */
-function isLockout(c: Change): boolean {
-  if (c.before.verdict !== 'ACCEPT' || c.after.verdict === 'ACCEPT') return false;
-  const k = c.cell.source.kind;
-  const s = c.cell.service.name;
-  return (k === 'admin' && (s === 'ssh' || s === 'web')) || (k === 'peer' && (s === 'ssh' || s === 'corosync' || s === 'migration'));
+interface NewExposure {
+  node: string;
+  service: ExposureService;
+  family: 4 | 6;
+  ports: string[];
+  set: RangeSet;
+  description: string;
+  after: Decision;
+}
+
+/** Admin addresses losing ssh/web, peers losing corosync/ssh/migration, public or non-admin ranges newly accepted. */
+function compareNode(ctx: FactContext, before: NodeExposure, next: NodeExposure, policy: AddressPolicy, lockouts: Lockout[], exposed: NewExposure[]): void {
+  const node = ctx.node.name;
+  const lose = (who: string, svc: ExposureService, family: 4 | 6, set: RangeSet, dst?: string) => {
+    const was = acceptedOnAll(before.of(svc, family, dst)).intersect(set);
+    if (was.isEmpty()) return;
+    const now = next.of(svc, family, dst);
+    for (const g of groupByRule(now, was, false)) lockouts.push({ node, who, service: svc, family, ports: g.ports, lost: g.set, after: g.decision });
+  };
+  for (const family of [4, 6] as const) {
+    for (const svc of [before.ssh.service, before.services.web]) {
+      if (svc === before.ssh.service && !before.ssh.families.includes(family)) continue;
+      lose('admin', svc, family, policy.admin[family]);
+    }
+  }
+  let reqs: PeerRequirement[] = [];
+  try {
+    reqs = peerRequirements(ctx, before).requirements;
+  } catch (e) {
+    if (!(e instanceof Unavailable)) throw e;
+  }
+  for (const r of reqs) lose(`peer ${r.peer.node} ${r.peer.ring}`, r.service, r.peer.family!, RangeSet.fromRanges(r.peer.family!, [parseIpRange(r.peer.addr) as IpRange]), r.dst);
+  for (const family of [4, 6] as const) {
+    const forbidden = policy.public[family].union(policy.nonAdmin[family]);
+    for (const svc of Object.values(before.services)) {
+      const newly = acceptedOnAny(next.of(svc, family)).minus(acceptedOnAny(before.of(svc, family))).intersect(forbidden);
+      if (newly.isEmpty()) continue;
+      for (const g of groupByRule(next.of(svc, family), newly, true)) {
+        exposed.push({ node, service: svc, family, ports: g.ports, set: g.set, description: describeOffenders(g.set, policy), after: g.decision });
+      }
+    }
+  }
 }
 
 /** Rules Proxmox would silently skip in a proposed file are a lockout risk of their own (FW-08). */

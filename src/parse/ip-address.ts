@@ -89,3 +89,62 @@ export function anyRange(family: 4 | 6): IpRange {
 /** Private, loopback, link-local and unique-local space: what "not a public address" means. */
 export const NON_PUBLIC: IpRange[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16',
   '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'].map((t) => parseIpRange(t) as IpRange);
+
+/** An address as text: IPv4 dotted quad, IPv6 in RFC 5952 short form (lower case, longest zero run as `::`). */
+export function formatIp(family: 4 | 6, value: bigint): string {
+  if (family === 4) {
+    const v = Number(value);
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
+  // RFC 5952 5: an IPv4-mapped address keeps its IPv4 part in dotted form.
+  if (value >> 32n === 0xffffn) return `::ffff:${formatIp(4, value & 0xffffffffn)}`;
+  const groups: number[] = [];
+  for (let s = 112n; s >= 0n; s -= 16n) groups.push(Number((value >> s) & 0xffffn));
+  // RFC 5952 4.2: the longest run of two or more zero groups (the first one on a tie) becomes `::`.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  if (best === -1) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+}
+
+/** An address text in its canonical form (RFC 5952 for IPv6); the text itself when it is not an address. */
+export function canonicalIp(text: string): string {
+  const ip = parseIp(text);
+  return ip ? formatIp(ip.family, ip.value) : text;
+}
+
+/** The smallest list of CIDR blocks covering exactly from..to (`a.b.c.d/32`, `x::/128` for single addresses). */
+export function rangeToCidrs(family: 4 | 6, from: bigint, to: bigint): string[] {
+  const bits = BITS[family];
+  const out: string[] = [];
+  let cur = from;
+  while (cur <= to) {
+    // The largest block that starts at cur (aligned) and does not pass `to`.
+    let size = 0;
+    while (size < bits && (cur & ((1n << BigInt(size + 1)) - 1n)) === 0n && cur + (1n << BigInt(size + 1)) - 1n <= to) size++;
+    out.push(`${formatIp(family, cur)}/${bits - size}`);
+    cur += 1n << BigInt(size);
+  }
+  return out;
+}
+
+/** A range in canonical form: an address, a CIDR (`2001:db8::/32`) when it is one block, else `from-to`. */
+export function formatRange(r: { family: 4 | 6; from: bigint; to: bigint }): string {
+  if (r.from === r.to) return formatIp(r.family, r.from);
+  const cidrs = rangeToCidrs(r.family, r.from, r.to);
+  return cidrs.length === 1 ? cidrs[0] : `${formatIp(r.family, r.from)}-${formatIp(r.family, r.to)}`;
+}

@@ -9,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { exactExposure } from '../../src/engines/firewall/exposure.js';
 import { netfilterSimulator } from '../../src/engines/firewall/netfilter.js';
+import { parseIp } from '../../src/parse/ip-address.js';
 import { parsePacket } from '../../src/engines/firewall/packet.js';
 import type { Simulator } from '../../src/engines/firewall/simulator.js';
 import { parseIptablesSave } from '../../src/parse/iptables-save.js';
@@ -99,6 +101,10 @@ describe('hand-written iptables rules: the engine predicts what the kernel does 
         const rule = d.rule?.text ?? d.reason;
         table.set(`${client.name}:${port}`, { verdict: d.verdict, outcome, rule });
         if (expectedOutcome(d.verdict, await listening(port, family)) !== outcome) mismatches.push(`${client.name} -> ${dst}:${port}: engine ${d.verdict} (${rule}), kernel ${outcome}`);
+        // The exact exposure of the port puts the client's address in a class with the kernel's verdict too.
+        const exposure = exactExposure(sim, { name: `${port}/tcp`, proto: 'tcp', ports: [[port, port]] }, { family, dst, iface: 'eth0', sport: 40000 });
+        const cls = exposure.segments[0].classes.find((c) => c.set.has(parseIp(src)!.value))!;
+        if (expectedOutcome(cls.verdict, await listening(port, family)) !== outcome) mismatches.push(`${client.name} -> ${dst}:${port}: exact exposure ${cls.verdict}, kernel ${outcome}`);
       }
     }
     assert.deepEqual(mismatches, [], 'engine and kernel disagree');

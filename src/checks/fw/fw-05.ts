@@ -1,12 +1,13 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
-import { nodeFirewallFact, reachabilityFact } from '../../model/facts/firewall.js';
+import { RangeSet } from '../../engines/firewall/ranges.js';
+import { addressPolicy, nodeExposureFact } from '../../model/facts/exposure.js';
 import { pveproxyDefaultsFact } from '../../model/facts/tls.js';
 import type { FactContext } from '../../model/fact.js';
-import { parseIp, parseIpRange } from '../../parse/ip-address.js';
+import { parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import type { Check } from '../types.js';
 import { FW_REFERENCES } from './common.js';
-import { exposureVerdicts } from './exposure.js';
+import { forbiddenExposureVerdicts } from './exposure.js';
 import { ENGINE_READS } from './reachability.js';
 
 export const fw05: Check = {
@@ -22,37 +23,46 @@ export const fw05: Check = {
     references: FW_REFERENCES,
   },
   evaluate(ctx) {
-    const fw = ctx.get(nodeFirewallFact);
-    const cells = ctx.get(reachabilityFact).cells.filter((c) => (c.service.name === 'web' || c.service.name === 'spice') && c.source.family === 4 && (c.source.kind === 'public' || c.source.kind === 'non-admin'));
-    const refuses = pveproxyRefuses(ctx);
-    return exposureVerdicts(fw, cells, 'tcp/8006 and tcp/3128', (cell) => refuses(cell.source.address));
+    const nx = ctx.get(nodeExposureFact);
+    const refused = pveproxyRefusedSet(ctx);
+    return forbiddenExposureVerdicts(nx, addressPolicy(ctx), {
+      services: [nx.services.web, nx.services.spice], family: 4, what: 'tcp/8006 and tcp/3128',
+      refusedAfter: () => refused?.(4),
+    });
   },
 };
 
 /**
- * pveproxy's (and spiceproxy's) own access check from /etc/default/pveproxy, as
+ * The addresses pveproxy (and spiceproxy) refuse by /etc/default/pveproxy, exactly, as
  * PVE::APIServer::AnyEvent::check_host_access decides: a client matching ALLOW_FROM but not DENY_FROM
  * is allowed, one matching DENY_FROM only is denied, otherwise POLICY (default allow).
+ * Undefined when the file restricts nothing (absent, or no list set).
  */
-export function pveproxyRefuses(ctx: FactContext): (address: string) => Evidence | undefined {
+export function pveproxyRefusedSet(ctx: FactContext): ((family: 4 | 6) => { set: RangeSet; evidence: Evidence[] }) | undefined {
   const defaults = ctx.tryGet(pveproxyDefaultsFact);
-  if (!defaults?.present) return () => undefined;
+  if (!defaults?.present) return undefined;
   const list = (name: string) => {
     const v = defaults.vars.get(name);
-    return { line: v?.line, ranges: (v?.value ?? '').split(/[\s,;]+/).filter(Boolean).map((t) => (t === 'all' ? 'all' : parseIpRange(t))) };
+    const items = (v?.value ?? '').split(/[\s,;]+/).filter(Boolean);
+    return { v, all: items.includes('all'), ranges: items.map((t) => parseIpRange(t)).filter((r): r is IpRange => typeof r !== 'string') };
   };
   const allow = list('ALLOW_FROM');
   const deny = list('DENY_FROM');
-  const policy = (defaults.vars.get('POLICY')?.value ?? 'allow').toLowerCase();
-  return (address) => {
-    const ip = parseIp(address);
-    if (!ip) return undefined;
-    const hit = (l: typeof allow) => l.ranges.some((r) => r === 'all' || (typeof r !== 'string' && r.family === ip.family && r.from <= ip.value && ip.value <= r.to));
-    const a = hit(allow);
-    const d = hit(deny);
-    const allowed = a === d ? policy === 'allow' : a;
-    if (allowed) return undefined;
-    const line = a === d ? defaults.vars.get('POLICY')?.line : deny.line;
-    return { source: FILES.pveproxyDefaults, line, text: a === d ? `POLICY="${policy}"` : `DENY_FROM="${defaults.vars.get('DENY_FROM')?.value}"` };
+  const policyVar = defaults.vars.get('POLICY');
+  const policy = (policyVar?.value ?? 'allow').toLowerCase();
+  if (!allow.v && !deny.v && policy === 'allow') return undefined;
+  const evidence: Evidence[] = [];
+  for (const [name, x] of [['ALLOW_FROM', allow.v], ['DENY_FROM', deny.v], ['POLICY', policyVar]] as const) {
+    if (x) evidence.push({ source: FILES.pveproxyDefaults, line: x.line, text: `${name}="${x.value}"` });
+  }
+  return (family) => {
+    const setOf = (l: typeof allow) => (l.all ? RangeSet.all(family) : RangeSet.fromRanges(family, l.ranges));
+    const a = setOf(allow);
+    const d = setOf(deny);
+    // allowed = (A \ D) ∪ (policy allow ? (A ∩ D) ∪ ¬(A ∪ D) : ∅)
+    const both = a.intersect(d);
+    const neither = a.union(d).complement();
+    const allowed = policy === 'allow' ? a.minus(d).union(both).union(neither) : a.minus(d);
+    return { set: allowed.complement(), evidence };
   };
 }

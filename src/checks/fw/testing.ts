@@ -11,7 +11,10 @@ export function corosyncConf(nodes: Record<string, string>): string {
 }
 
 /** pveNode plus extra files (corosync.conf, /etc/default/pveproxy). */
-export function pveNodeWith(o: NodeOptions, files: Record<string, string>): MemorySnapshotSpec {
+export function pveNodeWith(o: NodeOptions, files: Record<string, string>, commands: Record<string, string> = {}): MemorySnapshotSpec {
   const spec = pveNode(o);
-  return { ...spec, files: { ...spec.files, ...files } };
+  return { ...spec, files: { ...spec.files, ...files }, commands: { ...spec.commands, ...commands } };
 }
+
+/** `sshd -T` of an sshd moved to port 2200 (both families). */
+export const SSHD_T_2200 = 'port 2200\naddressfamily any\nlistenaddress [::]:2200\nlistenaddress 0.0.0.0:2200\npermitrootlogin prohibit-password\npasswordauthentication no\n';

@@ -1,4 +1,4 @@
-import { parseIp, type IpRange } from '../../parse/ip-address.js';
+import { formatIp, parseIp, type IpRange } from '../../parse/ip-address.js';
 
 /**
  * A compiled set of addresses of one family, answering membership with a binary search.
@@ -56,6 +56,24 @@ export class AddressSet {
     return false;
   }
 
+  /**
+   * Where membership can change: each member interval's first address and the address after its last.
+   * Any two addresses between consecutive boundaries are both members or both not.
+   */
+  addBoundaries(family: 4 | 6, out: Set<bigint>): void {
+    if (family === 4) {
+      for (let i = 0; i < this.starts4.length; i++) {
+        out.add(BigInt(this.starts4[i]));
+        out.add(BigInt(this.ends4[i]) + 1n);
+      }
+    } else {
+      for (let i = 0; i < this.starts6.length; i++) {
+        out.add(this.starts6[i]);
+        out.add(this.ends6[i] + 1n);
+      }
+    }
+  }
+
   has(a: Address): boolean {
     return a.family === 4 ? this.has4(a.v4) : this.has6(a.v6);
   }
@@ -72,7 +90,9 @@ export interface Address {
 export function parseAddress(text: string): Address | undefined {
   const ip = parseIp(text);
   if (!ip) return undefined;
-  return ip.family === 4 ? { family: 4, v4: Number(ip.value), v6: 0n, text } : { family: 6, v4: 0, v6: ip.value, text };
+  // Printed in canonical form (RFC 5952 for IPv6), whatever way it was written.
+  const canonical = formatIp(ip.family, ip.value);
+  return ip.family === 4 ? { family: 4, v4: Number(ip.value), v6: 0n, text: canonical } : { family: 6, v4: 0, v6: ip.value, text: canonical };
 }
 
 type Segment = [bigint, bigint, boolean];

@@ -1,7 +1,7 @@
-import { rangeContains, type IpRange } from '../../parse/ip-address.js';
+import { formatIp, rangeContains, type IpRange } from '../../parse/ip-address.js';
 import { parseAddress } from './addr.js';
 import { parsePacket, type Packet } from './packet.js';
-import type { Decision, Rule, Verdict } from './program.js';
+import type { Decision, Verdict } from './program.js';
 import type { Simulator } from './simulator.js';
 
 /** Who knocks: one representative address per source class. */
@@ -108,11 +108,7 @@ function destinationFor(t: MatrixTarget, s: SourceClass, svc: Service): string {
 
 /** A representative host address inside a range (not the network address of a subnet). */
 export function representative(r: IpRange): string {
-  const v = r.to > r.from ? r.from + 1n : r.from;
-  if (r.family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((v >> s) & 0xffffn).toString(16));
-  return groups.join(':');
+  return formatIp(r.family, r.to > r.from ? r.from + 1n : r.from);
 }
 
 const PUBLIC_CANDIDATES = { 4: ['8.8.8.8', '1.1.1.1', '9.9.9.9', '198.18.0.77'], 6: ['2001:4860:4860::8888', '2606:4700:4700::1111'] } as const;
@@ -127,16 +123,15 @@ export function publicAddress(family: 4 | 6, avoid: IpRange[]): string {
   return PUBLIC_CANDIDATES[family][0];
 }
 
-/** The rule that decided a cell's first port, for evidence. */
-export function decidingRule(cell: MatrixCell, verdict?: Verdict): Rule | undefined {
-  const p = cell.ports.find((x) => verdict === undefined || x.verdict === verdict) ?? cell.ports[0];
-  return p.decision.rule;
-}
-
-/** One line explaining a port verdict: the deciding rule (and its configuration line). */
+/**
+ * What decided a verdict, worded to follow "ACCEPT by": the deciding rule's configuration line (and
+ * what the rule is for), e.g. "security group web (/etc/pve/firewall/cluster.fw:30 `GROUP web`)".
+ */
 export function explainDecision(d: Decision): string {
   const r = d.rule;
   if (!r) return d.reason;
-  const where = r.origin ? `${r.origin.file}:${r.origin.line} \`${r.origin.text}\`` : r.note ?? `${r.chain} rule ${r.index}`;
-  return r.origin && r.note ? `${r.note} (${where})` : where;
+  // Notes like "accepted by security group web" already say "accepted by": the caller says it once.
+  const note = r.note?.replace(/^accepted by /, '');
+  const where = r.origin ? `${r.origin.file}:${r.origin.line} \`${r.origin.text}\`` : note ?? `${r.chain} rule ${r.index}`;
+  return r.origin && note ? `${note} (${where})` : where;
 }

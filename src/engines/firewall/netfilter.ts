@@ -66,6 +66,7 @@ export function netfilterSimulator(v4: Ruleset[], v6: Ruleset[], hostIp?: string
   return {
     backend: 'netfilter',
     programs: { 4: first(p4), 6: first(p6) },
+    layers: { 4: p4, 6: p6 },
     packetDefaults: { hostIp },
     decide: (p) => evaluateAll(p.family === 4 ? p4 : p6, p),
   };

@@ -224,6 +224,26 @@ function policyDecision(base: Chain, lastReturn: Rule | undefined, trace: Rule[]
   return new RuleDecision(base.policy ?? 'ACCEPT', lastReturn, trace, assumptions ?? NONE, base);
 }
 
+/**
+ * The rules of a chain that can match a tcp/udp packet to `dport` (the chain index's candidates): a
+ * rule left out cannot match such a packet whatever its other fields.
+ */
+export function candidateRules(chain: Chain, proto: 6 | 17, dport: number): Rule[] {
+  const list = candidates(chain, { proto, dport } as Packet);
+  const out: Rule[] = [];
+  for (let i = 0; i < list.length; i++) out.push(chain.rules[list[i]]);
+  return out;
+}
+
+/**
+ * Destination ports at which the set of candidate rules of a chain changes, for tcp or udp: every
+ * port between two consecutive bounds meets the same rules (segment starts, ascending, from 0).
+ */
+export function portBounds(chain: Chain, proto: 6 | 17): readonly number[] {
+  const idx = (chain.index ??= buildIndex(chain));
+  return (proto === 6 ? idx.tcp : idx.udp).bounds;
+}
+
 function candidates(chain: Chain, p: Packet): Int32Array {
   const idx = (chain.index ??= buildIndex(chain));
   if (p.proto === 6 || p.proto === 17) {

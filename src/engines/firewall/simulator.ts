@@ -12,12 +12,14 @@ export type Backend = 'iptables' | 'nftables';
 export interface Simulator {
   backend: Backend | 'netfilter';
   programs: Record<4 | 6, Program>;
+  /** Every program that has a say on a packet of the family (pve-firewall's and hand-written chains), for exact partitions. */
+  layers: Record<4 | 6, Program[]>;
   packetDefaults: PacketDefaults;
   decide(p: Packet): Decision;
 }
 
 export function simulatorOf(programs: Record<4 | 6, Program>, backend: Simulator['backend'], packetDefaults: PacketDefaults = {}): Simulator {
-  return { backend, programs, packetDefaults, decide: (p) => evaluate(programs[p.family], p) };
+  return { backend, programs, layers: { 4: [programs[4]], 6: [programs[6]] }, packetDefaults, decide: (p) => evaluate(programs[p.family], p) };
 }
 
 /** host.fw `nftables: 1` selects proxmox-firewall (nftables); otherwise pve-firewall (iptables). */

@@ -3,7 +3,7 @@ import type { Evidence } from '../../core/types.js';
 import { reachabilityMatrix, publicAddress, representative, SERVICES, type Matrix, type SourceClass } from '../../engines/firewall/matrix.js';
 import { netfilterSimulator } from '../../engines/firewall/netfilter.js';
 import { pveSimulator, type Simulator } from '../../engines/firewall/simulator.js';
-import { parseIp, parseIpRange, type IpRange } from '../../parse/ip-address.js';
+import { formatIp, formatRange, parseIp, parseIpRange, type IpRange } from '../../parse/ip-address.js';
 import type { Ruleset } from '../../parse/iptables-save.js';
 import { parseNftRuleset } from '../../parse/nft-ruleset.js';
 import { resolveAddress } from '../../parse/pve-fw.js';
@@ -140,6 +140,7 @@ function destinationRules(sim: Simulator): boolean {
 function combined(pve: Simulator, hand: Simulator): Simulator {
   return {
     backend: pve.backend, programs: pve.programs, packetDefaults: pve.packetDefaults,
+    layers: { 4: [...pve.layers[4], ...hand.layers[4]], 6: [...pve.layers[6], ...hand.layers[6]] },
     decide: (p) => {
       const d = pve.decide(p);
       if (d.verdict !== 'ACCEPT' || d.rule?.target.kind === 'ACCEPT') return d;
@@ -154,18 +155,18 @@ export const sourceClassesFact = nodeFact<SourceClass[]>('firewall.sources', (ct
   const fw = ctx.get(nodeFirewallFact);
   const out: SourceClass[] = [];
   const admin = adminRanges(ctx, fw);
-  for (const a of admin.ranges.slice(0, 16)) out.push({ kind: 'admin', label: `admin ${a.text}`, address: representative(a), family: a.family, origin: admin.origin });
+  for (const a of admin.ranges.slice(0, 16)) out.push({ kind: 'admin', label: `admin ${formatRange(a)}`, address: representative(a), family: a.family, origin: admin.origin });
   const topo = ctx.tryGet(corosyncTopologyFact);
   for (const n of topo?.nodes ?? []) {
     if (n.name === ctx.node.name) continue;
     for (const r of n.rings) {
       const ip = parseIp(r.addr);
-      if (ip) out.push({ kind: 'peer', label: `peer ${n.name} ${r.key.replace('_addr', '')}`, address: r.addr, family: ip.family, origin: FILES.corosyncConf });
+      if (ip) out.push({ kind: 'peer', label: `peer ${n.name} ${r.key.replace('_addr', '')}`, address: formatIp(ip.family, ip.value), family: ip.family, origin: FILES.corosyncConf });
     }
   }
   for (const n of ctx.config.non_admin_networks) {
     const r = parseIpRange(n);
-    if (typeof r !== 'string') out.push({ kind: 'non-admin', label: `non-admin ${r.text}`, address: representative(r), family: r.family, origin: 'config non_admin_networks' });
+    if (typeof r !== 'string') out.push({ kind: 'non-admin', label: `non-admin ${formatRange(r)}`, address: representative(r), family: r.family, origin: 'config non_admin_networks' });
   }
   out.push({ kind: 'public', label: 'public IPv4', address: publicAddress(4, admin.ranges), family: 4, origin: 'any Internet address' });
   out.push({ kind: 'public', label: 'public IPv6', address: publicAddress(6, admin.ranges), family: 6, origin: 'any Internet address' });
