@@ -1,3 +1,4 @@
+import { Unavailable } from '../../model/fact.js';
 import { clusterFirewallFact, hostFirewallFact, unitState, unitStatesFact } from '../../model/facts/network.js';
 import { clusterFirewallEnabled } from '../../parse/pve-fw.js';
 import { fail, pass, type Check } from '../types.js';
@@ -21,11 +22,20 @@ export const fw02: Check = {
     const evidence = [{ source: host.path, line: enableOpt?.line, text: host.present ? (enableOpt ? `enable: ${enableOpt.value}` : 'no enable option (defaults to on)') : 'file absent (defaults to on)' }];
     if (!host.enabled) return fail(`${host.path} has enable: 0: the node's traffic is not filtered`, evidence);
     const unit = host.nftables ? 'proxmox-firewall' : 'pve-firewall';
-    const svc = unitState(ctx.get(unitStatesFact), unit);
-    evidence.push({ source: 'systemctl-states', line: svc.line || undefined, text: `${unit} ${svc.active} ${svc.enabled}` });
-    if (svc.active !== 'active') return fail(`the firewall is enabled in host.fw but the ${unit} service is ${svc.active} (${svc.enabled})`, evidence);
     const dc = ctx.tryGet(clusterFirewallFact);
     const dcNote = dc && !clusterFirewallEnabled(dc.conf, ctx.now).enabled ? '; note: the datacenter switch is off (FW-01)' : '';
-    return pass(`firewall enabled for this node (${host.present && enableOpt ? `enable: ${enableOpt.value}` : 'host.fw default'}) and ${unit} is running${dcNote}`, evidence);
+    const enabledBy = host.present && enableOpt ? `enable: ${enableOpt.value}` : 'host.fw default';
+    let states;
+    try {
+      states = ctx.get(unitStatesFact);
+    } catch (e) {
+      // a plain backup of /etc/pve holds the switches but no service state: judge the switches, say what is unknown
+      if (!(e instanceof Unavailable)) throw e;
+      return pass(`firewall enabled for this node (${enabledBy}); the service state was not collected (${e.reason}), so whether ${unit} runs is unknown${dcNote}`, evidence);
+    }
+    const svc = unitState(states, unit);
+    evidence.push({ source: 'systemctl-states', line: svc.line || undefined, text: `${unit} ${svc.active} ${svc.enabled}` });
+    if (svc.active !== 'active') return fail(`the firewall is enabled in host.fw but the ${unit} service is ${svc.active} (${svc.enabled})`, evidence);
+    return pass(`firewall enabled for this node (${enabledBy}) and ${unit} is running${dcNote}`, evidence);
   },
 };

@@ -1,18 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { assertCases } from '../testing.js';
 import { upd02 } from './upd-02.js';
 import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
+import { plainBackup } from '../../../test/support/plain-backup.js';
 
 const pkgs = { '/var/lib/dpkg/status': dpkgStatus({ 'unattended-upgrades': '2.12' }) };
 const origins = (...o: string[]) => ({ '/etc/apt/apt.conf.d/50unattended-upgrades': `Unattended-Upgrade::Origins-Pattern {\n${o.map((x) => `        "${x}";`).join('\n')}\n};\n` });
 const SEC = 'origin=Debian,codename=${distro_codename}-security,label=Debian-Security';
 
-/** /etc/apt/apt.conf.d of an example node, as `tar -czf pve-config.tar.gz /etc/pve /etc/ssh /etc/apt` keeps it (no dpkg status). */
-function aptConfD(example: string): Record<string, string> {
-  const dir = new URL(`../../../examples/${example}/etc/apt/apt.conf.d/`, import.meta.url);
-  return Object.fromEntries(readdirSync(dir).map((f) => [`/etc/apt/apt.conf.d/${f}`, readFileSync(new URL(f, dir), 'utf8')]));
-}
+/** /etc/apt of an example node, as `tar -czf pve-config.tar.gz /etc/pve /etc/ssh /etc/apt` keeps it (no dpkg status). */
+const aptConfD = (example: string) => plainBackup(example, 'pve1', ['/etc/apt']).files as Record<string, string>;
 const hardened = aptConfD('hardened-cluster/pve1');
 // Debian 12's stock 50unattended-upgrades: the hardened example's file without the Proxmox origin its team added
 const stockDebian = {
