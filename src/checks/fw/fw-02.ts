@@ -1,8 +1,16 @@
-import { Unavailable } from '../../model/fact.js';
+import path from 'node:path';
+import { FILES } from '../../collect/sources.js';
+import { Unavailable, type FactContext } from '../../model/fact.js';
 import { clusterFirewallFact, hostFirewallFact, unitState, unitStatesFact } from '../../model/facts/network.js';
 import { clusterFirewallEnabled } from '../../parse/pve-fw.js';
-import { fail, pass, type Check } from '../types.js';
+import { fail, pass, skip, type Check } from '../types.js';
 import { FW_REFERENCES } from './common.js';
+
+/** Whether the node's /etc/pve/nodes/<name> directory was collected (here or on the cluster's representative node). */
+function nodeDirSeen(ctx: FactContext, hostFwPath: string): boolean {
+  const dir = path.posix.dirname(hostFwPath);
+  return [ctx.snapshot, ctx.cluster.representative.snapshot].some((s) => s.sawDir(dir));
+}
 
 export const fw02: Check = {
   meta: {
@@ -18,6 +26,11 @@ export const fw02: Check = {
   },
   evaluate(ctx) {
     const host = ctx.get(hostFirewallFact);
+    if (!host.present && !nodeDirSeen(ctx, host.path)) {
+      // an absent host.fw means "on" only for a node that is there: otherwise the node's name is not the one in /etc/pve
+      const nodes = ctx.snapshot.subdirs(FILES.pveNodesDir);
+      return skip(`this node has no directory under ${FILES.pveNodesDir}${nodes.length ? ` (there: ${nodes.join(', ')})` : ''}: which host.fw is its own is unknown`);
+    }
     const enableOpt = host.conf.options.get('enable');
     const evidence = [{ source: host.path, line: enableOpt?.line, text: host.present ? (enableOpt ? `enable: ${enableOpt.value}` : 'no enable option (defaults to on)') : 'file absent (defaults to on)' }];
     if (!host.enabled) return fail(`${host.path} has enable: 0: the node's traffic is not filtered`, evidence);
