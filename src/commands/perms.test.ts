@@ -57,6 +57,32 @@ test('perms of ID: every path with privileges and the reason; parser warnings on
   ]);
 });
 
+test('perms of ID groups paths with one privilege set and names the role equal to it', async () => {
+  // the hardened example: @admins holds Administrator on /, alice's Terraform token PVEVMAdmin on its pool
+  const hardened = 'examples/hardened-cluster/pve1';
+  const r = await perms(['of', 'alice@pve', '--target', hardened]);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, [
+    'alice@pve: privileges on 11 of 11 evaluated paths (examples/hardened-cluster/pve1, pve9: pve-manager 9.1.1 (pveversion -v))',
+    '  /, /access, /access/groups, /mapping, /nodes, /pool, /pool/lab, /sdn, /storage, /storage/local-lvm, /vms: Administrator: all 47 privileges',
+    '      why: Administrator (line 12: @admins Administrator on /)',
+    '      why on /storage/local-lvm: Administrator via pool lab (line 12: @admins Administrator on /)',
+    '',
+  ].join('\n'));
+  assert.match((await perms(['of', 'alice@pve', '--target', hardened, '--pve-version', '8'])).out, /\/vms: Administrator: all 42 privileges\n/, 'counted for the release in use');
+  assert.match((await perms(['of', 'alice@pve!terraform', '--target', hardened])).out, /\n  \/pool\/lab, \/storage\/local-lvm: PVEVMAdmin: exactly its 23 privileges\n/);
+  // JSON keeps every path with its privileges and adds the grouping
+  const json = JSON.parse((await perms(['of', 'alice@pve', '--target', hardened, '--format', 'json'])).out);
+  assert.equal(json.paths.length, 11);
+  for (const c of json.paths) assert.equal(c.privileges.length, 47, c.path);
+  assert.equal(json.paths.find((c: { path: string }) => c.path === '/storage/local-lvm').reason, 'Administrator via pool lab (line 12: @admins Administrator on /)');
+  assert.deepEqual(json.groups.map((g: { paths: string[]; role: string; allPrivileges: boolean; privileges: string[] }) => [g.paths.length, g.role, g.allPrivileges, g.privileges.length]), [[11, 'Administrator', true, 47]]);
+  // a set equal to no role is spelled out; paths with different sets stay apart
+  const carol = await perms(['of', 'carol@pam', '--user-cfg', CFG, '--format', 'json']);
+  const groups = JSON.parse(carol.out).groups as { paths: string[]; role: string | null }[];
+  assert.ok(groups.some((g) => g.role === null && g.paths.join() === '/vms/101'), carol.out);
+});
+
 test('perms of ID --path: the level-by-level walk (what replaced and what shadowed)', async () => {
   const r = await perms(['of', 'alice@pve!ci', '--path', '/vms/100', '--user-cfg', CFG]);
   assert.match(r.out, /alice@pve!ci on \/vms\/100\n  privileges: VM.Allocate,/);

@@ -16,3 +16,18 @@ test('PVE-11 over-broad grants', () => assertCases(pve11, [
   { name: 'a user named in a group but never defined still gets the grant', node: pveNode({ '/etc/pve/user.cfg': `${USER_CFG}group:future:ghost@pve::\nacl:1:/storage:@future:PVEDatastoreAdmin:\n` }), config: { admin_users: ['alice@pve'] }, expect: 'FAIL', message: 'ghost@pve: PVEDatastoreAdmin on /storage via @future' },
   { name: 'not collected', node: noPve, expect: 'SKIP' },
 ]));
+
+// Tokens without privilege separation (privsep 0, as `pveum user token add alice@pve terraform --privsep 0` writes
+// them) act as their owner: they hold the owner's administration roles.
+const withTokens = (...lines: string[]) => USER_CFG.replace('user:carol@pve:1:0:Carol::carol@example.com:::\n', `user:carol@pve:1:0:Carol::carol@example.com:::\n${lines.join('\n')}\n`);
+
+test('PVE-11 names privsep-0 tokens holding their owner\'s administration roles', () => assertCases(pve11, [
+  { name: 'a declared admin\'s privsep-0 token is named', node: pveNode({ '/etc/pve/user.cfg': withTokens('token:alice@pve!terraform:0:0:Terraform:') }), config: { admin_users: ['alice@pve'] },
+    expect: 'PASS', message: "tokens holding an administrator's roles: alice@pve!terraform (privilege separation off: acts as alice@pve, Administrator on / via @admins (line 15))" },
+  { name: 'root@pam\'s privsep-0 token holds every privilege', node: pveNode({ '/etc/pve/user.cfg': USER_CFG.replace('user:root@pam:1:0:::root@example.com:::\n', 'user:root@pam:1:0:::root@example.com:::\ntoken:root@pam!gitlab:0:0:CI pipeline:\n') }), config: { admin_users: ['alice@pve'] },
+    expect: 'PASS', message: 'root@pam!gitlab (privilege separation off: acts as root@pam, every privilege)' },
+  { name: 'an undeclared operator\'s privsep-0 token is over-broad with its owner', node: pveNode({ '/etc/pve/user.cfg': `${USER_CFG.replace('token:bob@pam!monitoring:1798761600:1:Zabbix:', 'token:bob@pam!monitoring:1798761600:0:Zabbix:')}acl:1:/vms:@ops:PVEVMAdmin:\n` }), config: { admin_users: ['alice@pve'] },
+    expect: 'FAIL', message: /3 identities.*bob@pam: PVEVMAdmin on \/vms via @ops \(line 17\).*bob@pam!monitoring: privilege separation off: acts as bob@pam, PVEVMAdmin on \/vms via @ops \(line 17\)/ },
+  { name: 'a privsep-0 token of a user without administration roles is not named', node: pveNode({ '/etc/pve/user.cfg': withTokens('token:carol@pve!backup:0:0::') }), config: { admin_users: ['alice@pve'] },
+    expect: 'PASS', message: /^(?![\s\S]*carol@pve!backup)/ },
+]));

@@ -3,7 +3,7 @@ import { fail, pass, warn } from '../types.js';
 import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact } from '../../model/facts/permissions.js';
 import { memberLabel } from '../../engines/permissions/describe.js';
-import { isTokenId, tokenOwner } from '../../engines/permissions/engine.js';
+import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/permissions/engine.js';
 import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
 import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
@@ -32,42 +32,67 @@ export const pve11: Check = {
     const { engine } = ctx.get(accessFact);
     const declared = new Set(ctx.config.admin_users);
     const isDeclared = (id: string) => declared.has(id) || (isTokenId(id) && declared.has(tokenOwner(id)));
-    const broad = new Map<string, { texts: string[]; lines: number[] }>();
+    const broad = new Map<string, BroadGrants>();
+    // privsep-0 tokens of root@pam or of declared admins: not an over-broad grant, but a credential that holds the
+    // owner's administration roles, so it is named
+    const acting: string[] = [];
     for (const id of engine.identities()) {
-      if (id === 'root@pam' || isDeclared(id)) continue;
-      const seen = new Set<AclEntry>();
-      for (const path of BROAD_PATHS) {
-        const ex = engine.explain(id, path);
-        if (ex.tokenWithoutPrivsep) break; // acts as its owner, who is reported
-        for (const [role, g] of ex.roles) {
-          if (!g.propagate || ex.poolRoles?.has(role)) continue;
-          const privs = [...(engine.input.roles.get(role) ?? [])].filter((p) => ADMIN_PRIVILEGES.has(p) && ex.privileges.has(p));
-          if (privs.length === 0) continue;
-          for (const e of g.entries) {
-            if (seen.has(e)) continue;
-            seen.add(e);
-            const b = broad.get(id) ?? { texts: [], lines: [] };
-            b.texts.push(`${role} on ${e.path}${e.kind === 'group' ? ` via ${memberLabel(e)}` : ''}${e.line !== undefined ? ` (line ${e.line})` : ''}`);
-            if (e.line !== undefined) b.lines.push(e.line);
-            broad.set(id, b);
-          }
+      if (id === 'root@pam') continue;
+      const privsepOff = isTokenId(id) && engine.input.tokens.get(id)?.privsep === false;
+      if (privsepOff) {
+        const owner = tokenOwner(id);
+        const asOwner = `privilege separation off: acts as ${owner}`;
+        if (owner === 'root@pam') acting.push(`${id} (${asOwner}, every privilege)`);
+        else {
+          const b = broadAdminGrants(engine, id); // the owner's roles: explain() evaluates a privsep-0 token as its owner
+          if (!b) continue;
+          if (isDeclared(owner) || declared.has(id)) acting.push(`${id} (${asOwner}, ${b.texts.join(', ')})`);
+          else broad.set(id, { texts: [`${asOwner}, ${b.texts[0]}`, ...b.texts.slice(1)], lines: b.lines });
         }
+        continue;
       }
+      if (isDeclared(id)) continue;
+      const b = broadAdminGrants(engine, id);
+      if (b) broad.set(id, b);
     }
     const holders = permissionsModifyHolders(engine);
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
-    if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token; ${holdersText}`);
+    const actingText = acting.length ? `; tokens holding an administrator's roles: ${listNames(acting, 5)}` : '';
+    if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token${actingText}; ${holdersText}`);
     const list = [...broad].map(([id, b]) => `${id}: ${b.texts.join(', ')}`);
     // Without a declaration there is nothing to hold the grants against: list them for review, do not fail.
     const verdict = declared.size === 0 ? warn : fail;
     const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml: confirm them there)' : '';
-    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}; ${holdersText}`,
+    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}${actingText}; ${holdersText}`,
       uniqueEvidence([...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
   },
 };
 
+interface BroadGrants { texts: string[]; lines: number[] }
+
+/** The administration roles id holds propagating from /, /vms or /storage ("Administrator on / via @admins (line 14)"), if any. */
+function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | undefined {
+  const seen = new Set<AclEntry>();
+  const out: BroadGrants = { texts: [], lines: [] };
+  for (const path of BROAD_PATHS) {
+    const ex = engine.explain(id, path);
+    for (const [role, g] of ex.roles) {
+      if (!g.propagate || ex.poolRoles?.has(role)) continue;
+      const privs = [...(engine.input.roles.get(role) ?? [])].filter((p) => ADMIN_PRIVILEGES.has(p) && ex.privileges.has(p));
+      if (privs.length === 0) continue;
+      for (const e of g.entries) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        out.texts.push(`${role} on ${e.path}${e.kind === 'group' ? ` via ${memberLabel(e)}` : ''}${e.line !== undefined ? ` (line ${e.line})` : ''}`);
+        if (e.line !== undefined) out.lines.push(e.line);
+      }
+    }
+  }
+  return out.texts.length ? out : undefined;
+}
+
 /** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
-function permissionsModifyHolders(engine: import('../../engines/permissions/engine.js').PermissionEngine): string[] {
+function permissionsModifyHolders(engine: PermissionEngine): string[] {
   const m = engine.matrix();
   const out: string[] = ['root@pam (everywhere)'];
   for (const row of m.rows) {

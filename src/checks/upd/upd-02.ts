@@ -1,8 +1,9 @@
 import { FILES } from '../../collect/sources.js';
-import { isInstalled, packagesFact } from '../../model/facts/system-base.js';
+import type { AptConfig } from '../../parse/apt-conf.js';
+import { isInstalled, packagesFact, Unavailable } from '../../model/facts/system-base.js';
 import { aptConfigFact } from '../../model/facts/system.js';
-import { fail, pass, skip, warn, type Check } from '../types.js';
-import { UPD_REFERENCES } from './common.js';
+import { fail, pass, skip, warn, type Check, type Verdict } from '../types.js';
+import { hasUnattendedUpgradesConfig, UPD_REFERENCES } from './common.js';
 
 /** An Origins-Pattern ("origin=Debian,codename=...-security,label=Debian-Security") or Allowed-Origins ("Debian:bookworm-security") entry for the security archive. */
 export function isSecurityOrigin(o: string): boolean {
@@ -26,16 +27,28 @@ export const upd02: Check = {
     references: UPD_REFERENCES,
   },
   evaluate(ctx) {
-    const pkgs = ctx.get(packagesFact);
-    if (!isInstalled(pkgs, 'unattended-upgrades')) return skip('unattended-upgrades is not installed (see UPD-01)');
-    const cfg = ctx.get(aptConfigFact);
-    const origins = [...cfg.list('Unattended-Upgrade::Origins-Pattern'), ...cfg.list('Unattended-Upgrade::Allowed-Origins')];
-    const evidence = origins.map((o) => ({ source: o.file, line: o.line, text: `"${o.value}";` }));
-    const security = origins.find((o) => isSecurityOrigin(o.value));
-    const proxmox = origins.find((o) => isProxmoxOrigin(o.value));
-    if (!security) return fail(origins.length ? `no Debian security origin among ${origins.length} configured origins` : 'no origins configured (Origins-Pattern and Allowed-Origins are empty)', evidence);
-    if (!proxmox) return warn('the Debian security archive is included but not the Proxmox repository (add "origin=Proxmox")', evidence);
-    return pass(`origins include the Debian security archive ("${security.value}") and Proxmox ("${proxmox.value}")`,
-      evidence.filter((e) => e.line === security.line && e.source === security.file || e.line === proxmox.line && e.source === proxmox.file));
+    // A plain backup of /etc (no /var/lib/dpkg/status) still holds the configuration: judge it, and say
+    // that whether the package is installed is unknown.
+    let packageNote = '';
+    try {
+      if (!isInstalled(ctx.get(packagesFact), 'unattended-upgrades')) return skip('unattended-upgrades is not installed (see UPD-01)');
+    } catch (e) {
+      if (!(e instanceof Unavailable)) throw e;
+      if (!hasUnattendedUpgradesConfig(ctx)) return skip(`no unattended-upgrades configuration in /etc/apt/apt.conf.d, and the package state was not collected (${e.reason})`);
+      packageNote = ` (package state not collected: ${e.reason}; decided from the configuration alone)`;
+    }
+    const v = decide(ctx.get(aptConfigFact));
+    return { ...v, message: v.message + packageNote };
   },
 };
+
+function decide(cfg: AptConfig): Verdict {
+  const origins = [...cfg.list('Unattended-Upgrade::Origins-Pattern'), ...cfg.list('Unattended-Upgrade::Allowed-Origins')];
+  const evidence = origins.map((o) => ({ source: o.file, line: o.line, text: `"${o.value}";` }));
+  const security = origins.find((o) => isSecurityOrigin(o.value));
+  const proxmox = origins.find((o) => isProxmoxOrigin(o.value));
+  if (!security) return fail(origins.length ? `no Debian security origin among ${origins.length} configured origins` : 'no origins configured (Origins-Pattern and Allowed-Origins are empty)', evidence);
+  if (!proxmox) return warn('the Debian security archive is included but not the Proxmox repository (add "origin=Proxmox")', evidence);
+  return pass(`origins include the Debian security archive ("${security.value}") and Proxmox ("${proxmox.value}")`,
+    evidence.filter((e) => e.line === security.line && e.source === security.file || e.line === proxmox.line && e.source === proxmox.file));
+}

@@ -7,7 +7,7 @@ import { reasonOf } from '../../engines/permissions/describe.js';
 import { releasePrivileges } from '../../engines/permissions/versions.js';
 import { normalizeAclPath } from '../../parse/user-cfg.js';
 import { loadFileOrTarget, loadTarget, loadUserCfgFile, releaseFlag, warningLines, type AccessSource, type Collector } from './source.js';
-import { ChunkedWriter, describeOne, diffLines, writeMatrix, type MatrixFormat } from './render.js';
+import { ChunkedWriter, describeOne, diffLines, groupByPrivileges, groupLines, writeMatrix, type MatrixFormat } from './render.js';
 
 /** Options every perms command shares (commander hands them over as strings). */
 export interface SourceOptions {
@@ -91,12 +91,14 @@ export async function runOf(id: string, opts: SourceOptions & { path?: string },
   }
   const m = engine.matrix([id]);
   const cells = [...m.cells(m.rows[0])].map((c) => ({ path: c.path, privileges: c.privileges, roles: c.roles, reason: reasonOf(engine.explain(id, c.path)) }));
+  const groups = groupByPrivileges(cells, engine.input.roles, src.release);
   if (fmt === 'json') {
-    await deps.io.out(JSON.stringify({ id, release: src.release, paths: cells }) + '\n');
+    const grouping = groups.map((g) => ({ paths: g.paths, privileges: g.privileges, role: g.role ?? null, allPrivileges: g.allPrivileges }));
+    await deps.io.out(JSON.stringify({ id, release: src.release, paths: cells, groups: grouping }) + '\n');
     return 0;
   }
   const lines = [`${id}: privileges on ${cells.length} of ${m.pathList().length} evaluated paths (${src.label}, ${src.release}: ${src.releaseSource})${note}`];
-  for (const c of cells) lines.push(`  ${c.path}: ${c.privileges.join(', ')}`, `      why: ${c.reason}`);
+  lines.push(...groupLines(groups));
   await deps.io.out(lines.join('\n') + '\n');
   return 0;
 }
