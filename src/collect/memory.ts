@@ -39,7 +39,7 @@ export function memorySnapshot(spec: MemorySnapshotSpec): Snapshot {
     }
   }
   for (const [path, d] of Object.entries(spec.dirs ?? {})) {
-    s.addDir(path, { mode: 0o755, uid: 0, gid: 0, ...d, type: 'dir' });
+    s.addDir(path, { mode: 0o755, uid: 0, gid: 0, type: 'dir', ...d });
   }
   for (const [name, c] of Object.entries(spec.commands ?? {})) {
     s.commands.set(name, typeof c === 'string' ? { name, output: c, exitCode: 0 } : { name, ...c });

@@ -10,7 +10,7 @@ const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '
 
 /**
  * example: a node directory under examples/ ('fresh-install', 'hardened-cluster/pve1'); node: its Proxmox
- * node name, used as the target (how the backup is named) since the backup carries no /etc/hostname.
+ * node name, found by pvesec through the /etc/pve/local link (the backup carries no /etc/hostname); also the target.
  */
 export function plainBackup(example: string, node: string, trees = ['/etc/pve', '/etc/ssh', '/etc/apt']): MemorySnapshotSpec {
   const root = path.join(examples, example);
@@ -25,5 +25,7 @@ export function plainBackup(example: string, node: string, trees = ['/etc/pve', 
     } else files[rel] = fs.readFileSync(abs, 'utf8');
   };
   for (const t of trees) walk(t);
+  // pmxcfs shows /etc/pve/local as a link to nodes/<this node>: tar keeps it, and Proxmox names the node by it.
+  if (trees.includes('/etc/pve') && dirs['/etc/pve']) dirs['/etc/pve/local'] = { type: 'symlink', linkTarget: `nodes/${node}` };
   return { target: node, files, dirs };
 }

@@ -23,7 +23,10 @@ test('FW-02 on a plain /etc/pve backup (no service state): decided from the enab
     { name: 'hardened backup, host.fw enable: 0', node: { ...hardened, files: { ...hardened.files, [hostFw]: hardened.files![hostFw].replace('enable: 1', 'enable: 0') } }, expect: 'FAIL', message: 'has enable: 0' },
     { name: 'hardened backup, nftables backend', node: { ...hardened, files: { ...hardened.files, [hostFw]: hardened.files![hostFw].replace('enable: 1', 'enable: 1\nnftables: 1') } }, expect: 'PASS', message: 'whether proxmox-firewall runs is unknown' },
     { name: 'fresh-install backup: no host.fw, no cluster.fw', node: plainBackup('fresh-install', 'pve'), expect: 'PASS', message: /host\.fw default.*not collected.*datacenter switch is off/ },
-    { name: 'backup named after its file (no /etc/hostname): no such node directory, host.fw unknown', node: { ...hardened, target: 'pve-config' }, expect: 'SKIP', message: 'this node has no directory under /etc/pve/nodes (there: pve1, pve2, pve3)' },
+    {
+      name: 'a node without a directory under /etc/pve/nodes: host.fw unknown, not read as absent', expect: 'SKIP', message: 'this node has no directory under /etc/pve/nodes (there: pve1, pve2, pve3)',
+      node: { ...hardened, target: 'pve-config', dirs: { ...hardened.dirs, '/etc/pve/local': { type: 'symlink', linkTarget: 'nodes/pve9' } } },
+    },
     { name: 'states collected but failed', node: pveNode({ states: '', errors: { 'systemctl-states': 'systemctl: command not found' } }), expect: 'PASS', message: 'systemctl-states: systemctl: command not found' },
   ]);
 });

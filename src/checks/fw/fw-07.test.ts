@@ -56,7 +56,7 @@ test('FW-07 cluster traffic passes between peers', () => {
     },
     {
       name: 'a peer ring address that is a hostname: SKIP, not PASS', node: pveNodeWith({}, { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.10.0.11', pve2: 'pve2-corosync.example.com' }) }),
-      expect: 'SKIP', message: 'pve2 ring0 "pve2-corosync.example.com" (hostname not resolved)',
+      expect: 'SKIP', message: 'pve2 ring0 "pve2-corosync.example.com" (pve2-corosync.example.com: cannot be resolved, /etc/hosts is not in the bundle)',
     },
     { name: 'corosync.conf unreadable on a cluster node', node: pveNode({ errors: { '/etc/pve/corosync.conf': 'Permission denied' } }), expect: 'SKIP' },
   ]);
