@@ -71,18 +71,30 @@ function isSecretName(name: string, value: string): boolean {
   return SECRET_NAME.test(n) || (KEY_NAME.test(n) && looksLikeKeyMaterial(value));
 }
 
+/**
+ * Linear: a value is read only after a secret-sounding name, and an unquoted value read for a
+ * `…key` name and kept is not read again from a later name inside it (`a_key=a_key=…`).
+ */
 function redactAssignments(text: string): string {
   let out = '';
   let done = 0;
+  let keptRunEnd = -1;
   for (const m of text.matchAll(NAME_SEP)) {
     const valueStart = m.index + m[0].length;
     if (valueStart < done) continue;
+    const name = m[2].replace(/^-+/, '');
+    const secretName = SECRET_NAME.test(name);
+    if (!secretName && (!KEY_NAME.test(name) || valueStart < keptRunEnd)) continue;
     VALUE.lastIndex = valueStart;
     const value = VALUE.exec(text)?.[0];
     if (value === undefined) continue;
-    if (m[3].includes('(') && value[0] !== '"' && value[0] !== "'") continue;
-    if (REFERENCE.test(value) || !isSecretName(m[2], value)) continue;
-    const q = value[0] === '"' || value[0] === "'" ? value[0] : '';
+    const quoted = value[0] === '"' || value[0] === "'";
+    const secret = !(m[3].includes('(') && !quoted) && !REFERENCE.test(value) && (secretName || looksLikeKeyMaterial(value));
+    if (!secret) {
+      if (!quoted) keptRunEnd = valueStart + value.length;
+      continue;
+    }
+    const q = quoted ? value[0] : '';
     out += text.slice(done, valueStart) + q + REDACTED_MARK + q;
     done = valueStart + value.length;
   }
@@ -100,7 +112,7 @@ function redactLinePair(match: string, indent: string, name: string, sep: string
 }
 
 /** scheme://user:password@host: the password goes, the user stays. */
-const URL_CREDENTIALS = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:"'<>]*):([^\s/?#"'<>]*)@/g;
+const URL_CREDENTIALS = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:"'<>]*):([^\s/?#"'<>]*)@/g;
 
 /** HTTP Authorization header values (apt.conf, webhooks). */
 const AUTH_HEADER = /(Authorization[ \t]*:[ \t]*(?:Basic|Bearer|Token)[ \t]+)[^\s"';,]+/gi;
@@ -112,13 +124,14 @@ const AGE_KEY = /AGE-SECRET-KEY-1[0-9A-Z]+/g;
 const CEPH_KEY = /(?<![A-Za-z0-9+/])AQ[A-Za-z0-9+/]{36}==(?![A-Za-z0-9+/=])/g;
 
 /** A Proxmox API token secret line (priv/token.cfg): `user@realm!tokenid <uuid>`; the id stays. */
-const TOKEN_LINE = /^([ \t]*[^\s:]+@[^\s:!]+![A-Za-z0-9._-]+[ \t]+)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/gm;
+const TOKEN_LINE = /^([ \t]*\S+![A-Za-z0-9._-]+[ \t]+)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/gm;
+const redactTokenLine = (match: string, id: string): string => (id.includes('@') ? id + REDACTED_MARK : match);
 
 export const CONTENT_RULES: readonly ContentRule[] = [
   { name: 'private key block', apply: (t) => t.replace(KEY_BLOCK, blockMarker) },
   { name: 'age secret key', apply: (t) => t.replace(AGE_KEY, REDACTED_MARK) },
   { name: 'ceph key', apply: (t) => t.replace(CEPH_KEY, REDACTED_MARK) },
-  { name: 'api token secret', apply: (t) => t.replace(TOKEN_LINE, `$1${REDACTED_MARK}`) },
+  { name: 'api token secret', apply: (t) => t.replace(TOKEN_LINE, redactTokenLine) },
   { name: 'password hash', apply: (t) => t.replace(CRYPT_HASH, REDACTED_MARK).replace(LDAP_HASH, REDACTED_MARK) },
   { name: 'credentials in a URL', apply: (t) => t.replace(URL_CREDENTIALS, `$1$2:${REDACTED_MARK}@`) },
   { name: 'authorization header', apply: (t) => t.replace(AUTH_HEADER, `$1${REDACTED_MARK}`) },
