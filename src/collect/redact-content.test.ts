@@ -6,6 +6,8 @@ import { matchingRules, redactSecrets } from './redact-content.js';
 // [what, input, expected output]: the expected text is written by hand, line for line.
 const REDACTED: [string, string, string][] = [
   ['CIFS password in fstab', '//nas/backup /mnt/nas cifs username=bob,password=S3cr3t!x,vers=3.0 0 0', '//nas/backup /mnt/nas cifs username=bob,password=<redacted>,vers=3.0 0 0'],
+  ['a password in a colon-separated field (passwd GECOS)', 'eve:x:1001:1001:password=hunter2:/home/eve:/bin/bash', 'eve:x:1001:1001:password=<redacted>:/home/eve:/bin/bash'],
+  ['a password in a user.cfg comment', 'user:eve@pve:1:0:Eve::eve@example.com:pass=hunter2:x!oath:', 'user:eve@pve:1:0:Eve::eve@example.com:pass=<redacted>:x!oath:'],
   ['pass= option', 'opts=rw,pass=hunter2,uid=0', 'opts=rw,pass=<redacted>,uid=0'],
   ['apt proxy with credentials', 'Acquire::http::Proxy "http://user:pa55word@proxy:3128";', 'Acquire::http::Proxy "http://user:<redacted>@proxy:3128";'],
   ['password holding an @', 'http_proxy: http://alice:Sup3r@secret@proxy.example.com:3128/', 'http_proxy: http://alice:<redacted>@proxy.example.com:3128/'],
@@ -34,7 +36,10 @@ const REDACTED: [string, string, string][] = [
   ['a PEM key block, line count kept', 'x -----BEGIN PRIVATE KEY-----\nabc\ndef\n-----END PRIVATE KEY-----\ny', 'x <redacted>\n<redacted>\n<redacted>\n<redacted>\ny'],
   ['a key block without its END line', 'a\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI\nGRVyKM', 'a\n<redacted>\n<redacted>\n<redacted>'],
   ['a key inside a JSON string', '{"key":"-----BEGIN RSA PRIVATE KEY-----\\nMIIEow\\n-----END RSA PRIVATE KEY-----\\n","kid":"x"}', '{"key":"<redacted>\\n","kid":"x"}'],
-  ['PGP private key block', 'before\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\nafter\n', 'before\n<redacted>\n<redacted>\n<redacted>\n<redacted>\n<redacted>\nafter\n'],
+  ['PGP private key block', 'before\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\nafter\n', 'before\n<redacted>\n\n<redacted>\n<redacted>\n<redacted>\nafter\n'],
+  ['a BEGIN planted in a GECOS field hides neither the rest of its line nor the next accounts', 'eve:x:1001:1001:-----BEGIN PRIVATE KEY-----:/home/eve:/bin/bash\nmallory:x:0:0::/root:/bin/bash\n', 'eve:x:1001:1001:<redacted>:/home/eve:/bin/bash\nmallory:x:0:0::/root:/bin/bash\n'],
+  ['a block cut by a line that is not key data', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nPermitRootLogin yes\n', '<redacted>\n<redacted>\nPermitRootLogin yes\n'],
+  ['an encrypted PEM key with headers', '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B2C\n\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n', '<redacted>\n<redacted>\n<redacted>\n\n<redacted>\n<redacted>\n'],
   ['OpenVPN static key', '<tls-auth>\n-----BEGIN OpenVPN Static key V1-----\n0a1b\n-----END OpenVPN Static key V1-----\n</tls-auth>', '<tls-auth>\n<redacted>\n<redacted>\n<redacted>\n</tls-auth>'],
 ];
 

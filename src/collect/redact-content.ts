@@ -13,18 +13,69 @@ export interface ContentRule {
 }
 
 /**
- * A private key block, from BEGIN to its END line (or the end of the input when the END line is
- * missing): PEM and OpenSSH keys (`-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED ]PRIVATE KEY-----`), PGP
- * secret keys (`-----BEGIN PGP PRIVATE KEY BLOCK-----`), SSH2 (`---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`)
+ * A private key block: PEM and OpenSSH keys (`-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED ]PRIVATE KEY-----`),
+ * PGP secret keys (`-----BEGIN PGP PRIVATE KEY BLOCK-----`), SSH2 (`---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`)
  * and OpenVPN static keys. Certificates and public keys do not match.
  */
-const KEY_BLOCK =
-  /-{4,5} ?BEGIN (?:[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V\d) ?-{4,5}[\s\S]*?(?:-{4,5} ?END [A-Za-z0-9 ]*?-{4,5}|$)/g;
+const KEY_BEGIN = /-{4,5} ?BEGIN (?:[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V\d) ?-{4,5}/g;
+const KEY_END = /-{4,5} ?END [A-Za-z0-9 ]*?-{4,5}/g;
+/** Key data right after BEGIN on its line: base64, or `\n` escapes of a JSON string. */
+const KEY_TAIL = /(?:[A-Za-z0-9+/=]|\\[nr])*/y;
+/** What a line inside a key block looks like: base64, an armor header (`Proc-Type: 4,ENCRYPTED`), or blank. */
+const KEY_BODY_LINE = /^[ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z][A-Za-z0-9-]*: .*)?[ \t]*\r?$/;
 
-/** A redacted block keeps one marker per line it spanned (a block cut by the end of the file keeps its final newline). */
-function blockMarker(match: string): string {
-  const lines = match.split('\n');
-  return lines.map((line, i) => (i === lines.length - 1 && line === '' ? '' : REDACTED_MARK)).join('\n');
+/**
+ * Replaces key blocks line by line: the BEGIN marker and the key data after it, the body lines, the
+ * END line up to END. A block ends at its END line, or at the first line that cannot be part of a key:
+ * a BEGIN planted in a GECOS field cannot hide the rest of its line nor the accounts after it. A block inside one line (a JSON string
+ * with `\n` escapes) is replaced from BEGIN to END. Blank lines stay blank.
+ */
+function redactKeyBlocks(text: string): string {
+  KEY_BEGIN.lastIndex = 0;
+  if (!KEY_BEGIN.test(text)) return text;
+  const lines = text.split('\n');
+  let inBlock = false;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    if (inBlock) {
+      KEY_END.lastIndex = 0;
+      const end = KEY_END.exec(line);
+      if (end) {
+        inBlock = false;
+        line = REDACTED_MARK + line.slice(end.index + end[0].length);
+      } else if (KEY_BODY_LINE.test(line)) {
+        lines[i] = line.trim() === '' ? line : REDACTED_MARK;
+        continue;
+      } else {
+        inBlock = false;
+      }
+    }
+    const [redacted, open] = redactBlocksInLine(line);
+    lines[i] = redacted;
+    inBlock = open;
+  }
+  return lines.join('\n');
+}
+
+/** [the line with its key blocks replaced, whether the last one continues on the next line]. */
+function redactBlocksInLine(line: string): [string, boolean] {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    KEY_BEGIN.lastIndex = from;
+    const begin = KEY_BEGIN.exec(line);
+    if (!begin) return [out + line.slice(from), false];
+    KEY_END.lastIndex = begin.index + begin[0].length;
+    const end = KEY_END.exec(line);
+    out += line.slice(from, begin.index) + REDACTED_MARK;
+    if (!end) {
+      // no END on this line: the key data that follows on it goes; the block continues only if nothing else does
+      KEY_TAIL.lastIndex = begin.index + begin[0].length;
+      const rest = line.slice(KEY_TAIL.lastIndex + (KEY_TAIL.exec(line)?.[0].length ?? 0));
+      return [out + rest, rest.trim() === ''];
+    }
+    from = end.index + end[0].length;
+  }
 }
 
 /**
@@ -60,8 +111,12 @@ function looksLikeKeyMaterial(value: string): boolean {
  * while scanning, so a secret inside another value (`otpauth://...?secret=X`) is still found.
  */
 const NAME_SEP = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z0-9_.-]+)\1([ \t]*(?:[=:]|\()[ \t]*)/g;
-/** The value after a separator: a quoted string, or up to whitespace or one of `,;&` (mount options, URL queries). */
-const VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s,;&"'(){[][^\s,;&"'()]*/y;
+/**
+ * The value after a separator: a quoted string, or up to whitespace or one of `,;&:` (mount options,
+ * URL queries, and the fields of colon-separated files: a `password=` in a passwd GECOS or a user.cfg
+ * comment must not swallow the fields after it).
+ */
+const VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s,;&:"'(){[][^\s,;&:"'()]*/y;
 
 /** A value that only refers to another setting (fail2ban `%(name)s`, shell `$NAME` / `${NAME}`), or is empty. */
 const REFERENCE = /^(["']?)(?:%\([A-Za-z0-9_.-]+\)s|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|)\1$/;
@@ -128,7 +183,7 @@ const TOKEN_LINE = /^([ \t]*\S+![A-Za-z0-9._-]+[ \t]+)[0-9a-fA-F]{8}-[0-9a-fA-F]
 const redactTokenLine = (match: string, id: string): string => (id.includes('@') ? id + REDACTED_MARK : match);
 
 export const CONTENT_RULES: readonly ContentRule[] = [
-  { name: 'private key block', apply: (t) => t.replace(KEY_BLOCK, blockMarker) },
+  { name: 'private key block', apply: redactKeyBlocks },
   { name: 'age secret key', apply: (t) => t.replace(AGE_KEY, REDACTED_MARK) },
   { name: 'ceph key', apply: (t) => t.replace(CEPH_KEY, REDACTED_MARK) },
   { name: 'api token secret', apply: (t) => t.replace(TOKEN_LINE, redactTokenLine) },
