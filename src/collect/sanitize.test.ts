@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { memorySnapshot } from './memory.js';
-import { isSecretPath, redactShadow, redactTfaCfg, sanitizeSnapshot, SECRET_NOT_LOADED } from './sanitize.js';
+import { BINARY_NOT_LOADED, isSecretPath, redactShadow, redactTfaCfg, sanitizeSnapshot, SECRET_NOT_LOADED } from './sanitize.js';
 import type { Snapshot } from './snapshot.js';
 
 // Every secret below contains CANARY: after sanitizing, that word must be gone from the whole snapshot.
@@ -113,13 +113,14 @@ test('secret files are dropped with an error entry; ordinary files stay', () => 
     '/etc/pve/priv/authkey.key',
     '/etc/pve/priv/acme/default',
     '/etc/ssh/ssh_host_ed25519_key',
-    '/etc/ssh/sshd_config.d/leak.conf',
   ]) {
     assert.equal(s.file(p), undefined, p);
     assert.equal(s.errors.get(p), SECRET_NOT_LOADED, p);
   }
   assert.equal(s.text('/etc/ssh/sshd_config'), 'PermitRootLogin prohibit-password\n');
   assert.ok(s.file('/etc/ssh/ssh_host_ed25519_key.pub'));
+  // a key pasted into a file parsers read: the block goes, the file and its line count stay
+  assert.equal(s.text('/etc/ssh/sshd_config.d/leak.conf'), '# oops\n<redacted>\n<redacted>\n');
   assert.equal(s.errors.has('/etc/ssh/sshd_config'), false);
 });
 
@@ -146,26 +147,26 @@ test('tfa.cfg JSON keeps ids, created, enable, lock state and used recovery keys
   const alice = doc.users['alice@pve'];
   assert.equal(alice.totp[0].id, 'totp-0f4c6a1e-7d8b-4c2a-9e11-3b5d7f9a2c40');
   assert.equal(alice.totp[0].created, 1731999000);
-  assert.equal(alice.totp[0].entry, 'otpauth://totp/alice%40pve?secret=redacted&digits=6&algorithm=SHA1&issuer=Proxmox%20VE&period=30');
-  assert.deepEqual(alice.recovery, { secret: 'redacted', entries: ['redacted', null, 'redacted', null], created: 1731999100 });
+  assert.equal(alice.totp[0].entry, 'otpauth://totp/alice%40pve?secret=<redacted>&digits=6&algorithm=SHA1&issuer=Proxmox%20VE&period=30');
+  assert.deepEqual(alice.recovery, { secret: '<redacted>', entries: ['<redacted>', null, '<redacted>', null], created: 1731999100 });
   assert.equal(alice['totp-locked'], true);
   const bob = doc.users['bob@pam'];
   assert.equal(bob.webauthn[0].enable, false);
   assert.equal(bob.webauthn[0].description, 'yubikey 5');
-  assert.equal(bob.webauthn[0].entry, 'redacted');
+  assert.equal(bob.webauthn[0].entry, '<redacted>');
   assert.equal(bob.yubico[0].id, 'yubico-1');
-  assert.equal(bob.u2f[0].entry, 'redacted');
+  assert.equal(bob.u2f[0].entry, '<redacted>');
   assert.equal(bob['tfa-locked-until'], 1732003600);
   const carol = doc.users['carol@pve'].totp[0].entry;
-  assert.deepEqual(carol, { totp: 'otpauth://totp/carol?secret=redacted&period=30', 'last-count': 57733333 });
+  assert.deepEqual(carol, { totp: 'otpauth://totp/carol?secret=<redacted>&period=30', 'last-count': 57733333 });
 });
 
 test('pretty-printed tfa.cfg keeps its line structure; v1 format keeps user and type', () => {
   const pretty = redactTfaCfg(TFA_PRETTY)!;
   assert.equal(pretty.split('\n').length, TFA_PRETTY.split('\n').length);
-  assert.match(pretty, /secret=redacted&digits=6/);
+  assert.match(pretty, /secret=<redacted>&digits=6/);
   assert.doesNotMatch(pretty, /CANARY/);
-  assert.equal(redactTfaCfg(TFA_V1), 'alice@pve:oath:redacted\nbob@pam:u2f:redacted\n');
+  assert.equal(redactTfaCfg(TFA_V1), 'alice@pve:oath:<redacted>\nbob@pam:u2f:<redacted>\n');
   assert.equal(redactTfaCfg('{"users": {"x@pve": CANARY'), undefined);
 });
 
@@ -179,7 +180,7 @@ test('legacy keys in user.cfg are redacted, x and x!oath kept', () => {
   const s = sanitizeSnapshot(secretSnapshot());
   const lines = s.text('/etc/pve/user.cfg')!.split('\n');
   assert.equal(lines[0], 'user:root@pam:1:0:::root@example.com:::');
-  assert.equal(lines[1], 'user:legacy@pve:1:0:::::redacted:');
+  assert.equal(lines[1], 'user:legacy@pve:1:0:::::<redacted>:');
   assert.equal(lines[2], 'user:alice@pve:1:0:Alice::::x!oath:');
 });
 
@@ -191,10 +192,96 @@ test('sanitizing twice changes nothing', () => {
 });
 
 test('secret paths', () => {
-  for (const p of ['/etc/pve/priv/token.cfg', '/etc/pve/priv/realm/ldap.pw', '/etc/pve/nodes/pve1/pveproxy-ssl.key', '/etc/ssh/ssh_host_rsa_key', '/etc/pve/priv/ceph/client.keyring']) {
+  for (const p of [
+    '/etc/pve/priv/token.cfg', '/etc/pve/priv/realm/ldap.pw', '/etc/pve/nodes/pve1/pveproxy-ssl.key', '/etc/ssh/ssh_host_rsa_key',
+    '/etc/pve/priv/ceph/client.keyring', '/etc/pve/priv/notifications.cfg', '/etc/pve/priv/ceph/cephfs.secret', '/etc/pve/priv/acme/plugins.cfg',
+    '/etc/pve/priv/storage/pbs1.enc', '/etc/pve/priv/known_hosts', '/etc/pve/priv/some-future-file.cfg', '/var/backups/shadow.bak',
+    '/var/backups/gshadow.bak', '/etc/corosync/authkey', '/etc/wireguard/wg0.conf', '/root/.ssh/id_ed25519', '/home/alice/.ssh/id_rsa',
+    '/root/.gnupg/private-keys-v1.d/0A1B.key', '/etc/apt/auth.conf.d/pve.conf', '/var/lib/pve-cluster/config.db', '/etc/ssl/private/ssl-cert-snakeoil.key',
+    '/root/.bash_history', '/etc/ppp/chap-secrets', '/etc/ldap.secret', '/etc/sysctl.d/token.cfg',
+  ]) {
     assert.equal(isSecretPath(p), true, p);
   }
-  for (const p of ['/etc/pve/priv/tfa.cfg', '/etc/pve/priv/authorized_keys', '/etc/ssh/ssh_host_rsa_key.pub', '/etc/pve/nodes/pve1/pveproxy-ssl.pem']) {
+  for (const p of [
+    '/etc/pve/priv/tfa.cfg', '/etc/pve/priv/authorized_keys', '/etc/shadow', '/etc/ssh/ssh_host_rsa_key.pub', '/etc/pve/nodes/pve1/pveproxy-ssl.pem',
+    '/root/.ssh/id_ed25519.pub', '/root/.ssh/authorized_keys', '/etc/pve/authkey.pub', '/etc/pve/datacenter.cfg', '/etc/fstab',
+  ]) {
     assert.equal(isSecretPath(p), false, p);
   }
+});
+
+test('everything under /etc/pve/priv is dropped but tfa.cfg (redacted) and authorized_keys (public keys)', () => {
+  const s = sanitizeSnapshot(
+    memorySnapshot({
+      files: {
+        '/etc/pve/priv/notifications.cfg': 'smtp: mail\n\tpassword CANARYsmtp\n',
+        '/etc/pve/priv/ceph/cephfs.secret': 'CANARYceph==\n',
+        '/etc/pve/priv/acme/plugins.cfg': 'dns: cf\n\tapi cf\n\tdata CANARYcfdata\n',
+        '/etc/pve/priv/storage/pbs1.enc': '{"kdf":null,"data":"CANARYenc"}\n',
+        '/etc/pve/priv/a-file-of-pve-10.cfg': 'CANARYfuture\n',
+        '/etc/pve/priv/tfa.cfg': '{"users":{"a@pve":{"totp":[{"id":"t1","entry":"otpauth://totp/a?secret=CANARY"}]}}}\n',
+        '/etc/pve/priv/authorized_keys': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl root@pve1\n',
+      },
+    }),
+  );
+  assert.doesNotMatch(everything(s), /CANARY/);
+  assert.deepEqual([...s.files.keys()].sort(), ['/etc/pve/priv/authorized_keys', '/etc/pve/priv/tfa.cfg']);
+  assert.match(s.text('/etc/pve/priv/authorized_keys')!, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl root@pve1$/m);
+  assert.equal(s.errors.get('/etc/pve/priv/a-file-of-pve-10.cfg'), SECRET_NOT_LOADED);
+});
+
+test('credentials in files read by name are redacted in place, line by line', () => {
+  const fstab = '# <file system> <mount point> <type> <options> <dump> <pass>\n//nas/b /mnt/b cifs username=bob,password=CANARYcifs,vers=3.0 0 0\ntmpfs /tmp tmpfs rw,nosuid,nodev,noexec 0 0\n';
+  const s = sanitizeSnapshot(
+    memorySnapshot({
+      files: {
+        '/etc/fstab': fstab,
+        '/etc/apt/apt.conf.d/80proxy': 'Acquire::http::Proxy "http://apt:CANARYapt@proxy.example.com:3128";\n',
+        '/etc/pve/datacenter.cfg': 'keyboard: en-us\nhttp_proxy: http://pve:CANARYdc@proxy.example.com:3128\n',
+        '/etc/pve/domains.cfg': 'openid: sso\n\tclient-id pve\n\tclient-key CANARYoidc\n\tissuer-url https://sso.example.com\n',
+      },
+      commands: { 'sysctl -a': 'net.ipv4.tcp_fastopen_key = 0a1b2c3d-4e5f6071-8293a4b5-c6d7e8f9\nnet.ipv4.ip_forward = 1\n' },
+    }),
+  );
+  assert.doesNotMatch(everything(s), /CANARY|0a1b2c3d/);
+  assert.deepEqual(s.text('/etc/fstab')!.split('\n'), [
+    '# <file system> <mount point> <type> <options> <dump> <pass>',
+    '//nas/b /mnt/b cifs username=bob,password=<redacted>,vers=3.0 0 0',
+    'tmpfs /tmp tmpfs rw,nosuid,nodev,noexec 0 0',
+    '',
+  ]);
+  assert.equal(s.text('/etc/pve/domains.cfg'), 'openid: sso\n\tclient-id pve\n\tclient-key <redacted>\n\tissuer-url https://sso.example.com\n');
+  assert.equal(s.text('/etc/pve/datacenter.cfg'), 'keyboard: en-us\nhttp_proxy: http://pve:<redacted>@proxy.example.com:3128\n');
+  assert.equal(s.command('sysctl -a')!.output, 'net.ipv4.tcp_fastopen_key = <redacted>\nnet.ipv4.ip_forward = 1\n');
+  assert.equal(s.errors.size, 0);
+});
+
+test('links and copies of a secret file go with it; binary files are not loaded', () => {
+  const token = 'root@pam!ci 5f0e8e3a-1111-4c7e-9d55-2a1b3c4d5e6f\nCANARY-raw-line\n';
+  const snap = memorySnapshot({
+    files: {
+      '/etc/pve/priv/token.cfg': token,
+      // a hard link or a copy: same bytes, another name
+      '/etc/sysctl.d/99-copy.conf': token,
+      '/etc/corosync/authkey': Buffer.from([0x43, 0x41, 0x4e, 0x41, 0x52, 0x59, 0x00, 0xff, 0x13]),
+      '/etc/apt/apt.conf.d/99blob': Buffer.from([0x43, 0x41, 0x4e, 0x41, 0x52, 0x59, 0x00, 0x01]),
+    },
+  });
+  // a symlink whose target is a secret file, as the bundle reader loads it (content = target's)
+  snap.addFile({ path: '/etc/rsyslog.d/50-link.conf', content: Buffer.from('CANARY-other-bytes\n'), stat: { mode: 0o777, uid: 0, gid: 0, type: 'symlink', linkTarget: '../pve/priv/realm/corp.pw' } });
+  const s = sanitizeSnapshot(snap);
+  assert.doesNotMatch(everything(s), /CANARY/);
+  assert.equal(s.files.size, 0);
+  assert.equal(s.errors.get('/etc/sysctl.d/99-copy.conf'), SECRET_NOT_LOADED);
+  assert.equal(s.errors.get('/etc/rsyslog.d/50-link.conf'), SECRET_NOT_LOADED);
+  assert.equal(s.errors.get('/etc/apt/apt.conf.d/99blob'), BINARY_NOT_LOADED);
+});
+
+test('a link to authorized_keys stays (root keys on Proxmox VE)', () => {
+  const keys = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl root@pve1\n';
+  const snap = memorySnapshot({ files: { '/etc/pve/priv/authorized_keys': keys } });
+  snap.addFile({ path: '/root/.ssh/authorized_keys', content: Buffer.from(keys), stat: { mode: 0o777, uid: 0, gid: 0, type: 'symlink', linkTarget: '/etc/pve/priv/authorized_keys' } });
+  const s = sanitizeSnapshot(snap);
+  assert.equal(s.text('/root/.ssh/authorized_keys'), keys);
+  assert.equal(s.text('/etc/pve/priv/authorized_keys'), keys);
 });

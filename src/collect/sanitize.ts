@@ -1,72 +1,132 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Snapshot } from './snapshot.js';
+import { REDACTED_MARK, redactSecrets } from './redact-content.js';
+import type { Snapshot, SnapshotFile } from './snapshot.js';
 
 /**
  * Removes secrets from a snapshot, whatever its source (SSH, local, bundle, a plain backup tarball),
- * before anything else sees it: private keys and secret files are dropped (with an error entry),
- * password hashes and second-factor secrets are replaced by markers, keeping the structure that the
- * checks need (which users have a password, a TOTP, unused recovery keys...). Idempotent.
+ * before anything else sees it. Secret by default: everything under /etc/pve/priv and every file
+ * known to hold key material or a credential is dropped (with an error entry), except the files a
+ * parser needs, which are redacted to their non-secret structure (PATH_ALLOWLIST). Then content rules
+ * (redact-content.ts) run on every remaining file and command output: key blocks, password hashes,
+ * credential assignments, credentials in URLs. A link or copy of a dropped file is dropped too.
+ * Line structure is kept everywhere (parsers report line numbers). Idempotent.
  */
 export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
+  const secretContents = new Set<string>();
+  const byPath = new Set<string>();
+  const drop = (file: SnapshotFile, reason: string): void => {
+    snapshot.files.delete(file.path);
+    snapshot.errors.set(file.path, reason);
+  };
   for (const file of [...snapshot.files.values()]) {
-    if (isSecretPath(file.path) || holdsPrivateKey(file.content)) {
-      snapshot.files.delete(file.path);
-      snapshot.errors.set(file.path, SECRET_NOT_LOADED);
+    const policy = pathPolicy(file.path);
+    if (policy === 'content') continue;
+    rememberContent(secretContents, file.content);
+    if (policy === 'drop') {
+      drop(file, SECRET_NOT_LOADED);
       continue;
     }
-    const redact = REDACTORS.find((r) => r.matches(file.path));
-    if (!redact) continue;
-    const redacted = redact.apply(file.content.toString('utf8'));
-    if (redacted === undefined) {
-      snapshot.files.delete(file.path);
-      snapshot.errors.set(file.path, `${SECRET_NOT_LOADED} (could not be redacted)`);
+    const redacted = policy(file.content.toString('utf8'));
+    if (redacted === undefined) drop(file, `${SECRET_NOT_LOADED} (could not be redacted)`);
+    else file.content = Buffer.from(redacted, 'utf8');
+    byPath.add(file.path);
+  }
+  for (const file of [...snapshot.files.values()]) {
+    if (!byPath.has(file.path) && (linksToSecret(file) || secretContents.has(contentKey(file.content)))) {
+      drop(file, SECRET_NOT_LOADED);
+    } else if (file.content.includes(0)) {
+      drop(file, BINARY_NOT_LOADED);
+    } else if (file.content.includes('PuTTY-User-Key-File')) {
+      drop(file, SECRET_NOT_LOADED);
     } else {
-      file.content = Buffer.from(redacted, 'utf8');
+      const text = file.content.toString('utf8');
+      const redacted = redactSecrets(text);
+      if (redacted !== text) file.content = Buffer.from(redacted, 'utf8');
     }
   }
-  for (const [name, cmd] of [...snapshot.commands]) {
-    if (holdsPrivateKey(Buffer.from(cmd.output))) {
-      snapshot.commands.delete(name);
-      snapshot.errors.set(name, SECRET_NOT_LOADED);
-    }
-  }
+  for (const cmd of snapshot.commands.values()) cmd.output = redactSecrets(cmd.output);
   return snapshot;
 }
 
 export const SECRET_NOT_LOADED = 'secret file not loaded';
+export const BINARY_NOT_LOADED = 'binary file not loaded (its secrets could not be redacted)';
+
+/** The content of dropped and path-redacted files: an identical file elsewhere (a hard link, a copy) goes too. */
+function rememberContent(set: Set<string>, content: Buffer): void {
+  if (content.toString('utf8').trim().length >= 8) set.add(contentKey(content));
+}
+
+function contentKey(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** A symbolic link whose target is a file that would be dropped or redacted by its path. */
+function linksToSecret(file: SnapshotFile): boolean {
+  const target = file.stat?.type === 'symlink' ? file.stat.linkTarget : undefined;
+  if (!target) return false;
+  return pathPolicy(path.posix.resolve(path.posix.dirname(file.path), target)) !== 'content';
+}
+
+type Redact = (text: string) => string | undefined;
+
+/**
+ * What happens to a file because of its path: 'drop', a structural redactor (the allowlist of
+ * secret files a parser needs), or 'content' (kept, content rules only).
+ */
+export function pathPolicy(p: string): 'drop' | 'content' | Redact {
+  const allowed = PATH_ALLOWLIST.get(p);
+  if (allowed) return allowed;
+  return isSecretPath(p) ? 'drop' : 'content';
+}
 
 const PRIV = '/etc/pve/priv/';
 
-/** Files never loaded: private keys, API token secrets, Proxmox password hashes, realm bind passwords. */
-export function isSecretPath(p: string): boolean {
-  const base = path.posix.basename(p);
-  if (base.endsWith('.key') || /^ssh_host_.*_key$/.test(base)) return true;
-  if (base.endsWith('.keyring') || base.endsWith('.ppk')) return true;
-  if (p === '/etc/security/opasswd') return true;
-  if (p.startsWith(PRIV)) {
-    const rest = p.slice(PRIV.length);
-    if (rest === 'token.cfg' || rest === 'shadow.cfg') return true;
-    if (rest.startsWith('realm/')) return true;
-    if (base.endsWith('.pw') || base.endsWith('.cred')) return true;
-  }
-  return false;
-}
+/**
+ * Secret files a parser needs, and what of them survives. /etc/pve/priv/authorized_keys holds
+ * public keys only (content rules still apply); everything else under /etc/pve/priv is dropped.
+ */
+const PATH_ALLOWLIST = new Map<string, 'content' | Redact>([
+  ['/etc/shadow', redactShadow],
+  ['/etc/shadow-', redactShadow],
+  ['/etc/gshadow', redactShadow],
+  ['/etc/gshadow-', redactShadow],
+  ['/etc/pve/priv/tfa.cfg', redactTfaCfg],
+  ['/etc/pve/priv/authorized_keys', 'content'],
+  ['/etc/pve/user.cfg', redactUserCfgKeys],
+]);
 
-export function holdsPrivateKey(content: Buffer): boolean {
-  return content.includes('PRIVATE KEY-----') || content.includes('PuTTY-User-Key-File');
-}
+/** Directories dropped whole (outside the allowlist). */
+const SECRET_DIRS = [PRIV, '/etc/ssl/private/', '/var/lib/pve-cluster/', '/etc/apt/auth.conf.d/', '/etc/wireguard/'];
 
-interface Redactor {
-  matches(p: string): boolean;
-  /** The redacted text, or undefined when the file cannot be redacted safely (then it is dropped). */
-  apply(text: string): string | undefined;
-}
+/** Single files dropped. */
+const SECRET_FILES = new Set(['/etc/security/opasswd', '/etc/corosync/authkey', '/etc/apt/auth.conf', '/etc/subscription', '/etc/mysql/debian.cnf']);
 
-const REDACTORS: Redactor[] = [
-  { matches: (p) => /^\/etc\/g?shadow-?$/.test(p), apply: redactShadow },
-  { matches: (p) => p === '/etc/pve/priv/tfa.cfg', apply: redactTfaCfg },
-  { matches: (p) => p === '/etc/pve/user.cfg', apply: redactUserCfgKeys },
+/** File names dropped in any directory. */
+const SECRET_BASENAMES: RegExp[] = [
+  // key material and credential stores by extension: TLS/SSH/WireGuard keys, Ceph keyrings and
+  // secrets, Kerberos keytabs, PKCS#12, PuTTY keys, PVE storage passwords (.pw) and PBS encryption keys (.enc)
+  /\.(?:key|keyring|keytab|secrets?|pw|cred|enc|ppk|p12|pfx|jks)$/i,
+  /^ssh_host_.*_key$/,
+  // SSH identities (their .pub stays)
+  /^id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?$/,
+  /^(?:authkey|chap-secrets|pap-secrets|sasl_passwd(?:\.db)?|\.netrc|\.git-credentials|\.pgpass|\.my\.cnf|\.smbcredentials)$/,
+  // shell and client histories: typed passwords end up there
+  /^\.[A-Za-z_]*history$/,
+  // copies of shadow files (/var/backups/shadow.bak, shadow.dpkg-old ...); the real ones are in PATH_ALLOWLIST
+  /^g?shadow(?:[-~.].*)?$/,
+  // /etc/pve/priv file names, wherever a link or a copy put them
+  /^(?:token|shadow|tfa)\.cfg$/,
 ];
+
+/** Files never loaded: see SECRET_DIRS, SECRET_FILES, SECRET_BASENAMES (PATH_ALLOWLIST wins). */
+export function isSecretPath(p: string): boolean {
+  if (PATH_ALLOWLIST.has(p)) return false;
+  if (SECRET_DIRS.some((d) => p.startsWith(d))) return true;
+  if (SECRET_FILES.has(p) || p.includes('/.gnupg/')) return true;
+  const base = path.posix.basename(p);
+  return SECRET_BASENAMES.some((re) => re.test(base));
+}
 
 /** The marker that replaces a password field: '' empty, '!' locked, '*' no login, 'x' a hash is set. */
 export function passwordMarker(field: string): string {
@@ -94,7 +154,8 @@ export function redactShadow(text: string): string {
   return out.join('\n') + (trailing ? '\n' : '');
 }
 
-export const REDACTED = 'redacted';
+/** What replaces a secret value in structured files (tfa.cfg, user.cfg), as in the content rules. */
+export const REDACTED = REDACTED_MARK;
 
 /**
  * priv/tfa.cfg, JSON format: keeps users, factor ids, descriptions, created, enable, totp-locked,
