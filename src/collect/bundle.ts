@@ -270,12 +270,17 @@ async function readMember(full: string, rel: string, label: string, sizeHint: nu
   }
   try {
     if (!(await fh.stat()).isFile()) return undefined;
-    const chunks: Buffer[] = [];
+    // room for the size stat gives plus one byte (to see the end in one read); grown when a file reads
+    // longer than it said (procfs says 0 and streams on), never past the member limit + 1
+    let buf = Buffer.allocUnsafe(Math.min(limits.memberBytes + 1, Math.max(sizeHint + 1, 256)));
     let size = 0;
-    const chunkSize = Math.min(READ_CHUNK, Math.max(sizeHint + 1, 16 * 1024));
     for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await fh.read(chunk, 0, chunkSize, null);
+      if (size === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(limits.memberBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, size);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, size, buf.length - size, null);
       if (bytesRead === 0) break;
       size += bytesRead;
       budget.bytes += bytesRead;
@@ -285,9 +290,8 @@ async function readMember(full: string, rel: string, label: string, sizeHint: nu
         return undefined;
       }
       if (budget.bytes > limits.totalBytes) throw new BundleError(`${label}: bundle holds more than ${megabytes(limits.totalBytes)}, refusing to load it`);
-      chunks.push(bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, size);
+    return size === buf.length ? buf : buf.subarray(0, size);
   } catch (e) {
     if (e instanceof BundleError) throw e;
     skipped.set(rel, describeFsError(e));
@@ -296,8 +300,6 @@ async function readMember(full: string, rel: string, label: string, sizeHint: nu
     await fh.close();
   }
 }
-
-const READ_CHUNK = 1024 * 1024;
 
 function megabytes(n: number): string {
   return n >= 1024 * 1024 ? `${n / 1024 / 1024} MB` : `${n} bytes`;
