@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import zlib from 'node:zlib';
-import { BundleError, readBundle, writeBundle } from './bundle.js';
+import tar from 'tar-stream';
+import { BundleError, MAX_ENTRIES, readBundle, writeBundle } from './bundle.js';
 import { memorySnapshot } from './memory.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pvesec-bundle-'));
@@ -254,4 +255,107 @@ test('mutated archives either load or fail with a BundleError, never anything el
       assert.ok((e as Error).message.startsWith('fuzz: '));
     }
   }
+});
+
+test('a link shows its target\'s content and stat (not the link\'s 0777), through linked directories too', async () => {
+  const d = path.join(tmp, 'pve-links');
+  write(d, 'etc/pve/priv/authorized_keys', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUB root@pve1\n', 0o600);
+  mkdirSync(path.join(d, 'root/.ssh'), { recursive: true });
+  symlinkSync('/etc/pve/priv/authorized_keys', path.join(d, 'root/.ssh/authorized_keys'));
+  write(d, 'etc/pve/nodes/pve1/host.fw', '[OPTIONS]\nenable: 1\n', 0o640);
+  symlinkSync('nodes/pve1', path.join(d, 'etc/pve/local'));
+  mkdirSync(path.join(d, 'etc/sysctl.d'), { recursive: true });
+  symlinkSync('../pve/local/host.fw', path.join(d, 'etc/sysctl.d/via-local.conf'));
+  symlinkSync('/dev/null', path.join(d, 'etc/sysctl.d/50-masked.conf'));
+  const s = await readBundle(d);
+  const keys = s.file('/root/.ssh/authorized_keys')!;
+  assert.equal(keys.content.toString(), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUB root@pve1\n');
+  assert.equal(keys.stat!.mode & 0o777, 0o600);
+  assert.equal(keys.stat!.type, 'symlink');
+  assert.equal(keys.stat!.linkTarget, '/etc/pve/priv/authorized_keys');
+  assert.equal(s.dirs.get('/etc/pve/local')!.mode & 0o777, 0o755);
+  assert.equal(s.text('/etc/sysctl.d/via-local.conf'), '[OPTIONS]\nenable: 1\n');
+  assert.equal(s.file('/etc/sysctl.d/via-local.conf')!.stat!.mode & 0o777, 0o640);
+  // systemd masks a file with a link to /dev/null: read as empty
+  assert.equal(s.text('/etc/sysctl.d/50-masked.conf'), '');
+});
+
+test('a link or hard link to a secret never carries it under its own name', async () => {
+  const root = path.join(tmp, 'secret-links');
+  write(root, 'etc/pve/priv/token.cfg', 'root@pam!ci 5f0e8e3a-CANARY-4c7e-9d55-2a1b3c4d5e6f\n', 0o600);
+  write(root, 'etc/shadow', 'root:$y$j9T$CANARYsalt$CANARYhash:20050:0:99999:7:::\n', 0o640);
+  mkdirSync(path.join(root, 'etc/sysctl.d'), { recursive: true });
+  symlinkSync('../pve/priv/token.cfg', path.join(root, 'etc/sysctl.d/10-token.conf'));
+  symlinkSync('/etc/shadow', path.join(root, 'etc/sysctl.d/20-shadow.conf'));
+  linkSync(path.join(root, 'etc/shadow'), path.join(root, 'etc/sysctl.d/30-hard.conf'));
+  const archive = path.join(tmp, 'secret-links.tar');
+  tarOf(['-C', root, '-cf', archive, 'etc']); // GNU tar stores 30-hard.conf as a hard link member
+  assert.match(execFileSync('tar', ['-tvf', archive], { encoding: 'utf8' }), /30-hard\.conf link to etc\/shadow|etc\/shadow link to etc\/sysctl\.d\/30-hard\.conf/);
+  for (const s of [await readBundle(root), await readBundle(archive)]) {
+    for (const f of s.files.values()) assert.doesNotMatch(f.content.toString(), /CANARY/, f.path);
+    assert.equal(s.file('/etc/sysctl.d/10-token.conf'), undefined);
+    assert.match(s.errors.get('/etc/sysctl.d/10-token.conf')!, /^symbolic link to \.\.\/pve\/priv\/token\.cfg, whose target \/etc\/pve\/priv\/token\.cfg was not loaded$/);
+    assert.equal(s.text('/etc/sysctl.d/20-shadow.conf'), 'root:x:20050:0:99999:7:::\n');
+  }
+});
+
+test('a symlinked directory is written back as a link, never as a 0777 directory', async () => {
+  const s = await readBundle(dirBundle);
+  const out = path.join(tmp, 'rewritten-links.tar.gz');
+  await writeBundle(s, out);
+  const listing = execFileSync('tar', ['-tvzf', out], { encoding: 'utf8' });
+  assert.match(listing, /^l\S+ .* etc\/pve\/local -> nodes\/pve1$/m);
+  assert.match(listing, /^l\S+ .* etc\/ssh\/sshd_config\.d\/50-link\.conf -> \.\.\/real\.conf$/m);
+  assert.doesNotMatch(listing, /^drwxrwxrwx/m);
+  const back = await readBundle(out);
+  assert.equal(back.dirs.get('/etc/pve/local')!.type, 'symlink');
+  assert.equal(back.dirs.get('/etc/pve/local')!.mode & 0o777, s.dirs.get('/etc/pve/nodes/pve1')!.mode & 0o777);
+  assert.equal(back.text('/etc/ssh/sshd_config.d/50-link.conf'), 'PasswordAuthentication no\n');
+});
+
+test('every archive member counts against the member limit (FIFOs, devices, directories)', async () => {
+  const pack = tar.pack();
+  pack.entry({ name: 'etc/hostname', mode: 0o644 }, 'pve1\n');
+  for (let i = 0; i < MAX_ENTRIES; i++) pack.entry({ name: `dev/f${i}`, type: i % 2 ? 'fifo' : 'character-device', mode: 0o600 });
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const file = path.join(tmp, 'fifos.tar.gz');
+  writeFileSync(file, zlib.gzipSync(Buffer.concat(chunks), { level: 1 }));
+  await assert.rejects(readBundle(file), (e: unknown) => e instanceof BundleError && e.message === `${file}: more than ${MAX_ENTRIES} members, not a node bundle`);
+});
+
+test('a bundle directory: FIFOs are skipped (no hang), links to outside files are not read', async () => {
+  const d = path.join(tmp, 'special');
+  write(d, 'etc/hostname', 'pve1\n');
+  execFileSync('mkfifo', [path.join(d, 'etc/fifo')]);
+  const outside = path.join(tmp, 'outside-canary');
+  write(outside, 'shadow', 'auditor:$6$CANARY:1:::::\n');
+  symlinkSync(outside, path.join(d, 'etc/x'));
+  symlinkSync(path.join(outside, 'shadow'), path.join(d, 'etc/shadow'));
+  const s = await readBundle(d);
+  assert.equal(s.text('/etc/hostname'), 'pve1\n');
+  assert.equal(s.file('/etc/fifo'), undefined);
+  assert.equal(s.file('/etc/shadow'), undefined);
+  assert.equal(s.dirs.has('/etc/x'), false);
+  for (const f of s.files.values()) assert.doesNotMatch(f.content.toString(), /CANARY/, f.path);
+});
+
+const canMount = process.getuid?.() === 0 && spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' }).status === 0;
+
+test('the size cap counts bytes read, not the size a file claims (a procfs file says 0)', { skip: canMount ? false : 'needs root and mount namespaces' }, () => {
+  const d = path.join(tmp, 'procfs-in-bundle');
+  write(d, 'etc/hostname', 'pve1\n');
+  write(d, 'etc/status', '');
+  const bundleTs = path.join(import.meta.dirname, 'bundle.ts');
+  // in a private mount namespace, /proc/meminfo (stat size 0, about 1.5 KB to read) is bind-mounted over etc/status
+  const code = `const { readBundle } = await import(${JSON.stringify(bundleTs)});
+const show = (p) => p.then((s) => console.log('loaded', s.text('/etc/status')?.length ?? 'none', s.errors.get('/etc/status') ?? ''), (e) => console.log('error', e.message));
+await show(readBundle(process.argv[1], { memberBytes: 1 << 20, totalBytes: 512 }));
+await show(readBundle(process.argv[1], { memberBytes: 256, totalBytes: 1 << 20 }));`;
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind /proc/meminfo "$1/etc/status" && exec node --import tsx --input-type=module -e "$2" "$1"', 'sh', d, code], { encoding: 'utf8', cwd: path.join(import.meta.dirname, '../..') });
+  assert.equal(r.status, 0, r.stderr);
+  const [total, member] = r.stdout.trim().split('\n');
+  assert.equal(total, `error ${d}: bundle holds more than 512 bytes, refusing to load it`);
+  assert.equal(member, 'loaded none larger than 256 bytes, not loaded');
 });

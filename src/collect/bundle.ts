@@ -1,10 +1,12 @@
-import { createReadStream, createWriteStream, promises as fsp, type Stats } from 'node:fs';
+import { constants as fsConstants, createReadStream, createWriteStream, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { sanitizeSnapshot } from './sanitize.js';
+import { resolveInTree, type TreeNode } from './links.js';
+import { SECRET_NOT_LOADED, sanitizeSnapshot } from './sanitize.js';
 import { commandFileName, Snapshot, type CollectionMeta, type FileStat, type Origin } from './snapshot.js';
 import { COMMANDS } from './sources.js';
 
@@ -44,8 +46,16 @@ interface Collected {
   skipped: Map<string, string>;
 }
 
+/** Byte limits of a bundle directory, counted on the bytes actually read. */
+export interface ByteLimits {
+  memberBytes: number;
+  totalBytes: number;
+}
+
+const BYTE_LIMITS: ByteLimits = { memberBytes: MAX_MEMBER_BYTES, totalBytes: MAX_TOTAL_BYTES };
+
 /** Reads a bundle directory or archive into a sanitized snapshot. */
-export async function readBundle(p: string): Promise<Snapshot> {
+export async function readBundle(p: string, limits: ByteLimits = BYTE_LIMITS): Promise<Snapshot> {
   let st: Stats;
   try {
     st = await fsp.stat(p);
@@ -55,7 +65,7 @@ export async function readBundle(p: string): Promise<Snapshot> {
   const origin: Origin = { kind: 'bundle', target: p };
   let collected: Collected;
   if (st.isDirectory()) {
-    collected = await readDirectory(p);
+    collected = await readDirectory(p, limits);
   } else if (st.isFile()) {
     collected = await readArchiveStream(await openMaybeGzip(p), p);
   } else {
@@ -107,6 +117,7 @@ function readArchiveStream(input: Readable, label: string): Promise<Collected> {
     const entries: BundleEntry[] = [];
     const skipped = new Map<string, string>();
     let total = 0;
+    let members = 0;
     let failed = false;
     const fail = (e: unknown): void => {
       if (failed) return;
@@ -117,7 +128,8 @@ function readArchiveStream(input: Readable, label: string): Promise<Collected> {
     };
     extract.on('entry', (header, stream, next) => {
       const rel = cleanPath(header.name);
-      if (entries.length >= MAX_ENTRIES) return fail(new BundleError(`${label}: more than ${MAX_ENTRIES} members, not a node bundle`));
+      // every member counts, those skipped too (devices, FIFOs, directories, links)
+      if (++members > MAX_ENTRIES) return fail(new BundleError(`${label}: more than ${MAX_ENTRIES} members, not a node bundle`));
       const stat: FileStat = {
         mode: header.mode ?? 0,
         uid: header.uid ?? 0,
@@ -179,21 +191,32 @@ function readArchiveStream(input: Readable, label: string): Promise<Collected> {
   });
 }
 
-async function readDirectory(root: string): Promise<Collected> {
+/**
+ * A bundle directory, walked with lstat: a symbolic link is a member (its target recorded, resolved
+ * later inside the bundle only), never followed onto the machine running pvesec; devices, FIFOs and
+ * sockets are counted and skipped. The path given may itself be a link (the user named it).
+ */
+async function readDirectory(given: string, limits: ByteLimits): Promise<Collected> {
+  const root = await fsp.realpath(given).catch((e: unknown) => {
+    throw new BundleError(`${given}: ${describeFsError(e)}`);
+  });
   const entries: BundleEntry[] = [];
   const skipped = new Map<string, string>();
-  let total = 0;
+  const budget = { members: 0, bytes: 0 };
+  /** the first name of each file with several hard links (dev:ino -> bundle path) */
+  const firstNames = new Map<string, string>();
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 32) return;
     let names: string[];
     try {
       names = (await fsp.readdir(path.join(root, dir))).sort();
     } catch (e) {
-      if (dir === '') throw new BundleError(`${root}: ${describeFsError(e)}`);
+      if (dir === '') throw new BundleError(`${given}: ${describeFsError(e)}`);
       skipped.set(dir, describeFsError(e));
       return;
     }
     for (const name of names) {
+      if (++budget.members > MAX_ENTRIES) throw new BundleError(`${given}: more than ${MAX_ENTRIES} files, not a node bundle`);
       const rel = dir === '' ? name : `${dir}/${name}`;
       const full = path.join(root, rel);
       let st: Stats;
@@ -204,7 +227,6 @@ async function readDirectory(root: string): Promise<Collected> {
         continue;
       }
       const stat: FileStat = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), type: 'file' };
-      if (entries.length >= MAX_ENTRIES) throw new BundleError(`${root}: more than ${MAX_ENTRIES} files, not a node bundle`);
       if (st.isDirectory()) {
         entries.push({ path: rel, type: 'dir', stat: { ...stat, type: 'dir' } });
         await walk(rel, depth + 1);
@@ -212,22 +234,79 @@ async function readDirectory(root: string): Promise<Collected> {
         const linkTarget = await fsp.readlink(full).catch(() => '');
         entries.push({ path: rel, type: 'symlink', stat: { ...stat, type: 'symlink', linkTarget }, linkTarget });
       } else if (st.isFile()) {
-        if (st.size > MAX_MEMBER_BYTES) {
-          skipped.set(rel, `larger than ${MAX_MEMBER_BYTES / 1024 / 1024} MB, not loaded`);
+        const inode = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+        const first = inode && firstNames.get(inode);
+        if (first) {
+          entries.push({ path: rel, type: 'hardlink', stat, linkTarget: first });
           continue;
         }
-        total += st.size;
-        if (total > MAX_TOTAL_BYTES) throw new BundleError(`${root}: bundle holds more than ${MAX_TOTAL_BYTES / 1024 / 1024} MB, refusing to load it`);
-        try {
-          entries.push({ path: rel, type: 'file', stat, content: await fsp.readFile(full) });
-        } catch (e) {
-          skipped.set(rel, describeFsError(e));
+        if (inode) firstNames.set(inode, rel);
+        if (st.size > limits.memberBytes) {
+          skipped.set(rel, tooLarge(limits.memberBytes));
+          continue;
         }
+        const content = await readMember(full, rel, given, st.size, limits, budget, skipped);
+        if (content) entries.push({ path: rel, type: 'file', stat, content });
       }
     }
   };
   await walk('', 0);
   return { entries, skipped };
+}
+
+/**
+ * One regular file of a bundle directory, counting the bytes actually read (procfs and sysfs files
+ * say size 0 and stream on): over MAX_MEMBER_BYTES it is skipped with an error entry, past
+ * MAX_TOTAL_BYTES for the bundle the read stops with a BundleError. Opened without following a link
+ * and without blocking on a FIFO swapped in since the lstat.
+ */
+async function readMember(full: string, rel: string, label: string, sizeHint: number, limits: ByteLimits, budget: { bytes: number }, skipped: Map<string, string>): Promise<Buffer | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await fsp.open(full, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    skipped.set(rel, describeFsError(e));
+    return undefined;
+  }
+  try {
+    if (!(await fh.stat()).isFile()) return undefined;
+    // room for the size stat gives plus one byte (to see the end in one read); grown when a file reads
+    // longer than it said (procfs says 0 and streams on), never past the member limit + 1
+    let buf = Buffer.allocUnsafe(Math.min(limits.memberBytes + 1, Math.max(sizeHint + 1, 256)));
+    let size = 0;
+    for (;;) {
+      if (size === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(limits.memberBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, size);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, size, buf.length - size, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      budget.bytes += bytesRead;
+      if (size > limits.memberBytes) {
+        budget.bytes -= size;
+        skipped.set(rel, tooLarge(limits.memberBytes));
+        return undefined;
+      }
+      if (budget.bytes > limits.totalBytes) throw new BundleError(`${label}: bundle holds more than ${megabytes(limits.totalBytes)}, refusing to load it`);
+    }
+    return size === buf.length ? buf : buf.subarray(0, size);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    skipped.set(rel, describeFsError(e));
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+function megabytes(n: number): string {
+  return n >= 1024 * 1024 ? `${n / 1024 / 1024} MB` : `${n} bytes`;
+}
+
+function tooLarge(limit: number): string {
+  return `larger than ${megabytes(limit)}, not loaded`;
 }
 
 const BUNDLE_MARKERS = ['etc', 'commands', 'pvesec'];
@@ -256,34 +335,111 @@ function snapshotFromEntries({ entries, skipped }: Collected, origin: Origin, la
   applyStatManifest(byPath.get('pvesec/stat'), byPath);
 
   const commandNames = new Map<string, string>(Object.values(COMMANDS).map((c) => [commandFileName(c.name), c.name]));
+  const links: BundleEntry[] = [];
   for (const e of byPath.values()) {
     if (e.path === 'pvesec' || e.path.startsWith('pvesec/') || e.path === 'commands') continue;
     if (e.path.startsWith('commands/')) {
       const file = e.path.slice('commands/'.length);
-      if (file.includes('/') || file.endsWith('.exit') || e.type === 'dir') continue;
-      const content = contentOf(e, byPath);
-      if (content === undefined) continue;
+      if (file.includes('/') || file.endsWith('.exit') || e.type !== 'file' || e.content === undefined) continue;
       const name = commandNames.get(file) ?? file.replace(/_/g, ' ');
       const exitText = byPath.get(`commands/${file}.exit`)?.content?.toString('utf8').trim();
       const exitCode = exitText !== undefined && /^\d+$/.test(exitText) ? Number(exitText) : undefined;
-      snapshot.commands.set(name, { name, output: content.toString('utf8'), ...(exitCode !== undefined ? { exitCode } : {}) });
+      snapshot.commands.set(name, { name, output: e.content.toString('utf8'), ...(exitCode !== undefined ? { exitCode } : {}) });
       continue;
     }
-    const abs = '/' + e.path;
-    if (e.type === 'dir') {
-      snapshot.addDir(abs, e.stat);
-      continue;
-    }
-    const resolved = e.type === 'symlink' ? resolveSymlink(e, byPath) : undefined;
-    if (resolved?.type === 'dir') {
-      snapshot.addDir(abs, e.stat);
-      continue;
-    }
-    const content = resolved ? resolved.content : contentOf(e, byPath);
-    if (content === undefined) continue; // dangling link, or a hard link to a member not loaded
-    snapshot.addFile({ path: abs, content, stat: e.stat });
+    if (e.type === 'dir') snapshot.addDir('/' + e.path, e.stat);
+    else if (e.type === 'file' && e.content !== undefined) snapshot.addFile({ path: '/' + e.path, content: e.content, stat: e.stat });
+    else if (e.type === 'symlink' || e.type === 'hardlink') links.push(e);
   }
+  // A hard link is the same file under another name: it is as secret as its most secret name.
+  addHardLinks(snapshot, links.filter((l) => l.type === 'hardlink'));
+  // Symbolic links take their target's content only once the targets are sanitized: a link named
+  // etc/sysctl.d/x that points at etc/pve/priv/token.cfg or a raw etc/shadow must not carry the secret.
+  for (const e of links.filter((l) => l.type === 'symlink')) addLink(snapshot, e, byPath);
   return sanitizeSnapshot(snapshot);
+}
+
+/**
+ * Adds the hard links (tar link members, or files of a bundle directory sharing an inode) with their
+ * target's content, sanitizes, then gives every name of a group the same outcome: dropped if any name
+ * was dropped as secret, the redacted content if any name was redacted.
+ */
+function addHardLinks(snapshot: Snapshot, hardlinks: BundleEntry[]): void {
+  const groups = new Map<string, string[]>(); // target -> every name of the file
+  for (const e of hardlinks) {
+    const target = '/' + (e.linkTarget ?? '');
+    const abs = '/' + e.path;
+    const file = snapshot.file(target);
+    if (!file) {
+      if (!snapshot.errors.has(abs)) snapshot.errors.set(abs, `hard link to ${target}, which is not in the bundle`);
+      continue;
+    }
+    snapshot.addFile({ path: abs, content: file.content, stat: e.stat });
+    groups.set(target, [...(groups.get(target) ?? [target]), abs]);
+  }
+  const original = new Map<string, Buffer>([...groups.keys()].map((t) => [t, snapshot.file(t)!.content]));
+  sanitizeSnapshot(snapshot);
+  for (const [target, names] of groups) {
+    const raw = original.get(target)!;
+    const kept = names.map((n) => snapshot.file(n));
+    const redacted = new Set(kept.filter((f) => f && !f.content.equals(raw)).map((f) => f!.content.toString('latin1')));
+    if (kept.some((f) => !f) || redacted.size > 1) {
+      const secret = names.find((n, i) => !kept[i]) ?? target;
+      for (const n of names) {
+        if (!snapshot.files.delete(n)) continue;
+        snapshot.errors.set(n, `${SECRET_NOT_LOADED} (hard link to ${secret})`);
+      }
+    } else if (redacted.size === 1) {
+      const content = Buffer.from([...redacted][0], 'latin1');
+      for (const f of kept) f!.content = content;
+    }
+  }
+}
+
+/**
+ * A symbolic link resolved inside the bundle (never on the machine running pvesec): it shows its
+ * target's content and stat, with type 'symlink' and the target as stored; a link to a directory is a
+ * directory entry. A link to /dev/null (systemd's way to mask a file) reads as empty. A link that
+ * leads out of the bundle, or to a file not loaded, is recorded in errors (unless the collector
+ * already said why).
+ */
+function addLink(snapshot: Snapshot, e: BundleEntry, byPath: Map<string, BundleEntry>): void {
+  const abs = '/' + e.path;
+  const why = (reason: string): void => {
+    if (!snapshot.errors.has(abs)) snapshot.errors.set(abs, reason);
+  };
+  const linkTarget = e.linkTarget ?? '';
+  if (path.posix.normalize(linkTarget) === '/dev/null' && !byPath.has('dev/null')) {
+    snapshot.addFile({ path: abs, content: Buffer.alloc(0), stat: { ...e.stat, type: 'symlink', linkTarget } });
+    return;
+  }
+  const r = resolveInTree(abs, treeLookup(byPath));
+  if (!r.ok) {
+    why(`symbolic link to ${linkTarget}, ${r.why === 'missing' ? 'which is not in the bundle' : r.why}`);
+    return;
+  }
+  if (r.type === 'dir') {
+    const target = snapshot.dirs.get(r.path);
+    snapshot.addDir(abs, target ? { ...target, type: 'symlink', linkTarget } : undefined);
+    return;
+  }
+  const target = snapshot.file(r.path);
+  if (!target) return why(`symbolic link to ${linkTarget}, whose target ${r.path} was not loaded`);
+  snapshot.addFile({ path: abs, content: target.content, stat: { ...(target.stat ?? e.stat), type: 'symlink', linkTarget } });
+}
+
+/** The bundle tree for resolveInTree: members, plus directories only implied by their members. */
+function treeLookup(byPath: Map<string, BundleEntry>): (rel: string) => TreeNode {
+  let implied: Set<string> | undefined;
+  return (rel) => {
+    const e = byPath.get(rel);
+    if (e) return e.type === 'symlink' ? { type: 'symlink', target: e.linkTarget ?? '' } : { type: e.type === 'dir' ? 'dir' : 'file' };
+    if (!implied) {
+      implied = new Set();
+      for (const p of byPath.keys()) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) implied.add(p.slice(0, i));
+    }
+    return implied.has(rel) ? { type: 'dir' } : undefined;
+  };
 }
 
 /** Top-level directories of a node's filesystem that a backup tarball may hold. */
@@ -299,39 +455,6 @@ function rootPrefix(entries: BundleEntry[]): string | undefined {
     if (BUNDLE_MARKERS.some((m) => seconds.has(m))) return top + '/';
   }
   return NODE_TOPS.some((m) => tops.has(m)) ? '' : undefined;
-}
-
-function contentOf(e: BundleEntry, byPath: Map<string, BundleEntry>): Buffer | undefined {
-  if (e.type === 'file') return e.content;
-  if (e.type === 'hardlink') {
-    const target = byPath.get(e.linkTarget ?? '');
-    return target?.type === 'file' ? target.content : undefined;
-  }
-  if (e.type === 'symlink') {
-    const r = resolveSymlink(e, byPath);
-    return r?.type === 'file' ? r.content : undefined;
-  }
-  return undefined;
-}
-
-/** Follows a symlink inside the bundle only (never onto the machine running pvesec). */
-function resolveSymlink(e: BundleEntry, byPath: Map<string, BundleEntry>): { type: 'file' | 'dir'; content?: Buffer } | undefined {
-  let current = e;
-  for (let hops = 0; hops < 16; hops++) {
-    const target = current.linkTarget ?? '';
-    const joined = target.startsWith('/') ? target : path.posix.join(path.posix.dirname('/' + current.path), target);
-    const rel = path.posix.normalize('/' + joined).slice(1);
-    const next = byPath.get(rel);
-    if (!next) return undefined;
-    if (next.type === 'dir') return { type: 'dir' };
-    if (next.type === 'file') return { type: 'file', content: next.content };
-    if (next.type === 'hardlink') {
-      const content = contentOf(next, byPath);
-      return content ? { type: 'file', content } : undefined;
-    }
-    current = next;
-  }
-  return undefined;
 }
 
 /**
@@ -411,11 +534,16 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
     };
     add('pvesec/meta.json', JSON.stringify(meta) + '\n');
     add('pvesec/errors', [...snapshot.errors].map(([k, v]) => `${k}\t${v.replace(/[\t\n]/g, ' ')}\n`).join(''));
+    const keepAsLink = linksThatResolve(snapshot);
     for (const [d, stat] of [...snapshot.dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (d === '/') continue;
-      pack.entry(header(d.slice(1) + '/', 'directory', stat, now));
+      if (keepAsLink.has(d)) pack.entry(linkHeader(d.slice(1), stat!.linkTarget!, now));
+      else pack.entry(header(d.slice(1) + '/', 'directory', stat, now));
     }
-    for (const f of snapshot.files.values()) add(f.path.slice(1), f.content, f.stat);
+    for (const f of snapshot.files.values()) {
+      if (keepAsLink.has(f.path)) pack.entry(linkHeader(f.path.slice(1), f.stat!.linkTarget!, now));
+      else add(f.path.slice(1), f.content, f.stat);
+    }
     for (const c of snapshot.commands.values()) {
       add(`commands/${commandFileName(c.name)}`, c.output);
       if (c.exitCode !== undefined) add(`commands/${commandFileName(c.name)}.exit`, `${c.exitCode}\n`);
@@ -428,6 +556,40 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
     await fsp.rm(tmp, { force: true });
     throw new BundleError(`${file}: cannot write bundle: ${describeFsError(e)}`);
   }
+}
+
+/**
+ * Links of a snapshot (stat type 'symlink') that resolve, inside the snapshot, to the same content
+ * or to a directory: written as symbolic links, so a rewritten bundle reads back the same. Any other
+ * (e.g. a snapshot built in memory) is written as a plain file or directory with the stat it shows,
+ * which for a link read from a bundle is its target's, never the link's own 0777.
+ */
+function linksThatResolve(snapshot: Snapshot): Set<string> {
+  const lookup = (rel: string): TreeNode => {
+    const abs = '/' + rel;
+    const f = snapshot.files.get(abs);
+    const d = f ? undefined : snapshot.dirs.get(abs);
+    const stat = f ? f.stat : d;
+    if (stat?.type === 'symlink' && stat.linkTarget) return { type: 'symlink', target: stat.linkTarget };
+    if (f) return { type: 'file' };
+    return snapshot.dirs.has(abs) || snapshot.sawDir(abs) ? { type: 'dir' } : undefined;
+  };
+  const out = new Set<string>();
+  for (const f of snapshot.files.values()) {
+    if (f.stat?.type !== 'symlink' || !f.stat.linkTarget) continue;
+    const r = resolveInTree(f.path, lookup);
+    if (r.ok && r.type === 'file' && snapshot.files.get(r.path)?.content.equals(f.content)) out.add(f.path);
+  }
+  for (const [d, stat] of snapshot.dirs) {
+    if (stat?.type !== 'symlink' || !stat.linkTarget) continue;
+    const r = resolveInTree(d, lookup);
+    if (r.ok && r.type === 'dir') out.add(d);
+  }
+  return out;
+}
+
+function linkHeader(name: string, linkname: string, now: Date): tar.Header {
+  return { name, type: 'symlink', linkname, mode: 0o777, uid: 0, gid: 0, uname: '', gname: '', mtime: now, size: 0, devmajor: 0, devminor: 0 };
 }
 
 function header(name: string, type: 'file' | 'directory', stat: Partial<FileStat> | undefined, now: Date): tar.Header {

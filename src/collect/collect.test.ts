@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -41,4 +41,41 @@ test('results follow target order, cluster directories expand, failures stay per
 
 test('no targets, no results', async () => {
   assert.deepEqual(await collectTargets([], {}), []);
+});
+
+test('a directory of bundles never follows a symbolic link out of it (ln -s / coll/x)', async () => {
+  const coll = path.join(tmp, 'coll');
+  node(path.join(coll, 'pve1'), 'pve1');
+  // stands for the auditor's own root: a tree with etc/ and a canary "shadow" file
+  const outside = path.join(tmp, 'auditor-root');
+  mkdirSync(path.join(outside, 'etc'), { recursive: true });
+  writeFileSync(path.join(outside, 'etc/shadow'), 'auditor:$6$CANARYsalt$CANARYauditorhash:20000:0:99999:7:::\n');
+  writeFileSync(path.join(outside, 'etc/hostname'), 'auditor-CANARY\n');
+  mkdirSync(path.join(outside, 'commands'));
+  symlinkSync(outside, path.join(coll, 'x'));
+  symlinkSync('/proc', path.join(coll, 'proc'));
+  symlinkSync(path.join(tmp, 'standalone.tar.gz'), path.join(coll, 'y.tar.gz'));
+  const results = await collectTargets([coll], {});
+  assert.deepEqual(results.map((r) => path.basename(r.target)), ['pve1', 'x']);
+  assert.equal(results[0].snapshot?.text('/etc/hostname'), 'pve1\n');
+  assert.equal(results[1].snapshot, undefined);
+  assert.equal(results[1].error, `${path.join(coll, 'x')}: a symbolic link (to ${outside}) in a directory of bundles, not followed; give its target on the command line to read it`);
+  for (const r of results) {
+    for (const f of r.snapshot?.files.values() ?? []) assert.doesNotMatch(f.content.toString(), /CANARY|auditor/, f.path);
+  }
+  // named on the command line, the link is the user's choice and is read
+  const named = await collectTargets([path.join(coll, 'x')], {});
+  assert.equal(named[0].snapshot?.text('/etc/hostname'), 'auditor-CANARY\n');
+});
+
+test('a link to /proc inside a bundle directory is recorded, not followed', async () => {
+  const b = node(path.join(tmp, 'with-proc'), 'pve5');
+  symlinkSync('/proc', path.join(b, 'proc'));
+  symlinkSync('/proc/self/environ', path.join(b, 'etc/environ'));
+  const [r] = await collectTargets([b], {});
+  assert.equal(r.snapshot?.text('/etc/hostname'), 'pve5\n');
+  assert.equal(r.snapshot?.file('/etc/environ'), undefined);
+  // inside the bundle /proc is the link proc -> /proc: it leads back to itself
+  assert.equal(r.snapshot?.errors.get('/etc/environ'), 'symbolic link to /proc/self/environ, too many links');
+  assert.deepEqual([...r.snapshot!.files.keys()].filter((p) => p.startsWith('/proc')), []);
 });

@@ -1,3 +1,4 @@
+import { readlink } from 'node:fs/promises';
 import { BundleError, readBundle } from './bundle.js';
 import { CollectError, type CollectOptions, type CollectResult } from './index.js';
 import { collectLocal } from './local.js';
@@ -61,6 +62,7 @@ export async function collectTarget(target: Target, opts: CollectOptions, shared
     case 'local':
       return collectLocal(opts, collectionScript({ backupGlob: opts.backupGlob, sharedPve }));
     case 'bundle':
+      if (target.linkInDirectory) throw new BundleError(await linkNotFollowed(target.path));
       return readBundle(target.path).catch((e: unknown) => {
         if (e instanceof BundleError && /no such file or directory$/.test(e.message) && /^[^/.][^/]*@[^/]+$/.test(target.path)) {
           throw new BundleError(`${e.message} (for SSH write ssh://${target.path})`);
@@ -68,6 +70,13 @@ export async function collectTarget(target: Target, opts: CollectOptions, shared
         throw e;
       });
   }
+}
+
+/** The one-line error of a symbolic link found in a directory of bundles. */
+async function linkNotFollowed(p: string): Promise<string> {
+  const to = await readlink(p).catch(() => '?');
+  // names from a directory someone else made: no terminal control characters in the message
+  return `${p}: a symbolic link (to ${to}) in a directory of bundles, not followed; give its target on the command line to read it`.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 /** The SSH collector loads ssh2 (~30 ms): only when a target needs it, so offline audits start quicker. */

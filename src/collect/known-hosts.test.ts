@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { appendKnownHost, blobKeyType, fingerprint, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.js';
+import { appendKnownHost, blobKeyType, hashedHostToken, usesHashing, fingerprint, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.js';
 
 // Keys made with ssh-keygen; the |1| lines were hashed by `ssh-keygen -H` (10.0.0.5 and [pve2.example.com]:2222).
 const K1 = 'AAAAC3NzaC1lZDI1NTE5AAAAIM34/oNLJA+7i2WieJGcs+dhpblIm3WBj3iaAZEY8Mj7';
@@ -91,6 +92,38 @@ test('appendKnownHost writes [host]:port entries that verify afterwards', async 
     writeFileSync(file, `pve9 ssh-ed25519 ${K2}`); // no final newline
     await appendKnownHost(file, 'pve8', 22, 'ssh-ed25519', K1);
     assert.equal(readFileSync(file, 'utf8').split('\n').length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('appendKnownHost hashes the new entry when the file already uses hashing; OpenSSH finds it', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pvesec-kh-'));
+  try {
+    const file = path.join(dir, 'known_hosts');
+    // a file hashed by ssh-keygen -H (HashKnownHosts yes writes the same)
+    writeFileSync(file, `pve1.example.com ssh-ed25519 ${K1}\n`);
+    const hasKeygen = spawnSync('sh', ['-c', 'command -v ssh-keygen'], { stdio: 'ignore' }).status === 0;
+    if (hasKeygen) execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    else writeFileSync(file, `${hashedHostToken('pve1.example.com')} ssh-ed25519 ${K1}\n`);
+    assert.ok(usesHashing(readFileSync(file, 'utf8')));
+    await appendKnownHost(file, '10.77.0.9', 2222, 'ssh-ed25519', K2);
+    const last = readFileSync(file, 'utf8').trim().split('\n').pop()!;
+    assert.match(last, /^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 /);
+    assert.ok(!readFileSync(file, 'utf8').includes('10.77.0.9'), 'host name written in clear');
+    const e = parseKnownHosts(readFileSync(file, 'utf8'));
+    assert.equal(verifyHostKey(e, '10.77.0.9', 2222, 'ssh-ed25519', K2).status, 'match');
+    assert.equal(verifyHostKey(e, '10.77.0.9', 22, 'ssh-ed25519', K2).status, 'unknown');
+    if (hasKeygen) {
+      const found = spawnSync('ssh-keygen', ['-F', '[10.77.0.9]:2222', '-f', file], { encoding: 'utf8' });
+      assert.equal(found.status, 0);
+      assert.ok(found.stdout.includes(K2));
+    }
+    // a plain file stays plain
+    const plain = path.join(dir, 'plain');
+    writeFileSync(plain, `|1|OxUrV4kAfvbav7/ktFMXjJLIMes=|n4QDipP9HyLP0Riq1WYeEI3ub2Q= ssh-ed25519 ${K2}\npve1 ssh-ed25519 ${K1}\n`);
+    await appendKnownHost(plain, 'pve9', 22, 'ssh-ed25519', K2);
+    assert.equal(readFileSync(plain, 'utf8').trim().split('\n').pop(), `pve9 ssh-ed25519 ${K2}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

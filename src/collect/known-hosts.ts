@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
@@ -125,15 +125,35 @@ export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
   }
 }
 
-/** Appends `token keytype key` (unhashed) to the file, creating it (and its directory) if needed. */
+/** `|1|salt|hmac` of a host token, as OpenSSH writes it with HashKnownHosts yes (salt: 20 random bytes). */
+export function hashedHostToken(token: string, salt: Buffer = randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(token).digest('base64')}`;
+}
+
+/**
+ * Whether a new entry should be hashed: the file already uses hashing when its most recent host entry
+ * (markers aside) is hashed, as with HashKnownHosts yes (Debian's default) or after `ssh-keygen -H`.
+ */
+export function usesHashing(text: string): boolean {
+  const hosts = parseKnownHosts(text).filter((e) => e.marker === undefined);
+  return hosts.length > 0 && hosts[hosts.length - 1].hashed !== undefined;
+}
+
+/**
+ * Appends `token keytype key` to the file, creating it (and its directory) if needed; the token is
+ * hashed (`|1|salt|hmac`) when the file already uses hashing.
+ */
 export async function appendKnownHost(file: string, host: string, port: number, keyType: string, key: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   let prefix = '';
+  let hashed = false;
   try {
     const current = await fsp.readFile(file, 'utf8');
     if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
+    hashed = usesHashing(current);
   } catch {
     // new file
   }
-  await fsp.appendFile(file, `${prefix}${hostToken(host, port)} ${keyType} ${key}\n`, { mode: 0o600 });
+  const token = hostToken(host, port);
+  await fsp.appendFile(file, `${prefix}${hashed ? hashedHostToken(token) : token} ${keyType} ${key}\n`, { mode: 0o600 });
 }

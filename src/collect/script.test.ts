@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, symlinkSync, utimesSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +18,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the script with `sh -s` (optionally through a prefix such as setpriv) and parses its stdout. */
 async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp, 'work-' + Math.random().toString(36).slice(2))): Promise<{ snap: Snapshot; tmpdir: string; stderr: string; raw: Buffer }> {
-  mkdirSync(tmpdir, { mode: 0o777 });
+  mkdirSync(tmpdir, { mode: 0o777, recursive: true });
   chmodSync(tmpdir, 0o777);
   const env = { ...process.env, TMPDIR: tmpdir };
   delete env.SUDO_USER;
@@ -130,4 +130,38 @@ test('collectLocal runs the same script and tags the origin', { skip: isRoot ? f
   assert.equal(s.origin.kind, 'local');
   assert.ok(s.meta.privilege === 'root' || s.meta.privilege === 'sudo');
   assert.ok(s.file('/etc/hostname') || s.errors.has('/etc/hostname') || !existsSync('/etc/hostname'));
+});
+
+test('a dropped connection (stdout and stderr gone) still removes the temp dir', { skip: isRoot ? false : 'needs root' }, () => {
+  const tmpdir = path.join(tmp, 'dropped');
+  mkdirSync(tmpdir, { mode: 0o777 });
+  const scriptFile = path.join(tmp, 'dropped.sh');
+  writeFileSync(scriptFile, collectionScript());
+  // like sshd losing the client: stdout and stderr lead to a pipe whose reader goes away after 100
+  // bytes of the stream (the stream is larger than a pipe buffer: /var/lib/dpkg/status alone is)
+  const r = spawnSync('sh', ['-c', 'sh -s <"$1" 2>&1 | head -c 100 >/dev/null', 'sh', scriptFile], { env: { ...process.env, TMPDIR: tmpdir }, cwd: '/' });
+  assert.equal(r.status, 0);
+  assert.deepEqual(readdirSync(tmpdir), [], 'temp dir left behind');
+});
+
+test('stale pvesec temp dirs of the same user are removed, nothing else', { skip: isRoot ? false : 'needs root' }, async () => {
+  const tmpdir = path.join(tmp, 'stale');
+  mkdirSync(tmpdir, { mode: 0o777 });
+  const old = new Date(Date.now() - 2 * 3600_000);
+  const elsewhere = path.join(tmp, 'stale-target');
+  mkdirSync(elsewhere);
+  writeFileSync(path.join(elsewhere, 'keep'), 'x');
+  for (const name of ['pvesec.Stale1', 'pvesec.Fresh1', 'pvesec.Other1', 'notpvesec.Abcdef', 'pvesec.TooLongName']) {
+    mkdirSync(path.join(tmpdir, name));
+    writeFileSync(path.join(tmpdir, name, 'x'), 'x');
+  }
+  symlinkSync(elsewhere, path.join(tmpdir, 'pvesec.Link12'));
+  const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+  chownSync(path.join(tmpdir, 'pvesec.Other1'), nobody, nobody);
+  for (const name of ['pvesec.Stale1', 'pvesec.Other1', 'notpvesec.Abcdef', 'pvesec.TooLongName']) utimesSync(path.join(tmpdir, name), old, old);
+  execFileSync('touch', ['-h', '-d', '2 hours ago', path.join(tmpdir, 'pvesec.Link12')]);
+  await run(collectionScript(), [], tmpdir).catch((e: unknown) => assert.fail(String(e)));
+  assert.deepEqual(readdirSync(tmpdir).sort(), ['notpvesec.Abcdef', 'pvesec.Fresh1', 'pvesec.Link12', 'pvesec.Other1', 'pvesec.TooLongName']);
+  assert.ok(lstatSync(path.join(tmpdir, 'pvesec.Link12')).isSymbolicLink());
+  assert.equal(readFileSync(path.join(elsewhere, 'keep'), 'utf8'), 'x');
 });

@@ -90,6 +90,7 @@ function script(opts: ScriptOptions, part: Part): string {
     }
   }
 
+  const LINKS = linkDecisions();
   return `# pvesec collection script (generated). Output: one tar.gz on stdout; nothing else.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -97,10 +98,15 @@ export PATH LC_ALL
 umask 077
 
 pvesec_main() {
+# temp dirs an earlier collection left behind (a connection dropped mid-way): only ours by name,
+# directories (not links) owned by this user, untouched for an hour (a concurrent run's are fresh)
+find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'pvesec.??????' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
 T=$(mktemp -d "\${TMPDIR:-/tmp}/pvesec.XXXXXX") || { echo 'pvesec: cannot create a temporary directory' >&2; return 70; }
+# a dropped connection sends HUP, or PIPE on the next write: exit through the EXIT trap either way
 trap 'rm -rf "$T"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 B="$T/b"; W="$T/w"
 mkdir "$B" "$B/commands" "$B/pvesec" "$B/etc" "$W" || return 70
@@ -133,12 +139,15 @@ printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${p
 
 wait
 
-# never private keys, whatever directory they were found in
-tr '\\n' '\\0' <"$W/list" | (cd / && xargs -0 grep -lsF -e 'PRIVATE KEY-----' -- 2>/dev/null) >"$W/secrets"
+${LINKS}
+# never private keys, whatever directory they were found in (regular files only: links are not read)
+while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
+  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -- 2>/dev/null) >"$W/secrets"
 while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
 grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"
-(cd "$B" && find . -type f | sed 's|^\\./||') >"$W/own"
-tar -czhf - --hard-dereference --no-recursion --ignore-failed-read --warning=no-file-changed --warning=no-file-removed \\
+(cd "$B" && find . ! -type d | sed 's|^\\./||') >"$W/own"
+# links are stored as links (never -h): what they point at is in the bundle only if collected itself
+tar -czf - --no-recursion --ignore-failed-read --warning=no-file-changed --warning=no-file-removed \\
   -C "$B" --verbatim-files-from -T "$W/own" -C / -T "$W/list2"
 rc=$?
 [ "$rc" -le 1 ] || { echo "pvesec: tar failed with exit code $rc" >&2; return "$rc"; }
@@ -246,45 +255,103 @@ hidden() {
   [ -n "$d" ] && [ ! -x "$d" ] && err "$1" "$DENIED"
   return 0
 }
-# addf PATH: a single file, if present and readable
+# link PATH KIND: a symbolic link, decided on once everything is listed (N: a named system file)
+link() { printf '%s%s\\n' "$2" "$1" >>"$W/links"; }
+# addf PATH [N]: a single file, if present and readable
 addf() {
+  [ -L "$1" ] && { link "$1" "\${2:-L}"; return 0; }
   [ -e "$1" ] || { hidden "$1"; return 0; }
   if [ -r "$1" ] && [ ! -d "$1" ]; then printf '%s\\n' "\${1#/}" >>"$W/list"; else err "$1" "$DENIED"; fi
 }
 # addd PATH: a directory entry only (its mode and owner)
 addd() {
+  [ -L "$1" ] && { link "$1" L; return 0; }
   [ -d "$1" ] || return 0
   if [ -r "$1" ]; then printf '%s\\n' "\${1#/}" >>"$W/list"; else err "$1" "$DENIED"; fi
 }
+# realdir PATH: PATH is a directory, not a link to one
+realdir() { [ -d "$1" ] && [ ! -L "$1" ]; }
 `;
+
+/**
+ * What to do with each symbolic link found (docs/bundle-format.md, "Symbolic links"): it is always
+ * stored as a link. Its target is read only when it is itself collected (the reader resolves the link
+ * to that entry), or when the link is a named system file (/etc/os-release -> ../usr/lib/os-release)
+ * whose target is a regular file outside /proc, /sys, /dev and /etc/pve/priv (stored under its own
+ * path). Any other link gets an error line saying where it points. A followed link whose stored target
+ * passes through further links is stored with its canonical target instead, so the reader resolves it
+ * in one step.
+ */
+function linkDecisions(): string {
+  return `sort -u "$W/list" >"$W/set"
+: >>"$W/links"
+while IFS= read -r l; do
+  p=\${l#?}
+  t=$(readlink -- "$p") || continue
+  tp=$(printf '%s' "$t" | tr '\\t\\n' '  ')
+  case $t in /dev/null) printf '%s\\n' "\${p#/}" >>"$W/list"; continue ;; esac
+  c=$(readlink -f -- "$p" 2>/dev/null) || c=''
+  use=''
+  if [ -n "$c" ] && [ -e "$c" ]; then
+    if grep -qxF -e "\${c#/}" "$W/set" || { [ "$c" = /etc/shadow ] && [ -f "$B/etc/shadow" ]; }; then
+      use=$c
+    elif [ "\${l%"$p"}" = N ] && [ -f "$c" ] && [ -r "$c" ]; then
+      case $c in
+        /proc/*|/sys/*|/dev/*|/etc/pve/priv/*|*.key|*/ssh_host_*_key) ;;
+        *) use=$c; printf '%s\\n' "\${c#/}" >>"$W/list" ;;
+      esac
+    fi
+  fi
+  if [ -z "$use" ]; then
+    printf '%s\\n' "\${p#/}" >>"$W/list"
+    if [ -n "$c" ] && [ -e "$c" ]; then err "$p" "symbolic link to $tp (outside the collected files, not read)"
+    else err "$p" "symbolic link to $tp (target missing)"; fi
+    continue
+  fi
+  case $t in /*) lit=$t ;; *) lit=\${p%/*}/$t ;; esac
+  if [ "$(realpath -s -m -- "$lit" 2>/dev/null)" = "$use" ]; then
+    printf '%s\\n' "\${p#/}" >>"$W/list"
+  else
+    mkdir -p "$B/\${p%/*}" && ln -s "$use" "$B/\${p#/}"
+  fi
+done <"$W/links"`;
+}
 
 function fileCollection(sharedPve: boolean): string {
   const files = sharedPve ? SINGLE_FILES : SINGLE_FILES.filter((f) => !PVE_SHARED_FILES.includes(f));
-  const single = files.map((f) => `addf ${shq(f)}`).join('\n');
+  const single = files.map((f) => `addf ${shq(f)} N`).join('\n');
   const trees = TREE_DIRS.map(shq).join(' ');
   return `${single}
 addd /root
 addd /root/.ssh
-addf /root/.ssh/authorized_keys
-addf /root/.ssh/authorized_keys2
+if realdir /root/.ssh; then
+  addf /root/.ssh/authorized_keys
+  addf /root/.ssh/authorized_keys2
+fi
 for h in /home/*; do
+  [ -L "$h" ] && { link "$h" L; continue; }
   [ -d "$h" ] || continue
   addd "$h"
   addd "$h/.ssh"
+  realdir "$h/.ssh" || continue
   addf "$h/.ssh/authorized_keys"
   addf "$h/.ssh/authorized_keys2"
 done
 ${pveNodeFiles(sharedPve ? '/etc/pve/nodes/*' : '"/etc/pve/nodes/$N"')}
 set --
-for d in ${trees}; do [ -d "$d" ] && set -- "$@" "$d"; done
+for d in ${trees}; do
+  if [ -L "$d" ]; then link "$d" L; elif [ -d "$d" ]; then set -- "$@" "$d"; fi
+done
 if [ $# -gt 0 ]; then
-  # R = readable (collected), U = unreadable (an error line); never *.key or ssh host keys
-  find -L "$@" -maxdepth 3 \\( -name '*.key' -o -name 'ssh_host_*_key' \\) -prune -o \\( -type d -o -type f \\) \\
+  # R = readable (collected), U = unreadable (an error line), L = a link (decided on later);
+  # never *.key or ssh host keys; links are not followed (no -L)
+  find "$@" -maxdepth 3 \\( -name '*.key' -o -name 'ssh_host_*_key' \\) -prune -o -type l -printf 'L%p\\n' -o \\( -type d -o -type f \\) \\
     \\( -readable -printf 'R%p\\n' -o -printf 'U%p\\n' \\) 2>/dev/null |
   while IFS= read -r line; do
     p=\${line#?}
     case $line in
       R*) printf '%s\\n' "\${p#/}" >>"$W/list" ;;
+      L*) link "$p" L ;;
       *) err "$p" "$DENIED" ;;
     esac
   done
@@ -297,6 +364,7 @@ function pveNodeFiles(nodeGlob: string): string {
   return `addd /etc/pve
 addd /etc/pve/nodes
 for n in ${nodeGlob}; do
+  [ -L "$n" ] && { link "$n" L; continue; }
   [ -d "$n" ] || continue
   addd "$n"
   for f in ${NODE_FILES.join(' ')}; do addf "$n/$f"; done
@@ -304,7 +372,7 @@ done`;
 }
 
 function sharedPveCollection(): string {
-  return `${PVE_SHARED_FILES.map((f) => `addf ${shq(f)}`).join('\n')}
+  return `${PVE_SHARED_FILES.map((f) => `addf ${shq(f)} N`).join('\n')}
 ${pveNodeFiles('/etc/pve/nodes/*')}
 `;
 }

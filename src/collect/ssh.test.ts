@@ -182,6 +182,33 @@ describe('collectSsh against an in-process SSH server', () => {
     }
   });
 
+  it('a stale SSH_AUTH_SOCK (missing, or nobody listening) falls back to ~/.ssh keys with one note', async () => {
+    const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
+    const home = path.join(dir, 'home-stale');
+    mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    writeFileSync(path.join(home, '.ssh', 'id_ed25519'), clientKey.private, { mode: 0o600 });
+    // a socket file left behind by a dead agent: bound, never listened on, refuses connections
+    const dead = path.join(dir, 'dead-agent.sock');
+    const bound = spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', dead]);
+    const socks = [path.join(dir, 'no-such-agent.sock'), ...(bound.status === 0 ? [dead] : [])];
+    try {
+      process.env.HOME = home;
+      for (const sock of socks) {
+        process.env.SSH_AUTH_SOCK = sock;
+        const notes: string[] = [];
+        const snap = await collectSsh(target(), { knownHostsFile: knownHosts, timeoutMs: 60_000, note: (l) => notes.push(l) });
+        assert.equal(snap.origin.kind, 'ssh');
+        assert.equal(notes.length, 1, sock);
+        assert.match(notes[0], new RegExp(`^SSH_AUTH_SOCK ${sock}: (no such socket|connection refused \\(stale agent socket\\)); using the key files in ~/\\.ssh instead$`));
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('unusable identity files are reported before connecting', async () => {
     await assert.rejects(collectSsh(target(), { identity: path.join(dir, 'nope'), knownHostsFile: knownHosts }), {
       message: `127.0.0.1:${port}: cannot read identity file ${path.join(dir, 'nope')}: no such file`,

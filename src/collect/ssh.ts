@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
@@ -90,7 +91,10 @@ async function authMethods(username: string, opts: CollectOptions, label: string
   const methods: AuthMethod[] = [];
   const tried: string[] = [];
   const sock = process.env.SSH_AUTH_SOCK;
-  if (sock) {
+  const agentProblem = sock ? await agentUnreachable(sock) : undefined;
+  if (sock && agentProblem) {
+    (opts.note ?? defaultNote)(`SSH_AUTH_SOCK ${sock}: ${agentProblem}; using the key files in ~/.ssh instead`);
+  } else if (sock) {
     methods.push({ type: 'agent', username, agent: sock } as AuthMethod);
     tried.push('ssh-agent');
   }
@@ -106,6 +110,40 @@ async function authMethods(username: string, opts: CollectOptions, label: string
     throw new CollectError(`${label}: no SSH key to authenticate with (give --identity FILE, run ssh-agent, or create ~/.ssh/id_ed25519)`);
   }
   return { methods, tried };
+}
+
+const AGENT_PROBE_MS = 2000;
+
+/**
+ * Why the ssh-agent socket cannot be used (a stale SSH_AUTH_SOCK: socket gone, nobody listening), or
+ * undefined when it accepts a connection. ssh2 would otherwise fail the whole connection on it.
+ */
+export function agentUnreachable(sock: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const c = net.createConnection(sock);
+    const done = (why: string | undefined): void => {
+      c.destroy();
+      resolve(why);
+    };
+    c.setTimeout(AGENT_PROBE_MS, () => done('the agent does not answer'));
+    c.once('connect', () => done(undefined));
+    c.once('error', (e: NodeJS.ErrnoException) => done(AGENT_ERRORS[e.code ?? ''] ?? e.code ?? e.message.split('\n')[0]));
+  });
+}
+
+const AGENT_ERRORS: Record<string, string> = {
+  ENOENT: 'no such socket',
+  ECONNREFUSED: 'connection refused (stale agent socket)',
+  ENOTSOCK: 'not a socket',
+  EACCES: 'permission denied',
+};
+
+/** Each distinct note once per process (several nodes are collected at once). */
+const noted = new Set<string>();
+function defaultNote(line: string): void {
+  if (noted.has(line)) return;
+  noted.add(line);
+  process.stderr.write(`pvesec: ${line}\n`);
 }
 
 /** The key file's content if usable; an explicit --identity that is unusable is an error. */

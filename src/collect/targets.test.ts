@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -48,4 +48,18 @@ test('a bundle directory, a missing path and a directory of archives', async () 
   mkdirSync(archives);
   for (const f of ['b.tgz', 'a.tar.gz', 'readme.txt']) writeFileSync(path.join(archives, f), '');
   assert.deepEqual((await expandTarget(parseTarget(archives))).map((t) => path.basename(t.input)), ['a.tar.gz', 'b.tgz']);
+});
+
+test('entries of a directory of bundles are looked at with lstat: links are marked, never taken as bundles', async () => {
+  const coll = path.join(tmp, 'coll');
+  mkdirSync(path.join(coll, 'pve1', 'etc'), { recursive: true });
+  const elsewhere = path.join(tmp, 'elsewhere');
+  mkdirSync(path.join(elsewhere, 'etc'), { recursive: true });
+  symlinkSync(elsewhere, path.join(coll, 'x'));
+  symlinkSync(path.join(tmp, 'nowhere'), path.join(coll, 'dangling'));
+  const out = await expandTarget(parseTarget(coll));
+  assert.deepEqual(out, [
+    { kind: 'bundle', input: path.join(coll, 'pve1'), path: path.join(coll, 'pve1') },
+    { kind: 'bundle', input: path.join(coll, 'x'), path: path.join(coll, 'x'), linkInDirectory: true },
+  ]);
 });

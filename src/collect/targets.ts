@@ -5,7 +5,8 @@ import path from 'node:path';
 export type Target =
   | { kind: 'ssh'; input: string; user: string; host: string; port: number }
   | { kind: 'local'; input: string }
-  | { kind: 'bundle'; input: string; path: string };
+  /** linkInDirectory: a symbolic link found in a directory of bundles; it is reported, never followed */
+  | { kind: 'bundle'; input: string; path: string; linkInDirectory?: true };
 
 export class TargetError extends Error {
   constructor(message: string) {
@@ -55,8 +56,10 @@ async function looksLikeBundleDir(dir: string): Promise<boolean> {
 
 /**
  * A directory holding several bundles (no etc/ nor commands/ of its own; subdirectories that have
- * them, or bundle archives) stands for one target per bundle, sorted by name. Anything else is
- * returned as is (errors are reported when the target is read).
+ * them, or bundle archives) stands for one target per bundle, sorted by name. Its entries are looked
+ * at with lstat: one that is a symbolic link (`ln -s / coll/x`) is never followed onto the machine
+ * running pvesec; it becomes a target that fails with a one-line error (name its target on the command
+ * line to read it). Anything else is returned as is (errors are reported when the target is read).
  */
 export async function expandTarget(target: Target): Promise<Target[]> {
   if (target.kind !== 'bundle' || !(await isDir(target.path)) || (await looksLikeBundleDir(target.path))) return [target];
@@ -66,17 +69,27 @@ export async function expandTarget(target: Target): Promise<Target[]> {
   } catch {
     return [target];
   }
-  const dirs: string[] = [];
-  const archives: string[] = [];
+  const dirs: Target[] = [];
+  const archives: Target[] = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const p = path.join(target.path, name);
-    if ((await isDir(p)) && (await looksLikeBundleDir(p))) dirs.push(p);
-    else if (ARCHIVE.test(name) && (await fsp.stat(p).then((s) => s.isFile(), () => false))) archives.push(p);
+    const st = await fsp.lstat(p).catch(() => undefined);
+    if (!st) continue;
+    if (st.isSymbolicLink()) {
+      // only its kind is looked at (a stat), to tell a bundle-like link from any other entry
+      const link: Target = { kind: 'bundle', input: p, path: p, linkInDirectory: true };
+      if (ARCHIVE.test(name)) archives.push(link);
+      else if ((await isDir(p)) && (await looksLikeBundleDir(p))) dirs.push(link);
+    } else if (st.isDirectory()) {
+      if (await looksLikeBundleDir(p)) dirs.push({ kind: 'bundle', input: p, path: p });
+    } else if (st.isFile() && ARCHIVE.test(name)) {
+      archives.push({ kind: 'bundle', input: p, path: p });
+    }
   }
   const found = dirs.length > 0 ? dirs : archives;
   if (found.length === 0) return [target];
-  return found.map((p) => ({ kind: 'bundle', input: p, path: p }));
+  return found;
 }
 
 /** Display name of a target in messages: the host (with a non-default port), `local`, or the path. */
