@@ -295,7 +295,10 @@ test('a link or hard link to a secret never carries it under its own name', asyn
     for (const f of s.files.values()) assert.doesNotMatch(f.content.toString(), /CANARY/, f.path);
     assert.equal(s.file('/etc/sysctl.d/10-token.conf'), undefined);
     assert.match(s.errors.get('/etc/sysctl.d/10-token.conf')!, /^symbolic link to \.\.\/pve\/priv\/token\.cfg, whose target \/etc\/pve\/priv\/token\.cfg was not loaded$/);
-    assert.equal(s.text('/etc/sysctl.d/20-shadow.conf'), 'root:x:20050:0:99999:7:::\n');
+    // a link to a secret file is not loaded under its own name (the sanitizer drops links to secret
+    // files; with a hard link of /etc/shadow in the same bundle, the whole inode is treated as secret)
+    assert.equal(s.file('/etc/sysctl.d/20-shadow.conf'), undefined);
+    assert.match(s.errors.get('/etc/sysctl.d/20-shadow.conf')!, /secret file not loaded|was not loaded/);
   }
 });
 
