@@ -142,7 +142,7 @@ wait
 ${LINKS}
 # never private keys, whatever directory they were found in (regular files only: links are not read)
 while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
-  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -- 2>/dev/null) >"$W/secrets"
+  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -e 'PRIVATE KEY BLOCK-----' -- 2>/dev/null) >"$W/secrets"
 while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
 grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"
 (cd "$B" && find . ! -type d | sed 's|^\\./||') >"$W/own"
