@@ -12,6 +12,7 @@ import { renderSarif } from '../report/sarif.js';
 import { renderJunit } from '../report/junit.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, type CommandIO } from './io.js';
+import { clean } from '../report/text.js';
 import {
   parseControls, parseFailOn, parseFormat, parseOnly, parsePositiveInt, parseTimeoutSeconds, UsageError, type Format,
 } from './options.js';
@@ -87,7 +88,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const text = render(filterReport(report, only), format, color);
   // A text report read on a terminal already lists failed targets; otherwise stderr must say it.
   if (!(toStdout && format === 'text' && io.stdoutIsTTY)) {
-    for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${t.error}`);
+    for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${clean(t.error ?? t.target)}`);
   }
   if (opts.output !== undefined) {
     try {

@@ -17,6 +17,7 @@ import { collectOptions, defaultCollector, type Collector } from './audit.js';
 import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
+import { clean } from '../report/text.js';
 
 /**
  * `pvesec fw`: the firewall engine on the command line.
@@ -107,6 +108,9 @@ function config(file: string | undefined): PvesecConfig {
   }
 }
 
+/** Human-facing lines: node names, rule texts and comments of the node's files escaped (one function for all output). */
+const textLines = (lines: string[]): string => lines.map(clean).join('\n') + '\n';
+
 /** Collects the targets; a failed target is reported on stderr (exit 2 later). */
 async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps, cfg: PvesecConfig): Promise<{ nodes: NodeView[]; failed: boolean }> {
   const collect = deps.collect ?? (await defaultCollector());
@@ -114,7 +118,7 @@ async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: 
   let failed = false;
   for (const r of collected) {
     if (r.error) {
-      io.err(`pvesec: ${r.error}`);
+      io.err(`pvesec: ${clean(r.error)}`);
       failed = true;
     }
   }
@@ -127,7 +131,7 @@ async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: 
 /** Lines Proxmox skips in the node's cluster.fw/host.fw, once each, on stderr (they change what is accepted). */
 function reportDiagnostics(io: CommandIO, ctx: FactContext, printed: Set<string>): void {
   for (const d of [...(ctx.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(ctx.tryGet(hostFirewallFact)?.diagnostics ?? [])]) {
-    const line = `pvesec: ${d.file}:${d.line}: ${d.message}`;
+    const line = clean(`pvesec: ${d.file}:${d.line}: ${d.message}`);
     if (printed.has(line)) continue;
     printed.add(line);
     io.err(line);
@@ -172,7 +176,7 @@ export async function runFwMatrix(targets: string[], opts: FwOptions, io: Comman
       out.push({ node: ctx.node.name, fw: ctx.get(nodeFirewallFact), matrix: ctx.get(reachabilityFact) });
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
-      io.err(`pvesec: ${ctx.node.name}: no reachability matrix: ${e.reason}`);
+      io.err(clean(`pvesec: ${ctx.node.name}: no reachability matrix: ${e.reason}`));
       out.push({ node: ctx.node.name, error: e.reason });
     }
   }
@@ -195,7 +199,7 @@ function matrixJson(out: { node: string; fw?: NodeFirewall; matrix?: Matrix; err
 }
 
 function matrixText(o: { node: string; fw?: NodeFirewall; matrix?: Matrix; error?: string }): string {
-  if (o.error) return `${o.node}: no reachability matrix (${o.error})\n`;
+  if (o.error) return textLines([`${o.node}: no reachability matrix (${o.error})`]);
   const m = o.matrix!;
   const lines = [`${o.node}: ${o.fw!.description}`];
   for (const a of o.fw!.assumptions) lines.push(`  note: ${a}`);
@@ -211,7 +215,7 @@ function matrixText(o: { node: string; fw?: NodeFirewall; matrix?: Matrix; error
     || ((c.source.kind === 'public' || c.source.kind === 'non-admin') && c.verdict !== 'DROP' && c.verdict !== 'REJECT'));
   if (notable.length) lines.push('  deciding rules:');
   for (const c of notable) lines.push(`    ${cellLine(c)}`);
-  return lines.join('\n') + '\n';
+  return textLines(lines);
 }
 
 function cellLine(c: MatrixCell): string {
@@ -236,7 +240,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
     fw = view.ctx.get(nodeFirewallFact);
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
-    io.err(`pvesec: ${view.ctx.node.name}: cannot simulate: ${e.reason}`);
+    io.err(clean(`pvesec: ${view.ctx.node.name}: cannot simulate: ${e.reason}`));
     return 2;
   }
   if (opts.from !== undefined && opts.dst === undefined && opts.from.includes(':') && (opts.direction ?? 'in') === 'in') {
@@ -274,7 +278,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
   if (d.trace.length) lines.push('trace:');
   for (const r of d.trace) lines.push(`  ${r.chain} #${r.index}: ${r.text}${r.origin ? `   <- ${r.origin.file}:${r.origin.line}` : ''}${r.note ? `   (${r.note})` : ''}`);
   for (const a of [...d.assumptions, ...fw.assumptions]) lines.push(`note: ${a}`);
-  await emit(lines.join('\n') + '\n', opts, io);
+  await emit(textLines(lines), opts, io);
   return 0;
 }
 
@@ -300,7 +304,7 @@ async function runBatchMode(target: string | undefined, opts: FwOptions, io: Com
   const files = { clusterFw, hostFw: optional('host.fw'), corosyncConf: optional(env.corosync ?? 'corosync.conf') };
   if (env.corosync !== undefined && files.corosyncConf === undefined) throw new UsageError(`--env: corosync file ${env.corosync} not found in ${dir}`);
   const { sim, diagnostics } = batchSimulator(files, env, { now: deps.now });
-  for (const d of diagnostics) io.err(`pvesec: ${path.join(dir, path.basename(d.file))}:${d.line}: ${d.message}`);
+  for (const d of diagnostics) io.err(clean(`pvesec: ${path.join(dir, path.basename(d.file))}:${d.line}: ${d.message}`));
   let results;
   try {
     results = runBatch(sim, parseJsonLines(readText(opts.packets!, '--packets'), opts.packets));
@@ -346,7 +350,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
       next = newCtx.get(reachabilityFact);
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
-      io.err(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`);
+      io.err(clean(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`));
       unavailable = true;
       continue;
     }
@@ -376,7 +380,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
       lines.push(`${isLockout(c) ? 'LOCKOUT ' : c.after.verdict === 'ACCEPT' ? 'OPENS   ' : 'CLOSES  '}${c.node}: ${c.cell.service.proto}/${c.port} from ${c.cell.source.label} (${c.cell.source.address}): ${c.before.verdict} -> ${c.after.verdict} by ${explainDecision(c.after)}`);
     }
     if (harmful.length) lines.push(`${harmful.length} packet(s) of admin sources or cluster peers would be refused: do not apply this change`);
-    await io.out(lines.join('\n') + '\n');
+    await io.out(textLines(lines));
   }
   if (unavailable) return 2;
   return harmful.length ? 1 : 0;
@@ -405,7 +409,7 @@ function reportIgnored(io: CommandIO, replaced: Map<string, string>, ctx: FactCo
     const key = `${d.file}:${d.line}`;
     if (!replaced.has(d.file) || printed.has(key)) continue;
     printed.add(key);
-    io.err(`pvesec: proposed ${d.file}:${d.line}: ${d.message}`);
+    io.err(clean(`pvesec: proposed ${d.file}:${d.line}: ${d.message}`));
   }
 }
 
