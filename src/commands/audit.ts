@@ -1,6 +1,6 @@
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import type { SshCliOptions } from './ssh-options.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import type { Check } from '../checks/types.js';
 import { groupClusters, runChecks } from '../audit/run.js';
@@ -66,7 +66,10 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
 
   let config;
   try {
-    config = loadConfig(opts.config);
+    const loaded = loadConfigFile(opts.config);
+    config = loaded.config;
+    const notice = configNotice(loaded);
+    if (notice) io.err(notice);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const line of e.message.split('\n')) io.err(`pvesec: ${line}`);

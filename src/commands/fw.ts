@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { groupClusters } from '../audit/run.js';
 import { FILES, nodeFile } from '../collect/sources.js';
 import { Snapshot } from '../collect/snapshot.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
 import { batchSimulator, envSchema, parseJsonLines, runBatch } from '../engines/firewall/batch.js';
 import { explainDecision, type Matrix, type MatrixCell } from '../engines/firewall/matrix.js';
@@ -99,9 +99,12 @@ interface NodeView {
   ctx: FactContext;
 }
 
-function config(file: string | undefined): PvesecConfig {
+function config(file: string | undefined, io: CommandIO): PvesecConfig {
   try {
-    return loadConfig(file);
+    const loaded = loadConfigFile(file);
+    const notice = configNotice(loaded);
+    if (notice) io.err(notice);
+    return loaded.config;
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message.split('\n').join('; '));
     throw e;
@@ -166,7 +169,7 @@ function portJson(d: Decision) {
 
 export async function runFwMatrix(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps = {}): Promise<number> {
   const format = parseFormat(opts.format, ['text', 'json']);
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   const out: { node: string; fw?: NodeFirewall; matrix?: Matrix; error?: string }[] = [];
   const printed = new Set<string>();
@@ -229,7 +232,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
   if (opts.configDir !== undefined || opts.packets !== undefined || opts.env !== undefined) return runBatchMode(target, opts, io, deps);
   if (!target) throw new UsageError('fw simulate: give a target (or --config-dir DIR --env env.json --packets FILE.jsonl for batch mode)');
   if (opts.from === undefined && opts.direction !== 'out') throw new UsageError('fw simulate: --from IP is required (the source of the inbound packet)');
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf([target], opts, io, deps, cfg);
   if (failed || !nodes.length) return 2;
   const view = opts.to === undefined ? nodes[0] : nodes.find((n) => n.ctx.node.name === opts.to);
@@ -328,7 +331,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
     if (!m) throw new UsageError(`--host-fw: "${spec}" is not NODE=FILE`);
     replacements.set(nodeFile(m[1], 'host.fw'), readText(m[2], '--host-fw'));
   }
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   if (failed || !nodes.length) return 2;
   for (const spec of opts.hostFw ?? []) {
