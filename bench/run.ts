@@ -14,6 +14,7 @@ import {
   claimBlock, CLI, downAll, ensureCliBuilt, keys, knownHostsFile, run, runInClient, tempDir, testHostsAvailable, upClient, upHost,
   type Host, type RunResult,
 } from '../test/harness/hosts.js';
+import { benchBigInputs } from './big-inputs.js';
 import { benchFirewall } from './firewall.js';
 import { benchPerms, type BenchResult } from './perms.js';
 
@@ -133,6 +134,7 @@ const BENCHMARKS: Benchmark[] = [
 const ENGINE_BENCHMARKS: { name: string; run(): Promise<BenchResult[]> }[] = [
   { name: 'firewall', run: benchFirewall },
   { name: 'perms', run: benchPerms },
+  { name: 'big-inputs', run: () => benchBigInputs() },
 ];
 
 async function runEngineBenchmarks(filters: string[]): Promise<{ rows: BenchResult[]; errors: number }> {

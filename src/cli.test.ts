@@ -53,3 +53,10 @@ test('controls --format json lists the catalogue; explain shows one control', ()
     assert.ok(e.stdout.startsWith(`${first.id}: ${first.title}\n`));
   }
 });
+
+test('stderr lines quoting the input are escaped: no raw terminal sequence or bidi override', () => {
+  const r = run('audit', '/nonexistent/pve\x1b[2J\u202eevil');
+  assert.equal(r.code, 2);
+  assert.ok(r.stderr.includes('pve\\x1b[2J\\u{202e}evil'), r.stderr);
+  assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\u202e'), JSON.stringify(r.stderr));
+});

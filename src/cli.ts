@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { VERSION } from './version.js';
 import { sshOptions } from './commands/ssh-options.js';
+import { clean } from './report/text.js';
 
 /** Exit code for usage errors, failed collections and unexpected errors (see README "Exit codes"). */
 const EXIT_ERROR = 2;
@@ -106,10 +107,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const err = e as Error;
     if (err?.name === 'UsageError') {
-      process.stderr.write(`pvesec: ${err.message}\n`);
+      process.stderr.write(`pvesec: ${clean(err.message)}\n`);
     } else {
       const message = (err?.message ?? String(e)).split('\n')[0];
-      process.stderr.write(`pvesec: error: ${message}\n`);
+      process.stderr.write(`pvesec: error: ${clean(message)}\n`);
       if (process.env.PVESEC_DEBUG === '1' && err?.stack) process.stderr.write(err.stack + '\n');
     }
     return EXIT_ERROR;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memorySnapshot } from '../collect/memory.js';
 import { DEFAULT_CONFIG } from '../config/schema.js';
-import { groupClusters, runChecks } from './run.js';
+import { groupClusters, MAX_FINDINGS_PER_CHECK, runChecks } from './run.js';
 import { fail, type Check } from '../checks/types.js';
 import { nodeFact, clusterFact, Unavailable } from '../model/fact.js';
 import type { ControlMeta } from '../core/types.js';
@@ -64,4 +64,21 @@ test('waivers apply by id and node until they expire, and an expired waiver says
   assert.match(after[0].message, /waiver expired on 2026-12-01/);
   assert.equal(after[0].waiver?.expired, true);
   assert.deepEqual(run('2026-12-01T00:00:00Z', [{ id: 'SSH-*', reason: 'all' }] as never).map((f) => f.status), ['NOTICE', 'NOTICE']);
+});
+
+test('a control lists at most MAX_FINDINGS_PER_CHECK findings: the worst first, the rest counted in one of their worst status', () => {
+  const n = MAX_FINDINGS_PER_CHECK * 3;
+  const check: Check = {
+    meta: meta('FW-98', 'cluster'),
+    evaluate: () => Array.from({ length: n }, (_, i) => (i === n - 1 ? fail(`bad ${i}`) : { status: i % 2 ? 'WARN' : 'INFO', message: `line ${i}` })),
+  };
+  const [res] = runChecks(groupClusters([memorySnapshot({ files: { '/etc/hostname': 'pve1\n' } })]), [check], DEFAULT_CONFIG);
+  const f = res.findings;
+  assert.equal(f.length, MAX_FINDINGS_PER_CHECK);
+  assert.equal(f[0].status, 'WARN');
+  assert.equal(f[0].message, 'line 1');
+  assert.equal(f[MAX_FINDINGS_PER_CHECK - 2].status, 'FAIL', 'the one FAIL is kept, after the WARNs in input order');
+  const last = f[MAX_FINDINGS_PER_CHECK - 1];
+  assert.equal(last.status, 'WARN');
+  assert.equal(last.message, `${n - MAX_FINDINGS_PER_CHECK + 1} more findings not listed (${n / 2 - MAX_FINDINGS_PER_CHECK + 1} WARN, ${n / 2} INFO): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`);
 });

@@ -1,4 +1,4 @@
-import type { Finding, Status } from '../core/types.js';
+import { STATUSES, type Finding, type Status } from '../core/types.js';
 import type { Snapshot } from '../collect/snapshot.js';
 import type { PvesecConfig, Waiver } from '../config/schema.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../model/fact.js';
@@ -59,11 +59,37 @@ export function runChecks(
   });
 }
 
+/**
+ * A control lists at most this many findings per node (or cluster); the rest are counted in one
+ * last finding. A hostile file with a million bad lines must not become a million-line report
+ * (hundreds of MB of JSON, beyond what a string can hold).
+ */
+export const MAX_FINDINGS_PER_CHECK = 1000;
+
+/** Keeps the MAX_FINDINGS_PER_CHECK - 1 worst verdicts (in their order) and sums up the others in one of their worst status. */
+export function capVerdicts(verdicts: Verdict[]): Verdict[] {
+  if (verdicts.length <= MAX_FINDINGS_PER_CHECK) return verdicts;
+  const rank = (v: Verdict) => STATUSES.indexOf(v.status);
+  const keep = new Set(verdicts.map((_, i) => i).sort((a, b) => rank(verdicts[a]) - rank(verdicts[b]) || a - b).slice(0, MAX_FINDINGS_PER_CHECK - 1));
+  const kept = verdicts.filter((_, i) => keep.has(i));
+  const counts = new Map<Status, number>();
+  for (let i = 0; i < verdicts.length; i++) {
+    if (!keep.has(i)) counts.set(verdicts[i].status, (counts.get(verdicts[i].status) ?? 0) + 1);
+  }
+  const statuses = STATUSES.filter((s) => counts.has(s));
+  const omitted = verdicts.length - kept.length;
+  kept.push({
+    status: statuses[0],
+    message: `${omitted} more findings not listed (${statuses.map((s) => `${counts.get(s)} ${s}`).join(', ')}): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`,
+  });
+  return kept;
+}
+
 function evaluate(check: Check, ctx: FactContext, where: { node?: string; cluster?: string }): Finding[] {
   let verdicts: Verdict[];
   try {
     const v = check.evaluate(ctx);
-    verdicts = Array.isArray(v) ? v : [v];
+    verdicts = Array.isArray(v) ? capVerdicts(v) : [v];
   } catch (e) {
     const reason = e instanceof Unavailable ? e.reason : `check failed: ${(e as Error).message ?? String(e)}`;
     verdicts = [{ status: 'SKIP', message: reason }];

@@ -3,6 +3,7 @@ import { BundleError, snapshotFromArchive } from './bundle.js';
 import { CollectError, DEFAULT_TIMEOUT_MS, type CollectOptions } from './index.js';
 import { collectionScript, REMOTE_WRAPPER } from './script.js';
 import type { Snapshot } from './snapshot.js';
+import { clean } from '../report/text.js';
 
 /** Collects this machine with the same script as over SSH (through `sudo -n` when not root). */
 export async function collectLocal(opts: CollectOptions = {}, script = collectionScript({ backupGlob: opts.backupGlob })): Promise<Snapshot> {
@@ -37,7 +38,7 @@ export function runLocal(script: string, timeoutMs: number, command: string[] = 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const why = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+      const why = clean(stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '');
       if (timedOut) return reject(new CollectError(`local: collection timed out after ${Math.round(timeoutMs / 1000)} s`));
       if (signal) return reject(new CollectError(`local: collection script killed by ${signal}`));
       if (code !== 0) return reject(new CollectError(`local: collection script failed (exit ${code})${why ? `: ${why}` : ''}`));

@@ -51,14 +51,14 @@ describe('collectSsh against an in-process SSH server', () => {
   writeFileSync(identity, clientKey.private, { mode: 0o600 });
   writeFileSync(wrongIdentity, otherKey.private, { mode: 0o600 });
   const allowed = utils.parseKey(clientKey.public) as ssh2.ParsedKey;
-  let behaviour: 'real' | 'fail' | 'drop' | 'garbage' = 'real';
+  let behaviour: 'real' | 'fail' | 'hostile' | 'drop' | 'garbage' = 'real';
   let commands: string[] = [];
   let port = 0;
 
   const onExec = (command: string, ch: ServerChannel, conn: Connection): void => {
     commands.push(command);
-    if (behaviour === 'fail') {
-      ch.stderr.write('sh: 1: tar: not found\n');
+    if (behaviour === 'fail' || behaviour === 'hostile') {
+      ch.stderr.write(behaviour === 'fail' ? 'sh: 1: tar: not found\n' : 'tar: x\x1b[2J\u202eevil\n');
       ch.exit(127);
       ch.end();
     } else if (behaviour === 'garbage') {
@@ -127,6 +127,8 @@ describe('collectSsh against an in-process SSH server', () => {
     const opts = { identity, knownHostsFile: knownHosts, timeoutMs: 10_000 };
     behaviour = 'fail';
     await assert.rejects(collectSsh(target(), opts), { message: `127.0.0.1:${port}: remote collection script failed (exit 127): sh: 1: tar: not found` });
+    behaviour = 'hostile'; // the node's stderr may carry terminal escapes and bidi overrides
+    await assert.rejects(collectSsh(target(), opts), { message: `127.0.0.1:${port}: remote collection script failed (exit 127): tar: x\\x1b[2J\\u{202e}evil` });
     behaviour = 'garbage';
     await assert.rejects(collectSsh(target(), opts), (e: unknown) => e instanceof CollectError && /unusable collection stream \(not a tar/.test(e.message));
     behaviour = 'drop';

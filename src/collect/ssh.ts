@@ -19,6 +19,7 @@ import {
 } from './known-hosts.js';
 import { collectionScript, REMOTE_WRAPPER, shq } from './script.js';
 import type { Snapshot } from './snapshot.js';
+import { clean } from '../report/text.js';
 
 const { Client, utils } = ssh2;
 
@@ -326,5 +327,5 @@ export function describeSshError(label: string, err: { code?: string; level?: st
 
 function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
+  return clean((lines[lines.length - 1] ?? '').slice(0, 300)); // the node's own words: escaped before any message carries them
 }

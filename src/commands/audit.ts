@@ -1,6 +1,6 @@
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import type { SshCliOptions } from './ssh-options.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import type { Check } from '../checks/types.js';
 import { groupClusters, runChecks } from '../audit/run.js';
@@ -12,6 +12,7 @@ import { renderSarif } from '../report/sarif.js';
 import { renderJunit } from '../report/junit.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, type CommandIO } from './io.js';
+import { clean } from '../report/text.js';
 import {
   parseControls, parseFailOn, parseFormat, parseOnly, parsePositiveInt, parseTimeoutSeconds, UsageError, type Format,
 } from './options.js';
@@ -65,7 +66,10 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
 
   let config;
   try {
-    config = loadConfig(opts.config);
+    const loaded = loadConfigFile(opts.config);
+    config = loaded.config;
+    const notice = configNotice(loaded);
+    if (notice) io.err(notice);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const line of e.message.split('\n')) io.err(`pvesec: ${line}`);
@@ -88,7 +92,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const text = render(filterReport(report, only), format, color);
   // A text report read on a terminal already lists failed targets; otherwise stderr must say it.
   if (!(toStdout && format === 'text' && io.stdoutIsTTY)) {
-    for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${t.error}`);
+    for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${clean(t.error ?? t.target)}`);
   }
   if (opts.output !== undefined) {
     try {

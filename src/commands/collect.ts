@@ -5,6 +5,7 @@ import { collectOptions, defaultCollector, type AuditDeps } from './audit.js';
 import type { CommandIO } from './io.js';
 import { UsageError } from './options.js';
 import type { Snapshot } from '../collect/snapshot.js';
+import { clean } from '../report/text.js';
 
 export interface CollectCommandOptions {
   out?: string;
@@ -36,7 +37,7 @@ export async function runCollect(
   const writeBundle = deps.writeBundle ?? (await import('../collect/bundle.js')).writeBundle;
   const results = await collect(targets, collectOpts);
   let exitCode = 0;
-  for (const r of results) if (!r.snapshot) { io.err(`pvesec: ${r.error ?? `${r.target}: collection failed`}`); exitCode = 2; }
+  for (const r of results) if (!r.snapshot) { io.err(`pvesec: ${clean(r.error ?? `${r.target}: collection failed`)}`); exitCode = 2; }
   const snapshots = results.flatMap((r) => (r.snapshot ? [{ target: r.target, snapshot: r.snapshot }] : []));
 
   if (opts.out !== undefined && snapshots.length > 1) {
@@ -50,12 +51,12 @@ export async function runCollect(
     try {
       await writeBundle(snapshot, file);
     } catch (e) {
-      io.err(`pvesec: ${target}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      io.err(clean(`pvesec: ${target}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
       exitCode = 2;
       continue;
     }
     const missing = snapshot.errors.size ? `, ${snapshot.errors.size} item(s) not collected` : '';
-    await io.out(`wrote ${file}: node ${nodeNameOf(snapshot)} (${target}), privilege ${snapshot.meta.privilege}, ${snapshot.files.size} files, ${snapshot.commands.size} commands${missing}\n`);
+    await io.out(clean(`wrote ${file}: node ${nodeNameOf(snapshot)} (${target}), privilege ${snapshot.meta.privilege}, ${snapshot.files.size} files, ${snapshot.commands.size} commands${missing}`) + '\n');
   }
   return exitCode;
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { groupClusters } from '../audit/run.js';
 import { FILES, nodeFile } from '../collect/sources.js';
 import { Snapshot } from '../collect/snapshot.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
 import { batchSimulator, envSchema, parseJsonLines, runBatch } from '../engines/firewall/batch.js';
 import { explainDecision, type Matrix, type MatrixCell } from '../engines/firewall/matrix.js';
@@ -21,6 +21,7 @@ import { collectOptions, defaultCollector, type Collector } from './audit.js';
 import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
+import { clean } from '../report/text.js';
 
 /**
  * `pvesec fw`: the firewall engine on the command line.
@@ -113,14 +114,20 @@ interface NodeView {
   ctx: FactContext;
 }
 
-function config(file: string | undefined): PvesecConfig {
+function config(file: string | undefined, io: CommandIO): PvesecConfig {
   try {
-    return loadConfig(file);
+    const loaded = loadConfigFile(file);
+    const notice = configNotice(loaded);
+    if (notice) io.err(notice);
+    return loaded.config;
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message.split('\n').join('; '));
     throw e;
   }
 }
+
+/** Human-facing lines: node names, rule texts and comments of the node's files escaped (one function for all output). */
+const textLines = (lines: string[]): string => lines.map(clean).join('\n') + '\n';
 
 /** Collects the targets; a failed target is reported on stderr (exit 2 later). */
 async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps, cfg: PvesecConfig): Promise<{ nodes: NodeView[]; failed: boolean }> {
@@ -129,7 +136,7 @@ async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: 
   let failed = false;
   for (const r of collected) {
     if (r.error) {
-      io.err(`pvesec: ${r.error}`);
+      io.err(`pvesec: ${clean(r.error)}`);
       failed = true;
     }
   }
@@ -142,7 +149,7 @@ async function nodesOf(targets: string[], opts: FwOptions, io: CommandIO, deps: 
 /** Lines Proxmox skips in the node's cluster.fw/host.fw, once each, on stderr (they change what is accepted). */
 function reportDiagnostics(io: CommandIO, ctx: FactContext, printed: Set<string>): void {
   for (const d of [...(ctx.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(ctx.tryGet(hostFirewallFact)?.diagnostics ?? [])]) {
-    const line = `pvesec: ${d.file}:${d.line}: ${d.message}`;
+    const line = clean(`pvesec: ${d.file}:${d.line}: ${d.message}`);
     if (printed.has(line)) continue;
     printed.add(line);
     io.err(line);
@@ -177,7 +184,7 @@ function portJson(d: Decision) {
 
 export async function runFwMatrix(targets: string[], opts: FwOptions, io: CommandIO, deps: FwDeps = {}): Promise<number> {
   const format = parseFormat(opts.format, ['text', 'json']);
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   const out: { node: string; fw?: NodeFirewall; matrix?: Matrix; error?: string }[] = [];
   const printed = new Set<string>();
@@ -187,7 +194,7 @@ export async function runFwMatrix(targets: string[], opts: FwOptions, io: Comman
       out.push({ node: ctx.node.name, fw: ctx.get(nodeFirewallFact), matrix: ctx.get(reachabilityFact) });
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
-      io.err(`pvesec: ${ctx.node.name}: no reachability matrix: ${e.reason}`);
+      io.err(clean(`pvesec: ${ctx.node.name}: no reachability matrix: ${e.reason}`));
       out.push({ node: ctx.node.name, error: e.reason });
     }
   }
@@ -210,7 +217,7 @@ function matrixJson(out: { node: string; fw?: NodeFirewall; matrix?: Matrix; err
 }
 
 function matrixText(o: { node: string; fw?: NodeFirewall; matrix?: Matrix; error?: string }): string {
-  if (o.error) return `${o.node}: no reachability matrix (${o.error})\n`;
+  if (o.error) return textLines([`${o.node}: no reachability matrix (${o.error})`]);
   const m = o.matrix!;
   const lines = [`${o.node}: ${o.fw!.description}`];
   for (const a of o.fw!.assumptions) lines.push(`  note: ${a}`);
@@ -226,7 +233,7 @@ function matrixText(o: { node: string; fw?: NodeFirewall; matrix?: Matrix; error
     || ((c.source.kind === 'public' || c.source.kind === 'non-admin') && c.verdict !== 'DROP' && c.verdict !== 'REJECT'));
   if (notable.length) lines.push('  deciding rules:');
   for (const c of notable) lines.push(`    ${cellLine(c)}`);
-  return lines.join('\n') + '\n';
+  return textLines(lines);
 }
 
 function cellLine(c: MatrixCell): string {
@@ -240,7 +247,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
   if (opts.configDir !== undefined || opts.packets !== undefined || opts.env !== undefined) return runBatchMode(target, opts, io, deps);
   if (!target) throw new UsageError('fw simulate: give a target (or --config-dir DIR --env env.json --packets FILE.jsonl for batch mode)');
   if (opts.from === undefined && opts.direction !== 'out') throw new UsageError('fw simulate: --from IP is required (the source of the inbound packet)');
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf([target], opts, io, deps, cfg);
   if (failed || !nodes.length) return 2;
   const view = opts.to === undefined ? nodes[0] : nodes.find((n) => n.ctx.node.name === opts.to);
@@ -251,7 +258,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
     fw = view.ctx.get(nodeFirewallFact);
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
-    io.err(`pvesec: ${view.ctx.node.name}: cannot simulate: ${e.reason}`);
+    io.err(clean(`pvesec: ${view.ctx.node.name}: cannot simulate: ${e.reason}`));
     return 2;
   }
   if (opts.from !== undefined && opts.dst === undefined && opts.from.includes(':') && (opts.direction ?? 'in') === 'in') {
@@ -289,7 +296,7 @@ export async function runFwSimulate(target: string | undefined, opts: FwOptions,
   if (d.trace.length) lines.push('trace:');
   for (const r of d.trace) lines.push(`  ${r.chain} #${r.index}: ${r.text}${r.origin ? `   <- ${r.origin.file}:${r.origin.line}` : ''}${r.note ? `   (${r.note})` : ''}`);
   for (const a of [...d.assumptions, ...fw.assumptions]) lines.push(`note: ${a}`);
-  await emit(lines.join('\n') + '\n', opts, io);
+  await emit(textLines(lines), opts, io);
   return 0;
 }
 
@@ -315,7 +322,7 @@ async function runBatchMode(target: string | undefined, opts: FwOptions, io: Com
   const files = { clusterFw, hostFw: optional('host.fw'), corosyncConf: optional(env.corosync ?? 'corosync.conf') };
   if (env.corosync !== undefined && files.corosyncConf === undefined) throw new UsageError(`--env: corosync file ${env.corosync} not found in ${dir}`);
   const { sim, diagnostics } = batchSimulator(files, env, { now: deps.now });
-  for (const d of diagnostics) io.err(`pvesec: ${path.join(dir, path.basename(d.file))}:${d.line}: ${d.message}`);
+  for (const d of diagnostics) io.err(clean(`pvesec: ${path.join(dir, path.basename(d.file))}:${d.line}: ${d.message}`));
   let results;
   try {
     results = runBatch(sim, parseJsonLines(readText(opts.packets!, '--packets'), opts.packets));
@@ -349,7 +356,7 @@ export async function runFwExposure(targets: string[], opts: FwOptions, io: Comm
   if (opts.service !== undefined && !parseServiceSpec(opts.service, standardServices('iptables', { name: 'ssh', proto: 'tcp', ports: [[22, 22]] }))) {
     throw new UsageError(`--service: "${opts.service}" is not ssh, web, spice, corosync, migration or PORT/PROTO (e.g. 9100/tcp, 5900-5999/tcp)`);
   }
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   const out: NodeExposureOut[] = [];
   const printed = new Set<string>();
@@ -441,7 +448,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
     if (!m) throw new UsageError(`--host-fw: "${spec}" is not NODE=FILE`);
     replacements.set(nodeFile(m[1], 'host.fw'), readText(m[2], '--host-fw'));
   }
-  const cfg = config(opts.config);
+  const cfg = config(opts.config, io);
   const { nodes, failed } = await nodesOf(targets, opts, io, deps, cfg);
   if (failed || !nodes.length) return 2;
   for (const spec of opts.hostFw ?? []) {
@@ -467,7 +474,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
       compareNode(ctx, before, next, policy, lockouts, exposed);
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
-      io.err(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`);
+      io.err(clean(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`));
       unavailable = true;
     }
   }
@@ -483,7 +490,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
     for (const x of exposed) lines.push(`OPENS   ${x.node}: ${x.ports.join(', ')} to ${x.description}: -> ACCEPT by ${explainDecision(x.after)}`);
     if (!lockouts.length && !exposed.length) lines.push('nobody is locked out (every admin address and peer keeps its access), nothing new is exposed to public or non-admin addresses');
     if (lockouts.length) lines.push(`admin addresses or cluster peers would lose access (${lockouts.length} finding(s)): do not apply this change`);
-    await io.out(lines.join('\n') + '\n');
+    await io.out(textLines(lines));
   }
   if (unavailable) return 2;
   return lockouts.length ? 1 : 0;
@@ -551,7 +558,7 @@ function reportIgnored(io: CommandIO, replaced: Map<string, string>, ctx: FactCo
     const key = `${d.file}:${d.line}`;
     if (!replaced.has(d.file) || printed.has(key)) continue;
     printed.add(key);
-    io.err(`pvesec: proposed ${d.file}:${d.line}: ${d.message}`);
+    io.err(clean(`pvesec: proposed ${d.file}:${d.line}: ${d.message}`));
   }
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { clean } from '../report/text.js';
 
 /** Where a command writes: the real process streams in the CLI, buffers in tests. */
 export interface CommandIO {
@@ -14,7 +15,8 @@ export function processIO(): CommandIO {
     // Resolves once the text is handed to the OS, so exiting afterwards cannot truncate piped output.
     // A reader that went away (EPIPE: `pvesec audit ... | head`) is not an error: the exit code stands.
     out: (text) => new Promise((resolve, reject) => process.stdout.write(text, (e) => (e && (e as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(e) : resolve()))),
-    err: (line) => void process.stderr.write(line + '\n'),
+    // Every stderr line may quote a node (names, remote errors, parser warnings): escaped here once more.
+    err: (line) => void process.stderr.write(clean(line) + '\n'),
     stdoutIsTTY: process.stdout.isTTY === true,
     env: process.env,
   };

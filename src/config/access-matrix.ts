@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { normalizeAclPath, splitTokenId, userRealm } from '../parse/user-cfg.js';
+import { unknownKeys, yamlErrorLine } from './messages.js';
 
 /**
  * The desired access matrix (access-matrix.yaml) PVE-15 compares the effective grants with:
@@ -68,9 +69,13 @@ export function parseAccessMatrix(text: string, file: string): AccessMatrix {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new AccessMatrixError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`).join('\n'));
+    throw new AccessMatrixError(doc.errors.map((e) => yamlErrorLine(file, e)).join('\n'));
   }
-  const raw = doc.toJS() ?? {};
+  const raw: unknown = doc.toJS() ?? {};
+  // Not a mapping of users/groups/tokens: another file named by mistake. Say so without quoting it.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AccessMatrixError(`${file}: not an access matrix (expected a YAML mapping with users, groups and tokens)`);
+  }
   const result = accessMatrixSchema.safeParse(raw);
   if (result.success) return result.data;
   const lineOf = (node: unknown): number | undefined => {
@@ -86,7 +91,7 @@ export function parseAccessMatrix(text: string, file: string): AccessMatrix {
     let line: number | undefined;
     let what = i.message;
     if (i.code === 'unrecognized_keys') {
-      what = `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      what = unknownKeys(i.keys);
       line = keyLine(path, i.keys[0]);
     } else if (i.code === 'invalid_key') {
       what = KEY_MESSAGES[path[0]] ?? what;

@@ -1,4 +1,5 @@
 import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { lineLocator } from './line-index.js';
 
 /** A rule that sends messages to another host. */
 export interface LogForward {
@@ -53,12 +54,6 @@ function legacyLine(text: string, i: number): boolean {
   return text.slice(start, i).trimStart().startsWith('$');
 }
 
-function lineAt(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') n++;
-  return n;
-}
-
 function param(body: string, name: string): string | undefined {
   const m = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s)]+))`, 'i').exec(body);
   return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
@@ -71,6 +66,7 @@ function param(body: string, name: string): string | undefined {
  */
 export function parseRsyslogConf(input: string | Buffer, file = '/etc/rsyslog.conf'): Parsed<RsyslogConf> {
   const text = stripComments(asText(input, file));
+  const lineAt = lineLocator(text);
   const forwards: LogForward[] = [];
   const includes: RsyslogConf['includes'] = [];
   const diagnostics: Diagnostic[] = [];
@@ -80,7 +76,7 @@ export function parseRsyslogConf(input: string | Buffer, file = '/etc/rsyslog.co
   while ((m = actionRe.exec(text))) {
     const type = param(m[1], 'type')?.toLowerCase();
     if (type !== 'omfwd' && type !== 'omrelp') continue;
-    const line = lineAt(text, m.index);
+    const line = lineAt(m.index);
     const target = param(m[1], 'target');
     if (!target) {
       diagnostics.push({ file, line, message: `action(type="${type}") without target`, severity: 'warning' });
@@ -92,7 +88,7 @@ export function parseRsyslogConf(input: string | Buffer, file = '/etc/rsyslog.co
   const includeRe = /\binclude\s*\(([^)]*)\)/gis;
   while ((m = includeRe.exec(text))) {
     const glob = param(m[1], 'file');
-    if (glob) includes.push({ glob, file, line: lineAt(text, m.index) });
+    if (glob) includes.push({ glob, file, line: lineAt(m.index) });
   }
 
   const lines = text.split('\n');

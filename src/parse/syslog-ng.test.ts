@@ -44,3 +44,8 @@ test('network destinations, which log paths use them, inline destinations, inclu
 test('unclosed block is a diagnostic', () => {
   assert.equal(parseSyslogNgConf('destination d { network("x");\n').diagnostics.length, 1);
 });
+
+test('an inline destination nested in another is read once, with the outer one', () => {
+  const { value } = parseSyslogNgConf('log {\n  destination {\n    destination { tcp("10.0.0.9"); };\n  };\n};\n');
+  assert.deepEqual(value.inlineDestinations.map((d) => [d.driver, d.target, d.line]), [['tcp', '10.0.0.9', 3]]);
+});

@@ -1,4 +1,5 @@
 import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
+import { lineLocator } from './line-index.js';
 
 /** A network destination driver inside a syslog-ng destination. */
 export interface SyslogNgNetworkDestination {
@@ -38,11 +39,15 @@ function blankComments(text: string): string {
   return out.join('');
 }
 
-/** Offset of the brace matching the one at `open`, or -1. Quoted strings are skipped. */
-function matchBrace(text: string, open: number): number {
-  let depth = 0;
+/**
+ * Offset of the brace matching each `{`, from one pass over the text (quoted strings skipped): a
+ * lookup per block instead of a scan per block (nested blocks were re-scanned once per level).
+ */
+function braceMap(text: string): Map<number, number> {
+  const pairs = new Map<number, number>();
+  const open: number[] = [];
   let quote: string | undefined;
-  for (let i = open; i < text.length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quote) {
       if (c === '\\') i++;
@@ -50,26 +55,27 @@ function matchBrace(text: string, open: number): number {
       continue;
     }
     if (c === '"' || c === "'") quote = c;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i;
+    else if (c === '{') open.push(i);
+    else if (c === '}' && open.length) pairs.set(open.pop()!, i);
   }
-  return -1;
+  return pairs;
 }
 
-function lineAt(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset; i++) if (text[i] === '\n') n++;
-  return n;
+/** Where things are in the text being parsed: line of an offset, matching brace of a `{`. */
+interface Located {
+  lineOf: (offset: number) => number;
+  /** Offset of the brace matching the one at `open`, or -1 (unclosed, or inside a quoted string). */
+  matchBrace: (open: number) => number;
 }
 
-function networkDrivers(body: string, bodyOffset: number, text: string, name: string, file: string): SyslogNgNetworkDestination[] {
+function networkDrivers(body: string, bodyOffset: number, at: Located, name: string, file: string): SyslogNgNetworkDestination[] {
   const out: SyslogNgNetworkDestination[] = [];
   const re = new RegExp(`\\b(${NETWORK_DRIVERS.join('|')})\\s*\\(\\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_.:-]+)(?=[\\s)]))`, 'g');
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {
     const target = m[2] ?? m[3] ?? m[4];
     if (!target) continue;
-    out.push({ name, driver: m[1], target, file, line: lineAt(text, bodyOffset + m.index) });
+    out.push({ name, driver: m[1], target, file, line: at.lineOf(bodyOffset + m.index) });
   }
   return out;
 }
@@ -83,31 +89,35 @@ export function parseSyslogNgConf(input: string | Buffer, file = '/etc/syslog-ng
   const text = blankComments(asText(input, file));
   const diagnostics: Diagnostic[] = [];
   const value: SyslogNgConf = { destinations: [], usedDestinations: [], inlineDestinations: [], includes: [] };
+  const pairs = braceMap(text);
+  const at: Located = { lineOf: lineLocator(text), matchBrace: (open) => pairs.get(open) ?? -1 };
   const incRe = /^\s*@include\s+"([^"]+)"/gm;
   let m: RegExpExecArray | null;
-  while ((m = incRe.exec(text))) value.includes.push({ glob: m[1], line: lineAt(text, m.index + m[0].indexOf('@')) });
+  while ((m = incRe.exec(text))) value.includes.push({ glob: m[1], line: at.lineOf(m.index + m[0].indexOf('@')) });
 
   // top-level objects only: a `log` block may nest further log blocks, handled by scanning its body
   const objRe = /\b(destination|log)\b\s*([A-Za-z0-9_-]+)?\s*\{/g;
   while ((m = objRe.exec(text))) {
     const open = m.index + m[0].length - 1;
-    const close = matchBrace(text, open);
+    const close = at.matchBrace(open);
     if (close === -1) {
-      diagnostics.push({ file, line: lineAt(text, m.index), message: `unclosed ${m[1]} block`, severity: 'warning' });
+      diagnostics.push({ file, line: at.lineOf(m.index), message: `unclosed ${m[1]} block`, severity: 'warning' });
       break;
     }
     const body = text.slice(open + 1, close);
     if (m[1] === 'destination' && m[2]) {
-      value.destinations.push(...networkDrivers(body, open + 1, text, m[2], file));
+      value.destinations.push(...networkDrivers(body, open + 1, at, m[2], file));
     } else if (m[1] === 'log') {
       const refRe = /\bdestination\s*\(\s*([A-Za-z0-9_-]+)\s*\)/g;
       let r: RegExpExecArray | null;
-      while ((r = refRe.exec(body))) value.usedDestinations.push({ name: r[1], line: lineAt(text, open + 1 + r.index) });
+      while ((r = refRe.exec(body))) value.usedDestinations.push({ name: r[1], line: at.lineOf(open + 1 + r.index) });
       const inlineRe = /\bdestination\s*\{/g;
       while ((r = inlineRe.exec(body))) {
         const o = open + 1 + r.index + r[0].length - 1;
-        const c = matchBrace(text, o);
-        if (c !== -1) value.inlineDestinations.push(...networkDrivers(text.slice(o + 1, c), o + 1, text, '<inline>', file));
+        const c = at.matchBrace(o);
+        if (c === -1) continue;
+        value.inlineDestinations.push(...networkDrivers(text.slice(o + 1, c), o + 1, at, '<inline>', file));
+        inlineRe.lastIndex = c - open; // a destination block nested in this one was scanned with it
       }
     } else continue;
     objRe.lastIndex = close + 1;

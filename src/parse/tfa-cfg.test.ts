@@ -54,3 +54,9 @@ test('tfa.cfg v1 line format and broken JSON', () => {
   assert.deepEqual([...parseTfaCfg('{}').value], []);
   assert.throws(() => parseTfaCfg('{"users": 3}'), ParseError);
 });
+
+test('tfa.cfg JSON: each user located on the line of its key, not where its name first appears as a value', () => {
+  const text = '{\n  "users": {\n    "alice@pve": {\n      "totp": [{"description": "bob@pve", "enable": true}]\n    },\n    "bob@pve": {\n      "totp": []\n    }\n  }\n}\n';
+  const { value } = parseTfaCfg(text);
+  assert.deepEqual([...value.values()].map((u) => [u.user, u.line]), [['alice@pve', 3], ['bob@pve', 6]]);
+});

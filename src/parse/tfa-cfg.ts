@@ -1,4 +1,5 @@
 import { asText, numberedLines, ParseError, type Diagnostic, type Parsed } from './diagnostics.js';
+import { lineLocator } from './line-index.js';
 
 /** One second-factor entry, without its secret. */
 export interface TfaEntry {
@@ -25,6 +26,19 @@ export type TfaConfig = Map<string, UserTfa>;
 
 const KINDS = ['totp', 'webauthn', 'yubico', 'u2f'] as const;
 
+/** Line of the first occurrence of each JSON object key (as written, with its quotes), in one pass over the text. */
+function jsonKeyLines(text: string): Map<string, number> {
+  const lineOf = lineLocator(text);
+  const out = new Map<string, number>();
+  // Every string token in order (so matches stay aligned on string boundaries); a key is one followed by ':'.
+  for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"/g)) {
+    let i = m.index + m[0].length;
+    while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r') i++;
+    if (text[i] === ':' && !out.has(m[0])) out.set(m[0], lineOf(m.index));
+  }
+  return out;
+}
+
 function emptyUser(user: string, line?: number): UserTfa {
   return { user, totp: [], webauthn: [], yubico: [], u2f: [], totpLocked: false, line };
 }
@@ -50,9 +64,9 @@ export function parseTfaCfg(input: string | Buffer, file = '/etc/pve/priv/tfa.cf
     }
     const map = isObject(json) && isObject(json.users) ? json.users : undefined;
     if (isObject(json) && json.users !== undefined && !map) throw new ParseError(file, undefined, '"users" is not an object');
+    const keyLine = jsonKeyLines(text);
     for (const [user, raw] of Object.entries(map ?? {})) {
-      const idx = text.indexOf(JSON.stringify(user));
-      const u = emptyUser(user, idx >= 0 ? text.slice(0, idx).split('\n').length : undefined);
+      const u = emptyUser(user, keyLine.get(JSON.stringify(user)));
       if (!isObject(raw)) {
         diagnostics.push({ file, line: u.line, message: `tfa entry of ${user} is not an object`, severity: 'warning' });
         continue;

@@ -1,4 +1,5 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { lineLocator } from './line-index.js';
 import { asText, ParseError, type Diagnostic, type Parsed } from './diagnostics.js';
 
 export interface CertInfo {
@@ -35,8 +36,9 @@ export function parsePemCertificates(input: string | Buffer, file: string): Pars
   const diagnostics: Diagnostic[] = [];
   const certs: CertInfo[] = [];
   const re = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+  const lineOf = lineLocator(text);
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const line = text.slice(0, m.index).split('\n').length;
+    const line = lineOf(m.index);
     let cert: CertInfo;
     try {
       cert = describe(new X509Certificate(m[0]), line);

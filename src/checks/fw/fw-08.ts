@@ -1,5 +1,6 @@
 import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
+import { fileLine } from '../../model/file-lines.js';
 import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
 import { fail, pass, warn, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
@@ -50,7 +51,7 @@ export const fw08: Check = {
     // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.
     for (const d of [...cluster.diagnostics, ...hosts.flatMap((h) => h.fw.diagnostics)]) {
       if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
-      const text = d.line !== undefined ? ctx.snapshot.text(d.file)?.split('\n')[d.line - 1]?.trim() : undefined;
+      const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
       verdicts.push(warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]));
     }
     if (verdicts.length) return verdicts;

@@ -1,8 +1,8 @@
 import { handWrittenChains, iptablesFact, liveRulesets, type HandWrittenChain } from '../../model/facts/network.js';
 import { COMMANDS } from '../../collect/sources.js';
-import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { fail, pass, skip, warn, type Check, type Verdict } from '../types.js';
 import { filterRuleEvidence, NETFILTER_REFERENCES, plural } from './common.js';
-import { analyseChain } from './shadow.js';
+import { analyseChain, MAX_COVER_COMPARISONS } from './shadow.js';
 
 export const fw09: Check = {
   meta: {
@@ -24,7 +24,11 @@ export const fw09: Check = {
     let count = 0;
     for (const c of chains) {
       count += c.rules.length;
-      for (const f of analyseChain(c.rules)) {
+      const found = analyseChain(c.rules);
+      if (found.incomplete) {
+        verdicts.push(skip(`${c.source}: ${c.table} ${c.chain.name}: the last ${plural(found.incomplete, 'rule')} of ${c.rules.length} were not checked for shadowing (more than ${MAX_COVER_COMPARISONS} rule comparisons)`));
+      }
+      for (const f of found) {
         const what = f.kind === 'duplicate'
           ? `duplicates rule ${f.by.index}`
           : `is shadowed by rule ${f.by.index} (${f.by.target}), which matches every packet it would`;

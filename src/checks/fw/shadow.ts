@@ -75,21 +75,76 @@ export interface ShadowFinding {
   by: FilterRule;
 }
 
-/** Duplicates and shadowed terminal rules of one chain, in chain order. */
-export function analyseChain(rules: FilterRule[]): ShadowFinding[] {
-  const out: ShadowFinding[] = [];
+/**
+ * Rule comparisons analyseChain may spend on one chain looking for shadowing rules. The index below
+ * makes real rulesets cost far less; a hostile chain of thousands of rules that defeat it (every rule
+ * a different subnet, no port) stops here instead of running for minutes, and says so.
+ */
+export const MAX_COVER_COMPARISONS = 5_000_000;
+
+/**
+ * Bucket of a rule in the shadow index, by the two conditions real rules vary most: a single
+ * destination port and a single source host. `*` = unconstrained or not a single value (ranges,
+ * lists, subnets, negations): such a rule may cover anything and is always compared.
+ */
+function indexKeys(m: PacketMatch): { port: string; src: string } {
+  const p = m.dport;
+  const port = p && !p.negated && p.ports.length === 1 && p.ports[0].from === p.ports[0].to ? String(p.ports[0].from) : '*';
+  const a = m.src;
+  const src = a && !a.negated && a.ranges.length === 1 && a.ranges[0].from === a.ranges[0].to ? `${a.ranges[0].family}/${a.ranges[0].from}` : '*';
+  return { port, src };
+}
+
+/** The single port every port of `p` equals, and the single host every source range equals (else undefined). */
+function singleValues(m: PacketMatch): { port?: string; src?: string } {
+  const p = m.dport;
+  const ports = p && !p.negated && p.ports.length > 0 && p.ports.every((r) => r.from === r.to && r.from === p.ports[0].from) ? String(p.ports[0].from) : undefined;
+  const a = m.src;
+  const r0 = a?.ranges[0];
+  const src = a && r0 && !a.negated && a.ranges.every((r) => r.from === r.to && r.from === r0.from && r.family === r0.family) ? `${r0.family}/${r0.from}` : undefined;
+  return { port: ports, src };
+}
+
+/** Duplicates and shadowed terminal rules of one chain, in chain order; `incomplete` when the comparison budget ran out. */
+export function analyseChain(rules: FilterRule[]): ShadowFinding[] & { incomplete?: number } {
+  const out: ShadowFinding[] & { incomplete?: number } = [];
+  const firstByKey = new Map<string, number>();
+  // Earlier terminal (non-goto) rules by "port|src" bucket, each list in chain order.
+  const buckets = new Map<string, number[]>();
+  let budget = MAX_COVER_COMPARISONS;
+  const isTerminal = (r: FilterRule) => r.target !== undefined && TERMINAL.has(r.target);
   for (let j = 0; j < rules.length; j++) {
     const later = rules[j];
-    for (let i = 0; i < j; i++) {
-      const earlier = rules[i];
-      if (ruleKey(earlier) === ruleKey(later)) {
-        out.push({ kind: 'duplicate', rule: later, by: earlier });
-        break;
+    const key = ruleKey(later);
+    const dup = firstByKey.get(key);
+    let by = dup;
+    let kind: ShadowFinding['kind'] = 'duplicate';
+    if (isTerminal(later) && budget <= 0) out.incomplete ??= rules.length - j;
+    else if (isTerminal(later)) {
+      // The first earlier coverer: a rule with a single port (or host) other than the later rule's cannot cover it.
+      const want = singleValues(later.match);
+      const names = new Set(['*|*', `${want.port ?? '*'}|*`, `*|${want.src ?? '*'}`, `${want.port ?? '*'}|${want.src ?? '*'}`]);
+      for (const name of names) {
+        for (const i of buckets.get(name) ?? []) {
+          if (by !== undefined && i >= by) break;
+          if (--budget < 0) break;
+          if (covers(rules[i].match, later.match)) {
+            by = i;
+            kind = 'shadowed';
+            break;
+          }
+        }
       }
-      if (later.target && TERMINAL.has(later.target) && earlier.target && TERMINAL.has(earlier.target) && !earlier.goto && covers(earlier.match, later.match)) {
-        out.push({ kind: 'shadowed', rule: later, by: earlier });
-        break;
-      }
+      if (budget < 0) out.incomplete = rules.length - j;
+    }
+    if (by !== undefined) out.push({ kind: by === dup ? 'duplicate' : kind, rule: later, by: rules[by] });
+    if (dup === undefined) firstByKey.set(key, j);
+    if (isTerminal(later) && !later.goto) {
+      const k = indexKeys(later.match);
+      const name = `${k.port}|${k.src}`;
+      const list = buckets.get(name);
+      if (list) list.push(j);
+      else buckets.set(name, [j]);
     }
   }
   return out;

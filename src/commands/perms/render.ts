@@ -2,6 +2,7 @@ import type { PermissionEngine, PermissionMatrix } from '../../engines/permissio
 import { describeTrace, reasonOf } from '../../engines/permissions/describe.js';
 import { added, type CellDiff } from '../../engines/permissions/diff.js';
 import { releaseBuiltinRoles, releasePrivileges, type PveRelease } from '../../engines/permissions/versions.js';
+import { clean } from '../../report/text.js';
 
 /** Writes text in large chunks (a matrix can have millions of lines). */
 export class ChunkedWriter {
@@ -31,7 +32,7 @@ export async function writeMatrix(m: PermissionMatrix, format: MatrixFormat, w: 
   if (format === 'csv') {
     await w.line('id,path,privileges,roles');
     for (const row of m.rows) {
-      for (const c of m.cells(row)) await w.line([row.id, c.path, c.privileges.join(' '), c.roles.join(' ')].map(csvField).join(','));
+      for (const c of m.cells(row)) await w.line([row.id, c.path, c.privileges.join(' '), c.roles.join(' ')].map((f) => csvField(clean(f))).join(','));
     }
   } else if (format === 'json') {
     await w.line(`{"schema":"pvesec.perms-matrix/v1","source":${JSON.stringify(meta.source)},"release":${JSON.stringify(meta.release)},"warnings":${JSON.stringify(meta.warnings)},`);
@@ -45,12 +46,12 @@ export async function writeMatrix(m: PermissionMatrix, format: MatrixFormat, w: 
     await w.line(']}');
   } else {
     let width = 4;
-    for (const row of m.rows) width = Math.max(width, row.id.length);
+    for (const row of m.rows) width = Math.max(width, clean(row.id).length);
     let pathWidth = 4;
-    for (const p of m.pathList()) pathWidth = Math.max(pathWidth, p.length);
+    for (const p of m.pathList()) pathWidth = Math.max(pathWidth, clean(p).length);
     await w.line(`${'IDENTITY'.padEnd(width)}  ${'PATH'.padEnd(pathWidth)}  PRIVILEGES (ROLES)`);
     for (const row of m.rows) {
-      for (const c of m.cells(row)) await w.line(`${row.id.padEnd(width)}  ${c.path.padEnd(pathWidth)}  ${c.privileges.join(', ')} (${c.roles.join(', ')})`);
+      for (const c of m.cells(row)) await w.line(`${clean(row.id).padEnd(width)}  ${clean(c.path).padEnd(pathWidth)}  ${clean(`${c.privileges.join(', ')} (${c.roles.join(', ')})`)}`);
     }
   }
   await w.flush();

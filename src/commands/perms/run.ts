@@ -8,6 +8,7 @@ import { releasePrivileges } from '../../engines/permissions/versions.js';
 import { normalizeAclPath } from '../../parse/user-cfg.js';
 import { loadFileOrTarget, loadTarget, loadUserCfgFile, releaseFlag, warningLines, type AccessSource, type Collector } from './source.js';
 import { ChunkedWriter, describeOne, diffLines, groupByPrivileges, groupLines, writeMatrix, type MatrixFormat } from './render.js';
+import { clean } from '../../report/text.js';
 
 /** Options every perms command shares (commander hands them over as strings). */
 export interface SourceOptions {
@@ -51,7 +52,7 @@ async function load(opts: SourceOptions, deps: PermsDeps): Promise<AccessSource>
 }
 
 function warn(src: AccessSource, io: CommandIO): void {
-  for (const w of warningLines(src)) io.err(`pvesec: warning: ${w}`);
+  for (const w of warningLines(src)) io.err(`pvesec: warning: ${clean(w)}`);
 }
 
 /** A path typed by a person: normalised as Proxmox normalises ACL paths (/vms//100/ is /vms/100). */
@@ -85,7 +86,7 @@ export async function runOf(id: string, opts: SourceOptions & { path?: string },
         `  roles: ${one.roles.join(', ') || '(none)'}`,
         `  why: ${one.reason}`,
         ...one.walk.map((l) => `    ${l}`),
-      ].join('\n') + '\n');
+      ].map(clean).join('\n') + '\n');
     }
     return 0;
   }
@@ -99,7 +100,7 @@ export async function runOf(id: string, opts: SourceOptions & { path?: string },
   }
   const lines = [`${id}: privileges on ${cells.length} of ${m.pathList().length} evaluated paths (${src.label}, ${src.release}: ${src.releaseSource})${note}`];
   lines.push(...groupLines(groups));
-  await deps.io.out(lines.join('\n') + '\n');
+  await deps.io.out(lines.map(clean).join('\n') + '\n');
   return 0;
 }
 
@@ -121,7 +122,7 @@ export async function runWho(priv: string, path: string, opts: SourceOptions, de
   }
   const lines = [`${holders.length} identit${holders.length === 1 ? 'y holds' : 'ies hold'} ${priv} on ${path} (${src.label}):`];
   for (const h of holders) lines.push(`  ${h.id}${h.defined ? '' : ' (not a defined user: the grant waits for whoever is created with this name)'}: ${h.reason}`);
-  await deps.io.out(lines.join('\n') + '\n');
+  await deps.io.out(lines.map(clean).join('\n') + '\n');
   return 0;
 }
 
@@ -179,15 +180,15 @@ export async function runDiff(a: string, b: string, opts: SourceOptions, deps: P
   const after = await loadFileOrTarget(b, flag, collectorOf(deps), collectOpts);
   warn(before, deps.io);
   warn(after, deps.io);
-  if (before.release !== after.release) deps.io.err(`pvesec: warning: ${a} is ${before.release} and ${b} is ${after.release}: built-in roles differ between them`);
+  if (before.release !== after.release) deps.io.err(clean(`pvesec: warning: ${a} is ${before.release} and ${b} is ${after.release}: built-in roles differ between them`));
   const diffs = diffEngines(before.engine, after.engine);
   if (fmt === 'json') {
     await deps.io.out(JSON.stringify({ before: before.label, after: after.label, changes: diffs }) + '\n');
   } else if (diffs.length === 0) {
-    await deps.io.out(`no change in effective permissions between ${before.label} and ${after.label}\n`);
+    await deps.io.out(clean(`no change in effective permissions between ${before.label} and ${after.label}`) + '\n');
   } else {
     const ids = new Set(diffs.map((d) => d.id)).size;
-    await deps.io.out([`${diffs.length} change(s) for ${ids} identit${ids === 1 ? 'y' : 'ies'} from ${before.label} to ${after.label}:`, ...diffLines(diffs)].join('\n') + '\n');
+    await deps.io.out([`${diffs.length} change(s) for ${ids} identit${ids === 1 ? 'y' : 'ies'} from ${before.label} to ${after.label}:`, ...diffLines(diffs)].map(clean).join('\n') + '\n');
   }
   return diffs.length === 0 ? 0 : 1;
 }

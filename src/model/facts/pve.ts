@@ -1,5 +1,6 @@
 import { COMMANDS, FILES, nodeFile } from '../../collect/sources.js';
 import { clusterFact, nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { fileLine } from '../file-lines.js';
 import { parseUserCfg, type UserConfig } from '../../parse/user-cfg.js';
 import { parseDomainsCfg, type Realm } from '../../parse/domains-cfg.js';
 import { parseTfaCfg, type TfaConfig } from '../../parse/tfa-cfg.js';
@@ -84,7 +85,7 @@ export function isExpired(expire: number, now: Date): boolean {
 /** Evidence for a user.cfg line; a legacy inline key field (a TOTP secret) is masked. */
 export function userCfgEvidence(ctx: FactContext, line: number): { source: string; line: number; text?: string } {
   if (line <= 0) return { source: FILES.userCfg, line, text: 'root@pam (implicit)' };
-  const raw = ctx.cluster.representative.snapshot.text(FILES.userCfg)?.split('\n')[line - 1]?.trim();
+  const raw = fileLine(ctx.cluster.representative.snapshot, FILES.userCfg, line)?.trim();
   if (raw === undefined) return { source: FILES.userCfg, line };
   const f = raw.split(':');
   if (f[0].trim() === 'user' && f.length > 8 && f[8].trim() !== '' && !/^x(!.*)?$/.test(f[8].trim())) f[8] = '<redacted>';
