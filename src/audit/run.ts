@@ -3,7 +3,9 @@ import type { Snapshot } from '../collect/snapshot.js';
 import type { PvesecConfig, Waiver } from '../config/schema.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../model/fact.js';
 import { clusterNameOf, nodeIdentityOf } from '../model/identity.js';
-import type { Check, Verdict } from '../checks/types.js';
+import { MAX_FINDINGS_PER_CHECK, omittedFindings, type Check, type Verdict } from '../checks/types.js';
+
+export { MAX_FINDINGS_PER_CHECK };
 
 export interface ClusterResult {
   name: string;
@@ -64,8 +66,6 @@ export function runChecks(
  * last finding. A hostile file with a million bad lines must not become a million-line report
  * (hundreds of MB of JSON, beyond what a string can hold).
  */
-export const MAX_FINDINGS_PER_CHECK = 1000;
-
 /** Keeps the MAX_FINDINGS_PER_CHECK - 1 worst verdicts (in their order) and sums up the others in one of their worst status. */
 export function capVerdicts(verdicts: Verdict[]): Verdict[] {
   if (verdicts.length <= MAX_FINDINGS_PER_CHECK) return verdicts;
@@ -76,12 +76,7 @@ export function capVerdicts(verdicts: Verdict[]): Verdict[] {
   for (let i = 0; i < verdicts.length; i++) {
     if (!keep.has(i)) counts.set(verdicts[i].status, (counts.get(verdicts[i].status) ?? 0) + 1);
   }
-  const statuses = STATUSES.filter((s) => counts.has(s));
-  const omitted = verdicts.length - kept.length;
-  kept.push({
-    status: statuses[0],
-    message: `${omitted} more findings not listed (${statuses.map((s) => `${counts.get(s)} ${s}`).join(', ')}): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`,
-  });
+  kept.push(omittedFindings(counts));
   return kept;
 }
 

@@ -1,4 +1,4 @@
-import type { ControlMeta, Evidence, Severity, Status } from '../core/types.js';
+import { STATUSES, type ControlMeta, type Evidence, type Severity, type Status } from '../core/types.js';
 import type { FactContext } from '../model/fact.js';
 
 /** What a check returns; the runner adds id, title, node and default severity. */
@@ -33,4 +33,39 @@ export function engineMissing(meta: ControlMeta, engine: 'permission' | 'firewal
     meta,
     evaluate: () => skip(`engine not available yet (needs the ${engine} engine)`),
   };
+}
+
+/** The most findings one control lists per node or cluster; the rest are counted in one last finding. */
+export const MAX_FINDINGS_PER_CHECK = 1000;
+
+/** The last finding of a capped control: how many more there are, by status, in their worst status. */
+export function omittedFindings(counts: Map<Status, number>): Verdict {
+  const statuses = STATUSES.filter((s) => counts.has(s));
+  const omitted = statuses.reduce((n, s) => n + counts.get(s)!, 0);
+  return {
+    status: statuses[0],
+    message: `${omitted} more findings not listed (${statuses.map((s) => `${counts.get(s)} ${s}`).join(', ')}): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`,
+  };
+}
+
+/**
+ * Verdicts of a control that may find very many (one per ignored line of a hostile file): past the cap
+ * a verdict is only counted, never built. Add the worst statuses first: the first ones are kept.
+ */
+export class VerdictList {
+  readonly verdicts: Verdict[] = [];
+  private readonly omitted = new Map<Status, number>();
+
+  add(status: Status, build: () => Verdict): void {
+    if (this.verdicts.length < MAX_FINDINGS_PER_CHECK - 1) this.verdicts.push(build());
+    else this.omitted.set(status, (this.omitted.get(status) ?? 0) + 1);
+  }
+
+  get length(): number {
+    return this.verdicts.length;
+  }
+
+  done(): Verdict[] {
+    return this.omitted.size ? [...this.verdicts, omittedFindings(this.omitted)] : this.verdicts;
+  }
 }

@@ -2,7 +2,7 @@ import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
 import { fileLine } from '../../model/file-lines.js';
 import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
-import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { fail, pass, VerdictList, warn, type Check } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
 import { crlfFinding } from './crlf.js';
 
@@ -26,7 +26,8 @@ export const fw08: Check = {
       ...[...cluster.conf.groups.values()].flatMap((g) => g.rules),
       ...hosts.flatMap((h) => h.fw.conf.rules),
     ];
-    const verdicts: Verdict[] = [];
+    // a hostile file can make a million ignored lines: past the cap they are counted, not built
+    const verdicts = new VerdictList();
     // CRLF line endings: one finding per file; the lines it made Proxmox skip are not listed one by one.
     const crlfLost = new Set<string>();
     const lost = (file: string, line: number | undefined) => crlfLost.has(file) || crlfLost.has(`${file}:${line}`);
@@ -34,7 +35,7 @@ export const fw08: Check = {
     for (const [conf, kind] of confs) {
       const finding = crlfFinding(conf, kind);
       if (!finding) continue;
-      verdicts.push(fail(finding.message, finding.evidence));
+      verdicts.add('FAIL', () => fail(finding.message, finding.evidence));
       if (finding.wholeFile) crlfLost.add(conf.file);
       for (const line of conf.crlf!.affectedLines) crlfLost.add(`${conf.file}:${line}`);
     }
@@ -42,19 +43,21 @@ export const fw08: Check = {
       if (!rule.enabled || lost(rule.file, rule.line)) continue;
       const where = rule.group ? ` in [group ${rule.group}]` : '';
       if (rule.ignored) {
-        verdicts.push(fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
+        verdicts.add('FAIL', () => fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
       } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
         const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
-        verdicts.push(warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
+        verdicts.add('WARN', () => warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
       }
     }
     // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.
     for (const d of [...cluster.diagnostics, ...hosts.flatMap((h) => h.fw.diagnostics)]) {
       if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
-      const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
-      verdicts.push(warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]));
+      verdicts.add('WARN', () => {
+        const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
+        return warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]);
+      });
     }
-    if (verdicts.length) return verdicts;
+    if (verdicts.length) return verdicts.done();
     const files = [cluster.present ? FILES.clusterFw : undefined, ...hosts.map((h) => h.fw.path)].filter(Boolean);
     const enabled = rules.filter((r) => r.enabled).length;
     return pass(`all ${plural(enabled, 'enabled rule')} in ${files.length ? files.join(', ') : 'the firewall configuration'} are applied by Proxmox`,

@@ -44,8 +44,20 @@ export interface HostFirewall {
   diagnostics: Diagnostic[];
 }
 
-/** Reads one node's host.fw from a snapshot holding /etc/pve. */
+// host.fw is read by this node's facts and by the cluster-wide FW-08: parse each file once per snapshot.
+const hostFirewalls = new WeakMap<Snapshot, WeakMap<ClusterFw, Map<string, HostFirewall | undefined>>>();
+
+/** Reads one node's host.fw from a snapshot holding /etc/pve (parsed once per snapshot, cluster.fw and node). */
 export function readHostFirewall(snapshot: Snapshot, node: string, cluster: ClusterFw): HostFirewall | undefined {
+  let byCluster = hostFirewalls.get(snapshot);
+  if (!byCluster) hostFirewalls.set(snapshot, (byCluster = new WeakMap()));
+  let byNode = byCluster.get(cluster);
+  if (!byNode) byCluster.set(cluster, (byNode = new Map()));
+  if (!byNode.has(node)) byNode.set(node, parseHostFirewall(snapshot, node, cluster));
+  return byNode.get(node);
+}
+
+function parseHostFirewall(snapshot: Snapshot, node: string, cluster: ClusterFw): HostFirewall | undefined {
   const path = nodeFile(node, 'host.fw');
   const text = snapshot.text(path);
   if (text === undefined) {
