@@ -1,7 +1,7 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
 import { isExpired, realmsFact, tfaFact, userCfgEvidence } from '../../model/facts/pve.js';
-import { accessFact, ADMINISTRATIVE_PRIVILEGES } from '../../model/facts/permissions.js';
+import { accessFact, administratorsFact } from '../../model/facts/permissions.js';
 import { hasEnabledFactor } from '../../parse/tfa-cfg.js';
 import { FILES } from '../../collect/sources.js';
 import { listNames, TFA_DOC, uniqueEvidence } from './common.js';
@@ -15,20 +15,16 @@ export const pve02: Check = {
     references: [TFA_DOC],
   },
   evaluate(ctx) {
-    const { cfg, engine } = ctx.get(accessFact);
+    const { cfg } = ctx.get(accessFact);
+    const holders = ctx.get(administratorsFact);
     const tfa = ctx.get(tfaFact);
     const enforcing = new Set(ctx.get(realmsFact).filter((r) => r.tfa).map((r) => r.name));
     // root@pam is PVE-06's (it may be a waived break-glass account); disabled or expired users cannot log in.
     const users = [...cfg.users.values()].filter((u) => u.id !== 'root@pam' && u.enable && !isExpired(u.expire, ctx.now));
-    const matrix = engine.matrix(users.map((u) => u.id));
     const admins: { id: string; what: string; line: number }[] = [];
-    for (const [i, row] of matrix.rows.entries()) {
-      for (const cell of matrix.cells(row)) {
-        const held = ADMINISTRATIVE_PRIVILEGES.filter((p) => cell.privileges.includes(p));
-        if (held.length === 0) continue;
-        admins.push({ id: row.id, what: `${held.join(', ')} on ${cell.path}`, line: users[i].line });
-        break;
-      }
+    for (const u of users) {
+      const h = holders.get(u.id);
+      if (h) admins.push({ id: u.id, what: `${h.first.privileges.join(', ')} on ${h.first.path}`, line: u.line });
     }
     if (admins.length === 0) return pass('no enabled user other than root@pam holds Permissions.Modify, Sys.Modify, Realm.Allocate or User.Modify anywhere');
     const lacking = admins.filter((a) => !enforcing.has(cfg.users.get(a.id)!.realm) && !hasEnabledFactor(tfa.get(a.id)));

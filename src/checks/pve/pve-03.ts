@@ -1,7 +1,7 @@
 import type { Check, Verdict } from '../types.js';
 import { fail, pass } from '../types.js';
 import { isExpired, realmsFact, tfaFact, userCfgEvidence } from '../../model/facts/pve.js';
-import { accessFact, ADMINISTRATIVE_PRIVILEGES } from '../../model/facts/permissions.js';
+import { accessFact, administratorsFact } from '../../model/facts/permissions.js';
 import { hasUsableFactor } from '../../parse/tfa-cfg.js';
 import { FILES } from '../../collect/sources.js';
 import { listNames, TFA_DOC } from './common.js';
@@ -17,7 +17,7 @@ export const pve03: Check = {
   evaluate(ctx) {
     const realms = ctx.get(realmsFact).filter((r) => r.tfa);
     if (realms.length === 0) return pass('no realm enforces TFA in domains.cfg');
-    const { cfg, engine } = ctx.get(accessFact);
+    const { cfg } = ctx.get(accessFact);
     const tfa = ctx.get(tfaFact);
     const nowSec = Math.floor(ctx.now.getTime() / 1000);
     return realms.map((realm): Verdict => {
@@ -26,9 +26,8 @@ export const pve03: Check = {
       const realmEv = { source: FILES.domainsCfg, line: realm.tfa!.line, text: `tfa type=${realm.tfa!.type}` };
       if (lacking.length === 0) return pass(`realm ${realm.name} enforces TFA (${realm.tfa!.type}); all ${users.length} enabled users have a usable factor`, [realmEv]);
       // A locked-out administrator matters most: say which of them can administer (any path).
-      const matrix = engine.matrix(lacking.map((u) => u.id));
-      const admin = new Set(matrix.rows.filter((row) => [...matrix.cells(row)].some((c) => ADMINISTRATIVE_PRIVILEGES.some((p) => c.privileges.includes(p)))).map((r) => r.id));
-      const names = lacking.map((u) => (admin.has(u.id) ? `${u.id} (administrator)` : u.id));
+      const admins = ctx.get(administratorsFact);
+      const names = lacking.map((u) => (admins.has(u.id) ? `${u.id} (administrator)` : u.id));
       return fail(`realm ${realm.name} enforces TFA but ${lacking.length} enabled user(s) have no usable factor: ${listNames(names)}`,
         [realmEv, ...lacking.slice(0, 5).map((u) => userCfgEvidence(ctx, u.line))]);
     });

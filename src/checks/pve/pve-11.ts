@@ -1,7 +1,7 @@
 import type { Check } from '../types.js';
 import { fail, pass, warn } from '../types.js';
 import { userCfgEvidence } from '../../model/facts/pve.js';
-import { accessFact } from '../../model/facts/permissions.js';
+import { accessFact, administratorsFact, type AdministrativeHolding } from '../../model/facts/permissions.js';
 import { memberLabel } from '../../engines/permissions/describe.js';
 import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/permissions/engine.js';
 import type { AclEntry } from '../../engines/permissions/model.js';
@@ -55,7 +55,7 @@ export const pve11: Check = {
       const b = broadAdminGrants(engine, id);
       if (b) broad.set(id, b);
     }
-    const holders = permissionsModifyHolders(engine);
+    const holders = permissionsModifyHolders(ctx.get(administratorsFact));
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
     const actingText = acting.length ? `; tokens holding an administrator's roles: ${listNames(acting, 5)}` : '';
     if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token${actingText}; ${holdersText}`);
@@ -92,14 +92,12 @@ function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | u
 }
 
 /** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
-function permissionsModifyHolders(engine: PermissionEngine): string[] {
-  const m = engine.matrix();
+function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>): string[] {
   const out: string[] = ['root@pam (everywhere)'];
-  for (const row of m.rows) {
-    if (row.id === 'root@pam') continue;
-    const paths: string[] = [];
-    for (const cell of m.cells(row)) if (cell.privileges.includes('Permissions.Modify')) paths.push(cell.path);
-    if (paths.length) out.push(`${row.id} (${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`);
+  for (const [id, h] of admins) {
+    const pm = h.permissionsModify;
+    if (id === 'root@pam' || !pm) continue;
+    out.push(`${id} (${pm.first}${pm.paths > 1 ? ` and ${pm.paths - 1} more` : ''})`);
   }
   return out;
 }

@@ -67,3 +67,31 @@ test('the matrix paths are the top-level paths, every ACL path and every pool me
   const paths = engine.matrixPaths();
   for (const p of ['/', '/access', '/vms/100', '/vms/101', '/storage/local-zfs', '/nodes/pve1', '/pool/prod']) assert.ok(paths.includes(p), p);
 });
+
+test('privilegeRuns sums up exactly what cells() expands: first path, privileges and path count per run', async () => {
+  const { generateUserCfg } = await import('../../../scripts/gen-user-cfg.js');
+  const cfg = parseUserCfg(generateUserCfg({ seed: 7, users: 300, groups: 40, tokens: 120, pools: 20, aclEntries: 3000 }).text).value;
+  const m = new PermissionEngine(accessInputFromUserCfg(cfg)).matrix();
+  let runs = 0;
+  for (const row of m.rows) {
+    const expanded: { privileges: string; paths: string[] }[] = [];
+    for (const cell of m.cells(row)) {
+      const key = cell.privileges.join(',');
+      const last = expanded[expanded.length - 1];
+      if (last && last.privileges === key && last.paths.length) last.paths.push(cell.path);
+      else expanded.push({ privileges: key, paths: [cell.path] });
+    }
+    const fromRuns = [...m.privilegeRuns(row)];
+    runs += fromRuns.length;
+    // adjacent runs may share a privilege set: merge them as the expansion does
+    const merged: { privileges: string; first: string; paths: number }[] = [];
+    for (const r of fromRuns) {
+      const key = r.privileges.join(',');
+      const last = merged[merged.length - 1];
+      if (last && last.privileges === key) last.paths += r.paths;
+      else merged.push({ privileges: key, first: r.firstPath, paths: r.paths });
+    }
+    assert.deepEqual(merged, expanded.map((e) => ({ privileges: e.privileges, first: e.paths[0], paths: e.paths.length })), row.id);
+  }
+  assert.ok(runs > 1000, `only ${runs} runs: the generated configuration is too small to mean anything`);
+});

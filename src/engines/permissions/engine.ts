@@ -347,10 +347,37 @@ export class PermissionMatrix {
     }
   }
 
-  /** Number of (identity, path) cells with at least one privilege. */
-  cellCount(): number {
+  /**
+   * The runs of one row that hold at least one privilege, without expanding them path by path: the
+   * privilege set (its index is shared by every run with the same set), the first matrix path of the
+   * run and how many matrix paths it spans. For questions over all identities of a large user.cfg.
+   */
+  *privilegeRuns(row: MatrixRow): Generator<{ privSet: number; privileges: readonly string[]; firstPath: string; paths: number }> {
+    const prefix = this.matrixPathPrefix();
+    for (let r = 0; r < row.starts.length; r++) {
+      const privileges = this.compiled.privSets[row.privSets[r]].names;
+      if (privileges.length === 0) continue;
+      const paths = prefix[row.ends[r]] - prefix[row.starts[r]];
+      if (paths === 0) continue;
+      let k = row.starts[r];
+      while (this.paths[k] === undefined) k++;
+      yield { privSet: row.privSets[r], privileges, firstPath: this.paths[k]!, paths };
+    }
+  }
+
+  private prefix?: Int32Array;
+
+  /** prefix[k]: how many matrix paths come before preorder position k. */
+  private matrixPathPrefix(): Int32Array {
+    if (this.prefix) return this.prefix;
     const prefix = new Int32Array(this.paths.length + 1);
     for (let k = 0; k < this.paths.length; k++) prefix[k + 1] = prefix[k] + (this.paths[k] === undefined ? 0 : 1);
+    return (this.prefix = prefix);
+  }
+
+  /** Number of (identity, path) cells with at least one privilege. */
+  cellCount(): number {
+    const prefix = this.matrixPathPrefix();
     let n = 0;
     for (const row of this.m.rows) {
       for (let r = 0; r < row.starts.length; r++) {

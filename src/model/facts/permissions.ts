@@ -40,6 +40,41 @@ export const accessFact = clusterFact<AccessModel>('pve.access', (ctx) => {
 /** Privileges that administer the cluster (PVE-02): whoever holds one of them anywhere needs a second factor. */
 export const ADMINISTRATIVE_PRIVILEGES: readonly string[] = ['Permissions.Modify', 'Sys.Modify', 'Realm.Allocate', 'User.Modify'];
 
+/** What one identity holds of the administrative privileges. */
+export interface AdministrativeHolding {
+  /** The first path (in matrix order) where it holds any, and which ones there. */
+  first: { path: string; privileges: string[] };
+  /** Where it holds Permissions.Modify: the first path (matrix order) and on how many paths. */
+  permissionsModify?: { first: string; paths: number };
+}
+
+/**
+ * Every identity (user or token) holding an administrative privilege somewhere, from one full permission
+ * matrix per cluster (PVE-02, PVE-03 and PVE-11 ask the same question; a 10,000-guest user.cfg made each
+ * of them pay for a matrix of its own). Read run by run: paths sharing a privilege set are not expanded.
+ */
+export const administratorsFact = clusterFact<Map<string, AdministrativeHolding>>('pve.administrators', (ctx) => {
+  const { engine } = ctx.get(accessFact);
+  const m = engine.matrix();
+  const heldBySet = new Map<number, string[]>();
+  const out = new Map<string, AdministrativeHolding>();
+  for (const row of m.rows) {
+    let holding: AdministrativeHolding | undefined;
+    for (const run of m.privilegeRuns(row)) {
+      let held = heldBySet.get(run.privSet);
+      if (!held) heldBySet.set(run.privSet, (held = ADMINISTRATIVE_PRIVILEGES.filter((p) => run.privileges.includes(p))));
+      if (held.length === 0) continue;
+      holding ??= { first: { path: run.firstPath, privileges: held } };
+      if (held.includes('Permissions.Modify')) {
+        if (holding.permissionsModify) holding.permissionsModify.paths += run.paths;
+        else holding.permissionsModify = { first: run.firstPath, paths: run.paths };
+      }
+    }
+    if (holding) out.set(row.id, holding);
+  }
+  return out;
+});
+
 /**
  * Warnings a reader of user.cfg must see: what the parser reports (dropped ACL lines, unknown
  * privileges, invalid members ...) and `role:` lines that change a built-in role.
