@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { claimBlock, downAll, mustExecIn, REPO_ROOT, TESTHOST_DIR, TH_VAR, upHost, type Host } from '../test/harness/hosts.js';
-import { CONNECTION_SPECS, generateCases, SPEC_USERS, targetedCases, type SshdCase } from './sshd-cases.js';
+import { CONNECTION_SPECS, generateCases, SERVCONF_KEYWORDS, SPEC_USERS, targetedCases, type SshdCase } from './sshd-cases.js';
 
 const SUITES = [
   { suite: 'bookworm', version: '9.2', name: 'g190', octet: 190 },
@@ -23,6 +23,16 @@ const SUITES = [
 ] as const;
 
 export const FIXTURE = join(REPO_ROOT, 'test/fixtures/sshd/cases.jsonl.gz');
+export const KEYWORD_FIXTURE = join(REPO_ROOT, 'test/fixtures/sshd/versions.json');
+
+/** The algorithm names this OpenSSH supports (`ssh -Q`; sshd is built from the same tables). */
+export const ALGORITHM_QUERIES = ['cipher', 'mac', 'kex', 'key', 'key-sig', 'sig', 'cipher-auth'] as const;
+
+/** What real sshd -t says about `KEYWORD x` globally and inside a (non-matching) Match block. */
+export interface KeywordProbe {
+  global: string;
+  match: string;
+}
 
 export interface SshdRun {
   rc: number;
@@ -65,6 +75,27 @@ for id in *; do
 done
 `;
 
+/**
+ * Keyword probe: `KEYWORD x` appended to Debian's file, then inside `Match User nobody`. sshd -t's
+ * first message (or "ok") is recorded as is; the test derives known/deprecated/unsupported/unknown
+ * and allowed-in-Match from it.
+ */
+const KEYWORD_BATCH = `set -u
+cp /etc/ssh/sshd_config /root/sshd_config.debian
+mkdir -p /root/kw
+while read -r k; do
+  { cat /root/sshd_config.debian; echo "$k x"; } >/etc/ssh/sshd_config
+  /usr/sbin/sshd -t >/root/kw/$k.global 2>&1 || true
+  { cat /root/sshd_config.debian; echo "Match User nobody"; echo "  $k x"; } >/etc/ssh/sshd_config
+  /usr/sbin/sshd -t >/root/kw/$k.match 2>&1 || true
+done </root/keywords
+cp /root/sshd_config.debian /etc/ssh/sshd_config
+`;
+
+function firstMessage(text: string): string {
+  return text.split('\n').map((l) => l.replace(/\r$/, '').trim()).find(Boolean) ?? 'ok';
+}
+
 function rootOf(host: Host): string {
   const pid = readFileSync(join(TH_VAR, 'hosts', host.name, 'init.pid'), 'utf8').trim();
   return `/proc/${pid}/root`;
@@ -76,7 +107,7 @@ function ensureImage(suite: string): void {
   execFileSync(join(TESTHOST_DIR, 'build-rootfs.sh'), [], { stdio: 'inherit', env: { ...process.env, TH_VAR, TH_SUITE: suite } });
 }
 
-async function runSuite(s: (typeof SUITES)[number], cases: SshdCase[]): Promise<Map<string, SshdAnswers>> {
+async function runSuite(s: (typeof SUITES)[number], cases: SshdCase[]): Promise<{ answers: Map<string, SshdAnswers>; keywords: Record<string, KeywordProbe>; algorithms: Record<string, string[]> }> {
   ensureImage(s.suite);
   const host = await upHost(s.name, s.octet, { suite: s.suite });
   const pkg = (await mustExecIn(host, ['dpkg-query', '-W', '-f', '${Version}', 'openssh-server'])).trim();
@@ -93,6 +124,17 @@ async function runSuite(s: (typeof SUITES)[number], cases: SshdCase[]): Promise<
     }
   }
   writeFileSync(join(root, 'root/specs'), CONNECTION_SPECS.join('\n') + '\n');
+  writeFileSync(join(root, 'root/keywords'), SERVCONF_KEYWORDS.join('\n') + '\n');
+  await mustExecIn(host, ['sh', '-c', KEYWORD_BATCH], { timeoutMs: 30 * 60_000 });
+  const algorithms: Record<string, string[]> = {};
+  for (const q of ALGORITHM_QUERIES) algorithms[q] = (await mustExecIn(host, ['ssh', '-Q', q])).split('\n').filter(Boolean);
+  const keywords: Record<string, KeywordProbe> = {};
+  for (const k of SERVCONF_KEYWORDS) {
+    keywords[k] = {
+      global: firstMessage(readFileSync(join(root, 'root/kw', `${k}.global`), 'utf8')),
+      match: firstMessage(readFileSync(join(root, 'root/kw', `${k}.match`), 'utf8')),
+    };
+  }
   const t0 = Date.now();
   await mustExecIn(host, ['sh', '-c', BATCH], { timeoutMs: 30 * 60_000 });
   console.error(`${s.suite}: ${cases.length} cases through OpenSSH ${pkg} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -111,7 +153,7 @@ async function runSuite(s: (typeof SUITES)[number], cases: SshdCase[]): Promise<
     out.set(c.id, a);
   }
   if (readdirSync(join(root, 'root/out')).length !== cases.length) throw new Error(`${s.suite}: answers missing`);
-  return out;
+  return { answers: out, keywords, algorithms };
 }
 
 async function main(): Promise<void> {
@@ -121,10 +163,13 @@ async function main(): Promise<void> {
   const cases = [...targetedCases(debianConfig), ...generateCases(debianConfig, count, seed)];
   await claimBlock('gen-sshd-cases');
   try {
-    const answers = await Promise.all(SUITES.map((s) => runSuite(s, cases)));
+    const results = await Promise.all(SUITES.map((s) => runSuite(s, cases)));
+    const answers = results.map((r) => r.answers);
     const lines = cases.map((c) => JSON.stringify({ ...c, answers: Object.fromEntries(SUITES.map((s, i) => [s.version, answers[i].get(c.id)!])) }));
     mkdirSync(dirname(FIXTURE), { recursive: true });
     writeFileSync(FIXTURE, gzipSync(lines.join('\n') + '\n', { level: 9 }));
+    const perVersion = Object.fromEntries(SUITES.map((s, i) => [s.version, { package: answers[i].values().next().value!.package, algorithms: results[i].algorithms, keywords: results[i].keywords }]));
+    writeFileSync(KEYWORD_FIXTURE, JSON.stringify(perVersion, null, 1) + '\n');
     const refused = SUITES.map((s, i) => `${s.version}: ${[...answers[i].values()].filter((a) => a.test.rc !== 0).length} refused`);
     console.error(`wrote ${cases.length} cases (seed ${seed}; ${refused.join(', ')}) to ${FIXTURE}`);
   } finally {

@@ -280,3 +280,36 @@ export function targetedCases(debianConfig: string): SshdCase[] {
     { id: 't-line-before-include', files: { sshd_config: debianConfig.replace(/^Include /m, 'PermitRootLogin yes\nInclude '), 'sshd_config.d/00-pvesec.conf': 'PermitRootLogin no\n' } },
   ];
 }
+
+/**
+ * Every keyword in the keyword tables of OpenSSH 9.2 and 10.0 servconf.c (Debian builds), except
+ * Match and Include. The generator probes each on real sshd: known, deprecated, unsupported or
+ * unknown, and whether it is allowed inside a Match block.
+ */
+export const SERVCONF_KEYWORDS = [
+  'acceptenv', 'addressfamily', 'afstokenpassing', 'allowagentforwarding', 'allowgroups',
+  'allowstreamlocalforwarding', 'allowtcpforwarding', 'allowusers', 'authenticationmethods', 'authorizedkeyscommand',
+  'authorizedkeyscommanduser', 'authorizedkeysfile', 'authorizedkeysfile2', 'authorizedprincipalscommand',
+  'authorizedprincipalscommanduser', 'authorizedprincipalsfile', 'banner', 'casignaturealgorithms',
+  'challengeresponseauthentication', 'channeltimeout', 'checkmail', 'chrootdirectory', 'ciphers',
+  'clientalivecountmax', 'clientaliveinterval', 'compression', 'debianbanner', 'denygroups', 'denyusers',
+  'disableforwarding', 'dsaauthentication', 'exposeauthinfo', 'fingerprinthash', 'forcecommand', 'gatewayports',
+  'gssapiauthentication', 'gssapicleanupcredentials', 'gssapicleanupcreds', 'gssapikexalgorithms',
+  'gssapikeyexchange', 'gssapistorecredentialsonrekey', 'gssapistrictacceptorcheck', 'gssapiusesessioncredcache',
+  'gssusesessionccache', 'hostbasedacceptedalgorithms', 'hostbasedacceptedkeytypes', 'hostbasedauthentication',
+  'hostbasedusesnamefrompacketonly', 'hostcertificate', 'hostdsakey', 'hostkey', 'hostkeyagent', 'hostkeyalgorithms',
+  'ignorerhosts', 'ignoreuserknownhosts', 'ipqos', 'kbdinteractiveauthentication', 'keepalive',
+  'kerberosauthentication', 'kerberosgetafstoken', 'kerberosorlocalpasswd', 'kerberostgtpassing',
+  'kerberosticketcleanup', 'kexalgorithms', 'keyregenerationinterval', 'listenaddress', 'logingracetime', 'loglevel',
+  'logverbose', 'macs', 'maxauthtries', 'maxsessions', 'maxstartups', 'modulifile', 'pamauthenticationviakbdint',
+  'pamservicename', 'passwordauthentication', 'permitblacklistedkeys', 'permitemptypasswords', 'permitlisten',
+  'permitopen', 'permitrootlogin', 'permittty', 'permittunnel', 'permituserenvironment', 'permituserrc',
+  'persourcemaxstartups', 'persourcenetblocksize', 'persourcepenalties', 'persourcepenaltyexemptlist', 'pidfile',
+  'port', 'printlastlog', 'printmotd', 'protocol', 'pubkeyacceptedalgorithms', 'pubkeyacceptedkeytypes',
+  'pubkeyauthentication', 'pubkeyauthoptions', 'rdomain', 'refuseconnection', 'rekeylimit', 'requiredrsasize',
+  'reversemappingcheck', 'revokedkeys', 'rhostsauthentication', 'rhostsrsaauthentication', 'rsaauthentication',
+  'securitykeyprovider', 'serverkeybits', 'setenv', 'skeyauthentication', 'sshdauthpath', 'sshdsessionpath',
+  'streamlocalbindmask', 'streamlocalbindunlink', 'strictmodes', 'subsystem', 'syslogfacility', 'tcpkeepalive',
+  'trustedusercakeys', 'unusedconnectiontimeout', 'usedns', 'uselogin', 'usepam', 'useprivilegeseparation',
+  'verifyreversemapping', 'versionaddendum', 'x11displayoffset', 'x11forwarding', 'x11uselocalhost', 'xauthlocation',
+] as const;
