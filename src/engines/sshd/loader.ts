@@ -408,7 +408,7 @@ const PUBKEY_ALGOS = new Set(['HostbasedAcceptedAlgorithms', 'HostKeyAlgorithms'
 function derelativise(path: string): string {
   if (path.toLowerCase() === 'none') return 'none';
   const expanded = path === '~' ? '/root' : path.startsWith('~/') ? `/root/${path.slice(2)}` : path;
-  return expanded.startsWith('/') ? expanded : `/${expanded}`;
+  return expanded.startsWith('/') ? expanded : `//${expanded}`; // getcwd() is / for sshd -t/-T
 }
 
 function tildeExpand(path: string): string {
@@ -541,9 +541,7 @@ class LineContext {
       }
       case 'GssKexAlgorithms': {
         const arg = this.required('Missing argument.');
-        if (!/^(gss-(gex-sha1|group1-sha1|group14-sha1|group14-sha256|group16-sha512|nistp256-sha256|curve25519-sha256)-)(,(gss-(gex-sha1|group1-sha1|group14-sha1|group14-sha256|group16-sha512|nistp256-sha256|curve25519-sha256)-))*$/.test(arg)) {
-          this.fatal(`Bad GSSAPI KexAlgorithms '${arg}'.`);
-        }
+        if (!gssKexNamesValid(arg, (m) => this.reader.log('error', m))) this.fatal(`Bad GSSAPI KexAlgorithms '${arg}'.`);
         this.setFirst(opcode, arg);
         return 0;
       }
@@ -1060,6 +1058,21 @@ class LineContext {
     if (!found) this.fatal(`no ${this.keyword} specified`);
     return 0;
   }
+}
+
+const GSS_KEX_PREFIXES = ['gss-gex-sha1-', 'gss-group1-sha1-', 'gss-group14-sha1-', 'gss-group14-sha256-', 'gss-group16-sha512-', 'gss-nistp256-sha256-', 'gss-curve25519-sha256-'];
+
+/** kex_gss_names_valid (Debian's GSSAPI key exchange patch): GSS names match by prefix. */
+function gssKexNamesValid(list: string, log: (msg: string) => void): boolean {
+  if (list === '') return false;
+  for (const p of list.split(',')) {
+    if (p === '') break;
+    if (!GSS_KEX_PREFIXES.some((g) => p.startsWith(g))) {
+      log(`Unsupported KEX algorithm "${p.slice(0, 100)}"`);
+      return false;
+    }
+  }
+  return true;
 }
 
 /** argv_assemble for one word: quote when it has whitespace or quote characters (10.0 Subsystem). */
