@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
 import { parseIpRange, rangeContains } from './ip-address.js';
+import { argvSplit, stripLineStart, strdelim, trimLineEnd } from '../engines/sshd/lexer.js';
 
 /**
  * sshd_config as sshd reads it (servconf.c): keywords case-insensitive, `Keyword value` or
@@ -182,51 +183,24 @@ function readFile(
   }
 }
 
-/** Splits a line like sshd: keyword, optional `=`, then arguments with quotes; `#` starts a comment. */
+/**
+ * Splits a line exactly like sshd (the engine's lexer: strdelim for the keyword, so `Keyword=value`,
+ * `Keyword = value` and `"Keyword"` work; argv_split for the arguments: blanks, single and double
+ * quotes, backslash escapes, `#` at the start of a word ends the line). Linear in the line length.
+ */
 function splitLine(raw: string): { name: string; args: string[] } | { error: string } | undefined {
-  const s = raw.trim();
-  if (!s || s.startsWith('#')) return undefined;
-  const km = /^([^\s=]+)\s*(?:=\s*|\s+|$)/.exec(s);
-  if (!km) return { error: 'missing keyword' };
-  const name = km[1];
-  const rest = s.slice(km[0].length);
-  const args: string[] = [];
-  let i = 0;
-  while (i < rest.length) {
-    while (i < rest.length && /\s/.test(rest[i])) i++;
-    if (i >= rest.length) break;
-    if (rest[i] === '#') break;
-    let arg = '';
-    let quote: string | undefined;
-    while (i < rest.length) {
-      const c = rest[i];
-      if (quote) {
-        if (c === '\\' && i + 1 < rest.length && (rest[i + 1] === quote || rest[i + 1] === '\\')) {
-          arg += rest[i + 1];
-          i += 2;
-          continue;
-        }
-        if (c === quote) {
-          quote = undefined;
-          i++;
-          continue;
-        }
-        arg += c;
-        i++;
-        continue;
-      }
-      if (/\s/.test(c)) break;
-      if (c === '"' || c === "'") {
-        quote = c;
-        i++;
-        continue;
-      }
-      arg += c;
-      i++;
-    }
-    if (quote) return { error: `${name}: unterminated quote` };
-    args.push(arg);
+  const line = trimLineEnd(stripLineStart(raw));
+  let d = strdelim(line);
+  if (d.token === null) return undefined;
+  let name = d.token;
+  if (name === '') {
+    d = strdelim(d.rest);
+    if (d.token === null) return undefined;
+    name = d.token;
   }
+  if (name === '' || name.startsWith('#')) return undefined;
+  const args = d.rest === null || d.rest === '' ? [] : argvSplit(d.rest);
+  if (args === null) return { error: `${name}: unterminated quote` };
   return { name, args };
 }
 

@@ -58,46 +58,54 @@ export function strdelim(s: string | null): Delimited {
   return { token, rest: s.slice(j) };
 }
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const HASH = 0x23;
+const BACKSLASH = 0x5c;
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+
 /** argv_split(s, terminate_on_comment = 1). Returns null for an unterminated quote ("invalid quotes"). */
 export function argvSplit(s: string): string[] | null {
   const argv: string[] = [];
   const n = s.length;
   let i = 0;
   while (i < n) {
-    const c = s[i];
-    if (c === ' ' || c === '\t') {
+    const c = s.charCodeAt(i);
+    if (c === SPACE || c === TAB) {
       i++;
       continue;
     }
-    if (c === '#') break;
-    let quote = '';
+    if (c === HASH) break;
+    let quote = 0;
     let arg = '';
     let runStart = i;
     for (; i < n; i++) {
-      const ch = s[i];
-      if (ch === '\\') {
-        const next = s[i + 1];
-        if (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' ')) {
+      const ch = s.charCodeAt(i);
+      if (ch === BACKSLASH) {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
+        if (next === SQUOTE || next === DQUOTE || next === BACKSLASH || (quote === 0 && next === SPACE)) {
           arg += s.slice(runStart, i);
           i++;
           runStart = i;
         }
-      } else if (quote === '' && (ch === ' ' || ch === '\t')) {
-        break;
-      } else if (quote === '' && (ch === '"' || ch === "'")) {
+      } else if (quote === 0) {
+        if (ch === SPACE || ch === TAB) break;
+        if (ch === DQUOTE || ch === SQUOTE) {
+          arg += s.slice(runStart, i);
+          quote = ch;
+          runStart = i + 1;
+        }
+      } else if (ch === quote) {
         arg += s.slice(runStart, i);
-        quote = ch;
-        runStart = i + 1;
-      } else if (quote !== '' && ch === quote) {
-        arg += s.slice(runStart, i);
-        quote = '';
+        quote = 0;
         runStart = i + 1;
       }
     }
     arg += s.slice(runStart, i);
     argv.push(arg);
     if (i >= n) {
-      if (quote !== '') return null;
+      if (quote !== 0) return null;
       break;
     }
   }
