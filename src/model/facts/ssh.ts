@@ -9,6 +9,7 @@ import {
 } from '../../parse/sshd-config.js';
 import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { testConfig, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
 import { packagesFact } from './system-base.js';
 
 /** What is known about sshd's configuration on a node. */
@@ -25,6 +26,17 @@ export interface SshdState {
   test?: SshdTestResult;
   /** Major.minor of openssh-server (from dpkg), for defaults. */
   version?: number;
+  /** What sshd would say about the files (`sshd -t` as the model in src/engines/sshd computes it). */
+  load?: SshdLoad;
+}
+
+/** The model's `sshd -t` on the collected files, for the OpenSSH version installed (both when unknown). */
+export interface SshdLoad {
+  versions: SshdVersion[];
+  /** The verdict for the first version that refuses the files, else for the installed version. */
+  verdict: SshdVerdict;
+  /** true when every version judged refuses the files. */
+  refused: boolean;
 }
 
 /** One effective value with the evidence that decided it. */
@@ -57,7 +69,12 @@ export function snapshotIncludeResolver(snapshot: Snapshot): IncludeResolver {
   };
 }
 
-export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
+/**
+ * Everything known about sshd's configuration, also when sshd would refuse it. Only SSH-15 reads this
+ * one directly; every other consumer uses sshdFact, which refuses to answer for a configuration sshd
+ * would not load.
+ */
+export const sshdFilesFact = nodeFact<SshdState>('sshd.files', (ctx) => {
   const snapshot = ctx.snapshot;
   const main = snapshot.file(SSHD_CONFIG);
   let files: SshdConfig | undefined;
@@ -83,7 +100,54 @@ export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
   if (!files && !sshdT) throw new Unavailable(`${snapshot.whyMissing(SSHD_CONFIG)}; ${sshdTNote}`);
   const testCmd = snapshot.command(COMMANDS.sshdTest.name);
   const test = testCmd ? parseSshdTest(testCmd.output, testCmd.exitCode).value : undefined;
-  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version: opensshVersion(ctx) };
+  const version = opensshVersion(ctx);
+  const load = main ? modelLoad(snapshot, version) : undefined;
+  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load };
+});
+
+/** Runs the sshd model on the collected /etc/ssh tree for the installed version (both 9.2 and 10.0 when unknown). */
+function modelLoad(snapshot: Snapshot, version: number | undefined): SshdLoad {
+  const files: Record<string, string> = {};
+  for (const f of snapshot.files.values()) if (f.path.startsWith('/etc/ssh/')) files[f.path] = f.content.toString('utf8');
+  const versions: SshdVersion[] = version === undefined ? ['9.2', '10.0'] : version >= 10 ? ['10.0'] : ['9.2'];
+  const verdicts = versions.map((v) => testConfig({ files }, v));
+  const refused = verdicts.every((v) => v.rc !== 0);
+  return { versions, verdict: verdicts.find((v) => v.rc !== 0) ?? verdicts[0], refused };
+}
+
+/** Why sshd would not start with this configuration: real `sshd -t` failing, else the model refusing the files. */
+export function sshdRefusal(state: SshdState): { reason: string; evidence: Evidence[] } | undefined {
+  if (state.test) {
+    if (state.test.ok) return undefined;
+    const e = state.test.errors[0];
+    return {
+      reason: `sshd -t fails (exit ${state.test.exitCode ?? '?'}): ${e ? (e.file ? `${e.file}:${e.line}: ` : '') + e.message : 'no message'}`,
+      evidence: state.test.errors.map((x) => (x.file ? { source: x.file, line: x.line, text: x.message } : { source: 'sshd -t', line: x.outputLine, text: x.message })),
+    };
+  }
+  if (!state.load?.refused) return undefined;
+  const v = state.load.verdict;
+  const strip = (t: string): string => t.replace(/^\/\S+?:? line \d+: /, '');
+  const errors = v.messages.filter((m) => m.level !== 'info');
+  const where = v.location ? `${v.location.file}:${v.location.line}: ` : '';
+  const fatal = strip(v.fatal ?? '');
+  const first = strip(errors[0]?.text ?? fatal);
+  const versions = state.load.versions.map((x) => `OpenSSH ${x}`).join(' and ');
+  return {
+    reason: `${versions} would refuse the files: ${where}${first}${first !== fatal ? ` (${fatal})` : ''}`,
+    evidence: errors.map((m) => ({ source: v.location && m === errors[0] ? v.location.file : 'sshd model', line: v.location && m === errors[0] ? v.location.line : undefined, text: m.text })),
+  };
+}
+
+/**
+ * sshd's configuration for the checks. Unavailable (so the checks SKIP, never PASS) when sshd would
+ * refuse the files: the next restart or reboot leaves no sshd running, whatever the values say.
+ */
+export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
+  const state = ctx.get(sshdFilesFact);
+  const refusal = sshdRefusal(state);
+  if (refusal) throw new Unavailable(`the sshd configuration is not loadable (see SSH-15): ${refusal.reason}`);
+  return state;
 });
 
 function opensshVersion(ctx: FactContext): number | undefined {
