@@ -3,6 +3,8 @@ import path from 'node:path';
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
 import { parseIpRange, rangeContains } from './ip-address.js';
 import { argvSplit, stripLineStart, strdelim, trimLineEnd } from '../engines/sshd/lexer.js';
+import { matchGroups } from '../engines/sshd/match.js';
+import { convtime } from '../engines/sshd/values.js';
 
 /**
  * sshd_config as sshd reads it (servconf.c): keywords case-insensitive, `Keyword value` or
@@ -146,7 +148,12 @@ function readFile(
       continue;
     }
     if (match.length > outer.length && !MATCH_ALLOWED.has(keyword)) {
-      diagnostics.push({ file, line, message: `Directive '${name}' is not allowed within a Match block`, severity: 'error' });
+      // After `Match all` sshd's load pass is active: a global-only keyword there is a global line.
+      if (!match.slice(outer.length).every((m) => m.criteria.length === 1 && m.criteria[0].kind === 'all')) {
+        diagnostics.push({ file, line, message: `Directive '${name}' is not allowed within a Match block`, severity: 'error' });
+        continue;
+      }
+      config.directives.push({ keyword, name, args, file, line, text: t, match: outer });
       continue;
     }
     if (keyword === 'include') {
@@ -206,6 +213,10 @@ function splitLine(raw: string): { name: string; args: string[] } | { error: str
 
 function parseMatch(args: string[], file: string, line: number, text: string, diagnostics: Diagnostic[]): SshdMatch {
   const criteria: SshdMatch['criteria'] = [];
+  args = args.flatMap((a) => {
+    const eq = a.indexOf('=');
+    return eq > 0 && MATCH_KINDS.has(a.slice(0, eq).toLowerCase()) ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
   for (let i = 0; i < args.length; i++) {
     const kind = args[i].toLowerCase();
     if (kind === 'all') {
@@ -242,7 +253,7 @@ export function matchApplies(m: SshdMatch, conn: SshdConnection): boolean {
       case 'user':
         return conn.user !== undefined && matchPatternList(conn.user, c.pattern, false);
       case 'group':
-        return conn.user !== undefined && (conn.groups ?? []).some((g) => matchPatternList(g, c.pattern, false));
+        return conn.user !== undefined && matchGroups(conn.groups ?? [], c.pattern);
       case 'host': {
         const host = conn.host ?? conn.addr;
         return host !== undefined && matchPatternList(host.toLowerCase(), c.pattern.toLowerCase(), false);
@@ -350,19 +361,10 @@ export function overriddenDirectives(config: SshdConfig): OverriddenDirective[] 
   return out;
 }
 
-/** sshd's convtime: `90`, `1m30s`, `2h`... in seconds; undefined when invalid. */
+/** sshd's convtime: `90`, `1m30s`, `0m30` (a bare trailing number is seconds)… in seconds; undefined when invalid. */
 export function sshdTime(value: string): number | undefined {
-  if (/^\d+$/.test(value)) return Number(value);
-  const re = /(\d+)([sSmMhHdDwW])/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(value))) {
-    const mult = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2].toLowerCase() as 's'];
-    total += Number(m[1]) * mult;
-    consumed = re.lastIndex;
-  }
-  return consumed === value.length && value.length > 0 ? total : undefined;
+  const t = convtime(value);
+  return t < 0 ? undefined : t;
 }
 
 /** Converts a shell glob to a RegExp over absolute paths (`*` and `?` do not cross `/`). */
