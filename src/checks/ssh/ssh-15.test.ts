@@ -81,3 +81,18 @@ test('SSH-15: the same files with a valid spelling load (no false refusal)', () 
   assert.equal(finding.status, 'SKIP');
   assert.match(finding.message, /would load the files \(sshd model\)/);
 });
+
+test('SSH-15: canonical forms sshd -T prints are not drift (issue 13: all -> yes, QUIET -> SILENT, 0m30 -> 30)', () => {
+  assertCases(ssh15, [
+    {
+      name: 'canonical values',
+      node: sshNode({ main: DEBIAN12_CONFIG + 'AllowTcpForwarding all\nLogLevel QUIET\nLoginGraceTime 0m30\nCiphers -*cbc,*ctr\n', t: { allowtcpforwarding: 'yes', loglevel: 'SILENT', logingracetime: '30', ciphers: 'chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com' } }),
+      expect: 'PASS',
+    },
+    {
+      name: 'a real difference still is',
+      node: sshNode({ main: DEBIAN12_CONFIG + 'AllowTcpForwarding all\nLogLevel QUIET\n', t: { allowtcpforwarding: 'no', loglevel: 'SILENT' } }),
+      expect: 'FAIL', message: 'the files define allowtcpforwarding yes but sshd -T reports allowtcpforwarding no',
+    },
+  ]);
+});

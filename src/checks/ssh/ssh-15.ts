@@ -1,5 +1,5 @@
 import type { Evidence } from '../../core/types.js';
-import { conflictingOverrides, directiveEvidence, normalizeSshdValue, sshdDrift, sshdFilesFact, sshdRefusal } from '../../model/facts/ssh.js';
+import { conflictingOverrides, directiveEvidence, modelDrift, normalizeSshdValue, sshdDrift, sshdFilesFact, sshdRefusal } from '../../model/facts/ssh.js';
 import { fail, notice, pass, skip, type Check, type Verdict } from '../types.js';
 import { SSHD_READS, SSHD_REFERENCES } from './common.js';
 
@@ -27,7 +27,8 @@ export const ssh15: Check = {
     }
     const compared = state.files !== undefined && state.sshdT !== undefined;
     if (state.files && state.sshdT) {
-      const drift = sshdDrift(state.files, state.sshdT);
+      // the sshd model's sshd -T for the files when it can judge them, else the keyword-level comparison
+      const drift = modelDrift(state) ?? sshdDrift(state.files, state.sshdT);
       if (drift.length) {
         failures.push(`the files define ${drift.map((d) => `${d.key} ${d.files}`).join(', ')} but sshd -T reports ${drift.map((d) => `${d.key} ${d.sshd}`).join(', ')}`);
         evidence.push(...drift.flatMap((d) => d.evidence));

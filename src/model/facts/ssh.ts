@@ -9,7 +9,7 @@ import {
 } from '../../parse/sshd-config.js';
 import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
-import { testConfig, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
+import { dumpConfig, testConfig, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
 import { packagesFact } from './system-base.js';
 
 /** What is known about sshd's configuration on a node. */
@@ -37,6 +37,8 @@ export interface SshdLoad {
   verdict: SshdVerdict;
   /** true when every version judged refuses the files. */
   refused: boolean;
+  /** The /etc/ssh files the model read. */
+  tree: { path: string; content: string }[];
 }
 
 /** One effective value with the evidence that decided it. */
@@ -112,7 +114,7 @@ function modelLoad(snapshot: Snapshot, version: number | undefined): SshdLoad {
   const versions: SshdVersion[] = version === undefined ? ['9.2', '10.0'] : version >= 10 ? ['10.0'] : ['9.2'];
   const verdicts = versions.map((v) => testConfig({ files }, v));
   const refused = verdicts.every((v) => v.rc !== 0);
-  return { versions, verdict: verdicts.find((v) => v.rc !== 0) ?? verdicts[0], refused };
+  return { versions, verdict: verdicts.find((v) => v.rc !== 0) ?? verdicts[0], refused, tree: Object.entries(files).map(([path, content]) => ({ path, content })) };
 }
 
 /** Why sshd would not start with this configuration: real `sshd -t` failing, else the model refusing the files. */
@@ -327,6 +329,39 @@ const ALGO_LIST_KEYS = new Set([
   'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'pubkeyacceptedalgorithms', 'hostbasedacceptedalgorithms',
   'casignaturealgorithms', 'gssapikexalgorithms',
 ]);
+
+/** Keys `sshd -T` prints in an order that comes from getaddrinfo: compared as sets. */
+const ORDER_FREE_KEYS = new Set(['listenaddress']);
+
+/**
+ * Compares what the sshd model says `sshd -T` prints for the collected files with what sshd printed,
+ * key by key (canonical forms, defaults, +/-/^ lists and Match all included). The version is the one
+ * whose keys the dump has (10.0 prints refuseconnection). Only keys the files set are compared. Undefined when the model cannot judge (no files,
+ * or files it refuses).
+ */
+export function modelDrift(state: SshdState): SshdDrift[] | undefined {
+  if (!state.files || !state.sshdT || !state.load || state.load.refused) return undefined;
+  const version: SshdVersion = ['refuseconnection', 'persourcepenalties', 'sshdsessionpath'].some((k) => state.sshdT!.has(k)) ? '10.0' : '9.2';
+  const tree: Record<string, string> = {};
+  for (const f of state.load.tree) tree[f.path] = f.content;
+  const dump = dumpConfig({ files: tree }, version);
+  if (dump.rc !== 0) return undefined;
+  const model = new Map<string, string[]>();
+  for (const [k, v] of dump.lines) model.set(k, [...(model.get(k) ?? []), v]);
+  const fromFiles = effectiveSshdConfig(state.files);
+  const out: SshdDrift[] = [];
+  for (const [key, t] of state.sshdT) {
+    const mine = model.get(key);
+    // only keys the files set: a compiled-in default may differ between package revisions
+    if (!mine || !fromFiles.has(key)) continue;
+    const same = ORDER_FREE_KEYS.has(key) ? [...mine].sort().join('\n') === [...t.values].sort().join('\n') : mine.join('\n') === t.values.join('\n');
+    if (same) continue;
+    const set = fromFiles.get(key);
+    const ev = [...(set?.directives.map(directiveEvidence) ?? []), ...t.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${t.values[i]}` }))];
+    out.push({ key, files: mine.join(' '), sshd: t.values.join(' '), evidence: ev });
+  }
+  return out;
+}
 
 /** Compares the global configuration the files define with the `sshd -T` dump. */
 export function sshdDrift(files: SshdConfig, sshdT: Map<string, SshdTEntry>): SshdDrift[] {
