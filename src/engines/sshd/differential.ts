@@ -50,10 +50,16 @@ export interface VersionTally {
 
 const lines = (out: string): string[] => out.replace(/\r/g, '').split('\n').filter((l) => l !== '');
 
-function parseDump(out: string): Map<string, string[]> {
+/** sshd -T output: the messages sshd logged while reading (stderr, unbuffered, first), then the dump from `port`. */
+function splitDump(out: string): { log: string[]; dump: string[] } {
+  const all = lines(out);
+  const start = all.findIndex((l) => /^port \d+$/.test(l));
+  return start === -1 ? { log: all, dump: [] } : { log: all.slice(0, start), dump: all.slice(start) };
+}
+
+function parseDump(dumpLines: string[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
-  for (const l of lines(out)) {
-    if (l.startsWith('/')) continue; // a log line (sshd -T prints warnings before the dump)
+  for (const l of dumpLines) {
     const sp = l.indexOf(' ');
     const k = sp === -1 ? l : l.slice(0, sp);
     const v = sp === -1 ? '' : l.slice(sp + 1);
@@ -99,7 +105,10 @@ export function compareCase(c: RecordedCase, version: SshdVersion, specs: readon
       if (!(rec.rc === d.rc && mt === st)) out.push({ id: c.id, version, what: label, model: `rc ${d.rc}: ${mt}`, sshd: `rc ${rec.rc}: ${st}` });
       continue;
     }
-    const real = parseDump(rec.out);
+    const { log, dump } = splitDump(rec.out);
+    const modelLog = d.messages.map((m) => m.text).join('\n');
+    if (modelLog !== log.join('\n')) out.push({ id: c.id, version, what: `${label}:messages`, model: modelLog, sshd: log.join('\n') });
+    const real = parseDump(dump);
     const mine = modelDump(d.lines);
     for (const key of new Set([...real.keys(), ...mine.keys()])) {
       const a = mine.get(key) ?? [];

@@ -54,7 +54,7 @@ export function assembleAlgorithms(version: SshdVersion, o: ServerOptions): void
   };
   for (const [slot, kind] of ALGORITHM_SLOTS) {
     const v = assembleNames(version, kind, o.get(slot) as string | undefined);
-    if (v === null) throw new SshdFatal(`assemble_algorithms: ${names[slot]}: invalid format`);
+    if (v === null) throw new SshdFatal(`assemble_algorithms: ${names[slot]}: invalid argument`);
     o.set(slot, v);
   }
 }

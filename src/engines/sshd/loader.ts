@@ -133,7 +133,8 @@ export class ConfigReader {
     const content = this.env.files.get(mainPath);
     if (content === undefined) this.fatal(`${mainPath}: No such file or directory`);
     const active: Active = { on: this.ci === null };
-    this.parseFile(mainPath, content, this.ci ? SSHCFG_MATCH_ONLY : 0, active, 0);
+    // parse_server_match_config names the main buffer "reprocess config" (included files keep their names)
+    this.parseFile(this.ci ? 'reprocess config' : mainPath, content, this.ci ? SSHCFG_MATCH_ONLY : 0, active, 0);
     if (this.ci === null) this.processQueuedListenAddrs();
   }
 
