@@ -28,6 +28,8 @@ export interface SshdState {
   version?: number;
   /** What sshd would say about the files (`sshd -t` as the model in src/engines/sshd computes it). */
   load?: SshdLoad;
+  /** The model's `sshd -T` for the files (when it loads them): exact global values in files mode. */
+  modelT?: Map<string, SshdTEntry>;
 }
 
 /** The model's `sshd -t` on the collected files, for the OpenSSH version installed (both when unknown). */
@@ -104,7 +106,8 @@ export const sshdFilesFact = nodeFact<SshdState>('sshd.files', (ctx) => {
   const test = testCmd ? parseSshdTest(testCmd.output, testCmd.exitCode).value : undefined;
   const version = opensshVersion(ctx);
   const load = main ? modelLoad(snapshot, version) : undefined;
-  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load };
+  const modelT = load && !load.refused && !sshdT ? modelDump(load, version) : undefined;
+  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load, modelT };
 });
 
 /** Runs the sshd model on the collected /etc/ssh tree for the installed version (both 9.2 and 10.0 when unknown). */
@@ -115,6 +118,22 @@ function modelLoad(snapshot: Snapshot, version: number | undefined): SshdLoad {
   const verdicts = versions.map((v) => testConfig({ files }, v));
   const refused = verdicts.every((v) => v.rc !== 0);
   return { versions, verdict: verdicts.find((v) => v.rc !== 0) ?? verdicts[0], refused, tree: Object.entries(files).map(([path, content]) => ({ path, content })) };
+}
+
+/** The model's `sshd -T` for the files, for the installed version (9.2's defaults when unknown, as before). */
+function modelDump(load: SshdLoad, version: number | undefined): Map<string, SshdTEntry> | undefined {
+  const files: Record<string, string> = {};
+  for (const f of load.tree) files[f.path] = f.content;
+  const dump = dumpConfig({ files }, version !== undefined && version >= 10 ? '10.0' : '9.2');
+  if (dump.rc !== 0) return undefined;
+  const out = new Map<string, SshdTEntry>();
+  dump.lines.forEach(([key, value], i) => {
+    const e = out.get(key) ?? { key, values: [], lines: [] };
+    e.values.push(value);
+    e.lines.push(i + 1);
+    out.set(key, e);
+  });
+  return out;
 }
 
 /** Why sshd would not start with this configuration: real `sshd -t` failing, else the model refusing the files. */
@@ -259,6 +278,13 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
   }
   if (state.files) {
     const s = effectiveSshdConfig(state.files).get(key);
+    const m = ACCUMULATING.has(key) ? undefined : state.modelT?.get(key);
+    if (m) {
+      // the model's sshd -T: canonical value, defaults, +/-/^ and wildcard lists as sshd computes them
+      const value = m.values[0];
+      if (s) return { key, value, values: [value], isDefault: false, origin: 'file', evidence: s.directives.map(directiveEvidence) };
+      return { key, value, values: [value], isDefault: true, origin: 'default', evidence: [{ source: SSHD_CONFIG, text: `${key} not set: OpenSSH default ${value}` }] };
+    }
     if (s) return fromDirectives(key, s, state.version);
   }
   const d = sshdDefault(key, state.version);
