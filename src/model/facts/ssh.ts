@@ -9,7 +9,7 @@ import {
 } from '../../parse/sshd-config.js';
 import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
-import { dumpConfig, testConfig, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
+import { dumpConfig, testConfig, type ConnectionInfo, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
 import { packagesFact } from './system-base.js';
 
 /** What is known about sshd's configuration on a node. */
@@ -263,7 +263,15 @@ export function directiveEvidence(d: SshdDirective): Evidence {
 export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
   if (conn && state.files) {
     const m = matchedSshdSettings(state.files, conn).get(key);
-    if (m) return fromDirectives(key, m, state.version);
+    const model = modelMatchValues(state, key, conn);
+    if (model !== undefined) {
+      // the model's sshd -T -C: a Match block applying to this connection changes the key, or none does
+      if (model !== null) {
+        const value = ACCUMULATING.has(key) ? model.join(' ') : model[0];
+        const evidence = m ? m.directives.map(directiveEvidence) : [{ source: 'sshd model', text: `sshd -T -C ${connSpec(conn)}: ${key} ${value}` }];
+        return { key, value, values: model, isDefault: false, origin: 'file', evidence };
+      }
+    } else if (m) return fromDirectives(key, m, state.version);
   }
   if (state.sshdT) {
     const e = state.sshdT.get(key);
@@ -293,6 +301,48 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
     key, value: d, values: [d], isDefault: true, origin: 'default',
     evidence: [{ source: state.files ? SSHD_CONFIG : 'sshd -T', text: `${key} not set: OpenSSH default ${d}` }],
   };
+}
+
+const connDumps = new WeakMap<SshdState, Map<string, Map<string, string[]> | null>>();
+
+function connSpec(conn: SshdConnection): string {
+  return [`user=${conn.user ?? ''}`, `host=${conn.host ?? conn.addr ?? ''}`, `addr=${conn.addr ?? ''}`, conn.laddr ? `laddr=${conn.laddr}` : '', conn.lport ? `lport=${conn.lport}` : '']
+    .filter(Boolean).join(',');
+}
+
+function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const [k, v] of lines) m.set(k, [...(m.get(k) ?? []), v]);
+  return m;
+}
+
+/**
+ * What a Match block applying to the connection makes of a key, per the sshd model (`sshd -T -C` on the
+ * files): the values when they differ from the model's global ones, null when no Match block changes the
+ * key for this connection, undefined when the model cannot judge (no files, refused files).
+ */
+function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): string[] | null | undefined {
+  if (!state.load || state.load.refused) return undefined;
+  const version: SshdVersion = state.version !== undefined && state.version >= 10 ? '10.0' : '9.2';
+  const files: Record<string, string> = {};
+  for (const f of state.load.tree) files[f.path] = f.content;
+  let cache = connDumps.get(state);
+  if (!cache) connDumps.set(state, (cache = new Map()));
+  const run = (id: string, spec?: ConnectionInfo): Map<string, string[]> | null => {
+    if (!cache!.has(id)) {
+      const d = dumpConfig({ files, groups: (u) => (u === conn.user ? conn.groups ?? [] : undefined) }, version, spec);
+      cache!.set(id, d.rc === 0 ? dumpMap(d.lines) : null);
+    }
+    return cache!.get(id)!;
+  };
+  const global = run('');
+  const ci: ConnectionInfo = { test: true, user: conn.user, host: conn.host ?? conn.addr, address: conn.addr, laddress: conn.laddr, lport: conn.lport ?? -1 };
+  const mine = run(`${connSpec(conn)} groups=${(conn.groups ?? []).join(',')}`, ci);
+  if (!global || !mine) return undefined;
+  const a = global.get(key);
+  const b = mine.get(key);
+  if (!b) return undefined;
+  return (a ?? []).join('\n') === b.join('\n') ? null : b;
 }
 
 /** Like sshdValue but throws Unavailable when nothing (not even a default) is known. */
