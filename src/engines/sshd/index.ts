@@ -4,7 +4,7 @@
  * - testConfig: what `sshd -t` says (loadable or the first fatal error, plus warnings);
  * - dumpConfig: what `sshd -T [-C spec]` prints.
  */
-import { assembleAlgorithms, copySetOptions, dumpConfig as dumpLines, fillDefaults, postLoadChecks, type DumpLine } from './effective.js';
+import { copySetOptions, dumpConfig as dumpLines, fillDefaults, postLoadChecks, type DumpLine } from './effective.js';
 import { keywordTable, type SshdVersion } from './keywords.js';
 import { ConfigReader, MAIN_CONFIG, SSHDIR, SshdFatal, type ConnectionInfo, type GroupDb, type LoadEnv, type SshdMessage } from './loader.js';
 import { a2port } from './values.js';
@@ -132,4 +132,3 @@ export function dumpConfig(tree: SshdTree, version: SshdVersion, spec?: string |
   return { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), loaded.reader.options) };
 }
 
-export { assembleAlgorithms };

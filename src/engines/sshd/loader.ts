@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { argvSplit, stripLineStart, strdelim, trimLineEnd } from './lexer.js';
 import { ciphersValid, kexValid, keyNamesValid, macsValid } from './algorithms.js';
 import { keywordTable, type KeywordTable, type SshdVersion } from './keywords.js';
-import { addrMatchList, matchGroups, matchHostname, matchPattern, matchPatternList } from './match.js';
+import { addrMatchList, matchGroups, matchHostname, matchPatternList } from './match.js';
 import { ServerOptions } from './options.js';
 import {
   ADDRESS_FAMILY, COMPRESSION, FLAG, GATEWAY_PORTS, IGNORE_RHOSTS, IPQOS_DEPRECATED, LOG_FACILITIES, LOG_LEVELS, PERMIT_ROOT_LOGIN,
@@ -197,14 +197,14 @@ export class ConfigReader {
       if (this.ci === null) this.fatal(`${filename} line ${linenum}: Directive '${keyword}' is not allowed within a Match block`);
       return 0;
     }
-    const line$ = new LineContext(this, filename, linenum, keyword, str, av, active.on);
+    const directive = new LineContext(this, filename, linenum, keyword, str, av, active.on);
     if (opcode === 'BadOption') return -1;
     let r: number;
-    if (opcode === 'Include') r = this.include(line$, active, state, depth);
-    else if (opcode === 'Match') r = this.match(line$, active, state);
-    else r = line$.handle(opcode);
+    if (opcode === 'Include') r = this.include(directive, active, state, depth);
+    else if (opcode === 'Match') r = this.match(directive, active, state);
+    else r = directive.handle(opcode);
     if (r !== 0) return r;
-    if (line$.remaining() > 0) {
+    if (directive.remaining() > 0) {
       this.log('error', `${filename} line ${linenum}: keyword ${keyword} extra arguments at end of line`);
       return -1;
     }
@@ -789,8 +789,8 @@ class LineContext {
         return 0;
       }
       case 'RDomain':
-        this.fatal('setting RDomain not supported on this platform.');
-      // falls through (fatal throws)
+        // Debian's Linux build has no routing-domain support: sshd refuses the keyword outright
+        return this.fatal('setting RDomain not supported on this platform.');
       case 'ChannelTimeout':
         return this.channelTimeout();
       case 'UnusedConnectionTimeout': {
@@ -1127,4 +1127,3 @@ export function authMethodsValid(list: string, enabled: ((option: string) => boo
   return true;
 }
 
-export { matchPattern };
