@@ -177,3 +177,29 @@ test('glob patterns: classes, no crossing of /, invalid classes match nothing', 
   const { value: cfg } = parseSshdConfig('Include /etc/ssh/[z-a]*\nPort 22\n', '/etc/ssh/sshd_config', files({ '/etc/ssh/z1': 'Port 1\n' }));
   assert.equal(value(cfg, 'port'), '22');
 });
+
+// issue 13: each of these disagreed with real sshd (test/fixtures/sshd: t-match-all-global, t-negated-group,
+// t-user-equals, t-time-0m30)
+test('a global-only keyword after "Match all" is a global line, as in sshd\'s load pass', () => {
+  const { value: cfg, diagnostics } = parseSshdConfig('Ciphers aes256-ctr\nMatch all\nCiphers +aes128-cbc\nMatch all\nLoginGraceTime 20\n');
+  assert.deepEqual(diagnostics, []);
+  assert.equal(value(cfg, 'ciphers'), 'aes256-ctr', 'first value wins');
+  assert.equal(value(cfg, 'logingracetime'), '20');
+});
+
+test('Match Group: a user in a negated group is rejected even if another group matches', () => {
+  const { value: cfg } = parseSshdConfig('AllowUsers root\nMatch Group sshusers,!sudo\n  AllowUsers alice\n');
+  assert.equal(value(cfg, 'allowusers', { user: 'alice', groups: ['alice', 'sudo', 'sshusers'] }), 'root');
+  assert.equal(value(cfg, 'allowusers', { user: 'bob', groups: ['bob', 'sshusers'] }), 'alice');
+});
+
+test('Match User=alice (one word with "=") is a User criterion', () => {
+  const { value: cfg, diagnostics } = parseSshdConfig('Match User=alice\n  DenyUsers alice\n');
+  assert.deepEqual(diagnostics, []);
+  assert.equal(value(cfg, 'denyusers', { user: 'alice' }), 'alice');
+});
+
+test('convtime: a bare trailing number is seconds', () => {
+  assert.equal(sshdTime('0m30'), 30);
+  assert.equal(sshdTime('5m30'), 330);
+});

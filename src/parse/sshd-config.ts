@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
 import { parseIpRange, rangeContains } from './ip-address.js';
+import { argvSplit, stripLineStart, strdelim, trimLineEnd } from '../engines/sshd/lexer.js';
+import { matchGroups } from '../engines/sshd/match.js';
+import { convtime } from '../engines/sshd/values.js';
 
 /**
  * sshd_config as sshd reads it (servconf.c): keywords case-insensitive, `Keyword value` or
@@ -145,7 +148,12 @@ function readFile(
       continue;
     }
     if (match.length > outer.length && !MATCH_ALLOWED.has(keyword)) {
-      diagnostics.push({ file, line, message: `Directive '${name}' is not allowed within a Match block`, severity: 'error' });
+      // After `Match all` sshd's load pass is active: a global-only keyword there is a global line.
+      if (!match.slice(outer.length).every((m) => m.criteria.length === 1 && m.criteria[0].kind === 'all')) {
+        diagnostics.push({ file, line, message: `Directive '${name}' is not allowed within a Match block`, severity: 'error' });
+        continue;
+      }
+      config.directives.push({ keyword, name, args, file, line, text: t, match: outer });
       continue;
     }
     if (keyword === 'include') {
@@ -182,56 +190,33 @@ function readFile(
   }
 }
 
-/** Splits a line like sshd: keyword, optional `=`, then arguments with quotes; `#` starts a comment. */
+/**
+ * Splits a line exactly like sshd (the engine's lexer: strdelim for the keyword, so `Keyword=value`,
+ * `Keyword = value` and `"Keyword"` work; argv_split for the arguments: blanks, single and double
+ * quotes, backslash escapes, `#` at the start of a word ends the line). Linear in the line length.
+ */
 function splitLine(raw: string): { name: string; args: string[] } | { error: string } | undefined {
-  const s = raw.trim();
-  if (!s || s.startsWith('#')) return undefined;
-  const km = /^([^\s=]+)\s*(?:=\s*|\s+|$)/.exec(s);
-  if (!km) return { error: 'missing keyword' };
-  const name = km[1];
-  const rest = s.slice(km[0].length);
-  const args: string[] = [];
-  let i = 0;
-  while (i < rest.length) {
-    while (i < rest.length && /\s/.test(rest[i])) i++;
-    if (i >= rest.length) break;
-    if (rest[i] === '#') break;
-    let arg = '';
-    let quote: string | undefined;
-    while (i < rest.length) {
-      const c = rest[i];
-      if (quote) {
-        if (c === '\\' && i + 1 < rest.length && (rest[i + 1] === quote || rest[i + 1] === '\\')) {
-          arg += rest[i + 1];
-          i += 2;
-          continue;
-        }
-        if (c === quote) {
-          quote = undefined;
-          i++;
-          continue;
-        }
-        arg += c;
-        i++;
-        continue;
-      }
-      if (/\s/.test(c)) break;
-      if (c === '"' || c === "'") {
-        quote = c;
-        i++;
-        continue;
-      }
-      arg += c;
-      i++;
-    }
-    if (quote) return { error: `${name}: unterminated quote` };
-    args.push(arg);
+  const line = trimLineEnd(stripLineStart(raw));
+  let d = strdelim(line);
+  if (d.token === null) return undefined;
+  let name = d.token;
+  if (name === '') {
+    d = strdelim(d.rest);
+    if (d.token === null) return undefined;
+    name = d.token;
   }
+  if (name === '' || name.startsWith('#')) return undefined;
+  const args = d.rest === null || d.rest === '' ? [] : argvSplit(d.rest);
+  if (args === null) return { error: `${name}: unterminated quote` };
   return { name, args };
 }
 
 function parseMatch(args: string[], file: string, line: number, text: string, diagnostics: Diagnostic[]): SshdMatch {
   const criteria: SshdMatch['criteria'] = [];
+  args = args.flatMap((a) => {
+    const eq = a.indexOf('=');
+    return eq > 0 && MATCH_KINDS.has(a.slice(0, eq).toLowerCase()) ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
   for (let i = 0; i < args.length; i++) {
     const kind = args[i].toLowerCase();
     if (kind === 'all') {
@@ -268,7 +253,7 @@ export function matchApplies(m: SshdMatch, conn: SshdConnection): boolean {
       case 'user':
         return conn.user !== undefined && matchPatternList(conn.user, c.pattern, false);
       case 'group':
-        return conn.user !== undefined && (conn.groups ?? []).some((g) => matchPatternList(g, c.pattern, false));
+        return conn.user !== undefined && matchGroups(conn.groups ?? [], c.pattern);
       case 'host': {
         const host = conn.host ?? conn.addr;
         return host !== undefined && matchPatternList(host.toLowerCase(), c.pattern.toLowerCase(), false);
@@ -376,19 +361,10 @@ export function overriddenDirectives(config: SshdConfig): OverriddenDirective[] 
   return out;
 }
 
-/** sshd's convtime: `90`, `1m30s`, `2h`... in seconds; undefined when invalid. */
+/** sshd's convtime: `90`, `1m30s`, `0m30` (a bare trailing number is seconds)… in seconds; undefined when invalid. */
 export function sshdTime(value: string): number | undefined {
-  if (/^\d+$/.test(value)) return Number(value);
-  const re = /(\d+)([sSmMhHdDwW])/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(value))) {
-    const mult = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2].toLowerCase() as 's'];
-    total += Number(m[1]) * mult;
-    consumed = re.lastIndex;
-  }
-  return consumed === value.length && value.length > 0 ? total : undefined;
+  const t = convtime(value);
+  return t < 0 ? undefined : t;
 }
 
 /** Converts a shell glob to a RegExp over absolute paths (`*` and `?` do not cross `/`). */

@@ -6,6 +6,7 @@
  * Every test file owns a fixed block of names and octets so files can run in parallel:
  *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89 | collect-ssh c* 100-109
  *   firewall-iptables f* 110-139 | pve-shared p* 140-149 | systemd self-test s* 150-159
+ *   scripts/gen-sshd-cases.ts g* 190-199
  * Two runs of the suite at once (several developers, or a developer and a watcher on one machine)
  * would fight over those names, so a file first claims its block (claimBlock, an flock held until
  * downAll): a second run of the same file waits instead of tearing down the first one's hosts.
@@ -50,6 +51,8 @@ export interface HostOptions {
   iptables?: 'nft' | 'legacy';
   /** PID 1 of the host: th-init (default, a small shell init with a systemctl shim) or real systemd (units, timers, reboot). */
   init?: 'th-init' | 'systemd';
+  /** Debian release of the image: bookworm (default; OpenSSH 9.2, as PVE 8) or trixie (OpenSSH 10.0, as PVE 9; built on demand). */
+  suite?: 'bookworm' | 'trixie';
 }
 
 export interface RunResult {
@@ -210,6 +213,7 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
   if (opts.hostKeys) env.TH_HOSTKEYS = opts.hostKeys;
   if (opts.iptables) env.TH_IPTABLES = opts.iptables;
   env.TH_INIT = opts.init ?? 'th-init';
+  if (opts.suite) env.TH_SUITE = opts.suite;
   if (netnsExists(name)) throw new Error(`test host ${name} is already up (another run, or a leftover: down.sh ${name})`);
   const host: Host = { name, octet, ip: ipOf(octet), ip6: ip6Of(octet), kind: 'node' };
   started.set(name, host); // before the script: a half-started host must still be torn down

@@ -11,3 +11,10 @@ test('SSH-09 MACs', () => {
     { name: 'not collected', node: {}, expect: 'SKIP' },
   ]);
 });
+
+test('SSH-09 from the files: MACs -* leaves sshd on its default list (it re-assembles an empty list; recorded on real 9.2 and 10.0)', () => {
+  assertCases(ssh09, [
+    { name: 'MACs -*', node: sshNode({ t: false, test: false, dropins: { '50-macs.conf': 'MACs -*\n' } }), expect: 'FAIL', message: 'offers umac-64-etm@openssh.com' },
+    { name: 'MACs -*sha1*,umac-64*', node: sshNode({ t: false, test: false, dropins: { '50-macs.conf': 'MACs -*sha1*,umac-64*\n' } }), expect: 'WARN', message: 'weaker umac-128@openssh.com, hmac-sha2-256, hmac-sha2-512' },
+  ]);
+});

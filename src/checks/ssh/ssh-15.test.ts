@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCheck } from '../testing.js';
+import { checks as SSH_CHECKS } from './index.js';
 import { assertCases } from '../testing.js';
 import { ssh15 } from './ssh-15.js';
 import { DEBIAN12_CONFIG, DEBIAN13_CONFIG, DEBIAN13_T, hardenedNode, sshNode } from './testing.js';
@@ -31,10 +34,65 @@ test('SSH-15 files valid, equal to sshd -T, overrides reported', () => {
     {
       name: 'files only: a directive not allowed in Match',
       node: sshNode({ t: false, test: false, main: DEBIAN12_CONFIG + 'Match Address 10.0.0.0/8\n  LoginGraceTime 20\n' }),
-      expect: 'FAIL', message: "sshd would reject the files: /etc/ssh/sshd_config:124: Directive 'LoginGraceTime' is not allowed within a Match block",
+      expect: 'FAIL', message: "OpenSSH 9.2 and OpenSSH 10.0 would refuse the files: /etc/ssh/sshd_config:124: Directive 'LoginGraceTime' is not allowed within a Match block; sshd will not start",
     },
     { name: 'files only and clean: cannot compare', node: sshNode({ t: false, test: false }), expect: 'SKIP', message: 'cannot be compared' },
     { name: 'only sshd -T', node: sshNode({ main: false }), expect: 'SKIP', message: 'cannot compare: /etc/ssh/sshd_config is not in the bundle' },
     { name: 'nothing', node: {}, expect: 'SKIP' },
+  ]);
+});
+
+// Trees real sshd refuses (issue 13; the model agrees with real OpenSSH on them, differential.test.ts).
+const REFUSED: [name: string, dropin: string, message: string][] = [
+  [
+    'KbdInteractiveAuthentication no + AuthenticationMethods publickey,keyboard-interactive',
+    'AuthenticationMethods publickey,keyboard-interactive\n',
+    'would refuse the files: Disabled method "keyboard-interactive" in AuthenticationMethods list "publickey,keyboard-interactive" (AuthenticationMethods cannot be satisfied by enabled authentication methods)',
+  ],
+  ['MaxAuthTries -1', 'MaxAuthTries -1\n', '/etc/ssh/sshd_config.d/50-x.conf:1: MaxAuthTries integer value too small.'],
+  ['an unsupported KEX', 'KexAlgorithms curve25519-sha256,bogus-kex\n', "/etc/ssh/sshd_config.d/50-x.conf:1: Unsupported KEX algorithm \"bogus-kex\" (Bad SSH2 KexAlgorithms 'curve25519-sha256,bogus-kex'.)"],
+  ['a misspelt keyword', 'PermitRootLogn no\n', '/etc/ssh/sshd_config.d/50-x.conf:1: Bad configuration option: PermitRootLogn'],
+  ['Port 70000', 'Port 70000\n', 'Badly formatted port number.'],
+  ['X11Forwarding true', 'X11Forwarding true\n', 'unsupported option "true".'],
+  ['a UTF-8 BOM', '\ufeffPermitRootLogin no\n', 'Bad configuration option: \\357\\273\\277PermitRootLogin'],
+  ['Match Address with host bits', 'Match Address 10.0.0.5/8\n  PermitRootLogin no\n', "Invalid Match address argument '10.0.0.5/8' at line 1"],
+  ['Match all User root', 'Match all User root\n', "/etc/ssh/sshd_config.d/50-x.conf:1: 'all' cannot be combined with other Match attributes (Bad Match condition)"],
+];
+
+test('SSH-15 FAILs (critical) on files sshd would refuse, from the files alone; no other SSH control PASSes on them', () => {
+  for (const [name, dropin, message] of REFUSED) {
+    const node = sshNode({ t: false, test: false, dropins: { '50-x.conf': dropin } });
+    const [finding] = runCheck(ssh15, { node });
+    assert.equal(finding.status, 'FAIL', name);
+    assert.equal(finding.severity, 'critical', name);
+    assert.ok(finding.message.includes(message), `${name}: ${finding.message}`);
+    for (const check of SSH_CHECKS.filter((c) => c.meta.id !== 'SSH-15')) {
+      for (const f of runCheck(check, { node })) {
+        assert.notEqual(f.status, 'PASS', `${check.meta.id} on ${name}: ${f.message}`);
+        if (f.status === 'SKIP') assert.match(f.message, /not loadable/, `${check.meta.id} on ${name}`);
+      }
+    }
+  }
+});
+
+test('SSH-15: the same files with a valid spelling load (no false refusal)', () => {
+  const node = sshNode({ t: false, test: false, dropins: { '50-x.conf': 'LoginGraceTime 0m30\nMatch all\nCiphers +aes128-cbc\nMatch User=alice\n  DenyUsers alice\n' } });
+  const [finding] = runCheck(ssh15, { node });
+  assert.equal(finding.status, 'SKIP');
+  assert.match(finding.message, /would load the files \(sshd model\)/);
+});
+
+test('SSH-15: canonical forms sshd -T prints are not drift (issue 13: all -> yes, QUIET -> SILENT, 0m30 -> 30)', () => {
+  assertCases(ssh15, [
+    {
+      name: 'canonical values',
+      node: sshNode({ main: DEBIAN12_CONFIG + 'AllowTcpForwarding all\nLogLevel QUIET\nLoginGraceTime 0m30\nCiphers -*cbc,*ctr\n', t: { allowtcpforwarding: 'yes', loglevel: 'SILENT', logingracetime: '30', ciphers: 'chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com' } }),
+      expect: 'PASS',
+    },
+    {
+      name: 'a real difference still is',
+      node: sshNode({ main: DEBIAN12_CONFIG + 'AllowTcpForwarding all\nLogLevel QUIET\n', t: { allowtcpforwarding: 'no', loglevel: 'SILENT' } }),
+      expect: 'FAIL', message: 'the files define allowtcpforwarding yes but sshd -T reports allowtcpforwarding no',
+    },
   ]);
 });

@@ -1,5 +1,5 @@
 import type { Evidence } from '../../core/types.js';
-import { conflictingOverrides, directiveEvidence, normalizeSshdValue, sshdDrift, sshdFact } from '../../model/facts/ssh.js';
+import { conflictingOverrides, directiveEvidence, modelDrift, normalizeSshdValue, sshdDrift, sshdFilesFact, sshdRefusal } from '../../model/facts/ssh.js';
 import { fail, notice, pass, skip, type Check, type Verdict } from '../types.js';
 import { SSHD_READS, SSHD_REFERENCES } from './common.js';
 
@@ -16,23 +16,19 @@ export const ssh15: Check = {
     references: SSHD_REFERENCES,
   },
   evaluate(ctx) {
-    const state = ctx.get(sshdFact);
+    const state = ctx.get(sshdFilesFact);
     const failures: string[] = [];
     const evidence: Evidence[] = [];
-    if (state.test && !state.test.ok) {
-      const e = state.test.errors[0];
-      failures.push(`sshd -t fails (exit ${state.test.exitCode ?? '?'}): ${e ? (e.file ? `${e.file}:${e.line}: ` : '') + e.message : 'no message'}`);
-      evidence.push(...state.test.errors.map((x) => (x.file ? { source: x.file, line: x.line, text: x.message } : { source: 'sshd -t', line: x.outputLine, text: x.message })));
-    } else if (!state.test && state.files) {
-      const errors = state.fileDiagnostics.filter((d) => d.severity === 'error');
-      if (errors.length) {
-        failures.push(`sshd would reject the files: ${errors[0].file}:${errors[0].line ?? '?'}: ${errors[0].message}`);
-        evidence.push(...errors.map((d) => ({ source: d.file, line: d.line, text: d.message })));
-      }
+    // sshd -t when collected; otherwise the sshd model (src/engines/sshd) on the files
+    const refusal = sshdRefusal(state);
+    if (refusal) {
+      failures.push(refusal.reason);
+      evidence.push(...refusal.evidence);
     }
     const compared = state.files !== undefined && state.sshdT !== undefined;
     if (state.files && state.sshdT) {
-      const drift = sshdDrift(state.files, state.sshdT);
+      // the sshd model's sshd -T for the files when it can judge them, else the keyword-level comparison
+      const drift = modelDrift(state) ?? sshdDrift(state.files, state.sshdT);
       if (drift.length) {
         failures.push(`the files define ${drift.map((d) => `${d.key} ${d.files}`).join(', ')} but sshd -T reports ${drift.map((d) => `${d.key} ${d.sshd}`).join(', ')}`);
         evidence.push(...drift.flatMap((d) => d.evidence));
@@ -46,10 +42,12 @@ export const ssh15: Check = {
       overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)]))];
 
     function mainVerdict(): Verdict {
+      if (refusal) return { ...fail(`${failures.join('; ')}; sshd will not start on the next restart or reboot`, evidence), severity: 'critical' };
       if (failures.length) return fail(failures.join('; '), evidence);
       if (!state.files) return skip(`cannot compare: ${ctx.snapshot.whyMissing('/etc/ssh/sshd_config')}`);
       if (!compared) {
-        return skip(`the files parse without error, but without sshd -T they cannot be compared with what sshd reports (${state.sshdTNote ?? 'sshd -T not collected'})`);
+        const judged = state.load ? `OpenSSH ${state.load.versions.join('/')} would load the files (sshd model)` : 'the files parse without error';
+        return skip(`${judged}, but without sshd -T they cannot be compared with what sshd reports (${state.sshdTNote ?? 'sshd -T not collected'})`);
       }
       const valid = state.test ? 'sshd -t passes' : 'sshd -T parsed the files';
       return pass(`${valid}; the ${state.files.files.length} file(s) define the configuration sshd -T reports`, [{ source: 'sshd -T', text: `${state.sshdT!.size} keys` }]);

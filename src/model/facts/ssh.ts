@@ -9,6 +9,7 @@ import {
 } from '../../parse/sshd-config.js';
 import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
+import { dumpConfig, testConfig, type ConnectionInfo, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
 import { packagesFact } from './system-base.js';
 
 /** What is known about sshd's configuration on a node. */
@@ -25,6 +26,21 @@ export interface SshdState {
   test?: SshdTestResult;
   /** Major.minor of openssh-server (from dpkg), for defaults. */
   version?: number;
+  /** What sshd would say about the files (`sshd -t` as the model in src/engines/sshd computes it). */
+  load?: SshdLoad;
+  /** The model's `sshd -T` for the files (when it loads them): exact global values in files mode. */
+  modelT?: Map<string, SshdTEntry>;
+}
+
+/** The model's `sshd -t` on the collected files, for the OpenSSH version installed (both when unknown). */
+export interface SshdLoad {
+  versions: SshdVersion[];
+  /** The verdict for the first version that refuses the files, else for the installed version. */
+  verdict: SshdVerdict;
+  /** true when every version judged refuses the files. */
+  refused: boolean;
+  /** The /etc/ssh files the model read. */
+  tree: { path: string; content: string }[];
 }
 
 /** One effective value with the evidence that decided it. */
@@ -57,7 +73,12 @@ export function snapshotIncludeResolver(snapshot: Snapshot): IncludeResolver {
   };
 }
 
-export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
+/**
+ * Everything known about sshd's configuration, also when sshd would refuse it. Only SSH-15 reads this
+ * one directly; every other consumer uses sshdFact, which refuses to answer for a configuration sshd
+ * would not load.
+ */
+export const sshdFilesFact = nodeFact<SshdState>('sshd.files', (ctx) => {
   const snapshot = ctx.snapshot;
   const main = snapshot.file(SSHD_CONFIG);
   let files: SshdConfig | undefined;
@@ -83,7 +104,71 @@ export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
   if (!files && !sshdT) throw new Unavailable(`${snapshot.whyMissing(SSHD_CONFIG)}; ${sshdTNote}`);
   const testCmd = snapshot.command(COMMANDS.sshdTest.name);
   const test = testCmd ? parseSshdTest(testCmd.output, testCmd.exitCode).value : undefined;
-  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version: opensshVersion(ctx) };
+  const version = opensshVersion(ctx);
+  const load = main ? modelLoad(snapshot, version) : undefined;
+  const modelT = load && !load.refused && !sshdT ? modelDump(load, version) : undefined;
+  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load, modelT };
+});
+
+/** Runs the sshd model on the collected /etc/ssh tree for the installed version (both 9.2 and 10.0 when unknown). */
+function modelLoad(snapshot: Snapshot, version: number | undefined): SshdLoad {
+  const files: Record<string, string> = {};
+  for (const f of snapshot.files.values()) if (f.path.startsWith('/etc/ssh/')) files[f.path] = f.content.toString('utf8');
+  const versions: SshdVersion[] = version === undefined ? ['9.2', '10.0'] : version >= 10 ? ['10.0'] : ['9.2'];
+  const verdicts = versions.map((v) => testConfig({ files }, v));
+  const refused = verdicts.every((v) => v.rc !== 0);
+  return { versions, verdict: verdicts.find((v) => v.rc !== 0) ?? verdicts[0], refused, tree: Object.entries(files).map(([path, content]) => ({ path, content })) };
+}
+
+/** The model's `sshd -T` for the files, for the installed version (9.2's defaults when unknown, as before). */
+function modelDump(load: SshdLoad, version: number | undefined): Map<string, SshdTEntry> | undefined {
+  const files: Record<string, string> = {};
+  for (const f of load.tree) files[f.path] = f.content;
+  const dump = dumpConfig({ files }, version !== undefined && version >= 10 ? '10.0' : '9.2');
+  if (dump.rc !== 0) return undefined;
+  const out = new Map<string, SshdTEntry>();
+  dump.lines.forEach(([key, value], i) => {
+    const e = out.get(key) ?? { key, values: [], lines: [] };
+    e.values.push(value);
+    e.lines.push(i + 1);
+    out.set(key, e);
+  });
+  return out;
+}
+
+/** Why sshd would not start with this configuration: real `sshd -t` failing, else the model refusing the files. */
+export function sshdRefusal(state: SshdState): { reason: string; evidence: Evidence[] } | undefined {
+  if (state.test) {
+    if (state.test.ok) return undefined;
+    const e = state.test.errors[0];
+    return {
+      reason: `sshd -t fails (exit ${state.test.exitCode ?? '?'}): ${e ? (e.file ? `${e.file}:${e.line}: ` : '') + e.message : 'no message'}`,
+      evidence: state.test.errors.map((x) => (x.file ? { source: x.file, line: x.line, text: x.message } : { source: 'sshd -t', line: x.outputLine, text: x.message })),
+    };
+  }
+  if (!state.load?.refused) return undefined;
+  const v = state.load.verdict;
+  const strip = (t: string): string => t.replace(/^\/\S+?:? line \d+: /, '');
+  const errors = v.messages.filter((m) => m.level !== 'info');
+  const where = v.location ? `${v.location.file}:${v.location.line}: ` : '';
+  const fatal = strip(v.fatal ?? '');
+  const first = strip(errors[0]?.text ?? fatal);
+  const versions = state.load.versions.map((x) => `OpenSSH ${x}`).join(' and ');
+  return {
+    reason: `${versions} would refuse the files: ${where}${first}${first !== fatal ? ` (${fatal})` : ''}`,
+    evidence: errors.map((m) => ({ source: v.location && m === errors[0] ? v.location.file : 'sshd model', line: v.location && m === errors[0] ? v.location.line : undefined, text: m.text })),
+  };
+}
+
+/**
+ * sshd's configuration for the checks. Unavailable (so the checks SKIP, never PASS) when sshd would
+ * refuse the files: the next restart or reboot leaves no sshd running, whatever the values say.
+ */
+export const sshdFact = nodeFact<SshdState>('sshd.state', (ctx) => {
+  const state = ctx.get(sshdFilesFact);
+  const refusal = sshdRefusal(state);
+  if (refusal) throw new Unavailable(`the sshd configuration is not loadable (see SSH-15): ${refusal.reason}`);
+  return state;
 });
 
 function opensshVersion(ctx: FactContext): number | undefined {
@@ -178,7 +263,15 @@ export function directiveEvidence(d: SshdDirective): Evidence {
 export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
   if (conn && state.files) {
     const m = matchedSshdSettings(state.files, conn).get(key);
-    if (m) return fromDirectives(key, m, state.version);
+    const model = modelMatchValues(state, key, conn);
+    if (model !== undefined) {
+      // the model's sshd -T -C: a Match block applying to this connection changes the key, or none does
+      if (model !== null) {
+        const value = ACCUMULATING.has(key) ? model.join(' ') : model[0];
+        const evidence = m ? m.directives.map(directiveEvidence) : [{ source: 'sshd model', text: `sshd -T -C ${connSpec(conn)}: ${key} ${value}` }];
+        return { key, value, values: model, isDefault: false, origin: 'file', evidence };
+      }
+    } else if (m) return fromDirectives(key, m, state.version);
   }
   if (state.sshdT) {
     const e = state.sshdT.get(key);
@@ -193,6 +286,13 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
   }
   if (state.files) {
     const s = effectiveSshdConfig(state.files).get(key);
+    const m = ACCUMULATING.has(key) ? undefined : state.modelT?.get(key);
+    if (m) {
+      // the model's sshd -T: canonical value, defaults, +/-/^ and wildcard lists as sshd computes them
+      const value = m.values[0];
+      if (s) return { key, value, values: [value], isDefault: false, origin: 'file', evidence: s.directives.map(directiveEvidence) };
+      return { key, value, values: [value], isDefault: true, origin: 'default', evidence: [{ source: SSHD_CONFIG, text: `${key} not set: OpenSSH default ${value}` }] };
+    }
     if (s) return fromDirectives(key, s, state.version);
   }
   const d = sshdDefault(key, state.version);
@@ -201,6 +301,48 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
     key, value: d, values: [d], isDefault: true, origin: 'default',
     evidence: [{ source: state.files ? SSHD_CONFIG : 'sshd -T', text: `${key} not set: OpenSSH default ${d}` }],
   };
+}
+
+const connDumps = new WeakMap<SshdState, Map<string, Map<string, string[]> | null>>();
+
+function connSpec(conn: SshdConnection): string {
+  return [`user=${conn.user ?? ''}`, `host=${conn.host ?? conn.addr ?? ''}`, `addr=${conn.addr ?? ''}`, conn.laddr ? `laddr=${conn.laddr}` : '', conn.lport ? `lport=${conn.lport}` : '']
+    .filter(Boolean).join(',');
+}
+
+function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const [k, v] of lines) m.set(k, [...(m.get(k) ?? []), v]);
+  return m;
+}
+
+/**
+ * What a Match block applying to the connection makes of a key, per the sshd model (`sshd -T -C` on the
+ * files): the values when they differ from the model's global ones, null when no Match block changes the
+ * key for this connection, undefined when the model cannot judge (no files, refused files).
+ */
+function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): string[] | null | undefined {
+  if (!state.load || state.load.refused) return undefined;
+  const version: SshdVersion = state.version !== undefined && state.version >= 10 ? '10.0' : '9.2';
+  const files: Record<string, string> = {};
+  for (const f of state.load.tree) files[f.path] = f.content;
+  let cache = connDumps.get(state);
+  if (!cache) connDumps.set(state, (cache = new Map()));
+  const run = (id: string, spec?: ConnectionInfo): Map<string, string[]> | null => {
+    if (!cache!.has(id)) {
+      const d = dumpConfig({ files, groups: (u) => (u === conn.user ? conn.groups ?? [] : undefined) }, version, spec);
+      cache!.set(id, d.rc === 0 ? dumpMap(d.lines) : null);
+    }
+    return cache!.get(id)!;
+  };
+  const global = run('');
+  const ci: ConnectionInfo = { test: true, user: conn.user, host: conn.host ?? conn.addr, address: conn.addr, laddress: conn.laddr, lport: conn.lport ?? -1 };
+  const mine = run(`${connSpec(conn)} groups=${(conn.groups ?? []).join(',')}`, ci);
+  if (!global || !mine) return undefined;
+  const a = global.get(key);
+  const b = mine.get(key);
+  if (!b) return undefined;
+  return (a ?? []).join('\n') === b.join('\n') ? null : b;
 }
 
 /** Like sshdValue but throws Unavailable when nothing (not even a default) is known. */
@@ -264,6 +406,39 @@ const ALGO_LIST_KEYS = new Set([
   'ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'pubkeyacceptedalgorithms', 'hostbasedacceptedalgorithms',
   'casignaturealgorithms', 'gssapikexalgorithms',
 ]);
+
+/** Keys `sshd -T` prints in an order that comes from getaddrinfo: compared as sets. */
+const ORDER_FREE_KEYS = new Set(['listenaddress']);
+
+/**
+ * Compares what the sshd model says `sshd -T` prints for the collected files with what sshd printed,
+ * key by key (canonical forms, defaults, +/-/^ lists and Match all included). The version is the one
+ * whose keys the dump has (10.0 prints refuseconnection). Only keys the files set are compared. Undefined when the model cannot judge (no files,
+ * or files it refuses).
+ */
+export function modelDrift(state: SshdState): SshdDrift[] | undefined {
+  if (!state.files || !state.sshdT || !state.load || state.load.refused) return undefined;
+  const version: SshdVersion = ['refuseconnection', 'persourcepenalties', 'sshdsessionpath'].some((k) => state.sshdT!.has(k)) ? '10.0' : '9.2';
+  const tree: Record<string, string> = {};
+  for (const f of state.load.tree) tree[f.path] = f.content;
+  const dump = dumpConfig({ files: tree }, version);
+  if (dump.rc !== 0) return undefined;
+  const model = new Map<string, string[]>();
+  for (const [k, v] of dump.lines) model.set(k, [...(model.get(k) ?? []), v]);
+  const fromFiles = effectiveSshdConfig(state.files);
+  const out: SshdDrift[] = [];
+  for (const [key, t] of state.sshdT) {
+    const mine = model.get(key);
+    // only keys the files set: a compiled-in default may differ between package revisions
+    if (!mine || !fromFiles.has(key)) continue;
+    const same = ORDER_FREE_KEYS.has(key) ? [...mine].sort().join('\n') === [...t.values].sort().join('\n') : mine.join('\n') === t.values.join('\n');
+    if (same) continue;
+    const set = fromFiles.get(key);
+    const ev = [...(set?.directives.map(directiveEvidence) ?? []), ...t.lines.map((line, i) => ({ source: 'sshd -T', line, text: `${key} ${t.values[i]}` }))];
+    out.push({ key, files: mine.join(' '), sshd: t.values.join(' '), evidence: ev });
+  }
+  return out;
+}
 
 /** Compares the global configuration the files define with the `sshd -T` dump. */
 export function sshdDrift(files: SshdConfig, sshdT: Map<string, SshdTEntry>): SshdDrift[] {

@@ -1,0 +1,134 @@
+/**
+ * pvesec's model of OpenSSH's sshd configuration handling (9.2 = Debian 12 / PVE 8, 10.0 = Debian 13 /
+ * PVE 9), held to real sshd by differential.test.ts:
+ * - testConfig: what `sshd -t` says (loadable or the first fatal error, plus warnings);
+ * - dumpConfig: what `sshd -T [-C spec]` prints.
+ */
+import { copySetOptions, dumpConfig as dumpLines, fillDefaults, postLoadChecks, type DumpLine } from './effective.js';
+import { keywordTable, type SshdVersion } from './keywords.js';
+import { ConfigReader, MAIN_CONFIG, SSHDIR, SshdFatal, type ConnectionInfo, type GroupDb, type LoadEnv, type SshdMessage } from './loader.js';
+import { a2port } from './values.js';
+import { ServerOptions } from './options.js';
+
+export type { SshdVersion } from './keywords.js';
+export { SSHD_VERSIONS, keywordTable } from './keywords.js';
+export type { ConnectionInfo, GroupDb, SshdMessage } from './loader.js';
+export type { DumpLine } from './effective.js';
+
+export interface SshdTree {
+  /** Path under /etc/ssh (`sshd_config`, `sshd_config.d/x.conf`) or absolute path -> content. */
+  files: Readonly<Record<string, string>>;
+  /** user -> every group (primary first); users not listed do not exist. Default: none. */
+  groups?: GroupDb;
+}
+
+export interface SshdVerdict {
+  /** sshd's exit status: 0 loadable, 255 refused. */
+  rc: 0 | 255;
+  /** Everything sshd prints, one message a line (warnings, errors, the fatal one last). */
+  messages: SshdMessage[];
+  /** The fatal message when refused. */
+  fatal?: string;
+  /** Where the first error points, when sshd names a file and line. */
+  location?: { file: string; line: number };
+}
+
+export interface SshdDump extends SshdVerdict {
+  lines: DumpLine[];
+}
+
+function envFor(tree: SshdTree, version: SshdVersion): LoadEnv {
+  const files = new Map<string, string>();
+  for (const [path, content] of Object.entries(tree.files)) files.set(path.startsWith('/') ? path : `${SSHDIR}/${path}`, content);
+  return { version, files, groups: tree.groups ?? (() => undefined) };
+}
+
+/** sshd's log(): non-printable bytes as octal escapes (strnvis VIS_SAFE|VIS_OCTAL). */
+export function visEncode(text: string): string {
+  if (/^[\x20-\x5b\x5d-\x7e\t\n\r]*$/.test(text)) return text;
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    if (byte === 0x5c) out += '\\\\';
+    else if ((byte >= 0x20 && byte < 0x7f) || byte === 0x09 || byte === 0x0a || byte === 0x0d) out += String.fromCharCode(byte);
+    else out += `\\${byte.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+const LOCATION = /^(\/\S+?):? line (\d+)[:,]|at line (\d+)$/;
+
+function verdict(messages: SshdMessage[], fatal: string | undefined): SshdVerdict {
+  const shown = messages.map((m) => ({ ...m, text: visEncode(m.text) }));
+  if (fatal === undefined) return { rc: 0, messages: shown };
+  const all = [...shown, { level: 'fatal' as const, text: visEncode(fatal) }];
+  let location: SshdVerdict['location'];
+  for (const m of all) {
+    if (m.level === 'info') continue;
+    const hit = LOCATION.exec(m.text);
+    if (hit && hit[1]) location = { file: hit[1], line: Number(hit[2]) };
+    if (location) break;
+  }
+  return { rc: 255, messages: all, fatal: visEncode(fatal), location };
+}
+
+interface Loaded {
+  reader: ConfigReader;
+  fatal?: string;
+}
+
+function load(tree: SshdTree, version: SshdVersion): Loaded {
+  const reader = new ConfigReader(envFor(tree, version), new ServerOptions(), null);
+  try {
+    reader.run(MAIN_CONFIG);
+    fillDefaults(version, reader.options);
+    postLoadChecks(reader);
+    return { reader };
+  } catch (e) {
+    if (e instanceof SshdFatal) return { reader, fatal: e.text };
+    throw e;
+  }
+}
+
+/** `sshd -t`. */
+export function testConfig(tree: SshdTree, version: SshdVersion): SshdVerdict {
+  const { reader, fatal } = load(tree, version);
+  return verdict(reader.messages, fatal);
+}
+
+/** Parses a `-C` test spec the way parse_server_match_testspec does. */
+export function parseConnectionSpec(spec: string): ConnectionInfo {
+  const ci: ConnectionInfo = { test: true, lport: 0 };
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    const [k, v] = eq === -1 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+    if (k === 'addr') ci.address = v;
+    else if (k === 'host') ci.host = v;
+    else if (k === 'user') ci.user = v;
+    else if (k === 'laddr') ci.laddress = v;
+    else if (k === 'rdomain') ci.rdomain = v;
+    else if (k === 'lport') ci.lport = a2port(v);
+    else if (part === 'invalid-user') ci.invalidUser = true;
+    else throw new Error(`Invalid test mode specification ${part}`);
+  }
+  return ci;
+}
+
+/** `sshd -T` (spec undefined) or `sshd -T -C spec`. */
+export function dumpConfig(tree: SshdTree, version: SshdVersion, spec?: string | ConnectionInfo): SshdDump {
+  const loaded = load(tree, version);
+  if (loaded.fatal !== undefined) return { ...verdict(loaded.reader.messages, loaded.fatal), lines: [] };
+  const ci: ConnectionInfo = spec === undefined ? { test: true, lport: 0 } : typeof spec === 'string' ? parseConnectionSpec(spec) : spec;
+  const matchOptions = new ServerOptions();
+  const again = new ConfigReader(envFor(tree, version), matchOptions, ci);
+  const messages = [...loaded.reader.messages];
+  try {
+    again.run(MAIN_CONFIG);
+    messages.push(...again.messages);
+    copySetOptions(version, loaded.reader.options, matchOptions);
+  } catch (e) {
+    if (!(e instanceof SshdFatal)) throw e;
+    return { ...verdict([...messages, ...again.messages], e.text), lines: [] };
+  }
+  return { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), loaded.reader.options) };
+}
+
