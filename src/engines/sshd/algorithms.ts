@@ -70,8 +70,22 @@ function sets(v: SshdVersion, kind: AlgorithmKind): { def: string[]; all: readon
   return { def: filterAllow(names(a.defaults[kind]), all.join(',')), all };
 }
 
+// assembleNames is a pure function of its arguments and every dump (one per connection asked about)
+// assembles the same few lists: remember them.
+const assembled = new Map<string, string | null>();
+
 /** kex_assemble_names. Returns null where sshd fails (negated name in a list, or nothing left). */
 export function assembleNames(v: SshdVersion, kind: AlgorithmKind, configured: string | undefined): string | null {
+  const key = `${v}\0${kind}\0${configured ?? '\u0001'}`;
+  const hit = assembled.get(key);
+  if (hit !== undefined || assembled.has(key)) return hit ?? null;
+  const result = assembleNamesUncached(v, kind, configured);
+  if (assembled.size > 10_000) assembled.clear();
+  assembled.set(key, result);
+  return result;
+}
+
+function assembleNamesUncached(v: SshdVersion, kind: AlgorithmKind, configured: string | undefined): string | null {
   const { def, all } = sets(v, kind);
   if (configured === undefined || configured === '') return def.join(',');
   let list: string[];

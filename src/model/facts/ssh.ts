@@ -304,6 +304,7 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
 }
 
 const connDumps = new WeakMap<SshdState, Map<string, Map<string, string[]> | null>>();
+const MATCH_LINE = /^[ \t\f\r\ufeff]*["']?match["']?(?:[ \t=]|$)/im;
 
 function connSpec(conn: SshdConnection): string {
   return [`user=${conn.user ?? ''}`, `host=${conn.host ?? conn.addr ?? ''}`, `addr=${conn.addr ?? ''}`, conn.laddr ? `laddr=${conn.laddr}` : '', conn.lport ? `lport=${conn.lport}` : '']
@@ -323,6 +324,9 @@ function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, str
  */
 function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): string[] | null | undefined {
   if (!state.load || state.load.refused) return undefined;
+  // Without a Match line no connection sees other values than the global ones (and a cluster with
+  // thousands of peers asks once per peer): a conservative look at the text, quotes and `=` forms included.
+  if (!state.load.tree.some((f) => MATCH_LINE.test(f.content))) return null;
   const version: SshdVersion = state.version !== undefined && state.version >= 10 ? '10.0' : '9.2';
   const files: Record<string, string> = {};
   for (const f of state.load.tree) files[f.path] = f.content;
