@@ -58,9 +58,9 @@ export async function collectTargets(targets: string[], opts: CollectOptions = {
 export async function collectTarget(target: Target, opts: CollectOptions, sharedPve = true): Promise<Snapshot> {
   switch (target.kind) {
     case 'ssh':
-      return (await sshCollector())(target, opts, collectionScript({ backupGlob: opts.backupGlob, sharedPve }));
+      return (await sshCollector())(target, opts, collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers, sharedPve }));
     case 'local':
-      return collectLocal(opts, collectionScript({ backupGlob: opts.backupGlob, sharedPve }));
+      return collectLocal(opts, collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers, sharedPve }));
     case 'bundle':
       if (target.linkInDirectory) throw new BundleError(await linkNotFollowed(target.path));
       return readBundle(target.path).catch((e: unknown) => {

@@ -12,6 +12,8 @@ export interface CollectOptions {
   timeoutMs?: number;
   /** Glob of configuration backups on the node (config_backup_glob), for the config-backups command. */
   backupGlob?: string;
+  /** Declared admins (config admin_users): the node's real `sshd -T -C user=NAME` is collected for each. */
+  sshdUsers?: string[];
   /** One-line notes for the user (stderr by default), e.g. a stale SSH_AUTH_SOCK skipped. */
   note?: (line: string) => void;
 }

@@ -6,7 +6,7 @@ import type { Snapshot } from './snapshot.js';
 import { clean } from '../report/text.js';
 
 /** Collects this machine with the same script as over SSH (through `sudo -n` when not root). */
-export async function collectLocal(opts: CollectOptions = {}, script = collectionScript({ backupGlob: opts.backupGlob })): Promise<Snapshot> {
+export async function collectLocal(opts: CollectOptions = {}, script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers })): Promise<Snapshot> {
   const output = await runLocal(script, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     return await snapshotFromArchive(output, { kind: 'local', target: 'local' }, 'local');

@@ -27,6 +27,8 @@ export interface ScriptOptions {
    * "pveShared":false.
    */
   sharedPve?: boolean;
+  /** Declared admin users (config admin_users) whose `sshd -T -C user=NAME` is collected; unsafe names are skipped. */
+  sshdUsers?: string[];
 }
 
 /** What a script collects: a whole node, a node without cluster-wide /etc/pve, or only that. */
@@ -124,7 +126,7 @@ case $H in *[!A-Za-z0-9._-]*) H=$(printf '%s' "$H" | tr -cd 'A-Za-z0-9._-') ;; e
 # the Proxmox node name: /etc/pve/nodes/<N>/ holds this node's own files
 N=\${H%%.*}
 
-${COMMAND_FUNCTIONS(glob, globDir)}
+${COMMAND_FUNCTIONS(glob, globDir, (opts.sshdUsers ?? []).filter((u) => SAFE_USER.test(u)))}
 
 ${part === 'pveShared' ? '' : commandLines.join('\n')}
 
@@ -170,7 +172,9 @@ const SHADOW = `[ -e /etc/shadow ] && {
   fi
 } &`;
 
-function COMMAND_FUNCTIONS(glob: string, globDir: string): string {
+const SAFE_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
+function COMMAND_FUNCTIONS(glob: string, globDir: string, sshdUsers: string[]): string {
   const units = UNITS.join(' ');
   const globDirCheck = /[*?]/.test(globDir) ? '' : `[ "$ROOT" = 1 ] || { [ -r ${shq(globDir)} ] && [ -x ${shq(globDir)} ]; } || return 200`;
   return `err() { printf '%s\\t%s\\n' "$1" "$2" >>"$E"; }
@@ -229,6 +233,25 @@ c_config_backups() {
   [ -r "$f" ] || return 200
   stat -c '%Y %s %n' "$f" || return 1
   tar -tzf "$f"
+}
+
+c_sshd__T__C() {
+  [ "$ROOT" = 1 ] || return 200
+  [ -x /usr/sbin/sshd ] || { echo 'no /usr/sbin/sshd' >"$W/sshd_-T_-C.why"; return 201; }
+  {
+    for u in ${sshdUsers.join(' ')}; do echo "user=$u"; done
+    # root from each corosync ring/link address that is an IP (comments stripped; one-line blocks split)
+    if [ -r /etc/pve/corosync.conf ]; then
+      sed -e 's/#.*//' /etc/pve/corosync.conf | tr '{}' '\\n\\n' |
+        sed -n -E 's/^[[:space:]]*(ring|link)[0-9]*_addr[[:space:]]*:[[:space:]]*([0-9A-Fa-f:.]+)[[:space:]]*$/\\2/p' |
+        sort -u | head -n 64 | while read -r a; do echo "user=root,host=$a,addr=$a"; done
+    fi
+  } | while read -r spec; do
+    echo "### $spec"
+    /usr/sbin/sshd -T -C "$spec" 2>&1
+    echo "### exit $?"
+  done
+  return 0
 }
 
 c_auth_failures() {

@@ -98,6 +98,11 @@ export const UNITS = [
 export const COMMANDS = {
   sshdEffective: { name: 'sshd -T', sh: '/usr/sbin/sshd -T', root: true },
   sshdTest: { name: 'sshd -t', sh: '/usr/sbin/sshd -t', root: true },
+  /**
+   * `sshd -T -C` for the connections the SSH controls ask about: each declared admin (config admin_users)
+   * and root from each corosync peer address. One `### SPEC` line, the output, `### exit N` per spec.
+   */
+  sshdConnections: { name: 'sshd -T -C', sh: '', root: true },
   iptablesSave: { name: 'iptables-save', sh: 'iptables-save', root: true },
   ip6tablesSave: { name: 'ip6tables-save', sh: 'ip6tables-save', root: true },
   nftRuleset: { name: 'nft list ruleset', sh: 'nft list ruleset', root: true },

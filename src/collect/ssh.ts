@@ -46,7 +46,7 @@ export const REMOTE_COMMAND = `sh -c ${shq(REMOTE_WRAPPER)}`;
 export async function collectSsh(
   target: SshTarget,
   opts: CollectOptions = {},
-  script = collectionScript({ backupGlob: opts.backupGlob }),
+  script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers }),
 ): Promise<Snapshot> {
   const label = hostLabel(target.host, target.port);
   const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');

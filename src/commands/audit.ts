@@ -77,7 +77,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   }
 
   const collect = deps.collect ?? (await defaultCollector());
-  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob });
+  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: config.admin_users });
   const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
   const checks = selectChecks(catalogue, patterns);
   const clusters = groupClusters(snapshots);

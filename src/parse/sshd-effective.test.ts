@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseSshdT, parseSshdTest } from './sshd-effective.js';
+import { parseSshdConnections, parseSshdT, parseSshdTest } from './sshd-effective.js';
 import { ParseError } from './diagnostics.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -60,4 +60,30 @@ test('fuzz: sshd -T parser only throws ParseError', () => {
       assert.ok(e instanceof ParseError, String(e));
     }
   }
+});
+
+test('parseSshdConnections: one dump per spec, line numbers of the whole output, failed specs without a dump', () => {
+  const out = [
+    '### user=alice',
+    'port 22',
+    'permitrootlogin without-password',
+    '### exit 0',
+    '### user=root,host=10.0.0.12,addr=10.0.0.12',
+    'Invalid Match address argument',
+    '### exit 255',
+    '### user=root,host=10.0.0.13,addr=10.0.0.13',
+    'port 22',
+    'permitrootlogin no',
+    '### exit 0',
+    '',
+  ].join('\n');
+  const c = parseSshdConnections(out).value;
+  assert.deepEqual(c.map((x) => [x.spec, x.exitCode, x.dump ? [...x.dump.keys()] : undefined]), [
+    ['user=alice', 0, ['port', 'permitrootlogin']],
+    ['user=root,host=10.0.0.12,addr=10.0.0.12', 255, undefined],
+    ['user=root,host=10.0.0.13,addr=10.0.0.13', 0, ['port', 'permitrootlogin']],
+  ]);
+  assert.deepEqual(c[2].dump!.get('permitrootlogin'), { key: 'permitrootlogin', values: ['no'], lines: [10] });
+  assert.deepEqual(parseSshdConnections('').value, []);
+  assert.deepEqual(parseSshdConnections('### user=x\nport 22\n').value, [{ spec: 'user=x', exitCode: undefined }], 'a cut-off block has no dump');
 });

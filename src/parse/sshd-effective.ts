@@ -73,3 +73,53 @@ export function parseSshdTest(output: string | Buffer, exitCode: number | undefi
   const ok = exitCode !== undefined ? exitCode === 0 : errors.length === 0;
   return { value: { ok, exitCode, errors }, diagnostics: [] };
 }
+
+/** One connection of `sshd -T -C` as collected: its spec, exit code and, when it succeeded, the dump. */
+export interface SshdConnectionDump {
+  spec: string;
+  exitCode?: number;
+  /** Keys of the dump; line numbers are lines of the whole command output. */
+  dump?: Map<string, SshdTEntry>;
+}
+
+/**
+ * Parses the collection's `sshd -T -C` output: per connection a `### SPEC` line, sshd's output and
+ * `### exit N`. A block whose sshd failed or printed no dump has no `dump`.
+ */
+export function parseSshdConnections(input: string | Buffer, file = 'sshd -T -C'): Parsed<SshdConnectionDump[]> {
+  const lines = numberedLines(asText(input, file));
+  const out: SshdConnectionDump[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const head = /^### (user=\S*)$/.exec(lines[i].text.trim());
+    i++;
+    if (!head) continue;
+    const body: { line: number; text: string }[] = [];
+    let exitCode: number | undefined;
+    while (i < lines.length) {
+      const t = lines[i].text.trim();
+      const end = /^### exit (\d+)$/.exec(t);
+      if (end) {
+        exitCode = Number(end[1]);
+        i++;
+        break;
+      }
+      if (/^### user=/.test(t)) break;
+      body.push(lines[i]);
+      i++;
+    }
+    const entry: SshdConnectionDump = { spec: head[1], exitCode };
+    if (exitCode === 0 && body.length) {
+      try {
+        const dump = parseSshdT(body.map((l) => l.text).join('\n'), file).value;
+        const first = body[0].line;
+        for (const e of dump.values()) e.lines = e.lines.map((l) => l + first - 1);
+        entry.dump = dump;
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+      }
+    }
+    out.push(entry);
+  }
+  return { value: out, diagnostics: [] };
+}

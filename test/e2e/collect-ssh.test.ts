@@ -13,6 +13,7 @@ import {
   upClient, upHost, writeFileIn, type Host,
 } from '../harness/hosts.js';
 import { readBundle } from '../../src/collect/bundle.js';
+import { parseSshdConnections } from '../../src/parse/sshd-effective.js';
 import type { Snapshot } from '../../src/collect/snapshot.js';
 
 const skip = e2eSkipReason();
@@ -113,6 +114,29 @@ console.log(JSON.stringify({ outcomes, ms }));
       assert.doesNotMatch(f.path, /ssh_host_.*_key$|\.key$/);
     }
     assert.ok(ms < 5000, `collection took ${Math.round(ms)} ms`);
+  });
+
+  it('real sshd -T -C is collected for each declared admin and each corosync peer address', async () => {
+    await writeFileIn(node, '/etc/ssh/sshd_config.d/10-peers.conf', 'Match Address 10.10.10.2\n    PermitRootLogin no\n', 0o644);
+    await writeFileIn(node, '/etc/pve/corosync.conf', [
+      'nodelist {', '  node {', '    name: pve2', '    ring0_addr: 10.10.10.2  # link0', '    ring1_addr: pve2-backup', '  }',
+      '  node { name: pve3', '    ring0_addr: 10.10.10.3 }', '}', 'totem { cluster_name: lab }', '',
+    ].join('\n'), 0o644);
+    try {
+      const { snap, error } = await collectOne(`ssh://root@${node.ip}`, { sshdUsers: ['ops', 'bad;name'] });
+      assert.equal(error, undefined);
+      const out = snap!.command('sshd -T -C')!;
+      assert.equal(out.exitCode, 0, out.output);
+      const blocks = parseSshdConnections(out.output).value;
+      assert.deepEqual(blocks.map((b) => [b.spec, b.exitCode]), [
+        ['user=ops', 0], ['user=root,host=10.10.10.2,addr=10.10.10.2', 0], ['user=root,host=10.10.10.3,addr=10.10.10.3', 0],
+      ], 'an unsafe user name and a ring address that is a name are not asked about');
+      const rootLogin = (spec: string) => blocks.find((b) => b.spec === spec)!.dump!.get('permitrootlogin')!.values[0];
+      assert.equal(rootLogin('user=root,host=10.10.10.2,addr=10.10.10.2'), 'no', 'the Match block applies to that peer');
+      assert.equal(rootLogin('user=root,host=10.10.10.3,addr=10.10.10.3'), 'without-password');
+    } finally {
+      await mustExecIn(node, 'rm -rf /etc/ssh/sshd_config.d/10-peers.conf /etc/pve');
+    }
   });
 
   it('a sudo user collects everything through sudo -n; a plain user gets what it may read', async () => {

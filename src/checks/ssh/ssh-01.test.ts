@@ -3,6 +3,12 @@ import { assertCases } from '../testing.js';
 import { ssh01 } from './ssh-01.js';
 import { DEBIAN12_CONFIG, hardenedNode, inCluster, sshNode } from './testing.js';
 
+/** Adds the collection's `sshd -T -C` output (real sshd's dump per connection spec) to a node. */
+function withConnections<T extends { commands?: Record<string, unknown> }>(node: T, dumps: Record<string, string>): T {
+  const output = Object.entries(dumps).map(([spec, dump]) => `### ${spec}\n${dump}### exit 0\n`).join('');
+  return { ...node, commands: { ...(node.commands ?? {}), 'sshd -T -C': output } };
+}
+
 const PEER_MATCH = 'Match Address 10.0.0.11,10.0.0.12,10.0.0.13\n  PermitRootLogin prohibit-password\n';
 
 test('SSH-01 root password login', () => {
@@ -31,6 +37,15 @@ test('SSH-01 root password login', () => {
     {
       name: 'cluster node: Match covers only one peer',
       node: inCluster(sshNode({ t: { permitrootlogin: 'no' }, main: DEBIAN12_CONFIG + 'PermitRootLogin no\nMatch Address 10.0.0.12\n  PermitRootLogin prohibit-password\n' })),
+      expect: 'WARN', message: 'peers pve3 (10.0.0.13)',
+    },
+    {
+      // the files say both peers may log in; the node's real sshd -T -C (collected) says pve3 may not: real sshd wins
+      name: 'cluster node: the collected sshd -T -C of a peer overrides the model',
+      node: withConnections(inCluster(sshNode({ t: { permitrootlogin: 'no' }, main: DEBIAN12_CONFIG + 'PermitRootLogin no\n' + PEER_MATCH })), {
+        'user=root,host=10.0.0.12,addr=10.0.0.12': 'permitrootlogin without-password\npasswordauthentication no\nport 22\n',
+        'user=root,host=10.0.0.13,addr=10.0.0.13': 'permitrootlogin no\npasswordauthentication no\nport 22\n',
+      }),
       expect: 'WARN', message: 'peers pve3 (10.0.0.13)',
     },
     { name: 'nothing collected', node: { files: {}, errors: { 'sshd -T': 'permission denied' } }, expect: 'SKIP', message: 'sshd -T: permission denied' },

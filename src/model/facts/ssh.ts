@@ -7,7 +7,7 @@ import {
   ACCUMULATING, effectiveSshdConfig, globToRegExp, matchedSshdSettings, overriddenDirectives, parseSshdConfig, sshdTime,
   type IncludeResolver, type OverriddenDirective, type SshdConfig, type SshdConnection, type SshdDirective, type SshdSetting,
 } from '../../parse/sshd-config.js';
-import { parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
+import { parseSshdConnections, parseSshdT, parseSshdTest, type SshdTEntry, type SshdTestResult } from '../../parse/sshd-effective.js';
 import { nodeFact, Unavailable, type FactContext } from '../fact.js';
 import { dumpConfig, testConfig, type ConnectionInfo, type SshdVerdict, type SshdVersion } from '../../engines/sshd/index.js';
 import { packagesFact } from './system-base.js';
@@ -30,6 +30,8 @@ export interface SshdState {
   load?: SshdLoad;
   /** The model's `sshd -T` for the files (when it loads them): exact global values in files mode. */
   modelT?: Map<string, SshdTEntry>;
+  /** Real `sshd -T -C` dumps collected for the admins and cluster peers, by spec (`user=alice`, `user=root,host=A,addr=A`). */
+  connections?: Map<string, Map<string, SshdTEntry>>;
 }
 
 /** The model's `sshd -t` on the collected files, for the OpenSSH version installed (both when unknown). */
@@ -107,7 +109,9 @@ export const sshdFilesFact = nodeFact<SshdState>('sshd.files', (ctx) => {
   const version = opensshVersion(ctx);
   const load = main ? modelLoad(snapshot, version) : undefined;
   const modelT = load && !load.refused && !sshdT ? modelDump(load, version) : undefined;
-  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load, modelT };
+  const conns = snapshot.command(COMMANDS.sshdConnections.name);
+  const connections = conns ? new Map(parseSshdConnections(conns.output).value.flatMap((c) => (c.dump ? [[c.spec, c.dump] as const] : []))) : undefined;
+  return { source: sshdT ? 'sshd -T' : 'files', files, fileDiagnostics, sshdT, sshdTNote, test, version, load, modelT, connections };
 });
 
 /** Runs the sshd model on the collected /etc/ssh tree for the installed version (both 9.2 and 10.0 when unknown). */
@@ -261,6 +265,16 @@ export function directiveEvidence(d: SshdDirective): Evidence {
  * wins); otherwise the compiled-in default.
  */
 export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
+  if (conn) {
+    // real sshd's answer for this very connection, when the collection asked it
+    const spec = collectedSpec(conn);
+    const e = spec !== undefined ? state.connections?.get(spec)?.get(key) : undefined;
+    if (e) {
+      const value = ACCUMULATING.has(key) ? e.values.join(' ') : e.values[0];
+      const source = `${COMMANDS.sshdConnections.name} ${spec}`;
+      return { key, value, values: e.values, isDefault: false, origin: 'sshd -T', evidence: e.lines.map((line, i) => ({ source, line, text: `${key} ${e.values[i]}`.trim() })) };
+    }
+  }
   if (conn && state.files) {
     const m = matchedSshdSettings(state.files, conn).get(key);
     const model = modelMatchValues(state, key, conn);
@@ -305,6 +319,13 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
 
 const connDumps = new WeakMap<SshdState, Map<string, Map<string, string[]> | null>>();
 const MATCH_LINE = /^[ \t\f\r\ufeff]*["']?match["']?(?:[ \t=]|$)/im;
+
+/** The spec the collection script asked real sshd about for a connection like this one, if it asks about such. */
+function collectedSpec(conn: SshdConnection): string | undefined {
+  if (!conn.user || conn.laddr || conn.lport) return undefined;
+  if (!conn.addr) return conn.host ? undefined : `user=${conn.user}`;
+  return `user=${conn.user},host=${conn.host ?? conn.addr},addr=${conn.addr}`;
+}
 
 function connSpec(conn: SshdConnection): string {
   return [`user=${conn.user ?? ''}`, `host=${conn.host ?? conn.addr ?? ''}`, `addr=${conn.addr ?? ''}`, conn.laddr ? `laddr=${conn.laddr}` : '', conn.lport ? `lport=${conn.lport}` : '']
