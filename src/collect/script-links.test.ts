@@ -5,13 +5,14 @@
  * out of what is collected (the canaries below must never reach the stream).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { snapshotFromArchive } from './bundle.js';
+import { fakeNodeSkipReason, runOnFakeNode } from './testing.js';
 import { collectionScript } from './script.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -34,7 +35,7 @@ function link(root: string, rel: string, target: string): void {
 }
 
 /** Runs the collection script as root on the fake node; returns the raw stream. */
-function runOnFakeNode(): Buffer {
+function collectFakeNode(): Buffer {
   const etc = path.join(tmp, 'etc-upper');
   const rootUp = path.join(tmp, 'root-upper');
   file(etc, 'pve/priv/token.cfg', 'root@pam!ci 5f0e8e3a-CANARY-token-4c7e\n', 0o600);
@@ -68,24 +69,16 @@ function runOnFakeNode(): Buffer {
   ].join(' && ');
   mkdirSync(path.join(tmp, 'etc-work'));
   mkdirSync(path.join(tmp, 'root-work'));
-  const r = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', setup], { input: collectionScript(), maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(r.status, 0, `script failed: ${r.stderr}`);
-  return r.stdout;
+  return runOnFakeNode(setup, collectionScript());
 }
 
-function canRun(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root';
-  const probe = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /mnt && hostname probe'], { stdio: 'ignore' });
-  return probe.status === 0 ? false : 'cannot create mount namespaces here';
-}
-
-describe('collection script: links are collected as links, never read out of the collected files', { skip: canRun() }, () => {
+describe('collection script: links are collected as links, never read out of the collected files', { skip: fakeNodeSkipReason() }, () => {
   let raw: Buffer;
   let snap: Snapshot;
   let members: string;
 
   before(async () => {
-    raw = runOnFakeNode();
+    raw = collectFakeNode();
     snap = await snapshotFromArchive(raw, { kind: 'local', target: 'local' }, 'local');
     members = execFileSync('tar', ['-tvzf', '-'], { input: raw, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   });

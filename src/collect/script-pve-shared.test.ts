@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { snapshotFromArchive } from './bundle.js';
+import { fakeNodeSkipReason, runOnFakeNode } from './testing.js';
 import { collectionScript, pveSharedScript } from './script.js';
 import type { Snapshot } from './snapshot.js';
 import { FILES, nodeFile, PVE_SHARED_FILES } from './sources.js';
@@ -44,18 +45,10 @@ function runInFakeNode(script: string): Buffer {
   }
   mkdirSync(work);
   const setup = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc && hostname pve2 && exec sh -s`;
-  const r = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', setup], { input: script, maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(r.status, 0, `script failed: ${r.stderr}`);
-  return r.stdout;
+  return runOnFakeNode(setup, script);
 }
 
-function canRun(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root';
-  const probe = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /mnt && hostname probe'], { stdio: 'ignore' });
-  return probe.status === 0 ? false : 'cannot create mount namespaces here';
-}
-
-const skip = canRun();
+const skip = fakeNodeSkipReason();
 
 describe('collection script: cluster-wide /etc/pve on or off (fake /etc/pve)', { skip }, () => {
   let full: Snapshot;
