@@ -77,8 +77,7 @@ const assembled = new Map<string, string | null>();
 /** kex_assemble_names. Returns null where sshd fails (negated name in a list, or nothing left). */
 export function assembleNames(v: SshdVersion, kind: AlgorithmKind, configured: string | undefined): string | null {
   const key = `${v}\0${kind}\0${configured ?? '\u0001'}`;
-  const hit = assembled.get(key);
-  if (hit !== undefined || assembled.has(key)) return hit ?? null;
+  if (assembled.has(key)) return assembled.get(key)!;
   const result = assembleNamesUncached(v, kind, configured);
   if (assembled.size > 10_000) assembled.clear();
   assembled.set(key, result);
