@@ -1,6 +1,7 @@
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import type { SshCliOptions } from './ssh-options.js';
 import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
+import { adminNames } from '../config/admins.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import type { Check } from '../checks/types.js';
 import { groupClusters, runChecks } from '../audit/run.js';
@@ -77,7 +78,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   }
 
   const collect = deps.collect ?? (await defaultCollector());
-  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: config.admin_users });
+  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config) });
   const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
   const checks = selectChecks(catalogue, patterns);
   const clusters = groupClusters(snapshots);
