@@ -63,3 +63,12 @@ for (const [text, re] of bad) {
     });
   });
 }
+
+test('the pvesec.yaml documented in the README is valid, object admin and root_login included', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration: pvesec.yaml'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+  const cfg = parseConfig(yaml, 'README.md');
+  assert.deepEqual(adminAccounts(cfg).map((a) => [a.name, a.keys.map((k) => k.comment)]), [['alice', ['alice@laptop']]]);
+  assert.equal(cfg.root_login, 'prohibit-password');
+});
