@@ -50,8 +50,10 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'a fresh node: sudo installed, dave created with his shell, key and group',
+    name: 'a fresh node: sudo installed, dave created with his shell, key and group; root\'s linked keys untouched',
     node: freshNode(), config: { admin_users: [dave({ shell: '/bin/zsh' })] },
+    // as on Proxmox VE: /root/.ssh/authorized_keys -> /etc/pve/priv/authorized_keys
+    mutate: (s) => s.addFile({ path: '/root/.ssh/authorized_keys', content: Buffer.alloc(0), stat: { mode: 0o777, uid: 0, gid: 0, type: 'symlink', linkTarget: '/etc/pve/priv/authorized_keys' } }),
     ops: [
       ['install:sudo', 'packages', { packages: ['sudo'] }],
       ['create-user:dave', 'admin', { shell: '/bin/zsh', controls: ['ACC-01'] }],
@@ -154,6 +156,7 @@ for (const c of cases) {
     }
     assert.deepEqual([...plan.manual.keys()].sort(), Object.keys(c.manual ?? {}).sort(), [...plan.manual].join(' | '));
     for (const [id, re] of Object.entries(c.manual ?? {})) assert.match(plan.manual.get(id)!, re, id);
+    assert.ok(plan.ops.every((o) => !('path' in o) || !/^\/(root|etc\/pve)\//.test(o.path)), 'nothing of root or /etc/pve is written');
     // every operation names what it fixes, and every control it names is one that failed
     for (const op of plan.ops) assert.ok(op.controls.length && op.controls.every((id) => plan.targeted.includes(id)), op.id);
     if (!c.pass) return;

@@ -83,6 +83,11 @@ const cases: Case[] = [
     lacks: [/^ {4}PermitRootLogin/m],
   },
   {
+    name: 'cluster refusing root everywhere (SSH-01 WARN): the peers get key logins back, nothing else is loosened',
+    node: pveNode({ cluster: true, main: DEBIAN12_CONFIG.replace('#PermitRootLogin prohibit-password', 'PermitRootLogin no') }), config: ALICE,
+    has: ['PermitRootLogin no', 'Match User root Address 10.0.0.12,10.0.0.13', '    PermitRootLogin prohibit-password'],
+  },
+  {
     name: 'standalone, root_login no',
     node: pveNode(), config: { ...ALICE, root_login: 'no' },
     has: ['PermitRootLogin no'],

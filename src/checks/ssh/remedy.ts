@@ -24,7 +24,7 @@ import { ClusterModel, Unavailable, type FactContext } from '../../model/fact.js
 import { accountsFact, adminsFact } from '../../model/facts/accounts.js';
 import { adminSourcesFact } from '../../model/facts/network.js';
 import { nodeAddressFact } from '../../model/facts/node-address.js';
-import { peersFact, snapshotIncludeResolver, sshdFact, type SshdValue } from '../../model/facts/ssh.js';
+import { peersFact, snapshotIncludeResolver, sshdFact, sshdValue, type SshdValue } from '../../model/facts/ssh.js';
 import { formatIp, parseIpRange } from '../../parse/ip-address.js';
 import { parseSshdConfig } from '../../parse/sshd-config.js';
 import { adminPaths, targetedControls } from '../acc/remedy.js';
@@ -137,13 +137,16 @@ function analyse(input: RemedyInput): Analysis {
     return refuseAll(`no declared admin who can log in with a key (${excluded.join('; ') || 'admin_users is empty'}): pvesec proves an admin gets in with a key before it restricts sshd; declare one in pvesec.yaml, e.g. admin_users: [{name: alice, authorized_keys: ["ssh-ed25519 AAAA… alice@laptop"]}]`);
   }
 
+  // never loosen: a node refusing root everywhere keeps refusing it (only its peers get keys back)
+  const rootNow = sshdValue(state, 'permitrootlogin')?.value;
+  const rootLogin = config.root_login === 'prohibit-password' && rootNow === 'no' ? 'peers-only' : config.root_login;
   const peerAddrs = ctx.get(peersFact).flatMap((p) => p.addrs);
   const peers = [...new Set(peerAddrs.filter((a) => isIP(a)))];
   const clustered = peerAddrs.length > 0;
   if (targeted.has('SSH-01')) {
-    if (config.root_login === 'no' && clustered) {
+    if (rootLogin === 'no' && clustered) {
       manual.set('SSH-01', 'root_login: no would refuse root key logins between the cluster nodes (migration, replication and the web UI shell need them): use root_login: peers-only');
-    } else if (config.root_login === 'peers-only' && peers.length < new Set(peerAddrs).size) {
+    } else if (rootLogin === 'peers-only' && peers.length < new Set(peerAddrs).size) {
       manual.set('SSH-01', `root_login: peers-only needs IP addresses, but corosync.conf names peers by host name (${peerAddrs.filter((a) => !isIP(a)).join(', ')}): Match Address takes addresses`);
     }
   }
@@ -152,7 +155,7 @@ function analyse(input: RemedyInput): Analysis {
   const supported = (kind: 'kex' | 'cipher' | 'mac', list: string[]) => list.filter((a) => versions.every((v) => ALGORITHMS[v].supported[kind].includes(a)));
   const declaredAdmins = new Set([...(ctx.tryGet(adminsFact)?.admins.map((a) => a.user.name) ?? []), ...admins.map((a) => a.name)]);
   const profile: Profile = {
-    rootLogin: config.root_login,
+    rootLogin,
     peers,
     allowUsers: ['root', ...[...declaredAdmins].sort()],
     kex: supported('kex', KEX_PROFILE),
@@ -172,9 +175,12 @@ function analyse(input: RemedyInput): Analysis {
   const port = dumpMap(tree, versions[0], groupDb, { test: true, lport: 0 })?.get('port')?.[0] ?? '22';
   const probes = probesFor(ctx, config, admins, peers, clustered, Number(port));
 
-  // access that is already broken is not the drop-in's doing, but pvesec will not restrict sshd over it
-  const before = accessProblems(tree, versions, groupDb, probes);
+  // an admin shut out already is not the drop-in's doing, but pvesec will not restrict sshd over it;
+  // root refused from peers today is what SSH-01 fixes, so only new refusals count for those
+  const adminProbes = probes.filter((p) => p.user !== 'root');
+  const before = accessProblems(tree, versions, groupDb, adminProbes);
   if (before.length) return refuseAll(`even today ${before.join('; ')}: fix that before pvesec restricts sshd`);
+  const guarded = probes.filter((p) => p.user !== 'root' || !accessProblems(tree, versions, groupDb, [p]).length);
 
   let text = '';
   for (let round = 0; round < SSH_REMEDY_CONTROLS.length && controls.size; round++) {
@@ -183,11 +189,11 @@ function analyse(input: RemedyInput): Analysis {
     if (!includesDropin(next)) return refuseAll(`/etc/ssh/sshd_config does not Include ${SSH_DROPIN} (add "Include /etc/ssh/sshd_config.d/*.conf" at its top, as Debian ships it)`);
     const refused = versions.map((v) => testConfig({ files: next, groups: groupDb }, v)).find((r) => r.rc !== 0);
     if (refused) return refuseAll(`sshd would refuse the configuration with pvesec's drop-in: ${refused.fatal ?? refused.messages[0]?.text}`);
-    const lockout = accessProblems(next, versions, groupDb, probes);
+    const lockout = accessProblems(next, versions, groupDb, guarded);
     if (lockout.length) {
       // the lines that can refuse a login: find the one that does
       const culprit = (['SSH-06', 'SSH-01', 'SSH-04'] as SshControl[]).find((c) => controls.has(c)
-        && !accessProblems({ ...tree, [SSH_DROPIN]: dropinText(without(controls, c), profile) }, versions, groupDb, probes).length);
+        && !accessProblems({ ...tree, [SSH_DROPIN]: dropinText(without(controls, c), profile) }, versions, groupDb, guarded).length);
       if (!culprit) return refuseAll(`with pvesec's drop-in ${lockout.join('; ')}`);
       manual.set(culprit, `${displayLines(culprit)} would lock out: ${lockout.join('; ')}`);
       controls = without(controls, culprit);
