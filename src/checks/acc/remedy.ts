@@ -374,7 +374,9 @@ function remedyFor(control: AccControl): Remedy {
       const o = outcome.get(control);
       if (!o) return [];
       if ('manual' in o) throw new ManualOnly(o.manual);
-      return [...ops.values()].filter((op) => op.controls.includes(control));
+      const mine = [...ops.values()].filter((op) => op.controls.includes(control));
+      if (!mine.length) throw new ManualOnly('pvesec found nothing it knows how to change for this control on this node');
+      return mine;
     },
   };
 }

@@ -72,6 +72,11 @@ const cases: Case[] = [
     has: ['KexAlgorithms mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256'],
   },
   {
+    name: 'OpenSSH version unknown (no dpkg entry): algorithms both 9.2 and 10.0 support',
+    node: (() => { const n = pveNode(); return { ...n, files: { ...n.files, '/var/lib/dpkg/status': DPKG_WITH_SUDO.split('\n\n')[0] + '\n' } }; })(), config: ALICE,
+    has: ['KexAlgorithms sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256'],
+  },
+  {
     name: 'cluster, root_login peers-only: no root login, except with keys from the corosync peers',
     node: pveNode({ cluster: true }), config: { ...ALICE, root_login: 'peers-only' },
     has: ['PermitRootLogin no', 'Match User root Address 10.0.0.12,10.0.0.13', '    PermitRootLogin prohibit-password', '    AllowTcpForwarding yes'],
