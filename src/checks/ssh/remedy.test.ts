@@ -107,20 +107,25 @@ const cases: Case[] = [
   {
     name: 'refused: an earlier drop-in wins for PasswordAuthentication (the rest goes ahead)',
     node: pveNode({ dropins: { '00-local.conf': 'PasswordAuthentication yes\n' } }), config: ALICE,
-    manual: { 'SSH-02': /would not settle it .*PasswordAuthentication yes \(\/etc\/ssh\/sshd_config\.d\/00-local\.conf:1\)/ },
+    manual: { 'SSH-02': /would not settle it .*PasswordAuthentication yes \(sshd -T; set at \/etc\/ssh\/sshd_config\.d\/00-local\.conf:1\)/ },
     lacks: [/PasswordAuthentication/],
     has: ['MaxAuthTries 3'],
   },
   {
     name: 'refused: a line before the Include of sshd_config wins',
     node: pveNode({ main: `MaxAuthTries 6\n${PVE_SSHD_CONFIG}` }), config: ALICE,
-    manual: { 'SSH-11': /MaxAuthTries 6 \(\/etc\/ssh\/sshd_config:1\)/ },
+    manual: { 'SSH-11': /MaxAuthTries 6 \(sshd -T; set at \/etc\/ssh\/sshd_config:1\)/ },
     lacks: [/MaxAuthTries/],
   },
   {
     name: 'refused: a Match block re-enables passwords for some connections',
     node: pveNode({ main: `${PVE_SSHD_CONFIG}Match User bob\n    PasswordAuthentication yes\n` }), config: ALICE,
     manual: { 'SSH-02': /PasswordAuthentication yes in "Match User bob" \(\/etc\/ssh\/sshd_config:\d+\)/ },
+  },
+  {
+    name: 'the pvesec drop-in already there: the keywords it set stay set (profile values) when it is rewritten',
+    node: pveNode({ dropins: { '00-pvesec.conf': '# Managed by pvesec\nMaxAuthTries 2\nClientAliveInterval 600\n' } }), config: ALICE,
+    has: ['MaxAuthTries 3', 'ClientAliveInterval 300', 'PasswordAuthentication no'],
   },
   {
     name: 'a cloud-init drop-in (50-) is beaten by 00-pvesec.conf',

@@ -199,7 +199,7 @@ function analyse(input: RemedyInput): Analysis {
       controls = without(controls, culprit);
       continue;
     }
-    const after = simulatedFindings(ctx, text);
+    const after = simulatedFindings(ctx, text, next, versions.length === 1 ? versions[0] : '9.2', groupDb);
     const failing = [...controls].filter((c) => targeted.has(c) && after.some((f) => f.id === c && f.status !== 'PASS'));
     if (!failing.length) break;
     for (const c of failing) {
@@ -316,7 +316,7 @@ function accessProblems(tree: Record<string, string>, versions: SshdVersion[], g
 }
 
 /** The SSH checks on this node with the drop-in added (the sshd model decides; stale sshd answers dropped). */
-function simulatedFindings(ctx: FactContext, text: string): Finding[] {
+function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, string>, version: SshdVersion, groups: (u: string) => readonly string[] | undefined): Finding[] {
   const old = ctx.snapshot;
   const snap = new Snapshot(old.origin);
   snap.meta = { ...old.meta };
@@ -326,6 +326,11 @@ function simulatedFindings(ctx: FactContext, text: string): Finding[] {
   const stale = new Set<string>([COMMANDS.sshdEffective.name, COMMANDS.sshdTest.name, COMMANDS.sshdConnections.name]);
   for (const [k, c] of old.commands) if (!stale.has(k)) snap.commands.set(k, c);
   snap.addFile({ path: SSH_DROPIN, content: Buffer.from(text), stat: { mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', type: 'file' } });
+  // what the next collection will find: sshd -T and sshd -t of the new files (the model's, held to sshd)
+  if (old.command(COMMANDS.sshdEffective.name)) {
+    const dump = dumpConfig({ files: tree, groups }, version);
+    snap.commands.set(COMMANDS.sshdEffective.name, { name: COMMANDS.sshdEffective.name, output: dump.lines.map(([k, v]) => `${k} ${v}`).join('\n') + '\n', exitCode: dump.rc });
+  }
   const handle = { ...ctx.node, snapshot: snap };
   const nodes = ctx.cluster.nodes.map((n) => (n === ctx.node ? handle : n));
   const rep = ctx.cluster.representative === ctx.node ? handle : ctx.cluster.representative;
