@@ -134,7 +134,7 @@ const cases: Case[] = [
     name: 'refused: no admin declared at all',
     node: freshNode(),
     ops: [],
-    manual: { 'ACC-01': /no declared admin to make a sudo admin: declare its keys in pvesec\.yaml/ },
+    manual: { 'ACC-01': /no admin is declared in pvesec\.yaml: declare one with its keys, e\.g\. admin_users: \[\{name: alice/ },
   },
   {
     name: 'refused: a left-over home without an account',

@@ -206,7 +206,8 @@ function planSudo(ctx: FactContext, table: OpTable, setups: AdminSetup[], sudoGr
   const usable = setups.filter((s) => !s.problem && s.login && s.keyed);
   if (!usable.length) {
     const why = setups.map((s) => s.problem ?? (s.login ? `${s.name} has no authorized key and pvesec.yaml declares none (${KEYS_HINT(s.name)})` : `${s.name} cannot log in (uid ${s.user.uid}, shell ${s.user.shell})`));
-    return { manual: `no declared admin to make a sudo admin${why.length ? `: ${why.join('; ')}` : `: ${KEYS_HINT('alice')}`}` };
+    if (!why.length) return { manual: 'no admin is declared in pvesec.yaml: declare one with its keys, e.g. admin_users: [{name: alice, authorized_keys: ["ssh-ed25519 AAAA… alice@laptop"]}]' };
+    return { manual: `no declared admin to make a sudo admin: ${why.join('; ')}` };
   }
   const ids: string[] = [];
   if (!installed) {
