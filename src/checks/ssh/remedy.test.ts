@@ -220,3 +220,22 @@ test('SSH remedy: an admin declared with keys but not yet created is admitted an
   assert.match(dropin(plan.ops)!.content, /^AllowUsers root alice bob dave$/m);
   assert.ok(gates(plan.ops).some((g) => g.argv[3] === 'user=dave,host=192.0.2.10,addr=192.0.2.10'));
 });
+
+test('SSH remedy refused: the only declared admin\'s authorized_keys is a symbolic link', () => {
+  const config: Partial<PvesecConfig> = { admin_users: [{ name: 'alice', authorized_keys: [pubkey('ed25519')] }], admin_sources: ['10.10.0.0/24'] };
+  const { plan } = planAndApply({
+    nodes: [pveNode()], config,
+    mutate: (s) => s.addFile({ path: '/home/alice/.ssh/authorized_keys', content: Buffer.alloc(0), stat: { mode: 0o777, uid: 1000, gid: 1000, type: 'symlink', linkTarget: '/srv/keys/alice' } }),
+  });
+  assert.equal(dropin(plan.ops), undefined);
+  assert.match(plan.manual.get('SSH-02')!, /no declared admin who can log in with a key \(\/home\/alice\/\.ssh\/authorized_keys is a symbolic link to \/srv\/keys\/alice/);
+});
+
+test('SSH remedy on a PVE cluster node: root\'s authorized_keys (a link into /etc/pve/priv) is never written', () => {
+  const { plan } = planAndApply({
+    nodes: [pveNode({ cluster: true })], config: { ...ALICE, root_login: 'peers-only' },
+    mutate: (s) => s.addFile({ path: '/root/.ssh/authorized_keys', content: Buffer.alloc(0), stat: { mode: 0o777, uid: 0, gid: 0, type: 'symlink', linkTarget: '/etc/pve/priv/authorized_keys' } }),
+  });
+  assert.ok(dropin(plan.ops));
+  assert.deepEqual(plan.ops.filter((o) => 'path' in o).map((o) => (o as { path: string }).path), [SSH_DROPIN]);
+});
