@@ -75,6 +75,18 @@ const cases: Case[] = [
     pass: ['ACC-03'],
   },
   {
+    name: 'ACC-01 and ACC-03 both fail: the operations they share are the same, naming both',
+    node: pveAccounts({ ...GOOD_HOMES, alice: { uid: 1000, ssh: 0o755, keys: [RSA] } }, { files: { '/var/lib/dpkg/status': DPKG_NO_SUDO } }),
+    config: { admin_users: [{ name: 'alice', authorized_keys: [ED] }] },
+    ops: [
+      ['install:sudo', 'packages', { controls: ['ACC-01'] }],
+      ['make-dir:/home/alice/.ssh', 'admin', { controls: ['ACC-01', 'ACC-03'] }],
+      ['write:/home/alice/.ssh/authorized_keys', 'admin', { controls: ['ACC-01', 'ACC-03'], content: `${RSA}\n${ED}\n` }],
+    ],
+    manual: { 'ACC-02': /chsh/ },
+    pass: ['ACC-01', 'ACC-03'],
+  },
+  {
     name: 'a declared key already there: the file keeps its content, only its mode changes',
     node: pveAccounts({ ...GOOD_HOMES, alice: { uid: 1000, keys: [ED], keysMode: 0o640 } }),
     config: { admin_users: [{ name: 'alice', authorized_keys: [ED] }] },
