@@ -43,7 +43,7 @@ keep=${keep}
 mkdir -p "$dir"
 set --
 for p in ${BACKUP_PATHS.join(' ')}; do
-  [ -e "$p" ] && set -- "$@" "\${p#/}"
+  if [ -e "$p" ]; then set -- "$@" "\${p#/}"; fi
 done
 stamp=$(date +%Y%m%d-%H%M%S)
 tmp="$dir/.pvesec-backup.$$"

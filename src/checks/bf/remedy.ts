@@ -106,7 +106,8 @@ export const bfRemedy: Remedy = {
       { kind: 'write-file', id: `write:${FILTER_FILE}`, phase: 'restrict', controls: ['BF-03'], cutsAccess: false, path: FILTER_FILE, content: WEB_FILTER_TEXT,
         mode: 0o644, owner: 'root', group: 'root', summary: 'fail2ban filter: pvedaemon authentication failures' },
       { kind: 'write-file', id: `write:${JAIL_FILE}`, phase: 'restrict', controls: CONTROLS, cutsAccess: true, path: JAIL_FILE, content: jailText(ctx, input, jails),
-        mode: 0o644, owner: 'root', group: 'root', summary: 'fail2ban jails sshd and proxmox-webui (journal backend, admin sources never banned)' },
+        mode: 0o644, owner: 'root', group: 'root', summary: config.admin_sources.length ? 'fail2ban jails sshd and proxmox-webui (journal backend, admin sources never banned)'
+          : 'fail2ban jails sshd and proxmox-webui (journal backend); admin_sources is empty in pvesec.yaml, so only localhost is never banned' },
       { kind: 'validate', id: 'validate:fail2ban-client -t', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['fail2ban-client', '-t'],
         why: 'fail2ban must accept its configuration before it is (re)started', summary: 'fail2ban-client -t' },
       // the package's postinst already started fail2ban on its stock configuration: reload in any case
