@@ -95,3 +95,16 @@ test('remedies: each control has at most one remedy, and only real controls', ()
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.ok(ALL_CHECKS.some((c) => c.meta.id === id), id);
 });
+
+test('plan: a remedy that would replace a symbolic link is left for a human', () => {
+  const linked: MemorySnapshotSpec = { ...NODE, files: { ...NODE.files } };
+  const clusters = groupClusters([memorySnapshot({ target: 'bundle/pve1', meta: { hostname: 'pve1' }, ...linked })]);
+  clusters[0].nodes[0].snapshot.addFile({ path: '/root/.ssh/authorized_keys', content: Buffer.from('ssh-ed25519 AAAA root@pve1\n'),
+    stat: { mode: 0o777, uid: 0, gid: 0, type: 'symlink', linkTarget: '/etc/pve/priv/authorized_keys' } });
+  const checks = ALL_CHECKS.filter((c) => IDS.includes(c.meta.id));
+  const results = runChecks(clusters, checks, DEFAULT_CONFIG, TEST_NOW);
+  const r = remedy(['BF-01'], [op({ kind: 'write-file', path: '/root/.ssh/authorized_keys', content: 'x\n', mode: 0o600, owner: 'root', group: 'root', controls: ['BF-01'] })]);
+  const p = buildPlan({ clusters, results, checks, config: DEFAULT_CONFIG, configDigest: '0'.repeat(64), version: 'test', now: TEST_NOW, remedies: [r] }).nodes[0];
+  assert.deepEqual(p.ops, []);
+  assert.equal(p.manual.find((m) => m.id === 'BF-01')?.reason, 'the remedy would replace the symbolic link /root/.ssh/authorized_keys -> /etc/pve/priv/authorized_keys');
+});

@@ -67,7 +67,14 @@ function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], 
       ops = remedy.plan({ ctx, config: input.config, findings });
     } catch (e) {
       if (!(e instanceof ManualOnly || e instanceof Unavailable)) throw e;
-      for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: e instanceof ManualOnly ? e.reason : e.reason, fix: fixOf(id) });
+      for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: e.reason, fix: fixOf(id) });
+      continue;
+    }
+    // a write replaces what is at the path: never a symbolic link (root's authorized_keys points into /etc/pve/priv)
+    const link = ops.flatMap((o) => (o.kind === 'write-file' && node.snapshot.file(o.path)?.stat?.type === 'symlink' ? [o.path] : []))[0];
+    if (link) {
+      const reason = `the remedy would replace the symbolic link ${link} -> ${node.snapshot.file(link)!.stat!.linkTarget ?? '?'}`;
+      for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason, fix: fixOf(id) });
       continue;
     }
     const named = new Set(ops.flatMap((o) => o.controls));
