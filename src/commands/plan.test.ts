@@ -123,3 +123,16 @@ test('plan: exit 0 with nothing to change, 2 on usage, configuration or collecti
   assert.match(io2.stderr.join('\n'), /no-such-bundle/);
   assert.match(io2.stdout, /^Node pve /m, 'the nodes that were collected are still planned');
 });
+
+test('plan: a waived control is neither fixed nor left for a human; --control limits the plan', async () => {
+  const waived = path.join(tmp, 'waived.yaml');
+  fs.writeFileSync(waived, 'waivers:\n  - id: BF-*\n    reason: the edge firewall bans brute force\n');
+  const { plan } = await planJson(['examples/fresh-install'], { config: waived });
+  const [node] = plan.nodes;
+  assert.ok(!node.fixes.some((id) => id.startsWith('BF-')) && !node.manual.some((m) => m.id.startsWith('BF-')));
+  assert.ok(!node.ops.some((o) => o.controls.some((c) => c.startsWith('BF-'))));
+  const only = await planJson(['examples/fresh-install'], { control: 'KRN-*' });
+  assert.deepEqual(only.plan.nodes[0].fixes, ['KRN-01']);
+  assert.deepEqual(only.plan.nodes[0].manual.map((m) => m.id), ['KRN-02', 'KRN-03']);
+  assert.deepEqual(only.plan.nodes[0].fileDigests, { '/etc/sysctl.conf': null, '/etc/sysctl.d/90-pvesec.conf': null });
+});

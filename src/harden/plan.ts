@@ -189,14 +189,16 @@ function order(ops: Ranked[]): PlannedOp[] {
   });
 }
 
-/** Paths of the collected files a control read: its `reads` entries that are paths or globs (`*` within a name). */
+/** Paths of the files a control read: its `reads` entries that are paths, or globs (`*` within a name) matched against what was collected. */
 function readFiles(reads: string[], snapshot: Snapshot): string[] {
   const out: string[] = [];
   for (const r of reads) {
     const pattern = r.split(' ')[0];
     if (!pattern.startsWith('/')) continue;
     if (!/[*?]/.test(pattern)) {
-      if (snapshot.file(pattern)) out.push(pattern);
+      // absent counts too (null digest) when a full collection would have recorded why it could not read it
+      const full = snapshot.meta.privilege === 'root' || snapshot.meta.privilege === 'sudo';
+      if (snapshot.file(pattern) || (full && !snapshot.errors.has(pattern))) out.push(pattern);
       continue;
     }
     const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
