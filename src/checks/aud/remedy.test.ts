@@ -73,3 +73,9 @@ test('AUD remedy: the read-back accepts both listings of the watches and refuses
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('AUD remedy: no watch path ends in a slash (the kernel refuses such a watch on a missing directory)', () => {
+  const paths = AUDIT_RULES_TEXT.split('\n').filter((l) => l.startsWith('-w ')).map((l) => l.split(' ')[1]);
+  assert.deepEqual(paths.filter((p) => p.endsWith('/')), []);
+  assert.ok(paths.includes('/etc/sudoers.d') && paths.includes('/etc/pve'));
+});

@@ -7,8 +7,12 @@ import { AUDITED_PATHS } from './aud-02.js';
 export const AUDIT_RULES_FILE = `${FILES.auditRulesDir}/pvesec.rules`;
 const CONTROLS = ['AUD-01', 'AUD-02'];
 
-/** AUD-02's paths plus the rest of the account files and the whole sshd configuration. */
-export const WATCHED = [...new Set([...AUDITED_PATHS, '/etc/ssh/', '/etc/shadow', '/etc/gshadow'])];
+/**
+ * AUD-02's paths plus the rest of the account files and the whole sshd configuration. No trailing slash:
+ * auditctl makes an existing directory a directory watch by itself, and the kernel refuses a watch on a
+ * path ending in `/` that does not exist (EINVAL), e.g. /etc/sudoers.d/ before sudo is installed.
+ */
+export const WATCHED = [...new Set([...AUDITED_PATHS, '/etc/ssh', '/etc/shadow', '/etc/gshadow'].map((p) => p.replace(/\/+$/, '')))];
 
 export const AUDIT_RULES_TEXT = [
   '## Written by pvesec (AUD-02): record every write and attribute change of the files that grant access',
@@ -36,7 +40,7 @@ export const audRemedy: Remedy = {
     const running = isInstalled(pkgs, 'auditd') && st?.active === 'active' && st.enabled === 'enabled';
     if (!isInstalled(pkgs, 'auditd')) ops.push({ kind: 'install-packages', id: 'install:auditd', phase: 'packages', controls: CONTROLS, cutsAccess: false, packages: ['auditd'], summary: 'install auditd' });
     // `-w /etc/pve -p wa` lists as itself or, on newer auditctl, as `-F dir=/etc/pve`
-    const check = 'rules=$(auditctl -l) || exit 1; ' + WATCHED.map((p) => `printf '%s\\n' "$rules" | grep -qE -- '[ =]${p.replace(/\/$/, '').replace(/\./g, '\\.')}/?( |$)' || { echo 'not loaded: ${p}' >&2; exit 1; }`).join('; ');
+    const check = 'rules=$(auditctl -l) || exit 1; ' + WATCHED.map((p) => `printf '%s\\n' "$rules" | grep -qE -- '[ =]${p.replace(/\./g, '\\.')}/?( |$)' || { echo 'not loaded: ${p}' >&2; exit 1; }`).join('; ');
     ops.push(
       { kind: 'write-file', id: `write:${AUDIT_RULES_FILE}`, phase: 'activate', controls: ['AUD-02'], cutsAccess: false, path: AUDIT_RULES_FILE, content: AUDIT_RULES_TEXT, mode: 0o640, owner: 'root', group: 'root',
         summary: `audit watches on ${WATCHED.join(', ')}` },
