@@ -119,8 +119,11 @@ test('plan: exit 0 with nothing to change, 2 on usage, configuration or collecti
   assert.equal(await runPlan(['examples/fresh-install'], { config: badConfig }, io, { now }), 2);
   assert.match(io.stderr.join('\n'), /bad\.yaml/);
   const io2 = recordingIO();
-  assert.equal(await runPlan(['examples/fresh-install', path.join(tmp, 'no-such-bundle')], { config: noConfig }, io2, { now }), 2);
+  const partial = path.join(tmp, 'partial.json');
+  assert.equal(await runPlan(['examples/fresh-install', path.join(tmp, 'no-such-bundle')], { config: noConfig, out: partial }, io2, { now }), 2);
   assert.match(io2.stderr.join('\n'), /no-such-bundle/);
+  assert.match(io2.stderr.join('\n'), /partial\.json not written: 1 target could not be collected/);
+  assert.equal(fs.existsSync(partial), false);
   assert.match(io2.stdout, /^Node pve /m, 'the nodes that were collected are still planned');
 });
 

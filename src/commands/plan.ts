@@ -50,7 +50,9 @@ export async function runPlan(targets: string[], opts: PlanOptions, io: CommandI
   }
   const snapshots = new Map(run.clusters.flatMap((c) => c.nodes.map((n) => [n.name, n.snapshot] as const)));
   const text = format === 'json' ? renderPlanJson(plan) : renderPlanText(plan, (node, p) => snapshots.get(node)?.text(p));
-  if (opts.out !== undefined) {
+  // a plan file is what apply runs: never one that silently lacks a node that could not be collected
+  if (opts.out !== undefined && failed.length) io.err(`pvesec: ${opts.out} not written: ${failed.length} target${failed.length === 1 ? '' : 's'} could not be collected`);
+  else if (opts.out !== undefined) {
     try {
       await writeFileAtomic(opts.out, renderPlanJson(plan));
     } catch (e) {
