@@ -5,6 +5,9 @@
 // afterwards (a dpkg status stanza, a systemctl-states line, the loaded values): those are the only
 // simulated parts, and each is spelled out below.
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { MemoryFile, MemorySnapshotSpec } from '../collect/memory.js';
 import type { FileStat, Snapshot } from '../collect/snapshot.js';
 import { COMMANDS, FILES } from '../collect/sources.js';
@@ -127,4 +130,41 @@ export function specOf(s: Snapshot): MemorySnapshotSpec {
   const commands: Record<string, { output: string; exitCode?: number }> = {};
   for (const [n, c] of s.commands) commands[n] = { output: c.output, exitCode: c.exitCode };
   return { target: s.origin.target, files, dirs, commands, errors: Object.fromEntries(s.errors), meta: { ...s.meta } };
+}
+
+/** The Debian trees the test hosts boot (scripts/setup.sh builds them): real fail2ban, apt, sh to check planned files with. */
+export const TESTHOST_CACHE = `${process.env.TH_VAR ?? '/var/tmp/testhost'}/cache`;
+
+/** Why planned files cannot be tried in the test-host tree `name` here, or false. */
+export function rootfsSkipReason(name: string): string | false {
+  if (process.getuid?.() !== 0) return 'needs root (overlay mount, chroot)';
+  if (!existsSync(`${TESTHOST_CACHE}/${name}/etc/debian_version`)) return `no test-host tree ${TESTHOST_CACHE}/${name}: run scripts/setup.sh`;
+  return false;
+}
+
+/**
+ * Writes `files` into a throw-away overlay of a test-host tree (the tree itself is not changed) and runs
+ * `script` there with sh, chrooted, in a private mount namespace. Returns exit status and output.
+ */
+export function runInRootfs(name: string, files: { path: string; content: string; mode: number }[], script: string): { status: number | null; stdout: string; stderr: string } {
+  const work = mkdtempSync(path.join(tmpdir(), 'pvesec-rootfs-'));
+  try {
+    for (const d of ['upper', 'work', 'root', 'files']) mkdirSync(path.join(work, d));
+    for (const f of files) {
+      const p = path.join(work, 'files', f.path);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, f.content, { mode: f.mode });
+    }
+    const m = path.join(work, 'root');
+    const setup = [
+      `mount -t overlay overlay -o lowerdir=${TESTHOST_CACHE}/${name},upperdir=${work}/upper,workdir=${work}/work ${m}`,
+      `mount -t proc proc ${m}/proc`,
+      `cp -a ${work}/files/. ${m}/`,
+      `exec chroot ${m} /bin/sh -s`,
+    ].join(' && ');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', setup], { input: script, encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
