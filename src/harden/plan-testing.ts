@@ -144,9 +144,9 @@ export function rootfsSkipReason(name: string): string | false {
 
 /**
  * Writes `files` into a throw-away overlay of a test-host tree (the tree itself is not changed) and runs
- * `script` there with sh, chrooted, in a private mount namespace. Returns exit status and output.
+ * `script` there with sh, chrooted, in a private mount and network namespace. Returns exit status and output.
  */
-export function runInRootfs(name: string, files: { path: string; content: string; mode: number }[], script: string): { status: number | null; stdout: string; stderr: string } {
+export function runInRootfs(name: string, files: { path: string; content: string; mode: number }[], script: string, opts: { timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
   const work = mkdtempSync(path.join(tmpdir(), 'pvesec-rootfs-'));
   try {
     for (const d of ['upper', 'work', 'root', 'files']) mkdirSync(path.join(work, d));
@@ -162,7 +162,8 @@ export function runInRootfs(name: string, files: { path: string; content: string
       `cp -a ${work}/files/. ${m}/`,
       `exec chroot ${m} /bin/sh -s`,
     ].join(' && ');
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', setup], { input: script, encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } });
+    // own network namespace too: a daemon started there (fail2ban) can never touch this machine's firewall
+    const r = spawnSync('unshare', ['-m', '-n', '--propagation', 'private', 'sh', '-c', setup], { input: script, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { readBundle } from '../../collect/bundle.js';
 import { fakeNodeSkipReason, runOnFakeNode } from '../../collect/testing.js';
 import { applyOps, remedyInput, specOf, statusesOf } from '../../harden/plan-testing.js';
 import { ManualOnly } from '../../harden/plan-types.js';
-import { BACKUP_KEEP, BACKUP_SCRIPT, backupLocation, backupScript, bakRemedy } from './remedy.js';
+import { archiveCheck, BACKUP_KEEP, BACKUP_SCRIPT, backupLocation, backupScript, bakRemedy } from './remedy.js';
 
 test('BAK remedy: script, units, then daemon-reload, timer and a first run', async () => {
   const tree = specOf(await readBundle('examples/fresh-install'));
@@ -17,6 +17,7 @@ test('BAK remedy: script, units, then daemon-reload, timer and a first run', asy
     'run systemctl daemon-reload',
     'service enable-now pvesec-config-backup.timer',
     'run systemctl start pvesec-config-backup.service',
+    `validate sh -c ${archiveCheck('/root/pve-config-*.tar.gz')}`,
   ]);
   const script = ops[0];
   assert.ok(script.kind === 'write-file' && script.mode === 0o755);
@@ -34,6 +35,7 @@ test('BAK remedy: archive names come from config_backup_glob, or the control sta
 });
 
 const skip = fakeNodeSkipReason();
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 test('BAK remedy: the script run on a node writes an archive BAK-01 accepts and keeps the newest ones', { skip }, () => {
   const glob = '/root/pve-config-*.tar.gz';
@@ -46,11 +48,13 @@ echo 'PermitRootLogin prohibit-password' > /etc/ssh/sshd_config
 echo 'Types: deb' > /etc/apt/sources.list.d/debian.sources
 echo 'auto lo' > /etc/network/interfaces
 echo '127.0.0.1 localhost' > /etc/hosts
+if sh -c ${shq(archiveCheck(glob))} 2>/dev/null; then echo 'read-back passed before any archive'; exit 20; fi
 ${old}
 mkdir -p /root/bin
 cat > /root/bin/backup <<'PVESEC_EOF'
 ${backupScript(glob)}PVESEC_EOF
 sh /root/bin/backup
+sh -c ${shq(archiveCheck(glob))}
 f=''
 for c in ${glob}; do
   [ -f "$c" ] || continue

@@ -89,6 +89,12 @@ WantedBy=timers.target
 
 const CONTROLS = ['BAK-01'];
 
+/** sh that succeeds when a non-empty archive matching the glob exists and lists with tar -tzf (what BAK-01 reads). */
+export function archiveCheck(glob: string): string {
+  const { dir, prefix, suffix } = backupLocation(glob);
+  return `for f in '${dir}/${prefix}'*'${suffix}'; do [ -s "$f" ] && tar -tzf "$f" >/dev/null && exit 0; done; echo 'no archive matching ${glob}' >&2; exit 1`;
+}
+
 /** BAK-01: a backup script, its service and a daily timer; the first archive is written during apply. */
 export const bakRemedy: Remedy = {
   controls: CONTROLS,
@@ -104,6 +110,8 @@ export const bakRemedy: Remedy = {
       { ...base, kind: 'run', id: 'run:systemctl daemon-reload', argv: ['systemctl', 'daemon-reload'], summary: 'systemctl daemon-reload (new units)' },
       { ...base, kind: 'service', id: `service:enable-now:${BACKUP_TIMER}`, unit: BACKUP_TIMER, action: 'enable-now', summary: `enable ${BACKUP_TIMER}` },
       { ...base, kind: 'run', id: `run:systemctl start ${BACKUP_SERVICE}`, argv: ['systemctl', 'start', BACKUP_SERVICE], summary: 'write the first configuration archive now' },
+      { ...base, kind: 'validate', id: 'validate:config backup written', argv: ['sh', '-c', archiveCheck(config.config_backup_glob)],
+        why: `the first archive must exist (BAK-01 looks for ${config.config_backup_glob})`, summary: `read back: an archive matching ${config.config_backup_glob}` },
     ];
   },
 };

@@ -30,3 +30,19 @@ fail2ban-regex -o ip /tmp/log /etc/fail2ban/filter.d/proxmox-webui.conf
     assert.deepEqual(banned.trim().split('\n'), ['203.0.113.7', '2001:db8::7']);
   });
 }
+
+test('BF remedy on trixie-base: fail2ban-server runs both planned jails, which the planned read-back confirms', { skip: rootfsSkipReason('trixie-base') }, async () => {
+  const ops = bfRemedy.plan(remedyInput(specOf(await readBundle('examples/fresh-install'))));
+  const files = ops.flatMap((o) => (o.kind === 'write-file' ? [o] : []));
+  const readBack = ops.at(-1)!;
+  assert.ok(readBack.kind === 'validate' && readBack.argv[0] === 'sh');
+  const q = `'${readBack.argv[2].replace(/'/g, `'\\''`)}'`;
+  const r = runInRootfs('trixie-base', files, `mkdir -p /run/fail2ban
+fail2ban-client -x start >/dev/null || exit 10
+sh -c ${q} >/dev/null; rc=$?
+fail2ban-client status | grep 'Jail list'
+fail2ban-client stop >/dev/null
+exit $rc`);
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /Jail list:\s+proxmox-webui, sshd/);
+});

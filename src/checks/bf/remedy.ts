@@ -23,6 +23,8 @@ ignoreregex =
 journalmatch = _SYSTEMD_UNIT=pvedaemon.service
 `;
 
+const JAILS_RUNNING = `for i in 1 2 3 4 5 6 7 8 9 10; do fail2ban-client status sshd >/dev/null 2>&1 && fail2ban-client status ${WEB_FILTER} >/dev/null 2>&1 && exit 0; sleep 1; done; fail2ban-client status sshd && fail2ban-client status ${WEB_FILTER}`;
+
 /** The ports sshd listens on (sshd -T), as a fail2ban port list; `ssh` when unknown. */
 function sshPorts(ctx: FactContext): string {
   const out = ctx.snapshot.command(COMMANDS.sshdEffective.name)?.output ?? '';
@@ -113,6 +115,9 @@ export const bfRemedy: Remedy = {
       // the package's postinst already started fail2ban on its stock configuration: reload in any case
       { kind: 'service', id: 'service:reload-or-restart:fail2ban', phase: 'restrict', controls: CONTROLS, cutsAccess: true, unit: 'fail2ban', action: 'reload-or-restart', summary: 'load the new jails (fail2ban reload-or-restart)' },
       { kind: 'service', id: 'service:enable-now:fail2ban', phase: 'restrict', controls: ['BF-01'], cutsAccess: true, unit: 'fail2ban', action: 'enable-now', summary: 'enable fail2ban at boot and keep it running' },
+      // the server starts in the background: give it a few seconds to answer for both jails
+      { kind: 'validate', id: 'validate:fail2ban-client status', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['sh', '-c', JAILS_RUNNING],
+        why: 'both jails must be running after the reload', summary: `read back: fail2ban runs the jails sshd and ${WEB_FILTER}` },
     );
     return ops;
   },
