@@ -59,7 +59,9 @@ describe('pvesec plan over SSH (e2e)', { skip, timeout: 300_000 }, () => {
         const file = shellQuote(op.argv[2]);
         await mustExecIn(node, ['sh', '-c', `grep '^net\\.' ${file} > /tmp/net.conf && sysctl -q -p /tmp/net.conf`]);
       }
-      if (op.kind === 'validate' && !op.argv.join(' ').includes('kernel.')) await mustExecIn(node, op.argv);
+      // fail2ban is not reloaded here (the jails need python3-systemd, which the plan installs and the
+      // offline lab cannot): its read-back of the running jails is left to apply
+      if (op.kind === 'validate' && !op.argv.join(' ').includes('kernel.') && !op.argv.join(' ').includes('fail2ban-client status')) await mustExecIn(node, op.argv);
     }
 
     const second = await plan(join(dir, 'plan2.json'), ['--control', 'BF-*,KRN-01']);
