@@ -10,7 +10,7 @@
  *      newly installed) are disabled and stopped while their unit files still exist;
  *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
  *      when it was absent; directories it created are removed;
- *   3. daemon-reload; units get their previous enablement back and the ones that were active are
+ *   3. daemon-reload (when a unit file may have changed); units get their previous enablement back and the ones that were active are
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
  *   4. state reverted|rolled-back|revert-failed with the reason and time, the active marker released,
@@ -49,7 +49,8 @@ if [ "$s" != "$want" ]; then
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
 fi
-[ "$mode" = boot ] || timer_stop "$ID"
+# a timer that fired already is only elapsed; one still waiting finds the state changed if it fires now
+[ "$mode" = boot ] || timer_stop "$ID" --no-block
 ev "reverting $ID $why"
 nb=
 [ "$mode" = boot ] && nb=--no-block
@@ -176,9 +177,11 @@ units_up() {
 bad=0
 units_down || bad=1
 restore_paths || bad=1
-systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
+# daemon-reload (slow on a busy node) only when a restored path can be a unit file or drop-in
+if jfwd "$T" | grep -q '^[a-z]* [^ ]*/systemd/'; then
+  systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
+fi
 units_up || bad=1
-sync
 final=reverted
 [ "$mode" = rollback ] && final=rolled-back
 [ $bad = 0 ] || final=revert-failed
