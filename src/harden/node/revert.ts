@@ -45,7 +45,7 @@ s=$(st_get "$T")
 want=armed
 [ "$mode" = rollback ] && want=confirmed
 if [ "$s" != "$want" ]; then
-  ev "state $ID $s $(st_why "$T")"
+  [ "$mode" = boot ] || ev "state $ID $s $(st_why "$T")"
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
 fi
