@@ -3,7 +3,7 @@
  * real systemd as PID 1. The scripts run exactly as apply runs them (`sh -s`, script on stdin, as root);
  * after every scenario each touched file must equal its recorded pre-state or its planned post-state,
  * and sshd must still let root in with its key over a NEW connection from the client.
- * Hosts: x160..x165 (10.77.0.160-165, systemd), client x169 (10.77.0.169). Scenarios on different hosts
+ * Hosts: x160..x166 (10.77.0.160-166, systemd), client x169 (10.77.0.169). Scenarios on different hosts
  * run concurrently; scenarios sharing a host run one after the other.
  */
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ import {
 
 const skip = e2eSystemdSkipReason();
 
-const NODES = ['x160', 'x161', 'x162', 'x163', 'x164', 'x165'] as const;
+const NODES = ['x160', 'x161', 'x162', 'x163', 'x164', 'x165', 'x166'] as const;
 type NodeName = (typeof NODES)[number];
 
 const base = { controls: ['SSH-01'], cutsAccess: false, summary: 'e2e' };
@@ -55,6 +55,38 @@ function sshOps(tag: string): { ops: Op[]; planned: Record<string, string> } {
   ];
   return { ops, planned };
 }
+
+/**
+ * Test hosts have no network: a local apt repository with one package whose postinst enables and starts
+ * its service (as fail2ban's does), so the step runs the real apt-get install.
+ */
+const LOCAL_REPO_SH = `set -e
+d=/srv/e2e-pkg/pvesec-e2e-svc
+rm -rf /srv/e2e-pkg /srv/e2e-repo
+mkdir -p $d/DEBIAN $d/lib/systemd/system /srv/e2e-repo
+cat > $d/DEBIAN/control <<'X'
+Package: pvesec-e2e-svc
+Version: 1.0
+Architecture: all
+Maintainer: pvesec e2e <e2e@example.invalid>
+Description: pvesec e2e test service
+X
+cat > $d/lib/systemd/system/pvesec-e2e-svc.service <<'X'
+[Unit]
+Description=pvesec e2e test service
+[Service]
+ExecStart=/bin/sleep infinity
+[Install]
+WantedBy=multi-user.target
+X
+printf '#!/bin/sh\nset -e\nif [ "$1" = configure ]; then systemctl daemon-reload; systemctl enable --now pvesec-e2e-svc.service; fi\n' > $d/DEBIAN/postinst
+chmod 755 $d/DEBIAN/postinst
+dpkg-deb --build --root-owner-group $d /srv/e2e-repo/pvesec-e2e-svc_1.0_all.deb >/dev/null
+cd /srv/e2e-repo
+{ cat $d/DEBIAN/control; echo "Filename: ./pvesec-e2e-svc_1.0_all.deb"; echo "Size: $(stat -c %s pvesec-e2e-svc_1.0_all.deb)"; echo "SHA256: $(sha256sum pvesec-e2e-svc_1.0_all.deb | cut -d' ' -f1)"; echo; } > Packages
+echo 'deb [trusted=yes] file:/srv/e2e-repo ./' > /etc/apt/sources.list.d/pvesec-e2e.list
+apt-get update -q -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/pvesec-e2e.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >/dev/null
+`;
 
 interface TxRun {
   code: number | null;
@@ -382,6 +414,27 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.equal((await execIn(h, 'id e2eadmin')).code, 1);
     await assertRootSsh(h);
     record('create-user + add-to-group + key, then revert', 'admin key login worked inside the window; after the revert passwd/shadow/group/gshadow/subuid/subgid identical (bytes, mode, owner), home removed');
+  }));
+
+  it('install-packages: a revert keeps the package, disables and stops its service, removes its new config', () => inLane('x166', async (h) => {
+    await mustExecIn(h, ['sh', '-s'], { input: LOCAL_REPO_SH, timeoutMs: 60_000 });
+    const conf = '/etc/pvesec-e2e-svc.conf';
+    const { id } = await begin(h, 60, ['BF-01']);
+    const step = await tx(h, stepScript(id, [
+      { ...base, kind: 'install-packages', id: 'install:pvesec-e2e-svc', packages: ['pvesec-e2e-svc'] },
+      writeOp(conf, 'setting = 1\n'),
+      { ...base, kind: 'service', id: 'service:pvesec-e2e-svc', unit: 'pvesec-e2e-svc', action: 'enable-now' },
+    ]), 180_000);
+    assert.equal(step.code, 0, show(step));
+    assert.deepEqual(ev(step, 'installed').map((e) => e.text), ['pvesec-e2e-svc']);
+    assert.equal(await mustExecIn(h, 'systemctl is-enabled pvesec-e2e-svc; systemctl is-active pvesec-e2e-svc'), 'enabled\nactive\n');
+    const rv = await tx(h, revertScript(id, 'e2e'));
+    assert.equal(rv.code, 0, show(rv));
+    assert.equal((await execIn(h, 'systemctl is-enabled pvesec-e2e-svc; systemctl is-active pvesec-e2e-svc')).stdout, 'disabled\ninactive\n');
+    assert.match(await mustExecIn(h, "dpkg-query -W -f='${Status}' pvesec-e2e-svc"), /install ok installed/, 'the package stays installed');
+    assert.deepEqual(await snap(h, [conf]), { [conf]: 'absent' });
+    await assertRootSsh(h);
+    record('install-packages (real apt-get from a local repository) + service, then revert', 'package stays installed; its service disabled and stopped; the config file it wrote removed');
   }));
 
   it('rollback of a confirmed transaction is byte for byte; refused after a later edit unless forced', () => inLane('x165', async (h) => {

@@ -78,17 +78,27 @@ package_units() { # PKG: its unit files (no templates)
   dpkg-query -L "$1" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+[.](service|socket|timer|path)$' | sed 's#.*/##'
 }
 
+norm_unit() {
+  case "$1" in *.service|*.socket|*.timer|*.path|*.target|*.mount|*.automount|*.swap|*.slice|*.scope) echo "$1" ;; *) echo "$1.service" ;; esac
+}
+# units shipped by packages the transaction newly installed: they go down whatever a later op recorded
+pkg_units=$(jfwd "$T" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
+  for p in $(new_packages "$n"); do package_units "$p"; done
+done)
+is_pkg_unit() {
+  u=$(norm_unit "$1")
+  for x in $pkg_units; do [ "$x" = "$u" ] && return 0; done
+  return 1
+}
+
 units_down() {
+  r=0
+  for u in $pkg_units; do unit_down "$u" disabled inactive || r=1; done
   jrev "$T" | {
-    r=0
     while read -r k a b c rest; do
-      case "$k" in
-        svc) unit_down "$a" "$b" "$c" || r=1 ;;
-        pkgs)
-          for p in $(new_packages "$a"); do
-            for u in $(package_units "$p"); do unit_down "$u" disabled inactive || r=1; done
-          done ;;
-      esac
+      [ "$k" = svc ] || continue
+      is_pkg_unit "$a" && continue
+      unit_down "$a" "$b" "$c" || r=1
     done
     exit $r
   }
@@ -155,6 +165,7 @@ units_up() {
     r=0
     while read -r k a b c rest; do
       [ "$k" = svc ] || continue
+      is_pkg_unit "$a" && continue
       cur=$(systemctl is-enabled "$a" 2>/dev/null)
       case "$b" in
         enabled)
