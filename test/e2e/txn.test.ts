@@ -16,8 +16,8 @@ import {
   type TxEvent,
 } from '../../src/harden/node/scripts.js';
 import {
-  claimBlock, downAll, e2eSystemdSkipReason, ensureAdminKey, execIn, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
-  upHost, writeFileIn, type Host,
+  claimBlock, downAll, e2eSystemdSkipReason, ensureAdminKey, execIn, ipOf, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
+  upHost, type Host,
 } from '../harness/hosts.js';
 
 const skip = e2eSystemdSkipReason();
@@ -97,16 +97,25 @@ interface TxRun {
 }
 
 describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600_000, concurrency: true }, () => {
-  const hosts = new Map<NodeName, Host>();
   let client: Host;
-  let knownHosts: string;
+  const knownHostsOf = new Map<string, string>();
   const lanes = new Map<string, Promise<unknown>>();
   const results: string[] = [];
 
+  /** Brings the host up (once, on first use: the lanes of a run boot their hosts in parallel). */
+  async function bootNode(name: NodeName): Promise<Host> {
+    const host = await upHost(name, 160 + NODES.indexOf(name), { init: 'systemd' });
+    knownHostsOf.set(name, await knownHostsFile([host]));
+    return host;
+  }
+
   /** Runs fn after the previous scenario of the same host finished (hosts are shared by scenarios). */
   function inLane<T>(name: NodeName, fn: (h: Host) => Promise<T>): Promise<T> {
-    const prev = lanes.get(name) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => fn(hosts.get(name)!));
+    const prev = lanes.get(name) ?? bootNode(name);
+    const next = prev.catch(() => undefined).then(async () => {
+      if (!knownHostsOf.has(name)) throw new Error(`test host ${name} did not come up`);
+      return fn({ name, octet: 160 + NODES.indexOf(name), ip: ipOf(160 + NODES.indexOf(name)), kind: 'node' });
+    });
     lanes.set(name, next);
     return next;
   }
@@ -158,7 +167,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
 
   /** A NEW ssh connection from the client as root with the root key. */
   async function assertRootSsh(h: Host): Promise<void> {
-    const r = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.root, '-o', `UserKnownHostsFile=${knownHosts}`,
+    const r = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.root, '-o', `UserKnownHostsFile=${knownHostsOf.get(h.name)}`,
       '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${h.ip}`, 'echo in'], { timeoutMs: 20_000 });
     assert.equal(r.stdout.trim(), 'in', `root key login to ${h.name} over a new connection: exit ${r.code} ${r.stderr}`);
   }
@@ -176,11 +185,8 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
   before(async () => {
     await claimBlock('e2e-txn');
     await ensureAdminKey();
-    const up = await Promise.all([...NODES.map((n, i) => upHost(n, 160 + i, { init: 'systemd' })), upClient('x169', 169)]);
-    NODES.forEach((n, i) => hosts.set(n, up[i]));
-    client = up[up.length - 1];
-    knownHosts = await knownHostsFile(up.slice(0, NODES.length));
-  }, { timeout: 120_000 });
+    client = await upClient('x169', 169);
+  }, { timeout: 240_000 });
 
   after(async () => {
     if (results.length) console.log(`\n| scenario | observed |\n|---|---|\n${results.join('\n')}\n`);
@@ -227,6 +233,28 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.equal(rec?.reason, 'the confirmation deadline passed');
     assert.deepEqual(rec?.files, paths);
     record('timer fires (4 s deadline), no confirm', `reverted ${latency.toFixed(2)} s after the timer fired (${(fired - deadline).toFixed(2)} s after the deadline, AccuracySec=1s); files = pre; root key login OK`);
+  }));
+
+  it('a live revert killed half-way is finished by the dead-man timer', () => inLane('x160', async (h) => {
+    const { ops, planned } = sshOps('killed-revert');
+    const paths = Object.keys(planned);
+    const pre = await snap(h, paths);
+    const { id, deadline } = await begin(h, 4);
+    const step = await tx(h, stepScript(id, ops));
+    assert.equal(step.code, 0, show(step));
+    // SIGKILL to the whole exec (nsenter, sh) shortly after it started: somewhere before or inside the revert
+    const killed = await execIn(h, ['sh', '-s'], { input: revertScript(id, 'killed half-way'), timeoutMs: 150 });
+    const right = await snapUnderLock(h, paths, id);
+    const interrupted = killed.timedOut && right.state === 'armed';
+    const restoredThen = paths.filter((p) => right.files[p] === pre[p]).length;
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    assert.equal(state, 'reverted');
+    assert.deepEqual(await snap(h, paths), pre);
+    await assertNoTimerNoMarker(h);
+    await assertRootSsh(h);
+    record('live revert SIGKILLed 150 ms after it was started', interrupted
+      ? `interrupted with ${restoredThen}/${paths.length} files restored, still armed; the timer finished the revert; files = pre`
+      : `the revert had finished before the kill (${killed.timedOut ? 'killed after' : 'exited'}); files = pre`);
   }));
 
   it('a reboot inside the window comes back to the old state; a confirmed transaction survives a reboot', () => inLane('x161', async (h) => {
@@ -405,7 +433,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.deepEqual(ev(step, 'user').map((e) => e.text), ['e2eadmin created']);
     assert.deepEqual(ev(step, 'group').map((e) => e.text), ['e2eadmin sudo added']);
     assert.match(await mustExecIn(h, 'id -nG e2eadmin'), /\bsudo\b/);
-    const login = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.admin, '-o', `UserKnownHostsFile=${knownHosts}`,
+    const login = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.admin, '-o', `UserKnownHostsFile=${knownHostsOf.get(h.name)}`,
       '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `e2eadmin@${h.ip}`, 'id -un'], { timeoutMs: 20_000 });
     assert.equal(login.stdout.trim(), 'e2eadmin', `admin key login: ${login.stderr}`);
     const rv = await tx(h, revertScript(id, 'e2e'));
