@@ -387,6 +387,28 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     record('write to a symlinked authorized_keys', 'refused (exit 3) before any change, link intact; targeting the resolved file works and reverts');
   }));
 
+  it('a revert that cannot restore a file says so loudly (exit 5) and still restores the rest', () => inLane('x163', async (h) => {
+    const paths = ['/etc/issue.net', '/etc/issue'];
+    const pre = await snap(h, paths);
+    const { id } = await begin(h, 60);
+    const step = await tx(h, stepScript(id, [writeOp('/etc/issue.net', 'one\n'), writeOp('/etc/issue', 'two\n')]));
+    assert.equal(step.code, 0, show(step));
+    // damage the saved copy of /etc/issue.net (journal line 1)
+    await mustExecIn(h, `echo damaged >> /var/lib/pvesec/tx/${id}/files/1`);
+    const rv = await tx(h, revertScript(id, 'e2e'));
+    assert.equal(rv.code, 5, show(rv));
+    assert.match(ev(rv, 'revert-error')[0]?.text ?? '', /the saved copy of \/etc\/issue.net .* is damaged/);
+    assert.equal(ev(rv, 'revert-failed')[0]?.args[0], id);
+    assert.equal(await stateOf(h, id), 'revert-failed');
+    const now = await snap(h, paths);
+    assert.equal(now['/etc/issue'], pre['/etc/issue'], 'the other file is restored');
+    assert.equal(contentOf(now['/etc/issue.net']), sha('one\n'), 'the damaged copy was not written over the file');
+    await assertNoTimerNoMarker(h);
+    await mustExecIn(h, `head -c -8 /var/lib/pvesec/tx/${id}/files/1 > /etc/issue.net`);
+    assert.deepEqual(await snap(h, paths), pre);
+    record('the saved copy of a file damaged before the revert', 'revert exit 5, `revert-error` names the file, state revert-failed; the other file restored; the damaged copy is not written');
+  }));
+
   it('a full disk while journaling changes nothing: the transaction reverts, the lock and the timer are released', () => inLane('x164', async (h) => {
     const paths = ['/etc/issue.net', '/etc/motd', '/etc/pvesec-full.conf'];
     const pre = await snap(h, paths);
