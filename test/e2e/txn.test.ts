@@ -7,7 +7,9 @@
  * run concurrently; scenarios sharing a host run one after the other.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Op } from '../../src/harden/ops.js';
@@ -16,7 +18,7 @@ import {
   type TxEvent,
 } from '../../src/harden/node/scripts.js';
 import {
-  claimBlock, downAll, e2eSystemdSkipReason, ensureAdminKey, execIn, ipOf, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
+  claimBlock, downAll, e2eSystemdSkipReason, TESTHOST_DIR, TH_VAR, ensureAdminKey, execIn, ipOf, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
   upHost, type Host,
 } from '../harness/hosts.js';
 
@@ -437,6 +439,38 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     }
     await assertRootSsh(h);
     record('disk full while journaling (256 KiB tmpfs on /var/lib/pvesec, filled)', 'step exit 2 with a clear error; the earlier step reverted too; files = pre; marker released, no timer left; a begin on the full disk exits 2 changing nothing; after freeing space begin works');
+  }));
+
+  it('a step SIGKILLed half-way (client gone) is reverted by the timer, without stray temporary files', () => inLane('x164', async (h) => {
+    const paths = Array.from({ length: 12 }, (_, i) => `/etc/pvesec-killed/f${i}.conf`);
+    const pre = await snap(h, [...paths, '/etc/pvesec-killed']);
+    const { id, deadline } = await begin(h, 4);
+    // run the step like an SSH session would, and SIGKILL it (and its node-side shell) once 3 files were written
+    const child = spawn(join(TESTHOST_DIR, 'exec.sh'), [h.name, 'sh', '-s'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, TH_VAR } });
+    child.stdin.on('error', () => {}); // the script is cut off with the session
+    child.stdin.end(stepScript(id, paths.map((p) => writeOp(p, `${p}\n`.repeat(2000)))));
+    let out = '';
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if ((out.match(/^pvesec-tx wrote /gm) ?? []).length >= 3) resolve();
+      });
+      child.once('exit', () => resolve());
+    });
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await exited;
+    const wrote = parseEvents(out).filter((e) => e.type === 'wrote').length;
+    assert.ok(wrote >= 3 && wrote < 12, `killed half-way (${wrote}/12 written): ${out}`);
+    const journaled = Number((await mustExecIn(h, `grep -c '^file ' /var/lib/pvesec/tx/${id}/journal`)).trim());
+    assert.ok(journaled < 12, `the node-side step died with its session (${journaled}/12 journaled)`);
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    assert.equal(state, 'reverted');
+    assert.deepEqual(await snap(h, [...paths, '/etc/pvesec-killed']), pre);
+    assert.equal((await mustExecIn(h, 'ls -a /etc | grep -c "^.pvesec-" || true')).trim(), '0', 'no temporary file left in /etc');
+    await assertNoTimerNoMarker(h);
+    await assertRootSsh(h);
+    record('step SIGKILLed half-way (with its SSH-like session, after 3 of 12 files)', `killed with ${wrote}/12 files written; the timer reverted all; files = pre; no stray temporary file`);
   }));
 
   it('create-user + add-to-group: the admin logs in with a key; a revert leaves passwd/group byte-identical', () => inLane('x165', async (h) => {
