@@ -521,6 +521,31 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     record('install-packages (real apt-get from a local repository) + service, then revert', 'package stays installed; its service disabled and stopped; the config file it wrote removed');
   }));
 
+  it('a new unit enabled inside the window is gone after a reboot: not started, no dangling symlink', () => inLane('x166', async (h) => {
+    const unitPath = '/etc/systemd/system/pvesec-e2e-backup.service';
+    const unitText = '[Unit]\nDescription=pvesec e2e backup\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n';
+    const wants = '/etc/systemd/system/multi-user.target.wants/pvesec-e2e-backup.service';
+    const pre = await snap(h, [unitPath, wants]);
+    const { id } = await begin(h, 120, ['BAK-01']);
+    const step = await tx(h, stepScript(id, [
+      writeOp(unitPath, unitText),
+      { ...base, kind: 'service', id: 'service:backup', unit: 'pvesec-e2e-backup.service', action: 'enable-now' },
+    ]));
+    assert.equal(step.code, 0, show(step));
+    assert.equal(await mustExecIn(h, 'systemctl is-enabled pvesec-e2e-backup; systemctl is-active pvesec-e2e-backup'), 'enabled\nactive\n');
+    await rebootHost(h);
+    assert.equal(await stateOf(h, id), 'reverted');
+    assert.deepEqual(await snap(h, [unitPath, wants]), pre, 'unit file and its wants symlink gone');
+    const after = await execIn(h, 'systemctl is-active pvesec-e2e-backup; systemctl show -p LoadState --value pvesec-e2e-backup');
+    assert.equal(after.stdout, 'inactive\nnot-found\n', 'never started in the new boot, unknown to systemd');
+    const log = await mustExecIn(h, 'journalctl -b -o cat --no-pager -u pvesec-e2e-backup.service');
+    assert.doesNotMatch(log, /Started/, `not started in this boot: ${log}`);
+    const running = await execIn(h, 'systemctl is-system-running');
+    assert.match(running.stdout, /running|degraded/);
+    await assertRootSsh(h);
+    record('new unit file + enable-now, then reboot inside the window', 'boot revert disabled it before removing its file: after boot the unit is unknown and was not started, no dangling symlink; root key login OK');
+  }));
+
   it('rollback of a confirmed transaction is byte for byte; refused after a later edit unless forced', () => inLane('x165', async (h) => {
     const { ops, planned } = sshOps('rollback');
     const paths = Object.keys(planned);
