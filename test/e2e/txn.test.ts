@@ -113,12 +113,24 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
 
   // The revert latency is measured first, before the other hosts boot and load the machine (at most 60 s
   // of waiting: when a name pattern leaves that scenario out, the others go ahead after that).
-  let latencyMeasured!: () => void;
-  const quiet = Promise.race([new Promise<void>((resolve) => (latencyMeasured = resolve)), sleep(60_000, undefined, { ref: false })]);
+  let measured = false;
+  let release: (() => void) | undefined;
+  let quiet: Promise<void> | undefined;
+  const latencyMeasured = () => {
+    measured = true;
+    release?.();
+  };
+  const afterLatency = (): Promise<void> => (quiet ??= measured ? Promise.resolve() : new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 60_000);
+    release = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  }));
 
   /** Runs fn after the previous scenario of the same host finished (hosts are shared by scenarios). */
   function inLane<T>(name: NodeName, fn: (h: Host) => Promise<T>): Promise<T> {
-    const prev = lanes.get(name) ?? (name === 'x160' ? bootNode(name) : quiet.then(() => bootNode(name)));
+    const prev = lanes.get(name) ?? (name === 'x160' ? bootNode(name) : afterLatency().then(() => bootNode(name)));
     const next = prev.catch(() => undefined).then(async () => {
       if (!knownHostsOf.has(name)) throw new Error(`test host ${name} did not come up`);
       return fn({ name, octet: 160 + NODES.indexOf(name), ip: ipOf(160 + NODES.indexOf(name)), kind: 'node' });
@@ -273,7 +285,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     const ops = [...extra.map((p) => writeOp(p, `${p}\n`)), ...sshd];
     const paths = [...extra, ...Object.keys(planned)];
     const pre = await snap(h, paths);
-    const { id, deadline } = await begin(h, 10);
+    const { id, deadline } = await begin(h, 20); // the step must end before the deadline, also on a loaded machine
     const step = await tx(h, stepScript(id, ops));
     assert.equal(step.code, 0, show(step));
     // SIGKILL the session once the revert restored its first path
@@ -298,7 +310,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     const { id } = await begin(h, 120);
     const step = await tx(h, stepScript(id, ops));
     assert.equal(step.code, 0, show(step));
-    await rebootHost(h);
+    await rebootHost(h, { timeoutMs: 150_000 });
     assert.equal(await stateOf(h, id), 'reverted');
     const rec = parseHistory((await tx(h, historyScript())).stdout).find((r) => r.id === id);
     assert.equal(rec?.reason, 'the node rebooted inside the confirmation window');
@@ -314,7 +326,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.equal(confirm.code, 0, show(confirm));
     assert.deepEqual(ev(confirm, 'confirmed').map((e) => e.args[0]), [second.id]);
     const post = await snap(h, paths);
-    await rebootHost(h);
+    await rebootHost(h, { timeoutMs: 150_000 });
     await sleep(Math.max(0, second.deadline * 1000 + 1500 - Date.now()));
     assert.equal(await stateOf(h, second.id), 'confirmed');
     assert.deepEqual(await snap(h, paths), post, 'confirmed changes stay after a reboot and after the deadline');
@@ -553,7 +565,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     ]));
     assert.equal(step.code, 0, show(step));
     assert.equal(await mustExecIn(h, 'systemctl is-enabled pvesec-e2e-backup; systemctl is-active pvesec-e2e-backup'), 'enabled\nactive\n');
-    await rebootHost(h);
+    await rebootHost(h, { timeoutMs: 150_000 });
     assert.equal(await stateOf(h, id), 'reverted');
     assert.deepEqual(await snap(h, [unitPath, wants]), pre, 'unit file and its wants symlink gone');
     const after = await execIn(h, 'systemctl is-active pvesec-e2e-backup; systemctl show -p LoadState --value pvesec-e2e-backup');
