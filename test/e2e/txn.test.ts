@@ -18,7 +18,7 @@ import {
   type TxEvent,
 } from '../../src/harden/node/scripts.js';
 import {
-  claimBlock, downAll, e2eSystemdSkipReason, TESTHOST_DIR, TH_VAR, ensureAdminKey, execIn, ipOf, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
+  claimBlock, downAll, e2eSystemdSkipReason, TESTHOST_DIR, TH_VAR, ensureAdminKey, execIn, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
   upHost, type Host,
 } from '../harness/hosts.js';
 
@@ -102,6 +102,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
   let client: Host;
   const knownHostsOf = new Map<string, string>();
   const lanes = new Map<string, Promise<unknown>>();
+  const boots = new Map<string, Promise<Host>>();
   const results: string[] = [];
 
   /** Brings the host up (once, on first use: the lanes of a run boot their hosts in parallel). */
@@ -130,11 +131,9 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
 
   /** Runs fn after the previous scenario of the same host finished (hosts are shared by scenarios). */
   function inLane<T>(name: NodeName, fn: (h: Host) => Promise<T>): Promise<T> {
-    const prev = lanes.get(name) ?? (name === 'x160' ? bootNode(name) : afterLatency().then(() => bootNode(name)));
-    const next = prev.catch(() => undefined).then(async () => {
-      if (!knownHostsOf.has(name)) throw new Error(`test host ${name} did not come up`);
-      return fn({ name, octet: 160 + NODES.indexOf(name), ip: ipOf(160 + NODES.indexOf(name)), kind: 'node' });
-    });
+    if (!boots.has(name)) boots.set(name, name === 'x160' ? bootNode(name) : afterLatency().then(() => bootNode(name)));
+    const prev = lanes.get(name) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => fn(await boots.get(name)!)); // a failed boot fails every scenario of the host with its error
     lanes.set(name, next);
     return next;
   }
