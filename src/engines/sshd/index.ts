@@ -76,6 +76,28 @@ interface Loaded {
   fatal?: string;
 }
 
+/**
+ * The load pass does not depend on the connection (nor on the accounts: no Match block is evaluated in
+ * it), so each tree is loaded once per version: a model of sshd -T -C for thousands of connections
+ * otherwise re-reads every file each time. Keyed by content; the last few trees are kept. A cached
+ * Loaded is shared: its reader and options must not be changed (dumpConfig works on a copy).
+ */
+const loadCache = new Map<string, Loaded>();
+const LOAD_CACHE_SIZE = 8;
+
+function loadOnce(tree: SshdTree, version: SshdVersion): Loaded {
+  const key = [version, ...Object.entries(tree.files).flat()].join('\0');
+  let loaded = loadCache.get(key);
+  if (loaded) {
+    loadCache.delete(key);
+  } else {
+    loaded = load(tree, version);
+    if (loadCache.size >= LOAD_CACHE_SIZE) loadCache.delete(loadCache.keys().next().value!);
+  }
+  loadCache.set(key, loaded);
+  return loaded;
+}
+
 function load(tree: SshdTree, version: SshdVersion): Loaded {
   const reader = new ConfigReader(envFor(tree, version), new ServerOptions(), null);
   try {
@@ -91,7 +113,7 @@ function load(tree: SshdTree, version: SshdVersion): Loaded {
 
 /** `sshd -t`. */
 export function testConfig(tree: SshdTree, version: SshdVersion): SshdVerdict {
-  const { reader, fatal } = load(tree, version);
+  const { reader, fatal } = loadOnce(tree, version);
   return verdict(reader.messages, fatal);
 }
 
@@ -115,8 +137,9 @@ export function parseConnectionSpec(spec: string): ConnectionInfo {
 
 /** `sshd -T` (spec undefined) or `sshd -T -C spec`. */
 export function dumpConfig(tree: SshdTree, version: SshdVersion, spec?: string | ConnectionInfo): SshdDump {
-  const loaded = load(tree, version);
+  const loaded = loadOnce(tree, version);
   if (loaded.fatal !== undefined) return { ...verdict(loaded.reader.messages, loaded.fatal), lines: [] };
+  const options = loaded.reader.options.clone();
   const ci: ConnectionInfo = spec === undefined ? { test: true, lport: 0 } : typeof spec === 'string' ? parseConnectionSpec(spec) : spec;
   const matchOptions = new ServerOptions();
   const again = new ConfigReader(envFor(tree, version), matchOptions, ci);
@@ -124,11 +147,11 @@ export function dumpConfig(tree: SshdTree, version: SshdVersion, spec?: string |
   try {
     again.run(MAIN_CONFIG);
     messages.push(...again.messages);
-    copySetOptions(version, loaded.reader.options, matchOptions);
+    copySetOptions(version, options, matchOptions);
   } catch (e) {
     if (!(e instanceof SshdFatal)) throw e;
     return { ...verdict([...messages, ...again.messages], e.text), lines: [] };
   }
-  return { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), loaded.reader.options) };
+  return { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), options) };
 }
 
