@@ -60,6 +60,25 @@ function tokenize(text: string): Token[] {
  */
 export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/corosync.conf'): Parsed<CorosyncConf> {
   const text = asText(input, file);
+  // Several facts read the same corosync.conf (cluster grouping, peers, addresses, the firewall): parse
+  // it once. The result is shared, so nobody may change it.
+  if (last && last.file === file && last.text === text) {
+    if ('error' in last) throw last.error;
+    return last.parsed;
+  }
+  try {
+    const parsed = parseText(text, file);
+    last = { text, file, parsed };
+    return parsed;
+  } catch (error) {
+    last = { text, file, error };
+    throw error;
+  }
+}
+
+let last: ({ text: string; file: string } & ({ parsed: Parsed<CorosyncConf> } | { error: unknown })) | undefined;
+
+function parseText(text: string, file: string): Parsed<CorosyncConf> {
   const diagnostics: Diagnostic[] = [];
   const root: CorosyncSection = { name: '', line: 0, values: {}, sections: [] };
   const stack: CorosyncSection[] = [root];
@@ -97,7 +116,8 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
 
   const totem = root.sections.find((s) => s.name === 'totem');
   const nodelist = root.sections.find((s) => s.name === 'nodelist');
-  const nodes: CorosyncNode[] = [];
+  // by name, in order; Map keeps a re-inserted key at the end like Proxmox's later block
+  const byName = new Map<string, CorosyncNode>();
   for (const n of nodelist?.sections.filter((s) => s.name === 'node') ?? []) {
     const links = Object.keys(n.values)
       .filter((k) => LINK_KEY.test(k))
@@ -109,14 +129,15 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
       continue;
     }
     const nodeid = n.values.nodeid !== undefined ? Number(n.values.nodeid) : undefined;
-    const earlier = nodes.findIndex((o) => o.name === name);
-    if (earlier !== -1) {
+    const earlier = byName.get(name);
+    if (earlier) {
       // Proxmox keys the node list by name: the later block replaces the earlier one
-      diagnostics.push({ file, line: n.line, message: `node ${name} is listed twice (line ${nodes[earlier].line}): this block replaces the earlier one`, severity: 'warning' });
-      nodes.splice(earlier, 1);
+      diagnostics.push({ file, line: n.line, message: `node ${name} is listed twice (line ${earlier.line}): this block replaces the earlier one`, severity: 'warning' });
+      byName.delete(name);
     }
-    nodes.push({ name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
+    byName.set(name, { name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
   }
+  const nodes = [...byName.values()];
   return {
     value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, ipVersion: totem?.values.ip_version, nodes, root },
     diagnostics,
