@@ -1,6 +1,6 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
-import { portText, serviceText, type Exposure } from '../../engines/firewall/exposure.js';
+import { classAt, portText, serviceText, type Exposure } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import type { Decision, Rule } from '../../engines/firewall/program.js';
 import { nodeExposureFact, peerRequirements } from '../../model/facts/exposure.js';
@@ -67,7 +67,7 @@ export function blockedFor(e: Exposure, addr: string): { decision: Decision; por
   const v = parseIp(addr)!.value;
   const groups = new Map<Rule | string, { decision: Decision; ports: string[] }>();
   for (const s of e.segments) {
-    const c = s.classes.find((x) => x.set.has(v))!;
+    const c = classAt(s, v);
     if (c.verdict === 'ACCEPT') continue;
     const key = c.decision.rule ?? c.decision.reason;
     const g = groups.get(key) ?? { decision: c.decision, ports: [] };
@@ -79,5 +79,5 @@ export function blockedFor(e: Exposure, addr: string): { decision: Decision; por
 
 function acceptedDecisions(e: Exposure, addr: string): Decision[] {
   const v = parseIp(addr)!.value;
-  return e.segments.map((s) => s.classes.find((x) => x.set.has(v))!).filter((c) => c.verdict === 'ACCEPT').map((c) => c.decision);
+  return e.segments.map((s) => classAt(s, v)).filter((c) => c.verdict === 'ACCEPT').map((c) => c.decision);
 }
