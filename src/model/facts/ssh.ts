@@ -338,9 +338,15 @@ function connSpec(conn: SshdConnection): string {
     .filter(Boolean).join(',');
 }
 
+/** By dump: connections that get the same dump from the engine share one map. */
+const dumpMaps = new WeakMap<readonly (readonly [string, string])[], Map<string, string[]>>();
+
 function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
+  let m = dumpMaps.get(lines);
+  if (m) return m;
+  m = new Map<string, string[]>();
   for (const [k, v] of lines) m.set(k, [...(m.get(k) ?? []), v]);
+  dumpMaps.set(lines, m);
   return m;
 }
 
@@ -358,7 +364,7 @@ function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): 
     // Without a Match line no connection sees other values than the global ones (and a cluster with
     // thousands of peers asks once per peer): a conservative look at the text, quotes and `=` forms included.
     const hasMatch = state.load.tree.some((f) => MATCH_LINE.test(f.content));
-    connModels.set(state, (model = { hasMatch, files, dumps: new Map() }));
+    connModels.set(state, (model = { hasMatch, files: Object.freeze(files), dumps: new Map() }));
   }
   if (!model.hasMatch) return null;
   const version: SshdVersion = state.version !== undefined && state.version >= 10 ? '10.0' : '9.2';
