@@ -287,6 +287,20 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
       }
     } else if (m) return fromDirectives(key, m, state.version);
   }
+  return globalSshdValue(state, key);
+}
+
+/** Global values per state and key: checks ask for them once per user and per cluster peer, and an accumulated key can hold thousands of lines. */
+const globalValues = new WeakMap<SshdState, Map<string, SshdValue | undefined>>();
+
+function globalSshdValue(state: SshdState, key: string): SshdValue | undefined {
+  let perState = globalValues.get(state);
+  if (!perState) globalValues.set(state, (perState = new Map()));
+  if (!perState.has(key)) perState.set(key, computeGlobalSshdValue(state, key));
+  return perState.get(key);
+}
+
+function computeGlobalSshdValue(state: SshdState, key: string): SshdValue | undefined {
   if (state.sshdT) {
     const e = state.sshdT.get(key);
     if (e) {
