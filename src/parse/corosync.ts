@@ -1,4 +1,5 @@
 import { asText, numberedLines, ParseError, type Parsed, type Diagnostic } from './diagnostics.js';
+import { rememberLast } from './remember-last.js';
 
 /** A section of corosync.conf: `name { key: value ... sub { } }`. Keys may repeat (e.g. node blocks). */
 export interface CorosyncSection {
@@ -59,26 +60,11 @@ function tokenize(text: string): Token[] {
  * file are accepted, as Proxmox accepts them.
  */
 export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/corosync.conf'): Parsed<CorosyncConf> {
-  const text = asText(input, file);
-  // Several facts read the same corosync.conf (cluster grouping, peers, addresses, the firewall): parse
-  // it once. The result is shared, so nobody may change it.
-  if (last && last.file === file && last.text === text) {
-    if ('error' in last) throw last.error;
-    return last.parsed;
-  }
-  try {
-    const parsed = parseText(text, file);
-    last = { text, file, parsed };
-    return parsed;
-  } catch (error) {
-    last = { text, file, error };
-    throw error;
-  }
+  return parseText(asText(input, file), file);
 }
 
-let last: ({ text: string; file: string } & ({ parsed: Parsed<CorosyncConf> } | { error: unknown })) | undefined;
-
-function parseText(text: string, file: string): Parsed<CorosyncConf> {
+// Several facts read the same corosync.conf (cluster grouping, peers, addresses, the firewall): parsed once.
+const parseText = rememberLast((text: string, file: string): Parsed<CorosyncConf> => {
   const diagnostics: Diagnostic[] = [];
   const root: CorosyncSection = { name: '', line: 0, values: {}, sections: [] };
   const stack: CorosyncSection[] = [root];
@@ -142,4 +128,4 @@ function parseText(text: string, file: string): Parsed<CorosyncConf> {
     value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, ipVersion: totem?.values.ip_version, nodes, root },
     diagnostics,
   };
-}
+});
