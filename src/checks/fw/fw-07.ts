@@ -54,7 +54,16 @@ export const fw07: Check = {
       if (!l.includes(t)) l.push(t);
       byNode.set(peer.node, l);
     }
-    const ev: Evidence[] = [...new Map(decisions.flatMap((d) => decisionEvidence(d, nx.fw)).map((x) => [`${x.source}:${x.line}:${x.text}`, x])).values()].slice(0, 4);
+    // the first four distinct evidence lines (thousands of peers: no need to spell out every decision)
+    const firstFour = new Map<string, Evidence>();
+    found: for (const d of decisions) {
+      for (const x of decisionEvidence(d, nx.fw)) {
+        const key = `${x.source}:${x.line}:${x.text}`;
+        if (!firstFour.has(key)) firstFour.set(key, x);
+        if (firstFour.size === 4) break found;
+      }
+    }
+    const ev: Evidence[] = [...firstFour.values()];
     if (migration.evidence) ev.push(migration.evidence);
     const where = migration.range ? `the migration network ${migration.range.text}` : 'ring0';
     const peers = [...byNode].map(([n, l]) => `${n} (${l.join(', ')})`).join(', ');
