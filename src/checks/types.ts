@@ -20,12 +20,23 @@ export interface Check {
   evaluate(ctx: FactContext): Verdict | Verdict[];
 }
 
-export const pass = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'PASS', message, evidence });
-export const fail = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'FAIL', message, evidence });
-export const warn = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'WARN', message, evidence });
-export const skip = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'SKIP', message, evidence });
-export const notice = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'NOTICE', message, evidence });
-export const info = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'INFO', message, evidence });
+export const pass = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'PASS', message, evidence: capEvidence(evidence) });
+export const fail = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'FAIL', message, evidence: capEvidence(evidence) });
+export const warn = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'WARN', message, evidence: capEvidence(evidence) });
+export const skip = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'SKIP', message, evidence: capEvidence(evidence) });
+export const notice = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'NOTICE', message, evidence: capEvidence(evidence) });
+export const info = (message: string, evidence: Evidence[] = []): Verdict => ({ status: 'INFO', message, evidence: capEvidence(evidence) });
+
+/** The most evidence lines one finding lists (a 2 MB file of AllowUsers lines made one finding 7 MB of JSON). */
+export const MAX_EVIDENCE_PER_FINDING = 1000;
+
+/** The first MAX_EVIDENCE_PER_FINDING - 1 lines and one that counts the rest. */
+export function capEvidence(evidence: Evidence[]): Evidence[] {
+  if (evidence.length <= MAX_EVIDENCE_PER_FINDING) return evidence;
+  const kept = evidence.slice(0, MAX_EVIDENCE_PER_FINDING - 1);
+  kept.push({ source: 'pvesec', text: `${evidence.length - kept.length} more evidence lines not listed: a finding lists at most ${MAX_EVIDENCE_PER_FINDING}` });
+  return kept;
+}
 
 /** For controls that need an engine a later issue provides. */
 export function engineMissing(meta: ControlMeta, engine: 'permission' | 'firewall'): Check {

@@ -1,4 +1,5 @@
 import { asText, numberedLines, ParseError, type Parsed, type Diagnostic } from './diagnostics.js';
+import { rememberLast } from './remember-last.js';
 
 /** A section of corosync.conf: `name { key: value ... sub { } }`. Keys may repeat (e.g. node blocks). */
 export interface CorosyncSection {
@@ -59,7 +60,11 @@ function tokenize(text: string): Token[] {
  * file are accepted, as Proxmox accepts them.
  */
 export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/corosync.conf'): Parsed<CorosyncConf> {
-  const text = asText(input, file);
+  return parseText(asText(input, file), file);
+}
+
+// Several facts read the same corosync.conf (cluster grouping, peers, addresses, the firewall): parsed once.
+const parseText = rememberLast((text: string, file: string): Parsed<CorosyncConf> => {
   const diagnostics: Diagnostic[] = [];
   const root: CorosyncSection = { name: '', line: 0, values: {}, sections: [] };
   const stack: CorosyncSection[] = [root];
@@ -97,7 +102,8 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
 
   const totem = root.sections.find((s) => s.name === 'totem');
   const nodelist = root.sections.find((s) => s.name === 'nodelist');
-  const nodes: CorosyncNode[] = [];
+  // by name, in order; Map keeps a re-inserted key at the end like Proxmox's later block
+  const byName = new Map<string, CorosyncNode>();
   for (const n of nodelist?.sections.filter((s) => s.name === 'node') ?? []) {
     const links = Object.keys(n.values)
       .filter((k) => LINK_KEY.test(k))
@@ -109,16 +115,17 @@ export function parseCorosyncConf(input: string | Buffer, file = '/etc/pve/coros
       continue;
     }
     const nodeid = n.values.nodeid !== undefined ? Number(n.values.nodeid) : undefined;
-    const earlier = nodes.findIndex((o) => o.name === name);
-    if (earlier !== -1) {
+    const earlier = byName.get(name);
+    if (earlier) {
       // Proxmox keys the node list by name: the later block replaces the earlier one
-      diagnostics.push({ file, line: n.line, message: `node ${name} is listed twice (line ${nodes[earlier].line}): this block replaces the earlier one`, severity: 'warning' });
-      nodes.splice(earlier, 1);
+      diagnostics.push({ file, line: n.line, message: `node ${name} is listed twice (line ${earlier.line}): this block replaces the earlier one`, severity: 'warning' });
+      byName.delete(name);
     }
-    nodes.push({ name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
+    byName.set(name, { name, nodeid: Number.isFinite(nodeid) ? nodeid : undefined, rings: links.map((l) => l.addr), links, line: n.line });
   }
+  const nodes = [...byName.values()];
   return {
     value: { clusterName: totem?.values.cluster_name, transport: totem?.values.transport, ipVersion: totem?.values.ip_version, nodes, root },
     diagnostics,
   };
-}
+});

@@ -13,8 +13,9 @@ const BITS = { 4: 32, 6: 128 } as const;
 
 export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
   if (isIPv4(text)) {
-    const value = text.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
-    return { family: 4, value };
+    // four decimal octets of 0-255 (isIPv4 checked): one number, one bigint
+    const o = text.split('.');
+    return { family: 4, value: BigInt(((Number(o[0]) * 256 + Number(o[1])) * 256 + Number(o[2])) * 256 + Number(o[3])) };
   }
   // A zone (fe80::1%vmbr0) is not part of the address; node's isIPv6 accepts any text after `%`.
   const pct = text.indexOf('%');

@@ -1,4 +1,5 @@
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { rememberLast } from './remember-last.js';
 import { parseIpRange, type IpRange } from './ip-address.js';
 import type { AddrMatch, FilterChain, FilterRule, FilterTable, PacketMatch, PortMatch, PortRange, Ruleset } from './iptables-save.js';
 
@@ -9,7 +10,11 @@ import type { AddrMatch, FilterChain, FilterRule, FilterTable, PacketMatch, Port
  * are kept as opaque conditions. Counters and comments do not affect matching.
  */
 export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset'): Parsed<Ruleset> {
-  const text = asText(input, file);
+  return parseText(asText(input, file), file);
+}
+
+// The firewall and the network facts both read the live ruleset: parsed once.
+const parseText = rememberLast((text: string, file: string): Parsed<Ruleset> => {
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const ruleset: Ruleset = { source: file, tables: [] };
@@ -102,7 +107,7 @@ export function parseNftRuleset(input: string | Buffer, file = 'nft list ruleset
   if (pending) warn(pending.line, 'statement with an unclosed "{"');
   if (stack.length) warn(stack[stack.length - 1].line, 'block is not closed');
   return { value: ruleset, diagnostics };
-}
+});
 
 function braceBalance(s: string): number {
   let n = 0;

@@ -295,10 +295,15 @@ const HOST_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'rules']);
  * The lines as pve-firewall's `while ($raw =~ /^\h*(.*?)\h*$/gm)` yields them: split at LF, blanks
  * and tabs trimmed at both ends, a CR before the LF kept (it is not horizontal whitespace).
  */
-function pveLines(text: string): { line: number; text: string }[] {
-  const lines = text.split('\n');
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  return lines.map((t, i) => ({ line: i + 1, text: trimBlanks(t) }));
+function* pveLines(text: string): Generator<{ line: number; text: string }> {
+  // one line at a time: a 2 MB file of one-character lines is a million of them
+  let start = 0;
+  for (let line = 1; start < text.length; line++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    yield { line, text: trimBlanks(text.slice(start, end)) };
+    start = end + 1;
+  }
 }
 
 function trimBlanks(t: string): string {
@@ -374,12 +379,14 @@ function parseClusterOption(raw: string): { key: string; value: string | number 
   return `can't parse option '${raw.trim().slice(0, 80)}'`;
 }
 
+const HOST_LOG_LEVEL_OPTION = new RegExp(`^(log_level_in|log_level_out|log_level_forward|tcp_flags_log_level|smurf_log_level):\\s*((${LOG_LEVELS})\\s*)?$`, 'i');
+
 function parseHostOption(raw: string): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(enable|nosmurfs|tcpflags|ndp|log_nf_conntrack|nf_conntrack_allow_invalid|protection_synflood|nftables):\s*(0|1)\s*$/i.exec(raw))) {
     return { key: m[1].toLowerCase(), value: Number(m[2]) };
   }
-  if ((m = new RegExp(`^(log_level_in|log_level_out|log_level_forward|tcp_flags_log_level|smurf_log_level):\\s*((${LOG_LEVELS})\\s*)?$`, 'i').exec(raw))) {
+  if ((m = HOST_LOG_LEVEL_OPTION.exec(raw))) {
     return { key: m[1].toLowerCase(), value: m[3] ? m[3].toLowerCase() : '' };
   }
   if ((m = /^(nf_conntrack_max|nf_conntrack_tcp_timeout_established|nf_conntrack_tcp_timeout_syn_recv|protection_synflood_rate|protection_synflood_burst|protection_limit):\s*(\d+)\s*$/i.exec(raw))) {

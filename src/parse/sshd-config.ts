@@ -284,9 +284,18 @@ export function matchPatternList(value: string, list: string, _caseFold: boolean
   return positive;
 }
 
+/** Compiled wildcard patterns: a file with thousands of Match blocks is evaluated for every connection asked about. */
+const wildcardCache = new Map<string, RegExp>();
+
 function wildcard(value: string, pattern: string): boolean {
-  const re = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
-  return new RegExp(re).test(value);
+  if (!pattern.includes('*') && !pattern.includes('?')) return value === pattern;
+  let re = wildcardCache.get(pattern);
+  if (!re) {
+    re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    if (wildcardCache.size >= 10_000) wildcardCache.clear();
+    wildcardCache.set(pattern, re);
+  }
+  return re.test(value);
 }
 
 /** OpenSSH addr_match_list: CIDR or wildcard entries, `!` negation vetoes. */
@@ -318,15 +327,45 @@ export function inCidr(addr: string, cidr: string): boolean {
  * (first value wins, lists accumulate), then directives of the Match blocks that apply, which
  * override. With an empty connection this is what `sshd -T` prints (only `Match All` applies).
  */
-export function effectiveSshdConfig(config: SshdConfig, conn: SshdConnection = {}): Map<string, SshdSetting> {
-  const global = collect(config.directives.filter((d) => d.match.length === 0));
-  for (const [k, v] of matchedSshdSettings(config, conn)) global.set(k, v);
-  return global;
+export function effectiveSshdConfig(config: SshdConfig, conn: SshdConnection = {}): ReadonlyMap<string, SshdSetting> {
+  return memo(config, `effective ${connectionKey(conn)}`, () => {
+    const global = collect(config.directives.filter((d) => d.match.length === 0));
+    for (const [k, v] of matchedSshdSettings(config, conn)) global.set(k, v);
+    return global;
+  });
 }
 
 /** Only the settings that Match blocks applying to the connection set (sshd's second pass). */
-export function matchedSshdSettings(config: SshdConfig, conn: SshdConnection): Map<string, SshdSetting> {
-  return collect(config.directives.filter((d) => d.match.length > 0 && d.match.every((m) => matchApplies(m, conn))));
+export function matchedSshdSettings(config: SshdConfig, conn: SshdConnection): ReadonlyMap<string, SshdSetting> {
+  return memo(config, `matched ${connectionKey(conn)}`, () => {
+    // directives of one block share their Match lines: each line is judged once per connection
+    const applies = new Map<SshdMatch, boolean>();
+    const holds = (m: SshdMatch): boolean => {
+      let v = applies.get(m);
+      if (v === undefined) applies.set(m, (v = matchApplies(m, conn)));
+      return v;
+    };
+    return collect(config.directives.filter((d) => d.match.length > 0 && d.match.every(holds)));
+  });
+}
+
+/**
+ * Results per parsed configuration and connection: checks ask for key after key and connection after
+ * connection, and each answer would otherwise walk every directive (and every Match line) again.
+ * The configuration is never changed once parsed.
+ */
+const results = new WeakMap<SshdConfig, Map<string, Map<string, SshdSetting>>>();
+
+function memo(config: SshdConfig, key: string, compute: () => Map<string, SshdSetting>): Map<string, SshdSetting> {
+  let perConfig = results.get(config);
+  if (!perConfig) results.set(config, (perConfig = new Map()));
+  let r = perConfig.get(key);
+  if (!r) perConfig.set(key, (r = compute()));
+  return r;
+}
+
+function connectionKey(c: SshdConnection): string {
+  return JSON.stringify([c.user, c.host, c.addr, c.groups, c.laddr, c.lport]);
 }
 
 function collect(directives: SshdDirective[]): Map<string, SshdSetting> {

@@ -309,11 +309,51 @@ function expandsToAll(cmd: string, cmnd: Map<string, string[]>, depth: number): 
  */
 export function sudoAllRule(rules: SudoRule[], user: string, groups: string[]): SudoRule | undefined {
   let decided: SudoRule | undefined;
-  for (const r of rules) {
-    if (!r.asRoot || !principalMatches(r.users, user, groups)) continue;
+  for (const k of candidates(rules, user, groups)) {
+    const r = rules[k];
+    if (!principalMatches(r.users, user, groups)) continue;
     decided = r.negated ? undefined : r;
   }
   return decided;
+}
+
+/**
+ * Positions of the root rules that can name a user at all (ALL, the user, one of the groups), in
+ * order: the others cannot match, and a sudoers of 60,000 lines is asked about every account.
+ */
+interface RuleIndex {
+  byUser: Map<string, number[]>;
+  byGroup: Map<string, number[]>;
+  everyone: number[];
+}
+
+const ruleIndexes = new WeakMap<SudoRule[], { size: number; index: RuleIndex }>();
+
+function candidates(rules: SudoRule[], user: string, groups: string[]): number[] {
+  let entry = ruleIndexes.get(rules);
+  if (!entry || entry.size !== rules.length) ruleIndexes.set(rules, (entry = { size: rules.length, index: indexRules(rules) }));
+  const { byUser, byGroup, everyone } = entry.index;
+  const lists = [everyone, byUser.get(user) ?? [], ...groups.map((g) => byGroup.get(g) ?? [])].filter((l) => l.length);
+  if (lists.length === 1) return lists[0];
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
+
+function indexRules(rules: SudoRule[]): RuleIndex {
+  const index: RuleIndex = { byUser: new Map(), byGroup: new Map(), everyone: [] };
+  const add = (m: Map<string, number[]>, name: string, k: number) => {
+    const l = m.get(name);
+    if (!l) m.set(name, [k]);
+    else if (l[l.length - 1] !== k) l.push(k);
+  };
+  rules.forEach((r, k) => {
+    if (!r.asRoot) return;
+    if (r.users.some((p) => p.kind === 'all')) index.everyone.push(k);
+    else for (const p of r.users) {
+      if (p.kind === 'user') add(index.byUser, p.name, k);
+      else if (p.kind === 'group') add(index.byGroup, p.name, k);
+    }
+  });
+  return index;
 }
 
 function principalMatches(users: SudoPrincipal[], user: string, groups: string[]): boolean {

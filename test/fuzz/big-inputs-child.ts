@@ -1,6 +1,6 @@
 /**
  * Audits BASE_BUNDLE once per big-input shape, in process, and renders every report format; prints
- * `start N` / `done N <findings>` per shape so that big-inputs.test.ts can tell a hang from progress.
+ * `start N` / `done N <findings> <rendered chars> <most evidence lines in a finding>` per shape so that big-inputs.test.ts can tell a hang from progress.
  *   node --import tsx test/fuzz/big-inputs-child.ts BYTES [shape index...]
  */
 import { readBundle } from '../../src/collect/bundle.js';
@@ -46,6 +46,7 @@ for (const i of which.length ? which.map(Number) : BIG_SHAPES.map((_, i) => i)) 
   const report = buildReport({ version: '0.1.0', generatedAt: now, targets: [{ target: snapshot.origin.target, snapshot }], clusters, results, controls: ALL_CHECKS.map((c) => c.meta) });
   let size = 0;
   for (const render of [(r: typeof report) => renderTerminal(r, { color: false }), renderJson, renderSarif, renderJunit]) size += render(report).length;
-  const findings = results.reduce((n, r) => n + r.findings.length + r.nodeFindings.reduce((m, x) => m + x.findings.length, 0), 0);
-  console.log(`done ${i} ${findings} ${size}`);
+  const all = results.flatMap((r) => [...r.findings, ...r.nodeFindings.flatMap((x) => x.findings)]);
+  const maxEvidence = all.reduce((n, f) => Math.max(n, f.evidence.length), 0);
+  console.log(`done ${i} ${all.length} ${size} ${maxEvidence}`);
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { BIG_SHAPES } from './big-inputs.js';
 import { MAX_FINDINGS_PER_CHECK } from '../../src/audit/run.js';
 import { ALL_CHECKS } from '../../src/checks/registry.js';
+import { MAX_EVIDENCE_PER_FINDING } from '../../src/checks/types.js';
 
 const BYTES = Number(process.env.BIG_INPUT_BYTES ?? 512 * 1024);
 const STALL_MS = 120_000;
@@ -20,6 +21,7 @@ const CHILD = fileURLToPath(new URL('./big-inputs-child.ts', import.meta.url));
 interface Outcome {
   findings?: number;
   renderedChars?: number;
+  maxEvidence?: number;
   error?: string;
 }
 
@@ -44,10 +46,10 @@ function auditAll(): Promise<Outcome[]> {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) !== -1) {
-        const [what, i, findings, chars] = buf.slice(0, nl).split(' ');
+        const [what, i, findings, chars, evidence] = buf.slice(0, nl).split(' ');
         buf = buf.slice(nl + 1);
         if (what === 'start') current = Number(i);
-        if (what === 'done') outcomes[Number(i)] = { findings: Number(findings), renderedChars: Number(chars) };
+        if (what === 'done') outcomes[Number(i)] = { findings: Number(findings), renderedChars: Number(chars), maxEvidence: Number(evidence) };
         arm();
       }
     });
@@ -69,6 +71,8 @@ describe(`big inputs (${BYTES} bytes of each shape) audit without hanging`, () =
       assert.ok(o.findings !== undefined, `${shape.name}: not audited (an earlier shape hung)`);
       // One finding per bad line made a 2 MB file a 500 MB report: each control lists a bounded number.
       assert.ok(o.findings! <= ALL_CHECKS.length * MAX_FINDINGS_PER_CHECK, `${shape.name}: ${o.findings} findings`);
+      // and each finding a bounded number of evidence lines (one per AllowUsers line made one finding 7 MB)
+      assert.ok(o.maxEvidence! <= MAX_EVIDENCE_PER_FINDING, `${shape.name}: a finding with ${o.maxEvidence} evidence lines`);
     });
   });
 });

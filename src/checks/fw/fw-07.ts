@@ -1,6 +1,6 @@
 import { FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
-import { portText, serviceText, type Exposure } from '../../engines/firewall/exposure.js';
+import { classAt, portText, serviceText, type Exposure } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import type { Decision, Rule } from '../../engines/firewall/program.js';
 import { nodeExposureFact, peerRequirements } from '../../model/facts/exposure.js';
@@ -54,7 +54,16 @@ export const fw07: Check = {
       if (!l.includes(t)) l.push(t);
       byNode.set(peer.node, l);
     }
-    const ev: Evidence[] = [...new Map(decisions.flatMap((d) => decisionEvidence(d, nx.fw)).map((x) => [`${x.source}:${x.line}:${x.text}`, x])).values()].slice(0, 4);
+    // the first four distinct evidence lines (thousands of peers: no need to spell out every decision)
+    const firstFour = new Map<string, Evidence>();
+    found: for (const d of decisions) {
+      for (const x of decisionEvidence(d, nx.fw)) {
+        const key = `${x.source}:${x.line}:${x.text}`;
+        if (!firstFour.has(key)) firstFour.set(key, x);
+        if (firstFour.size === 4) break found;
+      }
+    }
+    const ev: Evidence[] = [...firstFour.values()];
     if (migration.evidence) ev.push(migration.evidence);
     const where = migration.range ? `the migration network ${migration.range.text}` : 'ring0';
     const peers = [...byNode].map(([n, l]) => `${n} (${l.join(', ')})`).join(', ');
@@ -67,7 +76,7 @@ export function blockedFor(e: Exposure, addr: string): { decision: Decision; por
   const v = parseIp(addr)!.value;
   const groups = new Map<Rule | string, { decision: Decision; ports: string[] }>();
   for (const s of e.segments) {
-    const c = s.classes.find((x) => x.set.has(v))!;
+    const c = classAt(s, v);
     if (c.verdict === 'ACCEPT') continue;
     const key = c.decision.rule ?? c.decision.reason;
     const g = groups.get(key) ?? { decision: c.decision, ports: [] };
@@ -79,5 +88,5 @@ export function blockedFor(e: Exposure, addr: string): { decision: Decision; por
 
 function acceptedDecisions(e: Exposure, addr: string): Decision[] {
   const v = parseIp(addr)!.value;
-  return e.segments.map((s) => s.classes.find((x) => x.set.has(v))!).filter((c) => c.verdict === 'ACCEPT').map((c) => c.decision);
+  return e.segments.map((s) => classAt(s, v)).filter((c) => c.verdict === 'ACCEPT').map((c) => c.decision);
 }

@@ -30,7 +30,7 @@ export const fw08: Check = {
     const verdicts = new VerdictList();
     // CRLF line endings: one finding per file; the lines it made Proxmox skip are not listed one by one.
     const crlfLost = new Set<string>();
-    const lost = (file: string, line: number | undefined) => crlfLost.has(file) || crlfLost.has(`${file}:${line}`);
+    const lost = (file: string, line: number | undefined) => crlfLost.size > 0 && (crlfLost.has(file) || crlfLost.has(`${file}:${line}`));
     const confs: [ClusterFw | HostFw, 'cluster' | 'host'][] = [[cluster.conf, 'cluster'], ...hosts.map((h): [HostFw, 'host'] => [h.fw.conf, 'host'])];
     for (const [conf, kind] of confs) {
       const finding = crlfFinding(conf, kind);

@@ -74,6 +74,12 @@ export class AddressSet {
     }
   }
 
+  /** The member intervals of a family (sorted, disjoint, inclusive). */
+  intervals(family: 4 | 6): [bigint, bigint][] {
+    if (family === 6) return this.starts6.map((from, i) => [from, this.ends6[i]]);
+    return Array.from(this.starts4, (from, i) => [BigInt(from), BigInt(this.ends4[i])]);
+  }
+
   has(a: Address): boolean {
     return a.family === 4 ? this.has4(a.v4) : this.has6(a.v6);
   }

@@ -200,20 +200,39 @@ function addSourceEdges(prog: Program, proto: 6 | 17, dport: number, family: 4 |
 
 /** Addresses accepted on at least one port of the service. */
 export function acceptedOnAny(e: Exposure): RangeSet {
-  let set = RangeSet.empty(e.probe.family);
-  for (const s of e.segments) for (const c of s.classes) if (c.verdict === 'ACCEPT') set = set.union(c.set);
-  return set;
+  return RangeSet.of(e.probe.family, e.segments.flatMap(acceptedIntervals));
 }
 
 /** Addresses accepted on every port of the service. */
 export function acceptedOnAll(e: Exposure): RangeSet {
   let set = RangeSet.all(e.probe.family);
-  for (const s of e.segments) {
-    let seg = RangeSet.empty(e.probe.family);
-    for (const c of s.classes) if (c.verdict === 'ACCEPT') seg = seg.union(c.set);
-    set = set.intersect(seg);
-  }
+  for (const s of e.segments) set = set.intersect(RangeSet.of(e.probe.family, acceptedIntervals(s)));
   return set;
+}
+
+function acceptedIntervals(s: PortSegment): Interval[] {
+  return s.classes.flatMap((c) => (c.verdict === 'ACCEPT' ? c.set.intervals : []));
+}
+
+/** Piece starts of a segment's classes (ascending) and the class of each piece. */
+const classIndex = new WeakMap<PortSegment, { starts: bigint[]; classes: AddressClass[] }>();
+
+/** The class of a segment that holds an address (classes cover the family: there is always one). */
+export function classAt(segment: PortSegment, v: bigint): AddressClass {
+  let idx = classIndex.get(segment);
+  if (!idx) {
+    const pieces = segment.classes.flatMap((cls) => cls.set.intervals.map((iv) => ({ from: iv.from, cls })));
+    pieces.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    classIndex.set(segment, (idx = { starts: pieces.map((p) => p.from), classes: pieces.map((p) => p.cls) }));
+  }
+  let lo = 0;
+  let hi = idx.starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (idx.starts[mid] <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return idx.classes[lo];
 }
 
 /** The classes (per port segment) that meet a set of addresses with a given outcome: "which rule decides these". */

@@ -143,6 +143,19 @@ export function evaluate(program: Program, p: Packet): Decision {
       i = STACK_I[depth];
       continue;
     }
+    const run = sourceRuns(chain, cands, p.family);
+    if (run !== undefined && run.runOf[i] !== -1) {
+      // a run of source-filtered rules: go straight to the next one whose source holds the packet's
+      // (the skipped rules count as steps, as if each had been tried)
+      const j = nextSourceHit(run.runs[run.runOf[i]], p, i);
+      steps += j - i;
+      if (steps > MAX_STEPS) throw new Error(`chain loop while evaluating (in ${chain.name})`);
+      i = j;
+      if (i >= cands.length || run.runOf[i] === -1) {
+        steps--;
+        continue;
+      }
+    }
     const r = chain.rules[cands[i++]];
     if (!(indexed && r.indexExact && !r.opaque ? matchesRest(r, p, mark) : matches(r, p, mark))) {
       if (r.opaque) (assumptions ??= []).push(`${r.chain} rule ${r.index}: ${r.opaque.join(' ')} assumed not to match`);
@@ -188,6 +201,147 @@ export function evaluate(program: Program, p: Packet): Decision {
       }
     }
   }
+}
+
+/**
+ * Runs of consecutive candidates that each require a source address (not negated, nothing opaque):
+ * a rule whose source set does not hold the packet's source cannot match it, so evaluate skips from
+ * one rule whose set holds it to the next. pve-firewall writes one such rule per corosync peer, and a
+ * cluster.fw may hold thousands of `-source` rules in a row: without this every packet would try them
+ * all. Per run: the address space cut at every edge of the rules' sets, and per piece the run
+ * positions whose sets hold it (ascending).
+ */
+interface SourceRun {
+  /** Positions in the candidate list: start inclusive, end exclusive. */
+  end: number;
+  /** Piece starts (ascending); addresses below the first are in no set. */
+  starts: bigint[];
+  /** IPv4: the same as numbers. */
+  starts4: Float64Array;
+  hits: Int32Array[];
+}
+
+interface SourceRuns {
+  /** Per candidate position: the run it belongs to, or -1. */
+  runOf: Int32Array;
+  runs: SourceRun[];
+}
+
+const MIN_RUN = 16;
+const sourceRunCache = new WeakMap<Int32Array, Partial<Record<4 | 6, SourceRuns | null>>>();
+
+function sourceRuns(chain: Chain, cands: Int32Array, family: 4 | 6): SourceRuns | undefined {
+  if (cands.length < MIN_RUN) return undefined;
+  let perFamily = sourceRunCache.get(cands);
+  if (!perFamily) sourceRunCache.set(cands, (perFamily = {}));
+  let r = perFamily[family];
+  if (r === undefined) perFamily[family] = r = buildSourceRuns(chain, cands, family);
+  return r ?? undefined;
+}
+
+function buildSourceRuns(chain: Chain, cands: Int32Array, family: 4 | 6): SourceRuns | null {
+  const runOf = new Int32Array(cands.length).fill(-1);
+  const runs: SourceRun[] = [];
+  const filtered = (k: number): boolean => {
+    const r = chain.rules[cands[k]];
+    return !!r.src && !r.src.neg && !r.opaque;
+  };
+  for (let start = 0; start < cands.length;) {
+    if (!filtered(start)) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end < cands.length && filtered(end)) end++;
+    if (end - start >= MIN_RUN) {
+      const run = buildRun(chain, cands, family, start, end);
+      if (run) {
+        runOf.fill(runs.length, start, end);
+        runs.push(run);
+      }
+    }
+    start = end;
+  }
+  return runs.length ? { runOf, runs } : null;
+}
+
+/** undefined when the sets overlap too much for the index to stay small (broad sets in every rule). */
+function buildRun(chain: Chain, cands: Int32Array, family: 4 | 6, start: number, end: number): SourceRun | undefined {
+  const sets = [];
+  const edges = new Set<bigint>();
+  for (let k = start; k < end; k++) {
+    const iv = chain.rules[cands[k]].src!.set.intervals(family);
+    sets.push(iv);
+    for (const [from, to] of iv) {
+      edges.add(from);
+      edges.add(to + 1n);
+    }
+  }
+  const starts = [...edges].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lists: number[][] = starts.map(() => []);
+  let budget = 8 * (end - start) + 1024;
+  for (let k = start; k < end; k++) {
+    for (const [from, to] of sets[k - start]) {
+      for (let piece = bigIndex(starts, from); piece < starts.length && starts[piece] <= to; piece++) {
+        if (--budget < 0) return undefined;
+        lists[piece].push(k);
+      }
+    }
+  }
+  return {
+    end, starts, starts4: family === 4 ? Float64Array.from(starts, Number) : new Float64Array(0),
+    hits: lists.map((l) => Int32Array.from(l)),
+  };
+}
+
+/** Index of the piece starting exactly at v (v is one of the starts). */
+function bigIndex(starts: bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position at or after i in the run whose rule's source holds the packet's source; run.end when none. */
+function nextSourceHit(run: SourceRun, p: Packet, i: number): number {
+  let piece = -1;
+  let lo = 0;
+  let hi = run.starts.length - 1;
+  if (p.family === 4) {
+    const a = p.src.v4;
+    const s = run.starts4;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] <= a) {
+        piece = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+  } else {
+    const a = p.src.v6;
+    const s = run.starts;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] <= a) {
+        piece = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+  }
+  if (piece === -1) return run.end;
+  const h = run.hits[piece];
+  lo = 0;
+  hi = h.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (h[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < h.length ? h[lo] : run.end;
 }
 
 // The return stack of evaluate (which never re-enters itself), kept between calls to spare allocations.

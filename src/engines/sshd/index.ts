@@ -6,7 +6,7 @@
  */
 import { copySetOptions, dumpConfig as dumpLines, fillDefaults, postLoadChecks, type DumpLine } from './effective.js';
 import { keywordTable, type SshdVersion } from './keywords.js';
-import { ConfigReader, MAIN_CONFIG, SSHDIR, SshdFatal, type ConnectionInfo, type GroupDb, type LoadEnv, type SshdMessage } from './loader.js';
+import { ConfigReader, MAIN_CONFIG, SSHDIR, SshdFatal, type ConnectionInfo, type GroupDb, type LoadEnv, type MatchQuestion, type SshdMessage, type TraceStep } from './loader.js';
 import { a2port } from './values.js';
 import { ServerOptions } from './options.js';
 
@@ -74,6 +74,53 @@ function verdict(messages: SshdMessage[], fatal: string | undefined): SshdVerdic
 interface Loaded {
   reader: ConfigReader;
   fatal?: string;
+  /** Reprocess passes already run on this tree, by the answers they got (see dumpConfig). */
+  passes?: PassNode;
+}
+
+/**
+ * A trie of reprocess passes: a node is the state after some answers; it holds the result when the
+ * pass ended there, else the next question the pass asks and a child per answer seen.
+ */
+interface PassNode {
+  result?: SshdDump;
+  question?: MatchQuestion;
+  next?: Map<string, PassNode>;
+}
+
+const questionKey = (q: MatchQuestion): string => `${q.attrib}\0${q.arg}\0${q.line}\0${q.shown}`;
+
+/**
+ * The load pass does not depend on the connection (nor on the accounts: no Match block is evaluated in
+ * it), so each tree is loaded once per version: a model of sshd -T -C for thousands of connections
+ * otherwise re-reads every file each time. Keyed by content; the last few trees are kept. A cached
+ * Loaded is shared: its reader and options must not be changed (dumpConfig works on a copy).
+ */
+const loadCache = new Map<string, Loaded>();
+const LOAD_CACHE_SIZE = 8;
+
+/** Keys of frozen trees (a caller that asks about thousands of connections passes one frozen tree). */
+const frozenKeys = new WeakMap<object, Partial<Record<SshdVersion, string>>>();
+
+function treeKey(tree: SshdTree, version: SshdVersion): string {
+  const text = (): string => [version, ...Object.entries(tree.files).flat()].join('\0');
+  if (!Object.isFrozen(tree.files)) return text();
+  let keys = frozenKeys.get(tree.files);
+  if (!keys) frozenKeys.set(tree.files, (keys = {}));
+  return (keys[version] ??= text());
+}
+
+function loadOnce(tree: SshdTree, version: SshdVersion): Loaded {
+  const key = treeKey(tree, version);
+  let loaded = loadCache.get(key);
+  if (loaded) {
+    loadCache.delete(key);
+  } else {
+    loaded = load(tree, version);
+    if (loadCache.size >= LOAD_CACHE_SIZE) loadCache.delete(loadCache.keys().next().value!);
+  }
+  loadCache.set(key, loaded);
+  return loaded;
 }
 
 function load(tree: SshdTree, version: SshdVersion): Loaded {
@@ -91,7 +138,7 @@ function load(tree: SshdTree, version: SshdVersion): Loaded {
 
 /** `sshd -t`. */
 export function testConfig(tree: SshdTree, version: SshdVersion): SshdVerdict {
-  const { reader, fatal } = load(tree, version);
+  const { reader, fatal } = loadOnce(tree, version);
   return verdict(reader.messages, fatal);
 }
 
@@ -115,20 +162,54 @@ export function parseConnectionSpec(spec: string): ConnectionInfo {
 
 /** `sshd -T` (spec undefined) or `sshd -T -C spec`. */
 export function dumpConfig(tree: SshdTree, version: SshdVersion, spec?: string | ConnectionInfo): SshdDump {
-  const loaded = load(tree, version);
+  const loaded = loadOnce(tree, version);
   if (loaded.fatal !== undefined) return { ...verdict(loaded.reader.messages, loaded.fatal), lines: [] };
   const ci: ConnectionInfo = spec === undefined ? { test: true, lport: 0 } : typeof spec === 'string' ? parseConnectionSpec(spec) : spec;
+  const env = envFor(tree, version);
+  // A connection that answers the Match questions like an earlier one gets the earlier result: checks
+  // ask the model about one connection per user and per cluster peer, thousands of them.
+  const root = (loaded.passes ??= {});
+  const probe = new ConfigReader(env, new ServerOptions(), ci);
+  for (let node: PassNode | undefined = root; node;) {
+    if (node.result) return { ...node.result };
+    if (!node.question) break;
+    node = node.next?.get(probe.answer(node.question, ci).answer);
+  }
+  const result = reprocess(loaded, env, version, ci);
+  if (result.trace) remember(root, result.trace, result.dump);
+  return result.dump;
+}
+
+/** Files the result of a pass under the answers it got. */
+function remember(root: PassNode, trace: TraceStep[], dump: SshdDump): void {
+  let node = root;
+  for (const { question, answer } of trace) {
+    if (node.result) return;
+    if (!node.question) node.question = question;
+    else if (questionKey(node.question) !== questionKey(question)) return; // cannot happen: a pass is deterministic
+    const next = (node.next ??= new Map());
+    let child = next.get(answer);
+    if (!child) next.set(answer, (child = {}));
+    node = child;
+  }
+  if (!node.question) node.result = dump;
+}
+
+/** The reprocess pass for a connection (sshd -T -C) over a loaded tree; the questions it asked when they were few. */
+function reprocess(loaded: Loaded, env: LoadEnv, version: SshdVersion, ci: ConnectionInfo): { dump: SshdDump; trace?: TraceStep[] } {
+  const options = loaded.reader.options.clone();
   const matchOptions = new ServerOptions();
-  const again = new ConfigReader(envFor(tree, version), matchOptions, ci);
+  const again = new ConfigReader(env, matchOptions, ci);
+  again.trace = [];
   const messages = [...loaded.reader.messages];
   try {
     again.run(MAIN_CONFIG);
     messages.push(...again.messages);
-    copySetOptions(version, loaded.reader.options, matchOptions);
+    copySetOptions(version, options, matchOptions);
   } catch (e) {
     if (!(e instanceof SshdFatal)) throw e;
-    return { ...verdict([...messages, ...again.messages], e.text), lines: [] };
+    return { dump: { ...verdict([...messages, ...again.messages], e.text), lines: [] }, trace: again.trace };
   }
-  return { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), loaded.reader.options) };
+  return { dump: { ...verdict(messages, undefined), lines: dumpLines(version, keywordTable(version), options) }, trace: again.trace };
 }
 

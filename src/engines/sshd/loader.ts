@@ -105,11 +105,36 @@ interface Active {
   on: boolean;
 }
 
+/**
+ * A question a reprocess pass asks about its connection (one Match criterion, or `invalid-user`) and
+ * the answer: the criterion's result with what it logged, or the fatal error it raised. Everything a
+ * pass does depends on the connection only through these answers, so two connections that get the
+ * same answers to the same questions get the same result (see dumpConfig's cache).
+ */
+export interface MatchQuestion {
+  attrib: string;
+  arg: string;
+  line: number;
+  shown: string;
+}
+
+export interface TraceStep {
+  question: MatchQuestion;
+  answer: string;
+}
+
+/** The longest trace recorded: passes that ask more questions are not cached. */
+export const MAX_TRACE = 256;
+/** The question `Match invalid-user` asks (10.0): not a criterion with an argument. */
+const INVALID_USER = 'invalid-user';
+
 /** One reading of the whole tree (a pass); collects messages, throws SshdFatal. */
 export class ConfigReader {
   readonly table: KeywordTable;
   readonly messages: SshdMessage[] = [];
   readonly v10: boolean;
+  /** When set, the questions this pass asks about the connection, with their answers (undefined once longer than MAX_TRACE). */
+  trace?: TraceStep[];
 
   constructor(
     readonly env: LoadEnv,
@@ -244,6 +269,36 @@ export class ConfigReader {
     this.fatal(`'Match ${criteria}' in configuration but '${attrib}' not in connection test specification.`);
   }
 
+  /** criterion() for the connection of this pass, recorded in the trace. */
+  private ask(attrib: string, arg: string, line: number, ci: ConnectionInfo | null, shownAttrib: string): -1 | 0 | 1 {
+    // with no connection (the load pass, or an Include under a never-matching block) the answer is fixed
+    if (ci === null) return this.criterion(attrib, arg, line, ci, shownAttrib);
+    const question: MatchQuestion = { attrib, arg, line, shown: shownAttrib };
+    if (this.trace === undefined) return this.direct(question, ci);
+    const { result, fatal, answer } = this.answer(question, ci);
+    if (this.trace.length >= MAX_TRACE) this.trace = undefined;
+    else this.trace.push({ question, answer });
+    if (fatal) throw fatal;
+    return result!;
+  }
+
+  /** Asks one question for a connection: the result (or the fatal error) and the answer as text. */
+  answer(q: MatchQuestion, ci: ConnectionInfo): { result?: -1 | 0 | 1; fatal?: SshdFatal; answer: string } {
+    const before = this.messages.length;
+    const logged = (): string => JSON.stringify(this.messages.slice(before));
+    try {
+      const result = this.direct(q, ci);
+      return { result, answer: `${result} ${logged()}` };
+    } catch (e) {
+      if (!(e instanceof SshdFatal)) throw e;
+      return { fatal: e, answer: `fatal ${JSON.stringify(e.text)} ${logged()}` };
+    }
+  }
+
+  private direct(q: MatchQuestion, ci: ConnectionInfo): -1 | 0 | 1 {
+    return q.attrib === INVALID_USER ? (ci.invalidUser ? 1 : 0) : this.criterion(q.attrib, q.arg, q.line, ci, q.shown);
+  }
+
   /** One criterion against the connection; returns 1/0, or -1 for a bad line. Shared by both versions. */
   private criterion(attrib: string, arg: string, line: number, ci: ConnectionInfo | null, shownAttrib: string): -1 | 0 | 1 {
     const a = attrib.toLowerCase();
@@ -326,7 +381,7 @@ export class ConfigReader {
         this.log('error', `Missing Match criteria for ${attrib}`);
         return -1;
       }
-      const r = this.criterion(attrib, arg, l.linenum, ci, attrib);
+      const r = this.ask(attrib, arg, l.linenum, ci, attrib);
       if (r === -1) return -1;
       if (r === 0) result = 0;
     }
@@ -360,7 +415,7 @@ export class ConfigReader {
         return 1;
       }
       if (attrib.toLowerCase() === 'invalid-user') {
-        if (ci === null || !ci.invalidUser) result = 0;
+        if (ci === null || this.ask(INVALID_USER, '', l.linenum, ci, oattrib) !== 1) result = 0;
         continue;
       }
       let arg: string | null;
@@ -373,7 +428,7 @@ export class ConfigReader {
         this.log('error', `Missing Match criteria for ${attrib}`);
         return -1;
       }
-      const r = this.criterion(attrib, arg, l.linenum, ci, oattrib);
+      const r = this.ask(attrib, arg, l.linenum, ci, oattrib);
       if (r === -1) return -1;
       if (r === 0) result = 0;
     }

@@ -59,4 +59,18 @@ export class ServerOptions {
   array(slot: string): string[] {
     return this.arrays[slot] ?? [];
   }
+
+  /** An independent copy (nothing shared): a loaded option set is reused for every connection. */
+  clone(): ServerOptions {
+    const c = new ServerOptions();
+    Object.assign(c.scalars, this.scalars);
+    for (const [slot, list] of Object.entries(this.arrays)) c.arrays[slot] = [...list];
+    c.ports = [...this.ports];
+    c.queuedListen = this.queuedListen.map((q) => ({ ...q }));
+    c.hostKeys = [...this.hostKeys];
+    c.hostCerts = [...this.hostCerts];
+    c.subsystems = this.subsystems.map((s) => ({ ...s }));
+    c.penalty = { ...this.penalty };
+    return c;
+  }
 }

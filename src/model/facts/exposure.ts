@@ -241,8 +241,13 @@ export function peerRequirements(ctx: FactContext, nx: NodeExposure): { requirem
     const ip = p.family ? parseIp(p.addr) : undefined;
     return !!ip && ip.family === r.family && r.from <= ip.value && ip.value <= r.to;
   };
-  for (const node of [...new Set(peers.map((p) => p.node))]) {
-    const links = peers.filter((p) => p.node === node);
+  const linksOf = new Map<string, PeerAddress[]>();
+  for (const p of peers) {
+    const l = linksOf.get(p.node);
+    if (l) l.push(p);
+    else linksOf.set(p.node, [p]);
+  }
+  for (const [node, links] of linksOf) {
     for (const p of links) {
       if (p.unresolved) unresolved.push(p);
       else requirements.push({ peer: p, service: nx.services.corosync, dst: dstFor(p) });

@@ -287,6 +287,20 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
       }
     } else if (m) return fromDirectives(key, m, state.version);
   }
+  return globalSshdValue(state, key);
+}
+
+/** Global values per state and key: checks ask for them once per user and per cluster peer, and an accumulated key can hold thousands of lines. */
+const globalValues = new WeakMap<SshdState, Map<string, SshdValue | undefined>>();
+
+function globalSshdValue(state: SshdState, key: string): SshdValue | undefined {
+  let perState = globalValues.get(state);
+  if (!perState) globalValues.set(state, (perState = new Map()));
+  if (!perState.has(key)) perState.set(key, computeGlobalSshdValue(state, key));
+  return perState.get(key);
+}
+
+function computeGlobalSshdValue(state: SshdState, key: string): SshdValue | undefined {
   if (state.sshdT) {
     const e = state.sshdT.get(key);
     if (e) {
@@ -317,7 +331,13 @@ export function sshdValue(state: SshdState, key: string, conn?: SshdConnection):
   };
 }
 
-const connDumps = new WeakMap<SshdState, Map<string, Map<string, string[]> | null>>();
+/** Per state: whether any file has a Match line, the files as the engine takes them, and its dumps per connection. */
+interface ConnectionModel {
+  hasMatch: boolean;
+  files: Record<string, string>;
+  dumps: Map<string, Map<string, string[]> | null>;
+}
+const connModels = new WeakMap<SshdState, ConnectionModel>();
 const MATCH_LINE = /^[ \t\f\r\ufeff]*["']?match["']?(?:[ \t=]|$)/im;
 
 /** The spec the collection script asked real sshd about for a connection like this one, if it asks about such. */
@@ -332,9 +352,15 @@ function connSpec(conn: SshdConnection): string {
     .filter(Boolean).join(',');
 }
 
+/** By dump: connections that get the same dump from the engine share one map. */
+const dumpMaps = new WeakMap<readonly (readonly [string, string])[], Map<string, string[]>>();
+
 function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
+  let m = dumpMaps.get(lines);
+  if (m) return m;
+  m = new Map<string, string[]>();
   for (const [k, v] of lines) m.set(k, [...(m.get(k) ?? []), v]);
+  dumpMaps.set(lines, m);
   return m;
 }
 
@@ -345,20 +371,24 @@ function dumpMap(lines: readonly (readonly [string, string])[]): Map<string, str
  */
 function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): string[] | null | undefined {
   if (!state.load || state.load.refused) return undefined;
-  // Without a Match line no connection sees other values than the global ones (and a cluster with
-  // thousands of peers asks once per peer): a conservative look at the text, quotes and `=` forms included.
-  if (!state.load.tree.some((f) => MATCH_LINE.test(f.content))) return null;
+  let model = connModels.get(state);
+  if (!model) {
+    const files: Record<string, string> = {};
+    for (const f of state.load.tree) files[f.path] = f.content;
+    // Without a Match line no connection sees other values than the global ones (and a cluster with
+    // thousands of peers asks once per peer): a conservative look at the text, quotes and `=` forms included.
+    const hasMatch = state.load.tree.some((f) => MATCH_LINE.test(f.content));
+    connModels.set(state, (model = { hasMatch, files: Object.freeze(files), dumps: new Map() }));
+  }
+  if (!model.hasMatch) return null;
   const version: SshdVersion = state.version !== undefined && state.version >= 10 ? '10.0' : '9.2';
-  const files: Record<string, string> = {};
-  for (const f of state.load.tree) files[f.path] = f.content;
-  let cache = connDumps.get(state);
-  if (!cache) connDumps.set(state, (cache = new Map()));
+  const { files, dumps: cache } = model;
   const run = (id: string, spec?: ConnectionInfo): Map<string, string[]> | null => {
-    if (!cache!.has(id)) {
+    if (!cache.has(id)) {
       const d = dumpConfig({ files, groups: (u) => (u === conn.user ? conn.groups ?? [] : undefined) }, version, spec);
-      cache!.set(id, d.rc === 0 ? dumpMap(d.lines) : null);
+      cache.set(id, d.rc === 0 ? dumpMap(d.lines) : null);
     }
-    return cache!.get(id)!;
+    return cache.get(id)!;
   };
   const global = run('');
   const ci: ConnectionInfo = { test: true, user: conn.user, host: conn.host ?? conn.addr, address: conn.addr, laddress: conn.laddr, lport: conn.lport ?? -1 };
