@@ -1,0 +1,203 @@
+/**
+ * The self-contained revert script written into each transaction directory at begin. The dead-man
+ * timer, the boot-time unit, a failing step, `revertScript` and `rollbackScript` all run this one file,
+ * so a revert needs nothing of pvesec on the node.
+ *
+ *   sh revert deadline|boot|live|failed|rollback [reason]
+ *
+ * Under the transaction's flock, and only when the state is armed (confirmed for rollback):
+ *   1. units the transaction brought up (enabled/started where they were not; services of packages it
+ *      newly installed) are disabled and stopped while their unit files still exist;
+ *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
+ *      when it was absent; directories it created are removed;
+ *   3. daemon-reload; units get their previous enablement back and the ones that were active are
+ *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
+ *      at boot nothing is started here (the boot transaction does that; we run before it);
+ *   4. state reverted|rolled-back|revert-failed with the reason and time, the active marker released,
+ *      the timer stopped.
+ * Exit 0 done (or nothing to do for deadline/boot), 3 wrong state, 5 some part of the revert failed.
+ */
+import { PRELUDE } from './prelude.js';
+import { checkTxId } from './sh.js';
+
+const DPKG_INSTALLED = `dpkg-query -W -f='${'$'}{db:Status-Abbrev} ${'$'}{Package}\\n' 2>/dev/null | awk '$1 == "ii" { print $2 }'`;
+
+/** The shell command printing the installed packages, one per line (also used by the step before apt). */
+export const INSTALLED_PACKAGES_SH = DPKG_INSTALLED;
+
+const REVERT_BODY = String.raw`
+T="$P/tx/$ID"
+mode=live
+[ $# -ge 1 ] && mode=$1
+why=
+[ $# -ge 2 ] && why=$(clean "$2")
+case "$mode" in
+  deadline) why="the confirmation deadline passed" ;;
+  boot) why="the node rebooted inside the confirmation window" ;;
+  live|failed|rollback) ;;
+  *) ev "error usage: revert deadline|boot|live|failed|rollback [reason]"; exit 2 ;;
+esac
+[ -n "$why" ] || why=$mode
+[ -d "$T" ] || { ev "refused unknown transaction $ID"; exit 3; }
+exec 9>>"$T/lock" || { ev "revert-failed $ID cannot open $T/lock"; exit 5; }
+flock 9 || { ev "revert-failed $ID cannot take $T/lock"; exit 5; }
+s=$(st_get "$T")
+want=armed
+[ "$mode" = rollback ] && want=confirmed
+if [ "$s" != "$want" ]; then
+  ev "state $ID $s $(st_why "$T")"
+  case "$mode" in deadline|boot) exit 0 ;; esac
+  exit 3
+fi
+[ "$mode" = boot ] || timer_stop "$ID"
+ev "reverting $ID $why"
+nb=
+[ "$mode" = boot ] && nb=--no-block
+
+unit_down() { # UNIT PREVIOUS-IS-ENABLED PREVIOUS-IS-ACTIVE: undo an enable and a start, while the unit file exists
+  case "$2" in
+    enabled|enabled-runtime|static|indirect|generated|alias|linked|linked-runtime|masked|masked-runtime|transient) ;;
+    *)
+      if [ "$(systemctl is-enabled "$1" 2>/dev/null)" = enabled ]; then
+        if systemctl disable --quiet "$1" 2>/dev/null; then ev "service $1 disable"; else ev "revert-error cannot disable $1"; return 1; fi
+      fi ;;
+  esac
+  if [ "$3" != active ] && { [ "$mode" = boot ] || systemctl is-active --quiet "$1"; }; then
+    if systemctl stop $nb "$1" 2>/dev/null; then ev "service $1 stop"; else ev "revert-error cannot stop $1"; return 1; fi
+  fi
+  return 0
+}
+
+new_packages() { # N: packages installed now that were not in pkgs.N
+  [ -s "$T/pkgs.$1" ] || return 0
+  ` + DPKG_INSTALLED + String.raw` | grep -vxF -f "$T/pkgs.$1"
+}
+
+package_units() { # PKG: its unit files (no templates)
+  dpkg-query -L "$1" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+[.](service|socket|timer|path)$' | sed 's#.*/##'
+}
+
+units_down() {
+  jrev "$T" | {
+    r=0
+    while read -r k a b c rest; do
+      case "$k" in
+        svc) unit_down "$a" "$b" "$c" || r=1 ;;
+        pkgs)
+          for p in $(new_packages "$a"); do
+            for u in $(package_units "$p"); do unit_down "$u" disabled inactive || r=1; done
+          done ;;
+      esac
+    done
+    exit $r
+  }
+}
+
+restore_file() { # PATH N DIGEST MODE UID GID
+  if [ "$3" = absent ]; then
+    if [ -e "$1" ] || [ -L "$1" ]; then
+      rm -rf -- "$1" || { ev "revert-error cannot remove $1"; return 1; }
+      ev "removed $1"
+    fi
+    return 0
+  fi
+  src="$T/files/$2"
+  if [ "$(dg "$src")" != "$3" ]; then ev "revert-error the saved copy of $1 ($src) is damaged"; return 1; fi
+  if [ ! -L "$1" ] && [ "$(dg "$1")" = "$3" ] && [ "$(stat -c '%a %u %g' -- "$1" 2>/dev/null)" = "$4 $5 $6" ]; then return 0; fi
+  tmp="$(dirname -- "$1")/.pvesec-revert.$$"
+  if cat -- "$src" > "$tmp" && chown "$5:$6" "$tmp" && chmod "$4" "$tmp" && sync "$tmp" && mv -f -- "$tmp" "$1"; then
+    :
+  else
+    rm -f -- "$tmp"
+    # no room for a temporary copy (full disk): rewrite in place
+    if cat -- "$src" > "$1" && chown "$5:$6" "$1" && chmod "$4" "$1"; then :; else ev "revert-error cannot restore $1"; return 1; fi
+  fi
+  sync "$1" "$(dirname -- "$1")" 2>/dev/null
+  ev "restored $1"
+}
+
+restore_dir() { # PATH absent | PATH MODE UID GID
+  if [ "$2" = absent ]; then
+    if [ -d "$1" ] && [ ! -L "$1" ]; then
+      rm -rf -- "$1" || { ev "revert-error cannot remove $1"; return 1; }
+      ev "removed $1"
+    fi
+    return 0
+  fi
+  [ -d "$1" ] || { ev "revert-error directory $1 is gone"; return 1; }
+  if [ "$(stat -c '%a %u %g' -- "$1")" != "$2 $3 $4" ]; then
+    chown "$3:$4" "$1" && chmod "$2" "$1" || { ev "revert-error cannot restore $1"; return 1; }
+    ev "restored $1"
+  fi
+  return 0
+}
+
+restore_paths() {
+  jrev "$T" | {
+    r=0
+    while read -r k a b c d e f rest; do
+      case "$k" in
+        file) restore_file "$a" "$b" "$c" "$d" "$e" "$f" || r=1 ;;
+        dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
+        tree)
+          if [ -e "$a" ] || [ -L "$a" ]; then
+            if rm -rf -- "$a"; then ev "removed $a"; else ev "revert-error cannot remove $a"; r=1; fi
+          fi ;;
+      esac
+    done
+    exit $r
+  }
+}
+
+units_up() {
+  jfwd "$T" | {
+    r=0
+    while read -r k a b c rest; do
+      [ "$k" = svc ] || continue
+      cur=$(systemctl is-enabled "$a" 2>/dev/null)
+      case "$b" in
+        enabled)
+          if [ "$cur" != enabled ]; then
+            if systemctl enable --quiet "$a" 2>/dev/null; then ev "service $a enable"; else ev "revert-error cannot enable $a"; r=1; fi
+          fi ;;
+        masked)
+          if [ "$cur" != masked ]; then
+            if systemctl mask --quiet "$a" 2>/dev/null; then ev "service $a mask"; else ev "revert-error cannot mask $a"; r=1; fi
+          fi ;;
+      esac
+      if [ "$c" = active ] && [ "$mode" != boot ]; then
+        if systemctl reload-or-restart "$a" 2>/dev/null; then ev "service $a reload-or-restart"; else ev "revert-error cannot reload or restart $a"; r=1; fi
+      fi
+    done
+    exit $r
+  }
+}
+
+bad=0
+units_down || bad=1
+restore_paths || bad=1
+systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
+units_up || bad=1
+sync
+final=reverted
+[ "$mode" = rollback ] && final=rolled-back
+[ $bad = 0 ] || final=revert-failed
+st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
+marker_release "$ID"
+if [ $bad = 0 ]; then
+  ev "$final $ID $why"
+  exit 0
+fi
+ev "revert-failed $ID $why (see the revert-error lines)"
+exit 5
+`;
+
+/** The revert script of transaction `id` (written to /var/lib/pvesec/tx/<id>/revert). */
+export function revertProgram(id: string): string {
+  checkTxId(id);
+  return `#!/bin/sh
+# pvesec transaction ${id}: puts back what the journal beside this file recorded before each change.
+# Self-contained (POSIX sh, coreutils, util-linux flock, systemctl, dpkg-query).
+${PRELUDE}ID=${id}
+${REVERT_BODY}`;
+}

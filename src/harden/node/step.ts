@@ -1,0 +1,274 @@
+/**
+ * stepScript: journal the pre-state of everything an op touches (fsynced) BEFORE touching it, then apply
+ * the op. Every op is compiled to a preflight part (checks that change nothing: symlinks, file types),
+ * run for all ops first, and an apply part. A failing op or validator reverts the whole transaction at
+ * once (exit 4); a journal write that fails (full disk) reverts it too (exit 2), so nothing stays changed.
+ */
+import { ACCOUNT_FILES, type Op } from '../ops.js';
+import { TIMEOUTS } from './layout.js';
+import { INSTALLED_PACKAGES_SH } from './revert.js';
+import {
+  checkAccountName, checkArgv, checkMode, checkOpId, checkPackage, checkPath, checkUnit, dirOf, oneLine, parentsOf, shQuote as q,
+} from './sh.js';
+
+/** Account files plus the "-" backups shadow's tools rewrite beside them. */
+export const ACCOUNT_PATHS: readonly string[] = [...ACCOUNT_FILES, ...ACCOUNT_FILES.map((f) => `${f}-`)];
+
+/** Shell functions of a step (after PRELUDE, with ID, T set and fd 9 holding the transaction lock). */
+export const STEP_FUNCTIONS = String.raw`refuse() { ev "refused $*"; exit 3; }
+after_abort() { # EXIT-CODE REASON: revert the whole transaction now, with the lock released
+  exec 9>&-
+  sh "$T/revert" failed "$2"
+  [ $? = 5 ] && exit 5
+  exit "$1"
+}
+jfail() {
+  ev "error cannot write the journal in $T for $(clean "$1") (disk full?): that change was not made; reverting the transaction"
+  after_abort 2 "journal write failed for $1"
+}
+opfail() { # OP-ID REASON
+  ev "failed $1 $(clean "$2")"
+  after_abort 4 "$1 failed: $2"
+}
+seen() { grep -qxF "$1" "$T/seen" 2>/dev/null; }
+jline() { # LINE WHAT: append one journal line and fsync it
+  printf '%s\n' "$1" >> "$T/journal" && sync "$T/journal" || jfail "$2"
+}
+mark() { printf '%s\n' "$1" >> "$T/seen" || jfail "$1"; }
+jnum() { echo $(( $(wc -l < "$T/journal") + 1 )); }
+jfile() { # PATH: previous bytes, mode and owner, or absence; once per transaction
+  seen "file $1" && return 0
+  jn=$(jnum)
+  if [ -L "$1" ]; then
+    refuse "$1 is a symbolic link: pvesec never replaces a link"
+  elif [ -f "$1" ]; then
+    cat -- "$1" > "$T/files/$jn" || jfail "$1"
+    jd=$(dg "$T/files/$jn")
+    [ "$jd" = "$(dg "$1")" ] || jfail "$1 (the saved copy differs)"
+    sync "$T/files/$jn" "$T/files" || jfail "$1"
+    jline "file $1 $jn $jd $(stat -c '%a %u %g' -- "$1") ." "$1"
+  elif [ -e "$1" ]; then
+    refuse "$1 exists and is not a regular file"
+  else
+    jline "file $1 $jn absent - - - ." "$1"
+  fi
+  mark "file $1"
+}
+jdir() { # PATH: absence or mode and owner of a directory; once per transaction
+  seen "dir $1" && return 0
+  if [ -d "$1" ]; then jline "dir $1 $(stat -c '%a %u %g' -- "$1") ." "$1"; else jline "dir $1 absent ." "$1"; fi
+  mark "dir $1"
+}
+jtree() { # PATH: a path that is absent now and that an op may create (removed recursively by a revert)
+  seen "tree $1" && return 0
+  if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi
+  jline "tree $1 ." "$1"
+  mark "tree $1"
+}
+jsvc() { # UNIT: previous enablement and activity
+  seen "svc $1" && return 0
+  se=$(systemctl is-enabled "$1" 2>/dev/null | head -n 1)
+  [ -n "$se" ] || se=not-found
+  sa=$(systemctl is-active "$1" 2>/dev/null | head -n 1)
+  [ -n "$sa" ] || sa=unknown
+  jline "svc $1 $se $sa ." "$1"
+  mark "svc $1"
+}
+jpkgs() { # the installed packages before the first install of the transaction
+  seen pkgs && return 0
+  jn=$(jnum)
+  ` + INSTALLED_PACKAGES_SH + String.raw` > "$T/pkgs.$jn" || jfail "the package list"
+  [ -s "$T/pkgs.$jn" ] || jfail "the package list (empty)"
+  sync "$T/pkgs.$jn" || jfail "the package list"
+  jline "pkgs $jn ." "the package list"
+  mark pkgs
+}
+applied() { printf '%s %s\n' "$1" "$(dg "$1")" >> "$T/applied" 2>/dev/null; return 0; }
+attrs() { # PATH OWNER:GROUP MODE
+  [ "$(stat -c '%U:%G %a' -- "$1" 2>/dev/null)" = "$2 $3" ] || { chown -- "$2" "$1" && chmod "$3" "$1"; }
+}
+pre_path() { # PATH file|dir: refuse symlinks (also above it) and a wrong file type, before any change
+  pr=$(readlink -m -- "$1")
+  [ "$pr" = "$1" ] || refuse "$1 is a symbolic link or lies under one (it resolves to $pr): pvesec never replaces a link; target $pr explicitly"
+  if [ "$2" = file ] && [ -e "$1" ] && [ ! -f "$1" ]; then refuse "$1 exists and is not a regular file"; fi
+  if [ "$2" = dir ] && [ -e "$1" ] && [ ! -d "$1" ]; then refuse "$1 exists and is not a directory"; fi
+  return 0
+}
+tail3() { printf '%s\n' "$1" | tail -n 3; }
+`;
+
+interface Compiled {
+  pre: string[];
+  apply: string[];
+}
+
+function modeText(mode: number, what: string): string {
+  checkMode(mode, what);
+  return mode.toString(8);
+}
+
+function mkParents(path: string, opId: string): string[] {
+  return parentsOf(path).map((d) =>
+    `[ -d ${q(d)} ] || { jdir ${q(d)}; mkdir -- ${q(d)} && chmod 755 ${q(d)} || opfail ${q(opId)} ${q(`cannot create directory ${d}`)}; }`);
+}
+
+function base64Lines(content: string): string {
+  const b64 = Buffer.from(content, 'utf8').toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+  return lines.join('\n');
+}
+
+/** The command prefix running argv with a timeout and without the lock descriptor. */
+function guarded(argv: string[], timeoutSec: number): string {
+  return `timeout ${timeoutSec} ${argv.map(q).join(' ')} 2>&1 9>&-`;
+}
+
+function compileOp(op: Op): Compiled {
+  const id = checkOpId(op.id);
+  const qid = q(id);
+  switch (op.kind) {
+    case 'write-file': {
+      const path = checkPath(op.path, `${id}: path`);
+      const owner = `${checkAccountName(op.owner, 'owner')}:${checkAccountName(op.group, 'group')}`;
+      const mode = modeText(op.mode, path);
+      if (typeof op.content !== 'string') throw new Error(`${id}: content is not a string`);
+      const tmp = `${dirOf(path)}/.pvesec-new.`;
+      return {
+        pre: [`pre_path ${q(path)} file`],
+        apply: [
+          ...mkParents(path, id),
+          `jfile ${q(path)}`,
+          `tmp=${q(tmp)}$$`,
+          `if base64 -d > "$tmp" <<'PVESEC_B64_EOF'\n${base64Lines(op.content)}\nPVESEC_B64_EOF`,
+          `then :; else rm -f -- "$tmp"; opfail ${qid} ${q(`cannot write a temporary file beside ${path}`)}; fi`,
+          `attrs "$tmp" ${q(owner)} ${mode} && sync "$tmp" && mv -f -- "$tmp" ${q(path)} && sync ${q(dirOf(path))} || { rm -f -- "$tmp"; opfail ${qid} ${q(`cannot install ${path} as ${owner} ${mode}`)}; }`,
+          `applied ${q(path)}`,
+          `ev ${q(`wrote ${path}`)}`,
+        ],
+      };
+    }
+    case 'make-dir': {
+      const path = checkPath(op.path, `${id}: path`);
+      const owner = `${checkAccountName(op.owner, 'owner')}:${checkAccountName(op.group, 'group')}`;
+      const mode = modeText(op.mode, path);
+      return {
+        pre: [`pre_path ${q(path)} dir`],
+        apply: [
+          ...mkParents(path, id),
+          `jdir ${q(path)}`,
+          `[ -d ${q(path)} ] || mkdir -- ${q(path)} || opfail ${qid} ${q(`cannot create directory ${path}`)}`,
+          `attrs ${q(path)} ${q(owner)} ${mode} || opfail ${qid} ${q(`cannot set ${owner} ${mode} on ${path}`)}`,
+          `ev ${q(`dir ${path}`)}`,
+        ],
+      };
+    }
+    case 'install-packages': {
+      if (!Array.isArray(op.packages) || op.packages.length === 0) throw new Error(`${id}: no packages`);
+      const pkgs = op.packages.map(checkPackage);
+      const argv = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends',
+        '-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...pkgs];
+      return {
+        pre: [],
+        apply: [
+          'jpkgs',
+          `out=$(${guarded(argv, TIMEOUTS.apt)}) || opfail ${qid} "apt-get install ${pkgs.join(' ')} failed: $(tail3 "$out")"`,
+          `ev ${q(`installed ${pkgs.join(' ')}`)}`,
+        ],
+      };
+    }
+    case 'create-user': {
+      const user = checkAccountName(op.user);
+      const shell = checkPath(op.shell, `${id}: shell`);
+      return {
+        pre: [],
+        apply: [
+          `if id -u ${q(user)} >/dev/null 2>&1; then ev ${q(`user ${user} exists`)}; else`,
+          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+          `  uh=$(useradd -D 2>/dev/null | sed -n 's/^HOME=//p'); [ -n "$uh" ] || uh=/home`,
+          `  jtree "$uh/"${q(user)}`,
+          `  jtree /var/mail/${q(user)}`,
+          `  out=$(${guarded(['useradd', '-m', '-s', shell, user], TIMEOUTS.run)}) || opfail ${qid} "useradd failed: $(tail3 "$out")"`,
+          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+          `  ev ${q(`user ${user} created`)}`,
+          'fi',
+        ],
+      };
+    }
+    case 'add-to-group': {
+      const user = checkAccountName(op.user);
+      const group = checkAccountName(op.group, 'group');
+      return {
+        pre: [],
+        apply: [
+          `if id -nG ${q(user)} 2>/dev/null | tr ' ' '\\n' | grep -qxF ${q(group)}; then ev ${q(`group ${user} ${group} member`)}; else`,
+          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+          `  out=$(${guarded(['usermod', '-aG', group, user], TIMEOUTS.run)}) || opfail ${qid} "usermod -aG ${group} ${user} failed: $(tail3 "$out")"`,
+          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+          `  ev ${q(`group ${user} ${group} added`)}`,
+          'fi',
+        ],
+      };
+    }
+    case 'lock-password': {
+      const user = checkAccountName(op.user);
+      return {
+        pre: [],
+        apply: [
+          `if [ "$(passwd -S ${q(user)} 2>/dev/null | cut -d' ' -f2)" = L ]; then ev ${q(`locked ${user} already`)}; else`,
+          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+          `  out=$(${guarded(['passwd', '-l', user], TIMEOUTS.run)}) || opfail ${qid} "passwd -l ${user} failed: $(tail3 "$out")"`,
+          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+          `  ev ${q(`locked ${user}`)}`,
+          'fi',
+        ],
+      };
+    }
+    case 'service': {
+      const unit = checkUnit(op.unit);
+      const verb: Record<typeof op.action, string[]> = {
+        'enable-now': ['enable', '--now'],
+        reload: ['reload'],
+        restart: ['restart'],
+        'reload-or-restart': ['reload-or-restart'],
+      };
+      const args = verb[op.action];
+      if (!args) throw new Error(`${id}: unknown service action ${JSON.stringify(op.action)}`);
+      const argv = ['systemctl', ...args, unit];
+      return {
+        pre: [],
+        apply: [
+          `jsvc ${q(unit)}`,
+          `out=$(${guarded(argv, TIMEOUTS.service)}) || opfail ${qid} "${argv.join(' ')} failed: $(tail3 "$out")"`,
+          `ev ${q(`service ${unit} ${op.action}`)}`,
+        ],
+      };
+    }
+    case 'validate':
+    case 'run': {
+      const argv = checkArgv(op.argv, id);
+      const label = oneLine(argv.join(' '), 120);
+      const why = op.kind === 'validate' ? `${oneLine(op.why, 200)}: ` : '';
+      const timeout = op.kind === 'validate' ? TIMEOUTS.validate : TIMEOUTS.run;
+      return {
+        pre: [],
+        apply: [
+          `out=$(${guarded(argv, timeout)}); rc=$?`,
+          `[ $rc = 0 ] || opfail ${qid} ${q(`${why}${label} exited `)}"$rc: $(tail3 "$out")"`,
+          `ev ${q(`${op.kind === 'validate' ? 'validated' : 'ran'} ${id}`)}`,
+        ],
+      };
+    }
+    default: {
+      const never: never = op;
+      throw new Error(`unknown operation kind ${JSON.stringify((never as { kind?: unknown }).kind)}`);
+    }
+  }
+}
+
+/** Preflight and apply lines of the ops, in order (throws TxInputError before producing any text). */
+export function compileOps(ops: Op[]): { pre: string; apply: string } {
+  const compiled = ops.map(compileOp);
+  const apply = compiled.map((c, i) => `# ${i + 1}. ${ops[i].kind} ${oneLine(ops[i].id, 200)}\n${c.apply.join('\n')}`);
+  return { pre: compiled.flatMap((c) => c.pre).join('\n'), apply: apply.join('\n') };
+}
