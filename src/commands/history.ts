@@ -4,7 +4,7 @@ import { UsageError } from './options.js';
 import type { CommandIO } from './io.js';
 import { parseTarget } from '../collect/targets.js';
 import { lastLine, RemoteSession, sshTargetOf } from '../harden/remote.js';
-import type { TxAdmin, TxRecord } from '../harden/apply-tx.js';
+import { failureReason, type TxAdmin, type TxRecord } from '../harden/apply-tx.js';
 import { clean } from '../report/text.js';
 
 export interface HistoryOptions extends SshCliOptions {
@@ -15,7 +15,7 @@ export interface HistoryOptions extends SshCliOptions {
 export function renderHistory(records: TxRecord[]): string {
   if (records.length === 0) return 'no pvesec transactions on this node\n';
   const lines = records.map((r) =>
-    `${r.id}  ${r.time ?? '-'}  ${r.state.padEnd(9)}  ${r.controls.join(',') || '-'}  ${r.files.length} file(s)${r.files.length ? `: ${r.files.join(' ')}` : ''}`);
+    `${r.id}  ${r.time || '-'}  ${r.state.padEnd(12)}  ${r.controls.join(',') || '-'}  ${r.files.length} file(s)${r.files.length ? `: ${r.files.join(' ')}` : ''}${r.reason ? `  (${r.reason})` : ''}`);
   return lines.map(clean).join('\n') + '\n';
 }
 
@@ -30,7 +30,7 @@ export async function runHistory(target: string, opts: HistoryOptions, io: Comma
   try {
     const r = await session.runScript(tx.historyScript(), { timeoutMs: c.timeoutMs ?? 30_000 });
     if (r.code !== 0) {
-      io.err(`pvesec: ${session.label}: history failed (exit ${r.code ?? 'none'}): ${clean(lastLine(r.stderr))}`);
+      io.err(`pvesec: ${session.label}: history failed (exit ${r.code ?? 'none'}): ${clean(failureReason(r.stdout) ?? lastLine(r.stderr))}`);
       return 2;
     }
     const records = tx.parseHistory(r.stdout);

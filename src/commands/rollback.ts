@@ -4,7 +4,7 @@ import type { CommandIO } from './io.js';
 import { parseTarget } from '../collect/targets.js';
 import { lastLine, RemoteSession, sshTargetOf } from '../harden/remote.js';
 import { TX_EXIT } from '../harden/apply.js';
-import type { TxAdmin } from '../harden/apply-tx.js';
+import { failureReason, type TxAdmin } from '../harden/apply-tx.js';
 import { clean } from '../report/text.js';
 
 export interface RollbackOptions extends SshCliOptions {
@@ -22,7 +22,7 @@ export async function runRollback(target: string, opts: RollbackOptions, io: Com
     const r = await session.runScript(tx.rollbackScript(opts.tx, opts.force === true), { timeoutMs: 120_000 });
     const shown = tx.rollbackOutput(r.stdout);
     if (shown) await io.out(shown.split('\n').map(clean).join('\n') + (shown.endsWith('\n') ? '' : '\n'));
-    const why = clean(lastLine(r.stderr));
+    const why = clean(failureReason(r.stdout) ?? lastLine(r.stderr));
     if (r.code === 0) return 0;
     if (r.code === TX_EXIT.refused) {
       io.err(`pvesec: ${session.label}: rollback refused${why ? `: ${why}` : ''}${opts.force ? '' : ' (--force restores anyway)'}`);

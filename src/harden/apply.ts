@@ -41,6 +41,8 @@ export interface TxRuntime {
   statusScript(txId: string): string;
   /** Progress lines ("wrote /etc/...", "reloaded ssh") from a script's output. */
   progressLines(stdout: string): string[];
+  /** Why a script failed or refused, from its output. */
+  failureReason(stdout: string): string | undefined;
   parseStatus(stdout: string): TxStatus;
 }
 
@@ -184,6 +186,11 @@ function msg(e: unknown): string {
 
 const SCRIPT_MS = 60_000;
 
+/** The node's own words for a failed script: its failure event, else the last line of stderr. */
+function why(tx: TxRuntime, r: ScriptResult, fallback: string): string {
+  return clean(tx.failureReason(r.stdout) ?? (lastLine(r.stderr) || fallback));
+}
+
 export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: ApplyDeps): Promise<NodeOutcome> {
   const name = plan.node;
   const say = (line: string): void => deps.progress(`${name}: ${line}`);
@@ -224,7 +231,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     const paths = Object.keys(plan.fileDigests);
     if (paths.length > 0) {
       const r = await run(digestScript(paths), SCRIPT_MS);
-      if (r.code !== 0) return { node: name, status: 'error', reason: `cannot read file digests (exit ${r.code ?? 'none'}): ${clean(lastLine(r.stderr))}` };
+      if (r.code !== 0) return { node: name, status: 'error', reason: `cannot read file digests (exit ${r.code ?? 'none'}): ${why(deps.tx, r, 'no reason given')}` };
       const changed = changedFiles(plan.fileDigests, parseDigests(r.stdout));
       if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
     }
@@ -242,8 +249,8 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     const header: TxHeader = { id: txId, timeoutSec: settings.confirmTimeoutSec, controls: plan.fixes, origin: settings.origin };
     const started = deps.now();
     const begun = await run(deps.tx.beginScript(header), SCRIPT_MS);
-    if (begun.code === TX_EXIT.refused) return { node: name, status: 'refused', reason: clean(lastLine(begun.stderr) || 'the node refused the transaction') };
-    if (begun.code !== 0) return { node: name, status: 'error', reason: `cannot start the transaction (exit ${begun.code ?? 'none'}): ${clean(lastLine(begun.stderr))}`, txId };
+    if (begun.code === TX_EXIT.refused) return { node: name, status: 'refused', reason: why(deps.tx, begun, 'the node refused the transaction') };
+    if (begun.code !== 0) return { node: name, status: 'error', reason: `cannot start the transaction (exit ${begun.code ?? 'none'}): ${why(deps.tx, begun, 'no reason given')}`, txId };
     deadline = started + settings.confirmTimeoutSec * 1000;
     say(`armed ${txId} (reverts itself in ${settings.confirmTimeoutSec} s unless confirmed)`);
 
@@ -261,12 +268,13 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       const r = await run(deps.tx.stepScript(txId, ops), left());
       for (const line of deps.tx.progressLines(r.stdout)) say(clean(line));
       if (r.code === TX_EXIT.reverted) {
-        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${clean(lastLine(r.stderr) || 'an operation failed')}`, deadMan: false };
+        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${why(deps.tx, r, 'an operation failed')}`, deadMan: false };
       }
       if (r.code === TX_EXIT.revertFailed) {
-        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${clean(lastLine(r.stderr))} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
       }
-      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${clean(lastLine(r.stderr))}`);
+      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${why(deps.tx, r, 'no reason given')}` };
+      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${why(deps.tx, r, 'no reason given')}`);
     }
 
     // Verify over new connections.
@@ -299,9 +307,9 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     const confirmed = await run(deps.tx.confirmScript(txId), left());
     if (confirmed.code === TX_EXIT.refused) {
       // The timer won the race: the node reverted (or is reverting) under the same lock.
-      return await afterDeadline(`confirmation came too late: ${clean(lastLine(confirmed.stderr))}`);
+      return await afterDeadline(`confirmation came too late: ${why(deps.tx, confirmed, 'the transaction is no longer armed')}`);
     }
-    if (confirmed.code !== 0) throw new Rollback(`confirm failed (exit ${confirmed.code ?? 'none'}): ${clean(lastLine(confirmed.stderr))}`);
+    if (confirmed.code !== 0) throw new Rollback(`confirm failed (exit ${confirmed.code ?? 'none'}): ${why(deps.tx, confirmed, 'no reason given')}`);
     say(`confirmed ${txId}`);
     session.close();
     const changes = plan.fixes.map((id) => ({ id, before: before.statuses.get(id), after: after.statuses.get(id) }));
@@ -314,7 +322,6 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   }
 
   async function revertNow(reason: string): Promise<NodeOutcome> {
-    say(`reverting: ${reason}`);
     let r: ScriptResult;
     try {
       r = await run(deps.tx.revertScript(txId!, reason), SCRIPT_MS);
@@ -324,8 +331,9 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     }
     session.close();
     if (r.code === 0) return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
-    if (r.code === TX_EXIT.refused) return afterDeadline(`${reason} (the node had already reverted: ${clean(lastLine(r.stderr))})`);
-    return { node: name, status: 'error', txId, reason: `${reason}; the revert FAILED (exit ${r.code ?? 'none'}): ${clean(lastLine(r.stderr))} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+    for (const line of deps.tx.progressLines(r.stdout)) say(clean(line));
+    if (r.code === TX_EXIT.refused) return afterDeadline(`${reason} (the node had already left the transaction: ${why(deps.tx, r, 'not armed')})`);
+    return { node: name, status: 'error', txId, reason: `${reason}; the revert FAILED (exit ${r.code ?? 'none'}): ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
   }
 
   /** Waits out the node's own deadline, reconnects and reads what it did with the transaction. */
