@@ -185,6 +185,11 @@ function msg(e: unknown): string {
 }
 
 const SCRIPT_MS = 60_000;
+const VERIFY_RETRIES = 3;
+const VERIFY_PAUSE_MS = 400;
+const REVERT_MS = 15_000;
+/** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
+const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
 
 /** The node's own words for a failed script: its failure event, else the last line of stderr. */
 function why(tx: TxRuntime, r: ScriptResult, fallback: string): string {
@@ -247,18 +252,18 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     // Arm the dead-man before the first change.
     txId = deps.tx.newTxId();
     const header: TxHeader = { id: txId, timeoutSec: settings.confirmTimeoutSec, controls: plan.fixes, origin: settings.origin };
-    const started = deps.now();
     const begun = await run(deps.tx.beginScript(header), SCRIPT_MS);
     if (begun.code === TX_EXIT.refused) return { node: name, status: 'refused', reason: why(deps.tx, begun, 'the node refused the transaction') };
     if (begun.code !== 0) return { node: name, status: 'error', reason: `cannot start the transaction (exit ${begun.code ?? 'none'}): ${why(deps.tx, begun, 'no reason given')}`, txId };
-    deadline = started + settings.confirmTimeoutSec * 1000;
+    // The node armed its timer before it answered: it fires at the latest this long from now.
+    deadline = deps.now() + settings.confirmTimeoutSec * 1000;
     say(`armed ${txId} (reverts itself in ${settings.confirmTimeoutSec} s unless confirmed)`);
 
     for (const phase of PHASES) {
       if (phase === 'restrict' && settings.admins.length > 0) {
         // Before anything that can cut access: the admins must already get in on their own.
         for (const admin of settings.admins) {
-          const v = await deps.verifyAdmin(target, admin, Math.min(10_000, left()));
+          const v = await settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())));
           if (!v.ok) throw new Rollback(`admin path not proven: ${v.detail}`);
           say(`verified ${v.name}: ${v.detail}`);
         }
@@ -280,16 +285,16 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     // Verify over new connections.
     const results: VerifyResult[] = [];
     const budget = (): number => Math.min(10_000, left());
-    for (const admin of settings.admins) results.push(await deps.verifyAdmin(target, admin, budget()));
-    if (plan.fixes.includes('SSH-02')) results.push(await deps.verifyPasswords(target, [...settings.admins, 'root'], budget()));
-    if (portalBefore.ok) results.push(await deps.verifyTcp(target.host, 8006, Math.min(5000, left())));
+    for (const admin of settings.admins) results.push(await settle(() => deps.verifyAdmin(target, admin, budget())));
+    if (plan.fixes.includes('SSH-02')) results.push(await settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
+    if (portalBefore.ok) results.push(await settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
     const cluster = clusterView(before.snapshot, before.node);
     const own = cluster.ownAddresses[0];
     for (const peer of own ? cluster.peers : []) {
       const addr = peer.addresses[0];
       if (!addr) continue;
       const peerTarget: SshTarget = { host: addr, port: target.port, user: target.user, input: `ssh://${target.user}@${addr}` };
-      results.push(await deps.verifyPeer(peerTarget, peer.name, own, budget()));
+      results.push(await settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
     }
     const failed = results.find((v) => !v.ok);
     if (failed) throw new Rollback(`verification failed: ${failed.name}: ${failed.detail}`);
@@ -321,10 +326,24 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     return { node: name, status: 'error', reason: msg(e), ...(txId ? { txId } : {}) };
   }
 
+  /**
+   * A verification, tried again a few times while it fails and time is left: a reloaded sshd re-executes
+   * itself and refuses connections for a moment, a restarted service takes a moment to listen.
+   */
+  async function settle(check: () => Promise<VerifyResult>): Promise<VerifyResult> {
+    let v = await check();
+    for (let i = 0; i < VERIFY_RETRIES && !v.ok && TRANSIENT.test(v.detail) && deadline - deps.now() > VERIFY_PAUSE_MS * 2; i++) {
+      await deps.sleep(VERIFY_PAUSE_MS);
+      v = await check();
+    }
+    return v;
+  }
+
   async function revertNow(reason: string): Promise<NodeOutcome> {
     let r: ScriptResult;
     try {
-      r = await run(deps.tx.revertScript(txId!, reason), SCRIPT_MS);
+      // A live revert answers within seconds; past the deadline the node reverts on its own anyway.
+      r = await run(deps.tx.revertScript(txId!, reason), Math.max(REVERT_MS, deadline - deps.now()));
     } catch (e) {
       if (e instanceof Lost) return afterDeadline(`${reason}; then ${e.message} while reverting`);
       throw e;

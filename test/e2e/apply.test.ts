@@ -1,0 +1,272 @@
+/**
+ * End to end: `pvesec apply plan.json` from a bastion against systemd test hosts, with faults.
+ * Each node gets its own host so the scenarios run on clean state; every scenario checks what the
+ * node looks like afterwards (files at their pre-state or their planned post-state, who can log in).
+ * Hosts: y170..y176 (10.77.0.170-176, systemd), bastion y189 (10.77.0.189).
+ *
+ * The plan is built here from operations (an admin with key and sudo, a winning sshd drop-in), in the
+ * shape `pvesec plan --out` writes (pvesec.plan/v1), with the file digests read from the node.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  claimBlock, CLI, downAll, e2eSystemdSkipReason, ensureAdminKey, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, run, runInClient,
+  tempDir, upClient, upHost, writeFileIn, type Host, type RunResult,
+} from '../harness/hosts.js';
+import { describeRun } from '../harness/cli.js';
+import { addUser } from '../harness/node-setup.js';
+import { digestScript, parseDigests } from '../../src/harden/apply.js';
+import type { PlannedOp } from '../../src/harden/plan-types.js';
+
+const skip = e2eSystemdSkipReason();
+
+const DROPIN = '/etc/ssh/sshd_config.d/00-pvesec.conf';
+const SUDOERS = '/etc/sudoers.d/pvesec-admins';
+const AUTH_KEYS = '/home/alice/.ssh/authorized_keys';
+/** Files the plan reads or writes (their digests go into the plan) and the account files a new user changes. */
+const WATCHED = [DROPIN, SUDOERS, AUTH_KEYS, '/etc/ssh/sshd_config', '/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
+const SSHD_DROPIN = 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n';
+
+const op = <T extends Omit<PlannedOp, 'id' | 'cutsAccess' | 'summary'>>(id: string, summary: string, cutsAccess: boolean, o: T): PlannedOp =>
+  ({ id, summary, cutsAccess, ...o }) as unknown as PlannedOp;
+
+/** Create alice with the admin key and NOPASSWD sudo (what the ACC remedies plan). */
+function adminOps(adminPub: string, withPackage: boolean): PlannedOp[] {
+  return [
+    ...(withPackage ? [op('install:sudo', 'install sudo', false, { phase: 'packages', kind: 'install-packages', controls: ['ACC-01'], packages: ['sudo'] })] : []),
+    op('user:alice', 'create user alice', false, { phase: 'admin', kind: 'create-user', controls: ['ACC-01'], user: 'alice', shell: '/bin/bash' }),
+    op('group:alice:sudo', 'add alice to sudo', false, { phase: 'admin', kind: 'add-to-group', controls: ['ACC-01'], user: 'alice', group: 'sudo' }),
+    op(`write:${SUDOERS}`, 'sudo without password for alice (key-only admin)', true, {
+      phase: 'admin', kind: 'write-file', controls: ['ACC-01'], path: SUDOERS, content: 'alice ALL=(ALL:ALL) NOPASSWD: ALL\n', mode: 0o440, owner: 'root', group: 'root',
+    }),
+    op('validate:visudo', 'visudo -cf /etc/sudoers', true, { phase: 'admin', kind: 'validate', controls: ['ACC-01'], argv: ['visudo', '-cf', '/etc/sudoers'], why: 'a broken sudoers locks every admin out of root' }),
+    op('dir:/home/alice/.ssh', '~alice/.ssh 0700', false, { phase: 'admin', kind: 'make-dir', controls: ['ACC-03'], path: '/home/alice/.ssh', mode: 0o700, owner: 'alice', group: 'alice' }),
+    op(`write:${AUTH_KEYS}`, "alice's authorized key", false, {
+      phase: 'admin', kind: 'write-file', controls: ['ACC-03'], path: AUTH_KEYS, content: adminPub, mode: 0o600, owner: 'alice', group: 'alice',
+    }),
+  ];
+}
+
+/** The sshd drop-in (first value wins: 00- before Debian's own), validated, then a reload. */
+function sshdOps(): PlannedOp[] {
+  return [
+    op(`write:${DROPIN}`, 'sshd drop-in: passwords off, root with keys only', true, {
+      phase: 'restrict', kind: 'write-file', controls: ['SSH-02', 'SSH-03'], path: DROPIN, content: SSHD_DROPIN, mode: 0o644, owner: 'root', group: 'root',
+    }),
+    op('validate:sshd', 'sshd -t', true, { phase: 'restrict', kind: 'validate', controls: ['SSH-02', 'SSH-03'], argv: ['sshd', '-t'], why: 'sshd must accept its configuration' }),
+    op('service:ssh', 'reload ssh', true, { phase: 'restrict', kind: 'service', controls: ['SSH-02', 'SSH-03'], unit: 'ssh', action: 'reload' }),
+  ];
+}
+
+async function digestsOn(host: Host, paths: string[]): Promise<Record<string, string | null>> {
+  const out = parseDigests(await mustExecIn(host, ['sh', '-s'], { input: digestScript(paths) }));
+  return Object.fromEntries(paths.map((p) => [p, out.get(p) ?? null]));
+}
+
+describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 }, () => {
+  let bastion: Host;
+  const nodes: Record<string, Host> = {};
+  let knownHosts: string;
+  let dir: string;
+  let adminPub: string;
+  let config: string;
+  let strangerKey: string;
+
+  before(async () => {
+    await claimBlock('e2e-apply');
+    await Promise.all([ensureCliBuilt(), ensureAdminKey()]);
+    const names = ['full', 'wrongkey', 'allowusers', 'killed', 'linkdown', 'changed'];
+    const hosts = await Promise.all([
+      upClient('y189', 189),
+      ...names.map((n, i) => upHost(`y${170 + i}`, 170 + i, { init: 'systemd' })),
+    ]);
+    bastion = hosts[0];
+    names.forEach((n, i) => (nodes[n] = hosts[i + 1]));
+    dir = tempDir('pvesec-apply-e2e-');
+    knownHosts = await knownHostsFile(Object.values(nodes), dir);
+    adminPub = readFileSync(keys.adminPub, 'utf8');
+    config = join(dir, 'pvesec.yaml');
+    writeFileSync(config, 'admin_users: [alice]\n');
+    strangerKey = join(dir, 'stranger');
+    const r = await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'not-the-admin', '-f', strangerKey]);
+    assert.equal(r.code, 0, r.stderr);
+  }, { timeout: 180_000 });
+
+  after(() => downAll(), { timeout: 120_000 });
+
+  /** A plan file for one node, with the digests of WATCHED as they are now. */
+  async function planFor(node: Host, ops: PlannedOp[], fixes: string[]): Promise<string> {
+    const file = join(dir, `plan-${node.name}-${Date.now()}.json`);
+    const plan = {
+      schema: 'pvesec.plan/v1', createdAt: new Date().toISOString(), pvesecVersion: 'e2e', configDigest: '',
+      nodes: [{ node: node.name, target: `ssh://root@${node.ip}`, ops, fileDigests: await digestsOn(node, WATCHED), fixes, manual: [] }],
+    };
+    writeFileSync(file, JSON.stringify(plan, null, 2));
+    return file;
+  }
+
+  function applyArgv(planFile: string, opts: { adminIdentity?: string; timeoutSec?: number } = {}): string[] {
+    return [process.execPath, CLI, 'apply', planFile, '--yes', '--config', config, '--identity', keys.root, '--known-hosts', knownHosts,
+      '--admin-identity', opts.adminIdentity ?? keys.admin, '--confirm-timeout', String(opts.timeoutSec ?? 5), '--timeout', '10'];
+  }
+
+  const apply = (planFile: string, opts: { adminIdentity?: string; timeoutSec?: number } = {}): Promise<RunResult> =>
+    runInClient(bastion, applyArgv(planFile, opts), { timeoutMs: 150_000 });
+
+  /** Runs apply from the bastion and calls `onLine` for each stdout line; `onLine` may kill it. */
+  function applyWatching(planFile: string, onLine: (line: string, kill: () => void) => void, timeoutSec = 5): Promise<RunResult & { killed: boolean }> {
+    return new Promise((resolve) => {
+      const started = performance.now();
+      const child = spawn('ip', ['netns', 'exec', `th-${bastion.name}`, ...applyArgv(planFile, { timeoutSec })], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stdout = '';
+      let stderr = '';
+      let killed = false;
+      let partial = '';
+      const kill = (): void => {
+        killed = true;
+        process.kill(-child.pid!, 'SIGKILL');
+      };
+      const hard = setTimeout(kill, 150_000);
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+        partial += b.toString();
+        const lines = partial.split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) onLine(l, kill);
+      });
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('close', (code, signal) => {
+        clearTimeout(hard);
+        resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: false, killed });
+      });
+    });
+  }
+
+  const sshFrom = (user: string, key: string, node: Host, cmd = 'true'): Promise<RunResult> =>
+    runInClient(bastion, ['ssh', '-F', '/dev/null', '-i', key, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'IdentitiesOnly=yes', `${user}@${node.ip}`, cmd], { timeoutMs: 20_000 });
+
+  /** The state of the transaction(s) on the node (id and state of each). */
+  async function txStates(node: Host): Promise<string[]> {
+    const out = (await execIn(node, 'for d in /var/lib/pvesec/tx/*/; do [ -f "$d/state" ] && echo "$(basename "$d") $(awk \'NR == 1 { print $1 }\' "$d/state")"; done')).stdout;
+    return out.split('\n').filter(Boolean);
+  }
+
+  async function assertBackToPre(node: Host, pre: Record<string, string | null>): Promise<void> {
+    assert.deepEqual(await digestsOn(node, WATCHED), pre, 'every touched file is back to its pre-state');
+    assert.equal((await sshFrom('root', keys.root, node)).code, 0, 'root still logs in with its key');
+    assert.equal((await execIn(node, 'systemctl is-active ssh')).stdout.trim(), 'active');
+    assert.deepEqual((await execIn(node, 'systemctl list-timers --all --no-legend "pvesec-revert-*"')).stdout.trim(), '', 'no dead-man timer left');
+  }
+
+  it('applies and confirms: sudo installed, admin created and verified, passwords off; a second apply changes nothing', async () => {
+    const node = nodes.full;
+    await mustExecIn(node, 'SUDO_FORCE_REMOVE=yes dpkg --purge sudo >/dev/null 2>&1; ! command -v sudo');
+    const plan = await planFor(node, [...adminOps(adminPub, true), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
+    const r = await apply(plan, { timeoutSec: 30 });
+    assert.equal(r.code, 0, describeRun(r));
+    for (const step of ['armed', 'installed sudo', 'created user alice', `wrote ${DROPIN}`, 'reloaded ssh', 'verified admin alice', 'verified passwords refused', 'verified re-audit', 'confirmed']) {
+      assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
+    }
+    assert.match(r.stdout, /SSH-02 FAIL -> PASS/);
+    assert.match(r.stdout, /ACC-01 (FAIL|WARN) -> PASS/);
+    const [state] = await txStates(node);
+    assert.match(state, / confirmed$/);
+    // the admin logs in from the bastion with the admin key and has sudo; root keeps its key
+    assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0);
+    assert.equal((await sshFrom('root', keys.root, node)).code, 0);
+    assert.equal(await mustExecIn(node, `cat ${DROPIN}`), SSHD_DROPIN);
+    const sshdT = await mustExecIn(node, 'sshd -T -C user=alice,addr=10.77.0.189,host=x');
+    assert.match(sshdT, /^passwordauthentication no$/m);
+
+    // A plan made now (nothing left to change) applies nothing and leaves no transaction behind.
+    const again = await apply(await planFor(node, [], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']));
+    assert.equal(again.code, 0, describeRun(again));
+    assert.match(again.stdout, /nothing to change/);
+    assert.equal((await txStates(node)).length, 1);
+  });
+
+  it('an admin identity that is not the installed key fails the admin proof: rolled back before sshd is touched', async () => {
+    const node = nodes.wrongkey;
+    const plan = await planFor(node, [...adminOps(adminPub, false), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
+    const pre = await digestsOn(node, WATCHED);
+    const r = await apply(plan, { adminIdentity: strangerKey, timeoutSec: 20 });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /rolled back: admin path not proven: cannot log in as alice: .*authentication failed/);
+    assert.doesNotMatch(r.stdout, /reloaded ssh/);
+    assert.match((await txStates(node))[0], / reverted$/);
+    await assertBackToPre(node, pre);
+    assert.notEqual((await execIn(node, 'id alice')).code, 0, 'the user created by the transaction is gone');
+  });
+
+  it('AllowUsers in an earlier drop-in that shuts the admin out: rolled back', async () => {
+    const node = nodes.allowusers;
+    await writeFileIn(node, '/etc/ssh/sshd_config.d/00-aaa-site.conf', 'AllowUsers root\n', 0o644);
+    await mustExecIn(node, 'systemctl reload ssh');
+    const plan = await planFor(node, [...adminOps(adminPub, false), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
+    const pre = await digestsOn(node, WATCHED);
+    const r = await apply(plan, { timeoutSec: 20 });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /rolled back: admin path not proven: cannot log in as alice/);
+    await assertBackToPre(node, pre);
+  });
+
+  it('the client killed after the sshd reload, before confirm: the node reverts itself at the deadline', async () => {
+    const node = nodes.killed;
+    await addUser(node, 'alice', { sudo: true });
+    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03']);
+    const pre = await digestsOn(node, WATCHED);
+    const r = await applyWatching(plan, (line, kill) => {
+      if (line.includes('reloaded ssh')) kill();
+    }, 4);
+    assert.ok(r.killed, describeRun(r));
+    assert.doesNotMatch(r.stdout, /: confirmed /);
+    assert.equal(await mustExecIn(node, `cat ${DROPIN}`), SSHD_DROPIN, 'the change is live until the deadline');
+    let states: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      states = await txStates(node);
+      if (states[0]?.endsWith(' reverted')) break;
+      await sleep(100);
+    }
+    assert.match(states[0] ?? '', / reverted$/, states.join('\n'));
+    await assertBackToPre(node, pre);
+    assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
+  });
+
+  it('the bastion link down inside the window: the node reverts, apply reconnects and reports the dead-man revert', async () => {
+    const node = nodes.linkdown;
+    await addUser(node, 'alice', { sudo: true });
+    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03']);
+    const pre = await digestsOn(node, WATCHED);
+    const link = (state: 'up' | 'down') => run(['ip', '-n', 'th-lab', 'link', 'set', `v-${bastion.name}`, state]);
+    let downAt = 0;
+    const r = await applyWatching(plan, (line) => {
+      if (line.includes('reloaded ssh') && !downAt) {
+        downAt = Date.now();
+        void link('down').then(() => sleep(7000)).then(() => link('up'));
+      }
+    }, 4);
+    await link('up');
+    assert.ok(downAt > 0, describeRun(r));
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /rolled back \(dead-man\)/);
+    assert.match((await txStates(node))[0], / reverted$/);
+    await assertBackToPre(node, pre);
+    assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
+  });
+
+  it('a node changed between plan and apply is refused before anything is armed', async () => {
+    const node = nodes.changed;
+    const plan = await planFor(node, [...adminOps(adminPub, false), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
+    await mustExecIn(node, "echo '# edited after the plan' >> /etc/ssh/sshd_config");
+    const r = await apply(plan);
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stdout + r.stderr, /node changed since the plan: re-plan \(\/etc\/ssh\/sshd_config: modified since the plan\)/);
+    assert.deepEqual(await txStates(node), []);
+    assert.equal((await execIn(node, `test -e ${DROPIN}`)).code, 1);
+  });
+});
