@@ -3,6 +3,7 @@
  * controls evaluated, before (for "before -> after") and after (verification (e)); plus the cluster
  * peers of the node from its corosync.conf (verification (d)).
  */
+import { createHash } from 'node:crypto';
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import { FILES } from '../collect/sources.js';
 import type { Snapshot } from '../collect/snapshot.js';
@@ -75,4 +76,15 @@ export function clusterView(snapshot: Snapshot, nodeName: string): ClusterView {
     ownAddresses: own?.rings ?? [],
     peers: conf.nodes.filter((n) => n.name !== nodeName).map((n) => ({ name: n.name, addresses: n.rings })),
   };
+}
+
+/**
+ * sha256 (hex) of each file's collected content, null when the collection does not hold it: the same
+ * digests `pvesec plan` records in fileDigests, so a node that did not change compares equal.
+ */
+export function snapshotDigests(snapshot: Snapshot, paths: string[]): Map<string, string | null> {
+  return new Map(paths.map((p) => {
+    const f = snapshot.file(p);
+    return [p, f ? createHash('sha256').update(f.content).digest('hex') : null];
+  }));
 }

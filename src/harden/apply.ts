@@ -10,10 +10,9 @@ import { PHASES, type Op } from './ops.js';
 import type { NodePlan, Plan } from './plan-types.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
-import { shq } from '../collect/script.js';
 import type { Status } from '../core/types.js';
 import { ExecError, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
-import { clusterView, type NodeAudit } from './apply-audit.js';
+import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
 import { clean } from '../report/text.js';
 
@@ -137,28 +136,10 @@ function reportOutcome(o: NodeOutcome, progress: (line: string) => void): void {
   }
 }
 
-/** The node-side digests of files: sha256 hex, null when absent, 'unreadable' otherwise. */
-export function digestScript(paths: string[]): string {
-  const list = paths.map(shq).join(' ');
-  return [
-    `for p in ${list}; do`,
-    `  if [ -e "$p" ] || [ -L "$p" ]; then d=$(sha256sum <"$p" 2>/dev/null | cut -d' ' -f1) || d=''; printf '%s %s\\n' "\${d:-unreadable}" "$p"`,
-    `  else printf 'absent %s\\n' "$p"; fi`,
-    'done',
-    '',
-  ].join('\n');
-}
-
-export function parseDigests(stdout: string): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  for (const line of stdout.split('\n')) {
-    const m = /^(absent|unreadable|[0-9a-f]{64}) (.+)$/.exec(line);
-    if (m) out.set(m[2], m[1] === 'absent' ? null : m[1]);
-  }
-  return out;
-}
-
-/** The files whose content on the node differs from what the plan recorded, one description each. */
+/**
+ * The files whose digest now differs from what the plan recorded, one description each. Both sides are
+ * digests of the collected (sanitized) content, null for a file the collection does not hold.
+ */
 export function changedFiles(planned: Record<string, string | null>, now: Map<string, string | null>): string[] {
   const changed: string[] = [];
   for (const [path, digest] of Object.entries(planned)) {
@@ -207,6 +188,16 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     return { node: name, status: 'error', reason: msg(e) };
   }
 
+  // The node must still be what was planned against: collected again, digested like the plan did.
+  let before: NodeAudit;
+  try {
+    before = await deps.audit(plan.target, plan.fixes);
+  } catch (e) {
+    return { node: name, status: 'error', reason: `audit before the change failed: ${msg(e)}` };
+  }
+  const changed = changedFiles(plan.fileDigests, snapshotDigests(before.snapshot, Object.keys(plan.fileDigests)));
+  if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
+
   let session: RemoteSession;
   try {
     session = await deps.open(target);
@@ -232,21 +223,6 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   };
 
   try {
-    // The node must still be what was planned against.
-    const paths = Object.keys(plan.fileDigests);
-    if (paths.length > 0) {
-      const r = await run(digestScript(paths), SCRIPT_MS);
-      if (r.code !== 0) return { node: name, status: 'error', reason: `cannot read file digests (exit ${r.code ?? 'none'}): ${why(deps.tx, r, 'no reason given')}` };
-      const changed = changedFiles(plan.fileDigests, parseDigests(r.stdout));
-      if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
-    }
-
-    let before: NodeAudit;
-    try {
-      before = await deps.audit(plan.target, plan.fixes);
-    } catch (e) {
-      return { node: name, status: 'error', reason: `audit before the change failed: ${msg(e)}` };
-    }
     const portalBefore = await deps.verifyTcp(target.host, 8006, 5000);
 
     // Arm the dead-man before the first change.

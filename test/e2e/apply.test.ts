@@ -19,7 +19,6 @@ import {
 } from '../harness/hosts.js';
 import { describeRun } from '../harness/cli.js';
 import { addUser } from '../harness/node-setup.js';
-import { digestScript, parseDigests } from '../../src/harden/apply.js';
 import type { PlannedOp } from '../../src/harden/plan-types.js';
 
 const skip = e2eSystemdSkipReason();
@@ -27,8 +26,10 @@ const skip = e2eSystemdSkipReason();
 const DROPIN = '/etc/ssh/sshd_config.d/00-pvesec.conf';
 const SUDOERS = '/etc/sudoers.d/pvesec-admins';
 const AUTH_KEYS = '/home/alice/.ssh/authorized_keys';
-/** Files the plan reads or writes (their digests go into the plan) and the account files a new user changes. */
-const WATCHED = [DROPIN, SUDOERS, AUTH_KEYS, '/etc/ssh/sshd_config', '/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
+/** Files the plan reads or writes: their digests go into the plan (as `pvesec plan` records them: of the collected content). */
+const PLANNED = [DROPIN, SUDOERS, AUTH_KEYS, '/etc/ssh/sshd_config'];
+/** What a revert must restore: those files and the account files a new user changes (read on the node, secrets included). */
+const WATCHED = [...PLANNED, '/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
 const SSHD_DROPIN = 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n';
 
 const op = <T extends Omit<PlannedOp, 'id' | 'cutsAccess' | 'summary'>>(id: string, summary: string, cutsAccess: boolean, o: T): PlannedOp =>
@@ -62,8 +63,13 @@ function sshdOps(): PlannedOp[] {
   ];
 }
 
+/** sha256 of each file on the node (null: absent), read with sha256sum inside it. */
 async function digestsOn(host: Host, paths: string[]): Promise<Record<string, string | null>> {
-  const out = parseDigests(await mustExecIn(host, ['sh', '-s'], { input: digestScript(paths) }));
+  const script = `for p in ${paths.map((p) => `'${p}'`).join(' ')}; do if [ -e "$p" ]; then echo "$(sha256sum < "$p" | cut -d' ' -f1) $p"; else echo "absent $p"; fi; done`;
+  const out = new Map((await mustExecIn(host, script)).trim().split('\n').map((l) => {
+    const [d, p] = [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)];
+    return [p, d === 'absent' ? null : d] as const;
+  }));
   return Object.fromEntries(paths.map((p) => [p, out.get(p) ?? null]));
 }
 
@@ -98,12 +104,12 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
 
   after(() => downAll(), { timeout: 120_000 });
 
-  /** A plan file for one node, with the digests of WATCHED as they are now. */
-  async function planFor(node: Host, ops: PlannedOp[], fixes: string[]): Promise<string> {
+  /** A plan file for one node, with the digests of PLANNED as they are now (no secrets among them: as collected). */
+  async function planFor(node: Host, ops: PlannedOp[], fixes: string[], read = PLANNED): Promise<string> {
     const file = join(dir, `plan-${node.name}-${Date.now()}.json`);
     const plan = {
       schema: 'pvesec.plan/v1', createdAt: new Date().toISOString(), pvesecVersion: 'e2e', configDigest: '',
-      nodes: [{ node: node.name, target: `ssh://root@${node.ip}`, ops, fileDigests: await digestsOn(node, WATCHED), fixes, manual: [] }],
+      nodes: [{ node: node.name, target: `ssh://root@${node.ip}`, ops, fileDigests: await digestsOn(node, read), fixes, manual: [] }],
     };
     writeFileSync(file, JSON.stringify(plan, null, 2));
     return file;
@@ -218,7 +224,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   it('the client killed after the sshd reload, before confirm: the node reverts itself at the deadline', async () => {
     const node = nodes.killed;
     await addUser(node, 'alice', { sudo: true });
-    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03']);
+    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
     const pre = await digestsOn(node, WATCHED);
     const r = await applyWatching(plan, (line, kill) => {
       if (line.includes('reloaded ssh')) kill();
@@ -240,7 +246,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   it('the bastion link down inside the window: the node reverts, apply reconnects and reports the dead-man revert', async () => {
     const node = nodes.linkdown;
     await addUser(node, 'alice', { sudo: true });
-    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03']);
+    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
     const pre = await digestsOn(node, WATCHED);
     const link = (state: 'up' | 'down') => run(['ip', '-n', 'th-lab', 'link', 'set', `v-${bastion.name}`, state]);
     let downAt = 0;
