@@ -10,7 +10,7 @@
  *      newly installed) are disabled and stopped while their unit files still exist;
  *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
  *      when it was absent; directories it created are removed;
- *   3. daemon-reload; units get their previous enablement back and the ones that were active are
+ *   3. daemon-reload (when a unit file may have changed); units get their previous enablement back and the ones that were active are
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
  *   4. state reverted|rolled-back|revert-failed with the reason and time, the active marker released,
@@ -45,11 +45,12 @@ s=$(st_get "$T")
 want=armed
 [ "$mode" = rollback ] && want=confirmed
 if [ "$s" != "$want" ]; then
-  ev "state $ID $s $(st_why "$T")"
+  [ "$mode" = boot ] || ev "state $ID $s $(st_why "$T")"
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
 fi
-[ "$mode" = boot ] || timer_stop "$ID"
+# a timer that fired already is only elapsed; one still waiting finds the state changed if it fires now
+[ "$mode" = boot ] || timer_stop "$ID" --no-block
 ev "reverting $ID $why"
 nb=
 [ "$mode" = boot ] && nb=--no-block
@@ -77,17 +78,27 @@ package_units() { # PKG: its unit files (no templates)
   dpkg-query -L "$1" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+[.](service|socket|timer|path)$' | sed 's#.*/##'
 }
 
+norm_unit() {
+  case "$1" in *.service|*.socket|*.timer|*.path|*.target|*.mount|*.automount|*.swap|*.slice|*.scope) echo "$1" ;; *) echo "$1.service" ;; esac
+}
+# units shipped by packages the transaction newly installed: they go down whatever a later op recorded
+pkg_units=$(jfwd "$T" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
+  for p in $(new_packages "$n"); do package_units "$p"; done
+done)
+is_pkg_unit() {
+  u=$(norm_unit "$1")
+  for x in $pkg_units; do [ "$x" = "$u" ] && return 0; done
+  return 1
+}
+
 units_down() {
+  r=0
+  for u in $pkg_units; do unit_down "$u" disabled inactive || r=1; done
   jrev "$T" | {
-    r=0
     while read -r k a b c rest; do
-      case "$k" in
-        svc) unit_down "$a" "$b" "$c" || r=1 ;;
-        pkgs)
-          for p in $(new_packages "$a"); do
-            for u in $(package_units "$p"); do unit_down "$u" disabled inactive || r=1; done
-          done ;;
-      esac
+      [ "$k" = svc ] || continue
+      is_pkg_unit "$a" && continue
+      unit_down "$a" "$b" "$c" || r=1
     done
     exit $r
   }
@@ -154,6 +165,7 @@ units_up() {
     r=0
     while read -r k a b c rest; do
       [ "$k" = svc ] || continue
+      is_pkg_unit "$a" && continue
       cur=$(systemctl is-enabled "$a" 2>/dev/null)
       case "$b" in
         enabled)
@@ -176,9 +188,11 @@ units_up() {
 bad=0
 units_down || bad=1
 restore_paths || bad=1
-systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
+# daemon-reload (slow on a busy node) only when a restored path can be a unit file or drop-in
+if jfwd "$T" | grep -q '^[a-z]* [^ ]*/systemd/'; then
+  systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
+fi
 units_up || bad=1
-sync
 final=reverted
 [ "$mode" = rollback ] && final=rolled-back
 [ $bad = 0 ] || final=revert-failed

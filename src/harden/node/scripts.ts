@@ -106,7 +106,7 @@ if cmp -s "$br.new" "$br"; then rm -f "$br.new"; else chmod 700 "$br.new" && mv 
 systemctl is-enabled --quiet ${BOOT_UNIT} || systemctl enable --quiet ${BOOT_UNIT} || fail_begin "cannot enable ${BOOT_UNIT}"
 deadline=$(( $(date +%s) + ${h.timeoutSec} ))
 printf 'deadline %s\\n' "$deadline" >> "$T/meta" || fail_begin "cannot write $T/meta"
-sync || fail_begin "sync failed"
+sync "$T/files" "$T/journal" "$T/seen" "$T/state" "$T/meta" "$T/revert" "$T" "$P/tx" "$P" "$bu" "$br" || fail_begin "sync failed"
 if out=$(systemd-run --quiet --unit=${unit} --on-active=${h.timeoutSec}s --timer-property=AccuracySec=1s \\
     --description=${q(`pvesec: revert transaction ${id} unless it is confirmed`)} /bin/sh "$T/revert" deadline 2>&1); then
   ev "armed $ID ${unit}.timer $deadline"
@@ -157,7 +157,6 @@ sync "$T/post.new" && mv -f "$T/post.new" "$T/post" || keep
 timer_stop "$ID"
 st_set "$T" confirmed "" || keep
 marker_release "$ID"
-sync
 ev "confirmed $ID"
 exit 0
 `;

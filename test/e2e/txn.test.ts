@@ -1,0 +1,481 @@
+/**
+ * End to end: the node-side transaction runtime of `pvesec apply` (src/harden/node) on test hosts with
+ * real systemd as PID 1. The scripts run exactly as apply runs them (`sh -s`, script on stdin, as root);
+ * after every scenario each touched file must equal its recorded pre-state or its planned post-state,
+ * and sshd must still let root in with its key over a NEW connection from the client.
+ * Hosts: x160..x166 (10.77.0.160-166, systemd), client x169 (10.77.0.169). Scenarios on different hosts
+ * run concurrently; scenarios sharing a host run one after the other.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Op } from '../../src/harden/ops.js';
+import {
+  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, revertScript, rollbackScript, statusScript, stepScript,
+  type TxEvent,
+} from '../../src/harden/node/scripts.js';
+import {
+  claimBlock, downAll, e2eSystemdSkipReason, ensureAdminKey, execIn, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
+  upHost, writeFileIn, type Host,
+} from '../harness/hosts.js';
+
+const skip = e2eSystemdSkipReason();
+
+const NODES = ['x160', 'x161', 'x162', 'x163', 'x164', 'x165', 'x166'] as const;
+type NodeName = (typeof NODES)[number];
+
+const base = { controls: ['SSH-01'], cutsAccess: false, summary: 'e2e' };
+const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+const DROP_IN = '/etc/ssh/sshd_config.d/00-pvesec.conf';
+const DROP_IN_TEXT = '# pvesec\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n';
+/** Content with everything that could break quoting: quotes, $(...), backslashes, a here-doc delimiter, no final newline. */
+const TRICKY = `it's "quoted" $(touch /tmp/pwned) \`id\` \\n \\\\ $HOME\nPVESEC_B64_EOF\nEOF\n\ttab; ünïcødé ✓ no newline at the end`;
+
+function writeOp(path: string, content: string, mode = 0o644, owner = 'root', group = 'root'): Op {
+  return { ...base, kind: 'write-file', id: `write:${path}`, path, content, mode, owner, group };
+}
+const validateSshd: Op = { ...base, kind: 'validate', id: 'validate:sshd', argv: ['sshd', '-t'], why: 'sshd must accept its configuration' };
+const reloadSsh: Op = { ...base, kind: 'service', id: 'service:ssh', unit: 'ssh', action: 'reload' };
+
+/** The ops most scenarios apply: an sshd drop-in, a rewrite of a distro file, a new file in a new directory. */
+function sshOps(tag: string): { ops: Op[]; planned: Record<string, string> } {
+  const planned: Record<string, string> = {
+    [DROP_IN]: DROP_IN_TEXT,
+    '/etc/issue.net': `pvesec ${tag}\n`,
+    '/etc/pvesec-e2e/sub/tricky.conf': TRICKY,
+  };
+  const ops: Op[] = [
+    writeOp(DROP_IN, DROP_IN_TEXT),
+    writeOp('/etc/issue.net', planned['/etc/issue.net'], 0o600),
+    writeOp('/etc/pvesec-e2e/sub/tricky.conf', TRICKY, 0o640, 'root', 'adm'),
+    validateSshd,
+    reloadSsh,
+  ];
+  return { ops, planned };
+}
+
+/**
+ * Test hosts have no network: a local apt repository with one package whose postinst enables and starts
+ * its service (as fail2ban's does), so the step runs the real apt-get install.
+ */
+const LOCAL_REPO_SH = `set -e
+d=/srv/e2e-pkg/pvesec-e2e-svc
+rm -rf /srv/e2e-pkg /srv/e2e-repo
+mkdir -p $d/DEBIAN $d/lib/systemd/system /srv/e2e-repo
+cat > $d/DEBIAN/control <<'X'
+Package: pvesec-e2e-svc
+Version: 1.0
+Architecture: all
+Maintainer: pvesec e2e <e2e@example.invalid>
+Description: pvesec e2e test service
+X
+cat > $d/lib/systemd/system/pvesec-e2e-svc.service <<'X'
+[Unit]
+Description=pvesec e2e test service
+[Service]
+ExecStart=/bin/sleep infinity
+[Install]
+WantedBy=multi-user.target
+X
+printf '#!/bin/sh\nset -e\nif [ "$1" = configure ]; then systemctl daemon-reload; systemctl enable --now pvesec-e2e-svc.service; fi\n' > $d/DEBIAN/postinst
+chmod 755 $d/DEBIAN/postinst
+dpkg-deb --build --root-owner-group $d /srv/e2e-repo/pvesec-e2e-svc_1.0_all.deb >/dev/null
+cd /srv/e2e-repo
+{ cat $d/DEBIAN/control; echo "Filename: ./pvesec-e2e-svc_1.0_all.deb"; echo "Size: $(stat -c %s pvesec-e2e-svc_1.0_all.deb)"; echo "SHA256: $(sha256sum pvesec-e2e-svc_1.0_all.deb | cut -d' ' -f1)"; echo; } > Packages
+echo 'deb [trusted=yes] file:/srv/e2e-repo ./' > /etc/apt/sources.list.d/pvesec-e2e.list
+apt-get update -q -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/pvesec-e2e.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >/dev/null
+`;
+
+interface TxRun {
+  code: number | null;
+  events: TxEvent[];
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600_000, concurrency: true }, () => {
+  const hosts = new Map<NodeName, Host>();
+  let client: Host;
+  let knownHosts: string;
+  const lanes = new Map<string, Promise<unknown>>();
+  const results: string[] = [];
+
+  /** Runs fn after the previous scenario of the same host finished (hosts are shared by scenarios). */
+  function inLane<T>(name: NodeName, fn: (h: Host) => Promise<T>): Promise<T> {
+    const prev = lanes.get(name) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => fn(hosts.get(name)!));
+    lanes.set(name, next);
+    return next;
+  }
+
+  async function tx(h: Host, script: string, timeoutMs = 60_000): Promise<TxRun> {
+    const r = await execIn(h, ['sh', '-s'], { input: script, timeoutMs });
+    return { code: r.code, events: parseEvents(r.stdout), stdout: r.stdout, stderr: r.stderr, ms: r.durationMs };
+  }
+  const show = (r: TxRun) => `exit ${r.code}\n${r.stdout}${r.stderr}`;
+  const ev = (r: TxRun, type: string) => r.events.filter((e) => e.type === type);
+
+  async function begin(h: Host, timeoutSec: number, controls = ['SSH-01']): Promise<{ id: string; deadline: number }> {
+    const id = newTxId();
+    const r = await tx(h, beginScript({ id, timeoutSec, controls, origin: 'e2e txn.test.ts' }));
+    assert.equal(r.code, 0, show(r));
+    const [armed] = ev(r, 'armed');
+    assert.ok(armed, show(r));
+    assert.equal(armed.args[0], id);
+    assert.equal(armed.args[1], `pvesec-revert-${id}.timer`);
+    return { id, deadline: Number(armed.args[2]) };
+  }
+
+  /** path -> "sha256 mode uid gid" or "absent" (bytes, mode and owner: what byte-for-byte restore means). */
+  async function snap(h: Host, paths: string[]): Promise<Record<string, string>> {
+    return (await snapUnderLock(h, paths)).files;
+  }
+  /** snap, taken under the transaction's lock when `id` is given (a revert holds it while restoring), with the state then. */
+  async function snapUnderLock(h: Host, paths: string[], id?: string): Promise<{ files: Record<string, string>; state?: string }> {
+    const script = paths.map((p) => `if [ -f '${p}' ]; then echo "$(sha256sum < '${p}' | cut -c1-64) $(stat -c '%a %u %g' '${p}')"; ` +
+      `elif [ -e '${p}' ]; then echo "$(stat -c '%F %a %u %g' '${p}')"; else echo absent; fi`).join('\n') +
+      (id ? `\ncut -d' ' -f1 /var/lib/pvesec/tx/${id}/state` : '');
+    const argv = id ? ['flock', '-s', `/var/lib/pvesec/tx/${id}/lock`, 'sh', '-s'] : ['sh', '-s'];
+    const out = (await mustExecIn(h, argv, { input: script })).trim().split('\n');
+    return { files: Object.fromEntries(paths.map((p, i) => [p, out[i]])), state: id ? out[paths.length] : undefined };
+  }
+  const contentOf = (s: string) => s.split(' ')[0];
+
+  async function stateOf(h: Host, id: string): Promise<string> {
+    return (await mustExecIn(h, `cut -d' ' -f1 /var/lib/pvesec/tx/${id}/state`)).trim();
+  }
+  async function waitState(h: Host, id: string, not: string, timeoutMs: number): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await stateOf(h, id);
+      if (s !== not || Date.now() > end) return s;
+      await sleep(100);
+    }
+  }
+
+  /** A NEW ssh connection from the client as root with the root key. */
+  async function assertRootSsh(h: Host): Promise<void> {
+    const r = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.root, '-o', `UserKnownHostsFile=${knownHosts}`,
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${h.ip}`, 'echo in'], { timeoutMs: 20_000 });
+    assert.equal(r.stdout.trim(), 'in', `root key login to ${h.name} over a new connection: exit ${r.code} ${r.stderr}`);
+  }
+
+  async function assertNoTimerNoMarker(h: Host): Promise<void> {
+    const out = await mustExecIn(h, 'systemctl list-units --all --no-legend "pvesec-revert-*" | grep -c timer; ls /var/lib/pvesec/active 2>&1 | head -1');
+    assert.match(out, /^0\n/, `no dead-man timer left on ${h.name}: ${out}`);
+    assert.match(out, /No such file/, `active marker released on ${h.name}: ${out}`);
+  }
+
+  function record(scenario: string, outcome: string): void {
+    results.push(`| ${scenario} | ${outcome} |`);
+  }
+
+  before(async () => {
+    await claimBlock('e2e-txn');
+    await ensureAdminKey();
+    const up = await Promise.all([...NODES.map((n, i) => upHost(n, 160 + i, { init: 'systemd' })), upClient('x169', 169)]);
+    NODES.forEach((n, i) => hosts.set(n, up[i]));
+    client = up[up.length - 1];
+    knownHosts = await knownHostsFile(up.slice(0, NODES.length));
+  }, { timeout: 120_000 });
+
+  after(async () => {
+    if (results.length) console.log(`\n| scenario | observed |\n|---|---|\n${results.join('\n')}\n`);
+    await downAll();
+  }, { timeout: 120_000 });
+
+  it('the dead-man timer reverts an unconfirmed transaction within 3 s of firing', () => inLane('x160', async (h) => {
+    const { ops, planned } = sshOps('deadline');
+    const paths = Object.keys(planned);
+    const pre = await snap(h, paths);
+    const { id, deadline } = await begin(h, 4);
+    const step = await tx(h, stepScript(id, ops));
+    assert.equal(step.code, 0, show(step));
+    assert.deepEqual(ev(step, 'wrote').map((e) => e.args[0]), paths);
+    assert.deepEqual(ev(step, 'validated').map((e) => e.args[0]), ['validate:sshd']);
+    assert.deepEqual(ev(step, 'service').map((e) => e.text), ['ssh reload']);
+    const { files: post, state: stateThen } = await snapUnderLock(h, paths, id);
+    if (stateThen === 'armed') {
+      for (const p of paths) assert.equal(contentOf(post[p]), sha(planned[p]), `${p} has its planned content`);
+      assert.equal(post['/etc/issue.net'].split(' ').slice(1).join(' '), '600 0 0');
+      assert.equal(post['/etc/pvesec-e2e/sub/tricky.conf'].split(' ').slice(1).join(' '), '640 0 4');
+    } else {
+      console.log(`dead-man scenario: the step took ${(step.ms / 1000).toFixed(1)} s, the timer fired before the post-state was read`);
+    }
+
+    const state = await waitState(h, id, 'armed', 8_000);
+    assert.equal(state, 'reverted');
+    // latency: from the moment PID 1 started the revert service (the timer fired) to the recorded state time
+    const log = await mustExecIn(h, `journalctl -o short-unix --no-pager -u pvesec-revert-${id}.service | grep -m1 'Started pvesec-revert' | cut -d' ' -f1`);
+    const fired = Number(log.trim());
+    const done = Number((await mustExecIn(h, `cut -d' ' -f2 /var/lib/pvesec/tx/${id}/state`)).trim());
+    assert.ok(fired > 0 && done > 0, `timestamps: fired ${log} done ${done}`);
+    const latency = done - fired;
+    console.log(`revert latency: fired ${(fired - deadline).toFixed(2)} s after the deadline, reverted ${latency.toFixed(3)} s after firing`);
+    assert.ok(latency <= 3, `reverted ${latency.toFixed(3)} s after the timer fired (limit 3 s)`);
+    assert.deepEqual(await snap(h, paths), pre, 'every touched file is back to its pre-state (bytes, mode, owner)');
+    assert.equal((await mustExecIn(h, 'ls -d /etc/pvesec-e2e 2>&1 || true')).includes('No such file'), true, 'directories it created are gone');
+    assert.equal((await execIn(h, 'test -e /tmp/pwned')).code, 1, 'file content is never evaluated by the shell');
+    await assertNoTimerNoMarker(h);
+    await assertRootSsh(h);
+    const history = parseHistory((await tx(h, historyScript())).stdout);
+    const rec = history.find((r) => r.id === id);
+    assert.equal(rec?.state, 'reverted');
+    assert.equal(rec?.reason, 'the confirmation deadline passed');
+    assert.deepEqual(rec?.files, paths);
+    record('timer fires (4 s deadline), no confirm', `reverted ${latency.toFixed(2)} s after the timer fired (${(fired - deadline).toFixed(2)} s after the deadline, AccuracySec=1s); files = pre; root key login OK`);
+  }));
+
+  it('a reboot inside the window comes back to the old state; a confirmed transaction survives a reboot', () => inLane('x161', async (h) => {
+    const { ops, planned } = sshOps('reboot');
+    const paths = Object.keys(planned);
+    const pre = await snap(h, paths);
+    const { id } = await begin(h, 120);
+    const step = await tx(h, stepScript(id, ops));
+    assert.equal(step.code, 0, show(step));
+    await rebootHost(h);
+    assert.equal(await stateOf(h, id), 'reverted');
+    const rec = parseHistory((await tx(h, historyScript())).stdout).find((r) => r.id === id);
+    assert.equal(rec?.reason, 'the node rebooted inside the confirmation window');
+    assert.deepEqual(await snap(h, paths), pre);
+    await assertRootSsh(h);
+    await assertNoTimerNoMarker(h);
+    record('node rebooted inside the window', 'pvesec-boot-revert.service reverted it before ssh started; files = pre; root key login OK');
+
+    const second = await begin(h, 4);
+    const step2 = await tx(h, stepScript(second.id, sshOps('reboot-confirmed').ops));
+    assert.equal(step2.code, 0, show(step2));
+    const confirm = await tx(h, confirmScript(second.id));
+    assert.equal(confirm.code, 0, show(confirm));
+    assert.deepEqual(ev(confirm, 'confirmed').map((e) => e.args[0]), [second.id]);
+    const post = await snap(h, paths);
+    await rebootHost(h);
+    await sleep(Math.max(0, second.deadline * 1000 + 1500 - Date.now()));
+    assert.equal(await stateOf(h, second.id), 'confirmed');
+    assert.deepEqual(await snap(h, paths), post, 'confirmed changes stay after a reboot and after the deadline');
+    await assertRootSsh(h);
+    record('confirm, then reboot (and the deadline passes)', 'stays confirmed; files = post; root key login OK');
+  }));
+
+  it('confirm racing the timer ends either confirmed with post files or reverted with pre files, never mixed', () => inLane('x162', async (h) => {
+    const paths = ['/etc/pvesec-race/a.conf', '/etc/pvesec-race/b.conf', '/etc/issue.net'];
+    const pre = await snap(h, paths);
+    const rounds = 12;
+    const counts = { confirmed: 0, reverted: 0 };
+    for (let i = 0; i < rounds; i++) {
+      const planned = Object.fromEntries(paths.map((p) => [p, `round ${i} ${p}\n`]));
+      const { id, deadline } = await begin(h, 2);
+      const step = await tx(h, stepScript(id, paths.map((p) => writeOp(p, planned[p]))));
+      assert.equal(step.code, 0, show(step));
+      // confirm at moments spread over [deadline - 0.4 s, deadline + 1.3 s]: the timer fires somewhere in [deadline, deadline + 1 s]
+      const at = deadline * 1000 - 400 + (i * 1700) / (rounds - 1);
+      await sleep(Math.max(0, at - Date.now()));
+      const confirm = await tx(h, confirmScript(id));
+      await sleep(Math.max(0, deadline * 1000 + 1600 - Date.now())); // past any firing
+      const state = await waitState(h, id, 'armed', 5_000);
+      const now = await snap(h, paths);
+      if (state === 'confirmed') {
+        assert.equal(confirm.code, 0, show(confirm));
+        for (const p of paths) assert.equal(contentOf(now[p]), sha(planned[p]), `round ${i}: confirmed, ${p} must be post`);
+      } else {
+        assert.equal(state, 'reverted', `round ${i}: state ${state}`);
+        assert.equal(confirm.code, 3, `round ${i}: confirm after the revert says so: ${show(confirm)}`);
+        assert.match(ev(confirm, 'state')[0]?.text ?? '', /reverted/);
+        assert.deepEqual(now, pre, `round ${i}: reverted, every file must be pre`);
+      }
+      counts[state as 'confirmed' | 'reverted']++;
+      if (state === 'confirmed') {
+        const rb = await tx(h, rollbackScript(id, false));
+        assert.equal(rb.code, 0, show(rb));
+        assert.deepEqual(await snap(h, paths), pre);
+      }
+      await assertNoTimerNoMarker(h);
+    }
+    await assertRootSsh(h);
+    console.log(`confirm race: ${counts.confirmed} confirmed, ${counts.reverted} reverted of ${rounds}`);
+    record(`confirm racing the timer (${rounds} rounds, confirm at deadline -0.4..+1.3 s)`,
+      `${counts.confirmed} confirmed with post files, ${counts.reverted} reverted with pre files, 0 mixed`);
+  }));
+
+  it('a second concurrent begin is refused; a stale marker of a finished transaction is ignored', () => inLane('x163', async (h) => {
+    const first = await begin(h, 60);
+    const second = await tx(h, beginScript({ id: newTxId(), timeoutSec: 60, controls: [], origin: 'e2e second' }));
+    assert.equal(second.code, 3, show(second));
+    assert.match(ev(second, 'refused')[0]?.text ?? '', new RegExp(`transaction ${first.id} is armed`));
+    const rv = await tx(h, revertScript(first.id, 'e2e: operator gave up'));
+    assert.equal(rv.code, 0, show(rv));
+    assert.equal(ev(rv, 'reverted')[0]?.text, `${first.id} e2e: operator gave up`);
+    const again = await tx(h, revertScript(first.id, 'twice'));
+    assert.equal(again.code, 3, `a second revert finds it reverted: ${show(again)}`);
+    // a marker left behind by a finished transaction (e.g. a crash before it was released)
+    await mustExecIn(h, `mkdir -p /var/lib/pvesec/active && echo ${first.id} > /var/lib/pvesec/active/id`);
+    const third = await begin(h, 60);
+    await tx(h, revertScript(third.id, 'cleanup'));
+    await assertNoTimerNoMarker(h);
+    record('second concurrent begin', 'refused (exit 3) naming the armed transaction; a stale marker of a reverted one is ignored');
+  }));
+
+  it('a validator rejecting an sshd drop-in reverts the transaction at once; sshd stays up', () => inLane('x163', async (h) => {
+    const paths = [DROP_IN, '/etc/issue.net'];
+    const pre = await snap(h, paths);
+    const { id } = await begin(h, 60);
+    const step = await tx(h, stepScript(id, [
+      writeOp('/etc/issue.net', 'changed\n'),
+      writeOp(DROP_IN, 'PermitRootLogin sometimes\n'),
+      validateSshd,
+      reloadSsh,
+    ]));
+    assert.equal(step.code, 4, show(step));
+    const [failed] = ev(step, 'failed');
+    assert.equal(failed?.args[0], 'validate:sshd', show(step));
+    assert.match(failed.text, /sshd -t exited 255/);
+    assert.equal(ev(step, 'service').length, 0, 'the reload after the failed gate never ran');
+    assert.equal(ev(step, 'reverted')[0]?.args[0], id);
+    assert.equal(await stateOf(h, id), 'reverted');
+    assert.deepEqual(await snap(h, paths), pre);
+    assert.equal((await mustExecIn(h, 'systemctl is-active ssh')).trim(), 'active');
+    await assertRootSsh(h);
+    await assertNoTimerNoMarker(h);
+    record('sshd drop-in rejected by `sshd -t`', `step exit 4 (failed validate:sshd), reverted in the same step (${(step.ms / 1000).toFixed(2)} s for the whole step); files = pre; ssh active, root key login OK`);
+  }));
+
+  it('a symlink is never replaced; its resolved file can be targeted explicitly', () => inLane('x163', async (h) => {
+    await mustExecIn(h, 'mkdir -p /etc/pve-e2e/priv && printf "ssh-ed25519 AAAA old\\n" > /etc/pve-e2e/priv/authorized_keys && mkdir -p /root/e2e-ssh && ln -sfn /etc/pve-e2e/priv/authorized_keys /root/e2e-ssh/authorized_keys');
+    const { id } = await begin(h, 60);
+    const refused = await tx(h, stepScript(id, [writeOp('/etc/issue.net', 'x\n'), writeOp('/root/e2e-ssh/authorized_keys', 'ssh-ed25519 AAAA new\n', 0o600)]));
+    assert.equal(refused.code, 3, show(refused));
+    assert.match(ev(refused, 'refused')[0]?.text ?? '', /\/root\/e2e-ssh\/authorized_keys is a symbolic link .*target \/etc\/pve-e2e\/priv\/authorized_keys explicitly/);
+    assert.equal(ev(refused, 'wrote').length, 0, 'the preflight refuses before the first op');
+    assert.equal((await mustExecIn(h, 'readlink /root/e2e-ssh/authorized_keys')).trim(), '/etc/pve-e2e/priv/authorized_keys');
+    const ok = await tx(h, stepScript(id, [writeOp('/etc/pve-e2e/priv/authorized_keys', 'ssh-ed25519 AAAA new\n', 0o600)]));
+    assert.equal(ok.code, 0, show(ok));
+    assert.equal(await mustExecIn(h, 'cat /root/e2e-ssh/authorized_keys'), 'ssh-ed25519 AAAA new\n');
+    await tx(h, revertScript(id, 'cleanup'));
+    assert.equal(await mustExecIn(h, 'cat /root/e2e-ssh/authorized_keys'), 'ssh-ed25519 AAAA old\n');
+    assert.equal((await mustExecIn(h, 'test -L /root/e2e-ssh/authorized_keys && echo link')).trim(), 'link');
+    record('write to a symlinked authorized_keys', 'refused (exit 3) before any change, link intact; targeting the resolved file works and reverts');
+  }));
+
+  it('a full disk while journaling changes nothing: the transaction reverts, the lock and the timer are released', () => inLane('x164', async (h) => {
+    const paths = ['/etc/issue.net', '/etc/motd', '/etc/pvesec-full.conf'];
+    const pre = await snap(h, paths);
+    await mustExecIn(h, 'mkdir -p /var/lib/pvesec && mount -t tmpfs -o size=256k,mode=700 pvesec-full /var/lib/pvesec');
+    try {
+      const { id } = await begin(h, 60);
+      const first = await tx(h, stepScript(id, [writeOp('/etc/issue.net', 'first step\n')]));
+      assert.equal(first.code, 0, show(first));
+      await execIn(h, 'dd if=/dev/zero of=/var/lib/pvesec/fill bs=4k 2>/dev/null; df /var/lib/pvesec | tail -1');
+      const step = await tx(h, stepScript(id, [writeOp('/etc/pvesec-full.conf', 'x\n'), writeOp('/etc/motd', 'x\n')]));
+      assert.equal(step.code, 2, show(step));
+      assert.match(ev(step, 'error')[0]?.text ?? '', /cannot write the journal .* \(disk full\?\): that change was not made/);
+      assert.ok(!ev(step, 'wrote').some((e) => e.args[0] === '/etc/motd'), 'the op whose journal failed never ran');
+      assert.equal(await stateOf(h, id), 'reverted');
+      assert.deepEqual(await snap(h, paths), pre, 'nothing changed, also the file of the earlier step');
+      await assertNoTimerNoMarker(h);
+      const full = await tx(h, beginScript({ id: newTxId(), timeoutSec: 30, controls: [], origin: 'e2e full' }));
+      assert.equal(full.code, 2, `a begin on the full disk fails cleanly: ${show(full)}`);
+      assert.match(ev(full, 'error')[0]?.text ?? '', /\(nothing was changed\)$/);
+      await assertNoTimerNoMarker(h);
+      await mustExecIn(h, 'rm /var/lib/pvesec/fill');
+      const next = await begin(h, 30);
+      await tx(h, revertScript(next.id, 'cleanup'));
+    } finally {
+      await execIn(h, 'umount /var/lib/pvesec');
+    }
+    await assertRootSsh(h);
+    record('disk full while journaling (256 KiB tmpfs on /var/lib/pvesec, filled)', 'step exit 2 with a clear error; the earlier step reverted too; files = pre; marker released, no timer left; a begin on the full disk exits 2 changing nothing; after freeing space begin works');
+  }));
+
+  it('create-user + add-to-group: the admin logs in with a key; a revert leaves passwd/group byte-identical', () => inLane('x165', async (h) => {
+    const account = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/subuid', '/etc/subgid', '/home/e2eadmin'];
+    const pre = await snap(h, account);
+    const adminPub = (await import('node:fs')).readFileSync(keys.adminPub, 'utf8');
+    const { id } = await begin(h, 60, ['ACC-01', 'ACC-02']);
+    const step = await tx(h, stepScript(id, [
+      { ...base, kind: 'create-user', id: 'user:e2eadmin', user: 'e2eadmin', shell: '/bin/bash' },
+      { ...base, kind: 'add-to-group', id: 'group:e2eadmin:sudo', user: 'e2eadmin', group: 'sudo' },
+      { ...base, kind: 'make-dir', id: 'dir:ssh', path: '/home/e2eadmin/.ssh', mode: 0o700, owner: 'e2eadmin', group: 'e2eadmin' },
+      writeOp('/home/e2eadmin/.ssh/authorized_keys', adminPub, 0o600, 'e2eadmin', 'e2eadmin'),
+      { ...base, kind: 'lock-password', id: 'lock:e2eadmin', user: 'e2eadmin' },
+    ]));
+    assert.equal(step.code, 0, show(step));
+    assert.deepEqual(ev(step, 'user').map((e) => e.text), ['e2eadmin created']);
+    assert.deepEqual(ev(step, 'group').map((e) => e.text), ['e2eadmin sudo added']);
+    assert.match(await mustExecIn(h, 'id -nG e2eadmin'), /\bsudo\b/);
+    const login = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.admin, '-o', `UserKnownHostsFile=${knownHosts}`,
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `e2eadmin@${h.ip}`, 'id -un'], { timeoutMs: 20_000 });
+    assert.equal(login.stdout.trim(), 'e2eadmin', `admin key login: ${login.stderr}`);
+    const rv = await tx(h, revertScript(id, 'e2e'));
+    assert.equal(rv.code, 0, show(rv));
+    assert.deepEqual(await snap(h, account), pre, 'account files byte-identical (and owner/mode), the new home gone');
+    assert.equal((await execIn(h, 'id e2eadmin')).code, 1);
+    await assertRootSsh(h);
+    record('create-user + add-to-group + key, then revert', 'admin key login worked inside the window; after the revert passwd/shadow/group/gshadow/subuid/subgid identical (bytes, mode, owner), home removed');
+  }));
+
+  it('install-packages: a revert keeps the package, disables and stops its service, removes its new config', () => inLane('x166', async (h) => {
+    await mustExecIn(h, ['sh', '-s'], { input: LOCAL_REPO_SH, timeoutMs: 60_000 });
+    const conf = '/etc/pvesec-e2e-svc.conf';
+    const { id } = await begin(h, 60, ['BF-01']);
+    const step = await tx(h, stepScript(id, [
+      { ...base, kind: 'install-packages', id: 'install:pvesec-e2e-svc', packages: ['pvesec-e2e-svc'] },
+      writeOp(conf, 'setting = 1\n'),
+      { ...base, kind: 'service', id: 'service:pvesec-e2e-svc', unit: 'pvesec-e2e-svc', action: 'enable-now' },
+    ]), 180_000);
+    assert.equal(step.code, 0, show(step));
+    assert.deepEqual(ev(step, 'installed').map((e) => e.text), ['pvesec-e2e-svc']);
+    assert.equal(await mustExecIn(h, 'systemctl is-enabled pvesec-e2e-svc; systemctl is-active pvesec-e2e-svc'), 'enabled\nactive\n');
+    const rv = await tx(h, revertScript(id, 'e2e'));
+    assert.equal(rv.code, 0, show(rv));
+    assert.equal((await execIn(h, 'systemctl is-enabled pvesec-e2e-svc; systemctl is-active pvesec-e2e-svc')).stdout, 'disabled\ninactive\n');
+    assert.match(await mustExecIn(h, "dpkg-query -W -f='${Status}' pvesec-e2e-svc"), /install ok installed/, 'the package stays installed');
+    assert.deepEqual(await snap(h, [conf]), { [conf]: 'absent' });
+    await assertRootSsh(h);
+    record('install-packages (real apt-get from a local repository) + service, then revert', 'package stays installed; its service disabled and stopped; the config file it wrote removed');
+  }));
+
+  it('rollback of a confirmed transaction is byte for byte; refused after a later edit unless forced', () => inLane('x165', async (h) => {
+    const { ops, planned } = sshOps('rollback');
+    const paths = Object.keys(planned);
+    const pre = await snap(h, paths);
+    const { id } = await begin(h, 30, ['SSH-01', 'SSH-02']);
+    assert.equal((await tx(h, stepScript(id, ops))).code, 0);
+    assert.equal((await tx(h, confirmScript(id))).code, 0);
+    const status = await tx(h, statusScript(id));
+    assert.equal(ev(status, 'state')[0]?.args[1], 'confirmed');
+    assert.deepEqual(ev(status, 'file').map((e) => e.args[0]), paths.map(() => 'post'));
+    const rb = await tx(h, rollbackScript(undefined, false));
+    assert.equal(rb.code, 0, show(rb));
+    assert.equal(ev(rb, 'rolled-back')[0]?.args[0], id, 'the default is the last confirmed transaction');
+    assert.deepEqual(await snap(h, paths), pre);
+    await assertRootSsh(h);
+    const status2 = await tx(h, statusScript(id));
+    assert.deepEqual(ev(status2, 'file').map((e) => e.args[0]), paths.map(() => 'pre'));
+    record('rollback of a confirmed transaction', 'rolled-back; files = pre byte for byte; root key login OK');
+
+    const second = await begin(h, 30);
+    assert.equal((await tx(h, stepScript(second.id, sshOps('rollback-2').ops))).code, 0);
+    assert.equal((await tx(h, confirmScript(second.id))).code, 0);
+    await mustExecIn(h, 'echo "# edited by hand later" >> /etc/issue.net');
+    const edited = await snap(h, paths);
+    const refused = await tx(h, rollbackScript(second.id, false));
+    assert.equal(refused.code, 3, show(refused));
+    assert.deepEqual(ev(refused, 'changed').map((e) => e.args[0]), ['/etc/issue.net']);
+    assert.ok(ev(refused, 'diff').some((e) => e.text === '/etc/issue.net +# edited by hand later'), show(refused));
+    assert.match(ev(refused, 'refused')[0]?.text ?? '', /1 files changed since transaction/);
+    assert.deepEqual(await snap(h, paths), edited, 'a refused rollback changes nothing');
+    const forced = await tx(h, rollbackScript(second.id, true));
+    assert.equal(forced.code, 0, show(forced));
+    assert.deepEqual(await snap(h, paths), pre);
+    await assertRootSsh(h);
+    const history = parseHistory((await tx(h, historyScript())).stdout);
+    const states = Object.fromEntries(history.map((r) => [r.id, r.state]));
+    assert.equal(states[id], 'rolled-back');
+    assert.equal(states[second.id], 'rolled-back');
+    assert.deepEqual(history.find((r) => r.id === id)?.controls, ['SSH-01', 'SSH-02']);
+    record('rollback refused after a later edit, then forced', 'exit 3 with the changed file, its digests and a unified diff; nothing changed; with force: files = pre');
+  }));
+});
