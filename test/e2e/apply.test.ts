@@ -81,6 +81,8 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   let adminPub: string;
   let config: string;
   let strangerKey: string;
+  /** The files of node 'full' before its first apply (the rollback test restores them). */
+  let fullPre: Record<string, string | null> = {};
 
   before(async () => {
     await claimBlock('e2e-apply');
@@ -172,6 +174,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   it('applies and confirms: sudo installed, admin created and verified, passwords off; a second apply changes nothing', async () => {
     const node = nodes.full;
     await mustExecIn(node, 'SUDO_FORCE_REMOVE=yes dpkg --purge sudo >/dev/null 2>&1; ! command -v sudo');
+    fullPre = await digestsOn(node, WATCHED);
     const plan = await planFor(node, [...adminOps(adminPub, true), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
     const r = await apply(plan, { timeoutSec: 30 });
     assert.equal(r.code, 0, describeRun(r));
@@ -194,6 +197,40 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     assert.equal(again.code, 0, describeRun(again));
     assert.match(again.stdout, /nothing to change/);
     assert.equal((await txStates(node)).length, 1);
+  });
+
+  const cli = (args: string[]): Promise<RunResult> =>
+    runInClient(bastion, [process.execPath, CLI, ...args, '--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '15'], { timeoutMs: 60_000 });
+
+  it('history lists the confirmed transaction; rollback is refused after a later edit, then restores the node byte for byte', async () => {
+    const node = nodes.full;
+    const h = await cli(['history', `ssh://root@${node.ip}`, '--format', 'json']);
+    assert.equal(h.code, 0, describeRun(h));
+    const { transactions } = JSON.parse(h.stdout) as { transactions: { id: string; state: string; controls: string[]; files: string[] }[] };
+    assert.equal(transactions.length, 1);
+    assert.equal(transactions[0].state, 'confirmed');
+    assert.deepEqual(transactions[0].controls, ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
+    assert.ok(transactions[0].files.includes(DROPIN) && transactions[0].files.includes('/etc/passwd'), transactions[0].files.join(' '));
+    const text = await cli(['history', `ssh://root@${node.ip}`]);
+    assert.match(text.stdout, new RegExp(`^${transactions[0].id} .* confirmed +ACC-01,ACC-03,SSH-02,SSH-03 `, 'm'));
+
+    await mustExecIn(node, `echo '# edited by hand' >> ${DROPIN}`);
+    const refused = await cli(['rollback', `ssh://root@${node.ip}`]);
+    assert.equal(refused.code, 1, describeRun(refused));
+    assert.match(refused.stdout, new RegExp(`changed since the confirmation: ${DROPIN}`));
+    assert.match(refused.stdout, /^\+# edited by hand$/m);
+    assert.match(refused.stderr, /rollback refused: 1 files changed since transaction .* \(--force restores anyway\)/);
+    assert.match(await mustExecIn(node, `cat ${DROPIN}`), /# edited by hand/, 'a refused rollback changes nothing');
+
+    await writeFileIn(node, DROPIN, SSHD_DROPIN, 0o644);
+    const rolled = await cli(['rollback', `ssh://root@${node.ip}`, '--tx', transactions[0].id]);
+    assert.equal(rolled.code, 0, describeRun(rolled));
+    assert.match(rolled.stdout, new RegExp(`removed ${DROPIN}`));
+    assert.deepEqual(await digestsOn(node, WATCHED), fullPre, 'every file back to its state before the first apply');
+    assert.notEqual((await execIn(node, 'id alice')).code, 0);
+    assert.equal((await execIn(node, 'command -v sudo')).code, 0, 'installed packages stay installed');
+    assert.equal((await sshFrom('root', keys.root, node)).code, 0);
+    assert.match((await cli(['history', `ssh://root@${node.ip}`])).stdout, / rolled-back /);
   });
 
   it('an admin identity that is not the installed key fails the admin proof: rolled back before sshd is touched', async () => {
