@@ -128,7 +128,8 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   const applyDeps: ApplyDeps = {
     tx,
     open: (target) => RemoteSession.open(target, connect),
-    audit: (target, controls) => auditNode(target, controls, config, { ...collectOpts, acceptNew: false }, collect),
+    // the first collection may record a new host key (--accept-new); everything after checks against it
+    audit: (target, controls) => auditNode(target, controls, config, collectOpts, collect),
     verifyAdmin: (node, admin, timeoutMs) => verifyAdminLogin(node, admin, { ...adminConnect, timeoutMs }),
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
