@@ -2,7 +2,7 @@
  * End to end: `pvesec apply plan.json` from a bastion against systemd test hosts, with faults.
  * Each node gets its own host so the scenarios run on clean state; every scenario checks what the
  * node looks like afterwards (files at their pre-state or their planned post-state, who can log in).
- * Hosts: y170..y176 (10.77.0.170-176, systemd), bastion y189 (10.77.0.189).
+ * Hosts: y170..y177 (10.77.0.170-177, systemd; y176 + y177 a two-node cluster), bastion y189 (10.77.0.189).
  *
  * The plan is built here from operations (an admin with key and sudo, a winning sshd drop-in), in the
  * shape `pvesec plan --out` writes (pvesec.plan/v1), with the file digests read from the node.
@@ -87,7 +87,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   before(async () => {
     await claimBlock('e2e-apply');
     await Promise.all([ensureCliBuilt(), ensureAdminKey()]);
-    const names = ['full', 'wrongkey', 'allowusers', 'killed', 'linkdown', 'changed'];
+    const names = ['full', 'wrongkey', 'allowusers', 'killed', 'linkdown', 'changed', 'member', 'peer'];
     const hosts = await Promise.all([
       upClient('y189', 189),
       ...names.map((n, i) => upHost(`y${170 + i}`, 170 + i, { init: 'systemd' })),
@@ -300,6 +300,36 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     assert.match((await txStates(node))[0], / reverted$/);
     await assertBackToPre(node, pre);
     assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
+  });
+
+  /** Makes member and peer a two-node cluster: a corosync.conf naming both, and root on the peer with a key the member trusts. */
+  async function makeCluster(member: Host, peer: Host): Promise<void> {
+    const conf = `totem {\n  cluster_name: lab\n  version: 2\n}\nnodelist {\n${[member, peer].map((h, i) =>
+      `  node {\n    name: ${h.name}\n    nodeid: ${i + 1}\n    quorum_votes: 1\n    ring0_addr: ${h.ip}\n  }\n`).join('')}}\n`;
+    for (const h of [member, peer]) await writeFileIn(h, '/etc/pve/corosync.conf', conf, 0o640);
+    await mustExecIn(peer, "ssh-keygen -q -t ed25519 -N '' -C root@peer -f /root/.ssh/id_ed25519");
+    const peerKey = await mustExecIn(peer, 'cat /root/.ssh/id_ed25519.pub');
+    await mustExecIn(member, 'cat >> /root/.ssh/authorized_keys', { input: peerKey });
+    const memberHostKey = (await mustExecIn(member, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(/\s+/).slice(0, 2).join(' ');
+    await writeFileIn(peer, '/root/.ssh/known_hosts', `${member.ip} ${memberHostKey}\n`, 0o600);
+    await addUser(member, 'alice', { sudo: true });
+  }
+
+  it('a cluster member: root from the peer is verified from the peer; a drop-in that shuts root out is rolled back', async () => {
+    const [member, peer] = [nodes.member, nodes.peer];
+    await makeCluster(member, peer);
+    const lockout = sshdOps().map((o) => (o.kind === 'write-file' ? { ...o, content: SSHD_DROPIN.replace('prohibit-password', 'no') } : o));
+    const pre = await digestsOn(member, WATCHED);
+    const bad = await apply(await planFor(member, lockout, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 20 });
+    assert.equal(bad.code, 1, describeRun(bad));
+    assert.match(bad.stdout, new RegExp(`rolled back: verification failed: root from ${peer.name}: root@${peer.name} cannot log in to ${member.ip.replaceAll('.', '\\.')}`));
+    await assertBackToPre(member, pre);
+
+    const good = await apply(await planFor(member, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 30 });
+    assert.equal(good.code, 0, describeRun(good));
+    assert.match(good.stdout, new RegExp(`verified root from ${peer.name}: root@${peer.name} logs in to ${member.ip.replaceAll('.', '\\.')} with its key`));
+    assert.match(good.stdout, /confirmed/);
+    assert.equal((await execIn(peer, `ssh -o BatchMode=yes root@${member.ip} true`)).code, 0, 'the peer keeps root key access');
   });
 
   it('a node changed between plan and apply is refused before anything is armed', async () => {
