@@ -342,4 +342,36 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     assert.deepEqual(await txStates(node), []);
     assert.equal((await execIn(node, `test -e ${DROPIN}`)).code, 1);
   });
+  it('an sshd drop-in that sshd -t rejects: the node reverts the step itself, sshd never reloads', async () => {
+    const node = nodes.changed;
+    await mustExecIn(node, "sed -i '/# edited after the plan/d' /etc/ssh/sshd_config");
+    const broken = sshdOps().map((o) => (o.kind === 'write-file' ? { ...o, content: `${SSHD_DROPIN}PasswordAuthenticatoin no\n` } : o));
+    await addUser(node, 'alice', { sudo: true });
+    const pre = await digestsOn(node, WATCHED);
+    const r = await apply(await planFor(node, broken, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 20 });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /failed validate:sshd: .*PasswordAuthenticatoin/);
+    assert.match(r.stdout, /rolled back: restrict: validate:sshd failed: /);
+    assert.doesNotMatch(r.stdout, /reloaded ssh/);
+    await assertBackToPre(node, pre);
+  });
+
+  it('a second apply while one is armed on the node is refused; the first one confirms', async () => {
+    const node = nodes.changed;
+    // the first holds its transaction open a while (a slow activation), so the second surely meets it armed
+    const slow = op('run:sleep', 'a slow activation', false, { phase: 'activate', kind: 'run', controls: ['SSH-02'], argv: ['sleep', '6'] });
+    const first = await planFor(node, [...sshdOps(), slow], ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
+    const second = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
+    let concurrent: Promise<RunResult> | undefined;
+    const r = await applyWatching(first, (line) => {
+      if (line.includes(': armed ') && !concurrent) concurrent = apply(second, { timeoutSec: 20 });
+    }, 30);
+    const other = await concurrent!;
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /: confirmed /);
+    assert.equal(other.code, 2, describeRun(other));
+    assert.match(other.stdout, /refused: transaction .* is armed on this node/);
+    const states = await txStates(node);
+    assert.equal(states.filter((l) => l.endsWith(' confirmed')).length, 1, states.join('\n'));
+  });
 });
