@@ -119,7 +119,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
 
   function applyArgv(planFile: string, opts: { adminIdentity?: string; timeoutSec?: number } = {}): string[] {
     return [process.execPath, CLI, 'apply', planFile, '--yes', '--config', config, '--identity', keys.root, '--known-hosts', knownHosts,
-      '--admin-identity', opts.adminIdentity ?? keys.admin, '--confirm-timeout', String(opts.timeoutSec ?? 5), '--timeout', '10'];
+      '--admin-identity', opts.adminIdentity ?? keys.admin, '--confirm-timeout', String(opts.timeoutSec ?? 5), '--timeout', '30'];
   }
 
   const apply = (planFile: string, opts: { adminIdentity?: string; timeoutSec?: number } = {}): Promise<RunResult> =>
@@ -200,7 +200,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   });
 
   const cli = (args: string[]): Promise<RunResult> =>
-    runInClient(bastion, [process.execPath, CLI, ...args, '--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '15'], { timeoutMs: 60_000 });
+    runInClient(bastion, [process.execPath, CLI, ...args, '--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '30'], { timeoutMs: 60_000 });
 
   it('history lists the confirmed transaction; rollback is refused after a later edit, then restores the node byte for byte', async () => {
     const node = nodes.full;
