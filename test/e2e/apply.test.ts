@@ -265,7 +265,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     const pre = await digestsOn(node, WATCHED);
     const r = await applyWatching(plan, (line, kill) => {
       if (line.includes('reloaded ssh')) kill();
-    }, 4);
+    }, 5);
     assert.ok(r.killed, describeRun(r));
     assert.doesNotMatch(r.stdout, /: confirmed /);
     assert.equal(await mustExecIn(node, `cat ${DROPIN}`), SSHD_DROPIN, 'the change is live until the deadline');
@@ -280,7 +280,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
   });
 
-  it('the bastion link down inside the window: the node reverts, apply reconnects and reports the dead-man revert', async () => {
+  it('the bastion link down inside the window: the node reverts at the deadline, apply reconnects and reports the dead-man revert', async () => {
     const node = nodes.linkdown;
     await addUser(node, 'alice', { sudo: true });
     const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
@@ -288,11 +288,12 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     const link = (state: 'up' | 'down') => run(['ip', '-n', 'th-lab', 'link', 'set', `v-${bastion.name}`, state]);
     let downAt = 0;
     const r = await applyWatching(plan, (line) => {
-      if (line.includes('reloaded ssh') && !downAt) {
+      // right after the admin proof: the restrict step is on its way, its answer and everything after are cut off
+      if (line.includes('verified admin alice') && !downAt) {
         downAt = Date.now();
         void link('down').then(() => sleep(7000)).then(() => link('up'));
       }
-    }, 4);
+    }, 5);
     await link('up');
     assert.ok(downAt > 0, describeRun(r));
     assert.equal(r.code, 1, describeRun(r));
@@ -361,16 +362,21 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     // the first holds its transaction open a while (a slow activation), so the second surely meets it armed
     const slow = op('run:sleep', 'a slow activation', false, { phase: 'activate', kind: 'run', controls: ['SSH-02'], argv: ['sleep', '6'] });
     const first = await planFor(node, [...sshdOps(), slow], ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
-    const second = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
+    // the second touches another file: it gets past the digest check and meets the node's lock
+    const other = '/etc/sysctl.d/90-pvesec.conf';
+    const second = await planFor(node, [op(`write:${other}`, 'sysctl drop-in', false, {
+      phase: 'activate', kind: 'write-file', controls: ['KRN-01'], path: other, content: 'net.ipv4.tcp_syncookies = 1\n', mode: 0o644, owner: 'root', group: 'root',
+    })], ['KRN-01'], [other]);
     let concurrent: Promise<RunResult> | undefined;
     const r = await applyWatching(first, (line) => {
       if (line.includes(': armed ') && !concurrent) concurrent = apply(second, { timeoutSec: 20 });
     }, 30);
-    const other = await concurrent!;
+    const refused = await concurrent!;
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /: confirmed /);
-    assert.equal(other.code, 2, describeRun(other));
-    assert.match(other.stdout, /refused: transaction .* is armed on this node/);
+    assert.equal(refused.code, 2, describeRun(refused));
+    assert.match(refused.stdout, /refused: transaction .* is armed on this node/);
+    assert.equal((await execIn(node, `test -e ${other}`)).code, 1, 'the refused apply changed nothing');
     const states = await txStates(node);
     assert.equal(states.filter((l) => l.endsWith(' confirmed')).length, 1, states.join('\n'));
   });
