@@ -7,7 +7,9 @@
  * run concurrently; scenarios sharing a host run one after the other.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Op } from '../../src/harden/ops.js';
@@ -16,8 +18,8 @@ import {
   type TxEvent,
 } from '../../src/harden/node/scripts.js';
 import {
-  claimBlock, downAll, e2eSystemdSkipReason, ensureAdminKey, execIn, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
-  upHost, writeFileIn, type Host,
+  claimBlock, downAll, e2eSystemdSkipReason, TESTHOST_DIR, TH_VAR, ensureAdminKey, execIn, ipOf, keys, knownHostsFile, mustExecIn, rebootHost, runInClient, upClient,
+  upHost, type Host,
 } from '../harness/hosts.js';
 
 const skip = e2eSystemdSkipReason();
@@ -97,16 +99,25 @@ interface TxRun {
 }
 
 describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600_000, concurrency: true }, () => {
-  const hosts = new Map<NodeName, Host>();
   let client: Host;
-  let knownHosts: string;
+  const knownHostsOf = new Map<string, string>();
   const lanes = new Map<string, Promise<unknown>>();
   const results: string[] = [];
 
+  /** Brings the host up (once, on first use: the lanes of a run boot their hosts in parallel). */
+  async function bootNode(name: NodeName): Promise<Host> {
+    const host = await upHost(name, 160 + NODES.indexOf(name), { init: 'systemd' });
+    knownHostsOf.set(name, await knownHostsFile([host]));
+    return host;
+  }
+
   /** Runs fn after the previous scenario of the same host finished (hosts are shared by scenarios). */
   function inLane<T>(name: NodeName, fn: (h: Host) => Promise<T>): Promise<T> {
-    const prev = lanes.get(name) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => fn(hosts.get(name)!));
+    const prev = lanes.get(name) ?? bootNode(name);
+    const next = prev.catch(() => undefined).then(async () => {
+      if (!knownHostsOf.has(name)) throw new Error(`test host ${name} did not come up`);
+      return fn({ name, octet: 160 + NODES.indexOf(name), ip: ipOf(160 + NODES.indexOf(name)), kind: 'node' });
+    });
     lanes.set(name, next);
     return next;
   }
@@ -158,7 +169,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
 
   /** A NEW ssh connection from the client as root with the root key. */
   async function assertRootSsh(h: Host): Promise<void> {
-    const r = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.root, '-o', `UserKnownHostsFile=${knownHosts}`,
+    const r = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.root, '-o', `UserKnownHostsFile=${knownHostsOf.get(h.name)}`,
       '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${h.ip}`, 'echo in'], { timeoutMs: 20_000 });
     assert.equal(r.stdout.trim(), 'in', `root key login to ${h.name} over a new connection: exit ${r.code} ${r.stderr}`);
   }
@@ -176,11 +187,8 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
   before(async () => {
     await claimBlock('e2e-txn');
     await ensureAdminKey();
-    const up = await Promise.all([...NODES.map((n, i) => upHost(n, 160 + i, { init: 'systemd' })), upClient('x169', 169)]);
-    NODES.forEach((n, i) => hosts.set(n, up[i]));
-    client = up[up.length - 1];
-    knownHosts = await knownHostsFile(up.slice(0, NODES.length));
-  }, { timeout: 120_000 });
+    client = await upClient('x169', 169);
+  }, { timeout: 240_000 });
 
   after(async () => {
     if (results.length) console.log(`\n| scenario | observed |\n|---|---|\n${results.join('\n')}\n`);
@@ -227,6 +235,28 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.equal(rec?.reason, 'the confirmation deadline passed');
     assert.deepEqual(rec?.files, paths);
     record('timer fires (4 s deadline), no confirm', `reverted ${latency.toFixed(2)} s after the timer fired (${(fired - deadline).toFixed(2)} s after the deadline, AccuracySec=1s); files = pre; root key login OK`);
+  }));
+
+  it('a live revert killed half-way is finished by the dead-man timer', () => inLane('x160', async (h) => {
+    const { ops, planned } = sshOps('killed-revert');
+    const paths = Object.keys(planned);
+    const pre = await snap(h, paths);
+    const { id, deadline } = await begin(h, 4);
+    const step = await tx(h, stepScript(id, ops));
+    assert.equal(step.code, 0, show(step));
+    // SIGKILL to the whole exec (nsenter, sh) shortly after it started: somewhere before or inside the revert
+    const killed = await execIn(h, ['sh', '-s'], { input: revertScript(id, 'killed half-way'), timeoutMs: 150 });
+    const right = await snapUnderLock(h, paths, id);
+    const interrupted = killed.timedOut && right.state === 'armed';
+    const restoredThen = paths.filter((p) => right.files[p] === pre[p]).length;
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    assert.equal(state, 'reverted');
+    assert.deepEqual(await snap(h, paths), pre);
+    await assertNoTimerNoMarker(h);
+    await assertRootSsh(h);
+    record('live revert SIGKILLed 150 ms after it was started', interrupted
+      ? `interrupted with ${restoredThen}/${paths.length} files restored, still armed; the timer finished the revert; files = pre`
+      : `the revert had finished before the kill (${killed.timedOut ? 'killed after' : 'exited'}); files = pre`);
   }));
 
   it('a reboot inside the window comes back to the old state; a confirmed transaction survives a reboot', () => inLane('x161', async (h) => {
@@ -359,6 +389,28 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     record('write to a symlinked authorized_keys', 'refused (exit 3) before any change, link intact; targeting the resolved file works and reverts');
   }));
 
+  it('a revert that cannot restore a file says so loudly (exit 5) and still restores the rest', () => inLane('x163', async (h) => {
+    const paths = ['/etc/issue.net', '/etc/issue'];
+    const pre = await snap(h, paths);
+    const { id } = await begin(h, 60);
+    const step = await tx(h, stepScript(id, [writeOp('/etc/issue.net', 'one\n'), writeOp('/etc/issue', 'two\n')]));
+    assert.equal(step.code, 0, show(step));
+    // damage the saved copy of /etc/issue.net (journal line 1)
+    await mustExecIn(h, `echo damaged >> /var/lib/pvesec/tx/${id}/files/1`);
+    const rv = await tx(h, revertScript(id, 'e2e'));
+    assert.equal(rv.code, 5, show(rv));
+    assert.match(ev(rv, 'revert-error')[0]?.text ?? '', /the saved copy of \/etc\/issue.net .* is damaged/);
+    assert.equal(ev(rv, 'revert-failed')[0]?.args[0], id);
+    assert.equal(await stateOf(h, id), 'revert-failed');
+    const now = await snap(h, paths);
+    assert.equal(now['/etc/issue'], pre['/etc/issue'], 'the other file is restored');
+    assert.equal(contentOf(now['/etc/issue.net']), sha('one\n'), 'the damaged copy was not written over the file');
+    await assertNoTimerNoMarker(h);
+    await mustExecIn(h, `head -c -8 /var/lib/pvesec/tx/${id}/files/1 > /etc/issue.net`);
+    assert.deepEqual(await snap(h, paths), pre);
+    record('the saved copy of a file damaged before the revert', 'revert exit 5, `revert-error` names the file, state revert-failed; the other file restored; the damaged copy is not written');
+  }));
+
   it('a full disk while journaling changes nothing: the transaction reverts, the lock and the timer are released', () => inLane('x164', async (h) => {
     const paths = ['/etc/issue.net', '/etc/motd', '/etc/pvesec-full.conf'];
     const pre = await snap(h, paths);
@@ -389,6 +441,38 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     record('disk full while journaling (256 KiB tmpfs on /var/lib/pvesec, filled)', 'step exit 2 with a clear error; the earlier step reverted too; files = pre; marker released, no timer left; a begin on the full disk exits 2 changing nothing; after freeing space begin works');
   }));
 
+  it('a step SIGKILLed half-way (client gone) is reverted by the timer, without stray temporary files', () => inLane('x164', async (h) => {
+    const paths = Array.from({ length: 12 }, (_, i) => `/etc/pvesec-killed-f${i}.conf`); // temporary files land in /etc itself
+    const pre = await snap(h, paths);
+    const { id, deadline } = await begin(h, 4);
+    // run the step like an SSH session would, and SIGKILL it (and its node-side shell) once 3 files were written
+    const child = spawn(join(TESTHOST_DIR, 'exec.sh'), [h.name, 'sh', '-s'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, TH_VAR } });
+    child.stdin.on('error', () => {}); // the script is cut off with the session
+    child.stdin.end(stepScript(id, paths.map((p) => writeOp(p, `${p}\n`.repeat(2000)))));
+    let out = '';
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if ((out.match(/^pvesec-tx wrote /gm) ?? []).length >= 3) resolve();
+      });
+      child.once('exit', () => resolve());
+    });
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await exited;
+    const wrote = parseEvents(out).filter((e) => e.type === 'wrote').length;
+    assert.ok(wrote >= 3 && wrote < 12, `killed half-way (${wrote}/12 written): ${out}`);
+    const journaled = Number((await mustExecIn(h, `grep -c '^file ' /var/lib/pvesec/tx/${id}/journal`)).trim());
+    assert.ok(journaled < 12, `the node-side step died with its session (${journaled}/12 journaled)`);
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    assert.equal(state, 'reverted');
+    assert.deepEqual(await snap(h, paths), pre);
+    assert.equal((await mustExecIn(h, 'ls -a /etc | grep -c "^.pvesec-" || true')).trim(), '0', 'no temporary file left in /etc');
+    await assertNoTimerNoMarker(h);
+    await assertRootSsh(h);
+    record('step SIGKILLed half-way (with its SSH-like session, after 3 of 12 files)', `killed with ${wrote}/12 files written; the timer reverted all; files = pre; no stray temporary file`);
+  }));
+
   it('create-user + add-to-group: the admin logs in with a key; a revert leaves passwd/group byte-identical', () => inLane('x165', async (h) => {
     const account = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/subuid', '/etc/subgid', '/home/e2eadmin'];
     const pre = await snap(h, account);
@@ -405,7 +489,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.deepEqual(ev(step, 'user').map((e) => e.text), ['e2eadmin created']);
     assert.deepEqual(ev(step, 'group').map((e) => e.text), ['e2eadmin sudo added']);
     assert.match(await mustExecIn(h, 'id -nG e2eadmin'), /\bsudo\b/);
-    const login = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.admin, '-o', `UserKnownHostsFile=${knownHosts}`,
+    const login = await runInClient(client, ['ssh', '-F', '/dev/null', '-i', keys.admin, '-o', `UserKnownHostsFile=${knownHostsOf.get(h.name)}`,
       '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `e2eadmin@${h.ip}`, 'id -un'], { timeoutMs: 20_000 });
     assert.equal(login.stdout.trim(), 'e2eadmin', `admin key login: ${login.stderr}`);
     const rv = await tx(h, revertScript(id, 'e2e'));
@@ -435,6 +519,31 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600
     assert.deepEqual(await snap(h, [conf]), { [conf]: 'absent' });
     await assertRootSsh(h);
     record('install-packages (real apt-get from a local repository) + service, then revert', 'package stays installed; its service disabled and stopped; the config file it wrote removed');
+  }));
+
+  it('a new unit enabled inside the window is gone after a reboot: not started, no dangling symlink', () => inLane('x166', async (h) => {
+    const unitPath = '/etc/systemd/system/pvesec-e2e-backup.service';
+    const unitText = '[Unit]\nDescription=pvesec e2e backup\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n';
+    const wants = '/etc/systemd/system/multi-user.target.wants/pvesec-e2e-backup.service';
+    const pre = await snap(h, [unitPath, wants]);
+    const { id } = await begin(h, 120, ['BAK-01']);
+    const step = await tx(h, stepScript(id, [
+      writeOp(unitPath, unitText),
+      { ...base, kind: 'service', id: 'service:backup', unit: 'pvesec-e2e-backup.service', action: 'enable-now' },
+    ]));
+    assert.equal(step.code, 0, show(step));
+    assert.equal(await mustExecIn(h, 'systemctl is-enabled pvesec-e2e-backup; systemctl is-active pvesec-e2e-backup'), 'enabled\nactive\n');
+    await rebootHost(h);
+    assert.equal(await stateOf(h, id), 'reverted');
+    assert.deepEqual(await snap(h, [unitPath, wants]), pre, 'unit file and its wants symlink gone');
+    const after = await execIn(h, 'systemctl is-active pvesec-e2e-backup; systemctl show -p LoadState --value pvesec-e2e-backup');
+    assert.equal(after.stdout, 'inactive\nnot-found\n', 'never started in the new boot, unknown to systemd');
+    const log = await mustExecIn(h, 'journalctl -b -o cat --no-pager -u pvesec-e2e-backup.service');
+    assert.doesNotMatch(log, /Started/, `not started in this boot: ${log}`);
+    const running = await execIn(h, 'systemctl is-system-running');
+    assert.match(running.stdout, /running|degraded/);
+    await assertRootSsh(h);
+    record('new unit file + enable-now, then reboot inside the window', 'boot revert disabled it before removing its file: after boot the unit is unknown and was not started, no dangling symlink; root key login OK');
   }));
 
   it('rollback of a confirmed transaction is byte for byte; refused after a later edit unless forced', () => inLane('x165', async (h) => {

@@ -14,7 +14,7 @@
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
  *   4. state reverted|rolled-back|revert-failed with the reason and time, the active marker released,
- *      the timer stopped.
+ *      and only then the timer stopped (a revert that dies half-way is done again by the timer).
  * Exit 0 done (or nothing to do for deadline/boot), 3 wrong state, 5 some part of the revert failed.
  */
 import { PRELUDE } from './prelude.js';
@@ -27,6 +27,8 @@ export const INSTALLED_PACKAGES_SH = DPKG_INSTALLED;
 
 const REVERT_BODY = String.raw`
 T="$P/tx/$ID"
+# a live revert outlives the SSH session that started it (its output is lost, the revert is not)
+trap '' HUP PIPE
 mode=live
 [ $# -ge 1 ] && mode=$1
 why=
@@ -49,8 +51,6 @@ if [ "$s" != "$want" ]; then
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
 fi
-# a timer that fired already is only elapsed; one still waiting finds the state changed if it fires now
-[ "$mode" = boot ] || timer_stop "$ID" --no-block
 ev "reverting $ID $why"
 nb=
 [ "$mode" = boot ] && nb=--no-block
@@ -166,7 +166,7 @@ units_up() {
     while read -r k a b c rest; do
       [ "$k" = svc ] || continue
       is_pkg_unit "$a" && continue
-      cur=$(systemctl is-enabled "$a" 2>/dev/null)
+      case "$b" in enabled|masked) cur=$(systemctl is-enabled "$a" 2>/dev/null) ;; esac
       case "$b" in
         enabled)
           if [ "$cur" != enabled ]; then
@@ -198,6 +198,8 @@ final=reverted
 [ $bad = 0 ] || final=revert-failed
 st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
 marker_release "$ID"
+# only now: a revert that dies half-way (killed, power loss) is done again by the timer or at boot
+[ "$mode" = boot ] || timer_stop "$ID"
 if [ $bad = 0 ]; then
   ev "$final $ID $why"
   exit 0

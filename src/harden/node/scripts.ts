@@ -137,7 +137,8 @@ exit 0
 
 export function confirmScript(txId: string): string {
   const id = checkTxId(txId);
-  return `${header(`confirm ${id}`)}${openTx(id, 'exclusive')}
+  return `${header(`confirm ${id}`)}trap '' HUP PIPE
+${openTx(id, 'exclusive')}
 s=$(st_get "$T")
 if [ "$s" != armed ]; then ev "state $ID $s $(st_why "$T")"; exit 3; fi
 # the post-state first: if it cannot be recorded the transaction stays armed and its timer reverts it

@@ -140,7 +140,9 @@ function compileOp(op: Op): Compiled {
           ...mkParents(path, id),
           `jfile ${q(path)}`,
           `tmp=${q(tmp)}$$`,
-          `if base64 -d > "$tmp" <<'PVESEC_B64_EOF'\n${base64Lines(op.content)}\nPVESEC_B64_EOF`,
+          'jtree "$tmp"', // a step killed between writing and renaming leaves no stray file behind a revert
+          // umask 077: the new content is never readable by others before its mode is set
+          `if (umask 077 && base64 -d > "$tmp") <<'PVESEC_B64_EOF'\n${base64Lines(op.content)}\nPVESEC_B64_EOF`,
           `then :; else rm -f -- "$tmp"; opfail ${qid} ${q(`cannot write a temporary file beside ${path}`)}; fi`,
           `attrs "$tmp" ${q(owner)} ${mode} && sync "$tmp" && mv -f -- "$tmp" ${q(path)} && sync ${q(dirOf(path))} || { rm -f -- "$tmp"; opfail ${qid} ${q(`cannot install ${path} as ${owner} ${mode}`)}; }`,
           `applied ${q(path)}`,
