@@ -176,7 +176,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     await mustExecIn(node, 'SUDO_FORCE_REMOVE=yes dpkg --purge sudo >/dev/null 2>&1; ! command -v sudo');
     fullPre = await digestsOn(node, WATCHED);
     const plan = await planFor(node, [...adminOps(adminPub, true), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
-    const r = await apply(plan, { timeoutSec: 30 });
+    const r = await apply(plan, { timeoutSec: 90 });
     assert.equal(r.code, 0, describeRun(r));
     for (const step of ['armed', 'installed sudo', 'created user alice', `wrote ${DROPIN}`, 'reloaded ssh', 'verified admin alice', 'verified passwords refused', 'verified re-audit', 'confirmed']) {
       assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
@@ -237,7 +237,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     const node = nodes.wrongkey;
     const plan = await planFor(node, [...adminOps(adminPub, false), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
     const pre = await digestsOn(node, WATCHED);
-    const r = await apply(plan, { adminIdentity: strangerKey, timeoutSec: 20 });
+    const r = await apply(plan, { adminIdentity: strangerKey, timeoutSec: 60 });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /rolled back: admin path not proven: cannot log in as alice: .*authentication failed/);
     assert.doesNotMatch(r.stdout, /reloaded ssh/);
@@ -252,7 +252,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     await mustExecIn(node, 'systemctl reload ssh');
     const plan = await planFor(node, [...adminOps(adminPub, false), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
     const pre = await digestsOn(node, WATCHED);
-    const r = await apply(plan, { timeoutSec: 20 });
+    const r = await apply(plan, { timeoutSec: 60 });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /rolled back: admin path not proven: cannot log in as alice/);
     await assertBackToPre(node, pre);
@@ -321,12 +321,12 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     await makeCluster(member, peer);
     const lockout = sshdOps().map((o) => (o.kind === 'write-file' ? { ...o, content: SSHD_DROPIN.replace('prohibit-password', 'no') } : o));
     const pre = await digestsOn(member, WATCHED);
-    const bad = await apply(await planFor(member, lockout, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 20 });
+    const bad = await apply(await planFor(member, lockout, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 60 });
     assert.equal(bad.code, 1, describeRun(bad));
     assert.match(bad.stdout, new RegExp(`rolled back: verification failed: root from ${peer.name}: root@${peer.name} cannot log in to ${member.ip.replaceAll('.', '\\.')}`));
     await assertBackToPre(member, pre);
 
-    const good = await apply(await planFor(member, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 30 });
+    const good = await apply(await planFor(member, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 90 });
     assert.equal(good.code, 0, describeRun(good));
     assert.match(good.stdout, new RegExp(`verified root from ${peer.name}: root@${peer.name} logs in to ${member.ip.replaceAll('.', '\\.')} with its key`));
     assert.match(good.stdout, /confirmed/);
@@ -349,7 +349,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     const broken = sshdOps().map((o) => (o.kind === 'write-file' ? { ...o, content: `${SSHD_DROPIN}PasswordAuthenticatoin no\n` } : o));
     await addUser(node, 'alice', { sudo: true });
     const pre = await digestsOn(node, WATCHED);
-    const r = await apply(await planFor(node, broken, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 20 });
+    const r = await apply(await planFor(node, broken, ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 60 });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /failed validate:sshd: .*PasswordAuthenticatoin/);
     assert.match(r.stdout, /rolled back: restrict: validate:sshd failed: /);
@@ -369,8 +369,8 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     })], ['KRN-01'], [other]);
     let concurrent: Promise<RunResult> | undefined;
     const r = await applyWatching(first, (line) => {
-      if (line.includes(': armed ') && !concurrent) concurrent = apply(second, { timeoutSec: 20 });
-    }, 30);
+      if (line.includes(': armed ') && !concurrent) concurrent = apply(second, { timeoutSec: 60 });
+    }, 90);
     const refused = await concurrent!;
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /: confirmed /);
