@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { applyExitCode, changedFiles } from './apply.js';
+import { applyExitCode, changedFiles, withSummary } from './apply.js';
 import { adminNames, clusterView, snapshotDigests } from './apply-audit.js';
 import { readBundle } from '../collect/bundle.js';
 import { DEFAULT_CONFIG } from '../config/schema.js';
@@ -47,4 +47,11 @@ test('cluster view: own ring address and the peers, from the collected corosync.
 test('admins verified: host accounts only (alice@pam is alice, alice@pve is not), object entries by name', () => {
   const config = { ...DEFAULT_CONFIG, admin_users: ['alice', 'bob@pve', 'carol@pam', { name: 'dave', authorized_keys: [] }, 'alice'] } as unknown as typeof DEFAULT_CONFIG;
   assert.deepEqual(adminNames(config), ['alice', 'carol', 'dave']);
+});
+
+test('a gate in the progress is named by its summary; other lines stay as the node said them', () => {
+  const ops = [{ id: 'validate:sshd', kind: 'validate', argv: ['sshd', '-t'], why: '', controls: [], cutsAccess: true, summary: 'sshd -t' }] as const;
+  assert.equal(withSummary('validated validate:sshd', [...ops]), 'validated sshd -t');
+  assert.equal(withSummary('validated validate:other', [...ops]), 'validated validate:other');
+  assert.equal(withSummary('wrote /etc/x', [...ops]), 'wrote /etc/x');
 });

@@ -172,6 +172,13 @@ const REVERT_MS = 15_000;
 /** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
 const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
 
+/** "validated validate:sshd" -> "validated sshd -t": a gate named by what it runs, as the plan describes it. */
+export function withSummary(line: string, ops: Op[]): string {
+  const m = /^(validated|ran) (\S+)$/.exec(line);
+  const op = m ? ops.find((o) => o.id === m[2]) : undefined;
+  return op ? `${m![1]} ${op.summary}` : line;
+}
+
 /** The node's own words for a failed script: its failure event, else the last line of stderr. */
 function why(tx: TxRuntime, r: ScriptResult, fallback: string): string {
   return clean(tx.failureReason(r.stdout) ?? (lastLine(r.stderr) || fallback));
@@ -247,7 +254,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       const ops = plan.ops.filter((o) => o.phase === phase);
       if (ops.length === 0) continue;
       const r = await run(deps.tx.stepScript(txId, ops), left());
-      for (const line of deps.tx.progressLines(r.stdout)) say(clean(line));
+      for (const line of deps.tx.progressLines(r.stdout)) say(clean(withSummary(line, ops)));
       if (r.code === TX_EXIT.reverted) {
         return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${why(deps.tx, r, 'an operation failed')}`, deadMan: false };
       }
