@@ -147,5 +147,13 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   };
   const result = await applyPlan(plan, settings, applyDeps);
   await written;
+  // On a terminal the progress already said it; a script reading stdout must also see it on stderr.
+  if (!io.stdoutIsTTY) {
+    for (const o of result.outcomes) {
+      if (o.status === 'error') io.err(`pvesec: ${o.node}: ${o.reason}`);
+      else if (o.status === 'refused') io.err(`pvesec: ${o.node}: refused: ${o.reason}`);
+      else if (o.status === 'rolled-back') io.err(`pvesec: ${o.node}: rolled back${o.deadMan ? ' (dead-man)' : ''}: ${o.reason}`);
+    }
+  }
   return result.exitCode;
 }
