@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  claimBlock, CLI, downAll, e2eSystemdSkipReason, ensureAdminKey, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, run, runInClient,
-  tempDir, upClient, upHost, writeFileIn, type Host, type RunResult,
+  bootId, claimBlock, CLI, downAll, e2eSystemdSkipReason, ensureAdminKey, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, run, runInClient,
+  tempDir, upClient, upHost, waitForBoot, writeFileIn, type Host, type RunResult,
 } from '../harness/hosts.js';
 import { describeRun } from '../harness/cli.js';
 import { addUser } from '../harness/node-setup.js';
@@ -276,6 +276,25 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
       await sleep(100);
     }
     assert.match(states[0] ?? '', / reverted$/, states.join('\n'));
+    await assertBackToPre(node, pre);
+    assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
+  });
+
+  it('the node rebooted inside the window: it comes back reverted, apply reconnects and reports the dead-man revert', async () => {
+    const node = nodes.killed; // alice exists there since the client-killed scenario
+    const plan = await planFor(node, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
+    const pre = await digestsOn(node, WATCHED);
+    const oldBoot = bootId(node);
+    let rebooting: Promise<unknown> | undefined;
+    const r = await applyWatching(plan, (line) => {
+      if (line.includes('reloaded ssh') && !rebooting) rebooting = execIn(node, 'systemctl reboot', { timeoutMs: 10_000 });
+    }, 5);
+    assert.ok(rebooting, describeRun(r));
+    await waitForBoot(node, oldBoot);
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /rolled back \(dead-man\)/);
+    const states = await txStates(node);
+    assert.match(states[states.length - 1], / reverted$/, states.join('\n'));
     await assertBackToPre(node, pre);
     assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'the admin still logs in');
   });
