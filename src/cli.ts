@@ -39,6 +39,21 @@ function buildProgram({ Command }: Commander): Command {
     });
 
   sshOptions(
+    program.command('plan')
+      .description('audit the targets and show what hardening would change (exit 0 nothing to change, 1 changes planned, 2 errors)')
+      .argument('<target...>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'),
+  )
+    .option('--config <file>', 'pvesec.yaml to use (default ./pvesec.yaml when present)')
+    .option('--control <patterns>', "plan only for these controls, e.g. 'BF-*,KRN-01'")
+    .option('--format <format>', 'text or json', 'text')
+    .option('--out <file>', 'also write the plan (pvesec.plan/v1 JSON) for `pvesec apply`')
+    .action(async (targets: string[], opts) => {
+      const { runPlan } = await import('./commands/plan.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runPlan(targets, opts, processIO()));
+    });
+
+  sshOptions(
     program.command('collect')
       .description('collect targets into offline bundles (.tar.gz) to audit later')
       .argument('<target...>', 'ssh://[user@]host[:port], local, or an existing bundle'),

@@ -1,9 +1,12 @@
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import type { SshCliOptions } from './ssh-options.js';
-import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
+import { adminNames } from '../config/admins.js';
+import { configNotice, ConfigError, loadConfigFile, type LoadedConfig } from '../config/load.js';
+import type { PvesecConfig } from '../config/schema.js';
+import type { ClusterModel } from '../model/fact.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import type { Check } from '../checks/types.js';
-import { groupClusters, runChecks } from '../audit/run.js';
+import { groupClusters, runChecks, type ClusterResult } from '../audit/run.js';
 import { auditExitCode, buildReport, type AuditReport } from '../report/model.js';
 import { filterReport, selectChecks } from '../report/filter.js';
 import { renderTerminal, useColor } from '../report/terminal.js';
@@ -64,26 +67,10 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const collectOpts = collectOptions(opts);
   if (targets.length === 0) throw new UsageError('audit: give at least one target (ssh://root@pve1, local, a bundle directory or .tar.gz)');
 
-  let config;
-  try {
-    const loaded = loadConfigFile(opts.config);
-    config = loaded.config;
-    const notice = configNotice(loaded);
-    if (notice) io.err(notice);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const line of e.message.split('\n')) io.err(`pvesec: ${line}`);
-    return 2;
-  }
-
-  const collect = deps.collect ?? (await defaultCollector());
-  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: config.admin_users });
-  const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
-  const checks = selectChecks(catalogue, patterns);
-  const clusters = groupClusters(snapshots);
-  for (const n of clusters.flatMap((c) => c.nodes)) if (n.nameUnknown) io.err(`pvesec: ${n.name}: ${n.nameUnknown}; the controls that need it are skipped`);
-  const now = deps.now ?? new Date();
-  const results = runChecks(clusters, checks, config, now);
+  const loaded = loadConfigReporting(opts.config, io);
+  if (!loaded) return 2;
+  const config = loaded.config;
+  const { collected, clusters, results, checks, now } = await collectAndAudit(targets, config, selectChecks(catalogue, patterns), collectOpts, io, deps);
   const report = buildReport({ version: VERSION, generatedAt: now, targets: collected, clusters, results, controls: checks.map((c) => c.meta) });
   const exitCode = auditExitCode(report, failOn);
 
@@ -105,6 +92,41 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
     await io.out(text);
   }
   return exitCode;
+}
+
+/** pvesec.yaml (--config FILE, else ./pvesec.yaml when present); undefined after printing why it is unusable. */
+export function loadConfigReporting(file: string | undefined, io: CommandIO): LoadedConfig | undefined {
+  try {
+    const loaded = loadConfigFile(file);
+    const notice = configNotice(loaded);
+    if (notice) io.err(notice);
+    return loaded;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const line of e.message.split('\n')) io.err(`pvesec: ${line}`);
+    return undefined;
+  }
+}
+
+/** What one audit run saw: the collections, the model of each cluster, and the findings. */
+export interface AuditRun {
+  collected: CollectResult[];
+  clusters: ClusterModel[];
+  results: ClusterResult[];
+  checks: Check[];
+  now: Date;
+}
+
+/** Collects the targets and runs the checks on them: the pipeline `audit` and `plan` share. */
+export async function collectAndAudit(targets: string[], config: PvesecConfig, checks: Check[], collectOpts: CollectOptions, io: CommandIO, deps: AuditDeps = {}): Promise<AuditRun> {
+  const collect = deps.collect ?? (await defaultCollector());
+  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config) });
+  const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
+  const clusters = groupClusters(snapshots);
+  for (const n of clusters.flatMap((c) => c.nodes)) if (n.nameUnknown) io.err(`pvesec: ${n.name}: ${n.nameUnknown}; the controls that need it are skipped`);
+  const now = deps.now ?? new Date();
+  const results = runChecks(clusters, checks, config, now);
+  return { collected, clusters, results, checks, now };
 }
 
 export function render(report: AuditReport, format: Format, color: boolean): string {

@@ -84,6 +84,12 @@ export interface ValidateOp extends OpBase {
   argv: string[];
   /** Why this gate exists, shown when it fails. */
   why: string;
+  /**
+   * Lines that must appear in the validator's standard output (each compared whole, after trimming
+   * trailing whitespace); a missing one fails the gate like a non-zero exit. For `sshd -T -C spec`:
+   * the values sshd will really use for that connection ("permitrootlogin without-password").
+   */
+  expectOutput?: string[];
 }
 
 /** Run a command that activates something without a unit (sysctl --system). Non-zero exit aborts and reverts. */

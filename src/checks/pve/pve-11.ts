@@ -6,6 +6,7 @@ import { memberLabel } from '../../engines/permissions/describe.js';
 import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/permissions/engine.js';
 import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
+import { adminNames } from '../../config/admins.js';
 import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
 
 /** Paths whose propagating grants reach every guest, datastore or the whole cluster. */
@@ -30,7 +31,7 @@ export const pve11: Check = {
   },
   evaluate(ctx) {
     const { engine } = ctx.get(accessFact);
-    const declared = new Set(ctx.config.admin_users);
+    const declared = new Set(adminNames(ctx.config));
     const isDeclared = (id: string) => declared.has(id) || (isTokenId(id) && declared.has(tokenOwner(id)));
     const broad = new Map<string, BroadGrants>();
     // privsep-0 tokens of root@pam or of declared admins: not an over-broad grant, but a credential that holds the

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { FILES } from '../../collect/sources.js';
+import { adminAccounts } from '../../config/admins.js';
 import type { FileStat } from '../../collect/snapshot.js';
 import type { Evidence } from '../../core/types.js';
 import { parseAuthorizedKeys, type AuthorizedKey } from '../../parse/authorized-keys.js';
@@ -84,7 +85,7 @@ export const adminsFact = nodeFact<AdminsResult>('host.admins', (ctx) => {
     sudoersNote = e.reason;
   }
   const sudoGroup = acc.groups.find((g) => g.name === 'sudo');
-  const declared = new Set(ctx.config.admin_users.filter((u) => !u.includes('@') || u.endsWith('@pam')).map((u) => u.replace(/@pam$/, '')));
+  const declared = new Set(adminAccounts(ctx.config).map((a) => a.name));
   const admins: Admin[] = [];
   for (const user of acc.users) {
     if (user.uid === 0) continue;

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { MemorySnapshotSpec } from '../../collect/memory.js';
+import { readBundle } from '../../collect/bundle.js';
+import { applyOps, remedyInput, specOf, statusesOf } from '../../harden/plan-testing.js';
+import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
+import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
+import { AUDIT_RULES_FILE, AUDIT_RULES_TEXT, audRemedy } from './remedy.js';
+
+const CONTROLS = ['AUD-01', 'AUD-02'];
+// Debian's /etc/audit/rules.d/audit.rules as the package ships it
+const STOCK = '## First rule - delete all\n-D\n\n## Increase the buffers to survive stress events.\n## Make this bigger for busy systems\n-b 8192\n\n## This determine how long to wait in burst of events\n--backlog_wait_time 60000\n\n## Set failure mode to syslog\n-f 1\n';
+const running = (extra: Record<string, string> = {}, state = 'auditd active enabled'): MemorySnapshotSpec => ({
+  files: { '/var/lib/dpkg/status': dpkgStatus({ auditd: '1:4.0.2-2+b2' }), '/etc/audit/rules.d/audit.rules': STOCK, ...extra },
+  commands: { 'auditctl -l': 'No rules\n', 'systemctl-states': `${state}\nssh active enabled\n` },
+});
+
+interface Case { name: string; tree: () => Promise<MemorySnapshotSpec> | MemorySnapshotSpec; expect: { kinds: string[] } | { manual: RegExp } }
+
+const cases: Case[] = [
+  { name: 'fresh install: no auditd', tree: async () => specOf(await readBundle('examples/fresh-install')),
+    expect: { kinds: ['install-packages', 'write-file', 'service', 'run', 'validate'] } },
+  { name: 'auditd running with the stock rules only', tree: () => running(), expect: { kinds: ['write-file', 'run', 'validate'] } },
+  { name: 'auditd installed but stopped', tree: () => running({}, 'auditd failed enabled'), expect: { kinds: ['write-file', 'service', 'run', 'validate'] } },
+  { name: 'rules made immutable', tree: () => running({ '/etc/audit/rules.d/99-finalize.rules': '-e 2\n' }), expect: { manual: /immutable/ } },
+  { name: 'a pvesec.rules the operator wrote', tree: () => running({ [AUDIT_RULES_FILE]: '-w /etc/passwd -p wa\n' }), expect: { manual: /not written by pvesec/ } },
+];
+
+test('AUD remedy: auditd and the pvesec rules make AUD-01/02 pass once loaded', async () => {
+  for (const c of cases) {
+    const tree = await c.tree();
+    let ops: PlannedOp[];
+    try {
+      ops = audRemedy.plan(remedyInput(tree));
+    } catch (e) {
+      assert.ok('manual' in c.expect && e instanceof ManualOnly, `${c.name}: ${(e as Error).message}`);
+      assert.match(e.reason, c.expect.manual, c.name);
+      continue;
+    }
+    assert.ok(!('manual' in c.expect), `${c.name}: expected ManualOnly`);
+    assert.deepEqual(ops.map((o) => o.kind), c.expect.kinds, c.name);
+    const before = statusesOf(tree, {}, CONTROLS);
+    assert.ok(CONTROLS.some((id) => before.get(id)?.includes('FAIL')), `${c.name}: nothing to fix before`);
+    const after = statusesOf(applyOps(tree, ops), {}, CONTROLS);
+    for (const id of CONTROLS) assert.deepEqual(after.get(id), ['PASS'], `${c.name}: ${id} after the plan`);
+  }
+});
+
+test('AUD remedy: the read-back accepts both listings of the watches and refuses a missing one', () => {
+  const ops = audRemedy.plan(remedyInput(running()));
+  const v = ops.find((o) => o.kind === 'validate');
+  assert.ok(v?.kind === 'validate');
+  const watches = AUDIT_RULES_TEXT.split('\n').filter((l) => l.startsWith('-w '));
+  const dir = mkdtempSync(path.join(tmpdir(), 'pvesec-auditctl-'));
+  try {
+    const run = (listing: string) => {
+      writeFileSync(path.join(dir, 'listing'), listing);
+      writeFileSync(path.join(dir, 'auditctl'), `#!/bin/sh\n[ "$1" = -l ] || exit 2\ncat "${dir}/listing"\n`, { mode: 0o755 });
+      return spawnSync(v.argv[0], v.argv.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin` } }).status;
+    };
+    assert.equal(run(watches.join('\n') + '\n'), 0, 'as written');
+    // newer auditctl lists a directory watch as a syscall rule
+    const syscallForm = watches.map((w) => w.replace(/^-w (\/etc\/(?:pve|ssh|sudoers\.d)\/?) -p wa -k pvesec$/, '-a always,exit -F dir=$1 -F perm=wa -F key=pvesec'));
+    assert.notDeepEqual(syscallForm, watches);
+    assert.equal(run(syscallForm.join('\n') + '\n'), 0, 'syscall form');
+    assert.equal(run(watches.filter((w) => !w.includes('/etc/gshadow')).join('\n') + '\n'), 1, 'gshadow missing');
+    assert.equal(run('No rules\n'), 1, 'nothing loaded');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('AUD remedy: no watch path ends in a slash (the kernel refuses such a watch on a missing directory)', () => {
+  const paths = AUDIT_RULES_TEXT.split('\n').filter((l) => l.startsWith('-w ')).map((l) => l.split(' ')[1]);
+  assert.deepEqual(paths.filter((p) => p.endsWith('/')), []);
+  assert.ok(paths.includes('/etc/sudoers.d') && paths.includes('/etc/pve'));
+});
