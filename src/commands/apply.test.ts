@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { planSummary, readPlanFile, runApply } from './apply.js';
+import { planSummary, runApply } from './apply.js';
 import { renderHistory } from './history.js';
-import { recordingIO } from './testing.js';
+import { fixtureCollector, recordingIO } from './testing.js';
 import { PLAN_SCHEMA, type Plan } from '../harden/plan-types.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pvesec-apply-cmd-'));
@@ -15,7 +15,7 @@ const plan: Plan = {
   schema: PLAN_SCHEMA,
   createdAt: '2026-12-06T23:00:00.000Z',
   pvesecVersion: '0.1.0',
-  configDigest: '',
+  configDigest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   nodes: [{
     node: 'pve1',
     target: 'ssh://root@pve1',
@@ -36,13 +36,27 @@ function write(name: string, text: string): string {
   return file;
 }
 
-test('a plan file is read whole, or refused with one line naming the file', async () => {
-  assert.deepEqual(await readPlanFile(write('plan.json', JSON.stringify(plan))), plan);
-  await assert.rejects(readPlanFile(path.join(dir, 'missing.json')), { name: 'UsageError', message: `${path.join(dir, 'missing.json')}: cannot read the plan: ENOENT` });
-  await assert.rejects(readPlanFile(write('bad.json', '{"schema": "pvesec.plan/v1", ')), /bad\.json: not a JSON plan/);
-  await assert.rejects(readPlanFile(write('audit.json', '{"schema": "pvesec.audit/v1"}')), /audit\.json: not a pvesec plan \(schema "pvesec\.audit\/v1", expected pvesec\.plan\/v1\)/);
-  const partial = { ...plan, nodes: [{ node: 'pve1', target: 'ssh://root@pve1', ops: [] }] };
-  await assert.rejects(readPlanFile(write('partial.json', JSON.stringify(partial))), /partial\.json: node 1 of the plan is incomplete/);
+test('a plan file that is not a valid plan: one line naming the file, exit 2, nothing contacted', async () => {
+  const config = write('none.yaml', '{}\n');
+  for (const [name, text, why] of [
+    ['bad.json', '{"schema": "pvesec.plan/v1", ', /bad\.json: not JSON/],
+    ['audit.json', '{"schema": "pvesec.audit/v1"}', /audit\.json: schema "pvesec\.audit\/v1" is not pvesec\.plan\/v1/],
+    ['partial.json', JSON.stringify({ ...plan, nodes: [{ node: 'pve1', target: 'ssh://root@pve1', ops: [] }] }), /partial\.json: nodes\[0\]\.fileDigests: /],
+  ] as const) {
+    const io = recordingIO();
+    const code = await runApply([write(name, text)], { yes: true, config }, io, { collect: async () => assert.fail('nothing is collected') });
+    assert.equal(code, 2);
+    assert.equal(io.stderr.length, 1, io.stderr.join('\n'));
+    assert.match(io.stderr[0], why);
+  }
+});
+
+test('apply TARGET... plans first: a target that cannot be collected stops it (exit 2), with its error', async () => {
+  const io = recordingIO();
+  const code = await runApply(['ssh://root@pve9'], { yes: true, config: write('none2.yaml', '{}\n') }, io, { collect: fixtureCollector });
+  assert.equal(code, 2);
+  assert.match(io.stderr.join('\n'), /pve9/);
+  assert.equal(io.stdout, '');
 });
 
 test('the question shows each operation by phase and marks what can cut access', () => {
@@ -60,7 +74,6 @@ test('usage: no terminal to ask on without --yes; --control only when planning; 
   await assert.rejects(runApply([file], { yes: true, control: 'SSH-*' }, recordingIO()), /a plan\.json is applied as planned/);
   await assert.rejects(runApply([file], { yes: true, confirmTimeout: '0' }, recordingIO()), /--confirm-timeout: "0" is not a positive whole number/);
   await assert.rejects(runApply([], { yes: true }, recordingIO()), /give a plan\.json/);
-  await assert.rejects(runApply(['ssh://root@pve1'], { yes: true }, recordingIO()), /planning from targets is not available/);
 });
 
 test('an answer other than yes changes nothing (exit 2); a plan without operations needs no question', async () => {

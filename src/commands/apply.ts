@@ -1,16 +1,22 @@
 import os from 'node:os';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { SshCliOptions } from './ssh-options.js';
-import { collectOptions } from './audit.js';
-import { parsePositiveInt, UsageError } from './options.js';
+import { collectAndAudit, collectOptions, loadConfigReporting } from './audit.js';
+import { parseControls, parsePositiveInt, UsageError } from './options.js';
 import type { CommandIO } from './io.js';
-import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
+import { adminAccounts } from '../config/admins.js';
 import type { ConnectOptions } from '../collect/ssh.js';
-import { PLAN_SCHEMA, type Plan } from '../harden/plan-types.js';
+import type { CollectOptions } from '../collect/index.js';
+import { ALL_CHECKS, idMatches } from '../checks/registry.js';
+import { selectChecks } from '../report/filter.js';
+import { renderPlanText } from '../report/plan-text.js';
+import type { Plan } from '../harden/plan-types.js';
+import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
+import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
 import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
-import { adminNames, auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
+import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { RemoteSession } from '../harden/remote.js';
 import { verifyAdminLogin, verifyPasswordRefused, verifyPeerRootLogin, verifyTcp } from '../harden/verify.js';
 import { VERSION } from '../version.js';
@@ -26,8 +32,6 @@ export interface ApplyOptions extends SshCliOptions {
 }
 
 export interface ApplyCommandDeps {
-  /** Plans the targets (`pvesec plan`'s buildPlan); apply TARGET... needs it. */
-  buildPlan?: (targets: string[], config: PvesecConfig, opts: { control?: string; connect: ConnectOptions }) => Promise<Plan>;
   tx?: TxRuntime;
   collect?: Collector;
   /** Asks a yes/no question on the terminal; undefined when stdin is not a terminal. */
@@ -36,28 +40,29 @@ export interface ApplyCommandDeps {
 
 export const DEFAULT_CONFIRM_TIMEOUT_SEC = 120;
 
-/** Reads a plan file written by `pvesec plan --out`; one-line errors naming the file. */
-export async function readPlanFile(file: string): Promise<Plan> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the plan: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+/** What apply TARGET... plans (like `pvesec plan`), with the collected files for the diffs of the question. */
+interface Planned {
+  plan: Plan;
+  collected: (node: string, path: string) => string | undefined;
+}
+
+async function planTargets(targets: string[], control: string | undefined, loaded: { config: PvesecConfig; file?: string }, collectOpts: CollectOptions, io: CommandIO, collect: Collector): Promise<Planned | undefined> {
+  const patterns = parseControls(control, ALL_CHECKS.map((c) => c.meta.id), idMatches);
+  const run = await collectAndAudit(targets, loaded.config, selectChecks(ALL_CHECKS, patterns), collectOpts, io, { collect });
+  const failed = run.collected.filter((t) => !t.snapshot);
+  for (const t of failed) io.err(`pvesec: ${t.error ?? t.target}`);
+  if (failed.length > 0) return undefined;
+  const configDigest = sha256(loaded.file ? readFileSync(loaded.file) : '');
   let plan: Plan;
   try {
-    plan = JSON.parse(text) as Plan;
+    plan = buildPlan({ ...run, config: loaded.config, configDigest, version: VERSION });
   } catch (e) {
-    throw new UsageError(`${file}: not a JSON plan (${(e as Error).message.split('\n')[0]})`);
+    if (!(e instanceof PlanConflict)) throw e;
+    io.err(`pvesec: plan: ${e.message}`);
+    return undefined;
   }
-  if (plan?.schema !== PLAN_SCHEMA) throw new UsageError(`${file}: not a pvesec plan (schema ${JSON.stringify(plan?.schema)}, expected ${PLAN_SCHEMA})`);
-  if (!Array.isArray(plan.nodes)) throw new UsageError(`${file}: plan without nodes`);
-  for (const [i, n] of plan.nodes.entries()) {
-    if (typeof n?.node !== 'string' || typeof n.target !== 'string' || !Array.isArray(n.ops) || typeof n.fileDigests !== 'object' || !Array.isArray(n.fixes)) {
-      throw new UsageError(`${file}: node ${i + 1} of the plan is incomplete (node, target, ops, fileDigests, fixes)`);
-    }
-  }
-  return plan;
+  const snapshots = new Map(run.clusters.flatMap((c) => c.nodes.map((n) => [n.name, n.snapshot] as const)));
+  return { plan, collected: (node, p) => snapshots.get(node)?.text(p) };
 }
 
 /** The plan as the question shows it: per node, each operation's summary. */
@@ -85,30 +90,35 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   const ask = 'ask' in deps ? deps.ask : process.stdin.isTTY ? terminalAsk : undefined;
   if (!opts.yes && !ask) throw new UsageError('apply: stdin is not a terminal to ask on; give --yes to apply without asking');
 
-  let config: PvesecConfig;
-  try {
-    const loaded = loadConfigFile(opts.config);
-    config = loaded.config;
-    const notice = configNotice(loaded);
-    if (notice) io.err(notice);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const line of e.message.split('\n')) io.err(`pvesec: ${line}`);
-    return 2;
-  }
+  const loaded = loadConfigReporting(opts.config, io);
+  if (!loaded) return 2;
+  const config = loaded.config;
+  const collect = deps.collect ?? (await defaultCollector());
 
-  const connect: ConnectOptions = { identity: collectOpts.identity, knownHostsFile: collectOpts.knownHostsFile, acceptNew: collectOpts.acceptNew, timeoutMs: collectOpts.timeoutMs };
   let plan: Plan;
-  if (fromFile) plan = await readPlanFile(inputs[0]);
-  else if (deps.buildPlan) plan = await deps.buildPlan(inputs, config, { control: opts.control, connect });
-  else throw new UsageError('apply: planning from targets is not available in this build; run `pvesec plan --out plan.json` and apply the file');
+  let question: string;
+  if (fromFile) {
+    try {
+      plan = loadPlanFile(inputs[0]);
+    } catch (e) {
+      if (!(e instanceof PlanFileError)) throw e;
+      io.err(`pvesec: ${e.message}`);
+      return 2;
+    }
+    question = planSummary(plan);
+  } else {
+    const planned = await planTargets(inputs, opts.control, loaded, collectOpts, io, collect);
+    if (!planned) return 2;
+    plan = planned.plan;
+    question = renderPlanText(plan, planned.collected);
+  }
 
   if (plan.nodes.every((n) => n.ops.length === 0)) {
     await io.out('nothing to change\n');
     return 0;
   }
   if (!opts.yes) {
-    await io.out(planSummary(plan));
+    await io.out(question);
     const answer = (await ask!(`Apply these changes to ${plan.nodes.filter((n) => n.ops.length > 0).length} node(s)? [y/N] `)).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') {
       io.err('pvesec: apply: not confirmed, nothing changed');
@@ -117,7 +127,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   }
 
   const tx = deps.tx ?? (await import('../harden/apply-tx.js')).nodeTxRuntime();
-  const collect = deps.collect ?? (await defaultCollector());
+  const connect: ConnectOptions = { identity: collectOpts.identity, knownHostsFile: collectOpts.knownHostsFile, acceptNew: collectOpts.acceptNew, timeoutMs: collectOpts.timeoutMs };
   // Verification logs in anew and never trusts a host key it has not seen: no --accept-new there.
   const verifyConnect: ConnectOptions = { ...connect, acceptNew: false };
   const adminConnect: ConnectOptions = { ...verifyConnect, identity: opts.adminIdentity };
@@ -142,7 +152,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   };
   const settings = {
     confirmTimeoutSec,
-    admins: adminNames(config),
+    admins: adminAccounts(config).map((a) => a.name),
     origin: `pvesec ${VERSION} apply by ${os.userInfo().username}@${os.hostname()}`,
   };
   const result = await applyPlan(plan, settings, applyDeps);

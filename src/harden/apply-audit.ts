@@ -11,6 +11,7 @@ import { groupClusters, runChecks } from '../audit/run.js';
 import { ALL_CHECKS } from '../checks/registry.js';
 import { selectChecks } from '../report/filter.js';
 import type { PvesecConfig } from '../config/schema.js';
+import { adminNames } from '../config/admins.js';
 import type { Finding, Status } from '../core/types.js';
 import { parseCorosyncConf } from '../parse/corosync.js';
 import { controlStatuses } from './verify.js';
@@ -36,6 +37,7 @@ export async function auditNode(
   opts: CollectOptions,
   collect: Collector,
 ): Promise<NodeAudit> {
+  // collected like `pvesec audit` and `pvesec plan` do (collectAndAudit), so digests and verdicts compare
   const [result] = await collect([target], { ...opts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config) });
   if (!result?.snapshot) throw new Error(result?.error ?? `${target}: nothing collected`);
   const clusters = groupClusters([result.snapshot]);
@@ -44,20 +46,6 @@ export async function auditNode(
   const node = cluster.nodes[0];
   const findings = [...cluster.findings, ...(cluster.nodeFindings.find((n) => n.node === node)?.findings ?? [])];
   return { node, snapshot: result.snapshot, findings, statuses: controlStatuses(findings, controls) };
-}
-
-/**
- * The host accounts declared as admins in pvesec.yaml (like config/admins.ts adminAccounts): entries
- * are names or objects with a name; alice@pam is the host account alice; Proxmox-only users
- * (alice@pve) are not host accounts.
- */
-export function adminNames(config: PvesecConfig): string[] {
-  const entries = (config as { admin_users?: unknown[] }).admin_users ?? [];
-  const names = entries
-    .map((e) => (typeof e === 'string' ? e : (e as { name?: string })?.name))
-    .filter((n): n is string => typeof n === 'string' && (!n.includes('@') || n.endsWith('@pam')))
-    .map((n) => n.replace(/@pam$/, ''));
-  return [...new Set(names)];
 }
 
 export interface ClusterView {

@@ -4,9 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { applyExitCode, changedFiles, withSummary } from './apply.js';
-import { adminNames, clusterView, snapshotDigests } from './apply-audit.js';
+import { clusterView, snapshotDigests } from './apply-audit.js';
 import { readBundle } from '../collect/bundle.js';
-import { DEFAULT_CONFIG } from '../config/schema.js';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
@@ -42,11 +41,6 @@ test('cluster view: own ring address and the peers, from the collected corosync.
   });
   const standalone = await readBundle('examples/fresh-install');
   assert.deepEqual(clusterView(standalone, 'pve'), { ownAddresses: [], peers: [] });
-});
-
-test('admins verified: host accounts only (alice@pam is alice, alice@pve is not), object entries by name', () => {
-  const config = { ...DEFAULT_CONFIG, admin_users: ['alice', 'bob@pve', 'carol@pam', { name: 'dave', authorized_keys: [] }, 'alice'] } as unknown as typeof DEFAULT_CONFIG;
-  assert.deepEqual(adminNames(config), ['alice', 'carol', 'dave']);
 });
 
 test('a gate in the progress is named by its summary; other lines stay as the node said them', () => {

@@ -2,13 +2,14 @@
  * End to end: `pvesec apply plan.json` from a bastion against systemd test hosts, with faults.
  * Each node gets its own host so the scenarios run on clean state; every scenario checks what the
  * node looks like afterwards (files at their pre-state or their planned post-state, who can log in).
- * Hosts: y170..y177 (10.77.0.170-177, systemd; y176 + y177 a two-node cluster), bastion y189 (10.77.0.189).
+ * Hosts: y170..y178 (10.77.0.170-178, systemd; y176 + y177 a two-node cluster), bastion y189 (10.77.0.189).
  *
  * The plan is built here from operations (an admin with key and sudo, a winning sshd drop-in), in the
  * shape `pvesec plan --out` writes (pvesec.plan/v1), with the file digests read from the node.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,7 +88,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   before(async () => {
     await claimBlock('e2e-apply');
     await Promise.all([ensureCliBuilt(), ensureAdminKey()]);
-    const names = ['full', 'wrongkey', 'allowusers', 'killed', 'linkdown', 'changed', 'member', 'peer'];
+    const names = ['full', 'wrongkey', 'allowusers', 'killed', 'linkdown', 'changed', 'member', 'peer', 'targets'];
     const hosts = await Promise.all([
       upClient('y189', 189),
       ...names.map((n, i) => upHost(`y${170 + i}`, 170 + i, { init: 'systemd' })),
@@ -110,7 +111,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
   async function planFor(node: Host, ops: PlannedOp[], fixes: string[], read = PLANNED): Promise<string> {
     const file = join(dir, `plan-${node.name}-${Date.now()}.json`);
     const plan = {
-      schema: 'pvesec.plan/v1', createdAt: new Date().toISOString(), pvesecVersion: 'e2e', configDigest: '',
+      schema: 'pvesec.plan/v1', createdAt: new Date().toISOString(), pvesecVersion: 'e2e', configDigest: createHash('sha256').update(readFileSync(config)).digest('hex'),
       nodes: [{ node: node.name, target: `ssh://root@${node.ip}`, ops, fileDigests: await digestsOn(node, read), fixes, manual: [] }],
     };
     writeFileSync(file, JSON.stringify(plan, null, 2));
@@ -399,5 +400,19 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     assert.equal((await execIn(node, `test -e ${other}`)).code, 1, 'the refused apply changed nothing');
     const states = await txStates(node);
     assert.equal(states.filter((l) => l.endsWith(' confirmed')).length, 1, states.join('\n'));
+  });
+  it('apply TARGET plans with the remedies first (--control SSH-02), confirms; applied again it finds nothing to change', async () => {
+    const node = nodes.targets;
+    await addUser(node, 'alice', { sudo: true });
+    const argv = [process.execPath, CLI, 'apply', `ssh://root@${node.ip}`, '--control', 'SSH-02', '--yes', '--config', config, '--identity', keys.root,
+      '--known-hosts', knownHosts, '--admin-identity', keys.admin, '--confirm-timeout', '90', '--timeout', '30'];
+    const r = await runInClient(bastion, argv, { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /: confirmed /);
+    assert.match(r.stdout, /SSH-02 FAIL -> PASS/);
+    assert.match(await mustExecIn(node, 'sshd -T -C user=alice,addr=10.77.0.189,host=x'), /^passwordauthentication no$/m);
+    const again = await runInClient(bastion, argv, { timeoutMs: 180_000 });
+    assert.equal(again.code, 0, describeRun(again));
+    assert.equal(again.stdout, 'nothing to change\n');
   });
 });
