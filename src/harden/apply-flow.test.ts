@@ -135,3 +135,23 @@ test('a node changed since the plan is refused before anything is armed', async 
   assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'refused', reason: 'node changed since the plan: re-plan (/etc/ssh/sshd_config: removed since the plan)' });
   assert.ok(!s.log.some((l) => l.startsWith('pve1:')));
 });
+
+test('pvesec failing on its own after arming (a step it cannot even write) reverts the node now; exit 2', async () => {
+  const s = scenario({});
+  s.deps.tx.stepScript = () => {
+    throw new Error('operation id "validate:sshd -t" refused');
+  };
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'error', txId: 'T1', reason: 'operation id "validate:sshd -t" refused (rolled back)' });
+  assert.ok(s.log.includes('pve1: revert pvesec error: operation id "validate:sshd -t" refused'), s.log.join('\n'));
+});
+
+test('a step that failed with the node already reverting it (exit 2): the revert is refused, the status says reverted, no wait', async () => {
+  const status = JSON.stringify({ state: 'reverted', files: [{ path: '/etc/x', is: 'pre' }] });
+  const s = scenario({ step: [{ code: 2, stdout: 'failed journal write failed for /etc/x\n' }], revert: [{ code: 3 }], status: [{ stdout: status }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'admin: exit 2: journal write failed for /etc/x', deadMan: false });
+  assert.ok(!s.log.some((l) => l.includes('waiting for the node')), s.log.join('\n'));
+});

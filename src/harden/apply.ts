@@ -305,6 +305,11 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   } catch (e) {
     if (e instanceof Rollback && txId) return await revertNow(e.reason);
     if (e instanceof Lost && txId) return await afterDeadline(e.message);
+    if (txId && deadline > 0) {
+      // armed, then something of pvesec's own failed: the node must not wait for its deadline
+      const reverted = await revertNow(`pvesec error: ${msg(e)}`);
+      return reverted.status === 'rolled-back' ? { node: name, status: 'error', txId, reason: `${msg(e)} (rolled back)` } : reverted;
+    }
     session.destroy();
     return { node: name, status: 'error', reason: msg(e), ...(txId ? { txId } : {}) };
   }
@@ -331,10 +336,22 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       if (e instanceof Lost) return afterDeadline(`${reason}; then ${e.message} while reverting`);
       throw e;
     }
-    session.close();
-    if (r.code === 0) return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
     for (const line of deps.tx.progressLines(r.stdout)) say(clean(line));
-    if (r.code === TX_EXIT.refused) return afterDeadline(`${reason} (the node had already left the transaction: ${why(deps.tx, r, 'not armed')})`);
+    if (r.code === 0) {
+      session.close();
+      return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
+    }
+    if (r.code === TX_EXIT.refused) {
+      // no longer armed: the node reverted it already (a failed step does), or its timer did
+      const st = await session.runScript(deps.tx.statusScript(txId!), { timeoutMs: REVERT_MS }).catch(() => undefined);
+      const status = st?.code === 0 ? deps.tx.parseStatus(st.stdout) : undefined;
+      if (status?.state === 'reverted' && status.files.every((f) => f.is === 'pre')) {
+        session.close();
+        return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
+      }
+      return afterDeadline(`${reason} (the node had already left the transaction: ${why(deps.tx, r, 'not armed')})`);
+    }
+    session.close();
     return { node: name, status: 'error', txId, reason: `${reason}; the revert FAILED (exit ${r.code ?? 'none'}): ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
   }
 
