@@ -45,9 +45,9 @@ st_time() { st_line "$1" | cut -d' ' -f2; }
 st_why() { st_line "$1" | cut -d' ' -f3- | sed 's/ *$//'; }
 st_set() { printf '%-511.511s\n' "$2 $(now) $(clean "$3")" 1<>"$1/state" && sync "$1/state"; }
 marker_release() { if [ "$(cat "$P/active/id" 2>/dev/null)" = "$1" ]; then rm -rf "$P/active"; fi; }
-timer_stop() { # ID [--no-block]
-  systemctl stop $2 "pvesec-revert-$1.timer" >/dev/null 2>&1
-  [ -n "$2" ] || systemctl reset-failed "pvesec-revert-$1.timer" >/dev/null 2>&1
+timer_stop() {
+  systemctl stop "pvesec-revert-$1.timer" >/dev/null 2>&1
+  systemctl reset-failed "pvesec-revert-$1.timer" >/dev/null 2>&1
   return 0
 }
 jfwd() { awk '/ \.$/' "$1/journal" 2>/dev/null; }

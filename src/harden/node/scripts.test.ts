@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Op } from '../ops.js';
 import { PRELUDE } from './prelude.js';
+import { compileOps } from './step.js';
 import { revertProgram } from './revert.js';
 import {
   beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, restAfter, revertScript, rollbackScript, statusScript,
@@ -179,6 +180,32 @@ describe('prelude functions (run in a temporary directory)', () => {
       assert.deepEqual(r.stdout.toString().trim().split('\n'), [
         '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03', 'absent', 'dir', 'link']);
     });
+  });
+});
+
+describe('validators with expected output', () => {
+  const gate = (expectOutput: string[]): Op =>
+    ({ ...base, kind: 'validate', id: 'gate', argv: ['printf', 'permitrootlogin without-password  \\nx11forwarding no\\n'], why: 'root with keys', expectOutput });
+  /** The gate's compiled lines, run by dash with stand-ins for the step's event and abort functions. */
+  const runGate = (op: Op) =>
+    dash(`ev() { echo "EV $*"; }\nopfail() { echo "FAIL $1: $2"; exit 4; }\ntail3() { printf '%s\\n' "$1" | tail -n 3; }\n${compileOps([op]).apply}`);
+
+  it('passes when every expected line is printed (whole lines, trailing blanks ignored)', () => {
+    const r = runGate(gate(['permitrootlogin without-password', 'x11forwarding no']));
+    assert.equal(r.status, 0, r.stdout.toString() + r.stderr);
+    assert.match(r.stdout.toString(), /EV validated gate/);
+  });
+
+  it('fails the op naming the missing line when a line is absent or only part of a line matches', () => {
+    for (const missing of ['permitrootlogin prohibit-password', 'x11forwarding', 'forwarding no']) {
+      const r = runGate(gate(['x11forwarding no', missing]));
+      assert.equal(r.status, 4, missing);
+      assert.match(r.stdout.toString(), new RegExp(`FAIL gate: root with keys: printf [\\s\\S]* does not print "${missing}"`));
+    }
+  });
+
+  it('refuses an expected line with a newline before any script exists', () => {
+    assert.throws(() => compileOps([gate(['a\nb'])]), TxInputError);
   });
 });
 

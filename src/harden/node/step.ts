@@ -8,7 +8,7 @@ import { ACCOUNT_FILES, type Op } from '../ops.js';
 import { TIMEOUTS } from './layout.js';
 import { INSTALLED_PACKAGES_SH } from './revert.js';
 import {
-  checkAccountName, checkArgv, checkMode, checkOpId, checkPackage, checkPath, checkUnit, dirOf, oneLine, parentsOf, shQuote as q,
+  checkAccountName, checkArgv, checkMode, checkOpId, checkPackage, checkPath, checkUnit, dirOf, oneLine, parentsOf, shQuote as q, TxInputError,
 } from './sh.js';
 
 /** Account files plus the "-" backups shadow's tools rewrite beside them. */
@@ -122,6 +122,15 @@ function base64Lines(content: string): string {
 /** The command prefix running argv with a timeout and without the lock descriptor. */
 function guarded(argv: string[], timeoutSec: number): string {
   return `timeout ${timeoutSec} ${argv.map(q).join(' ')} 2>&1 9>&-`;
+}
+
+/** Lines a validator must print (whole lines, trailing blanks ignored): one line each, no control characters. */
+function expectedLines(lines: string[], opId: string): string[] {
+  return lines.map((l) => {
+    const line = l.replace(/\s+$/, '');
+    if (!line || /[\x00-\x1f\x7f]/.test(line)) throw new TxInputError(`${opId}: expected output line ${JSON.stringify(l)} is empty or not one line`);
+    return line;
+  });
 }
 
 function compileOp(op: Op): Compiled {
@@ -257,6 +266,8 @@ function compileOp(op: Op): Compiled {
         apply: [
           `out=$(${guarded(argv, timeout)}); rc=$?`,
           `[ $rc = 0 ] || opfail ${qid} ${q(`${why}${label} exited `)}"$rc: $(tail3 "$out")"`,
+          ...(op.kind === 'validate' ? expectedLines(op.expectOutput ?? [], id).map((line) =>
+            `printf '%s\\n' "$out" | sed 's/[[:space:]]*$//' | grep -qxF -- ${q(line)} || opfail ${qid} ${q(`${why}${label} does not print "${oneLine(line, 120)}"`)}`) : []),
           `ev ${q(`${op.kind === 'validate' ? 'validated' : 'ran'} ${id}`)}`,
         ],
       };
