@@ -40,7 +40,9 @@ unshare --net --mount true 2>/dev/null || die "cannot create namespaces (unshare
 # Test-host rootfs: debootstrap once (~1 min), then cached (instant).
 step "test-host rootfs (cache: $TH_VAR/cache)"
 TH_VAR="$TH_VAR" "$TESTHOST/build-rootfs.sh" || die "build-rootfs.sh failed"
-# Second image with real systemd as PID 1 (tests of anything that changes a node: timers, reboots).
+# Second image with real systemd as PID 1 (tests of anything that changes a node: timers, reboots),
+# carrying the offline apt repository of the packages `pvesec apply` installs; an existing image
+# without it (or built for another package list) is rebuilt here.
 step "test-host rootfs with systemd"
 TH_VAR="$TH_VAR" TH_INIT=systemd "$TESTHOST/build-rootfs.sh" || die "build-rootfs.sh (systemd image) failed"
 

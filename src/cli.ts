@@ -66,6 +66,47 @@ function buildProgram({ Command }: Commander): Command {
       return finish(await runCollect(targets, opts, processIO()));
     });
 
+  sshOptions(
+    program.command('apply')
+      .description('apply a plan (or plan the targets first) with a dead-man auto-revert, verified over new connections (exit 0 applied, 1 rolled back, 2 error)')
+      .argument('<plan-or-targets...>', 'a plan.json written by `pvesec plan --out`, or ssh://[user@]host[:port] targets to plan and apply'),
+  )
+    .option('--config <file>', 'pvesec.yaml to use (default ./pvesec.yaml when present)')
+    .option('--control <patterns>', "plan only these controls, e.g. 'SSH-*,BF-01' (targets only)")
+    .option('--yes', 'apply without asking')
+    .option('--confirm-timeout <sec>', 'seconds until a node reverts itself unless the change is verified and confirmed (default 120)')
+    .option('--admin-identity <file>', 'private key that proves the declared admins log in (default: agent, then ~/.ssh keys)')
+    .action(async (inputs: string[], opts) => {
+      const { runApply } = await import('./commands/apply.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runApply(inputs, opts, processIO()));
+    });
+
+  sshOptions(
+    program.command('rollback')
+      .description("revert a confirmed transaction byte for byte (default: the node's last); refuses when a file was changed since")
+      .argument('<target>', 'ssh://[user@]host[:port]'),
+  )
+    .option('--tx <id>', 'transaction id (pvesec history lists them)')
+    .option('--force', 'restore even the files changed since the transaction')
+    .action(async (target: string, opts) => {
+      const { runRollback } = await import('./commands/rollback.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runRollback(target, opts, processIO()));
+    });
+
+  sshOptions(
+    program.command('history')
+      .description("list the node's pvesec transactions (id, time, controls, files, state)")
+      .argument('<target>', 'ssh://[user@]host[:port]'),
+  )
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (target: string, opts) => {
+      const { runHistory } = await import('./commands/history.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runHistory(target, opts, processIO()));
+    });
+
   program.command('controls')
     .description('list the controls of the baseline')
     .option('--format <format>', 'text or json', 'text')

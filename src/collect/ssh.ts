@@ -38,16 +38,21 @@ const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 /** The remote command: root runs the script, others through `sudo -n` when allowed, else as themselves. */
 export const REMOTE_COMMAND = `sh -c ${shq(REMOTE_WRAPPER)}`;
 
+/** What opening a connection needs: CollectOptions' key, host-key and timeout settings. */
+export type ConnectOptions = Pick<CollectOptions, 'identity' | 'knownHostsFile' | 'acceptNew' | 'timeoutMs' | 'note'> & {
+  /**
+   * Replaces the key authentication (identity, agent, ~/.ssh keys): e.g. a handler that only asks the
+   * server which methods it offers. Host keys are checked the same way.
+   */
+  authHandler?: ConnectConfig['authHandler'];
+};
+
 /**
- * Collects one node over ONE SSH connection and ONE exec: the collection script goes to the remote
- * shell's stdin, the bundle (tar.gz) comes back on stdout. Strict host key checking against
- * known_hosts; key authentication only (identity file, else agent, else ~/.ssh/id_*).
+ * Opens one SSH connection with strict host key checking against known_hosts (the user's file plus
+ * the system-wide one, unless a file was given) and key authentication only (identity file, else
+ * agent, else ~/.ssh/id_*). Resolves once logged in; rejects with a one-line CollectError naming the host.
  */
-export async function collectSsh(
-  target: SshTarget,
-  opts: CollectOptions = {},
-  script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers }),
-): Promise<Snapshot> {
+export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<ssh2.Client> {
   const label = hostLabel(target.host, target.port);
   const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
   // like OpenSSH: the user's file, plus the system-wide one unless a file was given explicitly
@@ -60,9 +65,46 @@ export async function collectSsh(
       throw new CollectError(`${label}: cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const auth = await authMethods(target.user, opts, label);
+  const auth: Auth = opts.authHandler ? { methods: opts.authHandler, tried: ['none'] } : await authMethods(target.user, opts, label);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const output = await runRemote({ target, label, known, knownHostsFile, auth, script, timeoutMs, acceptNew: opts.acceptNew === true });
+  return openClient({ target, label, known, knownHostsFile, auth, timeoutMs, acceptNew: opts.acceptNew === true });
+}
+
+/**
+ * Collects one node over ONE SSH connection and ONE exec: the collection script goes to the remote
+ * shell's stdin, the bundle (tar.gz) comes back on stdout. Strict host key checking against
+ * known_hosts; key authentication only (identity file, else agent, else ~/.ssh/id_*).
+ */
+export async function collectSsh(
+  target: SshTarget,
+  opts: CollectOptions = {},
+  script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers }),
+): Promise<Snapshot> {
+  const label = hostLabel(target.host, target.port);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const started = Date.now();
+  const conn = await connect(target, opts);
+  let output: Buffer;
+  try {
+    const r = await exec(conn, REMOTE_COMMAND, script, { timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), maxBytes: MAX_OUTPUT_BYTES });
+    const why = lastLine(r.stderr);
+    if (r.code === undefined && r.signal === undefined) throw new CollectError(`${label}: connection dropped during collection (no exit status received)`);
+    if (r.signal !== undefined) throw new CollectError(`${label}: remote collection killed by signal ${r.signal}${why ? `: ${why}` : ''}`);
+    if (r.code !== 0) throw new CollectError(`${label}: remote collection script failed (exit ${r.code})${why ? `: ${why}` : ''}`);
+    if (r.stdout.length === 0) throw new CollectError(`${label}: remote collection produced no output${why ? `: ${why}` : ''}`);
+    output = r.stdout;
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    switch (e.reason) {
+      case 'start': throw new CollectError(`${label}: cannot start the remote collection: ${e.message}`);
+      case 'too-large': throw new CollectError(`${label}: collection output larger than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB, aborted`);
+      case 'timeout': throw new CollectError(`${label}: timed out after ${Math.round(timeoutMs / 1000)} s during collection`);
+      case 'closed': throw new CollectError(`${label}: connection dropped during collection`);
+      case 'error': throw new CollectError(describeSshError(label, e.sshError ?? {}, 'collect', target.user, []));
+    }
+  } finally {
+    conn.end();
+  }
   try {
     return await snapshotFromArchive(output, { kind: 'ssh', target: target.input }, label);
   } catch (e) {
@@ -77,14 +119,14 @@ export function hostLabel(host: string, port: number): string {
 }
 
 interface Auth {
-  methods: AuthMethod[];
+  methods: AuthMethod[] | NonNullable<ConnectConfig['authHandler']>;
   /** for the "authentication failed" message */
   tried: string[];
 }
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
-async function authMethods(username: string, opts: CollectOptions, label: string): Promise<Auth> {
+async function authMethods(username: string, opts: ConnectOptions, label: string): Promise<Auth> {
   if (opts.identity) {
     const key = await readKey(opts.identity, label, true);
     return { methods: [{ type: 'publickey', username, key } as AuthMethod], tried: [`identity file ${opts.identity}`] };
@@ -188,34 +230,31 @@ export function hostKeyAlgorithmOrder(knownTypes: string[]): ServerHostKeyAlgori
   return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
 }
 
-interface RemoteRun {
+interface ClientOpen {
   target: SshTarget;
   label: string;
   known: KnownHostEntry[];
   knownHostsFile: string;
   auth: Auth;
-  script: string;
   timeoutMs: number;
   acceptNew: boolean;
 }
 
-function runRemote(r: RemoteRun): Promise<Buffer> {
+function openClient(r: ClientOpen): Promise<ssh2.Client> {
   const { target, label } = r;
   return new Promise((resolve, reject) => {
     const conn = new Client();
-    let phase: 'connect' | 'collect' = 'connect';
     let hostKeyProblem: string | undefined;
     let settled = false;
-    const finish = (error?: string, output?: Buffer): void => {
+    const fail = (error: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       conn.end();
-      if (error !== undefined) reject(new CollectError(error));
-      else resolve(output ?? Buffer.alloc(0));
+      reject(new CollectError(error));
     };
     const timer = setTimeout(() => {
-      finish(`${label}: timed out after ${Math.round(r.timeoutMs / 1000)} s ${phase === 'collect' ? 'during collection' : 'while connecting'}`);
+      fail(`${label}: timed out after ${Math.round(r.timeoutMs / 1000)} s while connecting`);
       conn.destroy();
     }, r.timeoutMs);
 
@@ -243,43 +282,20 @@ function runRemote(r: RemoteRun): Promise<Buffer> {
       verify(false);
     };
 
-    conn.on('ready', () => {
-      phase = 'collect';
-      conn.exec(REMOTE_COMMAND, (err, channel) => {
-        if (err) return finish(`${label}: cannot start the remote collection: ${err.message.split('\n')[0]}`);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let stderr = '';
-        let exitCode: number | undefined;
-        let exitSignal: string | undefined;
-        channel.on('data', (d: Buffer) => {
-          size += d.length;
-          if (size > MAX_OUTPUT_BYTES) return finish(`${label}: collection output larger than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB, aborted`);
-          chunks.push(d);
-        });
-        channel.stderr.on('data', (d: Buffer) => {
-          if (stderr.length < 65536) stderr += d.toString('utf8');
-        });
-        channel.on('exit', (code: number | null, signal?: string) => {
-          if (code !== null && code !== undefined) exitCode = code;
-          if (signal) exitSignal = signal;
-        });
-        channel.on('close', () => {
-          const why = lastLine(stderr);
-          if (exitCode === undefined && exitSignal === undefined) return finish(`${label}: connection dropped during collection (no exit status received)`);
-          if (exitSignal !== undefined) return finish(`${label}: remote collection killed by signal ${exitSignal}${why ? `: ${why}` : ''}`);
-          if (exitCode !== 0) return finish(`${label}: remote collection script failed (exit ${exitCode})${why ? `: ${why}` : ''}`);
-          if (size === 0) return finish(`${label}: remote collection produced no output${why ? `: ${why}` : ''}`);
-          finish(undefined, Buffer.concat(chunks));
-        });
-        channel.end(r.script);
-      });
-    });
-    conn.on('error', (err: Error & { code?: string; level?: string }) => {
-      finish(hostKeyProblem ?? describeSshError(label, err, phase, target.user, r.auth.tried));
-    });
-    conn.on('close', () => {
-      finish(hostKeyProblem ?? (phase === 'collect' ? `${label}: connection dropped during collection` : `${label}: connection closed by the server before login`));
+    const onError = (err: Error & { code?: string; level?: string }): void => {
+      fail(hostKeyProblem ?? describeSshError(label, err, 'connect', target.user, r.auth.tried));
+    };
+    const onClose = (): void => fail(hostKeyProblem ?? `${label}: connection closed by the server before login`);
+    conn.on('error', onError);
+    conn.on('close', onClose);
+    conn.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.off('error', onError);
+      conn.off('close', onClose);
+      conn.on('error', () => undefined); // whoever runs commands on it listens for errors itself
+      resolve(conn);
     });
 
     const config: ConnectConfig = {
@@ -296,7 +312,96 @@ function runRemote(r: RemoteRun): Promise<Buffer> {
     try {
       conn.connect(config);
     } catch (e) {
-      finish(`${label}: ${(e as Error).message.split('\n')[0]}`);
+      fail(`${label}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  });
+}
+
+/** What one remote command returned: no code and no signal = the channel closed without an exit status. */
+export interface ExecResult {
+  code?: number;
+  signal?: string;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Why exec could not deliver an ExecResult. */
+export class ExecError extends Error {
+  constructor(
+    readonly reason: 'start' | 'too-large' | 'timeout' | 'closed' | 'error',
+    message: string,
+    readonly sshError?: { code?: string; level?: string; message?: string },
+  ) {
+    super(message);
+    this.name = 'ExecError';
+  }
+}
+
+export interface ExecOptions {
+  /** Rejects with reason 'timeout' after this long (the connection is left to the caller). */
+  timeoutMs?: number;
+  /** Rejects with reason 'too-large' when stdout grows beyond this. */
+  maxBytes?: number;
+}
+
+/**
+ * Runs one command on an open connection, `stdin` written to its standard input (then closed).
+ * Resolves with its exit status and output; rejects with an ExecError when it cannot start, the
+ * connection dies or errs, the output is too large, or it times out.
+ */
+export function exec(conn: ssh2.Client, command: string, stdin: string | Buffer, opts: ExecOptions = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      conn.off('error', onError);
+      conn.off('close', onClose);
+    };
+    const fail = (e: ExecError): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(e);
+    };
+    const onError = (err: Error & { code?: string; level?: string }): void => fail(new ExecError('error', (err.message ?? String(err)).split('\n')[0], err));
+    const onClose = (): void => fail(new ExecError('closed', 'connection closed'));
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => fail(new ExecError('timeout', `no answer after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    conn.on('error', onError);
+    conn.on('close', onClose);
+    try {
+      conn.exec(command, (err, channel) => {
+        if (err) return fail(new ExecError('start', err.message.split('\n')[0]));
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let stderr = '';
+        let code: number | undefined;
+        let signal: string | undefined;
+        channel.on('data', (d: Buffer) => {
+          size += d.length;
+          if (opts.maxBytes !== undefined && size > opts.maxBytes) {
+            channel.close();
+            return fail(new ExecError('too-large', `output larger than ${opts.maxBytes} bytes`));
+          }
+          chunks.push(d);
+        });
+        channel.stderr.on('data', (d: Buffer) => {
+          if (stderr.length < 65536) stderr += d.toString('utf8');
+        });
+        channel.on('exit', (c: number | null, s?: string) => {
+          if (c !== null && c !== undefined) code = c;
+          if (s) signal = s;
+        });
+        channel.on('close', () => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          resolve({ code, signal, stdout: Buffer.concat(chunks), stderr });
+        });
+        channel.on('error', () => undefined);
+        channel.end(stdin);
+      });
+    } catch (e) {
+      fail(new ExecError('start', (e as Error).message.split('\n')[0]));
     }
   });
 }

@@ -1,0 +1,157 @@
+/**
+ * The order apply talks to a node in, and what it concludes, with the node's answers scripted: what
+ * a real node answers is covered by test/e2e/apply.test.ts; here the branches that are hard to
+ * provoke there (a confirmation that loses the race with the timer, a connection that drops in the
+ * middle of a step, a revert that fails, the stop after the first node that rolls back).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyPlan, type ApplyDeps, type TxRuntime } from './apply.js';
+import { ExecError, type RemoteSession, type ScriptResult } from './remote.js';
+import { PLAN_SCHEMA, type NodePlan, type Plan, type PlannedOp } from './plan-types.js';
+import type { NodeAudit } from './apply-audit.js';
+import { Snapshot } from '../collect/snapshot.js';
+
+const op = (phase: PlannedOp['phase'], id: string): PlannedOp =>
+  ({ id, phase, kind: 'run', argv: ['true'], controls: ['SSH-02'], cutsAccess: phase === 'restrict', summary: id }) as PlannedOp;
+
+const nodePlan = (node: string): NodePlan => ({
+  node, target: `ssh://root@${node}`, ops: [op('admin', 'admin-op'), op('restrict', 'sshd-op')], fileDigests: {}, fixes: ['SSH-02'], manual: [],
+});
+
+type Answer = Partial<ScriptResult> | 'drop';
+
+/** A node whose answer to each script (by name) is scripted; it records what it was asked, in order. */
+function scenario(answers: Record<string, Answer[]>, verifyOk: Record<string, boolean> = {}) {
+  const log: string[] = [];
+  let clock = 0;
+  const tx: TxRuntime = {
+    newTxId: () => 'T1',
+    beginScript: () => 'begin',
+    stepScript: (_id, ops) => `step ${ops.map((o) => o.id).join(',')}`,
+    confirmScript: () => 'confirm',
+    revertScript: (_id, reason) => `revert ${reason}`,
+    statusScript: () => 'status',
+    progressLines: (stdout) => stdout.split('\n').filter(Boolean),
+    failureReason: (stdout) => (stdout.startsWith('failed ') ? stdout.slice(7).trim() : undefined),
+    parseStatus: (stdout) => JSON.parse(stdout),
+  };
+  const session = (node: string): RemoteSession => ({
+    runScript: async (script: string) => {
+      const name = script.split(' ')[0];
+      log.push(`${node}: ${script}`);
+      clock += 100;
+      const a = (answers[name] ?? []).shift() ?? {};
+      if (a === 'drop') throw new ExecError('closed', 'connection closed');
+      return { code: 0, stdout: '', stderr: '', ...a };
+    },
+    close: () => undefined,
+    destroy: () => log.push(`${node}: connection dropped`),
+  }) as unknown as RemoteSession;
+  const verify = (name: string) => async () => {
+    log.push(`verify ${name}`);
+    return { name, ok: verifyOk[name] ?? true, detail: verifyOk[name] === false ? `${name} failed` : 'ok' };
+  };
+  const deps: ApplyDeps = {
+    tx,
+    open: async (t) => session(t.host),
+    audit: async (target): Promise<NodeAudit> => {
+      log.push(`audit ${target}`);
+      return { node: target.slice(13), snapshot: new Snapshot({ kind: 'ssh', target }), findings: [], statuses: new Map([['SSH-02', log.filter((l) => l.startsWith('audit')).length > 1 ? 'PASS' : 'FAIL']]) };
+    },
+    verifyAdmin: verify('admin'),
+    verifyPasswords: verify('passwords'),
+    verifyTcp: verify('tcp'),
+    verifyPeer: verify('peer'),
+    progress: (line) => log.push(`> ${line}`),
+    now: () => clock,
+    sleep: async (ms) => void (clock += ms),
+  };
+  const plan = (...nodes: string[]): Plan => ({ schema: PLAN_SCHEMA, createdAt: '', pvesecVersion: '', configDigest: '', nodes: nodes.map(nodePlan) });
+  return { deps, log, plan, settings: { confirmTimeoutSec: 5, admins: ['alice'], origin: 'test', reconnectMs: 10_000 } };
+}
+
+test('success: arm, admin phase, admin proof, restrict phase, verify over new connections, re-audit, confirm', async () => {
+  const s = scenario({ step: [{ stdout: 'created user alice\n' }, { stdout: 'reloaded ssh\n' }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 0);
+  assert.deepEqual(s.log.filter((l) => !l.startsWith('> ')), [
+    'audit ssh://root@pve1', 'verify tcp',
+    'pve1: begin', 'pve1: step admin-op', 'verify admin', 'pve1: step sshd-op',
+    'verify admin', 'verify passwords', 'verify tcp', 'audit ssh://root@pve1', 'pve1: confirm',
+  ]);
+  assert.ok(s.log.includes('> pve1: SSH-02 FAIL -> PASS'), s.log.join('\n'));
+});
+
+test('a failed verification reverts now over the live connection and stops before the next node', async () => {
+  const s = scenario({}, { passwords: false });
+  const r = await applyPlan(s.plan('pve1', 'pve2'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.ok(s.log.includes('pve1: revert verification failed: passwords: passwords failed'), s.log.join('\n'));
+  assert.ok(!s.log.some((l) => l.startsWith('pve2:') || l === 'audit ssh://root@pve2'), 'pve2 untouched');
+  assert.ok(s.log.includes('> stopped: not applied to pve2'));
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'verification failed: passwords: passwords failed', deadMan: false });
+});
+
+test('a step the node reverted itself (exit 4) is reported with its reason, without a second revert', async () => {
+  const s = scenario({ step: [{}, { code: 4, stdout: 'failed validate:sshd sshd -t exited 255\n' }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.outcomes[0].status === 'rolled-back' && r.outcomes[0].reason, 'restrict: validate:sshd sshd -t exited 255');
+  assert.ok(!s.log.some((l) => l.includes(': revert ')));
+});
+
+test('the connection drops in a step: wait out the deadline, reconnect, the node reverted every file', async () => {
+  const status = JSON.stringify({ state: 'reverted', files: [{ path: '/etc/ssh/sshd_config.d/00-pvesec.conf', is: 'pre' }] });
+  const s = scenario({ step: [{}, 'drop'], status: [{ stdout: status }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'connection lost (connection closed) (1 file(s) back to their previous content)', deadMan: true });
+  assert.ok(s.log.indexOf('pve1: connection dropped') < s.log.indexOf('pve1: status'));
+});
+
+test('the timer wins the race with the confirmation: reported as a dead-man revert once the node says so', async () => {
+  const status = JSON.stringify({ state: 'reverted', files: [] });
+  const s = scenario({ confirm: [{ code: 3, stdout: 'failed transaction T1 is reverted\n' }], status: [{ stdout: status }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.outcomes[0].status === 'rolled-back' && r.outcomes[0].deadMan, true);
+});
+
+test('a node that did not come back (a file neither pre nor post, or revert-failed) is an error, exit 2', async () => {
+  const status = JSON.stringify({ state: 'revert-failed', files: [{ path: '/etc/x', is: 'other' }] });
+  const s = scenario({ step: ['drop'], status: [{ stdout: status }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.outcomes[0].status === 'error' ? r.outcomes[0].reason : '', /did not come back to its previous state: revert-failed, \/etc\/x is other/);
+});
+
+test('a node changed since the plan is refused before anything is armed', async () => {
+  const s = scenario({});
+  const plan = s.plan('pve1');
+  plan.nodes[0].fileDigests = { '/etc/ssh/sshd_config': 'ab'.repeat(32) };
+  const r = await applyPlan(plan, s.settings, s.deps);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'refused', reason: 'node changed since the plan: re-plan (/etc/ssh/sshd_config: removed since the plan)' });
+  assert.ok(!s.log.some((l) => l.startsWith('pve1:')));
+});
+
+test('pvesec failing on its own after arming (a step it cannot even write) reverts the node now; exit 2', async () => {
+  const s = scenario({});
+  s.deps.tx.stepScript = () => {
+    throw new Error('operation id "validate:sshd -t" refused');
+  };
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'error', txId: 'T1', reason: 'operation id "validate:sshd -t" refused (rolled back)' });
+  assert.ok(s.log.includes('pve1: revert pvesec error: operation id "validate:sshd -t" refused'), s.log.join('\n'));
+});
+
+test('a step that failed with the node already reverting it (exit 2): the revert is refused, the status says reverted, no wait', async () => {
+  const status = JSON.stringify({ state: 'reverted', files: [{ path: '/etc/x', is: 'pre' }] });
+  const s = scenario({ step: [{ code: 2, stdout: 'failed journal write failed for /etc/x\n' }], revert: [{ code: 3 }], status: [{ stdout: status }] });
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'admin: exit 2: journal write failed for /etc/x', deadMan: false });
+  assert.ok(!s.log.some((l) => l.includes('waiting for the node')), s.log.join('\n'));
+});

@@ -1,0 +1,398 @@
+/**
+ * `pvesec apply` where the operator is: runs a plan one node at a time over one SSH session per node,
+ * inside the node-side transaction (src/harden/node/): arm the dead-man, apply phase by phase, prove
+ * the admin path over a NEW connection before anything that can cut access, verify over new
+ * connections, confirm. Any failed gate → revert now over the live connection; a lost connection →
+ * wait for the node's own deadline, reconnect and check that it came back to its recorded state.
+ * Stops at the first node that rolls back.
+ */
+import { PHASES, type Op } from './ops.js';
+import type { NodePlan, Plan } from './plan-types.js';
+import type { SshTarget } from '../collect/ssh.js';
+import { parseTarget } from '../collect/targets.js';
+import type { Status } from '../core/types.js';
+import { ExecError, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
+import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
+import { verifyControls, type VerifyResult } from './verify.js';
+import { clean } from '../report/text.js';
+
+/** The node-side transaction runtime (src/harden/node/scripts.ts), as apply uses it. */
+export interface TxHeader {
+  id: string;
+  timeoutSec: number;
+  controls: string[];
+  origin: string;
+  planDigest?: string;
+}
+
+/** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
+export interface TxStatus {
+  state: string;
+  files: { path: string; is: 'pre' | 'post' | 'other' }[];
+}
+
+export interface TxRuntime {
+  newTxId(now?: Date): string;
+  beginScript(h: TxHeader): string;
+  stepScript(txId: string, ops: Op[]): string;
+  confirmScript(txId: string): string;
+  revertScript(txId: string, reason: string): string;
+  statusScript(txId: string): string;
+  /** Progress lines ("wrote /etc/...", "reloaded ssh") from a script's output. */
+  progressLines(stdout: string): string[];
+  /** Why a script failed or refused, from its output. */
+  failureReason(stdout: string): string | undefined;
+  parseStatus(stdout: string): TxStatus;
+}
+
+/** Exit codes of the node scripts (contract of src/harden/node/scripts.ts). */
+export const TX_EXIT = { ok: 0, error: 2, refused: 3, reverted: 4, revertFailed: 5 } as const;
+
+/** Everything apply does that leaves this process (SSH, verification, audit, clock), injectable for tests. */
+export interface ApplyDeps {
+  tx: TxRuntime;
+  /** The session the changes go through. */
+  open(target: SshTarget): Promise<RemoteSession>;
+  /** Collects the node and evaluates the controls (before, and (e) after). */
+  audit(target: string, controls: string[]): Promise<NodeAudit>;
+  /** (a) a new login as the admin with the admin identity, then `sudo -n true`. */
+  verifyAdmin(node: SshTarget, admin: string, timeoutMs: number): Promise<VerifyResult>;
+  /** (b) password and keyboard-interactive not offered to these users. */
+  verifyPasswords(node: SshTarget, users: string[], timeoutMs: number): Promise<VerifyResult>;
+  /** (c) tcp port answers. */
+  verifyTcp(host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
+  /** (d) root on the peer logs in to the node's address with its key. */
+  verifyPeer(peer: SshTarget, peerName: string, nodeAddress: string, timeoutMs: number): Promise<VerifyResult>;
+  progress(line: string): void;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ApplySettings {
+  confirmTimeoutSec: number;
+  /** Declared admin host accounts (pvesec.yaml admin_users). */
+  admins: string[];
+  /** Recorded on the node: who applied from where. */
+  origin: string;
+  /** How long to keep trying to reach a node after its deadline, to read what it did. */
+  reconnectMs?: number;
+}
+
+export type NodeOutcome =
+  | { node: string; status: 'unchanged' }
+  | { node: string; status: 'applied'; txId: string; changes: ControlChange[]; note?: string }
+  | { node: string; status: 'rolled-back'; txId: string; reason: string; deadMan: boolean }
+  | { node: string; status: 'refused'; reason: string }
+  | { node: string; status: 'error'; reason: string; txId?: string };
+
+export interface ControlChange {
+  id: string;
+  before: Status | undefined;
+  after: Status | undefined;
+}
+
+export interface ApplyResult {
+  outcomes: NodeOutcome[];
+  exitCode: 0 | 1 | 2;
+}
+
+/** 0 every node applied (or had nothing to do), 1 some node rolled back, 2 error or refusal. */
+export function applyExitCode(outcomes: NodeOutcome[]): 0 | 1 | 2 {
+  if (outcomes.some((o) => o.status === 'error' || o.status === 'refused')) return 2;
+  if (outcomes.some((o) => o.status === 'rolled-back')) return 1;
+  return 0;
+}
+
+/** Runs the plan node by node; stops at the first node that does not end applied or unchanged. */
+export async function applyPlan(plan: Plan, settings: ApplySettings, deps: ApplyDeps): Promise<ApplyResult> {
+  const outcomes: NodeOutcome[] = [];
+  for (const node of plan.nodes) {
+    const outcome = await applyNode(node, settings, deps);
+    outcomes.push(outcome);
+    reportOutcome(outcome, deps.progress);
+    if (outcome.status !== 'applied' && outcome.status !== 'unchanged') {
+      const left = plan.nodes.slice(plan.nodes.indexOf(node) + 1).map((n) => n.node);
+      if (left.length > 0) deps.progress(`stopped: not applied to ${left.join(', ')}`);
+      break;
+    }
+  }
+  return { outcomes, exitCode: applyExitCode(outcomes) };
+}
+
+function reportOutcome(o: NodeOutcome, progress: (line: string) => void): void {
+  switch (o.status) {
+    case 'unchanged':
+      return progress(`${o.node}: nothing to change`);
+    case 'applied':
+      if (o.note) progress(`${o.node}: ${o.note}`);
+      for (const c of o.changes) progress(`${o.node}: ${c.id} ${c.before ?? 'not evaluated'} -> ${c.after ?? 'not evaluated'}`);
+      return;
+    case 'rolled-back':
+      return progress(`${o.node}: rolled back${o.deadMan ? ' (dead-man)' : ''}: ${o.reason}`);
+    case 'refused':
+      return progress(`${o.node}: refused: ${o.reason}`);
+    case 'error':
+      return progress(`${o.node}: error: ${o.reason}`);
+  }
+}
+
+/**
+ * The files whose digest now differs from what the plan recorded, one description each. Both sides are
+ * digests of the collected (sanitized) content, null for a file the collection does not hold.
+ */
+export function changedFiles(planned: Record<string, string | null>, now: Map<string, string | null>): string[] {
+  const changed: string[] = [];
+  for (const [path, digest] of Object.entries(planned)) {
+    if (!now.has(path)) changed.push(`${path}: not checked`);
+    else if (now.get(path) !== digest) {
+      const is = now.get(path);
+      changed.push(`${path}: ${digest === null ? 'created' : is === null ? 'removed' : 'modified'} since the plan`);
+    }
+  }
+  return changed;
+}
+
+class Rollback extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The connection to the node is gone (or silent past the deadline). */
+class Lost extends Error {}
+
+function msg(e: unknown): string {
+  return clean(((e as Error)?.message ?? String(e)).split('\n')[0]);
+}
+
+const SCRIPT_MS = 60_000;
+const VERIFY_RETRIES = 3;
+const VERIFY_PAUSE_MS = 400;
+const REVERT_MS = 15_000;
+/** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
+const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
+
+/** "validated validate:sshd" -> "validated sshd -t": a gate named by what it runs, as the plan describes it. */
+export function withSummary(line: string, ops: Op[]): string {
+  const m = /^(validated|ran) (\S+)$/.exec(line);
+  const op = m ? ops.find((o) => o.id === m[2]) : undefined;
+  return op ? `${m![1]} ${op.summary}` : line;
+}
+
+/** The node's own words for a failed script: its failure event, else the last line of stderr. */
+function why(tx: TxRuntime, r: ScriptResult, fallback: string): string {
+  return clean(tx.failureReason(r.stdout) ?? (lastLine(r.stderr) || fallback));
+}
+
+export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: ApplyDeps): Promise<NodeOutcome> {
+  const name = plan.node;
+  const say = (line: string): void => deps.progress(`${name}: ${line}`);
+  if (plan.ops.length === 0) return { node: name, status: 'unchanged' };
+  let target: SshTarget;
+  try {
+    target = sshTargetOf(parseTarget(plan.target));
+  } catch (e) {
+    return { node: name, status: 'error', reason: msg(e) };
+  }
+
+  // The node must still be what was planned against: collected again, digested like the plan did.
+  let before: NodeAudit;
+  try {
+    before = await deps.audit(plan.target, plan.fixes);
+  } catch (e) {
+    return { node: name, status: 'error', reason: `audit before the change failed: ${msg(e)}` };
+  }
+  const changed = changedFiles(plan.fileDigests, snapshotDigests(before.snapshot, Object.keys(plan.fileDigests)));
+  if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
+
+  let session: RemoteSession;
+  try {
+    session = await deps.open(target);
+  } catch (e) {
+    return { node: name, status: 'error', reason: msg(e) };
+  }
+
+  let txId: string | undefined;
+  let deadline = 0;
+  /** Time left before the node reverts itself; a script that has not answered by then is lost. */
+  const left = (): number => {
+    const ms = deadline - deps.now();
+    if (ms <= 0) throw new Lost('the confirmation deadline passed');
+    return ms;
+  };
+  const run = async (script: string, timeoutMs: number): Promise<ScriptResult> => {
+    try {
+      return await session.runScript(script, { timeoutMs });
+    } catch (e) {
+      if (e instanceof ExecError) throw new Lost(e.reason === 'timeout' ? 'no answer from the node' : `connection lost (${e.message})`);
+      throw e;
+    }
+  };
+
+  try {
+    const portalBefore = await deps.verifyTcp(target.host, 8006, 5000);
+
+    // Arm the dead-man before the first change.
+    txId = deps.tx.newTxId();
+    const header: TxHeader = { id: txId, timeoutSec: settings.confirmTimeoutSec, controls: plan.fixes, origin: settings.origin };
+    const begun = await run(deps.tx.beginScript(header), SCRIPT_MS);
+    if (begun.code === TX_EXIT.refused) return { node: name, status: 'refused', reason: why(deps.tx, begun, 'the node refused the transaction') };
+    if (begun.code !== 0) return { node: name, status: 'error', reason: `cannot start the transaction (exit ${begun.code ?? 'none'}): ${why(deps.tx, begun, 'no reason given')}`, txId };
+    // The node armed its timer before it answered: it fires at the latest this long from now.
+    deadline = deps.now() + settings.confirmTimeoutSec * 1000;
+    say(`armed ${txId} (reverts itself in ${settings.confirmTimeoutSec} s unless confirmed)`);
+
+    for (const phase of PHASES) {
+      if (phase === 'restrict' && settings.admins.length > 0) {
+        // Before anything that can cut access: the admins must already get in on their own.
+        for (const admin of settings.admins) {
+          const v = await settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())));
+          if (!v.ok) throw new Rollback(`admin path not proven: ${v.detail}`);
+          say(`verified ${v.name}: ${v.detail}`);
+        }
+      }
+      const ops = plan.ops.filter((o) => o.phase === phase);
+      if (ops.length === 0) continue;
+      const r = await run(deps.tx.stepScript(txId, ops), left());
+      for (const line of deps.tx.progressLines(r.stdout)) say(clean(withSummary(line, ops)));
+      if (r.code === TX_EXIT.reverted) {
+        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${why(deps.tx, r, 'an operation failed')}`, deadMan: false };
+      }
+      if (r.code === TX_EXIT.revertFailed) {
+        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+      }
+      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${why(deps.tx, r, 'no reason given')}` };
+      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${why(deps.tx, r, 'no reason given')}`);
+    }
+
+    // Verify over new connections.
+    const results: VerifyResult[] = [];
+    const budget = (): number => Math.min(10_000, left());
+    for (const admin of settings.admins) results.push(await settle(() => deps.verifyAdmin(target, admin, budget())));
+    if (plan.fixes.includes('SSH-02')) results.push(await settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
+    if (portalBefore.ok) results.push(await settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
+    const cluster = clusterView(before.snapshot, before.node);
+    const own = cluster.ownAddresses[0];
+    for (const peer of own ? cluster.peers : []) {
+      const addr = peer.addresses[0];
+      if (!addr) continue;
+      const peerTarget: SshTarget = { host: addr, port: target.port, user: target.user, input: `ssh://${target.user}@${addr}` };
+      results.push(await settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
+    }
+    const failed = results.find((v) => !v.ok);
+    if (failed) throw new Rollback(`verification failed: ${failed.name}: ${failed.detail}`);
+    let after: NodeAudit;
+    try {
+      after = await deps.audit(plan.target, plan.fixes);
+    } catch (e) {
+      throw new Rollback(`re-audit failed: ${msg(e)}`);
+    }
+    left();
+    const reaudit = verifyControls(after.statuses);
+    if (!reaudit.ok) throw new Rollback(`verification failed: re-audit: ${reaudit.detail}`);
+    for (const v of [...results, reaudit]) say(`verified ${v.name}: ${v.detail}`);
+
+    const confirmed = await run(deps.tx.confirmScript(txId), left());
+    if (confirmed.code === TX_EXIT.refused) {
+      // The timer won the race: the node reverted (or is reverting) under the same lock.
+      return await afterDeadline(`confirmation came too late: ${why(deps.tx, confirmed, 'the transaction is no longer armed')}`);
+    }
+    if (confirmed.code !== 0) throw new Rollback(`confirm failed (exit ${confirmed.code ?? 'none'}): ${why(deps.tx, confirmed, 'no reason given')}`);
+    say(`confirmed ${txId}`);
+    session.close();
+    const changes = plan.fixes.map((id) => ({ id, before: before.statuses.get(id), after: after.statuses.get(id) }));
+    return { node: name, status: 'applied', txId, changes };
+  } catch (e) {
+    if (e instanceof Rollback && txId) return await revertNow(e.reason);
+    if (e instanceof Lost && txId) return await afterDeadline(e.message);
+    if (txId && deadline > 0) {
+      // armed, then something of pvesec's own failed: the node must not wait for its deadline
+      const reverted = await revertNow(`pvesec error: ${msg(e)}`);
+      return reverted.status === 'rolled-back' ? { node: name, status: 'error', txId, reason: `${msg(e)} (rolled back)` } : reverted;
+    }
+    session.destroy();
+    return { node: name, status: 'error', reason: msg(e), ...(txId ? { txId } : {}) };
+  }
+
+  /**
+   * A verification, tried again a few times while it fails and time is left: a reloaded sshd re-executes
+   * itself and refuses connections for a moment, a restarted service takes a moment to listen.
+   */
+  async function settle(check: () => Promise<VerifyResult>): Promise<VerifyResult> {
+    let v = await check();
+    for (let i = 0; i < VERIFY_RETRIES && !v.ok && TRANSIENT.test(v.detail) && deadline - deps.now() > VERIFY_PAUSE_MS * 2; i++) {
+      await deps.sleep(VERIFY_PAUSE_MS);
+      v = await check();
+    }
+    return v;
+  }
+
+  async function revertNow(reason: string): Promise<NodeOutcome> {
+    let r: ScriptResult;
+    try {
+      // A live revert answers within seconds; past the deadline the node reverts on its own anyway.
+      r = await run(deps.tx.revertScript(txId!, reason), Math.max(REVERT_MS, deadline - deps.now()));
+    } catch (e) {
+      if (e instanceof Lost) return afterDeadline(`${reason}; then ${e.message} while reverting`);
+      throw e;
+    }
+    for (const line of deps.tx.progressLines(r.stdout)) say(clean(line));
+    if (r.code === 0) {
+      session.close();
+      return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
+    }
+    if (r.code === TX_EXIT.refused) {
+      // no longer armed: the node reverted it already (a failed step does), or its timer did
+      const st = await session.runScript(deps.tx.statusScript(txId!), { timeoutMs: REVERT_MS }).catch(() => undefined);
+      const status = st?.code === 0 ? deps.tx.parseStatus(st.stdout) : undefined;
+      if (status?.state === 'reverted' && status.files.every((f) => f.is === 'pre')) {
+        session.close();
+        return { node: name, status: 'rolled-back', txId: txId!, reason, deadMan: false };
+      }
+      return afterDeadline(`${reason} (the node had already left the transaction: ${why(deps.tx, r, 'not armed')})`);
+    }
+    session.close();
+    return { node: name, status: 'error', txId, reason: `${reason}; the revert FAILED (exit ${r.code ?? 'none'}): ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+  }
+
+  /** Waits out the node's own deadline, reconnects and reads what it did with the transaction. */
+  async function afterDeadline(reason: string): Promise<NodeOutcome> {
+    session.destroy();
+    const id = txId!;
+    const wait = deadline + 3000 - deps.now();
+    say(`${reason}; waiting for the node to revert itself (${Math.max(0, Math.ceil(wait / 1000))} s)`);
+    if (wait > 0) await deps.sleep(wait);
+    const until = deps.now() + (settings.reconnectMs ?? 60_000);
+    let status: TxStatus | undefined;
+    let lastProblem = '';
+    while (deps.now() < until) {
+      try {
+        const s = await deps.open(target);
+        try {
+          const r = await s.runScript(deps.tx.statusScript(id), { timeoutMs: 15_000 });
+          if (r.code !== 0) throw new Error(`status exit ${r.code ?? 'none'}: ${lastLine(r.stderr)}`);
+          status = deps.tx.parseStatus(r.stdout);
+        } finally {
+          s.close();
+        }
+        if (status.state === 'reverted' || status.state === 'confirmed' || status.state === 'revert-failed') break;
+        lastProblem = `transaction still ${status.state}`;
+      } catch (e) {
+        lastProblem = msg(e);
+      }
+      await deps.sleep(2000);
+    }
+    if (!status) return { node: name, status: 'error', txId: id, reason: `${reason}; cannot reach the node after its deadline to check the revert: ${lastProblem}` };
+    if (status.state === 'confirmed') {
+      return { node: name, status: 'applied', txId: id, changes: [], note: `${reason}, but the node reports ${id} confirmed` };
+    }
+    const notBack = status.files.filter((f) => f.is !== 'pre');
+    if (status.state !== 'reverted' || notBack.length > 0) {
+      return {
+        node: name, status: 'error', txId: id,
+        reason: `${reason}; the node did not come back to its previous state: ${status.state}${notBack.length ? `, ${notBack.map((f) => `${f.path} is ${f.is}`).join(', ')}` : ''}`,
+      };
+    }
+    return { node: name, status: 'rolled-back', txId: id, reason: `${reason} (${status.files.length} file(s) back to their previous content)`, deadMan: true };
+  }
+}

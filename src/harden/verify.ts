@@ -1,0 +1,167 @@
+/**
+ * Verification of a change over NEW connections from where pvesec runs (an established session
+ * survives an sshd reload or a firewall change, so it proves nothing):
+ *   (a) every declared admin logs in with the admin identity and `sudo -n true` succeeds;
+ *   (b) password and keyboard-interactive are no longer offered (asked without trying a password);
+ *   (c) tcp 8006 answers;
+ *   (d) root logs in with its key from every cluster peer (run on the peer);
+ *   (e) re-audit: every targeted control passes.
+ * Each check returns a VerifyResult; none throws for a failed verification.
+ */
+import net from 'node:net';
+import type { AuthenticationType } from 'ssh2';
+import { connect, exec, hostLabel, type ConnectOptions, type SshTarget } from '../collect/ssh.js';
+import { shq } from '../collect/script.js';
+import { ROOT_SCRIPT_COMMAND, lastLine } from './remote.js';
+import { STATUSES, type Finding, type Status } from '../core/types.js';
+
+export interface VerifyResult {
+  /** Short name for progress lines: "admin alice", "tcp 8006", "root from pve2". */
+  name: string;
+  ok: boolean;
+  /** One line: what was seen. */
+  detail: string;
+}
+
+const DEFAULT_VERIFY_MS = 10_000;
+
+function message(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split('\n')[0];
+}
+
+/**
+ * (a) A new SSH login as the admin with the admin identity (--admin-identity, else agent / ~/.ssh keys),
+ * then `sudo -n true` as that user: both must succeed.
+ */
+export async function verifyAdminLogin(node: SshTarget, admin: string, opts: ConnectOptions): Promise<VerifyResult> {
+  const name = `admin ${admin}`;
+  const target: SshTarget = { ...node, user: admin, input: `ssh://${admin}@${hostLabel(node.host, node.port)}` };
+  let client;
+  try {
+    client = await connect(target, { ...opts, acceptNew: false });
+  } catch (e) {
+    return { name, ok: false, detail: `cannot log in as ${admin}: ${message(e)}` };
+  }
+  try {
+    const r = await exec(client, 'sudo -n true', '', { timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_MS });
+    if (r.code === 0) return { name, ok: true, detail: `${admin} logs in with a key and has sudo` };
+    return { name, ok: false, detail: `${admin} logs in but \`sudo -n true\` fails (exit ${r.code ?? r.signal ?? 'none'})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}` };
+  } catch (e) {
+    return { name, ok: false, detail: `${admin}: sudo check failed: ${message(e)}` };
+  } finally {
+    client.end();
+  }
+}
+
+/**
+ * The authentication methods the server still offers to `user` after the 'none' method, read from its
+ * answer (methodsLeft); nothing else is tried, no password is ever sent. ['none'] when the server
+ * accepted 'none' itself (no authentication at all).
+ */
+export async function offeredAuthMethods(node: SshTarget, user: string, opts: ConnectOptions): Promise<string[]> {
+  let offered: AuthenticationType[] | undefined;
+  const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: AuthenticationType | false) => void): void => {
+    if (methodsLeft === null) return next('none');
+    offered = methodsLeft;
+    next(false as unknown as AuthenticationType);
+  };
+  const target: SshTarget = { ...node, user, input: `ssh://${user}@${hostLabel(node.host, node.port)}` };
+  try {
+    const client = await connect(target, { ...opts, acceptNew: false, authHandler: authHandler as ConnectOptions['authHandler'] });
+    client.end();
+    return ['none'];
+  } catch (e) {
+    if (offered) return offered;
+    throw e;
+  }
+}
+
+/** The methods that let a password be guessed (keyboard-interactive usually means PAM's password prompt). */
+export const PASSWORD_METHODS = ['password', 'keyboard-interactive', 'none'];
+
+/** (b) Neither password nor keyboard-interactive offered to any of the users. */
+export async function verifyPasswordRefused(node: SshTarget, users: string[], opts: ConnectOptions): Promise<VerifyResult> {
+  const name = 'passwords refused';
+  const bad: string[] = [];
+  for (const user of users) {
+    let methods: string[];
+    try {
+      methods = await offeredAuthMethods(node, user, opts);
+    } catch (e) {
+      return { name, ok: false, detail: `cannot ask the server which methods it offers to ${user}: ${message(e)}` };
+    }
+    const open = methods.filter((m) => PASSWORD_METHODS.includes(m));
+    if (open.length > 0) bad.push(`${user}: ${open.join(', ')}`);
+  }
+  if (bad.length > 0) return { name, ok: false, detail: `sshd still offers ${bad.join('; ')}` };
+  return { name, ok: true, detail: `only key authentication offered (${users.join(', ')})` };
+}
+
+/** (c) A TCP connection to host:port is accepted within timeoutMs. */
+export function verifyTcp(host: string, port: number, timeoutMs = 5000): Promise<VerifyResult> {
+  const name = `tcp ${port}`;
+  return new Promise((resolve) => {
+    const socket = net.createConnection({ host, port });
+    const done = (ok: boolean, detail: string): void => {
+      socket.destroy();
+      resolve({ name, ok, detail });
+    };
+    socket.setTimeout(timeoutMs, () => done(false, `${hostLabel(host, port)}: no answer within ${Math.round(timeoutMs / 1000)} s`));
+    socket.once('connect', () => done(true, `${hostLabel(host, port)} answers`));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(false, `${hostLabel(host, port)}: ${e.code ?? e.message}`));
+  });
+}
+
+/** The command a peer runs (as its root) to prove root key login to the node at `address`. */
+export function peerLoginScript(address: string, timeoutSec = 5): string {
+  return `exec ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=${timeoutSec} -o ServerAliveInterval=2 ${shq(`root@${address}`)} true </dev/null\n`;
+}
+
+/**
+ * (d) Over a new pvesec connection to the peer, the peer's root runs `ssh root@<node address> true`
+ * (batch mode, strict host keys): the cluster keeps root key access to the node.
+ */
+export async function verifyPeerRootLogin(peer: SshTarget, peerName: string, nodeAddress: string, opts: ConnectOptions): Promise<VerifyResult> {
+  const name = `root from ${peerName}`;
+  let client;
+  try {
+    client = await connect(peer, opts);
+  } catch (e) {
+    return { name, ok: false, detail: `cannot reach peer ${peerName}: ${message(e)}` };
+  }
+  try {
+    const r = await exec(client, ROOT_SCRIPT_COMMAND, peerLoginScript(nodeAddress), { timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_MS });
+    if (r.code === 0) return { name, ok: true, detail: `root@${peerName} logs in to ${nodeAddress} with its key` };
+    return { name, ok: false, detail: `root@${peerName} cannot log in to ${nodeAddress} (exit ${r.code ?? r.signal ?? 'none'})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}` };
+  } catch (e) {
+    return { name, ok: false, detail: `root@${peerName} -> ${nodeAddress}: ${message(e)}` };
+  } finally {
+    client.end();
+  }
+}
+
+/** The worst status among findings (STATUSES order: FAIL first, PASS last); undefined when there are none. */
+export function worstStatus(findings: Finding[]): Status | undefined {
+  let worst: number | undefined;
+  for (const f of findings) {
+    const i = STATUSES.indexOf(f.status);
+    if (worst === undefined || i < worst) worst = i;
+  }
+  return worst === undefined ? undefined : STATUSES[worst];
+}
+
+/** Status of each control on a node (its node findings plus the cluster-wide ones), worst verdict first. */
+export function controlStatuses(findings: Finding[], controls: string[]): Map<string, Status | undefined> {
+  return new Map(controls.map((id) => [id, worstStatus(findings.filter((f) => f.id === id))]));
+}
+
+/**
+ * (e) Every targeted control passes after the change: no FAIL or WARN, and not unverifiable (SKIP or
+ * no finding): a re-audit that could not see the data did not prove the fix.
+ */
+export function verifyControls(after: Map<string, Status | undefined>): VerifyResult {
+  const name = 're-audit';
+  const bad = [...after].filter(([, s]) => s === undefined || s === 'FAIL' || s === 'WARN' || s === 'SKIP');
+  if (bad.length > 0) return { name, ok: false, detail: `not fixed: ${bad.map(([id, s]) => `${id} ${s ?? 'not evaluated'}`).join(', ')}` };
+  return { name, ok: true, detail: `${after.size} targeted control(s) pass` };
+}
