@@ -139,12 +139,12 @@ test('a node changed since the plan is refused before anything is armed', async 
 test('pvesec failing on its own after arming (a step it cannot even write) reverts the node now; exit 2', async () => {
   const s = scenario({});
   s.deps.tx.stepScript = () => {
-    throw new Error('operation id "validate:sshd -t" refused');
+    throw new Error('operation id "write:/etc/x y" refused');
   };
   const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
   assert.equal(r.exitCode, 2);
-  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'error', txId: 'T1', reason: 'operation id "validate:sshd -t" refused (rolled back)' });
-  assert.ok(s.log.includes('pve1: revert pvesec error: operation id "validate:sshd -t" refused'), s.log.join('\n'));
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'error', txId: 'T1', reason: 'operation id "write:/etc/x y" refused (rolled back)' });
+  assert.ok(s.log.includes('pve1: revert pvesec error: operation id "write:/etc/x y" refused'), s.log.join('\n'));
 });
 
 test('a step that failed with the node already reverting it (exit 2): the revert is refused, the status says reverted, no wait', async () => {

@@ -17,7 +17,7 @@ const PLAN: Plan = {
     ops: [
       { kind: 'install-packages', id: 'install:fail2ban', phase: 'packages', controls: ['BF-01'], cutsAccess: false, summary: 'install fail2ban', packages: ['fail2ban', 'python3-systemd'] },
       { kind: 'write-file', id: 'write:/etc/fail2ban/jail.d/pvesec.local', phase: 'restrict', controls: ['BF-02'], cutsAccess: true, summary: 'jails', path: '/etc/fail2ban/jail.d/pvesec.local', content: '[sshd]\nenabled = true\n', mode: 0o644, owner: 'root', group: 'root' },
-      { kind: 'validate', id: 'validate:fail2ban-client -t', phase: 'restrict', controls: ['BF-02'], cutsAccess: false, summary: 'test', argv: ['fail2ban-client', '-t'], why: 'config' },
+      { kind: 'validate', id: 'validate:fail2ban-client-t', phase: 'restrict', controls: ['BF-02'], cutsAccess: false, summary: 'test', argv: ['fail2ban-client', '-t'], why: 'config' },
       { kind: 'service', id: 'service:enable-now:fail2ban', phase: 'restrict', controls: ['BF-01'], cutsAccess: true, summary: 'start', unit: 'fail2ban', action: 'enable-now' },
     ],
     fileDigests: { '/etc/fail2ban/jail.d/pvesec.local': null, '/var/lib/dpkg/status': 'abea2c9603dfeeabbca1608116b558b7cc335c15cf1dbabfa8f3e9598f268d9d' },

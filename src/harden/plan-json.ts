@@ -15,7 +15,7 @@ const unit = z.string().regex(/^[A-Za-z0-9@_.:\\-]+$/, { message: 'must be a sys
 const argv = z.array(z.string()).min(1);
 
 const base = {
-  id: z.string().min(1),
+  id: z.string().regex(/^[^\s\x00-\x1f\x7f]{1,300}$/, { message: 'must be 1-300 characters without whitespace' }),
   controls: z.array(controlId),
   cutsAccess: z.boolean(),
   summary: z.string(),

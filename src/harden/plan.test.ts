@@ -39,12 +39,12 @@ test('plan: one install for all packages, identical ops once, order by phase the
     op({ kind: 'write-file', path: '/etc/a', content: 'a\n', mode: 0o644, owner: 'root', group: 'root', controls: ['BF-01'], phase: 'restrict' }),
     op({ kind: 'validate', argv: ['check-a'], why: '', controls: ['BF-01'], phase: 'restrict' }),
     op({ kind: 'service', unit: 'a', action: 'reload', controls: ['BF-01'], phase: 'restrict' }),
-    op({ kind: 'run', id: 'run:systemctl daemon-reload', argv: ['systemctl', 'daemon-reload'], controls: ['BF-01'], phase: 'activate' }),
+    op({ kind: 'run', id: 'run:daemon-reload', argv: ['systemctl', 'daemon-reload'], controls: ['BF-01'], phase: 'activate' }),
   ]);
   const r2 = remedy(['AUD-01'], [
     op({ kind: 'install-packages', packages: ['auditd', 'fail2ban'], phase: 'packages', controls: ['AUD-01'] }),
     op({ kind: 'write-file', path: '/etc/b', content: 'b\n', mode: 0o640, owner: 'root', group: 'root', controls: ['AUD-01'] }),
-    op({ kind: 'run', id: 'run:systemctl daemon-reload', argv: ['systemctl', 'daemon-reload'], controls: ['AUD-01'] }),
+    op({ kind: 'run', id: 'run:daemon-reload', argv: ['systemctl', 'daemon-reload'], controls: ['AUD-01'] }),
     op({ kind: 'validate', argv: ['read-back-b'], why: '', controls: ['AUD-01'] }),
   ]);
   const r3 = remedy(['KRN-01'], [
@@ -88,6 +88,11 @@ test('plan: ManualOnly and unchanged files; one file written two ways is an erro
   const w = (content: string, c: string) => remedy([c], [op({ kind: 'write-file', path: '/etc/x', content, mode: 0o644, owner: 'root', group: 'root', controls: [c] })]);
   assert.throws(() => plan(NODE, [w('1', 'BF-01'), w('2', 'AUD-01')], IDS), (e) => e instanceof PlanConflict && /two remedies write \/etc\/x differently \(BF-01 and AUD-01\)/.test(e.message));
   assert.deepEqual(plan(NODE, [w('1', 'BF-01'), w('1', 'AUD-01')], IDS).ops.map((o) => o.controls), [['BF-01', 'AUD-01']]);
+});
+
+test('plan: an operation id with whitespace is a remedy bug, refused before any plan exists (events name ops by id)', () => {
+  const spaced = remedy(['KRN-01'], [op({ kind: 'run', id: 'run:sysctl -p', argv: ['sysctl', '-p'], controls: ['KRN-01'] })]);
+  assert.throws(() => plan(NODE, [spaced], IDS), /operation id "run:sysctl -p" has whitespace/);
 });
 
 test('remedies: each control has at most one remedy, and only real controls', () => {

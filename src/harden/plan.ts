@@ -70,6 +70,8 @@ function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], 
       for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: e.reason, fix: fixOf(id) });
       continue;
     }
+    const badId = ops.find((o) => !/^[^\s\x00-\x1f\x7f]{1,300}$/.test(o.id));
+    if (badId) throw new Error(`remedy of ${remedy.controls.join(',')}: operation id ${JSON.stringify(badId.id)} has whitespace (progress events name operations by id)`);
     // a write replaces what is at the path: never a symbolic link (root's authorized_keys points into /etc/pve/priv)
     const link = ops.flatMap((o) => (o.kind === 'write-file' && node.snapshot.file(o.path)?.stat?.type === 'symlink' ? [o.path] : []))[0];
     if (link) {

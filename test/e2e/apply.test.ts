@@ -401,11 +401,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     const states = await txStates(node);
     assert.equal(states.filter((l) => l.endsWith(' confirmed')).length, 1, states.join('\n'));
   });
-  // todo until the SSH remedy's operation ids pass the node runtime's id check (no spaces): the remedy names
-  // its gate "validate:sshd -t", the node refuses it; apply then reverts at once and exits 2.
-  it('apply TARGET plans with the remedies first (--control SSH-02), confirms; applied again it finds nothing to change', {
-    todo: 'SSH remedy op id "validate:sshd -t" refused by checkOpId of src/harden/node',
-  }, async () => {
+  it('apply TARGET plans with the remedies first (--control SSH-02), confirms; applied again it finds nothing to change', async () => {
     const node = nodes.targets;
     await addUser(node, 'alice', { sudo: true });
     const argv = [process.execPath, CLI, 'apply', `ssh://root@${node.ip}`, '--control', 'SSH-02', '--yes', '--config', config, '--identity', keys.root,

@@ -45,8 +45,8 @@ export const audRemedy: Remedy = {
       { kind: 'write-file', id: `write:${AUDIT_RULES_FILE}`, phase: 'activate', controls: ['AUD-02'], cutsAccess: false, path: AUDIT_RULES_FILE, content: AUDIT_RULES_TEXT, mode: 0o640, owner: 'root', group: 'root',
         summary: `audit watches on ${WATCHED.join(', ')}` },
       ...(running ? [] : [<PlannedOp>{ kind: 'service', id: 'service:enable-now:auditd', phase: 'activate', controls: ['AUD-01'], cutsAccess: false, unit: 'auditd', action: 'enable-now', summary: 'enable and start auditd' }]),
-      { kind: 'run', id: 'run:augenrules --load', phase: 'activate', controls: ['AUD-02'], cutsAccess: false, argv: ['augenrules', '--load'], summary: 'load the audit rules (augenrules --load)' },
-      { kind: 'validate', id: 'validate:auditctl -l', phase: 'activate', controls: ['AUD-02'], cutsAccess: false, argv: ['sh', '-c', check],
+      { kind: 'run', id: 'run:augenrules-load', phase: 'activate', controls: ['AUD-02'], cutsAccess: false, argv: ['augenrules', '--load'], summary: 'load the audit rules (augenrules --load)' },
+      { kind: 'validate', id: 'validate:auditctl-l', phase: 'activate', controls: ['AUD-02'], cutsAccess: false, argv: ['sh', '-c', check],
         why: 'every pvesec watch must be loaded in the kernel', summary: 'read back the loaded watches (auditctl -l)' },
     );
     return ops;

@@ -110,13 +110,13 @@ export const bfRemedy: Remedy = {
       { kind: 'write-file', id: `write:${JAIL_FILE}`, phase: 'restrict', controls: CONTROLS, cutsAccess: true, path: JAIL_FILE, content: jailText(ctx, input, jails),
         mode: 0o644, owner: 'root', group: 'root', summary: config.admin_sources.length ? 'fail2ban jails sshd and proxmox-webui (journal backend, admin sources never banned)'
           : 'fail2ban jails sshd and proxmox-webui (journal backend); admin_sources is empty in pvesec.yaml, so only localhost is never banned' },
-      { kind: 'validate', id: 'validate:fail2ban-client -t', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['fail2ban-client', '-t'],
+      { kind: 'validate', id: 'validate:fail2ban-client-t', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['fail2ban-client', '-t'],
         why: 'fail2ban must accept its configuration before it is (re)started', summary: 'fail2ban-client -t' },
       // the package's postinst already started fail2ban on its stock configuration: reload in any case
       { kind: 'service', id: 'service:reload-or-restart:fail2ban', phase: 'restrict', controls: CONTROLS, cutsAccess: true, unit: 'fail2ban', action: 'reload-or-restart', summary: 'load the new jails (fail2ban reload-or-restart)' },
       { kind: 'service', id: 'service:enable-now:fail2ban', phase: 'restrict', controls: ['BF-01'], cutsAccess: true, unit: 'fail2ban', action: 'enable-now', summary: 'enable fail2ban at boot and keep it running' },
       // the server starts in the background: give it a few seconds to answer for both jails
-      { kind: 'validate', id: 'validate:fail2ban-client status', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['sh', '-c', JAILS_RUNNING],
+      { kind: 'validate', id: 'validate:fail2ban-jails-running', phase: 'restrict', controls: CONTROLS, cutsAccess: false, argv: ['sh', '-c', JAILS_RUNNING],
         why: 'both jails must be running after the reload', summary: `read back: fail2ban runs the jails sshd and ${WEB_FILTER}` },
     );
     return ops;

@@ -42,10 +42,10 @@ export const krnRemedy: Remedy = {
     const ops: PlannedOp[] = [
       { kind: 'write-file', id: `write:${SYSCTL_FILE}`, phase: 'activate', controls: ['KRN-01'], cutsAccess: false, path: SYSCTL_FILE, content, mode: 0o644, owner: 'root', group: 'root',
         summary: `sysctl drop-in: ${failing.map(([k, v]) => `${k} = ${v}`).join(', ')}` },
-      { kind: 'run', id: `run:sysctl -p ${SYSCTL_FILE}`, phase: 'activate', controls: ['KRN-01'], cutsAccess: false, argv: ['sysctl', '-p', SYSCTL_FILE], summary: `load ${SYSCTL_FILE}` },
+      { kind: 'run', id: `run:sysctl-p:${SYSCTL_FILE}`, phase: 'activate', controls: ['KRN-01'], cutsAccess: false, argv: ['sysctl', '-p', SYSCTL_FILE], summary: `load ${SYSCTL_FILE}` },
     ];
     for (const [key, want] of failing) {
-      ops.push({ kind: 'validate', id: `validate:sysctl ${key}`, phase: 'activate', controls: ['KRN-01'], cutsAccess: false,
+      ops.push({ kind: 'validate', id: `validate:sysctl:${key}`, phase: 'activate', controls: ['KRN-01'], cutsAccess: false,
         argv: ['sh', '-c', `test "$(sysctl -n ${key})" = ${want}`], why: `the kernel must report ${key} = ${want} after loading ${SYSCTL_FILE}`, summary: `read back ${key} = ${want}` });
     }
     return ops;

@@ -351,7 +351,7 @@ function operations(
     path: SSH_DROPIN, content: text, mode: 0o644, owner: 'root', group: 'root',
     summary: `sshd drop-in: ${describe(controls, profile)}${crypto}`,
   }, {
-    id: 'validate:sshd -t', kind: 'validate', phase: 'restrict', controls: ids, cutsAccess: false,
+    id: 'validate:sshd-t', kind: 'validate', phase: 'restrict', controls: ids, cutsAccess: false,
     argv: ['/usr/sbin/sshd', '-t'], why: 'sshd must load the new configuration, or the next restart leaves no sshd running',
     summary: 'sshd -t',
   }];
@@ -364,7 +364,7 @@ function operations(
     const linesOf = (d: Map<string, string[]>) => keys.flatMap((k) => (d.get(k) ?? []).map((val) => `${k} ${val}`));
     const expectOutput = linesOf(dumps[0]!).filter((l) => dumps.every((d) => linesOf(d!).includes(l)));
     ops.push({
-      id: `validate:sshd -T -C ${p.spec}`, kind: 'validate', phase: 'restrict', controls: ids, cutsAccess: false,
+      id: `validate:sshd-T-C:${p.spec}`, kind: 'validate', phase: 'restrict', controls: ids, cutsAccess: false,
       argv: ['/usr/sbin/sshd', '-T', '-C', p.spec], expectOutput,
       why: p.mustEnter ? `${p.label} must still log in with a key, with the hardened settings` : `${p.label} gets the hardened settings`,
       summary: `sshd -T -C ${p.spec}`,

@@ -64,7 +64,7 @@ export const updRemedy: Remedy = {
     ops.push(
       { kind: 'write-file', id: `write:${UPD_FILE}`, phase: 'activate', controls: CONTROLS, cutsAccess: false, path: UPD_FILE, content: updFileText(cfg), mode: 0o644, owner: 'root', group: 'root',
         summary: 'unattended-upgrades: daily, Debian security + Proxmox origins, no automatic reboot' },
-      { kind: 'validate', id: 'validate:apt-config dump', phase: 'activate', controls: CONTROLS, cutsAccess: false, argv: ['apt-config', 'dump'],
+      { kind: 'validate', id: 'validate:apt-config-dump', phase: 'activate', controls: CONTROLS, cutsAccess: false, argv: ['apt-config', 'dump'],
         why: 'a syntax error in apt.conf.d stops every apt command', summary: 'apt-config dump (APT accepts its configuration)' },
     );
     for (const t of TIMERS) {
