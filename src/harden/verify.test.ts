@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it, test } from 'node:test';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
-import { controlStatuses, offeredAuthMethods, peerLoginScript, verifyAdminLogin, verifyControls, verifyPasswordRefused, verifyTcp, worstStatus } from './verify.js';
+import { controlStatuses, offeredAuthMethods, SUDO_ALL_LINE, peerLoginScript, verifyAdminLogin, verifyControls, verifyPasswordRefused, verifyTcp, worstStatus } from './verify.js';
 import { RemoteSession, ROOT_SCRIPT_COMMAND } from './remote.js';
 import type { Finding } from '../core/types.js';
 
@@ -148,7 +148,15 @@ describe('verification over new SSH connections (in-process server)', () => {
     assert.match(wrongKey.detail, /^cannot log in as alice: .*authentication failed for user alice/);
     const noSudo = await verifyAdminLogin(node(), 'bob', { identity: adminIdentity, knownHostsFile: knownHosts });
     assert.equal(noSudo.ok, false);
-    assert.equal(noSudo.detail, 'bob logs in but `sudo -n true` fails (exit 1): sudo: a password is required');
+    assert.match(noSudo.detail, /^bob logs in but `sudo -n true` fails \(exit 1\): sudo: a password is required; (sudo -l -U bob grants no ALL rule|cannot ask sudo)/);
+  });
+
+  it('(a) sudo rights asked as root: the ALL rules sudo -l -U lists, and no others', () => {
+    // as sudo 1.9 (Debian 12/13) lists them
+    const listing = (rule: string) => `Matching Defaults entries for alice on pve1:\n    env_reset, mail_badpass, use_pty\n\nUser alice may run the following commands on pve1:\n    ${rule}\n`;
+    for (const rule of ['(ALL : ALL) ALL', '(ALL) ALL', '(ALL : ALL) NOPASSWD: ALL', '(ALL) NOPASSWD: ALL']) assert.ok(SUDO_ALL_LINE.test(listing(rule)), rule);
+    for (const rule of ['(ALL : ALL) /usr/bin/apt', '(root) ALL', '(ALL) NOPASSWD: /usr/sbin/reboot', '(ALL : ALL) ALL, !/bin/su']) assert.ok(!SUDO_ALL_LINE.test(listing(rule)), rule);
+    assert.ok(!SUDO_ALL_LINE.test('User alice is not allowed to run sudo on pve1.\n'));
   });
 
   it('the change session runs scripts through the root shell command', async () => {

@@ -1,7 +1,8 @@
 /**
  * Verification of a change over NEW connections from where pvesec runs (an established session
  * survives an sshd reload or a firewall change, so it proves nothing):
- *   (a) every declared admin logs in with the admin identity and `sudo -n true` succeeds;
+ *   (a) every declared admin logs in with the admin identity and has sudo: `sudo -n true` succeeds, or
+ *       sudo (asked as root) grants them ALL with their password;
  *   (b) password and keyboard-interactive are no longer offered (asked without trying a password);
  *   (c) tcp 8006 answers;
  *   (d) root logs in with its key from every cluster peer (run on the peer);
@@ -45,9 +46,42 @@ export async function verifyAdminLogin(node: SshTarget, admin: string, opts: Con
   try {
     const r = await exec(client, 'sudo -n true', '', { timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_MS });
     if (r.code === 0) return { name, ok: true, detail: `${admin} logs in with a key and has sudo` };
-    return { name, ok: false, detail: `${admin} logs in but \`sudo -n true\` fails (exit ${r.code ?? r.signal ?? 'none'})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}` };
+    const failure = `\`sudo -n true\` fails (exit ${r.code ?? r.signal ?? 'none'})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`;
+    // sudo with a password (Debian's %sudo rule) cannot be tried without the password: ask sudo itself,
+    // as root over a new connection, whether it grants this admin every command.
+    const rights = await sudoRights(node, admin, opts);
+    if (rights === true) {
+      return { name, ok: true, detail: `${admin} logs in with a key; sudo grants ALL with their password (a created account has none yet: \`passwd ${admin}\`)` };
+    }
+    return { name, ok: false, detail: `${admin} logs in but ${failure}${rights ? `; ${rights}` : ''}` };
   } catch (e) {
     return { name, ok: false, detail: `${admin}: sudo check failed: ${message(e)}` };
+  } finally {
+    client.end();
+  }
+}
+
+/** A `sudo -l -U` listing line granting every command as any user: "(ALL) ALL", "(ALL : ALL) NOPASSWD: ALL". */
+export const SUDO_ALL_LINE = /^\s*\(ALL(?:\s*:\s*ALL)?\)\s+(?:(?:NO)?PASSWD:\s*)?ALL\s*$/m;
+
+/**
+ * Whether sudo grants `admin` every command, asked as root (`sudo -n -l -U`) over a new connection with the
+ * operator's login: true, or one line saying why not.
+ */
+export async function sudoRights(node: SshTarget, admin: string, opts: ConnectOptions): Promise<true | string> {
+  let client;
+  try {
+    client = await connect(node, { ...opts, acceptNew: false });
+  } catch (e) {
+    return `cannot ask sudo as ${node.user}: ${message(e)}`;
+  }
+  try {
+    const r = await exec(client, ROOT_SCRIPT_COMMAND, `sudo -n -l -U ${shq(admin)}\n`, { timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_MS });
+    const out = `${r.stdout.toString()}${r.stderr.toString()}`;
+    if (r.code === 0 && SUDO_ALL_LINE.test(r.stdout.toString())) return true;
+    return `sudo -l -U ${admin} grants no ALL rule${lastLine(out) ? ` (${lastLine(out)})` : ''}`;
+  } catch (e) {
+    return `sudo -l -U ${admin}: ${message(e)}`;
   } finally {
     client.end();
   }
