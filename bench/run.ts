@@ -16,6 +16,7 @@ import {
 } from '../test/harness/hosts.js';
 import { benchBigInputs } from './big-inputs.js';
 import { benchFirewall } from './firewall.js';
+import { benchHarden } from './harden.js';
 import { benchPerms, type BenchResult } from './perms.js';
 
 interface BenchContext {
@@ -127,6 +128,10 @@ const BENCHMARKS: Benchmark[] = [
         { name: `peak RSS, ${ctx.nodes.length} nodes`, value: Math.max(...samples.map((s) => s.maxRssKiB)) / 1024, unit: 'MiB' },
       ];
     },
+  },
+  {
+    name: 'harden',
+    run: (ctx) => benchHarden(ctx.client, ctx.tmp),
   },
 ];
 
