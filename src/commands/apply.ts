@@ -140,7 +140,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     open: (target) => RemoteSession.open(target, connect),
     // the first collection may record a new host key (--accept-new); everything after checks against it
     audit: (target, controls) => auditNode(target, controls, config, collectOpts, collect),
-    verifyAdmin: (node, admin, timeoutMs) => verifyAdminLogin(node, admin, { ...adminConnect, timeoutMs }),
+    verifyAdmin: (node, admin, timeoutMs) => verifyAdminLogin(node, admin, { ...adminConnect, timeoutMs }, verifyConnect),
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
     verifyPeer: (peer, name, address, timeoutMs) => verifyPeerRootLogin(peer, name, address, { ...verifyConnect, timeoutMs }),

@@ -32,9 +32,10 @@ function message(e: unknown): string {
 
 /**
  * (a) A new SSH login as the admin with the admin identity (--admin-identity, else agent / ~/.ssh keys),
- * then `sudo -n true` as that user: both must succeed.
+ * then `sudo -n true` as that user; when sudo asks for a password, sudo itself is asked as root (a new
+ * connection with the operator's login, `operatorOpts`) whether it grants the admin ALL.
  */
-export async function verifyAdminLogin(node: SshTarget, admin: string, opts: ConnectOptions): Promise<VerifyResult> {
+export async function verifyAdminLogin(node: SshTarget, admin: string, opts: ConnectOptions, operatorOpts: ConnectOptions = opts): Promise<VerifyResult> {
   const name = `admin ${admin}`;
   const target: SshTarget = { ...node, user: admin, input: `ssh://${admin}@${hostLabel(node.host, node.port)}` };
   let client;
@@ -49,7 +50,7 @@ export async function verifyAdminLogin(node: SshTarget, admin: string, opts: Con
     const failure = `\`sudo -n true\` fails (exit ${r.code ?? r.signal ?? 'none'})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`;
     // sudo with a password (Debian's %sudo rule) cannot be tried without the password: ask sudo itself,
     // as root over a new connection, whether it grants this admin every command.
-    const rights = await sudoRights(node, admin, opts);
+    const rights = await sudoRights(node, admin, { ...operatorOpts, timeoutMs: opts.timeoutMs });
     if (rights === true) {
       return { name, ok: true, detail: `${admin} logs in with a key; sudo grants ALL with their password (a created account has none yet: \`passwd ${admin}\`)` };
     }
