@@ -35,6 +35,18 @@ test('SSH-01 root password login', () => {
       expect: 'PASS', message: 'PermitRootLogin no (sshd -T; set at /etc/ssh/sshd_config:123); root key login from 2 peer(s)',
     },
     {
+      name: 'root_login: peers-only in pvesec.yaml, root keys accepted from anywhere',
+      node: inCluster(hardenedNode()), config: { root_login: 'peers-only' },
+      expect: 'WARN', message: 'pvesec.yaml root_login: peers-only, but root may log in with a key from any address',
+    },
+    {
+      name: 'root_login: peers-only, no globally and the peers matched',
+      node: inCluster(sshNode({ t: { permitrootlogin: 'no' }, main: DEBIAN12_CONFIG + 'PermitRootLogin no\n' + PEER_MATCH })), config: { root_login: 'peers-only' },
+      expect: 'PASS', message: 'root key login from 2 peer(s)',
+    },
+    { name: 'root_login: no on a standalone node that refuses root', node: sshNode({ t: { permitrootlogin: 'no' } }), config: { root_login: 'no' }, expect: 'PASS' },
+    { name: 'root_login: no, root keys accepted', node: sshNode(), config: { root_login: 'no' }, expect: 'WARN', message: 'root_login: no, but root may log in' },
+    {
       name: 'cluster node: Match covers only one peer',
       node: inCluster(sshNode({ t: { permitrootlogin: 'no' }, main: DEBIAN12_CONFIG + 'PermitRootLogin no\nMatch Address 10.0.0.12\n  PermitRootLogin prohibit-password\n' })),
       expect: 'WARN', message: 'peers pve3 (10.0.0.13)',

@@ -2,6 +2,9 @@ import { basisNote, peerConnections, peersFact, sshdFact } from '../../model/fac
 import { fail, pass, warn, type Check } from '../types.js';
 import { conditionalDirectives, conditionalEvidence, conditionalValue, matchLabel, requireSshdValue, SSHD_READS, SSHD_REFERENCES, where } from './common.js';
 
+/** An address no Match block of a real config names (TEST-NET-3): stands for "any other address". */
+const ELSEWHERE = '198.51.100.23';
+
 const SAFE = new Set(['no', 'without-password', 'prohibit-password', 'forced-commands-only']);
 
 export const ssh01: Check = {
@@ -34,6 +37,14 @@ export const ssh01: Check = {
       const names = [...new Set(refused.map((r) => `${r.peer.name} (${r.addr})`))].join(', ');
       return warn(`PermitRootLogin no also refuses root key logins from cluster peers ${names}: migration and the GUI shell between nodes break${note}`,
         [...refused[0].v.evidence, { source: '/etc/pve/corosync.conf', line: refused[0].peer.line, text: `node ${refused[0].peer.name}` }]);
+    }
+    // The operator's declared policy (pvesec.yaml root_login) is narrower than "no password": root keys only from the peers.
+    const policy = ctx.config.root_login;
+    if (policy !== 'prohibit-password') {
+      const elsewhere = requireSshdValue(state, 'permitrootlogin', { user: 'root', addr: ELSEWHERE, host: ELSEWHERE, groups: ['root'] });
+      if (elsewhere.value !== 'no') {
+        return warn(`pvesec.yaml root_login: ${policy}, but root may log in with a key from any address (PermitRootLogin ${elsewhere.value}, ${where(elsewhere)})${note}`, elsewhere.evidence);
+      }
     }
     const peerNote = peers.length ? `; root key login from ${peers.length} peer(s) stays possible` : '';
     return pass(`PermitRootLogin ${global.value} (${where(global)})${peerNote}${note}`, global.evidence);
