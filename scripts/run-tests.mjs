@@ -23,5 +23,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...files], { stdio: 'inherit' });
+// Test files run side by side: the end-to-end files spend most of their time waiting on test hosts (timers,
+// reboots, SSH), and each claims its own block of hosts. PVESEC_TEST_CONCURRENCY=1 runs them one at a time.
+const concurrency = Number(process.env.PVESEC_TEST_CONCURRENCY) || 3;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporter, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
