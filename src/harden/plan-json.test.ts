@@ -18,6 +18,7 @@ const PLAN: Plan = {
       { kind: 'install-packages', id: 'install:fail2ban', phase: 'packages', controls: ['BF-01'], cutsAccess: false, summary: 'install fail2ban', packages: ['fail2ban', 'python3-systemd'] },
       { kind: 'write-file', id: 'write:/etc/fail2ban/jail.d/pvesec.local', phase: 'restrict', controls: ['BF-02'], cutsAccess: true, summary: 'jails', path: '/etc/fail2ban/jail.d/pvesec.local', content: '[sshd]\nenabled = true\n', mode: 0o644, owner: 'root', group: 'root' },
       { kind: 'validate', id: 'validate:fail2ban-client-t', phase: 'restrict', controls: ['BF-02'], cutsAccess: false, summary: 'test', argv: ['fail2ban-client', '-t'], why: 'config' },
+      { kind: 'validate', id: 'validate:sshd-T-C:user=root,addr=10.0.0.12', phase: 'restrict', controls: ['SSH-01'], cutsAccess: false, summary: 'root from pve2', argv: ['/usr/sbin/sshd', '-T', '-C', 'user=root,addr=10.0.0.12'], why: 'root keeps key logins from the peers', expectOutput: ['permitrootlogin without-password'] },
       { kind: 'service', id: 'service:enable-now:fail2ban', phase: 'restrict', controls: ['BF-01'], cutsAccess: true, summary: 'start', unit: 'fail2ban', action: 'enable-now' },
     ],
     fileDigests: { '/etc/fail2ban/jail.d/pvesec.local': null, '/var/lib/dpkg/status': 'abea2c9603dfeeabbca1608116b558b7cc335c15cf1dbabfa8f3e9598f268d9d' },
@@ -28,6 +29,23 @@ const PLAN: Plan = {
 
 test('plan file: what renderPlanJson writes, parsePlan reads back unchanged', () => {
   assert.deepEqual(parsePlan(renderPlanJson(PLAN), 'plan.json'), PLAN);
+});
+
+test('plan file: the plan of examples/fresh-install with a declared admin (every remedy kind, the sshd gates) reads back unchanged', async () => {
+  const { runPlan } = await import('../commands/plan.js');
+  const { recordingIO } = await import('../commands/testing.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'pvesec-planjson-'));
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop';
+  writeFileSync(join(dir, 'pvesec.yaml'), `admin_users:\n  - name: alice\n    authorized_keys: ["${key}"]\nadmin_sources: [192.168.1.0/24]\n`);
+  const io = recordingIO();
+  const out = join(dir, 'plan.json');
+  assert.equal(await runPlan(['examples/fresh-install'], { config: join(dir, 'pvesec.yaml'), format: 'json', out }, io, { now: new Date('2026-11-25T12:00:00Z') }), 1);
+  const plan = JSON.parse(io.stdout);
+  assert.ok(plan.nodes[0].ops.some((o: { expectOutput?: string[] }) => o.expectOutput?.length), 'the SSH remedy gates carry expected lines');
+  assert.deepEqual(loadPlanFile(out), plan);
 });
 
 test('plan file: each defect is one line naming the file and where', () => {
@@ -42,7 +60,7 @@ test('plan file: each defect is one line naming the file and where', () => {
     [bad((p) => { p.nodes[0].ops[1].path = 'etc/shadow'; }), /^plan\.json: nodes\[0\]\.ops\[1\]\.path: must be an absolute path$/],
     [bad((p) => { p.nodes[0].ops[1].path = '/etc/../etc/shadow'; }), /^plan\.json: nodes\[0\]\.ops\[1\]\.path: must not contain \.\.$/],
     [bad((p) => { p.nodes[0].ops[0].kind = 'format-disk'; }), /^plan\.json: nodes\[0\]\.ops\[0\]\.kind: /],
-    [bad((p) => { p.nodes[0].ops[3].action = 'stop'; }), /^plan\.json: nodes\[0\]\.ops\[3\]\.action: /],
+    [bad((p) => { p.nodes[0].ops[4].action = 'stop'; }), /^plan\.json: nodes\[0\]\.ops\[4\]\.action: /],
     [bad((p) => { p.nodes[0].ops[0].packages = ['fail2ban; rm -rf /']; }), /^plan\.json: nodes\[0\]\.ops\[0\]\.packages\[0\]: must be a Debian package name$/],
     [bad((p) => { p.nodes[0].fileDigests['/etc/passwd'] = 'xyz'; }), /^plan\.json: nodes\[0\]\.fileDigests\.\/etc\/passwd: must be a sha256 in hex$/],
     [bad((p) => { p.nodes[0].ops[2].id = p.nodes[0].ops[1].id; }), /^plan\.json: nodes\[0\]\.ops: operation id write:\/etc\/fail2ban\/jail\.d\/pvesec\.local appears twice$/],
