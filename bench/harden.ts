@@ -59,6 +59,8 @@ async function deadManRevert(host: Host): Promise<{ ms: number; lateMs: number }
 
 export async function benchHarden(client: Host, tmp: string): Promise<HardenMeasurement[]> {
   const node = await upHost('b70', 70, { init: 'systemd' });
+  // a Proxmox node has /etc/pve (BAK-01 wants it in the archive); the test host's rootfs has none
+  await mustExecIn(node, "mkdir -p /etc/pve && printf 'keyboard: en-us\\n' > /etc/pve/datacenter.cfg");
   const knownHosts = await knownHostsFile([node], tmp);
   const config = join(tmp, 'pvesec-harden.yaml');
   writeFileSync(config, [
