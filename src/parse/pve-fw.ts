@@ -177,6 +177,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   const conf = emptyClusterFw(file);
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
+  const messages = new SharedMessages();
   const crlf = new CrlfTracker();
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
@@ -216,7 +217,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       continue;
     }
     if (section === 'options') {
-      const opt = parseClusterOption(raw);
+      const opt = parseClusterOption(raw, messages);
       if (typeof opt === 'string') warn(line, opt);
       else conf.options.set(opt.key, { value: opt.value, line });
     } else if (section === 'aliases') {
@@ -228,7 +229,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
     } else if (section === 'rules' || section === 'group') {
       const context = section === 'rules' ? 'cluster' : 'group';
       const rule = parseFwRule(raw, { file, line, context, group: (current as FwGroup | undefined)?.name, cluster: conf });
-      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       if (section === 'rules') conf.rules.push(rule);
       else (current as FwGroup).rules.push(rule);
     } else {
@@ -253,6 +254,7 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const clusterConf = cluster ?? emptyClusterFw();
+  const messages = new SharedMessages();
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
   for (const { line, text: raw } of pveLines(text)) {
@@ -268,13 +270,13 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
     if (!section) {
       warn(line, 'skip line - no section');
     } else if (section === 'options') {
-      const opt = parseHostOption(raw);
+      const opt = parseHostOption(raw, messages);
       if (typeof opt === 'string') warn(line, stray ? `${strayHeader(raw)}: read as an option line and skipped (the lines below it stay in [OPTIONS])` : opt);
       else conf.options.set(opt.key, { value: opt.value, line });
     } else {
       const rule = parseFwRule(raw, { file, line, context: 'host', cluster: clusterConf });
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
-      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
     }
   }
@@ -285,6 +287,28 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
 
 function strayHeader(raw: string): string {
   return `section header ${trimCrAndBlanks(raw)} is not allowed in host.fw`;
+}
+
+/**
+ * One string per distinct diagnostic message of a file: a million ignored `{` lines share one message
+ * instead of each holding a concatenation that every reader (FW-08's startsWith) flattens anew.
+ * Bounded: past MAX_SHARED distinct messages they are built one by one again.
+ */
+class SharedMessages {
+  private static readonly MAX_SHARED = 10_000;
+  private readonly byPrefix = new Map<string, Map<string, string>>();
+  private size = 0;
+
+  /** prefix + detail + suffix; the same prefix always comes with the same suffix. */
+  get(prefix: string, detail: string, suffix = ''): string {
+    let byDetail = this.byPrefix.get(prefix);
+    if (!byDetail) this.byPrefix.set(prefix, (byDetail = new Map()));
+    const known = byDetail.get(detail);
+    if (known !== undefined) return known;
+    const message = prefix + detail + suffix;
+    if (this.size++ < SharedMessages.MAX_SHARED) byDetail.set(detail, message);
+    return message;
+  }
 }
 
 type SectionKind = 'options' | 'aliases' | 'rules' | 'group' | 'ipset';
@@ -370,18 +394,18 @@ function parseSectionHeader(raw: string, allowed: ReadonlySet<SectionKind>): { k
   return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
 }
 
-function parseClusterOption(raw: string): { key: string; value: string | number } | string {
+function parseClusterOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(enable):\s*(\d+)\s*$/i.exec(raw))) return { key: 'enable', value: Number(m[2]) };
   if ((m = /^(ebtables):\s*(0|1)\s*$/i.exec(raw))) return { key: 'ebtables', value: Number(m[2]) };
   if ((m = /^(policy_(?:in|out|forward)):\s*(ACCEPT|DROP|REJECT)\s*$/i.exec(raw))) return { key: m[1].toLowerCase(), value: m[2].toUpperCase() };
   if ((m = /^(log_ratelimit):\s*(\S+)\s*$/.exec(raw))) return { key: 'log_ratelimit', value: m[2] };
-  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+  return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
 }
 
 const HOST_LOG_LEVEL_OPTION = new RegExp(`^(log_level_in|log_level_out|log_level_forward|tcp_flags_log_level|smurf_log_level):\\s*((${LOG_LEVELS})\\s*)?$`, 'i');
 
-function parseHostOption(raw: string): { key: string; value: string | number } | string {
+function parseHostOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(enable|nosmurfs|tcpflags|ndp|log_nf_conntrack|nf_conntrack_allow_invalid|protection_synflood|nftables):\s*(0|1)\s*$/i.exec(raw))) {
     return { key: m[1].toLowerCase(), value: Number(m[2]) };
@@ -395,7 +419,7 @@ function parseHostOption(raw: string): { key: string; value: string | number } |
   if ((m = /^(nf_conntrack_helpers):\s*(((ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp),)*(ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp)?)\s*$/i.exec(raw))) {
     return { key: 'nf_conntrack_helpers', value: m[2] };
   }
-  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+  return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
 }
 
 function parseAlias(raw: string, line: number): FwAlias | string {
@@ -454,6 +478,9 @@ const RULE_OPTIONS: Record<string, 'proto' | 'dport' | 'sport' | 'source' | 'des
   '-icmp-type': 'icmpType', '--icmp-type': 'icmpType',
 };
 
+/** The matches of a rule that generates none (ignored, GROUP): one frozen array for all of them. */
+const NO_MATCHES = Object.freeze([]) as unknown as FwMatch[];
+
 interface RuleContext {
   file: string;
   line: number;
@@ -467,7 +494,7 @@ interface RuleContext {
  * what Proxmox rejects comes back with `ignored` set.
  */
 export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
-  const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: [] };
+  const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: NO_MATCHES };
   if (ctx.group) rule.group = ctx.group;
   const split = splitComment(raw.trim());
   let line = split.body;
