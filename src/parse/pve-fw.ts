@@ -182,7 +182,8 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
 
-  for (const { line, text: raw } of pveLines(text)) {
+  for (const lines = new PveLines(text); lines.next(); ) {
+    const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
     const header = parseSectionHeader(raw, CLUSTER_SECTIONS);
@@ -257,7 +258,8 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const messages = new SharedMessages();
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
-  for (const { line, text: raw } of pveLines(text)) {
+  for (const lines = new PveLines(text); lines.next(); ) {
+    const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
     const header = parseSectionHeader(raw, HOST_SECTIONS);
@@ -319,14 +321,24 @@ const HOST_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'rules']);
  * The lines as pve-firewall's `while ($raw =~ /^\h*(.*?)\h*$/gm)` yields them: split at LF, blanks
  * and tabs trimmed at both ends, a CR before the LF kept (it is not horizontal whitespace).
  */
-function* pveLines(text: string): Generator<{ line: number; text: string }> {
-  // one line at a time: a 2 MB file of one-character lines is a million of them
-  let start = 0;
-  for (let line = 1; start < text.length; line++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl;
-    yield { line, text: trimBlanks(text.slice(start, end)) };
-    start = end + 1;
+class PveLines {
+  /** 1-based number of the current line. */
+  line = 0;
+  /** The current line, blanks trimmed. */
+  text = '';
+  private start = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** Advances to the next line; false at the end. One line at a time, no object per line: a 2 MB file of one-character lines is a million of them. */
+  next(): boolean {
+    if (this.start >= this.source.length) return false;
+    const nl = this.source.indexOf('\n', this.start);
+    const end = nl === -1 ? this.source.length : nl;
+    this.line++;
+    this.text = trimBlanks(this.source.slice(this.start, end));
+    this.start = end + 1;
+    return true;
   }
 }
 
@@ -478,6 +490,9 @@ const RULE_OPTIONS: Record<string, 'proto' | 'dport' | 'sport' | 'source' | 'des
   '-icmp-type': 'icmpType', '--icmp-type': 'icmpType',
 };
 
+const TYPE_AND_ACTION = /^(\S+)\s+(\S+)\s*/;
+const UNPARSABLE_RULE = 'unable to parse rule: expected "TYPE ACTION [options]"';
+
 /** The matches of a rule that generates none (ignored, GROUP): one frozen array for all of them. */
 const NO_MATCHES = Object.freeze([]) as unknown as FwMatch[];
 
@@ -494,18 +509,23 @@ interface RuleContext {
  * what Proxmox rejects comes back with `ignored` set.
  */
 export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
+  const trimmed = raw.trim();
+  const hash = trimmed.indexOf('#');
+  let line = hash === -1 ? trimmed : trimmed.slice(0, hash);
+  if (!ctx.group && hash === -1 && line[0] !== '|' && !TYPE_AND_ACTION.test(line)) {
+    // the shape of a million junk lines: built whole (as below, in the same key order), no property added later
+    return { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: NO_MATCHES, ignored: UNPARSABLE_RULE };
+  }
   const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: NO_MATCHES };
   if (ctx.group) rule.group = ctx.group;
-  const split = splitComment(raw.trim());
-  let line = split.body;
-  if (split.comment !== undefined) rule.comment = split.comment;
+  if (hash !== -1) rule.comment = trimmed.slice(hash + 1).trim();
   if (line.startsWith('|')) {
     rule.enabled = false;
     line = line.slice(1);
   }
-  const head = /^(\S+)\s+(\S+)\s*/.exec(line);
+  const head = TYPE_AND_ACTION.exec(line);
   if (!head) {
-    rule.ignored = 'unable to parse rule: expected "TYPE ACTION [options]"';
+    rule.ignored = UNPARSABLE_RULE;
     return rule;
   }
   rule.type = head[1].toLowerCase();
