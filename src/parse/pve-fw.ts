@@ -178,6 +178,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const messages = new SharedMessages();
+  const ruleCtx: RuleContext = { file, line: 0, context: 'cluster', cluster: conf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
@@ -229,7 +230,10 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       } else conf.aliases.set(alias.name.toLowerCase(), alias);
     } else if (section === 'rules' || section === 'group') {
       const context = section === 'rules' ? 'cluster' : 'group';
-      const rule = parseFwRule(raw, { file, line, context, group: (current as FwGroup | undefined)?.name, cluster: conf });
+      ruleCtx.line = line;
+      ruleCtx.context = context;
+      ruleCtx.group = (current as FwGroup | undefined)?.name;
+      const rule = parseFwRule(raw, ruleCtx);
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       if (section === 'rules') conf.rules.push(rule);
       else (current as FwGroup).rules.push(rule);
@@ -256,6 +260,7 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const clusterConf = cluster ?? emptyClusterFw();
   const messages = new SharedMessages();
+  const ruleCtx: RuleContext = { file, line: 0, context: 'host', cluster: clusterConf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
   for (const lines = new PveLines(text); lines.next(); ) {
@@ -276,7 +281,8 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
       if (typeof opt === 'string') warn(line, stray ? `${strayHeader(raw)}: read as an option line and skipped (the lines below it stay in [OPTIONS])` : opt);
       else conf.options.set(opt.key, { value: opt.value, line });
     } else {
-      const rule = parseFwRule(raw, { file, line, context: 'host', cluster: clusterConf });
+      ruleCtx.line = line;
+      const rule = parseFwRule(raw, ruleCtx);
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
