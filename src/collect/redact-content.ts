@@ -91,8 +91,17 @@ const LDAP_HASH = /\{(?:S?SHA(?:256|384|512)?|S?MD5|CRYPT|PBKDF2[-A-Z0-9]*|ARGON
  * names that merely contain one (PasswordAuthentication, PermitEmptyPasswords, prohibit-password is
  * a value), nor `token` alone (user.cfg `token:` lines name API tokens, they hold no secret).
  */
-const SECRET_NAME =
-  /^(?:[A-Za-z0-9]+[._-])*(?:password|passwd|passphrase|pass|pwd|secret|client[-_]?secret|client[-_]?key|private[-_]?key|privatekey|preshared[-_]?key|presharedkey|psk|wpa[-_]psk|api[-_]?key|api[-_]?token|auth[-_]?token|access[-_]?token|secret[-_]?key|cipassword|bindpw|rootpw)$/i;
+const SECRET_WORDS =
+  '(?:password|passwd|passphrase|pass|pwd|secret|client[-_]?secret|client[-_]?key|private[-_]?key|privatekey|preshared[-_]?key|presharedkey|psk|wpa[-_]psk|api[-_]?key|api[-_]?token|auth[-_]?token|access[-_]?token|secret[-_]?key|cipassword|bindpw|rootpw)';
+/** The prefix of a secret or key name: words each ending in `.`, `_` or `-`. */
+const NAME_PREFIX = '(?:[A-Za-z0-9]+[._-])*';
+const SECRET_NAME = new RegExp(`^${NAME_PREFIX}${SECRET_WORDS}$`, 'i');
+
+/**
+ * A name SECRET_NAME or KEY_NAME accepts (after leading dashes), for the scanners below: they look only
+ * at such names (every other name was skipped anyway, and a large file has a name on every line).
+ */
+const SECRET_OR_KEY_NAME = `-*${NAME_PREFIX}(?:${SECRET_WORDS}|key)`;
 
 /** Names holding key material when their value looks like it (audit rules' `key=<word>` does not). */
 const KEY_NAME = /^(?:[A-Za-z0-9]+[._-])*key$/i;
@@ -109,8 +118,9 @@ function looksLikeKeyMaterial(value: string): boolean {
  * `name=value`, `name: value`, `"name": "value"`, `name("value")`, `--name=value` anywhere in a line:
  * the name is a token not preceded by a name character. Only the name and separator are consumed
  * while scanning, so a secret inside another value (`otpauth://...?secret=X`) is still found.
+ * Only secret or key names are matched.
  */
-const NAME_SEP = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z0-9_.-]+)\1([ \t]*(?:[=:]|\()[ \t]*)/g;
+const NAME_SEP = new RegExp(`(?<![A-Za-z0-9_.-])(["']?)(${SECRET_OR_KEY_NAME})\\1([ \\t]*(?:[=:]|\\()[ \\t]*)`, 'gi');
 /**
  * The value after a separator: a quoted string, or up to whitespace or one of `,;&:` (mount options,
  * URL queries, and the fields of colon-separated files: a `password=` in a passwd GECOS or a user.cfg
@@ -160,7 +170,7 @@ function redactAssignments(text: string): string {
  * `name value` where the name starts the line and one value follows: Proxmox section-config files
  * (domains.cfg `client-key`, notifications.cfg `password`), /etc/network/interfaces `wpa-psk`.
  */
-const LINE_PAIR = /^([ \t]*)([A-Za-z][A-Za-z0-9_.-]*)([ \t]+)(\S+)([ \t]*)$/gm;
+const LINE_PAIR = new RegExp(`^([ \\t]*)((?=[A-Za-z])${SECRET_OR_KEY_NAME})([ \\t]+)(\\S+)([ \\t]*)$`, 'gmi');
 
 function redactLinePair(match: string, indent: string, name: string, sep: string, value: string, tail: string): string {
   return !REFERENCE.test(value) && isSecretName(name, value) ? `${indent}${name}${sep}${REDACTED_MARK}${tail}` : match;

@@ -191,6 +191,31 @@ test('sanitizing twice changes nothing', () => {
   assert.equal(redactShadow(redactShadow(SHADOW)), redactShadow(SHADOW));
 });
 
+test('a second pass over a sanitized snapshot redacts nothing again (each file is read by the rules once)', () => {
+  const snap = secretSnapshot();
+  snap.addFile({ path: '/etc/hosts', content: Buffer.from('10.0.0.1 pve1 # key: see wiki\n') });
+  const once = sanitizeSnapshot(snap);
+  const before = everything(once);
+  const reads = new Map<string, number>();
+  for (const f of once.files.values()) {
+    const content = f.content;
+    const toString = content.toString.bind(content);
+    reads.set(f.path, 0);
+    content.toString = ((...args: Parameters<Buffer['toString']>) => {
+      reads.set(f.path, reads.get(f.path)! + 1);
+      return toString(...args);
+    }) as Buffer['toString'];
+  }
+  const contents = new Map([...once.files.values()].map((f) => [f.path, f.content]));
+  sanitizeSnapshot(once);
+  assert.ok(reads.has('/etc/hosts') && reads.has('/etc/pve/user.cfg'));
+  for (const f of once.files.values()) {
+    assert.equal(f.content, contents.get(f.path), `${f.path} was replaced by the second pass`);
+    assert.equal(reads.get(f.path), 0, `${f.path} was decoded again by the second pass`);
+  }
+  assert.equal(everything(once), before);
+});
+
 test('secret paths', () => {
   for (const p of [
     '/etc/pve/priv/token.cfg', '/etc/pve/priv/realm/ldap.pw', '/etc/pve/nodes/pve1/pveproxy-ssl.key', '/etc/ssh/ssh_host_rsa_key',

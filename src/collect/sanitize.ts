@@ -13,6 +13,14 @@ import type { Snapshot, SnapshotFile } from './snapshot.js';
  * Line structure is kept everywhere (parsers report line numbers). Idempotent.
  */
 export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
+  // What an earlier pass over this snapshot produced: the same Buffer at the same path is already
+  // redacted, and every redactor is idempotent, so it is not redacted again (a bundle directory is
+  // sanitized after its hard links, at its end, and once more by the collector).
+  const done = sanitizedBy.get(snapshot) ?? new Map<string, Buffer>();
+  sanitizedBy.set(snapshot, done);
+  const doneCommands = sanitizedCommandsBy.get(snapshot) ?? new Map<string, string>();
+  sanitizedCommandsBy.set(snapshot, doneCommands);
+  const isDone = (file: SnapshotFile): boolean => done.get(file.path) === file.content;
   const secretContents = new Set<string>();
   const byPath = new Set<string>();
   const drop = (file: SnapshotFile, reason: string): void => {
@@ -27,34 +35,52 @@ export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
       drop(file, SECRET_NOT_LOADED);
       continue;
     }
+    byPath.add(file.path);
+    if (isDone(file)) continue;
     const redacted = policy(file.content.toString('utf8'));
     if (redacted === undefined) drop(file, `${SECRET_NOT_LOADED} (could not be redacted)`);
     else file.content = Buffer.from(redacted, 'utf8');
-    byPath.add(file.path);
   }
   for (const file of [...snapshot.files.values()]) {
-    if (!byPath.has(file.path) && (linksToSecret(file) || secretContents.has(contentKey(file.content)))) {
+    if (!byPath.has(file.path) && (linksToSecret(file) || (secretContents.size > 0 && secretContents.has(contentKey(file.content))))) {
       drop(file, SECRET_NOT_LOADED);
     } else if (file.content.includes(0)) {
       drop(file, BINARY_NOT_LOADED);
     } else if (file.content.includes('PuTTY-User-Key-File')) {
       drop(file, SECRET_NOT_LOADED);
-    } else {
+    } else if (!isDone(file)) {
       const text = file.content.toString('utf8');
       const redacted = redactSecrets(text);
       if (redacted !== text) file.content = Buffer.from(redacted, 'utf8');
+      done.set(file.path, file.content);
     }
   }
-  for (const cmd of snapshot.commands.values()) cmd.output = redactSecrets(cmd.output);
+  for (const cmd of snapshot.commands.values()) {
+    if (doneCommands.get(cmd.name) === cmd.output) continue;
+    cmd.output = redactSecrets(cmd.output);
+    doneCommands.set(cmd.name, cmd.output);
+  }
   return snapshot;
 }
+
+/** Per snapshot: path -> the content Buffer a sanitize pass left there (compared by identity). */
+const sanitizedBy = new WeakMap<Snapshot, Map<string, Buffer>>();
+/** Per snapshot: command name -> the output a sanitize pass left. */
+const sanitizedCommandsBy = new WeakMap<Snapshot, Map<string, string>>();
 
 export const SECRET_NOT_LOADED = 'secret file not loaded';
 export const BINARY_NOT_LOADED = 'binary file not loaded (its secrets could not be redacted)';
 
 /** The content of dropped and path-redacted files: an identical file elsewhere (a hard link, a copy) goes too. */
 function rememberContent(set: Set<string>, content: Buffer): void {
-  if (content.toString('utf8').trim().length >= 8) set.add(contentKey(content));
+  if (hasEightVisibleChars(content)) set.add(contentKey(content));
+}
+
+/** content.toString('utf8').trim().length >= 8, without decoding a large file: 8 printable ASCII bytes suffice. */
+function hasEightVisibleChars(content: Buffer): boolean {
+  let visible = 0;
+  for (let i = 0; i < content.length && visible < 8; i++) if (content[i] > 0x20 && content[i] < 0x7f) visible++;
+  return visible >= 8 || content.toString('utf8').trim().length >= 8;
 }
 
 function contentKey(content: Buffer): string {
@@ -259,19 +285,18 @@ function redactTfaV1(text: string): string {
  * since then it is `x` or `x!<type>` (factors in priv/tfa.cfg). Anything else is replaced.
  */
 export function redactUserCfgKeys(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      if (!line.startsWith('user:')) return line;
-      const fields = line.split(':');
-      if (fields.length < 9) return line;
-      const keys = fields[8];
-      if (keys === '' || keys === 'x' || /^x!\w+$/.test(keys)) return line;
-      fields[8] = REDACTED;
-      return fields.join(':');
-    })
-    .join('\n');
+  return text.replace(USER_LINE, (line) => {
+    const fields = line.split(':');
+    if (fields.length < 9) return line;
+    const keys = fields[8];
+    if (keys === '' || keys === 'x' || /^x!\w+$/.test(keys)) return line;
+    fields[8] = REDACTED;
+    return fields.join(':');
+  });
 }
+
+/** A line starting with `user:`, up to its `\n` (lines split at `\n` only: a `\r` is part of a line). */
+const USER_LINE = /(?<![^\n])user:[^\n]*/g;
 
 function detectIndent(text: string): number | undefined {
   const m = /\n( +)\S/.exec(text);

@@ -1,4 +1,4 @@
-import { asText, numberedLines, ParseError, type Parsed, type Diagnostic } from './diagnostics.js';
+import { asText, ParseError, type Parsed, type Diagnostic } from './diagnostics.js';
 import { rememberLast } from './remember-last.js';
 
 /** A section of corosync.conf: `name { key: value ... sub { } }`. Keys may repeat (e.g. node blocks). */
@@ -33,23 +33,41 @@ const ARRAY_SECTIONS = new Set(['node', 'interface']);
 /** Keys holding a link address (PVE::Corosync's $link_addr_re). */
 const LINK_KEY = /^(ring|link)(\d+)_addr$/;
 
-interface Token {
-  text: string;
-  line: number;
+/** The tokens of a file, as two parallel lists (no object per token: a 2 MB file of `{` lines is a million tokens). */
+interface Tokens {
+  texts: string[];
+  lines: number[];
 }
+
+/** A run of what Perl's \s does not match. */
+const TOKEN = /[^ \t\r\n\f\v]+/g;
 
 /**
  * Splits corosync.conf into tokens as PVE::Corosync::parse_conf does: `#` starts a comment anywhere on
  * a line (an inline comment after a value too), then the text is split on blanks and line ends.
  * Perl's \s on the raw bytes: space, tab, CR, LF, FF, VT; not Unicode spaces.
  */
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  for (const { line, text: raw } of numberedLines(text)) {
-    const hash = raw.indexOf('#');
-    for (const t of (hash === -1 ? raw : raw.slice(0, hash)).split(/[ \t\r\n\f\v]+/)) if (t) tokens.push({ text: t, line });
+function tokenize(text: string): Tokens {
+  const texts: string[] = [];
+  const lines: number[] = [];
+  let start = 0;
+  let hash = -1; // the next `#` at or after start, found once (not searched again from every line)
+  for (let line = 1; start < text.length; line++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    if (hash !== -2 && hash < start) {
+      const next = text.indexOf('#', start);
+      hash = next === -1 ? -2 : next; // -2: no `#` in the rest of the file
+    }
+    const body = text.slice(start, hash >= 0 && hash < end ? hash : end);
+    TOKEN.lastIndex = 0;
+    for (let m = TOKEN.exec(body); m; m = TOKEN.exec(body)) {
+      texts.push(m[0]);
+      lines.push(line);
+    }
+    start = end + 1;
   }
-  return tokens;
+  return { texts, lines };
 }
 
 /**
@@ -68,12 +86,13 @@ const parseText = rememberLast((text: string, file: string): Parsed<CorosyncConf
   const diagnostics: Diagnostic[] = [];
   const root: CorosyncSection = { name: '', line: 0, values: {}, sections: [] };
   const stack: CorosyncSection[] = [root];
-  const tokens = tokenize(text);
-  for (let i = 0; i < tokens.length; i++) {
-    const { text: token, line } = tokens[i];
-    const next = tokens[i + 1];
+  const { texts, lines } = tokenize(text);
+  for (let i = 0; i < texts.length; i++) {
+    const token = texts[i];
+    const line = lines[i];
+    const next: string | undefined = texts[i + 1];
     const current = stack[stack.length - 1];
-    if (next?.text === '{') {
+    if (next === '{') {
       i++;
       if (!ARRAY_SECTIONS.has(token) && (current.sections.some((s) => s.name === token) || Object.hasOwn(current.values, token))) {
         throw new ParseError(file, line, `section "${token}" already exists and may not repeat`);
@@ -92,8 +111,8 @@ const parseText = rememberLast((text: string, file: string): Parsed<CorosyncConf
     const key = token.slice(0, -1);
     if (!next) throw new ParseError(file, line, `no value for "${key.slice(0, 80)}"`);
     // a later value replaces an earlier one (a Perl hash); defineProperty keeps "__proto__" an ordinary key
-    if (key === '__proto__') Object.defineProperty(current.values, key, { value: next.text, enumerable: true, writable: true, configurable: true });
-    else current.values[key] = next.text;
+    if (key === '__proto__') Object.defineProperty(current.values, key, { value: next, enumerable: true, writable: true, configurable: true });
+    else current.values[key] = next;
     i++;
   }
   for (const open of stack.slice(1)) {

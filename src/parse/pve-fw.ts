@@ -177,11 +177,14 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   const conf = emptyClusterFw(file);
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
+  const messages = new SharedMessages();
+  const ruleCtx: RuleContext = { file, line: 0, context: 'cluster', cluster: conf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
 
-  for (const { line, text: raw } of pveLines(text)) {
+  for (const lines = new PveLines(text); lines.next(); ) {
+    const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
     const header = parseSectionHeader(raw, CLUSTER_SECTIONS);
@@ -216,7 +219,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       continue;
     }
     if (section === 'options') {
-      const opt = parseClusterOption(raw);
+      const opt = parseClusterOption(raw, messages);
       if (typeof opt === 'string') warn(line, opt);
       else conf.options.set(opt.key, { value: opt.value, line });
     } else if (section === 'aliases') {
@@ -227,8 +230,11 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       } else conf.aliases.set(alias.name.toLowerCase(), alias);
     } else if (section === 'rules' || section === 'group') {
       const context = section === 'rules' ? 'cluster' : 'group';
-      const rule = parseFwRule(raw, { file, line, context, group: (current as FwGroup | undefined)?.name, cluster: conf });
-      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      ruleCtx.line = line;
+      ruleCtx.context = context;
+      ruleCtx.group = (current as FwGroup | undefined)?.name;
+      const rule = parseFwRule(raw, ruleCtx);
+      if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       if (section === 'rules') conf.rules.push(rule);
       else (current as FwGroup).rules.push(rule);
     } else {
@@ -253,9 +259,12 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const diagnostics: Diagnostic[] = [];
   const warn = (line: number, message: string) => diagnostics.push({ file, line, message, severity: 'warning' });
   const clusterConf = cluster ?? emptyClusterFw();
+  const messages = new SharedMessages();
+  const ruleCtx: RuleContext = { file, line: 0, context: 'host', cluster: clusterConf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
-  for (const { line, text: raw } of pveLines(text)) {
+  for (const lines = new PveLines(text); lines.next(); ) {
+    const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
     const header = parseSectionHeader(raw, HOST_SECTIONS);
@@ -268,13 +277,14 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
     if (!section) {
       warn(line, 'skip line - no section');
     } else if (section === 'options') {
-      const opt = parseHostOption(raw);
+      const opt = parseHostOption(raw, messages);
       if (typeof opt === 'string') warn(line, stray ? `${strayHeader(raw)}: read as an option line and skipped (the lines below it stay in [OPTIONS])` : opt);
       else conf.options.set(opt.key, { value: opt.value, line });
     } else {
-      const rule = parseFwRule(raw, { file, line, context: 'host', cluster: clusterConf });
+      ruleCtx.line = line;
+      const rule = parseFwRule(raw, ruleCtx);
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
-      if (rule.ignored && rule.enabled) warn(line, `rule ignored by Proxmox: ${rule.ignored}`);
+      if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
     }
   }
@@ -287,6 +297,28 @@ function strayHeader(raw: string): string {
   return `section header ${trimCrAndBlanks(raw)} is not allowed in host.fw`;
 }
 
+/**
+ * One string per distinct diagnostic message of a file: a million ignored `{` lines share one message
+ * instead of each holding a concatenation that every reader (FW-08's startsWith) flattens anew.
+ * Bounded: past MAX_SHARED distinct messages they are built one by one again.
+ */
+class SharedMessages {
+  private static readonly MAX_SHARED = 10_000;
+  private readonly byPrefix = new Map<string, Map<string, string>>();
+  private size = 0;
+
+  /** prefix + detail + suffix; the same prefix always comes with the same suffix. */
+  get(prefix: string, detail: string, suffix = ''): string {
+    let byDetail = this.byPrefix.get(prefix);
+    if (!byDetail) this.byPrefix.set(prefix, (byDetail = new Map()));
+    const known = byDetail.get(detail);
+    if (known !== undefined) return known;
+    const message = prefix + detail + suffix;
+    if (this.size++ < SharedMessages.MAX_SHARED) byDetail.set(detail, message);
+    return message;
+  }
+}
+
 type SectionKind = 'options' | 'aliases' | 'rules' | 'group' | 'ipset';
 const CLUSTER_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'aliases', 'rules', 'group', 'ipset']);
 const HOST_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'rules']);
@@ -295,14 +327,24 @@ const HOST_SECTIONS: ReadonlySet<SectionKind> = new Set(['options', 'rules']);
  * The lines as pve-firewall's `while ($raw =~ /^\h*(.*?)\h*$/gm)` yields them: split at LF, blanks
  * and tabs trimmed at both ends, a CR before the LF kept (it is not horizontal whitespace).
  */
-function* pveLines(text: string): Generator<{ line: number; text: string }> {
-  // one line at a time: a 2 MB file of one-character lines is a million of them
-  let start = 0;
-  for (let line = 1; start < text.length; line++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl;
-    yield { line, text: trimBlanks(text.slice(start, end)) };
-    start = end + 1;
+class PveLines {
+  /** 1-based number of the current line. */
+  line = 0;
+  /** The current line, blanks trimmed. */
+  text = '';
+  private start = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** Advances to the next line; false at the end. One line at a time, no object per line: a 2 MB file of one-character lines is a million of them. */
+  next(): boolean {
+    if (this.start >= this.source.length) return false;
+    const nl = this.source.indexOf('\n', this.start);
+    const end = nl === -1 ? this.source.length : nl;
+    this.line++;
+    this.text = trimBlanks(this.source.slice(this.start, end));
+    this.start = end + 1;
+    return true;
   }
 }
 
@@ -370,18 +412,18 @@ function parseSectionHeader(raw: string, allowed: ReadonlySet<SectionKind>): { k
   return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
 }
 
-function parseClusterOption(raw: string): { key: string; value: string | number } | string {
+function parseClusterOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(enable):\s*(\d+)\s*$/i.exec(raw))) return { key: 'enable', value: Number(m[2]) };
   if ((m = /^(ebtables):\s*(0|1)\s*$/i.exec(raw))) return { key: 'ebtables', value: Number(m[2]) };
   if ((m = /^(policy_(?:in|out|forward)):\s*(ACCEPT|DROP|REJECT)\s*$/i.exec(raw))) return { key: m[1].toLowerCase(), value: m[2].toUpperCase() };
   if ((m = /^(log_ratelimit):\s*(\S+)\s*$/.exec(raw))) return { key: 'log_ratelimit', value: m[2] };
-  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+  return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
 }
 
 const HOST_LOG_LEVEL_OPTION = new RegExp(`^(log_level_in|log_level_out|log_level_forward|tcp_flags_log_level|smurf_log_level):\\s*((${LOG_LEVELS})\\s*)?$`, 'i');
 
-function parseHostOption(raw: string): { key: string; value: string | number } | string {
+function parseHostOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(enable|nosmurfs|tcpflags|ndp|log_nf_conntrack|nf_conntrack_allow_invalid|protection_synflood|nftables):\s*(0|1)\s*$/i.exec(raw))) {
     return { key: m[1].toLowerCase(), value: Number(m[2]) };
@@ -395,7 +437,7 @@ function parseHostOption(raw: string): { key: string; value: string | number } |
   if ((m = /^(nf_conntrack_helpers):\s*(((ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp),)*(ftp|irc|netbios-ns|pptp|sane|sip|snmp|tftp)?)\s*$/i.exec(raw))) {
     return { key: 'nf_conntrack_helpers', value: m[2] };
   }
-  return `can't parse option '${raw.trim().slice(0, 80)}'`;
+  return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
 }
 
 function parseAlias(raw: string, line: number): FwAlias | string {
@@ -454,6 +496,12 @@ const RULE_OPTIONS: Record<string, 'proto' | 'dport' | 'sport' | 'source' | 'des
   '-icmp-type': 'icmpType', '--icmp-type': 'icmpType',
 };
 
+const TYPE_AND_ACTION = /^(\S+)\s+(\S+)\s*/;
+const UNPARSABLE_RULE = 'unable to parse rule: expected "TYPE ACTION [options]"';
+
+/** The matches of a rule that generates none (ignored, GROUP): one frozen array for all of them. */
+const NO_MATCHES = Object.freeze([]) as unknown as FwMatch[];
+
 interface RuleContext {
   file: string;
   line: number;
@@ -467,18 +515,23 @@ interface RuleContext {
  * what Proxmox rejects comes back with `ignored` set.
  */
 export function parseFwRule(raw: string, ctx: RuleContext): FwRule {
-  const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: [] };
+  const trimmed = raw.trim();
+  const hash = trimmed.indexOf('#');
+  let line = hash === -1 ? trimmed : trimmed.slice(0, hash);
+  if (!ctx.group && hash === -1 && line[0] !== '|' && !TYPE_AND_ACTION.test(line)) {
+    // the shape of a million junk lines: built whole (as below, in the same key order), no property added later
+    return { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: NO_MATCHES, ignored: UNPARSABLE_RULE };
+  }
+  const rule: FwRule = { file: ctx.file, line: ctx.line, text: raw, context: ctx.context, enabled: true, type: '', action: '', matches: NO_MATCHES };
   if (ctx.group) rule.group = ctx.group;
-  const split = splitComment(raw.trim());
-  let line = split.body;
-  if (split.comment !== undefined) rule.comment = split.comment;
+  if (hash !== -1) rule.comment = trimmed.slice(hash + 1).trim();
   if (line.startsWith('|')) {
     rule.enabled = false;
     line = line.slice(1);
   }
-  const head = /^(\S+)\s+(\S+)\s*/.exec(line);
+  const head = TYPE_AND_ACTION.exec(line);
   if (!head) {
-    rule.ignored = 'unable to parse rule: expected "TYPE ACTION [options]"';
+    rule.ignored = UNPARSABLE_RULE;
     return rule;
   }
   rule.type = head[1].toLowerCase();

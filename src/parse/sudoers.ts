@@ -95,7 +95,8 @@ function readFile(
       diagnostics.push({ file, line, message: `syntax error in a line starting with "${body.split(/\s/)[0].slice(0, 40)}"`, severity: 'error' });
       continue;
     }
-    for (const r of spec) out.rules.push({ ...r, file, line, text: t });
+    // spelled out, not spread: 60,000 specs copied by `...` cost more than parsing them
+    for (const r of spec) out.rules.push({ users: r.users, hosts: r.hosts, asRoot: r.asRoot, all: r.all, negated: r.negated, nopasswd: r.nopasswd, file, line, text: t });
   }
 }
 

@@ -126,7 +126,7 @@ export interface UserConfig {
 // Perl semantics helpers ---------------------------------------------------------------------------
 
 const PERL_SPACE = '[ \\t\\n\\r\\f\\v]';
-const SPACE_RE = new RegExp(`${PERL_SPACE}+`);
+const LIST_SEPARATORS = /[,; \t\n\r\f\v]+/;
 const TRIM_RE = new RegExp(`^${PERL_SPACE}+|${PERL_SPACE}+$`, 'g');
 
 /** Perl truthiness of a string field: undef, "" and "0" are false. */
@@ -141,7 +141,8 @@ export function perlTrim(s: string): string {
 /** PVE::Tools::split_list: items separated by commas, semicolons or whitespace. */
 export function splitList(text: string | undefined): string[] {
   if (!text) return [];
-  return text.replace(/[,;]/g, ' ').replace(new RegExp(`^${PERL_SPACE}+`), '').split(SPACE_RE).filter((s) => s !== '');
+  // what `s/[,;]/ /g; s/^\s+//; split(/\s+/)` gives, in one split (empty parts are dropped)
+  return text.split(LIST_SEPARATORS).filter((s) => s !== '');
 }
 
 /** PVE::Tools::decode_text: URI unescape (%XX), then UTF-8 decode; never throws. */
@@ -340,6 +341,7 @@ function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: s
     roles.set(role, { propagate, line });
     cfg.aclEntries.push({ line, path, propagate, kind, member, role });
   };
+  const members = splitList(uglist);
   for (const role of splitList(rolelist)) {
     if (!NAME_RE.test(role)) {
       drop(`ignore invalid role name '${role}' in acl`);
@@ -349,7 +351,7 @@ function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: s
       drop(`ignore invalid acl role '${role}'`);
       continue;
     }
-    for (const ug of splitList(uglist)) {
+    for (const ug of members) {
       const group = /^@(\S+)$/.exec(ug)?.[1];
       if (perlTrue(group) && NAME_RE.test(group)) {
         if (!cfg.groups.has(group)) warn(`ignore invalid acl group '${group}'`); // kept: it still applies once defined

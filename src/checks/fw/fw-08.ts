@@ -21,11 +21,8 @@ export const fw08: Check = {
   evaluate(ctx) {
     const cluster = ctx.get(clusterFirewallFact);
     const hosts = allHostFirewalls(ctx.snapshot, cluster.conf);
-    const rules: FwRule[] = [
-      ...cluster.conf.rules,
-      ...[...cluster.conf.groups.values()].flatMap((g) => g.rules),
-      ...hosts.flatMap((h) => h.fw.conf.rules),
-    ];
+    // in this order: cluster [RULES], security groups, host.fw files (lists of a million lines are not copied)
+    const ruleLists: FwRule[][] = [cluster.conf.rules, ...[...cluster.conf.groups.values()].map((g) => g.rules), ...hosts.map((h) => h.fw.conf.rules)];
     // a hostile file can make a million ignored lines: past the cap they are counted, not built
     const verdicts = new VerdictList();
     // CRLF line endings: one finding per file; the lines it made Proxmox skip are not listed one by one.
@@ -39,27 +36,33 @@ export const fw08: Check = {
       if (finding.wholeFile) crlfLost.add(conf.file);
       for (const line of conf.crlf!.affectedLines) crlfLost.add(`${conf.file}:${line}`);
     }
-    for (const rule of rules) {
-      if (!rule.enabled || lost(rule.file, rule.line)) continue;
-      const where = rule.group ? ` in [group ${rule.group}]` : '';
-      if (rule.ignored) {
-        verdicts.add('FAIL', () => fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
-      } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
-        const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
-        verdicts.add('WARN', () => warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
+    for (const rules of ruleLists) {
+      for (const rule of rules) {
+        if (!rule.enabled || lost(rule.file, rule.line)) continue;
+        if (rule.ignored) {
+          verdicts.add('FAIL', () => {
+            const where = rule.group ? ` in [group ${rule.group}]` : '';
+            return fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]);
+          });
+        } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
+          const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
+          verdicts.add('WARN', () => warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
+        }
       }
     }
     // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.
-    for (const d of [...cluster.diagnostics, ...hosts.flatMap((h) => h.fw.diagnostics)]) {
-      if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
-      verdicts.add('WARN', () => {
-        const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
-        return warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]);
-      });
+    for (const diagnostics of [cluster.diagnostics, ...hosts.map((h) => h.fw.diagnostics)]) {
+      for (const d of diagnostics) {
+        if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
+        verdicts.add('WARN', () => {
+          const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
+          return warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]);
+        });
+      }
     }
     if (verdicts.length) return verdicts.done();
     const files = [cluster.present ? FILES.clusterFw : undefined, ...hosts.map((h) => h.fw.path)].filter(Boolean);
-    const enabled = rules.filter((r) => r.enabled).length;
+    const enabled = ruleLists.reduce((n, rules) => n + rules.filter((r) => r.enabled).length, 0);
     return pass(`all ${plural(enabled, 'enabled rule')} in ${files.length ? files.join(', ') : 'the firewall configuration'} are applied by Proxmox`,
       files.map((f) => ({ source: f!, text: 'no ignored rule' })));
   },

@@ -79,8 +79,7 @@ function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | u
     const ex = engine.explain(id, path);
     for (const [role, g] of ex.roles) {
       if (!g.propagate || ex.poolRoles?.has(role)) continue;
-      const privs = [...(engine.input.roles.get(role) ?? [])].filter((p) => ADMIN_PRIVILEGES.has(p) && ex.privileges.has(p));
-      if (privs.length === 0) continue;
+      if (!adminPrivilegesOf(engine, role).some((p) => ex.privileges.has(p))) continue;
       for (const e of g.entries) {
         if (seen.has(e)) continue;
         seen.add(e);
@@ -91,6 +90,17 @@ function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | u
   }
   return out.texts.length ? out : undefined;
 }
+
+/** The administration privileges of a role, computed once per engine and role (not for every identity and path). */
+function adminPrivilegesOf(engine: PermissionEngine, role: string): string[] {
+  let byRole = adminPrivilegesByEngine.get(engine);
+  if (!byRole) adminPrivilegesByEngine.set(engine, (byRole = new Map()));
+  let privs = byRole.get(role);
+  if (!privs) byRole.set(role, (privs = [...(engine.input.roles.get(role) ?? [])].filter((p) => ADMIN_PRIVILEGES.has(p))));
+  return privs;
+}
+
+const adminPrivilegesByEngine = new WeakMap<PermissionEngine, Map<string, string[]>>();
 
 /** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
 function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>): string[] {
