@@ -8,6 +8,7 @@
  */
 import { PHASES, type Op } from './ops.js';
 import type { NodePlan, Plan } from './plan-types.js';
+import type { TxHeader } from './node/scripts.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
 import type { Status } from '../core/types.js';
@@ -15,15 +16,6 @@ import { ExecError, lastLine, sshTargetOf, type RemoteSession, type ScriptResult
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
 import { clean } from '../report/text.js';
-
-/** The node-side transaction runtime (src/harden/node/scripts.ts), as apply uses it. */
-export interface TxHeader {
-  id: string;
-  timeoutSec: number;
-  controls: string[];
-  origin: string;
-  planDigest?: string;
-}
 
 /** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
 export interface TxStatus {

@@ -1,4 +1,4 @@
-import type { FactContext } from '../model/fact.js';
+import { Unavailable, type FactContext } from '../model/fact.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { Finding } from '../core/types.js';
 import type { Op, Phase } from './ops.js';
@@ -31,6 +31,27 @@ export class ManualOnly extends Error {
     super(reason);
     this.name = 'ManualOnly';
   }
+}
+
+/**
+ * The analysis a family of remedies shares (one remedy per control, one drop-in for all): computed once per
+ * node (per RemedyInput); data the model lacks makes every control of the family manual, saying `what: why`.
+ */
+export function sharedAnalysis<A>(what: string, analyse: (input: RemedyInput) => A): (input: RemedyInput) => A {
+  const cache = new WeakMap<RemedyInput, A>();
+  return (input) => {
+    let a = cache.get(input);
+    if (!a) {
+      try {
+        a = analyse(input);
+      } catch (e) {
+        if (e instanceof Unavailable) throw new ManualOnly(`${what}: ${e.reason}`);
+        throw e;
+      }
+      cache.set(input, a);
+    }
+    return a;
+  };
 }
 
 /** A control the plan does not fix automatically, with why and the human fix text. */

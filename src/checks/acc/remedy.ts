@@ -11,7 +11,7 @@ import path from 'node:path';
 import { adminAccounts, type AdminAccount } from '../../config/admins.js';
 import type { PublicKeyLine } from '../../config/admin-keys.js';
 import type { Finding } from '../../core/types.js';
-import { ManualOnly, type PlannedOp, type Remedy, type RemedyInput } from '../../harden/plan-types.js';
+import { ManualOnly, sharedAnalysis, type PlannedOp, type Remedy, type RemedyInput } from '../../harden/plan-types.js';
 import { Unavailable, type FactContext } from '../../model/fact.js';
 import { accountsFact, adminsFact, authorizedKeysPaths, shadowFact, sudoersFact, type HostUser } from '../../model/facts/accounts.js';
 import { isInstalled, packagesFact } from '../../model/facts/system-base.js';
@@ -351,21 +351,7 @@ export function adminPaths(ctx: FactContext, config: RemedyInput['config']): { a
   return { admins, excluded };
 }
 
-const cache = new WeakMap<RemedyInput, Analysis>();
-
-function analysisOf(input: RemedyInput): Analysis {
-  let a = cache.get(input);
-  if (!a) {
-    try {
-      a = analyse(input);
-    } catch (e) {
-      if (e instanceof Unavailable) throw new ManualOnly(`the accounts of this node are not fully known: ${e.reason}`);
-      throw e;
-    }
-    cache.set(input, a);
-  }
-  return a;
-}
+const analysisOf = sharedAnalysis('the accounts of this node are not fully known', analyse);
 
 function remedyFor(control: AccControl): Remedy {
   return {

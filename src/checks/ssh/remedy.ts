@@ -19,8 +19,8 @@ import { runChecks } from '../../audit/run.js';
 import { checks as sshChecks } from './index.js';
 import { ALGORITHMS } from '../../engines/sshd/algorithms.js';
 import { dumpConfig, testConfig, type ConnectionInfo, type SshdVersion } from '../../engines/sshd/index.js';
-import { ManualOnly, type PlannedOp, type Remedy, type RemedyInput } from '../../harden/plan-types.js';
-import { ClusterModel, Unavailable, type FactContext } from '../../model/fact.js';
+import { ManualOnly, sharedAnalysis, type PlannedOp, type Remedy, type RemedyInput } from '../../harden/plan-types.js';
+import { ClusterModel, type FactContext } from '../../model/fact.js';
 import { accountsFact, adminsFact } from '../../model/facts/accounts.js';
 import { adminSourcesFact } from '../../model/facts/network.js';
 import { nodeAddressFact } from '../../model/facts/node-address.js';
@@ -393,21 +393,7 @@ function describe(controls: Set<SshControl>, p: Profile): string {
   return parts.join(', ');
 }
 
-const cache = new WeakMap<RemedyInput, Analysis>();
-
-function analysisOf(input: RemedyInput): Analysis {
-  let a = cache.get(input);
-  if (!a) {
-    try {
-      a = analyse(input);
-    } catch (e) {
-      if (e instanceof Unavailable) throw new ManualOnly(`the sshd configuration of this node is not fully known: ${e.reason}`);
-      throw e;
-    }
-    cache.set(input, a);
-  }
-  return a;
-}
+const analysisOf = sharedAnalysis('the sshd configuration of this node is not fully known', analyse);
 
 function remedyFor(control: SshControl): Remedy {
   return {
