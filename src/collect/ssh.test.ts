@@ -8,6 +8,7 @@ import { after, before, describe, it, test } from 'node:test';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
 import { CollectError, collectSsh, describeSshError, hostKeyAlgorithmOrder, REMOTE_COMMAND } from './ssh.js';
+import { ed25519Pair } from './testing.js';
 
 const { Server, utils } = ssh2;
 
@@ -27,18 +28,6 @@ test('socket and protocol errors become one line naming the host', () => {
   assert.equal(d({ code: 'ECONNRESET' }, 'collect'), 'pve1: connection dropped during collection (reset by peer)');
   assert.equal(d({ message: 'weird\nsecond line' }), 'pve1: SSH error: weird');
 });
-
-/**
- * ssh2's own generator writes an OpenSSH ed25519 key that its parser rejects as "Malformed" about once
- * in 250 (keys made by ssh-keygen always parse): draw again until the pair round-trips, so the tests
- * below do not fail at random.
- */
-function ed25519Pair(): { private: string; public: string } {
-  for (;;) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
-  }
-}
 
 describe('collectSsh against an in-process SSH server', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pvesec-ssh-'));

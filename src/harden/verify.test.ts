@@ -10,15 +10,9 @@ import type { Connection, ServerChannel } from 'ssh2';
 import { controlStatuses, offeredAuthMethods, SUDO_ALL_LINE, peerLoginScript, verifyAdminLogin, verifyControls, verifyPasswordRefused, verifyTcp, worstStatus } from './verify.js';
 import { RemoteSession, ROOT_SCRIPT_COMMAND } from './remote.js';
 import type { Finding } from '../core/types.js';
+import { ed25519Pair } from '../collect/testing.js';
 
 const { Server, utils } = ssh2;
-
-function ed25519Pair(): { private: string; public: string } {
-  for (;;) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(pair.private) instanceof Error)) return pair;
-  }
-}
 
 const finding = (id: string, status: Finding['status']): Finding => ({ id, status, severity: 'high', title: id, message: '', evidence: [] });
 
