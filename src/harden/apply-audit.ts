@@ -3,7 +3,6 @@
  * controls evaluated, before (for "before -> after") and after (verification (e)); plus the cluster
  * peers of the node from its corosync.conf (verification (d)).
  */
-import { createHash } from 'node:crypto';
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import { FILES } from '../collect/sources.js';
 import type { Snapshot } from '../collect/snapshot.js';
@@ -14,6 +13,7 @@ import type { PvesecConfig } from '../config/schema.js';
 import { adminNames } from '../config/admins.js';
 import type { Finding, Status } from '../core/types.js';
 import { parseCorosyncConf } from '../parse/corosync.js';
+import { fileDigest } from './plan.js';
 import { controlStatuses } from './verify.js';
 
 export type Collector = (targets: string[], opts: CollectOptions) => Promise<CollectResult[]>;
@@ -71,8 +71,5 @@ export function clusterView(snapshot: Snapshot, nodeName: string): ClusterView {
  * digests `pvesec plan` records in fileDigests, so a node that did not change compares equal.
  */
 export function snapshotDigests(snapshot: Snapshot, paths: string[]): Map<string, string | null> {
-  return new Map(paths.map((p) => {
-    const f = snapshot.file(p);
-    return [p, f ? createHash('sha256').update(f.content).digest('hex') : null];
-  }));
+  return new Map(paths.map((p) => [p, fileDigest(snapshot, p)]));
 }

@@ -32,6 +32,12 @@ export class PlanConflict extends Error {
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
+/** The digest a plan pins for a path (apply compares a fresh collection with it): sha256 of the collected content, null when absent. */
+export function fileDigest(snapshot: Snapshot, path: string): string | null {
+  const f = snapshot.file(path);
+  return f ? sha256(f.content) : null;
+}
+
 const NEEDS_FIX = new Set(['FAIL', 'WARN']);
 
 /** The plan of every node: what the remedies change, and what stays for a human. */
@@ -218,10 +224,7 @@ function digests(ops: PlannedOp[], fixes: string[], checks: Check[], snapshot: S
   for (const id of fixes) for (const p of readFiles(checks.find((c) => c.meta.id === id)?.meta.reads ?? [], snapshot)) paths.add(p);
   for (const op of ops) if (op.kind === 'write-file') paths.add(op.path);
   const out: Record<string, string | null> = {};
-  for (const p of [...paths].sort()) {
-    const f = snapshot.file(p);
-    out[p] = f ? sha256(f.content) : null;
-  }
+  for (const p of [...paths].sort()) out[p] = fileDigest(snapshot, p);
   return out;
 }
 
