@@ -67,6 +67,19 @@ pvesec-tx file post /etc/passwd
   assert.deepEqual(parseStatus(''), { state: 'unknown', files: [] });
 });
 
+test('a refused rollback never shows a password hash: shadow files are not diffed on the node, and any diff line is redacted', () => {
+  const out = `pvesec-tx changed /etc/shadow 1a2b 3c4d
+pvesec-tx diff /etc/shadow /etc/shadow: diff not shown (it holds password hashes)
+pvesec-tx changed /etc/pvesec-e2e/users 5e6f 7a8b
+pvesec-tx diff /etc/pvesec-e2e/users -alice:!:20000:0:99999:7:::
+pvesec-tx diff /etc/pvesec-e2e/users +alice:$y$j9T$abcdefgh$ijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLM:20001:0:99999:7:::
+`;
+  const text = rollbackOutput(out);
+  assert.match(text, /^\/etc\/shadow: diff not shown \(it holds password hashes\)$/m);
+  assert.match(text, /^\+alice:<redacted>:20001:/m);
+  assert.doesNotMatch(text, /\$y\$/);
+});
+
 test('a refused rollback shows which files changed and their diff', () => {
   const out = `pvesec-tx changed /etc/ssh/sshd_config.d/00-pvesec.conf 1a2b 3c4d
 pvesec-tx diff /etc/ssh/sshd_config.d/00-pvesec.conf --- /etc/ssh/sshd_config.d/00-pvesec.conf (confirmed)

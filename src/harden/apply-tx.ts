@@ -3,6 +3,7 @@
  * it: the scripts, and their "pvesec-tx <event>" lines turned into progress lines, failure reasons and
  * the state of a transaction.
  */
+import { redactSecrets } from '../collect/redact-content.js';
 import * as node from './node/scripts.js';
 import type { TxEvent, TxRecord } from './node/scripts.js';
 import type { TxRuntime, TxStatus } from './apply.js';
@@ -107,7 +108,8 @@ export function rollbackOutput(stdout: string): string {
   const lines: string[] = [];
   for (const ev of node.parseEvents(stdout)) {
     if (ev.type === 'changed') lines.push(`changed since the confirmation: ${ev.args[0]}`);
-    else if (ev.type === 'diff') lines.push(node.restAfter(ev, 1));
+    // a changed file's diff is node data: the same content rules as every collected file (hashes, keys, tokens)
+    else if (ev.type === 'diff') lines.push(redactSecrets(node.restAfter(ev, 1)));
     else if (ev.type === 'forced') lines.push(ev.text);
     else {
       const line = progressLine(ev);

@@ -231,6 +231,9 @@ while read -r p d n; do
   [ "$cur" = "$d" ] && continue
   changed=$((changed + 1))
   ev "changed $p $d $cur"
+  case "$p" in
+    /etc/shadow|/etc/shadow-|/etc/gshadow|/etc/gshadow-) ev "diff $p $p: diff not shown (it holds password hashes)"; continue ;;
+  esac
   if [ -f "$T/post.d/$n" ] && [ -f "$p" ]; then
     diff -u --label "$p (confirmed)" --label "$p (now)" -- "$T/post.d/$n" "$p" | head -n 40 | awk -v p="$p" '{ print "pvesec-tx diff " p " " $0 }'
   fi
