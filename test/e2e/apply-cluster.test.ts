@@ -19,7 +19,7 @@ import { addUser } from '../harness/node-setup.js';
 const skip = e2eSystemdSkipReason();
 const DROPIN = '/etc/ssh/sshd_config.d/00-pvesec.conf';
 
-describe('apply on a three-node cluster with root_login: peers-only (e2e)', { skip, timeout: 600_000 }, () => {
+describe('apply on a three-node cluster with root_login: peers-only (e2e)', { skip, timeout: 900_000 }, () => {
   let bastion: Host;
   let member: Host;
   let peers: Host[];
@@ -65,7 +65,7 @@ describe('apply on a three-node cluster with root_login: peers-only (e2e)', { sk
       'root_login: peers-only',
       '',
     ].join('\n'));
-  }, { timeout: 240_000 });
+  }, { timeout: 600_000 });
 
   after(() => downAll(), { timeout: 120_000 });
 

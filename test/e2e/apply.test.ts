@@ -74,7 +74,7 @@ async function digestsOn(host: Host, paths: string[]): Promise<Record<string, st
   return Object.fromEntries(paths.map((p) => [p, out.get(p) ?? null]));
 }
 
-describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 }, () => {
+describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 }, () => {
   let bastion: Host;
   const nodes: Record<string, Host> = {};
   let knownHosts: string;
@@ -103,7 +103,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 600_000 },
     strangerKey = join(dir, 'stranger');
     const r = await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'not-the-admin', '-f', strangerKey]);
     assert.equal(r.code, 0, r.stderr);
-  }, { timeout: 180_000 });
+  }, { timeout: 600_000 });
 
   after(() => downAll(), { timeout: 120_000 });
 

@@ -98,7 +98,7 @@ interface TxRun {
   ms: number;
 }
 
-describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 600_000, concurrency: true }, () => {
+describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 900_000, concurrency: true }, () => {
   let client: Host;
   const knownHostsOf = new Map<string, string>();
   const lanes = new Map<string, Promise<unknown>>();

@@ -205,6 +205,14 @@ function checkName(name: string, octet: number): void {
   if (!Number.isInteger(octet) || octet < 1 || octet > 254) throw new Error(`bad octet ${octet}`);
 }
 
+/**
+ * Seconds a systemd test host may take to boot. Generous: under CI the CPU-bound test files (fuzzing,
+ * big inputs) run beside the e2e files on two cores, and a boot there has been seen to take over 60 s.
+ */
+const SYSTEMD_BOOT_TIMEOUT_S = Number(process.env.TH_BOOT_TIMEOUT) || 180;
+/** How many systemd test hosts boot at once on this machine, across all test processes. */
+const BOOT_SLOTS = Math.max(1, Number(process.env.PVESEC_TH_BOOT_SLOTS) || 2);
+
 /** Brings up a full test host (real sshd etc.) at 10.77.0.<octet>. */
 export async function upHost(name: string, octet: number, opts: HostOptions = {}): Promise<Host> {
   checkName(name, octet);
@@ -217,8 +225,51 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
   if (netnsExists(name)) throw new Error(`test host ${name} is already up (another run, or a leftover: down.sh ${name})`);
   const host: Host = { name, octet, ip: ipOf(octet), ip6: ip6Of(octet), kind: 'node' };
   started.set(name, host); // before the script: a half-started host must still be torn down
-  await script('up.sh', [name, String(octet)], 60_000, env);
+  if (env.TH_INIT === 'systemd') {
+    env.TH_BOOT_TIMEOUT = String(SYSTEMD_BOOT_TIMEOUT_S);
+    // up.sh gives up (with the console, journal and failed units) before the harness kills it
+    await withBootSlot(() => script('up.sh', [name, String(octet)], (SYSTEMD_BOOT_TIMEOUT_S + 30) * 1000, env));
+  } else {
+    await script('up.sh', [name, String(octet)], 60_000, env);
+  }
   return host;
+}
+
+/** Holds an flock on path while the returned release function is not called; null when it is taken. */
+function tryLock(path: string): Promise<(() => void) | null> {
+  const holder = spawn('flock', ['-n', path, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  return new Promise((resolvePromise) => {
+    holder.stdout.once('data', () => {
+      holder.removeAllListeners('exit');
+      resolvePromise(() => holder.stdin.end());
+    });
+    holder.once('error', () => resolvePromise(null));
+    holder.once('exit', () => resolvePromise(null));
+  });
+}
+
+/**
+ * Runs fn (a systemd boot) while holding one of BOOT_SLOTS machine-wide slots: a dozen systemd hosts
+ * booting at once on two cores starve each other until every one misses its deadline.
+ */
+async function withBootSlot<T>(fn: () => Promise<T>, waitMs = 900_000): Promise<T> {
+  const dir = join(TH_VAR, 'locks');
+  mkdirSync(dir, { recursive: true });
+  const end = Date.now() + waitMs;
+  for (;;) {
+    for (let slot = 0; slot < BOOT_SLOTS; slot++) {
+      const release = await tryLock(join(dir, `boot-slot-${slot}.lock`));
+      if (release) {
+        try {
+          return await fn();
+        } finally {
+          release();
+        }
+      }
+    }
+    if (Date.now() > end) throw new Error(`no systemd boot slot free after ${waitMs / 1000} s (${BOOT_SLOTS} slots in ${dir})`);
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+  }
 }
 
 /**
@@ -228,7 +279,9 @@ export async function upHost(name: string, octet: number, opts: HostOptions = {}
  */
 export async function rebootHost(host: Host | string, opts: { timeoutMs?: number } = {}): Promise<string> {
   const name = typeof host === 'string' ? host : host.name;
-  await script('reboot.sh', [name, '--wait'], opts.timeoutMs ?? 60_000);
+  const timeoutMs = opts.timeoutMs ?? (SYSTEMD_BOOT_TIMEOUT_S + 30) * 1000;
+  const bootTimeoutS = Math.max(10, Math.floor(timeoutMs / 1000) - 20);
+  await withBootSlot(() => script('reboot.sh', [name, '--wait'], timeoutMs, { TH_BOOT_TIMEOUT: String(bootTimeoutS) }));
   return bootId(name);
 }
 
@@ -242,10 +295,10 @@ export function bootId(host: Host | string): string {
  * Waits until a systemd test host has booted again after a reboot it started itself (e.g. a tool ran
  * `systemctl reboot` inside): a boot id other than `oldBootId`, systemd running, sshd listening.
  */
-export async function waitForBoot(host: Host | string, oldBootId: string, timeoutMs = 60_000): Promise<string> {
+export async function waitForBoot(host: Host | string, oldBootId: string, timeoutMs = (SYSTEMD_BOOT_TIMEOUT_S + 30) * 1000): Promise<string> {
   const name = typeof host === 'string' ? host : host.name;
   const r = await run(['bash', '-c', 'source "$1/lib.sh"; sd_wait_up "$2" "$3"', 'wait-boot', TESTHOST_DIR, name, oldBootId],
-    { timeoutMs, env: { ...process.env, TH_VAR, TH_BOOT_TIMEOUT: String(Math.ceil(timeoutMs / 1000)) } });
+    { timeoutMs, env: { ...process.env, TH_VAR, TH_BOOT_TIMEOUT: String(Math.max(10, Math.floor(timeoutMs / 1000) - 20)) } });
   if (r.code !== 0) throw new Error(`${name}: no new boot after ${oldBootId}: ${r.stderr.trim()}`);
   return bootId(name);
 }

@@ -15,7 +15,7 @@ import {
 
 const skip = e2eSystemdSkipReason();
 
-describe('systemd test hosts', { skip, timeout: 180_000 }, () => {
+describe('systemd test hosts', { skip, timeout: 500_000 }, () => {
   let node: Host;
   let client: Host;
   let knownHosts: string;
@@ -24,7 +24,7 @@ describe('systemd test hosts', { skip, timeout: 180_000 }, () => {
     await claimBlock('systemd-self-test');
     [node, client] = await Promise.all([upHost('s150', 150, { init: 'systemd' }), upClient('s159', 159)]);
     knownHosts = await knownHostsFile([node]);
-  }, { timeout: 90_000 });
+  }, { timeout: 300_000 });
 
   after(() => downAll(), { timeout: 60_000 });
 
