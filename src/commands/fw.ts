@@ -3,15 +3,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { groupClusters } from '../audit/run.js';
 import { FILES, nodeFile } from '../collect/sources.js';
-import { Snapshot } from '../collect/snapshot.js';
 import { configNotice, ConfigError, loadConfigFile } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
 import { batchSimulator, envSchema, parseJsonLines, runBatch } from '../engines/firewall/batch.js';
 import { explainDecision, type Matrix, type MatrixCell } from '../engines/firewall/matrix.js';
-import { acceptedOnAll, acceptedOnAny, groupByRule, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../engines/firewall/exposure.js';
+import { acceptedOnAll, acceptedOnAny, portText, serviceText, type AddressClass, type Exposure, type ExposureService } from '../engines/firewall/exposure.js';
 import { countAddresses, RangeSet, summarizeCidrs } from '../engines/firewall/ranges.js';
-import { addressPolicy, describeOffenders, nodeExposureFact, parseServiceSpec, peerRequirements, standardServices, type AddressPolicy, type NodeExposure, type PeerRequirement } from '../model/facts/exposure.js';
-import { parseIpRange, type IpRange } from '../parse/ip-address.js';
+import { addressPolicy, nodeExposureFact, parseServiceSpec, standardServices } from '../model/facts/exposure.js';
 import { describePacket, PacketError, parsePacket } from '../engines/firewall/packet.js';
 import type { Decision } from '../engines/firewall/program.js';
 import { FactContext, Unavailable, type ClusterModel } from '../model/fact.js';
@@ -22,6 +20,7 @@ import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
 import { clean } from '../report/text.js';
+import { compareNode, withFiles, type Lockout, type NewExposure } from '../model/facts/firewall-change.js';
 
 /**
  * `pvesec fw`: the firewall engine on the command line.
@@ -496,61 +495,6 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
   return lockouts.length ? 1 : 0;
 }
 
-interface Lockout {
-  node: string;
-  /** "admin" or "peer pve2 ring0" */
-  who: string;
-  service: ExposureService;
-  family: 4 | 6;
-  ports: string[];
-  lost: RangeSet;
-  after: Decision;
-}
-
-interface NewExposure {
-  node: string;
-  service: ExposureService;
-  family: 4 | 6;
-  ports: string[];
-  set: RangeSet;
-  description: string;
-  after: Decision;
-}
-
-/** Admin addresses losing ssh/web, peers losing corosync/ssh/migration, public or non-admin ranges newly accepted. */
-function compareNode(ctx: FactContext, before: NodeExposure, next: NodeExposure, policy: AddressPolicy, lockouts: Lockout[], exposed: NewExposure[]): void {
-  const node = ctx.node.name;
-  const lose = (who: string, svc: ExposureService, family: 4 | 6, set: RangeSet, dst?: string) => {
-    const was = acceptedOnAll(before.of(svc, family, dst)).intersect(set);
-    if (was.isEmpty()) return;
-    const now = next.of(svc, family, dst);
-    for (const g of groupByRule(now, was, false)) lockouts.push({ node, who, service: svc, family, ports: g.ports, lost: g.set, after: g.decision });
-  };
-  for (const family of [4, 6] as const) {
-    for (const svc of [before.ssh.service, before.services.web]) {
-      if (svc === before.ssh.service && !before.ssh.families.includes(family)) continue;
-      lose('admin', svc, family, policy.admin[family]);
-    }
-  }
-  let reqs: PeerRequirement[] = [];
-  try {
-    reqs = peerRequirements(ctx, before).requirements;
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-  }
-  for (const r of reqs) lose(`peer ${r.peer.node} ${r.peer.ring}`, r.service, r.peer.family!, RangeSet.fromRanges(r.peer.family!, [parseIpRange(r.peer.addr) as IpRange]), r.dst);
-  for (const family of [4, 6] as const) {
-    const forbidden = policy.public[family].union(policy.nonAdmin[family]);
-    for (const svc of Object.values(before.services)) {
-      const newly = acceptedOnAny(next.of(svc, family)).minus(acceptedOnAny(before.of(svc, family))).intersect(forbidden);
-      if (newly.isEmpty()) continue;
-      for (const g of groupByRule(next.of(svc, family), newly, true)) {
-        exposed.push({ node, service: svc, family, ports: g.ports, set: g.set, description: describeOffenders(g.set, policy), after: g.decision });
-      }
-    }
-  }
-}
-
 /** Rules Proxmox would silently skip in a proposed file are a lockout risk of their own (FW-08). */
 function reportIgnored(io: CommandIO, replaced: Map<string, string>, ctx: FactContext, printed: Set<string>): void {
   const diags = [...(ctx.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(ctx.tryGet(hostFirewallFact)?.diagnostics ?? [])];
@@ -560,16 +504,4 @@ function reportIgnored(io: CommandIO, replaced: Map<string, string>, ctx: FactCo
     printed.add(key);
     io.err(clean(`pvesec: proposed ${d.file}:${d.line}: ${d.message}`));
   }
-}
-
-/** A copy of a snapshot with some files replaced (the proposed configuration). */
-export function withFiles(s: Snapshot, files: Map<string, string>): Snapshot {
-  const copy = new Snapshot(s.origin);
-  copy.meta = s.meta;
-  for (const f of s.files.values()) copy.addFile(f);
-  for (const [d, st] of s.dirs) copy.addDir(d, st);
-  for (const [n, c] of s.commands) copy.commands.set(n, c);
-  for (const [k, v] of s.errors) if (!files.has(k)) copy.errors.set(k, v);
-  for (const [p, text] of files) copy.addFile({ path: p, content: Buffer.from(text), stat: s.file(p)?.stat });
-  return copy;
 }
