@@ -37,7 +37,7 @@ describe('SSH collector (e2e)', { skip, timeout: 300_000 }, () => {
   async function collect(targets: string[], opts: Record<string, unknown> = {}): Promise<{ outcomes: Outcome[]; ms: number }> {
     const out = tempDir('pvesec-collect-e2e-');
     temps.push(out);
-    const r = await runInClient(client, ['node', '--import', 'tsx', runner, JSON.stringify({ targets, opts: { knownHostsFile: knownHosts, identity: keys.root, timeoutMs: 8000, ...opts }, out })], {
+    const r = await runInClient(client, ['node', '--import', 'tsx', runner, JSON.stringify({ targets, opts: { knownHostsFile: knownHosts, identity: keys.root, timeoutMs: 20_000, ...opts }, out })], {
       timeoutMs: 60_000,
       cwd: REPO_ROOT,
     });
@@ -230,7 +230,7 @@ sleep 30
 
   it('several targets: results in order, one failure does not stop the others', async () => {
     const targets = [`ssh://root@${node.ip}`, `ssh://root@${node.ip}:2222`, `ssh://root@${UNUSED}`, join(dir, 'no-such-bundle'), `ssh://root@${node.ip}`];
-    const { outcomes } = await collect(targets, { concurrency: 2, timeoutMs: 5000 });
+    const { outcomes } = await collect(targets, { concurrency: 2, timeoutMs: 15_000 });
     assert.deepEqual(outcomes.map((o) => o.target), targets);
     assert.ok(outcomes[0].bundle && outcomes[4].bundle);
     assert.equal(outcomes[1].error, `${node.ip}:2222: connection refused (is sshd running and the port open?)`);

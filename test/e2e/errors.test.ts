@@ -79,14 +79,14 @@ describe('collection errors (e2e)', { skip, timeout: 400_000 }, () => {
   }
 
   it('unreachable host', { timeout: 60_000 }, async () => {
-    const r = await auditJson(client, [`ssh://root@${UNUSED}`, `ssh://root@${good.ip}`], { knownHosts, timeoutSec: 5 });
+    const r = await auditJson(client, [`ssh://root@${UNUSED}`, `ssh://root@${good.ip}`], { knownHosts, timeoutSec: 15 });
     assertOnlyTargetFailed(r, UNUSED);
   });
 
   it('connection refused (sshd stopped)', { timeout: 60_000 }, async () => {
     await mustExecIn(bad, 'systemctl stop ssh');
     try {
-      const r = await auditJson(client, [`ssh://root@${good.ip}`, `ssh://root@${bad.ip}`], { knownHosts, timeoutSec: 5 });
+      const r = await auditJson(client, [`ssh://root@${good.ip}`, `ssh://root@${bad.ip}`], { knownHosts, timeoutSec: 15 });
       assertOnlyTargetFailed(r, bad.ip, /refused|ECONNREFUSED/i);
     } finally {
       await mustExecIn(bad, 'systemctl start ssh');
@@ -99,7 +99,7 @@ describe('collection errors (e2e)', { skip, timeout: 400_000 }, () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-wrong-key', '-f', key]);
     // Authorized on the healthy node only.
     await mustExecIn(good, `cat >> /root/.ssh/authorized_keys`, { input: readFileSync(`${key}.pub`, 'utf8') });
-    const r = await auditJson(client, [`ssh://root@${bad.ip}`, `ssh://root@${good.ip}`], { knownHosts, identity: key, timeoutSec: 8 });
+    const r = await auditJson(client, [`ssh://root@${bad.ip}`, `ssh://root@${good.ip}`], { knownHosts, identity: key, timeoutSec: 15 });
     assertOnlyTargetFailed(r, bad.ip, /auth|denied|key/i);
     assert.ok(!r.stdout.includes(readFileSync(key, 'utf8').split('\n')[1]), 'private key material in the output');
   });
@@ -112,7 +112,7 @@ describe('collection errors (e2e)', { skip, timeout: 400_000 }, () => {
     const file = join(dir, 'known_hosts');
     const lines = (await knownHostsLines([good])) + `${bad.ip} ${type} ${blob}\n`;
     execFileSync('sh', ['-c', `cat > '${file}'`], { input: lines });
-    const r = await auditJson(client, [`ssh://root@${bad.ip}`, `ssh://root@${good.ip}`], { knownHosts: file, timeoutSec: 8 });
+    const r = await auditJson(client, [`ssh://root@${bad.ip}`, `ssh://root@${good.ip}`], { knownHosts: file, timeoutSec: 15 });
     assertOnlyTargetFailed(r, bad.ip, /host key|fingerprint|known_hosts|mismatch|verif/i);
     assert.equal(readFileSync(file, 'utf8'), lines, 'known_hosts must not be rewritten without --accept-new');
   });
