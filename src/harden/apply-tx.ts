@@ -42,6 +42,8 @@ export function progressLine(ev: TxEvent): string | undefined {
       return a[2] === 'added' ? `added ${a[0]} to group ${a[1]}` : `${a[0]} already in group ${a[1]}`;
     case 'locked':
       return a[1] === 'already' ? `password of ${a[0]} already locked` : `locked the password of ${a[0]}`;
+    case 'shell':
+      return a[2] === 'changed' ? `changed the login shell of ${a[0]} to ${a[1]}` : `login shell of ${a[0]} is ${a[1]} already`;
     case 'service':
       return `${SERVICE_VERBS[a[1]] ?? a[1]} ${a[0]}`;
     case 'validated':

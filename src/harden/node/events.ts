@@ -6,7 +6,7 @@ import { EVENT_PREFIX } from './layout.js';
 
 export interface TxEvent {
   /** armed, wrote, dir, installed, user, group, locked, service, validated, ran, failed, refused, error,
-   * reverting, restored, removed, reverted, rolled-back, revert-error, revert-failed, confirmed, state,
+   * shell, reverting, restored, removed, reverted, rolled-back, revert-error, revert-failed, confirmed, state,
    * file, changed, diff, tx, tx-meta, tx-file, step-done, orphan */
   type: string;
   /** The words after the type, split on single spaces. */

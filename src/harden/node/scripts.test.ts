@@ -36,6 +36,7 @@ const everyOp: Op[] = [
   { ...base, kind: 'create-user', id: 'user', user: 'alice', shell: '/bin/bash' },
   { ...base, kind: 'add-to-group', id: 'grp', user: 'alice', group: 'sudo' },
   { ...base, kind: 'lock-password', id: 'lock', user: 'bob' },
+  { ...base, kind: 'change-shell', id: 'shell', user: 'bob', shell: '/bin/bash' },
   { ...base, kind: 'service', id: 'svc', unit: 'ssh.service', action: 'reload' },
   { ...base, kind: 'validate', id: 'val', argv: ['visudo', '-cf', '/etc/sudoers'], why: "sudoers must parse (it's vital)" },
   { ...base, kind: 'run', id: 'run', argv: ['sysctl', '--system'] },
@@ -52,6 +53,17 @@ describe('node transaction scripts', () => {
     for (const s of [beginScript({ id: ID, timeoutSec: 120, controls: ['SSH-01', 'ACC-02'], origin: 'pvesec 0.1 on "ws"', planDigest: 'ab'.repeat(32) }),
       stepScript(ID, everyOp), stepScript(ID, []), confirmScript(ID), revertScript(ID, "it's over"), statusScript(ID), historyScript(),
       rollbackScript(undefined, false), rollbackScript(ID, true), revertProgram(ID)]) syntaxOk(s);
+  });
+
+  it('change-shell: the shell is a checked path, the user a checked name; the node checks /etc/shells before journaling', () => {
+    const op = (user: string, shell: string): Op => ({ ...base, kind: 'change-shell', id: 'shell', user, shell });
+    assert.throws(() => stepScript(ID, [op('bob', 'bin/bash')]), TxInputError);
+    assert.throws(() => stepScript(ID, [op('bob', '/bin/ba sh')]), TxInputError);
+    assert.throws(() => stepScript(ID, [op('Bob;rm', '/bin/bash')]), TxInputError);
+    const { apply } = compileOps([op('bob', '/bin/bash')]);
+    const at = (s: string) => apply.indexOf(s);
+    assert.ok(at("grep -qxF -- '/bin/bash' /etc/shells") > 0 && at("grep -qxF -- '/bin/bash' /etc/shells") < at("jfile '/etc/passwd'"), apply);
+    assert.ok(at("jfile '/etc/shadow'") < at("'usermod' '-s' '/bin/bash' 'bob'"), apply);
   });
 
   it('refuses bad paths in TypeScript, before any script text exists', () => {

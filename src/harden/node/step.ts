@@ -235,6 +235,24 @@ function compileOp(op: Op): Compiled {
         ],
       };
     }
+    case 'change-shell': {
+      const user = checkAccountName(op.user);
+      const shell = checkPath(op.shell, `${id}: shell`);
+      return {
+        pre: [],
+        apply: [
+          `id -u ${q(user)} >/dev/null 2>&1 || opfail ${qid} ${q(`${user} is not an account on this node`)}`,
+          `if [ "$(getent passwd ${q(user)} | cut -d: -f7)" = ${q(shell)} ]; then ev ${q(`shell ${user} ${shell} already`)}; else`,
+          `  grep -qxF -- ${q(shell)} /etc/shells 2>/dev/null || opfail ${qid} ${q(`${shell} is not listed in /etc/shells on this node`)}`,
+          `  [ -f ${q(shell)} ] && [ -x ${q(shell)} ] || opfail ${qid} ${q(`${shell} is not an executable file on this node`)}`,
+          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+          `  out=$(${guarded(['usermod', '-s', shell, user], TIMEOUTS.run)}) || opfail ${qid} "usermod -s ${shell} ${user} failed: $(tail3 "$out")"`,
+          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+          `  ev ${q(`shell ${user} ${shell} changed`)}`,
+          'fi',
+        ],
+      };
+    }
     case 'service': {
       const unit = checkUnit(op.unit);
       const verb: Record<typeof op.action, string[]> = {
