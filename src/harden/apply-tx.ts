@@ -14,6 +14,8 @@ export type { TxRecord };
 export interface TxAdmin {
   historyScript(): string;
   parseHistory(stdout: string): TxRecord[];
+  /** How many older finished transactions the node pruned (it keeps the newest `retained`). */
+  parsePruned(stdout: string): { pruned: number; retained: number };
   rollbackScript(txId: string | undefined, force: boolean): string;
   /** What of a rollback's output the operator reads (what was restored, or the diff of a refusal). */
   rollbackOutput(stdout: string): string;
@@ -125,6 +127,7 @@ export function nodeTxAdmin(): TxAdmin {
   return {
     historyScript: node.historyScript,
     parseHistory: node.parseHistory,
+    parsePruned: node.parsePruned,
     rollbackScript: node.rollbackScript,
     rollbackOutput,
   };

@@ -9,9 +9,10 @@ import { PRELUDE } from './prelude.js';
 import { compileOps } from './step.js';
 import { revertProgram } from './revert.js';
 import {
-  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, restAfter, revertScript, rollbackScript, statusScript,
-  stepScript, TxInputError,
+  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, parsePruned, PRUNE_FUNCTION, restAfter, revertScript, rollbackScript, statusScript,
+  stepScript, TX_RETAIN, TxInputError,
 } from './scripts.js';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { shQuote } from './sh.js';
 
 const ID = '20261206T230102Z-a1b2c3';
@@ -165,6 +166,47 @@ describe('prelude functions (run in a temporary directory)', () => {
       assert.equal(readFileSync(join(dir, 'state')).length, 512);
       assert.equal(statSync(join(dir, 'state')).ino, ino, 'the same file, rewritten in place (no new block needed)');
     });
+  });
+
+  it('prune_tx keeps the newest finished transactions, never an armed, failed or excluded one, and counts what it pruned', () => {
+    withDir((dir) => {
+      const tx = join(dir, 'tx');
+      mkdirSync(tx);
+      const make = (i: number, state: string) => {
+        const id = `202612${String(1 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}0000Z-${i.toString(16).padStart(6, '0')}`;
+        mkdirSync(join(tx, id));
+        writeFileSync(join(tx, id, 'state'), `${`${state} 1 `.padEnd(511)}\n`);
+        return id;
+      };
+      // oldest first: an old armed one, an old revert-failed one, the rollback target, then 25 finished ones
+      const armed = make(0, 'armed');
+      const failed = make(1, 'revert-failed');
+      const target = make(2, 'confirmed');
+      const finished = Array.from({ length: 25 }, (_, i) => make(3 + i, ['confirmed', 'reverted', 'rolled-back'][i % 3]));
+      writeFileSync(join(tx, 'not-a-tx'), '');
+      const run = (keep: number, ...exclude: string[]) => dash(`${PRELUDE}P=${shQuote(dir)}\n${PRUNE_FUNCTION}prune_tx ${keep} ${exclude.join(' ')}`);
+      const r = run(TX_RETAIN, target);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(parseEvents(r.stdout.toString()).map((e) => `${e.type} ${e.text}`), ['pruned 5']);
+      const left = readdirSync(tx).sort();
+      assert.deepEqual(left, [armed, failed, target, ...finished.slice(5), 'not-a-tx'].sort());
+      assert.equal(readFileSync(join(dir, 'pruned'), 'utf8'), '5\n');
+      // again with nothing beyond the limit: nothing pruned, nothing printed; then the target goes when not excluded
+      assert.equal(run(TX_RETAIN, target).stdout.toString(), '');
+      assert.deepEqual(parseEvents(run(TX_RETAIN).stdout.toString()).map((e) => `${e.type} ${e.text}`), ['pruned 1']);
+      assert.ok(!existsSync(join(tx, target)) && existsSync(join(tx, armed)) && existsSync(join(tx, failed)));
+      assert.equal(readFileSync(join(dir, 'pruned'), 'utf8'), '6\n');
+      // history reports the running total
+      const h = dash(historyScript().replace(/^P=.*$/m, `P=${shQuote(dir)}`));
+      assert.deepEqual(parsePruned(h.stdout.toString()), { pruned: 6, retained: TX_RETAIN });
+    });
+  });
+
+  it('begin prunes under the node lock before it creates its own directory, sparing the ids it is told to keep', () => {
+    const s = beginScript({ id: ID, timeoutSec: 60, controls: [], origin: 'o', keep: ['20261101T000000Z-abcdef'] });
+    assert.match(s, /^prune_tx 20 20261101T000000Z-abcdef$/m);
+    assert.ok(s.indexOf('flock -w 30 8') < s.indexOf('prune_tx 20') && s.indexOf('prune_tx 20') < s.indexOf('mkdir -m 700 "$T"'));
+    assert.throws(() => beginScript({ id: ID, timeoutSec: 60, controls: [], origin: 'o', keep: ['x; rm -rf /'] }), TxInputError);
   });
 
   it('jrev/jfwd ignore a journal line cut short by a full disk; touched lists each file once', () => {

@@ -17,7 +17,7 @@ import { revertProgram } from './revert.js';
 import { checkTxId, oneLine, shQuote as q, TxInputError } from './sh.js';
 import { compileOps, STEP_FUNCTIONS } from './step.js';
 
-export { parseEvents, parseHistory, restAfter, type TxEvent, type TxRecord, type TxState } from './events.js';
+export { parseEvents, parseHistory, parsePruned, restAfter, type TxEvent, type TxRecord, type TxState } from './events.js';
 export { TxInputError } from './sh.js';
 
 export interface TxHeader {
@@ -26,7 +26,41 @@ export interface TxHeader {
   controls: string[];
   origin: string;
   planDigest?: string;
+  /** Transactions begin must not prune even when they are older than the retained ones (a rollback's target). */
+  keep?: string[];
 }
+
+/** Finished transactions kept on the node (the newest); older ones are pruned at begin. */
+export const TX_RETAIN = 20;
+
+/**
+ * sh function `prune_tx KEEP [ID...]`: removes the transaction directories of finished transactions
+ * (confirmed, reverted, rolled-back) beyond the newest KEEP, never an armed one (nor revert-failed or
+ * aborted: those need a human) nor one of the IDs given; adds the count to $P/pruned and prints
+ * `pvesec-tx pruned N` when it removed any. Run under the node lock.
+ */
+export const PRUNE_FUNCTION = String.raw`prune_tx() {
+  pk=$1; shift
+  pn=0; pr=0
+  for pid in $(ls -1 "$P/tx" 2>/dev/null | sort -r); do
+    case "$pid" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;; *) continue ;; esac
+    case "$(st_get "$P/tx/$pid")" in confirmed|reverted|rolled-back) ;; *) continue ;; esac
+    pn=$((pn + 1))
+    [ "$pn" -le "$pk" ] && continue
+    pskip=0
+    for px in "$@"; do [ "$px" = "$pid" ] && pskip=1; done
+    [ $pskip = 1 ] && continue
+    rm -rf -- "$P/tx/$pid" && pr=$((pr + 1))
+  done
+  [ $pr -gt 0 ] || return 0
+  pt=$(cat "$P/pruned" 2>/dev/null)
+  case "$pt" in ''|*[!0-9]*) pt=0 ;; esac
+  printf '%s
+' "$((pt + pr))" > "$P/pruned.new" && mv -f "$P/pruned.new" "$P/pruned"
+  ev "pruned $pr"
+  return 0
+}
+`;
 
 /** A new transaction id: UTC time of `now` plus 6 random hex digits (20261206T230102Z-a1b2c3). */
 export function newTxId(now: Date = new Date()): string {
@@ -87,6 +121,7 @@ if ! mkdir "$P/active" 2>/dev/null; then
   mkdir "$P/active" || { ev "error cannot create $P/active"; exit 2; }
 fi
 fail_begin() { ev "error $* (nothing was changed)"; rm -rf "$T" "$P/active"; exit 2; }
+${PRUNE_FUNCTION}prune_tx ${TX_RETAIN}${(h.keep ?? []).map((k) => ` ${checkTxId(k)}`).join('')}
 printf '%s\\n' "$ID" > "$P/active/id" || fail_begin "cannot write $P/active/id"
 if [ -e "$T" ]; then ev "refused transaction $ID exists already"; rm -rf "$P/active"; exit 3; fi
 mkdir -m 700 "$T" && mkdir -m 700 "$T/files" || fail_begin "cannot create $T"
@@ -195,6 +230,8 @@ exit 0
 
 export function historyScript(): string {
   return `${header('history')}[ -d "$P/tx" ] || exit 0
+pt=$(cat "$P/pruned" 2>/dev/null)
+case "$pt" in ''|*[!0-9]*) ;; *) ev "pruned-total $pt ${TX_RETAIN}" ;; esac
 for id in $(ls -1 "$P/tx" 2>/dev/null | sort); do
   T="$P/tx/$id"
   [ -f "$T/meta" ] && [ -f "$T/state" ] || continue
