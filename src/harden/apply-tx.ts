@@ -7,6 +7,7 @@ import { redactSecrets } from '../collect/redact-content.js';
 import * as node from './node/scripts.js';
 import type { TxEvent, TxRecord } from './node/scripts.js';
 import type { TxRuntime, TxStatus } from './apply.js';
+import type { RollbackScripts } from './rollback-tx.js';
 
 export type { TxRecord };
 
@@ -67,6 +68,12 @@ export function progressLine(ev: TxEvent): string | undefined {
       return `${ev.type} ${a[0]}`;
     case 'revert-failed':
       return `REVERT FAILED ${ev.text}`;
+    case 'rolling-back':
+      return `rolling back ${a[0]}`;
+    case 'state-restored':
+      return `${a[0]} is ${a[1]} again`;
+    case 'pruned':
+      return `pruned ${a[0]} older finished transaction(s)`;
     default:
       return undefined;
   }
@@ -121,6 +128,11 @@ export function rollbackOutput(stdout: string): string {
     }
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** The transaction runtime plus the scripts of a rollback with a dead-man (src/harden/rollback-tx.ts). */
+export function nodeRollbackRuntime(): TxRuntime & RollbackScripts {
+  return { ...nodeTxRuntime(), rollbackCheckScript: node.rollbackCheckScript, rollbackStepScript: node.rollbackStepScript, rollbackOutput };
 }
 
 export function nodeTxAdmin(): TxAdmin {

@@ -9,7 +9,7 @@ import { PRELUDE } from './prelude.js';
 import { compileOps } from './step.js';
 import { revertProgram } from './revert.js';
 import {
-  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, parsePruned, PRUNE_FUNCTION, restAfter, revertScript, rollbackScript, statusScript,
+  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, parsePruned, PRUNE_FUNCTION, restAfter, revertScript, rollbackCheckScript, rollbackScript, rollbackStepScript, statusScript,
   stepScript, TX_RETAIN, TxInputError,
 } from './scripts.js';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -53,7 +53,8 @@ describe('node transaction scripts', () => {
   it('every script is valid POSIX sh (dash -n)', () => {
     for (const s of [beginScript({ id: ID, timeoutSec: 120, controls: ['SSH-01', 'ACC-02'], origin: 'pvesec 0.1 on "ws"', planDigest: 'ab'.repeat(32) }),
       stepScript(ID, everyOp), stepScript(ID, []), confirmScript(ID), revertScript(ID, "it's over"), statusScript(ID), historyScript(),
-      rollbackScript(undefined, false), rollbackScript(ID, true), revertProgram(ID)]) syntaxOk(s);
+      rollbackScript(undefined, false), rollbackScript(ID, true), revertProgram(ID),
+      rollbackCheckScript(undefined, false), rollbackCheckScript(ID, true), rollbackStepScript(ID, '20261101T000000Z-abcdef', false), rollbackStepScript(ID, '20261101T000000Z-abcdef', true)]) syntaxOk(s);
   });
 
   it('change-shell: the shell is a checked path, the user a checked name; the node checks /etc/shells before journaling', () => {

@@ -13,7 +13,7 @@ import type { Op } from '../ops.js';
 import { BOOT_REVERT_TEXT, BOOT_UNIT_TEXT } from './boot-unit.js';
 import { BOOT_REVERT_PATH, BOOT_UNIT, BOOT_UNIT_PATH, timerUnitName, txDir } from './layout.js';
 import { PRELUDE } from './prelude.js';
-import { revertProgram } from './revert.js';
+import { INSTALLED_PACKAGES_SH, revertProgram } from './revert.js';
 import { checkTxId, oneLine, shQuote as q, TxInputError } from './sh.js';
 import { compileOps, STEP_FUNCTIONS } from './step.js';
 
@@ -243,9 +243,9 @@ exit 0
 `;
 }
 
-export function rollbackScript(txId: string | undefined, force: boolean): string {
-  const wanted = txId === undefined ? '' : checkTxId(txId);
-  return `${header(`rollback ${wanted || '(last confirmed)'}`)}ID=${wanted}
+/** sh: pick the transaction to roll back into $ID (the given one, else the last confirmed) and T; refuse while one is armed. */
+function rollbackResolve(wanted: string): string {
+  return `ID=${wanted}
 [ -d "$P/tx" ] || { ev "refused no pvesec transaction on this node"; exit 3; }
 if [ -z "$ID" ]; then
   for id in $(ls -1 "$P/tx" 2>/dev/null | sort -r); do
@@ -257,9 +257,15 @@ T="$P/tx/$ID"
 [ -f "$T/revert" ] || { ev "refused unknown transaction $ID"; exit 3; }
 other=$(cat "$P/active/id" 2>/dev/null)
 if [ -n "$other" ] && [ "$(st_get "$P/tx/$other")" = armed ]; then ev "refused transaction $other is armed on this node (an apply is running)"; exit 3; fi
-exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
-flock 9 || { ev "error cannot take $T/lock"; exit 2; }
-s=$(st_get "$T")
+`;
+}
+
+/**
+ * sh, with $ID/$T set and T's lock held: refuse unless confirmed with a post-state; print each file changed
+ * since the confirmation (digests, and a diff except for shadow/gshadow); refuse on any unless forced.
+ */
+function rollbackChecks(force: boolean): string {
+  return `s=$(st_get "$T")
 [ "$s" = confirmed ] || { ev "refused transaction $ID is $s: only a confirmed transaction can be rolled back"; exit 3; }
 [ -f "$T/post" ] || { ev "refused transaction $ID has no recorded post-state"; exit 3; }
 changed=0
@@ -278,7 +284,92 @@ done < "$T/post"
 if [ $changed != 0 ]; then
   ${force ? 'ev "forced $changed files changed since the confirmation are overwritten"' : 'ev "refused $changed files changed since transaction $ID was confirmed: a rollback would overwrite those changes (force to roll back anyway)"; exit 3'}
 fi
-exec 9>&-
+`;
+}
+
+/**
+ * Rolls a confirmed transaction back at once, with no dead-man (the primitive; `pvesec rollback` runs it
+ * inside a transaction of its own: rollbackCheckScript, beginScript, rollbackStepScript, confirmScript).
+ */
+export function rollbackScript(txId: string | undefined, force: boolean): string {
+  const wanted = txId === undefined ? '' : checkTxId(txId);
+  return `${header(`rollback ${wanted || '(last confirmed)'}`)}${rollbackResolve(wanted)}exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
+flock 9 || { ev "error cannot take $T/lock"; exit 2; }
+${rollbackChecks(force)}exec 9>&-
 exec sh "$T/revert" rollback ${q(force ? 'rollback requested (forced)' : 'rollback requested')}
+`;
+}
+
+/**
+ * Changes nothing: names the transaction a rollback would revert (`rollback-target <id> <controls>`), or
+ * refuses (exit 3) as rollbackScript does, with the changed files and their diff.
+ */
+export function rollbackCheckScript(txId: string | undefined, force: boolean): string {
+  const wanted = txId === undefined ? '' : checkTxId(txId);
+  return `${header(`rollback check ${wanted || '(last confirmed)'}`)}${rollbackResolve(wanted)}exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
+flock -s -w 60 9 || { ev "error $T/lock stays busy"; exit 2; }
+${rollbackChecks(force)}ev "rollback-target $ID $(sed -n 's/^controls //p' "$T/meta")"
+exit 0
+`;
+}
+
+/**
+ * The step of a rollback transaction `txId` (begun with keep: [targetId]): under both locks, checks the
+ * target again like rollbackCheckScript, journals the present state of everything the target's revert
+ * will touch (in the order that revert restores it; directories and homes it removes are copied whole),
+ * records that the target is to be confirmed again, then runs the target's revert (mode rollback). If
+ * this transaction is reverted (its dead-man, a failed verification), the target's post-state comes back
+ * and the target is confirmed again.
+ */
+export function rollbackStepScript(txId: string, targetId: string, force: boolean): string {
+  const id = checkTxId(txId);
+  const target = checkTxId(targetId);
+  if (id === target) throw new TxInputError('a rollback transaction cannot roll back itself');
+  return `${header(`rollback step of ${id}: ${target}`)}${openTx(id, 'exclusive')}
+s=$(st_get "$T")
+[ "$s" = armed ] || { ev "refused transaction $ID is $s, not armed"; exit 3; }
+${STEP_FUNCTIONS}R="$T"
+X="$P/tx/${target}"
+[ -f "$X/revert" ] || refuse "unknown transaction ${target}"
+exec 7>>"$X/lock" || { ev "error cannot open $X/lock"; exit 2; }
+flock 7 || { ev "error cannot take $X/lock"; exit 2; }
+(
+  ID=${target}
+  T="$X"
+${rollbackChecks(force)}) || exit $?
+jcopy() { # PATH: a directory tree the target's revert removes, copied whole (cp -a)
+  seen "copy $1" && return 0
+  jn=$(jnum)
+  cp -a -- "$1" "$T/files/$jn" || jfail "$1"
+  sync "$T/files" || jfail "$1"
+  jline "copy $1 $jn ." "$1"
+  mark "copy $1"
+}
+jline "txstate ${target} confirmed ." "the state of ${target}"
+# the new packages' units go down in the target's revert: their state now, to bring them back
+jfwd "$X" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
+  [ -s "$X/pkgs.$n" ] || continue
+  ${INSTALLED_PACKAGES_SH} | grep -vxF -f "$X/pkgs.$n" | while read -r pkg; do
+    dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+[.](service|socket|timer|path)$' | sed 's#.*/##'
+  done
+done > "$T/pkg-units" || jfail "the units of the packages ${target} installed"
+while read -r u; do jsvc "$u"; done < "$T/pkg-units"
+# everything else in the order the target's revert undoes it (reverse journal order)
+jrev "$X" > "$T/target-journal" || jfail "the journal of ${target}"
+while read -r k a b c d e f rest; do
+  case "$k" in
+    file) [ -L "$a" ] || jfile "$a" ;;
+    dir) if [ "$b" = absent ]; then { [ -d "$a" ] && [ ! -L "$a" ]; } && jcopy "$a"; else [ -d "$a" ] && jdir "$a"; fi ;;
+    tree) { [ -e "$a" ] || [ -L "$a" ]; } && jcopy "$a" ;;
+    svc) jsvc "$a" ;;
+  esac
+done < "$T/target-journal"
+exec 7>&-
+ev "rolling-back ${target}"
+sh "$X/revert" rollback ${q(`rolled back by transaction ${id}${force ? ' (forced)' : ''}`)} 9>&-
+rc=$?
+[ $rc = 0 ] || opfail rollback:${target} "the revert of ${target} exited $rc"
+ev "step-done $ID 1"
+exit 0
 `;
 }

@@ -17,7 +17,7 @@ export const ACCOUNT_PATHS: readonly string[] = [...ACCOUNT_FILES, ...ACCOUNT_FI
 /** Shell functions of a step (after PRELUDE, with ID, T set and fd 9 holding the transaction lock). */
 export const STEP_FUNCTIONS = String.raw`refuse() { ev "refused $*"; exit 3; }
 after_abort() { # EXIT-CODE REASON: revert the whole transaction now, with the lock released
-  exec 9>&-
+  exec 9>&- 7>&-
   sh "$T/revert" failed "$2"
   [ $? = 5 ] && exit 5
   exit "$1"
