@@ -30,7 +30,7 @@ const WATCHED = [DROPIN, SUDOERS, AUTH_KEYS, SLOW_UNIT, '/etc/passwd', '/etc/gro
 const op = <T extends Omit<PlannedOp, 'id' | 'cutsAccess' | 'summary'>>(id: string, summary: string, cutsAccess: boolean, o: T): PlannedOp =>
   ({ id, summary, cutsAccess, ...o }) as unknown as PlannedOp;
 
-/** alice with the admin key and NOPASSWD sudo, plus a unit whose stop takes 1.5 s (a rollback of it is slow), plus the sshd drop-in. */
+/** alice with the admin key and NOPASSWD sudo, plus a unit whose stop takes 3 s (a rollback of it is slow), plus the sshd drop-in. */
 function accountOps(adminPub: string): PlannedOp[] {
   return [
     op('user:alice', 'create user alice', false, { phase: 'admin', kind: 'create-user', controls: ['ACC-01'], user: 'alice', shell: '/bin/bash' }),
@@ -41,7 +41,7 @@ function accountOps(adminPub: string): PlannedOp[] {
     op(`write:${AUTH_KEYS}`, "alice's key", false, { phase: 'admin', kind: 'write-file', controls: ['ACC-03'], path: AUTH_KEYS, content: adminPub, mode: 0o600, owner: 'alice', group: 'alice' }),
     op(`write:${SLOW_UNIT}`, 'a unit that stops slowly', false, {
       phase: 'activate', kind: 'write-file', controls: ['ACC-01'], path: SLOW_UNIT, mode: 0o644, owner: 'root', group: 'root',
-      content: '[Service]\nExecStart=/bin/sleep infinity\nExecStop=/bin/sleep 1.5\n[Install]\nWantedBy=multi-user.target\n',
+      content: '[Service]\nExecStart=/bin/sleep infinity\nExecStop=/bin/sleep 3\n[Install]\nWantedBy=multi-user.target\n',
     }),
     op('run:daemon-reload', 'daemon-reload', false, { phase: 'activate', kind: 'run', controls: ['ACC-01'], argv: ['systemctl', 'daemon-reload'] }),
     op('service:slow', 'enable the slow unit', false, { phase: 'activate', kind: 'service', controls: ['ACC-01'], unit: 'pvesec-e2e-slow.service', action: 'enable-now' }),
@@ -109,11 +109,11 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     runInClient(bastion, [process.execPath, CLI, ...args], { timeoutMs });
   const applyPlan = (planFile: string, cfg = config): Promise<RunResult> =>
     cli(['apply', planFile, '--yes', '--config', cfg, ...common(), '--admin-identity', keys.admin, '--confirm-timeout', '60'], 180_000);
-  const rollback = (node: Host, extra: string[] = [], user = 'root', key = keys.root): Promise<RunResult> =>
-    cli(['rollback', `ssh://${user}@${node.ip}`, ...common(key), '--confirm-timeout', '5', ...extra]);
+  const rollback = (node: Host, extra: string[] = [], user = 'root', key = keys.root, timeoutSec = 5): Promise<RunResult> =>
+    cli(['rollback', `ssh://${user}@${node.ip}`, ...common(key), '--confirm-timeout', String(timeoutSec), ...extra]);
 
-  /** Runs rollback from the bastion; SIGKILLs it `afterMs` after its "armed" line. */
-  function rollbackKilled(node: Host, extra: string[], afterMs: number): Promise<{ stdout: string; killed: boolean }> {
+  /** Runs rollback from the bastion; SIGKILLs it once `inWindow` (polled on the node) says the rollback is under way. */
+  function rollbackKilled(node: Host, extra: string[], inWindow: () => Promise<boolean>): Promise<{ stdout: string; killed: boolean }> {
     return new Promise((resolve) => {
       const argv = [process.execPath, CLI, 'rollback', `ssh://root@${node.ip}`, ...common(), '--confirm-timeout', '5', ...extra];
       const child = spawn('ip', ['netns', 'exec', `th-${bastion.name}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -125,11 +125,16 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
         process.kill(-child.pid!, 'SIGKILL');
       };
       const hard = setTimeout(kill, 120_000);
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString();
-        if (/armed \S+ to roll back/.test(stdout)) setTimeout(kill, afterMs);
-      });
+      let closed = false;
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      void (async () => {
+        while (!closed && !killed) {
+          if (await inWindow()) kill();
+          else await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
       child.on('close', () => {
+        closed = true;
         clearTimeout(hard);
         resolve({ stdout, killed });
       });
@@ -175,8 +180,9 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     assert.deepEqual(await digestsOn(node, WATCHED), post, 'a refused rollback changes nothing');
     assert.deepEqual((await txStates(node)).map(([, s]) => s), ['confirmed'], 'and starts no transaction');
 
-    // forced, but the client dies inside the window (during the slow rollback): the node undoes the rollback itself
-    const killed = await rollbackKilled(node, ['--force'], 800);
+    // forced, but the client dies inside the window, while the target's revert stops the slow unit: the node undoes the rollback itself
+    const stopping = async () => (await execIn(node, 'systemctl is-active pvesec-e2e-slow.service')).stdout.trim() === 'deactivating';
+    const killed = await rollbackKilled(node, ['--force'], stopping);
     assert.ok(killed.killed, killed.stdout);
     await untilNoneArmed(node, 30_000);
     const states = await txStates(node);
@@ -192,7 +198,8 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     assert.equal((await execIn(node, 'systemctl is-active pvesec-e2e-slow.service; systemctl is-enabled pvesec-e2e-slow.service')).stdout, 'active\nenabled\n',
       'the unit the rollback stopped and disabled runs again');
 
-    const forced = await rollback(node, ['--force', '--tx', x]);
+    // (the target's revert stops the slow unit for 3 s: a longer window than the other rollbacks here)
+    const forced = await rollback(node, ['--force', '--tx', x], 'root', keys.root, 30);
     assert.equal(forced.code, 0, describeRun(forced));
     assert.match(forced.stdout, /forced \d+ files changed since the confirmation are overwritten/);
     assert.match(forced.stdout, /verified root login: root logs in with its key/);
@@ -228,11 +235,25 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     assert.deepEqual((await txStates(node)).map(([, s]) => s), ['confirmed', 'reverted']);
     assert.equal((await sshFrom('alice', keys.admin, node, 'sudo -n true')).code, 0, 'alice gets in again');
 
-    const ok = await rollback(node);
+    const ok = await rollback(node, [], 'root', keys.root, 30);
     assert.equal(ok.code, 0, describeRun(ok));
     assert.equal(await mustExecIn(node, `cat ${DROPIN}`), 'DenyUsers alice\n');
     assert.deepEqual((await txStates(node)).map(([, s]) => s), ['rolled-back', 'reverted', 'confirmed']);
     assert.equal((await sshFrom('root', keys.root, node)).code, 0);
+
+    // retention: 25 older finished transactions (and an old revert-failed one) on the node; the next begin keeps the newest 20 finished (28 - 20 = 8 pruned), then adds its own
+    await mustExecIn(node, `cd /var/lib/pvesec/tx && for i in $(seq 10 34); do d=20260101T0000\${i}Z-0000\${i}; mkdir $d; printf '%-511.511s\\n' "confirmed 1 " > $d/state; done
+      mkdir 20251231T000000Z-ffffff && printf '%-511.511s\\n' "revert-failed 1 x" > 20251231T000000Z-ffffff/state`);
+    const again = await applyPlan(await planFor(node, sshdOps(), ['SSH-02']), join(dir, 'none.yaml'));
+    assert.equal(again.code, 0, describeRun(again));
+    const left = await txStates(node);
+    assert.equal(left.filter(([, s]) => ['confirmed', 'reverted', 'rolled-back'].includes(s)).length, 21, left.join('; '));
+    assert.ok(left.some(([id, s]) => id === '20251231T000000Z-ffffff' && s === 'revert-failed'), 'a failed one is never pruned');
+    assert.ok(left.some(([id]) => id === x), 'the newest ones stay');
+    const h = await cli(['history', `ssh://root@${node.ip}`, ...common()]);
+    assert.match(h.stdout, /^8 older finished transaction\(s\) pruned \(the node keeps the newest 20\)$/m, h.stdout);
+    const hj = JSON.parse((await cli(['history', `ssh://root@${node.ip}`, ...common(), '--format', 'json'])).stdout) as { pruned: number };
+    assert.equal(hj.pruned, 8);
   });
 
   it('shells: ACC-02 plans change-shell for a declared admin with /bin/sh, applied and rolled back; a shell missing from /etc/shells is refused; BAK-01 declines without /etc/pve', async () => {
@@ -254,7 +275,8 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     assert.match(applied.stdout, /ACC-02 FAIL -> PASS/);
     assert.equal((await mustExecIn(node, 'getent passwd bob | cut -d: -f7')).trim(), '/bin/bash');
 
-    const rolled = await rollback(node);
+    // a rollback that should succeed gets a window a loaded machine can meet (12 account files journaled and restored, each fsynced)
+    const rolled = await rollback(node, [], 'root', keys.root, 30);
     assert.equal(rolled.code, 0, describeRun(rolled));
     assert.equal((await mustExecIn(node, 'getent passwd bob | cut -d: -f7')).trim(), '/bin/sh');
     assert.deepEqual(await digestsOn(node, ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow']), pre, 'account files byte for byte');

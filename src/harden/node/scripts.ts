@@ -243,12 +243,16 @@ exit 0
 `;
 }
 
-/** sh: pick the transaction to roll back into $ID (the given one, else the last confirmed) and T; refuse while one is armed. */
+/**
+ * sh: pick the transaction to roll back into $ID (the given one, else the last confirmed one that is not
+ * itself a rollback: those are rolled back only by id) and T; refuse while one is armed.
+ */
 function rollbackResolve(wanted: string): string {
   return `ID=${wanted}
 [ -d "$P/tx" ] || { ev "refused no pvesec transaction on this node"; exit 3; }
 if [ -z "$ID" ]; then
   for id in $(ls -1 "$P/tx" 2>/dev/null | sort -r); do
+    grep -q '^txstate ' "$P/tx/$id/journal" 2>/dev/null && continue
     if [ "$(st_get "$P/tx/$id")" = confirmed ]; then ID=$id; break; fi
   done
   [ -n "$ID" ] || { ev "refused no confirmed transaction on this node"; exit 3; }
