@@ -88,9 +88,14 @@ function msg(e: unknown): string {
 export async function rollbackNode(target: SshTarget, settings: RollbackSettings, deps: RollbackDeps): Promise<RollbackOutcome> {
   const { tx } = deps;
   const say = (line: string): void => deps.progress(clean(line));
+  const shown = new Set<string>();
+  /** The operator's lines of a script's output; the step checks again what the check showed: not twice. */
   const showOutput = (stdout: string): void => {
-    const text = tx.rollbackOutput(stdout);
-    for (const line of text.split('\n')) if (line) say(line);
+    for (const line of tx.rollbackOutput(stdout).split('\n')) {
+      if (!line || shown.has(line)) continue;
+      shown.add(line);
+      say(line);
+    }
   };
   const why = (r: ScriptResult, fallback: string): string => clean(tx.failureReason(r.stdout) ?? (lastLine(r.stderr) || fallback));
 

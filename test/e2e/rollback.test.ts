@@ -201,7 +201,7 @@ describe('pvesec rollback with a dead-man on systemd test hosts (e2e)', { skip, 
     // (the target's revert stops the slow unit for 3 s: a longer window than the other rollbacks here)
     const forced = await rollback(node, ['--force', '--tx', x], 'root', keys.root, 30);
     assert.equal(forced.code, 0, describeRun(forced));
-    assert.match(forced.stdout, /forced \d+ files changed since the confirmation are overwritten/);
+    assert.match(forced.stdout, /^\d+ files changed since the confirmation are overwritten$/m);
     assert.match(forced.stdout, /verified root login: root logs in with its key/);
     assert.match(forced.stdout, new RegExp(`${x} rolled back \\(rollback transaction \\S+ verified and confirmed\\)`));
     assert.deepEqual(await digestsOn(node, WATCHED), pre, 'every file back to its state before the apply');
