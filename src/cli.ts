@@ -84,11 +84,12 @@ function buildProgram({ Command }: Commander): Command {
 
   sshOptions(
     program.command('rollback')
-      .description("revert a confirmed transaction byte for byte (default: the node's last); refuses when a file was changed since")
+      .description("revert a confirmed transaction byte for byte (default: the node's last), under a dead-man and verified over a new connection; refuses when a file was changed since")
       .argument('<target>', 'ssh://[user@]host[:port]'),
   )
     .option('--tx <id>', 'transaction id (pvesec history lists them)')
     .option('--force', 'restore even the files changed since the transaction')
+    .option('--confirm-timeout <sec>', 'seconds until the node undoes the rollback unless it is verified and confirmed (default 120)')
     .action(async (target: string, opts) => {
       const { runRollback } = await import('./commands/rollback.js');
       const { processIO } = await import('./commands/io.js');

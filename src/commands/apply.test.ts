@@ -94,6 +94,7 @@ test('an answer other than yes changes nothing (exit 2); a plan without operatio
 
 test('history: one line per transaction with its state, controls, files and why it was reverted', () => {
   assert.equal(renderHistory([]), 'no pvesec transactions on this node\n');
+  assert.equal(renderHistory([], { pruned: 3, retained: 20 }), 'no pvesec transactions on this node\n3 older finished transaction(s) pruned (the node keeps the newest 20)\n');
   assert.equal(renderHistory([
     { id: '20261206T230102Z-a1b2c3', time: '2026-12-06T23:01:02.000Z', controls: ['SSH-02', 'SSH-03'], files: ['/etc/ssh/sshd_config.d/00-pvesec.conf'], state: 'confirmed' },
     { id: '20261206T231500Z-d4e5f6', time: '2026-12-06T23:15:00.000Z', controls: ['ACC-01'], files: [], state: 'reverted', reason: 'the confirmation deadline passed' },

@@ -11,12 +11,13 @@ export interface HistoryOptions extends SshCliOptions {
   format?: string;
 }
 
-/** One line per transaction: id, time, state, controls, files. */
-export function renderHistory(records: TxRecord[]): string {
-  if (records.length === 0) return 'no pvesec transactions on this node\n';
+/** One line per transaction: id, time, state, controls, files; then how many older ones were pruned. */
+export function renderHistory(records: TxRecord[], pruned: { pruned: number; retained: number } = { pruned: 0, retained: 0 }): string {
+  const note = pruned.pruned > 0 ? `${pruned.pruned} older finished transaction(s) pruned (the node keeps the newest ${pruned.retained})\n` : '';
+  if (records.length === 0) return 'no pvesec transactions on this node\n' + note;
   const lines = records.map((r) =>
     `${r.id}  ${r.time || '-'}  ${r.state.padEnd(12)}  ${r.controls.join(',') || '-'}  ${r.files.length} file(s)${r.files.length ? `: ${r.files.join(' ')}` : ''}${r.reason ? `  (${r.reason})` : ''}`);
-  return lines.map(clean).join('\n') + '\n';
+  return lines.map(clean).join('\n') + '\n' + note;
 }
 
 /** `pvesec history TARGET`: 0 listed, 2 error. */
@@ -34,7 +35,8 @@ export async function runHistory(target: string, opts: HistoryOptions, io: Comma
       return 2;
     }
     const records = tx.parseHistory(r.stdout);
-    await io.out(format === 'json' ? JSON.stringify({ node: ssh.input, transactions: records }, null, 2) + '\n' : renderHistory(records));
+    const pruned = tx.parsePruned(r.stdout);
+    await io.out(format === 'json' ? JSON.stringify({ node: ssh.input, transactions: records, pruned: pruned.pruned }, null, 2) + '\n' : renderHistory(records, pruned));
     return 0;
   } finally {
     session.close();

@@ -7,6 +7,7 @@ import { redactSecrets } from '../collect/redact-content.js';
 import * as node from './node/scripts.js';
 import type { TxEvent, TxRecord } from './node/scripts.js';
 import type { TxRuntime, TxStatus } from './apply.js';
+import type { RollbackScripts } from './rollback-tx.js';
 
 export type { TxRecord };
 
@@ -14,6 +15,8 @@ export type { TxRecord };
 export interface TxAdmin {
   historyScript(): string;
   parseHistory(stdout: string): TxRecord[];
+  /** How many older finished transactions the node pruned (it keeps the newest `retained`). */
+  parsePruned(stdout: string): { pruned: number; retained: number };
   rollbackScript(txId: string | undefined, force: boolean): string;
   /** What of a rollback's output the operator reads (what was restored, or the diff of a refusal). */
   rollbackOutput(stdout: string): string;
@@ -42,6 +45,8 @@ export function progressLine(ev: TxEvent): string | undefined {
       return a[2] === 'added' ? `added ${a[0]} to group ${a[1]}` : `${a[0]} already in group ${a[1]}`;
     case 'locked':
       return a[1] === 'already' ? `password of ${a[0]} already locked` : `locked the password of ${a[0]}`;
+    case 'shell':
+      return a[2] === 'changed' ? `changed the login shell of ${a[0]} to ${a[1]}` : `login shell of ${a[0]} is ${a[1]} already`;
     case 'service':
       return `${SERVICE_VERBS[a[1]] ?? a[1]} ${a[0]}`;
     case 'validated':
@@ -63,6 +68,12 @@ export function progressLine(ev: TxEvent): string | undefined {
       return `${ev.type} ${a[0]}`;
     case 'revert-failed':
       return `REVERT FAILED ${ev.text}`;
+    case 'rolling-back':
+      return `rolling back ${a[0]}`;
+    case 'state-restored':
+      return `${a[0]} is ${a[1]} again`;
+    case 'pruned':
+      return `pruned ${a[0]} older finished transaction(s)`;
     default:
       return undefined;
   }
@@ -119,10 +130,16 @@ export function rollbackOutput(stdout: string): string {
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
+/** The transaction runtime plus the scripts of a rollback with a dead-man (src/harden/rollback-tx.ts). */
+export function nodeRollbackRuntime(): TxRuntime & RollbackScripts {
+  return { ...nodeTxRuntime(), rollbackCheckScript: node.rollbackCheckScript, rollbackStepScript: node.rollbackStepScript, rollbackOutput };
+}
+
 export function nodeTxAdmin(): TxAdmin {
   return {
     historyScript: node.historyScript,
     parseHistory: node.parseHistory,
+    parsePruned: node.parsePruned,
     rollbackScript: node.rollbackScript,
     rollbackOutput,
   };

@@ -66,6 +66,16 @@ export interface LockPasswordOp extends OpBase {
 }
 
 /**
+ * usermod -s SHELL USER for an existing account (ACC-02). The node refuses a shell that is not listed in
+ * its /etc/shells or not executable; the account files are journaled like create-user's.
+ */
+export interface ChangeShellOp extends OpBase {
+  kind: 'change-shell';
+  user: string;
+  shell: string;
+}
+
+/**
  * A service change. Activation ops come after the validators of the files they read. The previous
  * enabled/active state of the unit is journaled and restored by a revert.
  */
@@ -105,6 +115,7 @@ export type Op =
   | CreateUserOp
   | AddToGroupOp
   | LockPasswordOp
+  | ChangeShellOp
   | ServiceOp
   | ValidateOp
   | RunOp;

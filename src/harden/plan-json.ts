@@ -30,6 +30,7 @@ const opSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('create-user'), user: name, shell: absPath }),
   z.strictObject({ ...base, kind: z.literal('add-to-group'), user: name, group: name }),
   z.strictObject({ ...base, kind: z.literal('lock-password'), user: name }),
+  z.strictObject({ ...base, kind: z.literal('change-shell'), user: name, shell: absPath }),
   z.strictObject({ ...base, kind: z.literal('service'), unit, action: z.enum(['enable-now', 'reload', 'restart', 'reload-or-restart']) }),
   z.strictObject({ ...base, kind: z.literal('validate'), argv, why: z.string(), expectOutput: z.array(z.string().min(1)).optional() }),
   z.strictObject({ ...base, kind: z.literal('run'), argv }),

@@ -91,8 +91,16 @@ export function applyOps(spec: MemorySnapshotSpec, ops: Op[]): MemorySnapshotSpe
           delete errors[COMMANDS.auditRules.name];
         }
         break;
+      case 'change-shell': {
+        // usermod -s rewrites the 7th field of the user's passwd line
+        const passwd = fileText(files[FILES.passwd]) ?? '';
+        const lines = passwd.split('\n').map((l) => (l.split(':')[0] === op.user && l.split(':').length === 7 ? [...l.split(':').slice(0, 6), op.shell].join(':') : l));
+        const old = files[FILES.passwd];
+        files[FILES.passwd] = typeof old === 'object' && !Buffer.isBuffer(old) ? { ...old, content: lines.join('\n') } : lines.join('\n');
+        break;
+      }
       default:
-        break; // validators, accounts: nothing the checks here read
+        break; // validators, other account ops: nothing the checks here read
     }
   }
   return { ...spec, files, dirs, commands, errors };

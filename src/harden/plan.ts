@@ -121,7 +121,7 @@ function rankOf(op: Op, afterActivation: boolean): number {
     case 'create-user': return 1;
     case 'make-dir': return 2;
     case 'write-file': return 3;
-    case 'add-to-group': case 'lock-password': return 4;
+    case 'add-to-group': case 'lock-password': case 'change-shell': return 4;
     case 'validate': return afterActivation ? 7 : 5;
     case 'service': case 'run': return 6;
   }

@@ -28,6 +28,7 @@ function what(op: PlannedOp): string {
     case 'create-user': return `create user ${op.user} (shell ${op.shell})`;
     case 'add-to-group': return `add ${op.user} to group ${op.group}`;
     case 'lock-password': return `lock the password of ${op.user}`;
+    case 'change-shell': return `change the login shell of ${op.user} to ${op.shell}`;
     case 'service': return `systemctl ${op.action} ${op.unit}`;
     case 'validate': return `check: ${shortArgv(op.argv)}`;
     case 'run': return `run: ${shortArgv(op.argv)}`;
@@ -38,7 +39,7 @@ function changes(p: NodePlan): string[] {
   const out: string[] = [];
   const pkgs = p.ops.flatMap((o) => (o.kind === 'install-packages' ? o.packages : []));
   if (pkgs.length) out.push(`packages to install: ${pkgs.join(', ')}`);
-  const users = p.ops.flatMap((o) => (o.kind === 'create-user' ? [`+${o.user}`] : o.kind === 'add-to-group' ? [`${o.user} +group ${o.group}`] : o.kind === 'lock-password' ? [`${o.user} password locked`] : []));
+  const users = p.ops.flatMap((o) => (o.kind === 'create-user' ? [`+${o.user}`] : o.kind === 'add-to-group' ? [`${o.user} +group ${o.group}`] : o.kind === 'lock-password' ? [`${o.user} password locked`] : o.kind === 'change-shell' ? [`${o.user} shell ${o.shell}`] : []));
   if (users.length) out.push(`users: ${users.join(', ')}`);
   const services = new Map<string, string[]>();
   for (const o of p.ops) if (o.kind === 'service') services.set(o.unit, [...(services.get(o.unit) ?? []), o.action]);

@@ -137,6 +137,23 @@ const cases: Case[] = [
     manual: { 'ACC-03': /\/home\/alice\/\.ssh\/authorized_keys: permission denied: the keys already there were not seen/, 'ACC-02': /chsh/ },
   },
   {
+    name: 'a declared admin with /bin/sh gets /bin/bash (usermod -s); one with nologin gets the shell pvesec.yaml gives',
+    node: pveAccounts(GOOD_HOMES, { files: { '/etc/passwd': PVE_PASSWD.replace(/^(alice:.*:)\/bin\/bash$/m, '$1/usr/sbin/nologin') } }),
+    config: { admin_users: ['bob', { name: 'alice', authorized_keys: [ED], shell: '/bin/zsh' }] },
+    ops: [
+      ['change-shell:alice', 'admin', { kind: 'change-shell', user: 'alice', shell: '/bin/zsh', controls: ['ACC-02'], cutsAccess: false }],
+      ['change-shell:bob', 'admin', { kind: 'change-shell', user: 'bob', shell: '/bin/bash', controls: ['ACC-02'], cutsAccess: true }],
+    ],
+    pass: ['ACC-02'],
+  },
+  {
+    name: 'refused: the declared shell is not a login shell, or the admin with /bin/sh is not declared',
+    node: pveAccounts(GOOD_HOMES),
+    config: { admin_users: [{ name: 'alice', authorized_keys: [ED], shell: '/bin/false' }] },
+    ops: [],
+    manual: { 'ACC-02': /bob is an admin on this node but not declared in pvesec\.yaml admin_users, so pvesec leaves its shell alone: chsh -s \/bin\/bash bob \(now \/bin\/sh\)/ },
+  },
+  {
     name: 'refused: an admin declared by name only that does not exist',
     node: freshNode(), config: { admin_users: ['carol'] },
     ops: [],

@@ -78,7 +78,7 @@ function analyse(input: RemedyInput): Analysis {
   for (const d of declared) setups.set(d.name, setupAdmin(ctx, table, d, acc.byName.get(d.name), groupName));
 
   if (targeted.has('ACC-01')) outcome.set('ACC-01', planSudo(ctx, table, [...setups.values()], acc.groups.some((g) => g.name === 'sudo')));
-  if (targeted.has('ACC-02')) outcome.set('ACC-02', planShells(ctx));
+  if (targeted.has('ACC-02')) outcome.set('ACC-02', planShells(ctx, table, declared));
   if (targeted.has('ACC-03')) outcome.set('ACC-03', planKeys(ctx, table, setups, groupName));
   if (targeted.has('ACC-07')) outcome.set('ACC-07', planLocks(ctx, table, new Set([...setups.keys()])));
 
@@ -230,11 +230,37 @@ function planSudo(ctx: FactContext, table: OpTable, setups: AdminSetup[], sudoGr
   return { ids: [...new Set(ids)] };
 }
 
-/** ACC-02: pvesec creates accounts with a full shell but does not change the shell of existing ones. */
-function planShells(ctx: FactContext): Outcome {
+/**
+ * ACC-02: a declared admin with a minimal or no-login shell gets the shell pvesec.yaml gives it (default
+ * /bin/bash) with usermod -s; the node refuses a shell its /etc/shells does not list. Admins that are
+ * only found on the node (group sudo, sudoers) are not pvesec's to change: manual.
+ */
+function planShells(ctx: FactContext, table: OpTable, declared: AdminAccount[]): Outcome {
   const bad = ctx.get(adminsFact).admins.filter((a) => a.user.shellKind !== 'full');
-  if (!bad.length) return { ids: [] };
-  return { manual: `pvesec does not change the shell of existing accounts: ${bad.map((a) => `chsh -s /bin/bash ${a.user.name} (now ${a.user.shell || 'empty'})`).join('; ')}` };
+  const ids: string[] = [];
+  const manual: string[] = [];
+  for (const a of bad) {
+    const u = a.user;
+    const now = u.shell || 'empty';
+    const d = declared.find((x) => x.name === u.name);
+    if (!d) {
+      manual.push(`${u.name} is an admin on this node but not declared in pvesec.yaml admin_users, so pvesec leaves its shell alone: chsh -s /bin/bash ${u.name} (now ${now})`);
+      continue;
+    }
+    const shell = d.shell ?? DEFAULT_SHELL;
+    if (shellKind(shell) !== 'full') {
+      manual.push(`pvesec.yaml declares ${shell} as the shell of ${u.name}, which is not a full login shell: declare e.g. shell: /bin/bash`);
+      continue;
+    }
+    ids.push(table.add({
+      id: `change-shell:${u.name}`, kind: 'change-shell', phase: 'admin', controls: [],
+      // an admin who logs in with /bin/sh today could be cut off by a shell that does not work; nologin cannot
+      cutsAccess: u.shellKind === 'minimal',
+      user: u.name, shell, summary: `login shell of ${u.name}: ${now} -> ${shell} (usermod -s; must be listed in /etc/shells)`,
+    }));
+  }
+  if (manual.length) return { manual: manual.join('; ') };
+  return { ids };
 }
 
 /** ACC-03: every admin (found on the node, or created by this plan) ends up with a key and strict modes. */

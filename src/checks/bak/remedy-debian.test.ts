@@ -7,7 +7,7 @@ const TREE = 'trixie-base';
 const UNITS = '/etc/systemd/system/pvesec-config-backup.service /etc/systemd/system/pvesec-config-backup.timer';
 
 test('BAK remedy: systemd accepts the service and timer, the script parses (dash)', { skip: rootfsSkipReason(TREE) }, () => {
-  const files = bakRemedy.plan(remedyInput({})).flatMap((o) => (o.kind === 'write-file' ? [o] : []));
+  const files = bakRemedy.plan(remedyInput({ commands: { 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS': '/etc/pve /dev/fuse fuse rw,nosuid,nodev\n' } })).flatMap((o) => (o.kind === 'write-file' ? [o] : []));
   const r = runInRootfs(TREE, files, `systemd-analyze verify ${UNITS} || exit 10
 sh -n /usr/local/sbin/pvesec-config-backup || exit 11
 test -x /usr/local/sbin/pvesec-config-backup || exit 12`);

@@ -34,6 +34,22 @@ test('BAK remedy: archive names come from config_backup_glob, or the control sta
   }
 });
 
+const FINDMNT = 'findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS';
+const PMXCFS = '/etc/pve /dev/fuse fuse rw,nosuid,nodev,relatime,user_id=0,group_id=0,default_permissions,allow_other\n';
+const ROOT = '/ /dev/mapper/pve-root ext4 rw,relatime,errors=remount-ro\n';
+
+test('BAK remedy: declines (manual, with why) where /etc/pve is not the mounted cluster filesystem', () => {
+  const plan = (commands: Record<string, string>) => bakRemedy.plan(remedyInput({ commands }));
+  // a plain Debian node: no /etc/pve at all -> the archive could never hold etc/pve, BAK-01 would fail after apply
+  assert.throws(() => plan({ [FINDMNT]: ROOT }), (e) => e instanceof ManualOnly && /^\/etc\/pve is not mounted on this node .*lack etc\/pve, which BAK-01 requires/.test(e.reason));
+  // /etc/pve on a local disk (pmxcfs not running, a restored copy): not the cluster filesystem
+  assert.throws(() => plan({ [FINDMNT]: ROOT + '/etc/pve /dev/sdb1 ext4 rw,relatime\n' }), (e) => e instanceof ManualOnly && /mounted from \/dev\/sdb1 \(ext4\), not the Proxmox cluster filesystem/.test(e.reason));
+  // no mount table collected: pvesec cannot know, so it does not guess
+  assert.throws(() => plan({}), (e) => e instanceof ManualOnly && /cannot tell whether \/etc\/pve is mounted here \(.*findmnt/.test(e.reason));
+  // pmxcfs mounted (the last mount listed at a target is the visible one): planned
+  assert.equal(plan({ [FINDMNT]: ROOT + '/etc/pve /dev/sdb1 ext4 rw\n' + PMXCFS }).length, 8);
+});
+
 const skip = fakeNodeSkipReason();
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

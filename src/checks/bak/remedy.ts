@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { ManualOnly, type PlannedOp, type Remedy } from '../../harden/plan-types.js';
+import { Unavailable, type FactContext } from '../../model/fact.js';
+import { mountsFact } from '../../model/facts/system.js';
+import { mountAt } from '../../parse/mounts.js';
 
 export const BACKUP_SCRIPT = '/usr/local/sbin/pvesec-config-backup';
 export const BACKUP_SERVICE = 'pvesec-config-backup.service';
@@ -95,11 +98,32 @@ export function archiveCheck(glob: string): string {
   return `for f in '${dir}/${prefix}'*'${suffix}'; do [ -s "$f" ] && tar -tzf "$f" >/dev/null && exit 0; done; echo 'no archive matching ${glob}' >&2; exit 1`;
 }
 
+/**
+ * BAK-01 passes only on an archive holding etc/pve: a node whose /etc/pve is not the mounted Proxmox
+ * cluster filesystem (pmxcfs: fuse from /dev/fuse) would get a backup job whose first archive fails
+ * BAK-01, and apply would roll it back at the re-audit. Decline up front instead, saying why.
+ */
+export function requirePmxcfs(ctx: FactContext): void {
+  let mounts;
+  try {
+    mounts = ctx.get(mountsFact);
+  } catch (e) {
+    if (e instanceof Unavailable) throw new ManualOnly(`pvesec cannot tell whether /etc/pve is mounted here (${e.reason}): an archive without etc/pve would not pass BAK-01`);
+    throw e;
+  }
+  const pve = mountAt(mounts, '/etc/pve');
+  if (!pve) throw new ManualOnly('/etc/pve is not mounted on this node (no Proxmox cluster filesystem): an archive of it would lack etc/pve, which BAK-01 requires');
+  if (pve.fstype !== 'fuse' || pve.source !== '/dev/fuse') {
+    throw new ManualOnly(`/etc/pve is mounted from ${pve.source} (${pve.fstype}), not the Proxmox cluster filesystem (pmxcfs, fuse /dev/fuse): pvesec does not schedule a backup of it`);
+  }
+}
+
 /** BAK-01: a backup script, its service and a daily timer; the first archive is written during apply. */
 export const bakRemedy: Remedy = {
   controls: CONTROLS,
-  plan({ config }): PlannedOp[] {
+  plan({ ctx, config }): PlannedOp[] {
     const script = backupScript(config.config_backup_glob);
+    requirePmxcfs(ctx);
     const base = { controls: CONTROLS, cutsAccess: false, phase: 'activate' as const };
     const file = (p: string, content: string, mode: number, summary: string): PlannedOp => ({ ...base, kind: 'write-file', id: `write:${p}`, path: p, content, mode, owner: 'root', group: 'root', summary });
     return [

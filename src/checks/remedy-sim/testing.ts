@@ -146,6 +146,12 @@ export function applyOps(spec: MemorySnapshotSpec, ops: PlannedOp[]): { spec: Me
           return f[0] === op.user ? [f[0], `!${f[1]}`, ...f.slice(2)].join(':') : l;
         }));
         break;
+      case 'change-shell':
+        setLines('/etc/passwd', lines('/etc/passwd').map((l) => {
+          const f = l.split(':');
+          return f[0] === op.user && f.length === 7 ? [...f.slice(0, 6), op.shell].join(':') : l;
+        }));
+        break;
       case 'validate': {
         if (!op.argv[0].endsWith('sshd')) break;
         const tree = { files: sshTree(files), groups: groupsOf };

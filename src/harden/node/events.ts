@@ -6,7 +6,7 @@ import { EVENT_PREFIX } from './layout.js';
 
 export interface TxEvent {
   /** armed, wrote, dir, installed, user, group, locked, service, validated, ran, failed, refused, error,
-   * reverting, restored, removed, reverted, rolled-back, revert-error, revert-failed, confirmed, state,
+   * shell, reverting, restored, removed, reverted, rolled-back, revert-error, revert-failed, confirmed, state,
    * file, changed, diff, tx, tx-meta, tx-file, step-done, orphan */
   type: string;
   /** The words after the type, split on single spaces. */
@@ -69,6 +69,15 @@ const isoOfEpoch = (s: string | undefined): string | undefined => {
   const n = Number(s);
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : undefined;
 };
+
+/** How many finished transactions the node pruned over time, and how many it keeps (historyScript's `pruned-total`). */
+export function parsePruned(stdout: string): { pruned: number; retained: number } {
+  let out = { pruned: 0, retained: 0 };
+  for (const ev of parseEvents(stdout)) {
+    if (ev.type === 'pruned-total' && /^\d+$/.test(ev.args[0] ?? '')) out = { pruned: Number(ev.args[0]), retained: Number(ev.args[1]) || 0 };
+  }
+  return out;
+}
 
 /** Transactions from historyScript's output, oldest first. */
 export function parseHistory(stdout: string): TxRecord[] {

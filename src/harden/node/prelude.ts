@@ -14,6 +14,8 @@
  *              tree <path> .          (absent before: removed recursively, e.g. a new home)
  *              svc <unit> <is-enabled> <is-active> .
  *              pkgs <n> .             (installed packages before, in pkgs.<n>)
+ *              copy <path> <n> .      (a rollback: a directory tree copied whole to files/<n>)
+ *              txstate <id> <state> . (a rollback: the state its target gets back when it is reverted)
  *   seen     "file <path>" / "svc <unit>" lines: what is journaled already (first pre-state wins)
  *   applied  "<path> <sha256>" after each change (the planned post-state, for status)
  *   post     "<path> <sha256|absent>" at confirm; post.d/<n> the confirmed bytes (rollback diffs)

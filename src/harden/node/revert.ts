@@ -143,6 +143,23 @@ restore_dir() { # PATH absent | PATH MODE UID GID
   return 0
 }
 
+restore_copy() { # PATH N: a directory tree copied whole (cp -a) before a rollback removed it
+  src="$T/files/$2"
+  [ -d "$src" ] && [ ! -L "$src" ] || { ev "revert-error the saved copy of $1 ($src) is missing"; return 1; }
+  if [ -e "$1" ] || [ -L "$1" ]; then rm -rf -- "$1" || { ev "revert-error cannot remove $1"; return 1; }; fi
+  cp -a -- "$src" "$1" || { ev "revert-error cannot restore $1"; return 1; }
+  ev "restored $1"
+}
+
+restore_txstate() { # ID STATE: the transaction a rollback rolled back is in that state again
+  case "$(st_get "$P/tx/$1")" in
+    rolled-back|revert-failed)
+      st_set "$P/tx/$1" "$2" "its rollback $ID was reverted" || { ev "revert-error cannot record state $2 of $1"; return 1; }
+      ev "state-restored $1 $2" ;;
+  esac
+  return 0
+}
+
 restore_paths() {
   jrev "$T" | {
     r=0
@@ -150,6 +167,8 @@ restore_paths() {
       case "$k" in
         file) restore_file "$a" "$b" "$c" "$d" "$e" "$f" || r=1 ;;
         dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
+        copy) restore_copy "$a" "$b" || r=1 ;;
+        txstate) restore_txstate "$a" "$b" || r=1 ;;
         tree)
           if [ -e "$a" ] || [ -L "$a" ]; then
             if rm -rf -- "$a"; then ev "removed $a"; else ev "revert-error cannot remove $a"; r=1; fi
@@ -185,6 +204,10 @@ units_up() {
   }
 }
 
+# a rollback transaction: wait for the revert of the transaction it rolled back (its lock), never run beside it
+for x in $(jfwd "$T" | awk '$1 == "txstate" { print $2 }'); do
+  if [ -f "$P/tx/$x/lock" ]; then exec 7>>"$P/tx/$x/lock" && flock -w 600 7; exec 7>&-; fi
+done
 bad=0
 units_down || bad=1
 restore_paths || bad=1

@@ -9,9 +9,10 @@ import { PRELUDE } from './prelude.js';
 import { compileOps } from './step.js';
 import { revertProgram } from './revert.js';
 import {
-  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, restAfter, revertScript, rollbackScript, statusScript,
-  stepScript, TxInputError,
+  beginScript, confirmScript, historyScript, newTxId, parseEvents, parseHistory, parsePruned, PRUNE_FUNCTION, restAfter, revertScript, rollbackCheckScript, rollbackScript, rollbackStepScript, statusScript,
+  stepScript, TX_RETAIN, TxInputError,
 } from './scripts.js';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { shQuote } from './sh.js';
 
 const ID = '20261206T230102Z-a1b2c3';
@@ -36,6 +37,7 @@ const everyOp: Op[] = [
   { ...base, kind: 'create-user', id: 'user', user: 'alice', shell: '/bin/bash' },
   { ...base, kind: 'add-to-group', id: 'grp', user: 'alice', group: 'sudo' },
   { ...base, kind: 'lock-password', id: 'lock', user: 'bob' },
+  { ...base, kind: 'change-shell', id: 'shell', user: 'bob', shell: '/bin/bash' },
   { ...base, kind: 'service', id: 'svc', unit: 'ssh.service', action: 'reload' },
   { ...base, kind: 'validate', id: 'val', argv: ['visudo', '-cf', '/etc/sudoers'], why: "sudoers must parse (it's vital)" },
   { ...base, kind: 'run', id: 'run', argv: ['sysctl', '--system'] },
@@ -51,7 +53,19 @@ describe('node transaction scripts', () => {
   it('every script is valid POSIX sh (dash -n)', () => {
     for (const s of [beginScript({ id: ID, timeoutSec: 120, controls: ['SSH-01', 'ACC-02'], origin: 'pvesec 0.1 on "ws"', planDigest: 'ab'.repeat(32) }),
       stepScript(ID, everyOp), stepScript(ID, []), confirmScript(ID), revertScript(ID, "it's over"), statusScript(ID), historyScript(),
-      rollbackScript(undefined, false), rollbackScript(ID, true), revertProgram(ID)]) syntaxOk(s);
+      rollbackScript(undefined, false), rollbackScript(ID, true), revertProgram(ID),
+      rollbackCheckScript(undefined, false), rollbackCheckScript(ID, true), rollbackStepScript(ID, '20261101T000000Z-abcdef', false), rollbackStepScript(ID, '20261101T000000Z-abcdef', true)]) syntaxOk(s);
+  });
+
+  it('change-shell: the shell is a checked path, the user a checked name; the node checks /etc/shells before journaling', () => {
+    const op = (user: string, shell: string): Op => ({ ...base, kind: 'change-shell', id: 'shell', user, shell });
+    assert.throws(() => stepScript(ID, [op('bob', 'bin/bash')]), TxInputError);
+    assert.throws(() => stepScript(ID, [op('bob', '/bin/ba sh')]), TxInputError);
+    assert.throws(() => stepScript(ID, [op('Bob;rm', '/bin/bash')]), TxInputError);
+    const { apply } = compileOps([op('bob', '/bin/bash')]);
+    const at = (s: string) => apply.indexOf(s);
+    assert.ok(at("grep -qxF -- '/bin/bash' /etc/shells") > 0 && at("grep -qxF -- '/bin/bash' /etc/shells") < at("jfile '/etc/passwd'"), apply);
+    assert.ok(at("jfile '/etc/shadow'") < at("'usermod' '-s' '/bin/bash' 'bob'"), apply);
   });
 
   it('refuses bad paths in TypeScript, before any script text exists', () => {
@@ -153,6 +167,47 @@ describe('prelude functions (run in a temporary directory)', () => {
       assert.equal(readFileSync(join(dir, 'state')).length, 512);
       assert.equal(statSync(join(dir, 'state')).ino, ino, 'the same file, rewritten in place (no new block needed)');
     });
+  });
+
+  it('prune_tx keeps the newest finished transactions, never an armed, failed or excluded one, and counts what it pruned', () => {
+    withDir((dir) => {
+      const tx = join(dir, 'tx');
+      mkdirSync(tx);
+      const make = (i: number, state: string) => {
+        const id = `202612${String(1 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}0000Z-${i.toString(16).padStart(6, '0')}`;
+        mkdirSync(join(tx, id));
+        writeFileSync(join(tx, id, 'state'), `${`${state} 1 `.padEnd(511)}\n`);
+        return id;
+      };
+      // oldest first: an old armed one, an old revert-failed one, the rollback target, then 25 finished ones
+      const armed = make(0, 'armed');
+      const failed = make(1, 'revert-failed');
+      const target = make(2, 'confirmed');
+      const finished = Array.from({ length: 25 }, (_, i) => make(3 + i, ['confirmed', 'reverted', 'rolled-back'][i % 3]));
+      writeFileSync(join(tx, 'not-a-tx'), '');
+      const run = (keep: number, ...exclude: string[]) => dash(`${PRELUDE}P=${shQuote(dir)}\n${PRUNE_FUNCTION}prune_tx ${keep} ${exclude.join(' ')}`);
+      const r = run(TX_RETAIN, target);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(parseEvents(r.stdout.toString()).map((e) => `${e.type} ${e.text}`), ['pruned 5']);
+      const left = readdirSync(tx).sort();
+      assert.deepEqual(left, [armed, failed, target, ...finished.slice(5), 'not-a-tx'].sort());
+      assert.equal(readFileSync(join(dir, 'pruned'), 'utf8'), '5\n');
+      // again with nothing beyond the limit: nothing pruned, nothing printed; then the target goes when not excluded
+      assert.equal(run(TX_RETAIN, target).stdout.toString(), '');
+      assert.deepEqual(parseEvents(run(TX_RETAIN).stdout.toString()).map((e) => `${e.type} ${e.text}`), ['pruned 1']);
+      assert.ok(!existsSync(join(tx, target)) && existsSync(join(tx, armed)) && existsSync(join(tx, failed)));
+      assert.equal(readFileSync(join(dir, 'pruned'), 'utf8'), '6\n');
+      // history reports the running total
+      const h = dash(historyScript().replace(/^P=.*$/m, `P=${shQuote(dir)}`));
+      assert.deepEqual(parsePruned(h.stdout.toString()), { pruned: 6, retained: TX_RETAIN });
+    });
+  });
+
+  it('begin prunes under the node lock before it creates its own directory, sparing the ids it is told to keep', () => {
+    const s = beginScript({ id: ID, timeoutSec: 60, controls: [], origin: 'o', keep: ['20261101T000000Z-abcdef'] });
+    assert.match(s, /^prune_tx 20 20261101T000000Z-abcdef$/m);
+    assert.ok(s.indexOf('flock -w 30 8') < s.indexOf('prune_tx 20') && s.indexOf('prune_tx 20') < s.indexOf('mkdir -m 700 "$T"'));
+    assert.throws(() => beginScript({ id: ID, timeoutSec: 60, controls: [], origin: 'o', keep: ['x; rm -rf /'] }), TxInputError);
   });
 
   it('jrev/jfwd ignore a journal line cut short by a full disk; touched lists each file once', () => {

@@ -13,11 +13,11 @@ import type { Op } from '../ops.js';
 import { BOOT_REVERT_TEXT, BOOT_UNIT_TEXT } from './boot-unit.js';
 import { BOOT_REVERT_PATH, BOOT_UNIT, BOOT_UNIT_PATH, timerUnitName, txDir } from './layout.js';
 import { PRELUDE } from './prelude.js';
-import { revertProgram } from './revert.js';
+import { INSTALLED_PACKAGES_SH, revertProgram } from './revert.js';
 import { checkTxId, oneLine, shQuote as q, TxInputError } from './sh.js';
 import { compileOps, STEP_FUNCTIONS } from './step.js';
 
-export { parseEvents, parseHistory, restAfter, type TxEvent, type TxRecord, type TxState } from './events.js';
+export { parseEvents, parseHistory, parsePruned, restAfter, type TxEvent, type TxRecord, type TxState } from './events.js';
 export { TxInputError } from './sh.js';
 
 export interface TxHeader {
@@ -26,7 +26,41 @@ export interface TxHeader {
   controls: string[];
   origin: string;
   planDigest?: string;
+  /** Transactions begin must not prune even when they are older than the retained ones (a rollback's target). */
+  keep?: string[];
 }
+
+/** Finished transactions kept on the node (the newest); older ones are pruned at begin. */
+export const TX_RETAIN = 20;
+
+/**
+ * sh function `prune_tx KEEP [ID...]`: removes the transaction directories of finished transactions
+ * (confirmed, reverted, rolled-back) beyond the newest KEEP, never an armed one (nor revert-failed or
+ * aborted: those need a human) nor one of the IDs given; adds the count to $P/pruned and prints
+ * `pvesec-tx pruned N` when it removed any. Run under the node lock.
+ */
+export const PRUNE_FUNCTION = String.raw`prune_tx() {
+  pk=$1; shift
+  pn=0; pr=0
+  for pid in $(ls -1 "$P/tx" 2>/dev/null | sort -r); do
+    case "$pid" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;; *) continue ;; esac
+    case "$(st_get "$P/tx/$pid")" in confirmed|reverted|rolled-back) ;; *) continue ;; esac
+    pn=$((pn + 1))
+    [ "$pn" -le "$pk" ] && continue
+    pskip=0
+    for px in "$@"; do [ "$px" = "$pid" ] && pskip=1; done
+    [ $pskip = 1 ] && continue
+    rm -rf -- "$P/tx/$pid" && pr=$((pr + 1))
+  done
+  [ $pr -gt 0 ] || return 0
+  pt=$(cat "$P/pruned" 2>/dev/null)
+  case "$pt" in ''|*[!0-9]*) pt=0 ;; esac
+  printf '%s
+' "$((pt + pr))" > "$P/pruned.new" && mv -f "$P/pruned.new" "$P/pruned"
+  ev "pruned $pr"
+  return 0
+}
+`;
 
 /** A new transaction id: UTC time of `now` plus 6 random hex digits (20261206T230102Z-a1b2c3). */
 export function newTxId(now: Date = new Date()): string {
@@ -87,6 +121,7 @@ if ! mkdir "$P/active" 2>/dev/null; then
   mkdir "$P/active" || { ev "error cannot create $P/active"; exit 2; }
 fi
 fail_begin() { ev "error $* (nothing was changed)"; rm -rf "$T" "$P/active"; exit 2; }
+${PRUNE_FUNCTION}prune_tx ${TX_RETAIN}${(h.keep ?? []).map((k) => ` ${checkTxId(k)}`).join('')}
 printf '%s\\n' "$ID" > "$P/active/id" || fail_begin "cannot write $P/active/id"
 if [ -e "$T" ]; then ev "refused transaction $ID exists already"; rm -rf "$P/active"; exit 3; fi
 mkdir -m 700 "$T" && mkdir -m 700 "$T/files" || fail_begin "cannot create $T"
@@ -195,6 +230,8 @@ exit 0
 
 export function historyScript(): string {
   return `${header('history')}[ -d "$P/tx" ] || exit 0
+pt=$(cat "$P/pruned" 2>/dev/null)
+case "$pt" in ''|*[!0-9]*) ;; *) ev "pruned-total $pt ${TX_RETAIN}" ;; esac
 for id in $(ls -1 "$P/tx" 2>/dev/null | sort); do
   T="$P/tx/$id"
   [ -f "$T/meta" ] && [ -f "$T/state" ] || continue
@@ -206,12 +243,16 @@ exit 0
 `;
 }
 
-export function rollbackScript(txId: string | undefined, force: boolean): string {
-  const wanted = txId === undefined ? '' : checkTxId(txId);
-  return `${header(`rollback ${wanted || '(last confirmed)'}`)}ID=${wanted}
+/**
+ * sh: pick the transaction to roll back into $ID (the given one, else the last confirmed one that is not
+ * itself a rollback: those are rolled back only by id) and T; refuse while one is armed.
+ */
+function rollbackResolve(wanted: string): string {
+  return `ID=${wanted}
 [ -d "$P/tx" ] || { ev "refused no pvesec transaction on this node"; exit 3; }
 if [ -z "$ID" ]; then
   for id in $(ls -1 "$P/tx" 2>/dev/null | sort -r); do
+    grep -q '^txstate ' "$P/tx/$id/journal" 2>/dev/null && continue
     if [ "$(st_get "$P/tx/$id")" = confirmed ]; then ID=$id; break; fi
   done
   [ -n "$ID" ] || { ev "refused no confirmed transaction on this node"; exit 3; }
@@ -220,9 +261,15 @@ T="$P/tx/$ID"
 [ -f "$T/revert" ] || { ev "refused unknown transaction $ID"; exit 3; }
 other=$(cat "$P/active/id" 2>/dev/null)
 if [ -n "$other" ] && [ "$(st_get "$P/tx/$other")" = armed ]; then ev "refused transaction $other is armed on this node (an apply is running)"; exit 3; fi
-exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
-flock 9 || { ev "error cannot take $T/lock"; exit 2; }
-s=$(st_get "$T")
+`;
+}
+
+/**
+ * sh, with $ID/$T set and T's lock held: refuse unless confirmed with a post-state; print each file changed
+ * since the confirmation (digests, and a diff except for shadow/gshadow); refuse on any unless forced.
+ */
+function rollbackChecks(force: boolean): string {
+  return `s=$(st_get "$T")
 [ "$s" = confirmed ] || { ev "refused transaction $ID is $s: only a confirmed transaction can be rolled back"; exit 3; }
 [ -f "$T/post" ] || { ev "refused transaction $ID has no recorded post-state"; exit 3; }
 changed=0
@@ -241,7 +288,92 @@ done < "$T/post"
 if [ $changed != 0 ]; then
   ${force ? 'ev "forced $changed files changed since the confirmation are overwritten"' : 'ev "refused $changed files changed since transaction $ID was confirmed: a rollback would overwrite those changes (force to roll back anyway)"; exit 3'}
 fi
-exec 9>&-
+`;
+}
+
+/**
+ * Rolls a confirmed transaction back at once, with no dead-man (the primitive; `pvesec rollback` runs it
+ * inside a transaction of its own: rollbackCheckScript, beginScript, rollbackStepScript, confirmScript).
+ */
+export function rollbackScript(txId: string | undefined, force: boolean): string {
+  const wanted = txId === undefined ? '' : checkTxId(txId);
+  return `${header(`rollback ${wanted || '(last confirmed)'}`)}${rollbackResolve(wanted)}exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
+flock 9 || { ev "error cannot take $T/lock"; exit 2; }
+${rollbackChecks(force)}exec 9>&-
 exec sh "$T/revert" rollback ${q(force ? 'rollback requested (forced)' : 'rollback requested')}
+`;
+}
+
+/**
+ * Changes nothing: names the transaction a rollback would revert (`rollback-target <id> <controls>`), or
+ * refuses (exit 3) as rollbackScript does, with the changed files and their diff.
+ */
+export function rollbackCheckScript(txId: string | undefined, force: boolean): string {
+  const wanted = txId === undefined ? '' : checkTxId(txId);
+  return `${header(`rollback check ${wanted || '(last confirmed)'}`)}${rollbackResolve(wanted)}exec 9>>"$T/lock" || { ev "error cannot open $T/lock"; exit 2; }
+flock -s -w 60 9 || { ev "error $T/lock stays busy"; exit 2; }
+${rollbackChecks(force)}ev "rollback-target $ID $(sed -n 's/^controls //p' "$T/meta")"
+exit 0
+`;
+}
+
+/**
+ * The step of a rollback transaction `txId` (begun with keep: [targetId]): under both locks, checks the
+ * target again like rollbackCheckScript, journals the present state of everything the target's revert
+ * will touch (in the order that revert restores it; directories and homes it removes are copied whole),
+ * records that the target is to be confirmed again, then runs the target's revert (mode rollback). If
+ * this transaction is reverted (its dead-man, a failed verification), the target's post-state comes back
+ * and the target is confirmed again.
+ */
+export function rollbackStepScript(txId: string, targetId: string, force: boolean): string {
+  const id = checkTxId(txId);
+  const target = checkTxId(targetId);
+  if (id === target) throw new TxInputError('a rollback transaction cannot roll back itself');
+  return `${header(`rollback step of ${id}: ${target}`)}${openTx(id, 'exclusive')}
+s=$(st_get "$T")
+[ "$s" = armed ] || { ev "refused transaction $ID is $s, not armed"; exit 3; }
+${STEP_FUNCTIONS}R="$T"
+X="$P/tx/${target}"
+[ -f "$X/revert" ] || refuse "unknown transaction ${target}"
+exec 7>>"$X/lock" || { ev "error cannot open $X/lock"; exit 2; }
+flock 7 || { ev "error cannot take $X/lock"; exit 2; }
+(
+  ID=${target}
+  T="$X"
+${rollbackChecks(force)}) || exit $?
+jcopy() { # PATH: a directory tree the target's revert removes, copied whole (cp -a)
+  seen "copy $1" && return 0
+  jn=$(jnum)
+  cp -a -- "$1" "$T/files/$jn" || jfail "$1"
+  sync "$T/files" || jfail "$1"
+  jline "copy $1 $jn ." "$1"
+  mark "copy $1"
+}
+jline "txstate ${target} confirmed ." "the state of ${target}"
+# the new packages' units go down in the target's revert: their state now, to bring them back
+jfwd "$X" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
+  [ -s "$X/pkgs.$n" ] || continue
+  ${INSTALLED_PACKAGES_SH} | grep -vxF -f "$X/pkgs.$n" | while read -r pkg; do
+    dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+[.](service|socket|timer|path)$' | sed 's#.*/##'
+  done
+done > "$T/pkg-units" || jfail "the units of the packages ${target} installed"
+while read -r u; do jsvc "$u"; done < "$T/pkg-units"
+# everything else in the order the target's revert undoes it (reverse journal order)
+jrev "$X" > "$T/target-journal" || jfail "the journal of ${target}"
+while read -r k a b c d e f rest; do
+  case "$k" in
+    file) [ -L "$a" ] || jfile "$a" ;;
+    dir) if [ "$b" = absent ]; then { [ -d "$a" ] && [ ! -L "$a" ]; } && jcopy "$a"; else [ -d "$a" ] && jdir "$a"; fi ;;
+    tree) { [ -e "$a" ] || [ -L "$a" ]; } && jcopy "$a" ;;
+    svc) jsvc "$a" ;;
+  esac
+done < "$T/target-journal"
+exec 7>&-
+ev "rolling-back ${target}"
+sh "$X/revert" rollback ${q(`rolled back by transaction ${id}${force ? ' (forced)' : ''}`)} 9>&-
+rc=$?
+[ $rc = 0 ] || opfail rollback:${target} "the revert of ${target} exited $rc"
+ev "step-done $ID 1"
+exit 0
 `;
 }

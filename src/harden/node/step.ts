@@ -17,7 +17,7 @@ export const ACCOUNT_PATHS: readonly string[] = [...ACCOUNT_FILES, ...ACCOUNT_FI
 /** Shell functions of a step (after PRELUDE, with ID, T set and fd 9 holding the transaction lock). */
 export const STEP_FUNCTIONS = String.raw`refuse() { ev "refused $*"; exit 3; }
 after_abort() { # EXIT-CODE REASON: revert the whole transaction now, with the lock released
-  exec 9>&-
+  exec 9>&- 7>&-
   sh "$T/revert" failed "$2"
   [ $? = 5 ] && exit 5
   exit "$1"
@@ -231,6 +231,24 @@ function compileOp(op: Op): Compiled {
           `  out=$(${guarded(['passwd', '-l', user], TIMEOUTS.run)}) || opfail ${qid} "passwd -l ${user} failed: $(tail3 "$out")"`,
           ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
           `  ev ${q(`locked ${user}`)}`,
+          'fi',
+        ],
+      };
+    }
+    case 'change-shell': {
+      const user = checkAccountName(op.user);
+      const shell = checkPath(op.shell, `${id}: shell`);
+      return {
+        pre: [],
+        apply: [
+          `id -u ${q(user)} >/dev/null 2>&1 || opfail ${qid} ${q(`${user} is not an account on this node`)}`,
+          `if [ "$(getent passwd ${q(user)} | cut -d: -f7)" = ${q(shell)} ]; then ev ${q(`shell ${user} ${shell} already`)}; else`,
+          `  grep -qxF -- ${q(shell)} /etc/shells 2>/dev/null || opfail ${qid} ${q(`${shell} is not listed in /etc/shells on this node`)}`,
+          `  [ -f ${q(shell)} ] && [ -x ${q(shell)} ] || opfail ${qid} ${q(`${shell} is not an executable file on this node`)}`,
+          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+          `  out=$(${guarded(['usermod', '-s', shell, user], TIMEOUTS.run)}) || opfail ${qid} "usermod -s ${shell} ${user} failed: $(tail3 "$out")"`,
+          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+          `  ev ${q(`shell ${user} ${shell} changed`)}`,
           'fi',
         ],
       };
