@@ -91,6 +91,10 @@ export function applyOps(spec: MemorySnapshotSpec, ops: Op[]): MemorySnapshotSpe
           delete errors[COMMANDS.auditRules.name];
         }
         break;
+      case 'load-ruleset':
+        // the kernel runs the file: iptables-save prints it back
+        commands[op.family === 4 ? COMMANDS.iptablesSave.name : COMMANDS.ip6tablesSave.name] = fileText(files[op.path]) ?? '';
+        break;
       default:
         break; // validators, accounts: nothing the checks here read
     }

@@ -143,11 +143,22 @@ restore_dir() { # PATH absent | PATH MODE UID GID
   return 0
 }
 
+restore_ruleset() { # FAMILY N DIGEST: load the live ruleset saved before the transaction's first load
+  # at boot the kernel holds no ruleset yet: the restored rules files are what netfilter-persistent loads next
+  [ "$mode" = boot ] && return 0
+  src="$T/files/$2"
+  if [ "$(dg "$src")" != "$3" ]; then ev "revert-error the saved ruleset of IPv$1 ($src) is damaged"; return 1; fi
+  cmd=iptables-restore
+  [ "$1" = 6 ] && cmd=ip6tables-restore
+  if "$cmd" < "$src" 2>/dev/null; then ev "restored ruleset IPv$1"; else ev "revert-error $cmd of the saved ruleset failed"; return 1; fi
+}
+
 restore_paths() {
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
       case "$k" in
+        ruleset) restore_ruleset "$a" "$b" "$c" || r=1 ;;
         file) restore_file "$a" "$b" "$c" "$d" "$e" "$f" || r=1 ;;
         dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
         tree)
