@@ -13,6 +13,10 @@ import { acceptedOnAll, acceptedOnAny, groupByRule, serviceText } from '../engin
 import { countAddresses, RangeSet, summarizeCidrs } from '../engines/firewall/ranges.js';
 import { explainDecision } from '../engines/firewall/matrix.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../parse/ip-address.js';
+import { COMMANDS } from '../collect/sources.js';
+import { groupClusters } from '../audit/run.js';
+import type { PvesecConfig } from '../config/schema.js';
+import type { NodePlan } from './plan-types.js';
 
 /** What a firewall remedy proposes to change on one node. */
 export interface ProposedChange {
@@ -125,4 +129,75 @@ export function changeLines(lockouts: Lockout[], exposed: NewExposure[]): string
   return lines;
 }
 
-export { Unavailable };
+
+/**
+ * The live ruleset (re-collected after activation) against the plan's: the exact exposure of every
+ * service and family must be the same set of sources on both. Returns one line per difference.
+ */
+export function liveDiffers(planned: FactContext, live: FactContext): string[] {
+  const a = planned.get(nodeExposureFact);
+  const b = live.get(nodeExposureFact);
+  const out: string[] = [];
+  for (const family of [4, 6] as const) {
+    for (const svc of Object.values(a.services)) {
+      for (const [what, of] of [['on any port', acceptedOnAny], ['on every port', acceptedOnAll]] as const) {
+        const want = of(a.of(svc, family));
+        const got = of(b.of(svc, family));
+        const extra = got.minus(want);
+        const missing = want.minus(got);
+        if (extra.isEmpty() && missing.isEmpty()) continue;
+        out.push(`${svc.name} ${serviceText(svc)} IPv${family} accepted ${what}: live ${acceptedText(got)}, planned ${acceptedText(want)}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The node of a fresh single-node collection as a context (apply's before/after audits). */
+function contextOf(snapshot: Snapshot, config: PvesecConfig): FactContext {
+  const [cluster] = groupClusters([snapshot]);
+  return new FactContext(cluster.nodes[0], cluster, config);
+}
+
+/** What the kernel runs after a plan's load-ruleset operations: the rules files they load, as iptables-save outputs. */
+export function plannedRulesets(plan: NodePlan): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const op of plan.ops) {
+    if (op.kind !== 'load-ruleset') continue;
+    const file = plan.ops.find((o) => o.kind === 'write-file' && o.path === op.path);
+    if (file?.kind === 'write-file') out.set(op.family === 4 ? COMMANDS.iptablesSave.name : COMMANDS.ip6tablesSave.name, file.content);
+  }
+  return out;
+}
+
+export const changesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'load-ruleset');
+
+/**
+ * apply's gate before arming: the plan's rulesets against the node as collected now, with pvesec's own
+ * address as the node sees this collection's session. A reason when refused, else undefined.
+ */
+export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig): string | undefined {
+  const source = pvesecSource(snapshot);
+  if (!source) return 'the firewall gate cannot tell where pvesec connects from (no SSH_CONNECTION in the collection)';
+  try {
+    const gate = gateFirewallChange(contextOf(snapshot, config), { commands: plannedRulesets(plan) }, source);
+    return gate.refused ? `firewall change refused: ${gate.reason}` : undefined;
+  } catch (e) {
+    if (e instanceof Unavailable) return `the firewall gate cannot compute the exposure: ${e.reason}`;
+    throw e;
+  }
+}
+
+/** After activation: the re-collected live ruleset filters exactly as the plan's (simulated exposure of every service). */
+export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig): { name: string; ok: boolean; detail: string } {
+  const name = 'live ruleset';
+  try {
+    const planned = proposedContext(contextOf(before, config), { commands: plannedRulesets(plan) });
+    const diffs = liveDiffers(planned, contextOf(after, config));
+    if (diffs.length) return { name, ok: false, detail: `the re-collected ruleset differs from the plan: ${diffs.slice(0, 3).join('; ')}` };
+    return { name, ok: true, detail: 'the re-collected ruleset accepts exactly the sources the plan simulated, on every service' };
+  } catch (e) {
+    if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ruleset: ${e.reason}` };
+    throw e;
+  }
+}

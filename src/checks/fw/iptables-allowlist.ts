@@ -48,16 +48,15 @@ export function allowlistRuleset(spec: AllowlistSpec): string {
     ':FORWARD ACCEPT [0:0]',
     ':OUTPUT ACCEPT [0:0]',
     '-A INPUT -i lo -j ACCEPT',
-    '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-    '-A INPUT -m conntrack --ctstate INVALID -j DROP',
   ];
-  if (v4) {
-    for (const t of [3, 11, 12, 8]) lines.push(`-A INPUT -p icmp -m icmp --icmp-type ${t} -j ACCEPT`);
-  } else {
+  if (!v4) {
+    // before the conntrack INVALID drop (as ufw does): conntrack does not track neighbour discovery.
     // destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, router
     // solicitation/advertisement, neighbour solicitation/advertisement
     for (const t of [1, 2, 3, 4, 128, 133, 134, 135, 136]) lines.push(`-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j ACCEPT`);
   }
+  lines.push('-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -m conntrack --ctstate INVALID -j DROP');
+  if (v4) for (const t of [3, 11, 12, 8]) lines.push(`-A INPUT -p icmp -m icmp --icmp-type ${t} -j ACCEPT`);
   const admin = [...new Set(spec.admin.flatMap(sourceCidrs))];
   const peers = [...new Set(spec.peers.flatMap(sourceCidrs))];
   for (const s of admin) lines.push(`-A INPUT -s ${s} -p tcp ${portsMatch([...spec.sshPorts, ...WEB_PORTS])} -j ACCEPT`);
