@@ -150,7 +150,13 @@ restore_ruleset() { # FAMILY N DIGEST: load the live ruleset saved before the tr
   if [ "$(dg "$src")" != "$3" ]; then ev "revert-error the saved ruleset of IPv$1 ($src) is damaged"; return 1; fi
   cmd=iptables-restore
   [ "$1" = 6 ] && cmd=ip6tables-restore
-  if "$cmd" < "$src" 2>/dev/null; then ev "restored ruleset IPv$1"; else ev "revert-error $cmd of the saved ruleset failed"; return 1; fi
+  # the filter table back to empty first: iptables-save of a node without any table prints nothing, and
+  # restoring nothing would leave the loaded rules in place (a saved *filter replaces this again)
+  if { printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n'; cat -- "$src"; } | "$cmd" 2>/dev/null; then
+    ev "restored ruleset IPv$1"
+  else
+    ev "revert-error $cmd of the saved ruleset failed"; return 1
+  fi
 }
 
 restore_paths() {
