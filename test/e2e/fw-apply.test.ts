@@ -2,7 +2,8 @@
  * End to end: the FW remedy in iptables mode (issue 10), `pvesec apply TARGET --control 'FW-*'` from a
  * bastion against systemd test hosts, proven with real TCP connections.
  * Hosts (block 'e2e-fw-apply', fi220..fi229 = 10.77.0.220-229): nodes fi220 (main), fi221 (cut),
- * fi222 (reboot), fi223 (dual managers), all systemd; the workstation fi228 (a th-init host: sshd for
+ * fi222 (reboot), fi223 (dual managers), fi224 (member of a two-node cluster), all systemd; its peer
+ * fi225 (th-init: sshd and an ssh client are all a peer needs here); the workstation fi228 (a th-init host: sshd for
  * --probe-from, non-admin); the bastion fi229 (client, the admin source pvesec runs from); fi227 (client,
  * a non-admin address pvesec is run from to be refused).
  */
@@ -38,6 +39,7 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
   let bastion: Host;
   let stranger: Host;
   let workstation: Host;
+  let peer: Host;
   const nodes: Record<string, Host> = {};
   let knownHosts: string;
   let dir: string;
@@ -46,17 +48,28 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
   before(async () => {
     await claimBlock('e2e-fw-apply');
     await ensureCliBuilt();
-    const names = ['main', 'cut', 'reboot', 'dual'];
+    const names = ['main', 'cut', 'reboot', 'dual', 'member'];
     const hosts = await Promise.all([
       upClient('fi229', 229),
       upClient('fi227', 227),
       upHost('fi228', 228),
+      upHost('fi225', 225),
       ...names.map((n, i) => upHost(`fi${220 + i}`, 220 + i, { init: 'systemd' })),
     ]);
-    [bastion, stranger, workstation] = hosts;
-    names.forEach((n, i) => (nodes[n] = hosts[i + 3]));
+    [bastion, stranger, workstation, peer] = hosts;
+    names.forEach((n, i) => (nodes[n] = hosts[i + 4]));
     dir = tempDir('pvesec-fw-apply-e2e-');
-    knownHosts = await knownHostsFile([...Object.values(nodes), workstation], dir);
+    knownHosts = await knownHostsFile([...Object.values(nodes), workstation, peer], dir);
+    // fi224 + fi225: a cluster (corosync.conf naming both by ring address); root on the peer has a key the
+    // member trusts and knows the member's host key, as pvecm sets up
+    const member = nodes.member;
+    const conf = `totem {\n  cluster_name: lab\n  version: 2\n}\nnodelist {\n${[member, peer].map((h, i) =>
+      `  node {\n    name: ${h.name}\n    nodeid: ${i + 1}\n    quorum_votes: 1\n    ring0_addr: ${h.ip}\n  }\n`).join('')}}\n`;
+    for (const h of [member, peer]) await writeFileIn(h, '/etc/pve/corosync.conf', conf, 0o640);
+    const memberHostKey = (await mustExecIn(member, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(/\s+/).slice(0, 2).join(' ');
+    await mustExecIn(peer, `ssh-keygen -q -t ed25519 -N '' -C root@${peer.name} -f /root/.ssh/id_ed25519`);
+    await mustExecIn(member, 'cat >> /root/.ssh/authorized_keys', { input: await mustExecIn(peer, 'cat /root/.ssh/id_ed25519.pub') });
+    await writeFileIn(peer, '/root/.ssh/known_hosts', `${member.ip} ${memberHostKey}\n`, 0o600);
     config = writeConfig('pvesec.yaml', [bastion.ip, bastion.ip6 ?? '']);
   }, { timeout: 900_000 });
 
@@ -217,5 +230,23 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /two firewall managers: the Proxmox firewall is active .*persisted: \/etc\/iptables\/rules\.v4/);
     assert.deepEqual(await txStates(node), []);
+  });
+
+  it('cluster member: the peer keeps SSH (its root logs in, verified by apply) and migration, with real connections; the workstation does not', async () => {
+    const node = nodes.member;
+    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1');
+    const r = await cli(bastion, 'apply', node);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.ok(r.stdout.includes(`verified root from ${peer.name}`), r.stdout);
+    const rules = await mustExecIn(node, 'iptables -S INPUT');
+    assert.match(rules, new RegExp(`^-A INPUT -s ${peer.ip.replace(/\./g, '\\.')}/32 -p udp -m udp --dport 5404:5405 -j ACCEPT$`, 'm'));
+    // a listener on a migration port: the peer connects, the workstation and the bastion (admin: SSH and web only) do not
+    await mustExecIn(node, 'setsid sh -c "timeout 60 nc -lk -p 60010 >/dev/null 2>&1" </dev/null >/dev/null 2>&1 &');
+    await sleep(500);
+    assert.equal(await probe(peer, node.ip, 60010), 'connected');
+    assert.equal(await probe(peer, node.ip, 22), 'connected');
+    assert.equal(await probe(workstation, node.ip, 60010), 'timeout');
+    assert.equal(await probe(bastion, node.ip, 60010), 'timeout');
+    assert.equal(await probe(peer, node.ip, 8006), 'timeout', 'peers get SSH, corosync and migration, not the web UI');
   });
 });
