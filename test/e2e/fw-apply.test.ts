@@ -93,9 +93,9 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     runInClient(from, cliArgv(cmd, node, opts), { timeoutMs: 240_000 });
 
   /** apply from the bastion; `onLine` sees each stdout line and may SIGKILL pvesec. */
-  function applyWatching(node: Host, timeoutSec: number, onLine: (line: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; killed: boolean }> {
+  function applyWatching(node: Host, timeoutSec: number, onLine: (line: string, kill: () => void) => void, extra: string[] = []): Promise<{ code: number | null; stdout: string; killed: boolean }> {
     return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', `th-${bastion.name}`, ...cliArgv('apply', node, { timeoutSec })], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn('ip', ['netns', 'exec', `th-${bastion.name}`, ...cliArgv('apply', node, { timeoutSec, extra })], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let stdout = '';
       let partial = '';
       let killed = false;
@@ -134,15 +134,16 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     assert.match(plan.stdout, /nobody is locked out/);
 
     const started = performance.now();
-    const r = await cli(bastion, 'apply', node, { extra: ['--probe-from', `ssh://root@${workstation.ip}`] });
+    const timeline: string[] = [];
+    const r = await applyWatching(node, 60, (line) => timeline.push(`${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s ${line}`), ['--probe-from', `ssh://root@${workstation.ip}`]);
     const seconds = (performance.now() - started) / 1000;
-    assert.equal(r.code, 0, describeRun(r));
+    assert.equal(r.code, 0, r.stdout);
     for (const step of ['installed iptables-persistent', 'loaded /etc/iptables/rules.v4 into the kernel', 'loaded /etc/iptables/rules.v6 into the kernel',
       'verified tcp 22:', `verified tcp 22 refused from ${workstation.ip}`, `verified tcp 8006 refused from ${workstation.ip}`, 'verified live ruleset', 'confirmed']) {
       assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
     }
     assert.match(r.stdout, /FW-04 FAIL -> PASS/);
-    console.log(`# apply + verify of the iptables allowlist on one node: ${seconds.toFixed(1)} s`);
+    console.log(`# apply + verify of the iptables allowlist on one node: ${seconds.toFixed(1)} s\n${timeline.map((l) => `#   ${l}`).join('\n')}`);
     // real packets: the bastion gets in on 22 and 8006 (IPv4 and IPv6), the workstation does not
     assert.equal(await probe(bastion, node.ip, 22), 'connected');
     assert.equal(await probe(bastion, node.ip, 8006), 'connected');
