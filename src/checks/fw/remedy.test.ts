@@ -93,6 +93,8 @@ test('FW remedy refuses: pvesec from a non-admin address, an admin source typo, 
   const dual = pveNode({ rulesV4: HANDWRITTEN_V4 });
   assert.match(manualOf(dual), /two firewall managers: the Proxmox firewall is active .*persisted: \/etc\/iptables\/rules\.v4/);
   assert.match(manualOf(bareNode(), { ...CONFIG, firewall: 'pve' }), /pve firewall mode: not built yet/);
+  // iptables named while the Proxmox firewall runs (without hand-written rules yet): refused, it would make two managers
+  assert.match(manualOf(pveNode({ iptables: EMPTY_IPTABLES }), { ...CONFIG, firewall: 'iptables' }), /firewall: iptables, but the Proxmox firewall is active/);
   // auto picks pve where pve-firewall is installed
   const withPvefw = bareNode('10.10.0.5', { commands: { 'systemctl-states': STATES.replace('pve-firewall inactive not-found', 'pve-firewall inactive disabled') } });
   assert.match(manualOf(withPvefw), /pve firewall mode/);

@@ -111,6 +111,8 @@ export function iptablesAllowlistFor(ctx: FactContext): Record<4 | 6, string> {
 /** iptables mode: the rules files, their loading inside the transaction, persistence; refused by the exposure gate when someone would lose access. */
 export function planIptablesFirewall(input: RemedyInput): PlannedOp[] {
   const { ctx } = input;
+  const pve = ctx.tryGet(pveFirewallStateFact);
+  if (pve?.active) throw new ManualOnly(`firewall: iptables, but the Proxmox firewall is active (${pve.reason}): an allowlist beside it would make two managers (FW-11); disable it (datacenter Firewall: No) or set firewall: pve`);
   const rules = iptablesAllowlistFor(ctx);
   const gate = gateFirewallChange(ctx, { files: new Map([[RULES[4], rules[4]], [RULES[6], rules[6]]]), commands: new Map([[SAVE[4], rules[4]], [SAVE[6], rules[6]]]) }, pvesecSource(ctx.snapshot));
   if (gate.refused) throw new ManualOnly(`firewall change refused: ${gate.reason}. ${gate.lines.filter((l) => l.startsWith('LOCKOUT')).join(' | ')}`);
