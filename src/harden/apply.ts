@@ -283,10 +283,11 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     if (firewall) {
       // a NEW connection to sshd from where pvesec runs (the session that loaded the rules is established: it proves nothing)
       results.push(await settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
-      for (const probe of settings.probeFrom ?? []) {
-        for (const port of [target.port, 8006]) {
-          if (deps.verifyRefused) results.push(await deps.verifyRefused(probe, target.host, port, budget()));
-        }
+      // a dropped probe waits out its timeout: all of them at once
+      const verifyRefused = deps.verifyRefused;
+      if (verifyRefused) {
+        const probes = (settings.probeFrom ?? []).flatMap((probe) => [target.port, 8006].map((port) => verifyRefused(probe, target.host, port, budget())));
+        results.push(...(await Promise.all(probes)));
       }
     }
     const cluster = clusterView(before.snapshot, before.node);
