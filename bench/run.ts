@@ -16,6 +16,7 @@ import {
 } from '../test/harness/hosts.js';
 import { benchBigInputs } from './big-inputs.js';
 import { benchFirewall } from './firewall.js';
+import { benchFwGate } from './fw-gate.js';
 import { benchHarden } from './harden.js';
 import { benchPerms, type BenchResult } from './perms.js';
 
@@ -138,6 +139,7 @@ const BENCHMARKS: Benchmark[] = [
 /** In-process engine benchmarks: no test hosts needed. */
 const ENGINE_BENCHMARKS: { name: string; run(): Promise<BenchResult[]> }[] = [
   { name: 'firewall', run: benchFirewall },
+  { name: 'fw-gate', run: () => benchFwGate() },
   { name: 'perms', run: benchPerms },
   { name: 'big-inputs', run: () => benchBigInputs() },
 ];

@@ -76,6 +76,7 @@ function buildProgram({ Command }: Commander): Command {
     .option('--yes', 'apply without asking')
     .option('--confirm-timeout <sec>', 'seconds until a node reverts itself unless the change is verified and confirmed (default 120)')
     .option('--admin-identity <file>', 'private key that proves the declared admins log in (default: agent, then ~/.ssh keys)')
+    .option('--probe-from <target>', 'after a firewall change, a non-admin vantage point (ssh://host) whose new connections to SSH and 8006 must be refused (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (inputs: string[], opts) => {
       const { runApply } = await import('./commands/apply.js');
       const { processIO } = await import('./commands/io.js');

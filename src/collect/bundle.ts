@@ -489,6 +489,8 @@ function readMeta(e: BundleEntry | undefined, snapshot: Snapshot): CollectionMet
   const meta: CollectionMeta = { privilege, hostname: str(m.hostname), collectedAt: str(m.collectedAt), collector: str(m.collector) };
   if (m.pveShared === false) meta.pveShared = false;
   if (str(m.pveSharedFrom)) meta.pveSharedFrom = str(m.pveSharedFrom);
+  const sc = str(m.sshConnection);
+  if (sc && /^[0-9a-fA-F.:]+ \d+ [0-9a-fA-F.:%a-z]+ \d+$/.test(sc)) meta.sshConnection = sc;
   return meta;
 }
 
@@ -531,6 +533,7 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
       collector: snapshot.meta.collector,
       pveShared: snapshot.meta.pveShared,
       pveSharedFrom: snapshot.meta.pveSharedFrom,
+      sshConnection: snapshot.meta.sshConnection,
     };
     add('pvesec/meta.json', JSON.stringify(meta) + '\n');
     add('pvesec/errors', [...snapshot.errors].map(([k, v]) => `${k}\t${v.replace(/[\t\n]/g, ' ')}\n`).join(''));

@@ -165,3 +165,10 @@ test('stale pvesec temp dirs of the same user are removed, nothing else', { skip
   assert.ok(lstatSync(path.join(tmpdir, 'pvesec.Link12')).isSymbolicLink());
   assert.equal(readFileSync(path.join(elsewhere, 'keep'), 'utf8'), 'x');
 });
+
+test('meta.sshConnection: $SSH_CONNECTION of the session, read from an ancestor when sudo dropped it; only address characters kept', { skip: isRoot ? false : 'needs root' }, async () => {
+  // the outer shell holds the variable (as the SSH session's shell does), the script runs without it (as under sudo)
+  const prefix = ['env', 'SSH_CONNECTION=203.0.113.9 40022 192.0.2.1 22"}', 'sh', '-c', 'env -u SSH_CONNECTION "$@"; exit $?', 'outer'];
+  const { snap } = await run(collectionScript(), prefix);
+  assert.equal(snap.meta.sshConnection, '203.0.113.9 40022 192.0.2.1 22');
+});

@@ -137,7 +137,16 @@ ${part === 'pveShared' ? sharedPveCollection() : fileCollection(part === 'full')
 
 ${part === 'pveShared' ? '' : SHADOW}
 
-printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${part === 'node' ? ',"pveShared":false' : ''}}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
+# where pvesec connects from, as this node sees it (issue 10's firewall gate): $SSH_CONNECTION, else that
+# of the nearest ancestor (sudo drops it from the environment); only address/port characters are kept
+SC=\${SSH_CONNECTION:-}
+sp=$$
+while [ -z "$SC" ] && [ -n "$sp" ] && [ "$sp" -gt 1 ] 2>/dev/null; do
+  SC=$(tr '\\000' '\\n' <"/proc/$sp/environ" 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)
+  sp=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$sp/status" 2>/dev/null)
+done
+SC=$(printf '%s' "$SC" | tr -cd '0-9a-fA-F.: ')
+printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${part === 'node' ? ',"pveShared":false' : ''},"sshConnection":"%s"}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} "$SC" >"$B/pvesec/meta.json"
 
 wait
 

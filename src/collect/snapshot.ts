@@ -41,6 +41,12 @@ export interface CollectionMeta {
    */
   pveShared?: boolean;
   pveSharedFrom?: string;
+  /**
+   * $SSH_CONNECTION of the collecting session as the node saw it ("client-ip client-port server-ip
+   * server-port"): where pvesec connects from, for the firewall gate (read from an ancestor's
+   * environment when sudo dropped it).
+   */
+  sshConnection?: string;
 }
 
 /**

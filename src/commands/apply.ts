@@ -18,7 +18,10 @@ import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
 import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
 import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { RemoteSession } from '../harden/remote.js';
-import { verifyAdminLogin, verifyPasswordRefused, verifyPeerRootLogin, verifyTcp } from '../harden/verify.js';
+import { verifyAdminLogin, verifyPasswordRefused, verifyPeerRootLogin, verifyRefusedFrom, verifyTcp } from '../harden/verify.js';
+import { gatePlanNow, verifyLiveRuleset } from '../harden/fw-gate.js';
+import { sshTargetOf } from '../harden/remote.js';
+import { parseTarget } from '../collect/targets.js';
 import { VERSION } from '../version.js';
 import { clean } from '../report/text.js';
 
@@ -29,6 +32,8 @@ export interface ApplyOptions extends SshCliOptions {
   yes?: boolean;
   confirmTimeout?: string;
   adminIdentity?: string;
+  /** ssh://HOST vantage points (non-admin) whose connections must be refused after a firewall change. */
+  probeFrom?: string[];
 }
 
 export interface ApplyCommandDeps {
@@ -90,6 +95,13 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   const ask = 'ask' in deps ? deps.ask : process.stdin.isTTY ? terminalAsk : undefined;
   if (!opts.yes && !ask) throw new UsageError('apply: stdin is not a terminal to ask on; give --yes to apply without asking');
 
+  const probeFrom = (opts.probeFrom ?? []).map((p) => {
+    try {
+      return sshTargetOf(parseTarget(p));
+    } catch (e) {
+      throw new UsageError(`--probe-from: ${(e as Error).message}`);
+    }
+  });
   const loaded = loadConfigReporting(opts.config, io);
   if (!loaded) return 2;
   const config = loaded.config;
@@ -144,6 +156,9 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
     verifyPeer: (peer, name, address, timeoutMs) => verifyPeerRootLogin(peer, name, address, { ...verifyConnect, timeoutMs }),
+    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config),
+    verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
+    verifyRefused: (probe, host, port, timeoutMs) => verifyRefusedFrom(probe, host, port, { ...verifyConnect, timeoutMs }),
     progress: (line) => {
       written = written.then(() => io.out(clean(line) + '\n'));
     },
@@ -154,6 +169,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     confirmTimeoutSec,
     admins: adminAccounts(config).map((a) => a.name),
     origin: `pvesec ${VERSION} apply by ${os.userInfo().username}@${os.hostname()}`,
+    probeFrom,
   };
   const result = await applyPlan(plan, settings, applyDeps);
   await written;

@@ -114,13 +114,16 @@ test('fw check-change: a change that drops the admins or the peers exits 1 namin
     assert.match(io.stdout, /^LOCKOUT pve1: tcp\/22 from admin 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\): ACCEPT -> DROP by \/etc\/pve\/firewall\/cluster\.fw:17 `IN DROP -p tcp -dport 22`$/m);
     assert.match(io.stdout, /^LOCKOUT pve2: tcp\/22 from peer pve1 ring0 10\.10\.0\.11\/32 \(1 address\): ACCEPT -> DROP/m);
     assert.match(io.stdout, /do not apply this change/);
+    assert.match(io.stdout, /^  ~ ssh {7}tcp\/22 {12}IPv4: 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\) -> nobody$/m);
     assert.ok(io.stderr.some((l) => /proposed \/etc\/pve\/firewall\/cluster\.fw:18: rule ignored by Proxmox: action 'accept' must be upper case/.test(l)), io.stderr.join('\n'));
 
     const fine = path.join(dir, 'fine.fw');
     fs.writeFileSync(fine, `${CLUSTER_FW_GOOD}IN DROP -p tcp -dport 25\n`);
     const ok = recordingIO();
     assert.equal(await runFwCheckChange(['bundles/pve1'], { clusterFw: fine }, ok, { collect, now }), 0);
-    assert.equal(ok.stdout, 'nobody is locked out (every admin address and peer keeps its access), nothing new is exposed to public or non-admin addresses\n');
+    assert.match(ok.stdout, /\nnobody is locked out \(every admin address and peer keeps its access\), nothing new is exposed to public or non-admin addresses\n$/);
+    // the before/after table plan prints too: accepted sources per service and family
+    assert.match(ok.stdout, /^pve1: accepted before -> after \(~ changed\)\n {4}ssh {7}tcp\/22 {12}IPv4: 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\) -> unchanged$/m);
 
     const host = path.join(dir, 'host.fw');
     fs.writeFileSync(host, '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8006\n');

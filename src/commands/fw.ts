@@ -21,6 +21,7 @@ import { parseFormat, UsageError } from './options.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
 import { clean } from '../report/text.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../model/facts/firewall-change.js';
+import { changeLines, exposureTable } from '../harden/fw-gate.js';
 
 /**
  * `pvesec fw`: the firewall engine on the command line.
@@ -459,6 +460,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
   const lockouts: Lockout[] = [];
   const exposed: NewExposure[] = [];
   const printed = new Set<string>();
+  const tables: string[] = [];
   let unavailable = false;
   for (const { ctx } of nodes) {
     const newNode = after.flatMap((c) => c.nodes.map((node) => ({ c, node }))).find((x) => x.node.name === ctx.node.name)!;
@@ -471,6 +473,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
       // a proposed file that drops or mistypes [IPSET management] must not redefine who the admins are.
       const policy = addressPolicy(ctx);
       compareNode(ctx, before, next, policy, lockouts, exposed);
+      tables.push(`${ctx.node.name}: accepted before -> after (~ changed)`, ...exposureTable(before, next).map((l) => `  ${l}`));
     } catch (e) {
       if (!(e instanceof Unavailable)) throw e;
       io.err(clean(`pvesec: ${ctx.node.name}: cannot compare: ${e.reason}`));
@@ -484,12 +487,7 @@ export async function runFwCheckChange(targets: string[], opts: FwOptions, io: C
       exposed: exposed.map((x) => ({ node: x.node, service: x.service.name, proto: x.service.proto, ports: x.ports, family: x.family, cidrs: x.set.cidrs(), addresses: x.set.size().toString(), after: portJson(x.after) })),
     }, null, 2) + '\n');
   } else {
-    const lines: string[] = [];
-    for (const l of lockouts) lines.push(`LOCKOUT ${l.node}: ${l.ports.join(', ')} from ${l.who} ${summarizeCidrs(l.lost)} (${countAddresses(l.lost.size())}): ACCEPT -> ${l.after.verdict} by ${explainDecision(l.after)}`);
-    for (const x of exposed) lines.push(`OPENS   ${x.node}: ${x.ports.join(', ')} to ${x.description}: -> ACCEPT by ${explainDecision(x.after)}`);
-    if (!lockouts.length && !exposed.length) lines.push('nobody is locked out (every admin address and peer keeps its access), nothing new is exposed to public or non-admin addresses');
-    if (lockouts.length) lines.push(`admin addresses or cluster peers would lose access (${lockouts.length} finding(s)): do not apply this change`);
-    await io.out(textLines(lines));
+    await io.out(textLines([...tables, ...changeLines(lockouts, exposed)]));
   }
   if (unavailable) return 2;
   return lockouts.length ? 1 : 0;

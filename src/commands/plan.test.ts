@@ -50,7 +50,10 @@ test('plan examples/fresh-install: what it fixes is what fails and has a remedy;
   const needAdmin = node.manual.filter((m) => /^(ACC|SSH)-/.test(m.id) && m.id !== 'SSH-15');
   assert.ok(needAdmin.length > 0);
   assert.ok(needAdmin.every((m) => /admin/.test(m.reason)), JSON.stringify(needAdmin.map((m) => m.reason)));
-  assert.ok(node.manual.filter((m) => !/^(ACC|SSH)-/.test(m.id)).every((m) => m.reason === 'no automatic remedy'));
+  // the FW remedy's mode for this node (pve-firewall installed: pve) says why it left them
+  const fwRemedied = ['FW-01', 'FW-02', 'FW-03', 'FW-04', 'FW-05', 'FW-06', 'FW-07', 'FW-10', 'FW-11', 'FW-13'];
+  assert.ok(node.manual.filter((m) => fwRemedied.includes(m.id)).every((m) => /firewall/.test(m.reason)), JSON.stringify(node.manual.filter((m) => m.id.startsWith('FW'))));
+  assert.ok(node.manual.filter((m) => !/^(ACC|SSH)-/.test(m.id) && !fwRemedied.includes(m.id)).every((m) => m.reason === 'no automatic remedy'));
   assert.deepEqual(node.ops.filter((o) => o.kind === 'install-packages').flatMap((o) => (o.kind === 'install-packages' ? o.packages : [])), ['fail2ban', 'python3-systemd', 'unattended-upgrades', 'auditd']);
   assert.deepEqual(node.ops.flatMap((o) => (o.kind === 'write-file' ? [o.path] : [])).sort(), [
     '/etc/apt/apt.conf.d/90pvesec-unattended-upgrades', '/etc/audit/rules.d/pvesec.rules', '/etc/fail2ban/filter.d/proxmox-webui.conf',
@@ -92,7 +95,7 @@ test('plan text: per node the changes, the diffs, the access-cutting ops, then t
   assert.match(text, /^ {4}\+kernel\.dmesg_restrict = 1$/m);
   assert.match(text, /^ +\d+ ! restrict +write \/etc\/fail2ban\/jail\.d\/pvesec\.local/m);
   assert.match(text, /^ {2}8 controls fixed \(BF-01, BF-02, BF-03, UPD-01, KRN-01, AUD-01, AUD-02, BAK-01\), \d+ left for a human:$/m);
-  assert.match(text, /^ {4}FW-01 FAIL: no automatic remedy\n {8}\S/m);
+  assert.match(text, /^ {4}FW-12 FAIL: no automatic remedy\n {8}\S/m);
   assert.match(text, /^Plan: \d+ operations on 1 node; 8 controls fixed, \d+ left for a human\.$/m);
 });
 

@@ -90,6 +90,12 @@ export const configSchema = z.strictObject({
   config_backup_glob: z.string().default('/root/pve-config-*.tar.gz'),
   /** Minimum age in days before BAK-01 fails. */
   config_backup_max_age_days: z.number().int().positive().default(7),
+  /**
+   * Which firewall the FW remedy writes (issue 10): pve (cluster.fw/host.fw of the Proxmox firewall),
+   * iptables (generated /etc/iptables/rules.v4/v6, netfilter-persistent), or auto: pve where pve-firewall
+   * is installed on the node, else iptables.
+   */
+  firewall: z.enum(['auto', 'pve', 'iptables'], { error: 'must be auto, pve or iptables' }).default('auto'),
   /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the working directory. */
   access_matrix: z.string().min(1).optional(),
 });

@@ -155,3 +155,43 @@ test('a step that failed with the node already reverting it (exit 2): the revert
   assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'admin: exit 2: journal write failed for /etc/x', deadMan: false });
   assert.ok(!s.log.some((l) => l.includes('waiting for the node')), s.log.join('\n'));
 });
+
+/** A plan that loads a firewall ruleset (issue 10): the gate and the firewall verifications run. */
+function firewallPlan(s: ReturnType<typeof scenario>): Plan {
+  const plan = s.plan('pve1');
+  plan.nodes[0].ops = [op('admin', 'admin-op'), { id: 'load:/etc/iptables/rules.v4', phase: 'restrict', kind: 'load-ruleset', family: 4, path: '/etc/iptables/rules.v4', controls: ['FW-04'], cutsAccess: true, summary: 'load' } as PlannedOp];
+  return plan;
+}
+
+test('firewall plan: gated again before arming; a refusal arms nothing', async () => {
+  const s = scenario({});
+  s.deps.gateFirewall = () => 'firewall change refused: the change would lock out pvesec itself (10.0.0.9) on tcp/22 (10.0.0.9/32)';
+  const r = await applyPlan(firewallPlan(s), s.settings, s.deps);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.outcomes[0], { node: 'pve1', status: 'refused', reason: 'firewall change refused: the change would lock out pvesec itself (10.0.0.9) on tcp/22 (10.0.0.9/32)' });
+  assert.ok(!s.log.some((l) => l.startsWith('pve1:')), s.log.join('\n'));
+});
+
+test('firewall plan: a new connection to sshd, each --probe-from refused on sshd and 8006, then the live ruleset; a still-open probe reverts', async () => {
+  const s = scenario({});
+  const probes: string[] = [];
+  s.deps.gateFirewall = () => undefined;
+  s.deps.verifyRefused = async (probe, host, port) => {
+    probes.push(`${probe.host} -> ${host}:${port}`);
+    return { name: `tcp ${port} refused from ${probe.host}`, ok: port !== 8006, detail: port === 8006 ? `${probe.host} still connects to ${host}:8006` : 'refused' };
+  };
+  let live = 0;
+  s.deps.verifyFirewall = () => ({ name: 'live ruleset', ok: ++live > 0, detail: 'same' });
+  const settings = { ...s.settings, probeFrom: [{ host: '10.0.0.50', port: 22, user: 'root', input: 'ssh://root@10.0.0.50' }] };
+  const r = await applyPlan(firewallPlan(s), settings, s.deps);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(probes, ['10.0.0.50 -> pve1:22', '10.0.0.50 -> pve1:8006']);
+  assert.equal(r.outcomes[0].status === 'rolled-back' && r.outcomes[0].reason, 'verification failed: tcp 8006 refused from 10.0.0.50: 10.0.0.50 still connects to pve1:8006');
+  assert.equal(live, 0, 'the live ruleset is compared after the connection checks');
+  // the same with the probe refused everywhere, but the live ruleset not what the plan simulated
+  const t = scenario({});
+  t.deps.verifyFirewall = () => ({ name: 'live ruleset', ok: false, detail: 'the re-collected ruleset differs from the plan' });
+  const r2 = await applyPlan(firewallPlan(t), t.settings, t.deps);
+  assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'verification failed: live ruleset: the re-collected ruleset differs from the plan');
+  assert.equal(t.log.filter((l) => l === 'verify tcp').length, 3, 'tcp 8006 before, then 8006 and sshd after');
+});

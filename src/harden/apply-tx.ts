@@ -39,6 +39,8 @@ export function progressLine(ev: TxEvent): string | undefined {
       return `created directory ${ev.text}`;
     case 'installed':
       return `installed ${ev.text}`;
+    case 'loaded':
+      return `loaded ${ev.text} into the kernel`;
     case 'user':
       return a[1] === 'created' ? `created user ${a[0]}` : `user ${a[0]} exists`;
     case 'group':

@@ -15,6 +15,7 @@ import type { Status } from '../core/types.js';
 import { ExecError, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
+import { changesFirewall } from './fw-gate.js';
 import { clean } from '../report/text.js';
 
 /** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
@@ -55,6 +56,15 @@ export interface ApplyDeps {
   verifyTcp(host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
   /** (d) root on the peer logs in to the node's address with its key. */
   verifyPeer(peer: SshTarget, peerName: string, nodeAddress: string, timeoutMs: number): Promise<VerifyResult>;
+  /**
+   * Plans that load a firewall ruleset: the exposure gate again on the fresh collection (pvesec's own
+   * address as the node sees it now); a reason refuses the node before anything is armed.
+   */
+  gateFirewall?(plan: NodePlan, before: NodeAudit): string | undefined;
+  /** Plans that load a firewall ruleset: the re-collected live ruleset filters as the plan simulated. */
+  verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult;
+  /** --probe-from: a NEW connection from this vantage point to host:port must now fail. */
+  verifyRefused?(probe: SshTarget, host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
   progress(line: string): void;
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -68,6 +78,8 @@ export interface ApplySettings {
   origin: string;
   /** How long to keep trying to reach a node after its deadline, to read what it did. */
   reconnectMs?: number;
+  /** --probe-from: non-admin vantage points whose connections to SSH and 8006 must be refused after a firewall change. */
+  probeFrom?: SshTarget[];
 }
 
 export type NodeOutcome =
@@ -196,6 +208,11 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   }
   const changed = changedFiles(plan.fileDigests, snapshotDigests(before.snapshot, Object.keys(plan.fileDigests)));
   if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
+  const firewall = changesFirewall(plan);
+  if (firewall && deps.gateFirewall) {
+    const refusal = deps.gateFirewall(plan, before);
+    if (refusal) return { node: name, status: 'refused', reason: refusal };
+  }
 
   let session: RemoteSession;
   try {
@@ -263,6 +280,16 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     for (const admin of settings.admins) results.push(await settle(() => deps.verifyAdmin(target, admin, budget())));
     if (plan.fixes.includes('SSH-02')) results.push(await settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
     if (portalBefore.ok) results.push(await settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
+    if (firewall) {
+      // a NEW connection to sshd from where pvesec runs (the session that loaded the rules is established: it proves nothing)
+      results.push(await settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
+      // a dropped probe waits out its timeout: all of them at once
+      const verifyRefused = deps.verifyRefused;
+      if (verifyRefused) {
+        const probes = (settings.probeFrom ?? []).flatMap((probe) => [target.port, 8006].map((port) => verifyRefused(probe, target.host, port, budget())));
+        results.push(...(await Promise.all(probes)));
+      }
+    }
     const cluster = clusterView(before.snapshot, before.node);
     const own = cluster.ownAddresses[0];
     for (const peer of own ? cluster.peers : []) {
@@ -280,6 +307,11 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       throw new Rollback(`re-audit failed: ${msg(e)}`);
     }
     left();
+    if (firewall && deps.verifyFirewall) {
+      const live = deps.verifyFirewall(plan, before, after);
+      if (!live.ok) throw new Rollback(`verification failed: ${live.name}: ${live.detail}`);
+      results.push(live);
+    }
     const reaudit = verifyControls(after.statuses);
     if (!reaudit.ok) throw new Rollback(`verification failed: re-audit: ${reaudit.detail}`);
     for (const v of [...results, reaudit]) say(`verified ${v.name}: ${v.detail}`);

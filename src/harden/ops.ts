@@ -108,7 +108,24 @@ export interface RunOp extends OpBase {
   argv: string[];
 }
 
+/**
+ * Load a netfilter ruleset file into the kernel (iptables-restore / ip6tables-restore), inside the
+ * transaction: the file is validated first (`iptables-restore --test`), the live ruleset is journaled
+ * (iptables-save / ip6tables-save) before it is replaced, and a revert loads that saved ruleset back.
+ * At boot nothing is loaded by the revert: the kernel starts empty and the restored rules files are what
+ * netfilter-persistent loads (the boot revert runs before it).
+ */
+export interface LoadRulesetOp extends OpBase {
+  kind: 'load-ruleset';
+  family: 4 | 6;
+  /** The rules file (iptables-save format) to load: /etc/iptables/rules.v4. */
+  path: string;
+  /** The before/after exposure table of the change (plan text prints it under the operation). */
+  exposure?: string[];
+}
+
 export type Op =
+  | LoadRulesetOp
   | WriteFileOp
   | MakeDirOp
   | InstallPackagesOp

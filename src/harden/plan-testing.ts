@@ -99,6 +99,10 @@ export function applyOps(spec: MemorySnapshotSpec, ops: Op[]): MemorySnapshotSpe
         files[FILES.passwd] = typeof old === 'object' && !Buffer.isBuffer(old) ? { ...old, content: lines.join('\n') } : lines.join('\n');
         break;
       }
+      case 'load-ruleset':
+        // the kernel runs the file: iptables-save prints it back
+        commands[op.family === 4 ? COMMANDS.iptablesSave.name : COMMANDS.ip6tablesSave.name] = fileText(files[op.path]) ?? '';
+        break;
       default:
         break; // validators, other account ops: nothing the checks here read
     }

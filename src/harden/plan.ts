@@ -90,7 +90,7 @@ function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], 
       if (named.has(id)) fixes.add(id);
       else manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: 'its remedy found nothing to change here', fix: fixOf(id) });
     }
-    const firstActivation = ops.findIndex((o) => o.kind === 'service' || o.kind === 'run');
+    const firstActivation = ops.findIndex((o) => o.kind === 'service' || o.kind === 'run' || o.kind === 'load-ruleset');
     ops.forEach((op, i) => collected.push({ op, seq: seq++, rank: rankOf(op, firstActivation >= 0 && i > firstActivation) }));
   }
   for (const f of failing) {
@@ -123,7 +123,7 @@ function rankOf(op: Op, afterActivation: boolean): number {
     case 'write-file': return 3;
     case 'add-to-group': case 'lock-password': case 'change-shell': return 4;
     case 'validate': return afterActivation ? 7 : 5;
-    case 'service': case 'run': return 6;
+    case 'service': case 'run': case 'load-ruleset': return 6;
   }
 }
 

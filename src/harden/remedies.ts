@@ -3,6 +3,7 @@ import { sshRemedies } from '../checks/ssh/remedy.js';
 import { audRemedy } from '../checks/aud/remedy.js';
 import { bakRemedy } from '../checks/bak/remedy.js';
 import { bfRemedy } from '../checks/bf/remedy.js';
+import { fwRemedy } from '../checks/fw/remedy.js';
 import { krnRemedy } from '../checks/krn/remedy.js';
 import { updRemedy } from '../checks/upd/remedy.js';
 import type { Remedy } from './plan-types.js';
@@ -15,6 +16,7 @@ export const REMEDIES: Remedy[] = [
   ...accRemedies,
   ...sshRemedies,
   bfRemedy,
+  fwRemedy,
   updRemedy,
   krnRemedy,
   audRemedy,

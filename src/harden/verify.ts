@@ -200,3 +200,33 @@ export function verifyControls(after: Map<string, Status | undefined>): VerifyRe
   if (bad.length > 0) return { name, ok: false, detail: `not fixed: ${bad.map(([id, s]) => `${id} ${s ?? 'not evaluated'}`).join(', ')}` };
   return { name, ok: true, detail: `${after.size} targeted control(s) pass` };
 }
+
+/** The command a vantage point runs to try a NEW TCP connection to host:port (exit 0 = it connected). */
+export function probeScript(host: string, port: number, timeoutSec = 3): string {
+  const h = shq(host);
+  return `if command -v nc >/dev/null 2>&1; then exec nc -z -w ${timeoutSec} ${h} ${port} </dev/null; fi\n`
+    + `exec timeout ${timeoutSec} bash -c ${shq(`exec 3<>/dev/tcp/${host}/${port}`)} </dev/null\n`;
+}
+
+/**
+ * --probe-from: over a new pvesec connection to a non-admin vantage point, a NEW TCP connection from
+ * there to the node's host:port must now fail (refused or timed out): the allowlist keeps it out.
+ */
+export async function verifyRefusedFrom(probe: SshTarget, host: string, port: number, opts: ConnectOptions): Promise<VerifyResult> {
+  const name = `tcp ${port} refused from ${probe.host}`;
+  let client;
+  try {
+    client = await connect(probe, opts);
+  } catch (e) {
+    return { name, ok: false, detail: `cannot reach the vantage point ${probe.host}: ${message(e)}` };
+  }
+  try {
+    const r = await exec(client, 'sh -s', probeScript(host, port), { timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_MS });
+    if (r.code === 0) return { name, ok: false, detail: `${probe.host} still connects to ${hostLabel(host, port)}` };
+    return { name, ok: true, detail: `${probe.host} cannot connect to ${hostLabel(host, port)} (exit ${r.code ?? r.signal ?? 'none'})` };
+  } catch (e) {
+    return { name, ok: false, detail: `probe from ${probe.host}: ${message(e)}` };
+  } finally {
+    client.end();
+  }
+}

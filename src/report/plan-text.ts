@@ -32,6 +32,7 @@ function what(op: PlannedOp): string {
     case 'service': return `systemctl ${op.action} ${op.unit}`;
     case 'validate': return `check: ${shortArgv(op.argv)}`;
     case 'run': return `run: ${shortArgv(op.argv)}`;
+    case 'load-ruleset': return `load ${op.path} into the kernel (${op.family === 4 ? 'iptables' : 'ip6tables'}-restore; the live ruleset is saved for a revert)`;
   }
 }
 
@@ -67,6 +68,7 @@ function renderNode(p: NodePlan, collected: CollectedFile): string[] {
     p.ops.forEach((op, i) => {
       out.push(`  ${String(i + 1).padStart(3)} ${op.cutsAccess ? '!' : ' '} ${op.phase.padEnd(8)} ${clean(what(op))}  [${op.controls.join(' ')}]`);
       out.push(`              ${clean(op.summary)}`);
+      if (op.kind === 'load-ruleset') for (const l of op.exposure ?? []) out.push(`                ${clean(l)}`);
     });
     const writes = p.ops.filter((o): o is Extract<PlannedOp, { kind: 'write-file' }> => o.kind === 'write-file');
     if (writes.length) {

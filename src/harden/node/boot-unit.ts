@@ -1,7 +1,8 @@
 /**
  * The boot-time revert: an enabled oneshot that runs early at boot (before sysinit.target, so before
- * ssh and every ordinary service) and reverts each transaction still armed, i.e. left unconfirmed by a
- * reboot or a power loss inside its confirmation window.
+ * ssh and every ordinary service; explicitly before netfilter-persistent, which is ordered early too and
+ * must load the restored rules files) and reverts each transaction still armed, i.e. left unconfirmed by
+ * a reboot or a power loss inside its confirmation window.
  */
 import { BOOT_REVERT_PATH, TX_ROOT } from './layout.js';
 
@@ -10,7 +11,7 @@ Description=pvesec: revert hardening transactions left unconfirmed by a reboot
 DefaultDependencies=no
 RequiresMountsFor=${TX_ROOT}
 After=local-fs.target systemd-journald.socket
-Before=sysinit.target ssh.service sshd.service shutdown.target
+Before=sysinit.target ssh.service sshd.service netfilter-persistent.service shutdown.target
 Conflicts=shutdown.target
 ConditionPathIsDirectory=${TX_ROOT}
 

@@ -160,11 +160,28 @@ restore_txstate() { # ID STATE: the transaction a rollback rolled back is in tha
   return 0
 }
 
+restore_ruleset() { # FAMILY N DIGEST: load the live ruleset saved before the transaction's first load
+  # at boot the kernel holds no ruleset yet: the restored rules files are what netfilter-persistent loads next
+  [ "$mode" = boot ] && return 0
+  src="$T/files/$2"
+  if [ "$(dg "$src")" != "$3" ]; then ev "revert-error the saved ruleset of IPv$1 ($src) is damaged"; return 1; fi
+  cmd=iptables-restore
+  [ "$1" = 6 ] && cmd=ip6tables-restore
+  # the filter table back to empty first: iptables-save of a node without any table prints nothing, and
+  # restoring nothing would leave the loaded rules in place (a saved *filter replaces this again)
+  if { printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n'; cat -- "$src"; } | "$cmd" 2>/dev/null; then
+    ev "restored ruleset IPv$1"
+  else
+    ev "revert-error $cmd of the saved ruleset failed"; return 1
+  fi
+}
+
 restore_paths() {
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
       case "$k" in
+        ruleset) restore_ruleset "$a" "$b" "$c" || r=1 ;;
         file) restore_file "$a" "$b" "$c" "$d" "$e" "$f" || r=1 ;;
         dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
         copy) restore_copy "$a" "$b" || r=1 ;;

@@ -74,6 +74,14 @@ jsvc() { # UNIT: previous enablement and activity
   jline "svc $1 $se $sa ." "$1"
   mark "svc $1"
 }
+jruleset() { # FAMILY SAVE-COMMAND: the live ruleset before the first load of the family; once per transaction
+  seen "ruleset $1" && return 0
+  jn=$(jnum)
+  timeout 60 "$2" > "$T/files/$jn" 2>/dev/null 9>&- || jfail "the live ruleset ($2)"
+  sync "$T/files/$jn" "$T/files" || jfail "the live ruleset ($2)"
+  jline "ruleset $1 $jn $(dg "$T/files/$jn") ." "the live ruleset ($2)"
+  mark "ruleset $1"
+}
 jpkgs() { # the installed packages before the first install of the transaction
   seen pkgs && return 0
   jn=$(jnum)
@@ -270,6 +278,22 @@ function compileOp(op: Op): Compiled {
           `jsvc ${q(unit)}`,
           `out=$(${guarded(argv, TIMEOUTS.service)}) || opfail ${qid} "${argv.join(' ')} failed: $(tail3 "$out")"`,
           `ev ${q(`service ${unit} ${op.action}`)}`,
+        ],
+      };
+    }
+    case 'load-ruleset': {
+      const path = checkPath(op.path, `${id}: path`);
+      if (op.family !== 4 && op.family !== 6) throw new TxInputError(`${id}: family must be 4 or 6`);
+      const restore = op.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+      const save = op.family === 4 ? 'iptables-save' : 'ip6tables-save';
+      return {
+        pre: [`pre_path ${q(path)} file`],
+        apply: [
+          `[ -f ${q(path)} ] || opfail ${qid} ${q(`${path} does not exist`)}`,
+          `out=$(timeout ${TIMEOUTS.validate} ${restore} --test < ${q(path)} 2>&1 9>&-) || opfail ${qid} "${restore} --test ${path} rejects it: $(tail3 "$out")"`,
+          `jruleset ${op.family} ${save}`,
+          `out=$(timeout ${TIMEOUTS.validate} ${restore} < ${q(path)} 2>&1 9>&-) || opfail ${qid} "${restore} ${path} failed: $(tail3 "$out")"`,
+          `ev ${q(`loaded ${path}`)}`,
         ],
       };
     }

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MemorySnapshotSpec } from '../../collect/memory.js';
+import { applyOps, remedyInput, statusesOf } from '../../harden/plan-testing.js';
+import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
+import { gateFirewallChange, pvesecSource } from '../../harden/fw-gate.js';
+import { memorySnapshot } from '../../collect/memory.js';
+import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
+import { EMPTY_IP6TABLES, EMPTY_IPTABLES, HANDWRITTEN_V4, pveNode } from '../../../test/fixtures/netfilter/helpers.js';
+import { corosyncConf, pveNodeWith } from './testing.js';
+import { fwRemedy, iptablesAllowlistFor } from './remedy.js';
+import { canonicalRuleset } from './iptables-allowlist.js';
+
+const STATES = 'ssh active enabled\npve-firewall inactive not-found\nproxmox-firewall inactive not-found\nnetfilter-persistent inactive not-found\npveproxy active enabled\n';
+const SSHD_T = 'port 22\naddressfamily any\nlistenaddress [::]:22\nlistenaddress 0.0.0.0:22\npermitrootlogin prohibit-password\n';
+const CONFIG = { admin_sources: ['10.10.0.0/24', '2001:db8:10::/64'], non_admin_networks: ['192.168.50.0/24'] };
+const FW = ['FW-04', 'FW-05', 'FW-06', 'FW-10', 'FW-13'];
+
+/** A Debian/PVE node without pve-firewall, nothing filtered, collected over SSH from `from`. */
+function bareNode(from = '10.10.0.5', extra: Partial<MemorySnapshotSpec> = {}): MemorySnapshotSpec {
+  const base = pveNodeWith({ clusterFw: null, states: STATES, iptables: EMPTY_IPTABLES, ip6tables: EMPTY_IP6TABLES }, { '/var/lib/dpkg/status': dpkgStatus({ iptables: '1.8.9-2' }) }, { 'sshd -T': SSHD_T });
+  return { ...base, ...extra, files: { ...base.files, ...extra.files }, commands: { ...base.commands, ...extra.commands }, meta: { sshConnection: `${from} 51234 192.0.2.1 22` } };
+}
+
+function planOf(spec: MemorySnapshotSpec, config: object = CONFIG): PlannedOp[] {
+  return fwRemedy.plan(remedyInput(spec, config));
+}
+
+function manualOf(spec: MemorySnapshotSpec, config: object = CONFIG): string {
+  try {
+    planOf(spec, config);
+  } catch (e) {
+    assert.ok(e instanceof ManualOnly, String(e));
+    return e.reason;
+  }
+  assert.fail('expected ManualOnly');
+}
+
+test('FW remedy (iptables mode): the allowlist makes FW-04/05/06/10/13 pass, and a second plan changes nothing', () => {
+  const tree = bareNode();
+  const before = statusesOf(tree, CONFIG, FW);
+  assert.deepEqual(before.get('FW-04'), ['FAIL'], 'SSH open to everyone before');
+  const ops = planOf(tree);
+  assert.deepEqual(ops.map((o) => `${o.phase} ${o.kind} ${'path' in o ? o.path : 'unit' in o ? o.unit : 'packages' in o ? o.packages.join(',') : ''}`), [
+    'packages install-packages iptables-persistent',
+    'restrict write-file /etc/iptables/rules.v4',
+    'restrict load-ruleset /etc/iptables/rules.v4',
+    'restrict write-file /etc/iptables/rules.v6',
+    'restrict load-ruleset /etc/iptables/rules.v6',
+    'restrict service netfilter-persistent',
+  ]);
+  const v4 = ops.find((o) => o.kind === 'write-file' && o.path.endsWith('v4'));
+  assert.ok(v4?.kind === 'write-file');
+  assert.match(v4.content, /^:INPUT DROP \[0:0\]$/m);
+  assert.match(v4.content, /^-A INPUT -s 10\.10\.0\.0\/24 -p tcp -m multiport --dports 22,3128,8006 -j ACCEPT$/m);
+  const v6 = ops.find((o) => o.kind === 'write-file' && o.path.endsWith('v6'));
+  assert.ok(v6?.kind === 'write-file');
+  assert.match(v6.content, /^-A INPUT -s 2001:db8:10::\/64 -p tcp -m multiport --dports 22,3128,8006 -j ACCEPT$/m);
+  assert.match(v6.content, /--icmpv6-type 135 -j ACCEPT/, 'neighbour solicitation (NDP) accepted');
+  // the before/after table rides on the first load operation
+  const load = ops.find((o) => o.kind === 'load-ruleset');
+  assert.ok(load?.kind === 'load-ruleset');
+  assert.ok(load.exposure?.some((l) => /^~ ssh +tcp\/22 +IPv4: every address -> 10\.10\.0\.0\/24 \(256 addresses\)$/.test(l)), load.exposure?.join('\n'));
+  assert.ok(load.exposure?.some((l) => l.startsWith('nobody is locked out')));
+  const after = applyOps(tree, ops);
+  const statuses = statusesOf(after, CONFIG, FW);
+  for (const id of FW) assert.deepEqual(statuses.get(id), ['PASS'], `${id} after the plan`);
+  // applied: the files, the live ruleset and the unit are as planned: nothing left to change
+  const again = planOf({ ...after, meta: tree.meta });
+  assert.deepEqual(again.filter((o) => o.kind !== 'write-file'), []);
+  assert.equal(canonicalRuleset(v4.content).join('\n'), canonicalRuleset(String((after.commands!['iptables-save'] as string))).join('\n'));
+});
+
+test('FW remedy: peers get SSH, corosync and migration; sshd on 2200 is what the admins get', () => {
+  const tree = bareNode('10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2', pve3: '10.20.0.3' }) }, commands: { 'sshd -T': 'port 2200\npermitrootlogin prohibit-password\n' } });
+  const rules = iptablesAllowlistFor(remedyInput(tree, CONFIG).ctx);
+  assert.match(rules[4], /^-A INPUT -s 10\.10\.0\.0\/24 -p tcp -m multiport --dports 2200,3128,8006 -j ACCEPT$/m);
+  for (const peer of ['10.20.0.2', '10.20.0.3']) {
+    assert.match(rules[4], new RegExp(`^-A INPUT -s ${peer.replace(/\./g, '\\.')}/32 -p tcp -m tcp --dport 2200 -j ACCEPT$`, 'm'));
+    assert.match(rules[4], new RegExp(`^-A INPUT -s ${peer.replace(/\./g, '\\.')}/32 -p udp -m udp --dport 5404:5405 -j ACCEPT$`, 'm'));
+    assert.match(rules[4], new RegExp(`^-A INPUT -s ${peer.replace(/\./g, '\\.')}/32 -p tcp -m tcp --dport 60000:60050 -j ACCEPT$`, 'm'));
+  }
+  assert.doesNotMatch(rules[4], /10\.20\.0\.1\//, 'not the node itself');
+  const ops = planOf(tree);
+  assert.ok(ops.some((o) => o.kind === 'load-ruleset'));
+});
+
+test('FW remedy refuses: pvesec from a non-admin address, an admin source typo, no admin_sources, two managers, pve mode not built', () => {
+  assert.match(manualOf(bareNode('192.168.50.7')), /firewall change refused: the change would lock out pvesec itself \(192\.168\.50\.7\) on tcp\/22/);
+  // the bastion is 10.10.0.5; 10.1.0.0/24 was meant as 10.10.0.0/24
+  assert.match(manualOf(bareNode('10.10.0.5'), { admin_sources: ['10.1.0.0/24'] }), /LOCKOUT pve1: tcp\/22 from pvesec itself \(10\.10\.0\.5\) 10\.10\.0\.5\/32 \(1 address\): ACCEPT -> DROP by INPUT policy DROP/);
+  assert.match(manualOf(bareNode(), {}), /needs admin_sources in pvesec\.yaml/);
+  const dual = pveNode({ rulesV4: HANDWRITTEN_V4 });
+  assert.match(manualOf(dual), /two firewall managers: the Proxmox firewall is active .*persisted: \/etc\/iptables\/rules\.v4/);
+  assert.match(manualOf(bareNode(), { ...CONFIG, firewall: 'pve' }), /pve firewall mode: not built yet/);
+  // iptables named while the Proxmox firewall runs (without hand-written rules yet): refused, it would make two managers
+  assert.match(manualOf(pveNode({ iptables: EMPTY_IPTABLES }), { ...CONFIG, firewall: 'iptables' }), /firewall: iptables, but the Proxmox firewall is active/);
+  // auto picks pve where pve-firewall is installed
+  const withPvefw = bareNode('10.10.0.5', { commands: { 'systemctl-states': STATES.replace('pve-firewall inactive not-found', 'pve-firewall inactive disabled') } });
+  assert.match(manualOf(withPvefw), /pve firewall mode/);
+  assert.ok(planOf(withPvefw, { ...CONFIG, firewall: 'iptables' }).length > 0);
+});
+
+test('firewall gate: a proposed ruleset without corosync locks the peers out; the own address comes from SSH_CONNECTION', () => {
+  const tree = bareNode('::ffff:10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2' }) } });
+  const { ctx } = remedyInput(tree, CONFIG);
+  assert.equal(pvesecSource(ctx.snapshot), '10.10.0.5');
+  const rules = iptablesAllowlistFor(ctx)[4].split('\n').filter((l) => !l.includes('5404:5405')).join('\n');
+  const gate = gateFirewallChange(ctx, { commands: new Map([['iptables-save', rules]]) }, '10.10.0.5');
+  assert.equal(gate.refused, true);
+  assert.match(gate.reason, /peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\)/);
+  assert.ok(gate.lines.some((l) => /^LOCKOUT pve1: udp\/5404-5405 from peer pve2 ring0 10\.20\.0\.2\/32 \(1 address\): ACCEPT -> DROP/.test(l)), gate.lines.join('\n'));
+  assert.equal(pvesecSource(memorySnapshot({ target: 'x', files: {}, commands: {} })), undefined);
+});
