@@ -5,7 +5,6 @@ import { parseClusterFw, parseHostFw } from '../parse/pve-fw.js';
 import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from './fw-pve-edit.js';
 
 const fixture = (p: string) => readFileSync(new URL(`../../test/fixtures/pve-firewall/${p}`, import.meta.url), 'utf8');
-const oracle = (p: string) => readFileSync(`/work/shared/oracle/pve-firewall/${p}`, 'utf8');
 
 /** The lines of `before` that are not in `removed` appear in `after` in the same order, unchanged. */
 function keepsLines(before: string, after: string, removed: string[] = []): void {
@@ -61,7 +60,7 @@ test('setIpset keeps wanted entries with their comments, drops the others, keeps
   assert.deepEqual(conf.ipsets.get('management')!.entries.map((e) => [e.cidr, e.comment]), [['192.0.2.10', 'bastion'], ['198.51.100.0/24', 'pvesec admin source']]);
   assert.equal(setIpset(after, 'management', [{ cidr: '192.0.2.10' }, { cidr: '198.51.100.0/24', comment: 'pvesec admin source' }]), after);
 
-  const lockout = oracle('examples/lockout/cluster.fw');
+  const lockout = fixture('example-lockout/cluster.fw');
   const added = setIpset(lockout, 'management', [{ cidr: '10.77.0.234' }]);
   keepsLines(lockout, added);
   const i = added.indexOf('[IPSET management]');
