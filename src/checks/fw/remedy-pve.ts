@@ -14,7 +14,7 @@
  */
 import { FILES, nodeFile } from '../../collect/sources.js';
 import { groupClusters } from '../../audit/run.js';
-import { acceptedOnAll, type ExposureService } from '../../engines/firewall/exposure.js';
+import { acceptedOnAll, groupByRule, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../../harden/fw-pve-edit.js';
@@ -58,6 +58,13 @@ export function pmxcfsReadOnly(ctx: FactContext): string | undefined {
   return undefined;
 }
 
+/** Where pvesec connects from, when the collection recorded $SSH_CONNECTION (meta.sshConnection, issue 10's collect change). */
+function pvesecSource(ctx: FactContext): string | undefined {
+  const first = (ctx.snapshot.meta as { sshConnection?: string }).sshConnection?.split(' ')[0];
+  const addr = first?.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  return addr && parseIp(addr) ? addr : undefined;
+}
+
 /** The proposed files of the cluster, by path (only the ones that change). */
 export interface PveFirewallProposal {
   files: Map<string, string>;
@@ -94,21 +101,29 @@ function contextOf(ctx: FactContext, name: string): FactContext {
 
 const portsText = (s: ExposureService) => s.ports.map(([a, b]) => (a === b ? `${a}` : `${a}:${b}`)).join(',');
 
-/** Admin sources and peers that the proposed files still refuse on this node: the accepts host.fw needs at its top. */
+/**
+ * Admin sources and peers the proposed files still refuse on this node only because nothing accepts them
+ * before the policy (sshd on another port than 22, a peer outside local_network): the accepts host.fw needs
+ * at its top. Where a rule of the operator's files refuses them, nothing is added: the gate then refuses
+ * the change naming that rule (pvesec does not override an explicit DROP).
+ */
 function missingAccepts(next: NodeExposure, ctxAfter: FactContext, policy: AddressPolicy): { rule: string; why: string }[] {
+  const byPolicy = (e: Exposure, set: RangeSet) => {
+    const refused = set.minus(acceptedOnAll(e));
+    return !refused.isEmpty() && groupByRule(e, refused, false).every((g) => !g.decision.rule?.origin);
+  };
   const rules: { rule: string; why: string }[] = [];
-  const adminServices = [next.ssh.service, next.services.web];
-  for (const svc of adminServices) {
+  for (const svc of [next.ssh.service, next.services.web]) {
     const missing = ([4, 6] as const).some((family) => {
       if (svc === next.ssh.service && !next.ssh.families.includes(family)) return false;
-      return !policy.admin[family].minus(acceptedOnAll(next.of(svc, family))).isEmpty();
+      return byPolicy(next.of(svc, family), policy.admin[family]);
     });
     if (missing) rules.push({ rule: `IN ACCEPT -source +management -p ${svc.proto} -dport ${portsText(svc)}`, why: `admin sources to ${svc.name}` });
   }
   const bySvc = new Map<string, { svc: ExposureService; addrs: string[] }>();
   for (const r of peerRequirements(ctxAfter, next).requirements) {
     const peer = RangeSet.fromRanges(r.peer.family!, [parseIpRange(r.peer.addr) as IpRange]);
-    if (peer.minus(acceptedOnAll(next.of(r.service, r.peer.family!, r.dst))).isEmpty()) continue;
+    if (!byPolicy(next.of(r.service, r.peer.family!, r.dst), peer)) continue;
     const key = `${r.service.name} ${r.service.proto} ${portsText(r.service)}`;
     const e = bySvc.get(key) ?? { svc: r.service, addrs: [] };
     if (!e.addrs.includes(r.peer.addr)) e.addrs.push(r.peer.addr);
@@ -186,7 +201,8 @@ export function proposePveFirewall(input: RemedyInput): PveFirewallProposal {
       clusterNew = setAlias(clusterNew, 'local_network', narrowed.cidr, 'pvesec: the cluster nodes only (declared non-admin networks share the LAN)', clusterPath);
       why.push(`cluster.fw: local_network ${narrowed.cidr} (was ${narrowed.was}, which holds non-admin ${narrowed.overlap})`);
     }
-    hostNew = setOption(hostNow ?? '', 'host', 'enable', '1', hostPath);
+    // without pvesec's own rules of an earlier run: they are decided again below
+    hostNew = setPvesecRules(setOption(hostNow ?? '', 'host', 'enable', '1', hostPath), 'host', [], hostPath);
   } catch (e) {
     if (e instanceof FwEditError) throw new ManualOnly(e.reason);
     throw e;
@@ -251,6 +267,17 @@ function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string,
   const mine = new Map([[hostPath, hostNew]]);
   if (clusterNew !== undefined) mine.set(FILES.clusterFw, clusterNew);
   check(ctx, mine);
+  const own = pvesecSource(ctx);
+  if (own) {
+    // pvesec's own address (as the node saw the collection's SSH connection) must keep sshd
+    const next = contextWith(ctx, mine).get(nodeExposureFact);
+    const ip = parseIp(own)!;
+    const set = RangeSet.fromRanges(ip.family, [parseIpRange(own) as IpRange]);
+    const e = next.of(next.ssh.service, ip.family);
+    for (const g of set.minus(acceptedOnAll(e)).isEmpty() ? [] : groupByRule(e, set, false)) {
+      lockouts.push({ node: ctx.node.name, who: `pvesec itself (${own})`, service: next.ssh.service, family: ip.family, ports: g.ports, lost: g.set, after: g.decision });
+    }
+  }
   if (writesCluster && clusterNew !== undefined) {
     // right after this node writes cluster.fw, the other nodes run it with their current host.fw
     for (const other of ctx.cluster.nodes) if (other.name !== ctx.node.name) check(contextOf(ctx, other.name), new Map([[FILES.clusterFw, clusterNew]]));
