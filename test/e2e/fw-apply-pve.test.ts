@@ -106,7 +106,10 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
     for (const op of ops) {
       if (op.kind === 'write-file') await writeFileIn(node, op.path, op.content);
       else if (op.kind === 'validate') await mustExecIn(node, op.argv);
-      else if (op.kind === 'service') await mustExecIn(node, ['systemctl', op.action === 'enable-now' ? 'enable' : op.action, ...(op.action === 'enable-now' ? ['--now'] : []), op.unit]);
+      else if (op.kind === 'service') {
+        const r = await execIn(node, ['systemctl', op.action === 'enable-now' ? 'enable' : op.action, ...(op.action === 'enable-now' ? ['--now'] : []), op.unit]);
+        if (r.code !== 0) assert.fail(`${op.id}: ${r.stderr} ${(await execIn(node, 'journalctl -u pve-firewall -n 20 --no-pager')).stdout} ${standIn.errors.join('; ')}`);
+      }
       else assert.fail(`unexpected op ${op.kind}`);
     }
   }

@@ -96,7 +96,12 @@ export function restoreLines(rule: Rule, family: 4 | 6): string[] {
     if (neg && cidrs.length > 1) throw new Error(`${rule.text}: a negated set of ${cidrs.length} networks`);
     text = text.replace(m[0], `${neg ? '! ' : ''}${dir === 'src' ? '-s' : '-d'} ${cidrs.join(',')}`);
   }
-  if (family === 6) text = text.replace(/-p icmpv6\b/g, '-p ipv6-icmp');
+  if (family === 6) {
+    // the engine shares pve-firewall's standard chains between the families; ip6tables takes no IPv4
+    // address nor broadcast type (PVEFW-smurfs is only jumped to in IPv4) and has its own icmp6 reject types
+    if (/ -[sd] \d+\.\d+\.\d+\.\d+|--(src|dst)-type BROADCAST/.test(text)) return [];
+    text = text.replace('--reject-with icmp-port-unreachable', '--reject-with icmp6-port-unreachable').replace('--reject-with icmp-host-prohibited', '--reject-with icmp6-adm-prohibited');
+  }
   return [text.trim()];
 }
 
