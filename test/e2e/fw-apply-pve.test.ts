@@ -12,7 +12,9 @@
  * Hosts: fp230 (node, systemd), bastion fp234, workstation fp235 (10.77.0.230-235).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +26,9 @@ import { planPveFirewall } from '../../src/checks/fw/remedy-pve.js';
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../src/harden/plan-types.js';
 import { FactContext } from '../../src/model/fact.js';
 import { nodeFirewallFact } from '../../src/model/facts/firewall.js';
-import { claimBlock, CLI, downAll, e2eSystemdSkipReason, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, runInClient, tempDir, upClient, upHost, writeFileIn, type Host } from '../harness/hosts.js';
+import { claimBlock, CLI, downAll, e2eSystemdSkipReason, ensureAdminKey, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, runInClient, tempDir, upClient, upHost, writeFileIn, type Host, type RunResult } from '../harness/hosts.js';
+import { describeRun } from '../harness/cli.js';
+import { addUser } from '../harness/node-setup.js';
 import { PveFirewallStandIn } from '../harness/pve-firewall-standin.js';
 
 const skip = e2eSystemdSkipReason();
@@ -125,7 +129,9 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
     standIn.start();
     await mustExecIn(node, 'systemctl start pve-firewall && systemctl is-active pve-firewall');
     config = { ...DEFAULT_CONFIG, admin_sources: [`${bastion.ip}/32`], non_admin_networks: [`${ws.ip}/32`] };
-    writeFileSync(join(dir, 'pvesec.yaml'), `admin_sources: [${bastion.ip}/32]\nnon_admin_networks: [${ws.ip}/32]\n`);
+    writeFileSync(join(dir, 'pvesec.yaml'), `admin_users: [alice]\nadmin_sources: [${bastion.ip}/32]\nnon_admin_networks: [${ws.ip}/32]\n`);
+    await ensureAdminKey();
+    await addUser(node, 'alice', { sudo: true });
     // before: no filtering at all
     assert.equal(await probe(ws, node.ip, 22), 'connected');
   }, { timeout: 400_000 });
@@ -209,5 +215,85 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
     assert.match(r.stdout, /cluster\.fw:\d+: .*managment/);
     await writeFileIn(node, '/etc/pve/firewall/cluster.fw', good);
     assert.equal((await execIn(node, ['pve-firewall', 'compile'])).code, 0);
+  });
+
+  // ---------------------------------------------------------------- pvesec apply (main's apply, these ops)
+
+  const FW_FILES = ['/etc/pve/firewall/cluster.fw', '/etc/pve/nodes/fp230/host.fw'];
+
+  async function digestsOn(paths: string[]): Promise<Record<string, string | null>> {
+    const out: Record<string, string | null> = {};
+    for (const p of paths) {
+      const r = await execIn(node, ['cat', p]);
+      out[p] = r.code === 0 ? createHash('sha256').update(r.stdout).digest('hex') : null;
+    }
+    return out;
+  }
+
+  async function planFile(ops: PlannedOp[]): Promise<string> {
+    const cfg = join(dir, 'pvesec.yaml');
+    const file = join(dir, `plan-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify({
+      schema: 'pvesec.plan/v1', createdAt: new Date().toISOString(), pvesecVersion: 'e2e', configDigest: createHash('sha256').update(readFileSync(cfg)).digest('hex'),
+      nodes: [{ node: node.name, target: `ssh://root@${node.ip}`, ops, fileDigests: await digestsOn(FW_FILES), fixes: ['FW-01', 'FW-02', 'FW-03', 'FW-06'], manual: [] }],
+    }, null, 2));
+    return file;
+  }
+
+  const applyArgv = (plan: string, timeoutSec: number) => [process.execPath, CLI, 'apply', plan, '--yes', '--config', join(dir, 'pvesec.yaml'), '--identity', keys.root,
+    '--known-hosts', knownHosts, '--admin-identity', keys.admin, '--confirm-timeout', String(timeoutSec), '--timeout', '30'];
+
+  /** Back to the operator's files (the stand-in reloads: nothing filtered). */
+  async function reset(): Promise<void> {
+    await writeFileIn(node, '/etc/pve/firewall/cluster.fw', CLUSTER_FW_OFF);
+    await mustExecIn(node, 'rm -f /etc/pve/nodes/fp230/host.fw');
+    for (let i = 0; i < 50 && (await probe(ws, node.ip, 22)) !== 'connected'; i++) await sleep(200);
+    assert.equal(await probe(ws, node.ip, 22), 'connected');
+  }
+
+  it('pvesec apply with these ops: written, compiled, reloaded, verified over new connections, confirmed; the workstation is dropped', { timeout: 240_000 }, async () => {
+    await reset();
+    const ops = planPveFirewall(await collect('apply'));
+    const r = await runInClient(bastion, applyArgv(await planFile(ops), 60), { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, describeRun(r));
+    for (const step of ['wrote /etc/pve/firewall/cluster.fw', 'wrote /etc/pve/nodes/fp230/host.fw', 'confirmed']) assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
+    assert.match(r.stdout, /FW-01 FAIL -> PASS/);
+    assert.equal(await probe(bastion, node.ip, 22), 'connected');
+    assert.equal(await probe(ws, node.ip, 22), 'timeout');
+  });
+
+  it('the client killed right after the reload, before confirm: the node reverts the files at the deadline and the stand-in unloads the rules', { timeout: 240_000 }, async () => {
+    await reset();
+    const pre = await digestsOn(FW_FILES);
+    const ops = planPveFirewall(await collect('deadman'));
+    const plan = await planFile(ops);
+    const r = await new Promise<RunResult & { killed: boolean }>((resolve) => {
+      const started = performance.now();
+      // a window long enough for the stand-in's compile and reload (each a round trip through this process)
+      const child = spawn('ip', ['netns', 'exec', `th-${bastion.name}`, ...applyArgv(plan, 15)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stdout = '';
+      let stderr = '';
+      let killed = false;
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+        // the restrict step's progress (written, compiled, reloaded) arrives when the step is done: cut there
+        if (!killed && /pve-firewall/.test(stdout)) {
+          killed = true;
+          process.kill(-child.pid!, 'SIGKILL');
+        }
+      });
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, timedOut: false, killed }));
+    });
+    assert.ok(r.killed, describeRun(r));
+    assert.equal(await probe(ws, node.ip, 22), 'timeout', 'the change is live inside the window');
+    const killedAt = Date.now();
+    for (let i = 0; i < 60 && (await probe(ws, node.ip, 22)) !== 'connected'; i++) await sleep(500);
+    assert.deepEqual(await digestsOn(FW_FILES), pre, 'cluster.fw and host.fw are back to their pre-state');
+    assert.equal(await probe(ws, node.ip, 22), 'connected', 'the stand-in unloaded the rules after the revert');
+    const tx = await mustExecIn(node, 'for d in /var/lib/pvesec/tx/*/; do echo "$(basename "$d") $(head -n 1 "$d/state")"; done');
+    assert.match(tx.trim().split('\n').pop()!, / reverted/, tx);
+    assert.ok(Date.now() - killedAt < 40_000);
+    assert.equal(await probe(bastion, node.ip, 22), 'connected');
   });
 });
