@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
-import { applyOps, remedyInput, statusesOf } from '../../harden/plan-testing.js';
+import { applyOps, remedyInput, statusesOf, TEST_NOW } from '../../harden/plan-testing.js';
+import { memorySnapshot } from '../../collect/memory.js';
+import { groupClusters } from '../../audit/run.js';
+import { DEFAULT_CONFIG } from '../../config/schema.js';
+import { FactContext } from '../../model/fact.js';
 import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
 import type { PvesecConfig } from '../../config/schema.js';
 import { parseClusterFw, parseHostFw } from '../../parse/pve-fw.js';
@@ -167,4 +171,34 @@ test('a collection that recorded where pvesec connects from: refused when that a
   const lan = remedyInput(spec, { admin_sources: ['198.51.100.1/32'] });
   (lan.ctx.snapshot.meta as { sshConnection?: string }).sshConnection = '10.10.0.200 51234 10.10.0.11 22';
   assert.equal(planPveFirewall(lan).length, 4);
+});
+
+test('two collected cluster nodes: the representative writes cluster.fw and gates the other node with its current host.fw', () => {
+  const ring = { pve1: '10.10.0.11', pve2: '10.10.0.12' };
+  const spec = (name: string, sshdT: string) => {
+    const n = node({ corosync: ring, sshdT });
+    const files = { ...n.files, '/etc/hostname': `${name}\n`, '/etc/hosts': `127.0.0.1 localhost\n${ring[name as 'pve1']} ${name}\n` };
+    return memorySnapshot({ target: name, ...n, files, dirs: { ...n.dirs, [`/etc/pve/nodes/${name}`]: {} },
+      commands: { ...n.commands, 'ip -o addr show': IP_ADDR(ring[name as 'pve1']) } });
+  };
+  const config = { ...DEFAULT_CONFIG, ...ADMIN };
+  const plans = (sshd2: string) => {
+    const [cluster] = groupClusters([spec('pve1', SSHD_T_22), spec('pve2', sshd2)]);
+    assert.equal(cluster.representative.name, 'pve1');
+    return cluster.nodes.map((n) => {
+      try {
+        return planPveFirewall({ ctx: new FactContext(n, cluster, config, TEST_NOW), config, findings: [] }).map((o) => o.id);
+      } catch (e) {
+        if (e instanceof ManualOnly) return e.reason;
+        throw e;
+      }
+    });
+  };
+  const [p1, p2] = plans(SSHD_T_22);
+  assert.deepEqual(p1, [`write:${CLUSTER_FW}`, `write:${HOST_FW}`, 'validate:pve-firewall-compile', 'service:pve-firewall']);
+  assert.deepEqual(p2, ['write:/etc/pve/nodes/pve2/host.fw', 'validate:pve-firewall-compile', 'service:pve-firewall'], 'cluster.fw is written once, by the representative');
+  // pve2's sshd listens on 2200: its own plan adds the accept; pve1's cluster.fw alone would cut it first
+  const [q1, q2] = plans(SSHD_T_2200);
+  assert.match(String(q1), /pve2: admin loses ssh tcp\/2200 .*apply their own firewall plans first, then plan pve1 again/);
+  assert.deepEqual(q2, ['write:/etc/pve/nodes/pve2/host.fw', 'validate:pve-firewall-compile', 'service:pve-firewall']);
 });

@@ -13,13 +13,12 @@
  * node's gate covers every node of the cluster with its current host.fw, the state right after it writes.
  */
 import { FILES, nodeFile } from '../../collect/sources.js';
-import { groupClusters } from '../../audit/run.js';
 import { acceptedOnAll, groupByRule, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../../harden/fw-pve-edit.js';
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../harden/plan-types.js';
-import { FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
+import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../../model/facts/firewall-change.js';
 import { addressPolicy, nodeExposureFact, peerAddresses, peerRequirements, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
 import { clusterFirewallFact, hostFirewallFact } from '../../model/facts/network.js';
@@ -84,19 +83,25 @@ function exposedText(x: NewExposure): string {
   return `${x.node}: ${x.service.name} ${x.ports.join(', ')} (IPv${x.family}) newly open to ${x.description} by ${explainDecision(x.after)}`;
 }
 
-/** The model of one node with some files replaced (the whole cluster is regrouped, as fw check-change does). */
-function contextWith(ctx: FactContext, files: Map<string, string>): FactContext {
-  const after = groupClusters(ctx.cluster.nodes.map((n) => withFiles(n.snapshot, files)));
-  for (const c of after) {
-    const node = c.nodes.find((n) => n.name === ctx.node.name);
-    if (node) return new FactContext(node, c, ctx.config, ctx.now);
-  }
-  throw new Error(`node ${ctx.node.name} is missing after regrouping`);
+/**
+ * The cluster with some files replaced on every node (the structure kept: same nodes, same representative),
+ * and a context for a node of it. One model per proposed state: its cluster facts (the parsed cluster.fw)
+ * are shared by every node's context.
+ */
+function clusterWith(ctx: FactContext, files: Map<string, string>): ClusterModel {
+  const c = ctx.cluster;
+  const handles = new Map(c.nodes.map((n) => [n, { ...n, snapshot: withFiles(n.snapshot, files) }]));
+  return new ClusterModel(c.name, c.nodes.map((n) => handles.get(n)!), handles.get(c.representative) ?? c.representative, c.clustered);
 }
 
-function contextOf(ctx: FactContext, name: string): FactContext {
-  const node = ctx.cluster.nodes.find((n) => n.name === name)!;
-  return new FactContext(node, ctx.cluster, ctx.config, ctx.now);
+function contextIn(cluster: ClusterModel, ctx: FactContext, name = ctx.node.name): FactContext {
+  const node = cluster.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`node ${name} is missing from its cluster`);
+  return new FactContext(node, cluster, ctx.config, ctx.now);
+}
+
+function contextWith(ctx: FactContext, files: Map<string, string>): FactContext {
+  return contextIn(clusterWith(ctx, files), ctx);
 }
 
 const portsText = (s: ExposureService) => s.ports.map(([a, b]) => (a === b ? `${a}` : `${a}:${b}`)).join(',');
@@ -250,8 +255,7 @@ function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string,
   const hostPath = nodeFile(ctx.node.name, 'host.fw');
   const lockouts: Lockout[] = [];
   const exposed: NewExposure[] = [];
-  const check = (node: FactContext, files: Map<string, string>) => {
-    const after = contextWith(node, files);
+  const check = (node: FactContext, after: FactContext, files: Map<string, string>) => {
     try {
       compareNode(node, node.get(nodeExposureFact), after.get(nodeExposureFact), addressPolicy(node), lockouts, exposed);
     } catch (e) {
@@ -266,11 +270,12 @@ function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string,
   };
   const mine = new Map([[hostPath, hostNew]]);
   if (clusterNew !== undefined) mine.set(FILES.clusterFw, clusterNew);
-  check(ctx, mine);
+  const final = contextWith(ctx, mine);
+  check(ctx, final, mine);
   const own = pvesecSource(ctx);
   if (own) {
     // pvesec's own address (as the node saw the collection's SSH connection) must keep sshd
-    const next = contextWith(ctx, mine).get(nodeExposureFact);
+    const next = final.get(nodeExposureFact);
     const ip = parseIp(own)!;
     const set = RangeSet.fromRanges(ip.family, [parseIpRange(own) as IpRange]);
     const e = next.of(next.ssh.service, ip.family);
@@ -280,9 +285,13 @@ function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string,
   }
   if (writesCluster && clusterNew !== undefined) {
     // right after this node writes cluster.fw, the other nodes run it with their current host.fw
-    for (const other of ctx.cluster.nodes) if (other.name !== ctx.node.name) check(contextOf(ctx, other.name), new Map([[FILES.clusterFw, clusterNew]]));
+    const files = new Map([[FILES.clusterFw, clusterNew]]);
+    const others = clusterWith(ctx, files);
+    for (const other of ctx.cluster.nodes) if (other.name !== ctx.node.name) check(contextIn(ctx.cluster, ctx, other.name), contextIn(others, ctx, other.name), files);
   }
-  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}`);
+  const elsewhere = [...new Set(lockouts.map((l) => l.node).filter((n) => n !== ctx.node.name))];
+  const hint = elsewhere.length ? ` (cluster.fw reaches ${elsewhere.join(', ')} with their current host.fw: apply their own firewall plans first, then plan ${ctx.node.name} again)` : '';
+  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}`);
   if (exposed.length) throw new ManualOnly(`the firewall change would open: ${exposed.map(exposedText).join('; ')}`);
 }
 
