@@ -31,6 +31,8 @@ export const FILES = {
   vzdumpCron: '/etc/pve/vzdump.cron',
   pveRootCa: '/etc/pve/pve-root-ca.pem',
   pveNodesDir: '/etc/pve/nodes',
+  /** pmxcfs status (JSON): `cluster.quorate` tells whether /etc/pve is writable on a cluster node. */
+  pveMembers: '/etc/pve/.members',
   // per node, under /etc/pve/nodes/<node>/: host.fw, config, pve-ssl.pem, pveproxy-ssl.pem
   pveproxyDefaults: '/etc/default/pveproxy',
   iptablesRulesV4: '/etc/iptables/rules.v4',

@@ -89,7 +89,7 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
 }
 
 /** pvesec's own address must reach sshd on every port it listens on after the change. */
-function ownLockouts(node: string, source: string, next: NodeExposure): Lockout[] {
+export function ownLockouts(node: string, source: string, next: NodeExposure): Lockout[] {
   const range = parseIpRange(source) as IpRange;
   const family = parseIp(source)!.family;
   const own = RangeSet.fromRanges(family, [range]);

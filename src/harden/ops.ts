@@ -28,6 +28,11 @@ export interface WriteFileOp extends OpBase {
   mode: number;
   owner: string;
   group: string;
+  /**
+   * The file lives on pmxcfs (/etc/pve): it fixes every file's mode and owner itself (0640 root:www-data,
+   * 0600 under priv/) and refuses chmod/chown, so the node neither sets nor restores them.
+   */
+  pmxcfs?: boolean;
 }
 
 /** Create a directory (and record it, so a revert removes it when it did not exist). */

@@ -24,7 +24,7 @@ const base = {
 const mode = z.number().int().min(0).max(0o7777);
 
 const opSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ ...base, kind: z.literal('write-file'), path: absPath, content: z.string(), mode, owner: name, group: name }),
+  z.strictObject({ ...base, kind: z.literal('write-file'), path: absPath, content: z.string(), mode, owner: name, group: name, pmxcfs: z.boolean().optional() }),
   z.strictObject({ ...base, kind: z.literal('make-dir'), path: absPath, mode, owner: name, group: name }),
   z.strictObject({ ...base, kind: z.literal('install-packages'), packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { message: 'must be a Debian package name' })).min(1) }),
   z.strictObject({ ...base, kind: z.literal('create-user'), user: name, shell: absPath }),

@@ -1,6 +1,316 @@
+/**
+ * Firewall remedy, pve mode (the Proxmox firewall): edits cluster.fw and the node's host.fw in place
+ * (src/harden/fw-pve-edit.ts keeps every other line), then proves on exact exposure sets that nobody who
+ * must keep access loses it before a single byte is written:
+ * - cluster.fw: `[IPSET management]` = pvesec.yaml admin_sources, `[OPTIONS] enable: 1`, `policy_in: DROP`;
+ *   when declared non-admin networks lie inside the automatic local_network (which pve-firewall adds to
+ *   `management`), a `local_network` alias narrowed to the cluster's own node addresses;
+ * - host.fw: `enable: 1`, and tagged accepts at the top of [RULES] for what the builtin management and
+ *   corosync rules do not cover on this node (sshd on another port, a user DROP before them, a peer
+ *   outside local_network): admin sources to SSH and 8006, peers to corosync, SSH and migration;
+ * - then `pve-firewall compile` (validator) and a reload of pve-firewall.
+ * cluster.fw is written by the cluster's representative node only (pmxcfs copies it to every node): that
+ * node's gate covers every node of the cluster with its current host.fw, the state right after it writes.
+ */
+import { FILES, nodeFile } from '../../collect/sources.js';
+import { acceptedOnAll, groupByRule, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
+import { explainDecision } from '../../engines/firewall/matrix.js';
+import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
+import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../../harden/fw-pve-edit.js';
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../harden/plan-types.js';
+import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
+import { compareNode, withFiles, type Lockout, type NewExposure } from '../../model/facts/firewall-change.js';
+import { ownLockouts, pvesecSource } from '../../harden/fw-gate.js';
+import { addressPolicy, nodeExposureFact, peerAddresses, peerRequirements, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
+import { clusterFirewallFact, hostFirewallFact } from '../../model/facts/network.js';
+import { nodeAddressFact, corosyncTopologyFact } from '../../model/facts/node-address.js';
+import { mountsFact } from '../../model/facts/system.js';
+import { unitState, unitStatesFact } from '../../model/facts/system-base.js';
+import { mountAt } from '../../parse/mounts.js';
+import { parseIp, parseIpRange, rangeToCidrs, type IpRange } from '../../parse/ip-address.js';
 
-/** pve mode of the FW remedy (cluster.fw / host.fw): built on branch fwpve; this placeholder keeps it manual. */
-export function planPveFirewall(_input: RemedyInput): PlannedOp[] {
-  throw new ManualOnly('pve firewall mode: not built yet');
+export const PVE_FW_CONTROLS = ['FW-01', 'FW-02', 'FW-03', 'FW-04', 'FW-05', 'FW-06', 'FW-07', 'FW-13'] as const;
+
+/** How pmxcfs shows every file outside priv/: 0640 root:www-data (it refuses other modes and owners). */
+const PMXCFS_FILE = { mode: 0o640, owner: 'root', group: 'www-data', pmxcfs: true } as const;
+
+/** The pmxcfs status file: JSON with `cluster.quorate` on a cluster member (absent on a standalone node). */
+export const PVE_MEMBERS = FILES.pveMembers;
+
+/** Why /etc/pve cannot be written on this node now (no quorum, mounted read-only), or undefined. */
+export function pmxcfsReadOnly(ctx: FactContext): string | undefined {
+  const mounts = ctx.tryGet(mountsFact);
+  const m = mounts ? mountAt(mounts, '/etc/pve') : undefined;
+  if (m?.options.includes('ro')) return `/etc/pve is mounted read-only (${m.source} ${m.fstype} ${m.options.join(',')})`;
+  const clustered = ctx.cluster.clustered || ctx.snapshot.text(FILES.corosyncConf) !== undefined;
+  if (!clustered) return undefined; // a standalone pmxcfs runs in local mode: always writable
+  const text = ctx.snapshot.text(PVE_MEMBERS);
+  if (text === undefined) return `cannot tell whether this cluster node has quorum: ${ctx.snapshot.whyMissing(PVE_MEMBERS)}`;
+  let members: { cluster?: { quorate?: number } };
+  try {
+    members = JSON.parse(text) as typeof members;
+  } catch {
+    return `cannot tell whether this cluster node has quorum: ${PVE_MEMBERS} is not JSON`;
+  }
+  if (members.cluster?.quorate !== 1) {
+    return `this node has no quorum (${PVE_MEMBERS}: quorate ${members.cluster?.quorate ?? 'missing'}): pmxcfs keeps /etc/pve read-only until the cluster is quorate again`;
+  }
+  return undefined;
 }
+
+/** The proposed files of the cluster, by path (only the ones that change). */
+export interface PveFirewallProposal {
+  files: Map<string, string>;
+  /** cluster.fw changes and this node writes it. */
+  writesCluster: boolean;
+  /** What each added or changed part is for, one line each (summaries). */
+  why: string[];
+}
+
+const textOf = (n: NodeHandle, path: string) => n.snapshot.text(path);
+
+function lockoutText(l: Lockout): string {
+  return `${l.node}: ${l.who} loses ${l.service.name} ${l.ports.join(', ')} (IPv${l.family}) from ${summarizeCidrs(l.lost)}: ACCEPT -> ${l.after.verdict} by ${explainDecision(l.after)}`;
+}
+
+function exposedText(x: NewExposure): string {
+  return `${x.node}: ${x.service.name} ${x.ports.join(', ')} (IPv${x.family}) newly open to ${x.description} by ${explainDecision(x.after)}`;
+}
+
+/**
+ * The cluster with some files replaced on every node (the structure kept: same nodes, same representative),
+ * and a context for a node of it. One model per proposed state: its cluster facts (the parsed cluster.fw)
+ * are shared by every node's context.
+ */
+function clusterWith(ctx: FactContext, files: Map<string, string>): ClusterModel {
+  const c = ctx.cluster;
+  const handles = new Map(c.nodes.map((n) => [n, { ...n, snapshot: withFiles(n.snapshot, files) }]));
+  return new ClusterModel(c.name, c.nodes.map((n) => handles.get(n)!), handles.get(c.representative) ?? c.representative, c.clustered);
+}
+
+function contextIn(cluster: ClusterModel, ctx: FactContext, name = ctx.node.name): FactContext {
+  const node = cluster.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`node ${name} is missing from its cluster`);
+  return new FactContext(node, cluster, ctx.config, ctx.now);
+}
+
+function contextWith(ctx: FactContext, files: Map<string, string>): FactContext {
+  return contextIn(clusterWith(ctx, files), ctx);
+}
+
+const portsText = (s: ExposureService) => s.ports.map(([a, b]) => (a === b ? `${a}` : `${a}:${b}`)).join(',');
+
+/**
+ * Admin sources and peers the proposed files still refuse on this node only because nothing accepts them
+ * before the policy (sshd on another port than 22, a peer outside local_network): the accepts host.fw needs
+ * at its top. Where a rule of the operator's files refuses them, nothing is added: the gate then refuses
+ * the change naming that rule (pvesec does not override an explicit DROP).
+ */
+function missingAccepts(next: NodeExposure, ctxAfter: FactContext, policy: AddressPolicy): { rule: string; why: string }[] {
+  const byPolicy = (e: Exposure, set: RangeSet) => {
+    const refused = set.minus(acceptedOnAll(e));
+    return !refused.isEmpty() && groupByRule(e, refused, false).every((g) => !g.decision.rule?.origin);
+  };
+  const rules: { rule: string; why: string }[] = [];
+  for (const svc of [next.ssh.service, next.services.web]) {
+    const missing = ([4, 6] as const).some((family) => {
+      if (svc === next.ssh.service && !next.ssh.families.includes(family)) return false;
+      return byPolicy(next.of(svc, family), policy.admin[family]);
+    });
+    if (missing) rules.push({ rule: `IN ACCEPT -source +management -p ${svc.proto} -dport ${portsText(svc)}`, why: `admin sources to ${svc.name}` });
+  }
+  const bySvc = new Map<string, { svc: ExposureService; addrs: string[] }>();
+  for (const r of peerRequirements(ctxAfter, next).requirements) {
+    const peer = RangeSet.fromRanges(r.peer.family!, [parseIpRange(r.peer.addr) as IpRange]);
+    if (!byPolicy(next.of(r.service, r.peer.family!, r.dst), peer)) continue;
+    const key = `${r.service.name} ${r.service.proto} ${portsText(r.service)}`;
+    const e = bySvc.get(key) ?? { svc: r.service, addrs: [] };
+    if (!e.addrs.includes(r.peer.addr)) e.addrs.push(r.peer.addr);
+    bySvc.set(key, e);
+  }
+  for (const { svc, addrs } of bySvc.values()) {
+    rules.push({ rule: `IN ACCEPT -source ${addrs.join(',')} -p ${svc.proto} -dport ${portsText(svc)}`, why: `cluster peers to ${svc.name}` });
+  }
+  return rules;
+}
+
+/** The smallest CIDR holding every node address of the cluster (what local_network is narrowed to). */
+function clusterNetwork(ctx: FactContext): IpRange | undefined {
+  const addrs: bigint[] = [];
+  const topo = ctx.get(corosyncTopologyFact);
+  if (topo) {
+    for (const n of topo.nodes) {
+      const r0 = n.rings.find((r) => r.key === 'ring0_addr');
+      const ip = r0 ? parseIp(r0.addr) : undefined;
+      if (!ip || ip.family !== 4) return undefined;
+      addrs.push(ip.value);
+    }
+  } else {
+    const own = ctx.get(nodeAddressFact).ip;
+    const ip = own ? parseIp(own) : undefined;
+    if (!ip || ip.family !== 4) return undefined;
+    addrs.push(ip.value);
+  }
+  let lo = addrs.reduce((a, b) => (a < b ? a : b));
+  const hi = addrs.reduce((a, b) => (a > b ? a : b));
+  let prefix = 32;
+  while (prefix > 0 && (lo >> BigInt(32 - prefix)) !== (hi >> BigInt(32 - prefix))) prefix--;
+  lo = (lo >> BigInt(32 - prefix)) << BigInt(32 - prefix);
+  const text = `${[24, 16, 8, 0].map((s) => Number((lo >> BigInt(s)) & 255n)).join('.')}/${prefix}`;
+  const r = parseIpRange(text);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/**
+ * The proposed cluster.fw and host.fw of this node. Pure: from the collected text to the new text.
+ * Throws ManualOnly when pvesec cannot make the change safely here.
+ */
+export function proposePveFirewall(input: RemedyInput): PveFirewallProposal {
+  const { ctx, config } = input;
+  if (!config.admin_sources.length) {
+    throw new ManualOnly('no admin_sources in pvesec.yaml: pvesec does not guess who must keep SSH and the web UI when the firewall starts dropping; declare them, e.g. admin_sources: [10.10.0.0/24]');
+  }
+  const host = ctx.get(hostFirewallFact);
+  if (host.nftables) throw new ManualOnly(`${host.path} selects proxmox-firewall (nftables: 1): pvesec's pve mode writes for pve-firewall (iptables backend) only`);
+  const states = ctx.get(unitStatesFact);
+  if (unitState(states, 'pve-firewall').enabled === 'not-found') throw new ManualOnly('pve-firewall is not installed on this node: use firewall: iptables in pvesec.yaml');
+  const ro = pmxcfsReadOnly(ctx);
+  if (ro) throw new ManualOnly(ro);
+  const unresolved = peerAddresses(ctx).filter((p) => p.unresolved);
+  if (unresolved.length) {
+    throw new ManualOnly(`corosync ring addresses that cannot be resolved (${unresolved.map((p) => `${p.node} ${p.ring} ${p.addr}: ${p.unresolved}`).join('; ')}): pvesec cannot prove the peers keep corosync, SSH and migration`);
+  }
+
+  const clusterPath = FILES.clusterFw;
+  const hostPath = nodeFile(ctx.node.name, 'host.fw');
+  const clusterNow = ctx.cluster.representative.snapshot.text(clusterPath) ?? ctx.snapshot.text(clusterPath);
+  if (clusterNow === undefined && ctx.cluster.representative.snapshot.errors.has(clusterPath)) throw new ManualOnly(`${clusterPath}: ${ctx.cluster.representative.snapshot.whyMissing(clusterPath)}`);
+  if (ctx.snapshot.errors.has(hostPath)) throw new ManualOnly(`${hostPath}: ${ctx.snapshot.whyMissing(hostPath)}`);
+  const hostNow = textOf(ctx.node, hostPath);
+  const why: string[] = [];
+  let clusterNew: string;
+  let hostNew: string;
+  try {
+    clusterNew = setOption(clusterNow ?? '', 'cluster', 'enable', '1', clusterPath);
+    clusterNew = setOption(clusterNew, 'cluster', 'policy_in', 'DROP', clusterPath);
+    clusterNew = setIpset(clusterNew, 'management', config.admin_sources.map((cidr) => ({ cidr, comment: 'pvesec admin source' })), clusterPath);
+    why.push(`cluster.fw: enable: 1, policy_in: DROP, [IPSET management] = ${config.admin_sources.join(', ')}`);
+    const narrowed = narrowLocalNetwork(ctx);
+    if (narrowed) {
+      clusterNew = setAlias(clusterNew, 'local_network', narrowed.cidr, 'pvesec: the cluster nodes only (declared non-admin networks share the LAN)', clusterPath);
+      why.push(`cluster.fw: local_network ${narrowed.cidr} (was ${narrowed.was}, which holds non-admin ${narrowed.overlap})`);
+    }
+    // without pvesec's own rules of an earlier run: they are decided again below
+    hostNew = setPvesecRules(setOption(hostNow ?? '', 'host', 'enable', '1', hostPath), 'host', [], hostPath);
+  } catch (e) {
+    if (e instanceof FwEditError) throw new ManualOnly(e.reason);
+    throw e;
+  }
+
+  // what the builtin rules leave out on this node: tagged accepts at the top of host.fw
+  const policy = addressPolicy(ctx);
+  const firstPass = contextWith(ctx, new Map([[clusterPath, clusterNew], [hostPath, hostNew]]));
+  const extra = missingAccepts(firstPass.get(nodeExposureFact), firstPass, policy);
+  hostNew = setPvesecRules(hostNew, 'host', extra, hostPath);
+  why.push(`host.fw: enable: 1${extra.length ? `; ${extra.map((r) => `${r.rule} (${r.why})`).join('; ')}` : ''}`);
+
+  const files = new Map<string, string>();
+  const writesCluster = clusterNew !== (clusterNow ?? '') && ctx.cluster.representative.name === ctx.node.name;
+  if (writesCluster) files.set(clusterPath, clusterNew);
+  if (hostNew !== (hostNow ?? '')) files.set(hostPath, hostNew);
+  gate(ctx, clusterNew !== (clusterNow ?? '') ? clusterNew : undefined, hostNew, writesCluster);
+  return { files, writesCluster, why };
+}
+
+/** local_network narrowed to the cluster's node addresses when declared non-admin networks are inside it. */
+function narrowLocalNetwork(ctx: FactContext): { cidr: string; was: string; overlap: string } | undefined {
+  const declared = ctx.config.non_admin_networks.map((t) => parseIpRange(t)).filter((r): r is IpRange => typeof r !== 'string' && r.family === 4);
+  if (!declared.length) return undefined;
+  const alias = ctx.get(clusterFirewallFact).conf.aliases.get('local_network');
+  const was = alias ? alias.cidr : ctx.tryGet(nodeAddressFact)?.localNetwork;
+  const wasRange = was ? parseIpRange(was) : undefined;
+  if (!wasRange || typeof wasRange === 'string' || wasRange.family !== 4) return undefined;
+  const nonAdmin = RangeSet.fromRanges(4, declared);
+  const overlap = RangeSet.fromRanges(4, [wasRange]).intersect(nonAdmin);
+  if (overlap.isEmpty()) return undefined;
+  const net = clusterNetwork(ctx);
+  if (!net) throw new ManualOnly(`local_network ${was} holds non-admin ${summarizeCidrs(overlap)}, and the cluster's node addresses are not all IPv4: narrow the local_network alias in cluster.fw by hand`);
+  const still = RangeSet.fromRanges(4, [net]).intersect(nonAdmin);
+  if (!still.isEmpty()) throw new ManualOnly(`local_network ${was} holds non-admin ${summarizeCidrs(overlap)}, and even the smallest network holding every cluster node (${net.text}) holds non-admin ${summarizeCidrs(still)}: pvesec cannot narrow it`);
+  return { cidr: rangeToCidrs(4, net.from, net.to)[0], was: was!, overlap: summarizeCidrs(overlap) };
+}
+
+/**
+ * The exposure gate: on exact exposure sets, no admin address and no peer may lose SSH, 8006, corosync or
+ * migration on any node the change reaches, and nothing may become newly open to public or non-admin
+ * addresses. Who must keep access is decided on the current state and pvesec.yaml.
+ */
+function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean): void {
+  const hostPath = nodeFile(ctx.node.name, 'host.fw');
+  const lockouts: Lockout[] = [];
+  const exposed: NewExposure[] = [];
+  const check = (node: FactContext, after: FactContext, files: Map<string, string>) => {
+    try {
+      compareNode(node, node.get(nodeExposureFact), after.get(nodeExposureFact), addressPolicy(node), lockouts, exposed);
+    } catch (e) {
+      if (e instanceof Unavailable) throw new ManualOnly(`${node.node.name}: cannot simulate the change: ${e.reason}`);
+      throw e;
+    }
+    const skipped = [...(after.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(after.tryGet(hostFirewallFact)?.diagnostics ?? [])]
+      .filter((d) => files.has(d.file) && /ignored|skip/.test(d.message));
+    const before = new Set([...(node.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(node.tryGet(hostFirewallFact)?.diagnostics ?? [])].map((d) => d.message));
+    const fresh = skipped.filter((d) => !before.has(d.message));
+    if (fresh.length) throw new ManualOnly(`the proposed ${fresh[0].file}:${fresh[0].line} would be skipped by Proxmox: ${fresh[0].message}`);
+  };
+  const mine = new Map([[hostPath, hostNew]]);
+  if (clusterNew !== undefined) mine.set(FILES.clusterFw, clusterNew);
+  const final = contextWith(ctx, mine);
+  check(ctx, final, mine);
+  const own = pvesecSource(ctx.snapshot);
+  if (own) lockouts.push(...ownLockouts(ctx.node.name, own, final.get(nodeExposureFact)));
+  if (writesCluster && clusterNew !== undefined) {
+    // right after this node writes cluster.fw, the other nodes run it with their current host.fw
+    const files = new Map([[FILES.clusterFw, clusterNew]]);
+    const others = clusterWith(ctx, files);
+    for (const other of ctx.cluster.nodes) if (other.name !== ctx.node.name) check(contextIn(ctx.cluster, ctx, other.name), contextIn(others, ctx, other.name), files);
+  }
+  const elsewhere = [...new Set(lockouts.map((l) => l.node).filter((n) => n !== ctx.node.name))];
+  const hint = elsewhere.length ? ` (cluster.fw reaches ${elsewhere.join(', ')} with their current host.fw: apply their own firewall plans first, then plan ${ctx.node.name} again)` : '';
+  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}`);
+  if (exposed.length) throw new ManualOnly(`the firewall change would open: ${exposed.map(exposedText).join('; ')}`);
+}
+
+/** The operations of pve mode for this node (none when the files already say what they should). */
+export function planPveFirewall(input: RemedyInput): PlannedOp[] {
+  const { ctx } = input;
+  let proposal: PveFirewallProposal;
+  try {
+    proposal = proposePveFirewall(input);
+  } catch (e) {
+    if (e instanceof Unavailable) throw new ManualOnly(`pve firewall: ${e.reason}`);
+    throw e;
+  }
+  if (!proposal.files.size) return [];
+  const controls = [...PVE_FW_CONTROLS];
+  const ops: PlannedOp[] = [];
+  for (const [path, content] of proposal.files) {
+    const isCluster = path === FILES.clusterFw;
+    ops.push({
+      kind: 'write-file', id: `write:${path}`, phase: 'restrict', controls, cutsAccess: true, path, content, ...PMXCFS_FILE,
+      summary: isCluster ? proposal.why.filter((w) => w.startsWith('cluster.fw')).join('; ') : proposal.why.filter((w) => w.startsWith('host.fw')).join('; '),
+    });
+  }
+  ops.push({
+    kind: 'validate', id: 'validate:pve-firewall-compile', phase: 'restrict', controls, cutsAccess: false, argv: ['pve-firewall', 'compile'],
+    why: 'pve-firewall must read and compile the new cluster.fw and host.fw', summary: 'pve-firewall compile',
+  });
+  const svc = unitState(ctx.get(unitStatesFact), 'pve-firewall');
+  const running = svc.active === 'active' && svc.enabled === 'enabled';
+  ops.push({
+    kind: 'service', id: 'service:pve-firewall', phase: 'restrict', controls, cutsAccess: true, unit: 'pve-firewall',
+    action: running ? 'reload-or-restart' : 'enable-now',
+    summary: running ? 'pve-firewall: load the new rules now (it would within 10 s anyway)' : 'pve-firewall: enable and start',
+  });
+  return ops;
+}
+

@@ -85,19 +85,19 @@ test('FW remedy: peers get SSH, corosync and migration; sshd on 2200 is what the
   assert.ok(ops.some((o) => o.kind === 'load-ruleset'));
 });
 
-test('FW remedy refuses: pvesec from a non-admin address, an admin source typo, no admin_sources, two managers, pve mode not built', () => {
+test('FW remedy refuses: pvesec from a non-admin address, an admin source typo, no admin_sources, two managers, pve mode where pve-firewall is not installed', () => {
   assert.match(manualOf(bareNode('192.168.50.7')), /firewall change refused: the change would lock out pvesec itself \(192\.168\.50\.7\) on tcp\/22/);
   // the bastion is 10.10.0.5; 10.1.0.0/24 was meant as 10.10.0.0/24
   assert.match(manualOf(bareNode('10.10.0.5'), { admin_sources: ['10.1.0.0/24'] }), /LOCKOUT pve1: tcp\/22 from pvesec itself \(10\.10\.0\.5\) 10\.10\.0\.5\/32 \(1 address\): ACCEPT -> DROP by INPUT policy DROP/);
   assert.match(manualOf(bareNode(), {}), /needs admin_sources in pvesec\.yaml/);
   const dual = pveNode({ rulesV4: HANDWRITTEN_V4 });
   assert.match(manualOf(dual), /two firewall managers: the Proxmox firewall is active .*persisted: \/etc\/iptables\/rules\.v4/);
-  assert.match(manualOf(bareNode(), { ...CONFIG, firewall: 'pve' }), /pve firewall mode: not built yet/);
+  assert.match(manualOf(bareNode(), { ...CONFIG, firewall: 'pve' }), /pve-firewall is not installed on this node: use firewall: iptables/);
   // iptables named while the Proxmox firewall runs (without hand-written rules yet): refused, it would make two managers
   assert.match(manualOf(pveNode({ iptables: EMPTY_IPTABLES }), { ...CONFIG, firewall: 'iptables' }), /firewall: iptables, but the Proxmox firewall is active/);
   // auto picks pve where pve-firewall is installed
   const withPvefw = bareNode('10.10.0.5', { commands: { 'systemctl-states': STATES.replace('pve-firewall inactive not-found', 'pve-firewall inactive disabled') } });
-  assert.match(manualOf(withPvefw), /pve firewall mode/);
+  assert.ok(planOf(withPvefw).some((o) => o.kind === 'write-file' && o.path.startsWith('/etc/pve/') && o.pmxcfs), 'auto: pve mode writes the .fw files');
   assert.ok(planOf(withPvefw, { ...CONFIG, firewall: 'iptables' }).length > 0);
 });
 

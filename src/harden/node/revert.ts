@@ -104,6 +104,11 @@ units_down() {
   }
 }
 
+attrs_of() { # FILE PATH MODE UID GID: pmxcfs (/etc/pve) sets mode and owner itself and refuses chown/chmod
+  case $2 in /etc/pve/*) case $(stat -f -c %T -- "$1" 2>/dev/null) in fuse*) return 0 ;; esac ;; esac
+  chown "$4:$5" "$1" && chmod "$3" "$1"
+}
+
 restore_file() { # PATH N DIGEST MODE UID GID
   if [ "$3" = absent ]; then
     if [ -e "$1" ] || [ -L "$1" ]; then
@@ -116,12 +121,12 @@ restore_file() { # PATH N DIGEST MODE UID GID
   if [ "$(dg "$src")" != "$3" ]; then ev "revert-error the saved copy of $1 ($src) is damaged"; return 1; fi
   if [ ! -L "$1" ] && [ "$(dg "$1")" = "$3" ] && [ "$(stat -c '%a %u %g' -- "$1" 2>/dev/null)" = "$4 $5 $6" ]; then return 0; fi
   tmp="$(dirname -- "$1")/.pvesec-revert.$$"
-  if cat -- "$src" > "$tmp" && chown "$5:$6" "$tmp" && chmod "$4" "$tmp" && sync "$tmp" && mv -f -- "$tmp" "$1"; then
+  if cat -- "$src" > "$tmp" && attrs_of "$tmp" "$1" "$4" "$5" "$6" && sync "$tmp" && mv -f -- "$tmp" "$1"; then
     :
   else
     rm -f -- "$tmp"
     # no room for a temporary copy (full disk): rewrite in place
-    if cat -- "$src" > "$1" && chown "$5:$6" "$1" && chmod "$4" "$1"; then :; else ev "revert-error cannot restore $1"; return 1; fi
+    if cat -- "$src" > "$1" && attrs_of "$1" "$1" "$4" "$5" "$6"; then :; else ev "revert-error cannot restore $1"; return 1; fi
   fi
   sync "$1" "$(dirname -- "$1")" 2>/dev/null
   ev "restored $1"

@@ -161,7 +161,8 @@ function compileOp(op: Op): Compiled {
           // umask 077: the new content is never readable by others before its mode is set
           `if (umask 077 && base64 -d > "$tmp") <<'PVESEC_B64_EOF'\n${base64Lines(op.content)}\nPVESEC_B64_EOF`,
           `then :; else rm -f -- "$tmp"; opfail ${qid} ${q(`cannot write a temporary file beside ${path}`)}; fi`,
-          `attrs "$tmp" ${q(owner)} ${mode} && sync "$tmp" && mv -f -- "$tmp" ${q(path)} && sync ${q(dirOf(path))} || { rm -f -- "$tmp"; opfail ${qid} ${q(`cannot install ${path} as ${owner} ${mode}`)}; }`,
+          // pmxcfs (/etc/pve) sets mode and owner itself and refuses chmod/chown
+          `${op.pmxcfs ? '' : `attrs "$tmp" ${q(owner)} ${mode} && `}sync "$tmp" && mv -f -- "$tmp" ${q(path)} && sync ${q(dirOf(path))} || { rm -f -- "$tmp"; opfail ${qid} ${q(`cannot install ${path} as ${owner} ${mode}`)}; }`,
           `applied ${q(path)}`,
           `ev ${q(`wrote ${path}`)}`,
         ],
