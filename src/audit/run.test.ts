@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memorySnapshot } from '../collect/memory.js';
 import { DEFAULT_CONFIG } from '../config/schema.js';
-import { groupClusters, MAX_FINDINGS_PER_CHECK, runChecks } from './run.js';
-import { fail, type Check } from '../checks/types.js';
+import { groupClusters, MAX_FINDINGS_PER_CHECK, runChecks, uniqueKeys } from './run.js';
+import { fail, keyed, type Check } from '../checks/types.js';
 import { nodeFact, clusterFact, Unavailable } from '../model/fact.js';
 import type { ControlMeta } from '../core/types.js';
 
@@ -81,4 +81,17 @@ test('a control lists at most MAX_FINDINGS_PER_CHECK findings: the worst first, 
   const last = f[MAX_FINDINGS_PER_CHECK - 1];
   assert.equal(last.status, 'WARN');
   assert.equal(last.message, `${n - MAX_FINDINGS_PER_CHECK + 1} more findings not listed (${n / 2 - MAX_FINDINGS_PER_CHECK + 1} WARN, ${n / 2} INFO): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`);
+});
+
+test('findings carry their verdict key ("" for a single one), made unique; every evidence item gets a text', () => {
+  const snap = memorySnapshot({ target: 'x', files: { '/etc/hostname': 'pve1\n' } });
+  const checks: Check[] = [
+    { meta: meta('SSH-90', 'node'), evaluate: () => fail('one', [{ source: 'sshd -T' }]) },
+    { meta: meta('SSH-91', 'node'), evaluate: () => [keyed('a', fail('x')), keyed('b', fail('y')), keyed('a', fail('z')), fail('w'), fail('v')] },
+  ];
+  const [r] = runChecks(groupClusters([snap]), checks, DEFAULT_CONFIG);
+  const findings = r.nodeFindings[0].findings;
+  assert.deepEqual(findings.map((f) => `${f.id} ${f.key}`), ['SSH-90 ', 'SSH-91 a', 'SSH-91 b', 'SSH-91 a #2', 'SSH-91 ', 'SSH-91 #2']);
+  assert.deepEqual(findings[0].evidence, [{ source: 'sshd -T', text: '' }]);
+  assert.deepEqual(uniqueKeys(['x', 'x', 'x', '']), ['x', 'x #2', 'x #3', '']);
 });

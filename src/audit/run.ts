@@ -89,15 +89,31 @@ function evaluate(check: Check, ctx: FactContext, where: { node?: string; cluste
     const reason = e instanceof Unavailable ? e.reason : `check failed: ${(e as Error).message ?? String(e)}`;
     verdicts = [{ status: 'SKIP', message: reason }];
   }
-  return verdicts.map((v) => ({
+  const keys = uniqueKeys(verdicts.map((v) => v.key ?? ''));
+  return verdicts.map((v, i) => ({
     id: check.meta.id,
     status: v.status,
     severity: v.severity ?? check.meta.severity,
     title: check.meta.title,
     message: v.message,
-    evidence: v.evidence ?? [],
+    // Every evidence item has a text (docs/output-formats.md); a check that gives none gets "".
+    evidence: (v.evidence ?? []).map((e) => (e.text === undefined ? { ...e, text: '' } : e)),
+    key: keys[i],
     ...where,
   }));
+}
+
+/**
+ * The verdicts' keys made unique: a key given twice (a check that did not tell two verdicts apart)
+ * becomes "key #2", "key #3" in order, so that no two findings of a control and target share one.
+ */
+export function uniqueKeys(keys: string[]): string[] {
+  const seen = new Map<string, number>();
+  return keys.map((k) => {
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    return n === 1 ? k : `${k} #${n}`.trimStart();
+  });
 }
 
 /** A waiver turns a FAIL/WARN into NOTICE "waived"; an expired waiver no longer applies and says so. */

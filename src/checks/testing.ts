@@ -36,6 +36,10 @@ export function assertCases(check: Check, cases: CheckCase[]): void {
     const statuses = findings.map((f) => f.status);
     const expected = Array.isArray(c.expect) ? c.expect : statuses.map(() => c.expect as Status);
     assert.ok(findings.length > 0, `${check.meta.id} / ${c.name}: no finding`);
+    // Several verdicts on one node or cluster each say what they are about (Verdict.key), distinctly.
+    for (const f of findings) {
+      assert.doesNotMatch(f.key ?? '', /(^| )#\d+$/, `${check.meta.id} / ${c.name}: two verdicts share the key "${f.key?.replace(/ ?#\d+$/, '')}": ${findings.map((x) => x.message).join(' | ')}`);
+    }
     assert.deepEqual(statuses, expected, `${check.meta.id} / ${c.name}: statuses ${JSON.stringify(statuses)}; messages: ${findings.map((f) => f.message).join(' | ')}`);
     if (c.message !== undefined) {
       const text = findings.map((f) => f.message).join('\n');

@@ -8,6 +8,17 @@ export interface Verdict {
   evidence?: Evidence[];
   /** Overrides the control's default severity for this verdict (rare). */
   severity?: Severity;
+  /**
+   * What this verdict is about, when a control gives several (a sysctl name, an admin, a port and rule):
+   * unique among the control's verdicts on one node or cluster and stable across runs, never message
+   * text. A control's single verdict leaves it out (key "").
+   */
+  key?: string;
+}
+
+/** The same verdict about a given thing (Verdict.key). */
+export function keyed(key: string, v: Verdict): Verdict {
+  return { ...v, key };
 }
 
 /**
@@ -55,6 +66,7 @@ export function omittedFindings(counts: Map<Status, number>): Verdict {
   const omitted = statuses.reduce((n, s) => n + counts.get(s)!, 0);
   return {
     status: statuses[0],
+    key: 'omitted',
     message: `${omitted} more findings not listed (${statuses.map((s) => `${counts.get(s)} ${s}`).join(', ')}): a control lists at most ${MAX_FINDINGS_PER_CHECK} per node or cluster`,
   };
 }

@@ -56,6 +56,12 @@ export interface Finding {
   title: string;
   message: string;
   evidence: Evidence[];
+  /**
+   * Identity of the finding within its control and target, stable across runs (never message text):
+   * the sysctl name of KRN-01, the admin of ACC-03, the family, port and deciding rule of FW-05...;
+   * "" for a control's only verdict. SARIF fingerprints and history are built on (id, node|cluster, key).
+   */
+  key?: string;
   /** Node name for node-scoped findings; cluster findings carry the cluster name instead. */
   node?: string;
   cluster?: string;

@@ -1,15 +1,17 @@
 import type { Evidence, Finding, Severity, Status } from '../core/types.js';
-import { allFindings, countStatuses, type AuditReport, type TargetOutcome } from './model.js';
+import { allFindings, countStatuses, reportBlocks, type AuditReport, type TargetOutcome } from './model.js';
 
 export const AUDIT_SCHEMA_ID = 'pvesec.audit/v1';
 
-export interface JsonEvidence { source: string; line?: number; text?: string }
+export interface JsonEvidence { source: string; line?: number; text: string }
 export interface JsonFinding {
   id: string;
   status: Status;
   severity: Severity;
   title: string;
   message: string;
+  /** Identity of the finding within its control and node or cluster, stable across runs ("" for a control's only verdict). */
+  key: string;
   evidence: JsonEvidence[];
   node?: string;
   cluster?: string;
@@ -22,7 +24,8 @@ export interface JsonReport {
   targets: TargetOutcome[];
   clusters: { name: string; clustered: boolean; nodes: string[]; score: number }[];
   findings: JsonFinding[];
-  summary: { PASS: number; FAIL: number; WARN: number; SKIP: number; NOTICE: number; INFO: number; total: number; score: number };
+  /** score: null when nothing was audited (no target could be collected). */
+  summary: { PASS: number; FAIL: number; WARN: number; SKIP: number; NOTICE: number; INFO: number; total: number; score: number | null };
 }
 
 /** Copies only the defined fields, in the given key order (stable output, no `undefined` keys). */
@@ -35,7 +38,8 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K
 function jsonFinding(f: Finding, cluster: string): JsonFinding {
   return {
     ...pick(f, ['id', 'status', 'severity', 'title', 'message']),
-    evidence: f.evidence.map((e: Evidence) => pick(e, ['source', 'line', 'text'])),
+    key: f.key ?? '',
+    evidence: f.evidence.map((e: Evidence) => ({ ...pick(e, ['source', 'line']), text: e.text ?? '' })),
     // Node findings carry their node and cluster; cluster findings only the cluster.
     ...(f.node !== undefined ? { node: f.node } : {}),
     cluster,
@@ -50,12 +54,12 @@ export function toJsonReport(report: AuditReport): JsonReport {
     schema: AUDIT_SCHEMA_ID,
     tool: { name: report.tool.name, version: report.tool.version },
     generatedAt: report.generatedAt,
-    targets: report.targets.map((t) => pick(t, ['target', 'status', 'error', 'node', 'cluster', 'privilege'])),
+    targets: report.targets.map((t) => ({
+      ...pick(t, ['target', 'status', 'error', 'node', 'cluster', 'privilege']),
+      ...(t.partial ? { partial: { present: t.partial.present, expected: t.partial.expected, missing: [...t.partial.missing] } } : {}),
+    })),
     clusters: report.clusters.map((c) => ({ name: c.name, clustered: c.clustered, nodes: [...c.nodes], score: c.score })),
-    findings: report.clusters.flatMap((c) => [
-      ...c.findings.map((f) => jsonFinding(f, c.name)),
-      ...c.nodeFindings.flatMap((n) => n.findings.map((f) => jsonFinding(f, c.name))),
-    ]),
+    findings: reportBlocks(report).flatMap((b) => b.findings.map((f) => jsonFinding(f, b.clusterName))),
     summary: {
       PASS: counts.PASS, FAIL: counts.FAIL, WARN: counts.WARN, SKIP: counts.SKIP, NOTICE: counts.NOTICE, INFO: counts.INFO,
       total: counts.total, score: report.score,

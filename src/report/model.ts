@@ -3,6 +3,7 @@ import type { ClusterResult } from '../audit/run.js';
 import type { Snapshot } from '../collect/snapshot.js';
 import type { ClusterModel } from '../model/fact.js';
 import { scoreFindings } from './score.js';
+import { sourceCoverage, type SourceCoverage } from './coverage.js';
 
 /** What happened to one target given on the command line (or one bundle of an expanded directory). */
 export interface TargetOutcome {
@@ -12,6 +13,8 @@ export interface TargetOutcome {
   node?: string;
   cluster?: string;
   privilege?: Snapshot['meta']['privilege'];
+  /** A plain backup (no pvesec/meta.json) lacking some of what pvesec reads: how much it holds. */
+  partial?: SourceCoverage;
 }
 
 export interface NodeReport {
@@ -40,7 +43,8 @@ export interface AuditReport {
   generatedAt: string;
   targets: TargetOutcome[];
   clusters: ClusterReport[];
-  score: number;
+  /** Overall score; null when nothing was audited (no target could be collected). */
+  score: number | null;
   /** Metadata of the controls that were evaluated, in catalogue order (SARIF rules). */
   controls: ControlMeta[];
 }
@@ -62,7 +66,8 @@ export function buildReport(input: ReportInput): AuditReport {
   const targets: TargetOutcome[] = input.targets.map((t) => {
     if (!t.snapshot) return { target: t.target, status: 'error', error: t.error ?? `${t.target}: collection failed` };
     const where = clusterOf.get(t.snapshot);
-    return { target: t.target, status: 'ok', node: where?.node, cluster: where?.cluster, privilege: t.snapshot.meta.privilege };
+    const partial = sourceCoverage(t.snapshot);
+    return { target: t.target, status: 'ok', node: where?.node, cluster: where?.cluster, privilege: t.snapshot.meta.privilege, ...(partial ? { partial } : {}) };
   });
 
   const clusters: ClusterReport[] = input.results.map((r) => {
@@ -82,14 +87,17 @@ export function buildReport(input: ReportInput): AuditReport {
     generatedAt: input.generatedAt.toISOString(),
     targets,
     clusters,
-    score: scoreFindings(input.results.flatMap((r) => [...r.findings, ...r.nodeFindings.flatMap((n) => n.findings)])),
+    score: input.results.length ? scoreFindings(input.results.flatMap((r) => [...r.findings, ...r.nodeFindings.flatMap((n) => n.findings)])) : null,
     controls: input.controls,
   };
 }
 
-/** Every finding of the report in its stable order: per cluster, the cluster's findings then each node's. */
+/**
+ * Every finding of the report in the one order every format uses: block by block (reportBlocks), within a
+ * block in catalogue order, so grouped by section as the text report shows them.
+ */
 export function allFindings(report: AuditReport): Finding[] {
-  return report.clusters.flatMap((c) => [...c.findings, ...c.nodeFindings.flatMap((n) => n.findings)]);
+  return reportBlocks(report).flatMap((b) => b.findings);
 }
 
 /**
@@ -102,18 +110,34 @@ export interface ReportBlock {
   /** For a cluster block: its nodes. For a node of a cluster: that cluster. Absent for a standalone node. */
   nodes?: string[];
   cluster?: string;
+  /** The cluster the block belongs to (a standalone node's is its own name). */
+  clusterName: string;
   score: number;
+  /** In catalogue order (a standalone node's cluster-wide and node findings merged). */
   findings: Finding[];
+  /** A node block read from a partial backup: what it lacks (said once, at the top of the block). */
+  partial?: SourceCoverage;
 }
 
 export function reportBlocks(report: AuditReport): ReportBlock[] {
+  const rank = new Map(report.controls.map((m, i) => [m.id, i]));
+  // stable: the verdicts of one control keep their order; an id outside the catalogue goes last
+  const ordered = (fs: Finding[]) => fs.map((f, i) => ({ f, i, r: rank.get(f.id) ?? rank.size })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
+  const partialOf = (cluster: string, node: string) => report.targets.find((t) => t.cluster === cluster && t.node === node)?.partial;
+  const nodeBlock = (c: ClusterReport, n: NodeReport, standalone: boolean): ReportBlock => {
+    const partial = partialOf(c.name, n.node);
+    return {
+      kind: 'node', name: n.node, ...(standalone ? {} : { cluster: c.name }), clusterName: c.name,
+      score: standalone ? c.score : n.score, findings: ordered(standalone ? [...c.findings, ...n.findings] : n.findings), ...(partial ? { partial } : {}),
+    };
+  };
   return report.clusters.flatMap((c): ReportBlock[] =>
     c.clustered
       ? [
-          { kind: 'cluster', name: c.name, nodes: c.nodes, score: c.score, findings: c.findings },
-          ...c.nodeFindings.map((n): ReportBlock => ({ kind: 'node', name: n.node, cluster: c.name, score: n.score, findings: n.findings })),
+          { kind: 'cluster', name: c.name, nodes: c.nodes, clusterName: c.name, score: c.score, findings: ordered(c.findings) },
+          ...c.nodeFindings.map((n) => nodeBlock(c, n, false)),
         ]
-      : c.nodeFindings.map((n): ReportBlock => ({ kind: 'node', name: n.node, score: c.score, findings: [...c.findings, ...n.findings] })),
+      : c.nodeFindings.map((n) => nodeBlock(c, n, true)),
   );
 }
 

@@ -1,6 +1,7 @@
 import { SECTIONS, SECTION_TITLES, type Finding, type Section, type Status } from '../core/types.js';
 import { allFindings, countStatuses, reportBlocks, type AuditReport, type ReportBlock } from './model.js';
 import { clean, evidenceText } from './text.js';
+import type { SourceCoverage } from './coverage.js';
 
 /** Evidence lines shown per finding before "... and N more" (the JSON report has them all). */
 const MAX_EVIDENCE_LINES = 3;
@@ -36,6 +37,7 @@ export function renderTerminal(report: AuditReport, opts: { color: boolean }): s
 
   for (const b of reportBlocks(report)) {
     out.push(paint(ANSI.bold, `== ${blockHeading(b)} ==`), '');
+    if (b.partial) out.push(...partialLines(b.partial, paint), '');
     if (b.findings.length === 0) out.push(paint(ANSI.dim, 'no findings to show'), '');
     // Every finding lands in exactly one section: an id outside the catalogue goes to OTHER CONTROLS.
     for (const section of [...SECTIONS, undefined]) {
@@ -67,8 +69,24 @@ export function renderTerminal(report: AuditReport, opts: { color: boolean }): s
   out.push(paint(ANSI.bold, '= SUMMARY ='), '');
   for (const [label, n, style] of rows) out.push(`${label.padEnd(10)}${n > 0 ? paint(style, String(n)) : String(n)}`);
   if (failed.length > 0) out.push(`${'ERRORS:'.padEnd(10)}${paint(ANSI.red, String(failed.length))} target(s) not audited`);
-  out.push(`${'SCORE:'.padEnd(10)}${report.score}/100${scoreBreakdown(report)}`);
+  out.push(`${'SCORE:'.padEnd(10)}${report.score === null ? 'none: nothing audited' : `${report.score}/100${scoreBreakdown(report)}`}`);
   return out.join('\n') + '\n';
+}
+
+/** Said once at the top of a node read from a partial backup, instead of leaving it to its SKIP lines. */
+function partialLines(p: SourceCoverage, paint: (style: string, s: string) => string): string[] {
+  const lines = [`${paint(ANSI.yellow, 'PARTIAL:')} ${p.present} of ${p.expected} sources present: a partial backup; the controls reading the other ${p.missing.length} SKIP`];
+  let line = '    missing:';
+  for (const [i, s] of p.missing.entries()) {
+    const item = ` ${clean(s)}${i < p.missing.length - 1 ? ',' : ''}`;
+    if (line.length + item.length > 100 && line.trim() !== 'missing:') {
+      lines.push(paint(ANSI.dim, line));
+      line = '   ';
+    }
+    line += item;
+  }
+  lines.push(paint(ANSI.dim, line));
+  return lines;
 }
 
 function findingLines(f: Finding, paint: (style: string, s: string) => string): string[] {

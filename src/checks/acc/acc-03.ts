@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Evidence } from '../../core/types.js';
 import { adminsFact, userSshState } from '../../model/facts/accounts.js';
-import { fail, pass, skip, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, skip, type Check, type Verdict } from '../types.js';
 import { ACC_REFERENCES, octal } from './common.js';
 
 export const acc03: Check = {
@@ -19,7 +19,9 @@ export const acc03: Check = {
   evaluate(ctx) {
     const { admins } = ctx.get(adminsFact);
     if (!admins.length) return skip('no admin account found (group sudo, sudoers ALL rules, admin_users)');
-    return admins.map((a): Verdict => {
+    return admins.map((a) => keyed(a.user.name, judge(a)));
+
+    function judge(a: (typeof admins)[number]): Verdict {
       const u = a.user;
       const st = userSshState(ctx, u);
       if (!st.homeSeen) return skip(`${u.name}: ${ctx.snapshot.whyMissing(u.home)}`);
@@ -52,6 +54,6 @@ export const acc03: Check = {
       if (unknown.length) return skip(`${u.name}: ${keys} key(s), but the permissions of ${unknown.join(', ')} were not collected`, evidence);
       const kf = st.keyFiles.filter((f) => f.keys.length).map((f) => `${path.posix.basename(f.path)} ${octal(f.stat!.mode)}`).join(', ');
       return pass(`${u.name}: ${keys} key(s), ~/.ssh ${octal(st.sshDir!.mode)}, ${kf}, home ${octal(st.home!.mode)}`, evidence);
-    });
+    }
   },
 };

@@ -24,6 +24,6 @@ export const bak02: Check = {
     if (vzdump.length) {
       return fail(`all ${vzdump.length} vzdump job(s) are disabled`, vzdump.slice(0, 4).map((j) => ({ source: FILES.jobsCfg, line: j.props.get('enabled')?.line ?? j.line, text: `vzdump: ${j.id} enabled 0` })));
     }
-    return fail('no guest backup job configured (no vzdump job in jobs.cfg or vzdump.cron)', [{ source: FILES.jobsCfg }]);
+    return fail('no guest backup job configured (no vzdump job in jobs.cfg or vzdump.cron)', [{ source: FILES.jobsCfg, text: 'no vzdump job' }]);
   },
 };

@@ -1,11 +1,11 @@
 import type { Evidence } from '../../core/types.js';
-import { acceptedOnAny, groupByRule, type ExposureService } from '../../engines/firewall/exposure.js';
+import { acceptedOnAny, groupByRule, serviceText, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import type { Decision } from '../../engines/firewall/program.js';
 import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { describeOffenders, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
-import { fail, pass, type Verdict } from '../types.js';
-import { decisionEvidence } from './reachability.js';
+import { fail, keyed, pass, type Verdict } from '../types.js';
+import { decisionEvidence, decisionKey } from './reachability.js';
 
 /**
  * FW-04/05/13: services that must NOT be reachable from public addresses or declared non-admin
@@ -43,8 +43,8 @@ export function forbiddenExposureVerdicts(nx: NodeExposure, policy: AddressPolic
     if (later && !acceptedOnAny(e).intersect(forbidden).intersect(later.set).isEmpty()) refusedEvidence.push(...later.evidence);
     for (const g of groupByRule(e, judged, true)) {
       const by = nx.fw.manager === 'none' ? `: ${nx.fw.description}` : ` by ${explainDecision(g.decision)}`;
-      out.push(fail(`${g.ports.join(', ')} accepted from ${describeOffenders(g.set, policy)}${by}${assumptionsNote([g.decision], nx, q.notes)}`,
-        decisionEvidence(g.decision, nx.fw)));
+      out.push(keyed(`ipv${f} ${serviceText(svc)} ${decisionKey(g.decision)}`, fail(`${g.ports.join(', ')} accepted from ${describeOffenders(g.set, policy)}${by}${assumptionsNote([g.decision], nx, q.notes)}`,
+        decisionEvidence(g.decision, nx.fw))));
     }
     for (const g of groupByRule(e, RangeSet.all(f), true)) acceptedAll = acceptedAll.union(g.set);
     passDecisions.push(...groupByRule(e, forbidden, false).map((g) => g.decision));

@@ -3,10 +3,10 @@ import { explainDecision } from '../../engines/firewall/matrix.js';
 import { countAddresses, summarizeCidrs } from '../../engines/firewall/ranges.js';
 import { formatRange } from '../../parse/ip-address.js';
 import { addressPolicy, nodeExposureFact } from '../../model/facts/exposure.js';
-import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, warn, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES } from './common.js';
 import { assumptionsNote } from './exposure.js';
-import { decisionEvidence, ENGINE_READS } from './reachability.js';
+import { decisionEvidence, decisionKey, ENGINE_READS } from './reachability.js';
 
 export const fw06: Check = {
   meta: {
@@ -36,8 +36,8 @@ export const fw06: Check = {
         if (svc === nx.ssh.service && !nx.ssh.families.includes(family)) continue;
         const e = nx.of(svc, family);
         for (const g of groupByRule(e, admin, false)) {
-          out.push(fail(`lockout: ${g.ports.join(', ')} from admin ${summarizeCidrs(g.set)} (${countAddresses(g.set.size())}): ${g.decision.verdict} by ${explainDecision(g.decision)}${assumptionsNote([g.decision], nx, [nx.ssh.note])}`,
-            decisionEvidence(g.decision, nx.fw)));
+          out.push(keyed(`ipv${family} ${serviceText(svc)} ${decisionKey(g.decision)}`, fail(`lockout: ${g.ports.join(', ')} from admin ${summarizeCidrs(g.set)} (${countAddresses(g.set.size())}): ${g.decision.verdict} by ${explainDecision(g.decision)}${assumptionsNote([g.decision], nx, [nx.ssh.note])}`,
+            decisionEvidence(g.decision, nx.fw))));
         }
         decisions.push(...groupByRule(e, admin, true).map((g) => g.decision));
       }

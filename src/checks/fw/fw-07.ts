@@ -7,10 +7,10 @@ import { nodeExposureFact, peerRequirements } from '../../model/facts/exposure.j
 import { corosyncTopologyFact } from '../../model/facts/firewall.js';
 import { Unavailable } from '../../model/fact.js';
 import { parseIp } from '../../parse/ip-address.js';
-import { fail, pass, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, type Check, type Verdict } from '../types.js';
 import { FW_REFERENCES } from './common.js';
 import { assumptionsNote } from './exposure.js';
-import { decisionEvidence, ENGINE_READS } from './reachability.js';
+import { decisionEvidence, decisionKey, ENGINE_READS } from './reachability.js';
 
 export const fw07: Check = {
   meta: {
@@ -36,14 +36,14 @@ export const fw07: Check = {
     for (const { peer, service, dst } of requirements) {
       const e = nx.of(service, peer.family!, dst);
       for (const b of blockedFor(e, peer.addr)) {
-        out.push(fail(`cluster traffic blocked: ${b.ports.join(', ')} from peer ${peer.node} ${peer.ring} (${peer.addr}): ${b.decision.verdict} by ${explainDecision(b.decision)}${assumptionsNote([b.decision], nx)}`,
-          decisionEvidence(b.decision, nx.fw)));
+        out.push(keyed(`${peer.node} ${peer.ring} ${peer.addr} ${serviceText(service)} ${decisionKey(b.decision)}`, fail(`cluster traffic blocked: ${b.ports.join(', ')} from peer ${peer.node} ${peer.ring} (${peer.addr}): ${b.decision.verdict} by ${explainDecision(b.decision)}${assumptionsNote([b.decision], nx)}`,
+          decisionEvidence(b.decision, nx.fw))));
       }
       decisions.push(...acceptedDecisions(e, peer.addr));
     }
     const unresolvedText = unresolved.map((p) => `${p.node} ${p.ring} "${p.addr}" (${p.unresolved})`).join(', ');
     if (out.length) {
-      if (unresolved.length) out.push(fail(`also not decided: peer ring address(es) that are not IP addresses: ${unresolvedText}`, [{ source: FILES.corosyncConf }]));
+      if (unresolved.length) out.push(keyed('unresolved peers', fail(`also not decided: peer ring address(es) that are not IP addresses: ${unresolvedText}`, [{ source: FILES.corosyncConf, text: unresolved.map((p) => `${p.node} ${p.ring} ${p.addr}`).join(', ') }])));
       return out;
     }
     if (unresolved.length) throw new Unavailable(`peer ring address(es) are not IP addresses: ${unresolvedText}; cannot decide whether cluster traffic passes`);

@@ -2,7 +2,7 @@ import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
 import { fileLine } from '../../model/file-lines.js';
 import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
-import { fail, pass, VerdictList, warn, type Check } from '../types.js';
+import { fail, keyed, pass, VerdictList, warn, type Check } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
 import { crlfFinding } from './crlf.js';
 
@@ -32,7 +32,7 @@ export const fw08: Check = {
     for (const [conf, kind] of confs) {
       const finding = crlfFinding(conf, kind);
       if (!finding) continue;
-      verdicts.add('FAIL', () => fail(finding.message, finding.evidence));
+      verdicts.add('FAIL', () => keyed(`${conf.file}: CR LF line endings`, fail(finding.message, finding.evidence)));
       if (finding.wholeFile) crlfLost.add(conf.file);
       for (const line of conf.crlf!.affectedLines) crlfLost.add(`${conf.file}:${line}`);
     }
@@ -42,11 +42,11 @@ export const fw08: Check = {
         if (rule.ignored) {
           verdicts.add('FAIL', () => {
             const where = rule.group ? ` in [group ${rule.group}]` : '';
-            return fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]);
+            return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
           });
         } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
           const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
-          verdicts.add('WARN', () => warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)]));
+          verdicts.add('WARN', () => keyed(`${rule.file}: ${rule.text.trim()}`, warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)])));
         }
       }
     }
@@ -56,7 +56,7 @@ export const fw08: Check = {
         if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
         verdicts.add('WARN', () => {
           const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
-          return warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text }]);
+          return keyed(`${d.file}: ${text ?? `line ${d.line ?? '?'}`}`, warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text: text ?? d.message }]));
         });
       }
     }

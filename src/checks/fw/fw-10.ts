@@ -2,7 +2,7 @@ import { COMMANDS, FILES } from '../../collect/sources.js';
 import { handWrittenChains, ip6tablesFact, iptablesFact, persistedRuleset, unitState, unitStatesFact } from '../../model/facts/network.js';
 import type { Evidence } from '../../core/types.js';
 import type { Ruleset } from '../../parse/iptables-save.js';
-import { fail, pass, skip, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, skip, type Check, type Verdict } from '../types.js';
 import { NETFILTER_REFERENCES } from './common.js';
 import { ruleKey } from './shadow.js';
 
@@ -34,7 +34,7 @@ export const fw10: Check = {
       if (!live.length && !persisted.length) continue;
       anyRules = true;
       if (!saved) {
-        verdicts.push(fail(`${live.length} hand-written ${f.command} lines are not persisted: ${f.path} does not exist`, [{ source: f.command, line: live[0].line, text: live[0].key }, { source: f.path, text: 'file absent' }]));
+        verdicts.push(keyed(f.path, fail(`${live.length} hand-written ${f.command} lines are not persisted: ${f.path} does not exist`, [{ source: f.command, line: live[0].line, text: live[0].key }, { source: f.path, text: 'file absent' }])));
         continue;
       }
       const liveKeys = live.map((l) => l.key);
@@ -47,18 +47,18 @@ export const fw10: Check = {
           extra.length ? `${extra.length} saved line(s) not loaded (first: ${extra[0].key})` : '',
           !missing.length && !extra.length ? 'same rules in a different order' : '',
         ].filter(Boolean);
-        verdicts.push(fail(`${f.command} differs from ${f.path}: ${parts.join('; ')}`, [
+        verdicts.push(keyed(f.path, fail(`${f.command} differs from ${f.path}: ${parts.join('; ')}`, [
           ...missing.slice(0, 3).map((l) => ({ source: f.command, line: l.line, text: l.key })),
           ...extra.slice(0, 3).map((l) => ({ source: f.path, line: l.line, text: l.key })),
-        ]));
+        ])));
         continue;
       }
       ok.push({ source: f.path, text: `${persisted.length} hand-written lines, identical to ${f.command}` });
     }
-    if (!anyRules) return skip('no hand-written iptables rules (only chains managed by pve-firewall or fail2ban): nothing to persist', families.filter((f) => f.live).map((f) => ({ source: f.command })));
+    if (!anyRules) return skip('no hand-written iptables rules (only chains managed by pve-firewall or fail2ban): nothing to persist', families.filter((f) => f.live).map((f) => ({ source: f.command, text: 'no hand-written rules' })));
     const unit = unitState(ctx.get(unitStatesFact), 'netfilter-persistent');
     const unitEvidence = { source: 'systemctl-states', line: unit.line || undefined, text: `netfilter-persistent ${unit.active} ${unit.enabled}` };
-    if (unit.enabled !== 'enabled') verdicts.push(fail(`netfilter-persistent is ${unit.enabled}: saved rules are not restored at boot`, [unitEvidence]));
+    if (unit.enabled !== 'enabled') verdicts.push(keyed('netfilter-persistent', fail(`netfilter-persistent is ${unit.enabled}: saved rules are not restored at boot`, [unitEvidence])));
     if (verdicts.length) return verdicts;
     return pass('hand-written rules are saved and netfilter-persistent is enabled', [...ok, unitEvidence]);
   },

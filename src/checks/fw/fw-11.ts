@@ -27,7 +27,7 @@ export const fw11: Check = {
     if (!state.active) {
       return pass(`Proxmox firewall not active (${state.reason})${input.length ? `; hand-written input filtering in ${input.map((c) => `${c.table} ${c.chain.name}`).join(', ')}` : ''}`, evidence);
     }
-    if (!input.length) return pass(`only the Proxmox firewall filters input (${state.reason}); no hand-written input rules`, seen.map(([n]) => ({ source: n })));
+    if (!input.length) return pass(`only the Proxmox firewall filters input (${state.reason}); no hand-written input rules`, seen.map(([n]) => ({ source: n, text: 'no hand-written input rules' })));
     const desc = input.map((c) => `${c.source} ${c.table} ${c.chain.name} (${plural(c.rules.length, 'rule')}${c.chain.policy && c.chain.policy !== 'ACCEPT' ? `, policy ${c.chain.policy}` : ''})`);
     return fail(`the Proxmox firewall is active (${state.backend} backend) and hand-written input filtering exists too: ${desc.join('; ')}`, evidence);
   },

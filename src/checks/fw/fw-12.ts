@@ -8,7 +8,7 @@ import type { AddrMatch } from '../../parse/iptables-save.js';
 import type { IpRange } from '../../parse/ip-address.js';
 import { resolveAddress, type FwMatch } from '../../parse/pve-fw.js';
 import type { ListeningSocket } from '../../parse/ss.js';
-import { fail, pass, warn, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, warn, type Check, type Verdict } from '../types.js';
 import { filterRuleEvidence, FW_REFERENCES, fwRuleEvidence } from './common.js';
 
 interface Sensitive {
@@ -70,15 +70,15 @@ export const fw12: Check = {
         if (!ports.length) continue;
         const src = rule.sourceAddr ? resolveAddress(rule.sourceAddr, cluster) : undefined;
         const verdict = judgeSource(src?.match, rule.source, admin, `${rule.file}:${rule.line} opens ${labels(ports)}`, [fwRuleEvidence(rule)], loopbackNote(opened, ports));
-        if (verdict) verdicts.push(verdict);
+        if (verdict) verdicts.push(keyed(`${rule.file}: ${rule.text.trim()}`, verdict));
       }
       const policy = cluster.options.get('policy_in');
       if (policy?.value === 'ACCEPT') {
         const ev: Evidence = { source: FILES.clusterFw, line: policy.line, text: 'policy_in: ACCEPT' };
         const open = sockets ? SENSITIVE_PORTS.filter((p) => exposed(sockets, p).length) : SENSITIVE_PORTS;
         if (open.length) {
-          verdicts.push(fail(`policy_in: ACCEPT lets ${labels(open)} through from any source${sockets ? `, and ${open.length === 1 ? 'it listens' : 'they listen'} on a non-loopback address` : ''}`,
-            [ev, ...open.flatMap((p) => socketEvidence(sockets ?? [], p))]));
+          verdicts.push(keyed(`${FILES.clusterFw}: policy_in ACCEPT`, fail(`policy_in: ACCEPT lets ${labels(open)} through from any source${sockets ? `, and ${open.length === 1 ? 'it listens' : 'they listen'} on a non-loopback address` : ''}`,
+            [ev, ...open.flatMap((p) => socketEvidence(sockets ?? [], p))])));
         }
       }
     }
@@ -114,14 +114,14 @@ export const fw12: Check = {
           byAddresses.set(key, [...(byAddresses.get(key) ?? []), p]);
         }
         const clauses = [...byAddresses].map(([addresses, ports]) => `${labels(ports)} listen${ports.length === 1 ? 's' : ''} on ${addresses}`);
-        verdicts.push(fail(`${clauses.join('; ')} and nothing filters ${open.length === 1 ? 'it' : 'them'} (${why})`, open.flatMap((p) => socketEvidence(listening, p))));
+        verdicts.push(keyed('unfiltered', fail(`${clauses.join('; ')} and nothing filters ${open.length === 1 ? 'it' : 'them'} (${why})`, open.flatMap((p) => socketEvidence(listening, p)))));
       }
-      if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name }]);
+      if (!verdicts.length) return pass(`${why}, but none of tcp/85, tcp+udp/111, tcp/25 listens on a non-loopback address`, [{ source: COMMANDS.listening.name, text: 'none of tcp/85, tcp+udp/111, tcp/25 on a non-loopback address' }]);
       return verdicts;
     }
     if (verdicts.length) return verdicts;
     return pass(`no ACCEPT rule opens tcp/85, tcp+udp/111 or tcp/25 beyond admin sources (${admin.origin})`, [
-      ...(state?.active ? [{ source: FILES.clusterFw }] : []),
+      ...(state?.active ? [{ source: FILES.clusterFw, text: 'Proxmox firewall rules' }] : []),
       ...input.map((c) => ({ source: c.source, line: c.chain.line, text: `${c.table} ${c.chain.name}` })),
     ]);
   },
@@ -159,6 +159,8 @@ function loopbackNote(opened: Sensitive[], reported: Sensitive[]): string {
 function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: ListeningSocket[] | undefined, inherited: AddrMatch | undefined, base: boolean): Verdict[] {
   const out: Verdict[] = [];
   const where = `${chain.source} ${chain.table} ${chain.chain.name}`;
+  // a chain reached through a jump with a source condition is judged again under it: another finding
+  const keyOf = (what: string) => `${where}${inherited ? ` (via ${inherited.text})` : ''}: ${what}`;
   for (const rule of chain.rules) {
     if (rule.target !== 'ACCEPT') continue;
     if (rule.match.inIface?.name === 'lo' && !rule.match.inIface.negated) continue;
@@ -172,7 +174,7 @@ function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: Liste
     const what = `${where} rule ${rule.index} opens ${labels(ports)}`;
     const note = loopbackNote(opened, ports);
     const v = src?.negated ? fail(`${what} to every source except ${src.text}${note}`, ev) : judgeSource(src?.ranges, src?.text, admin, what, ev, note);
-    if (v) out.push(v);
+    if (v) out.push(keyed(keyOf(rule.text), v));
   }
   if (base && chain.chain.policy === 'ACCEPT' && sockets) {
     const open = SENSITIVE_PORTS.filter((p) => {
@@ -181,8 +183,8 @@ function judgeChain(chain: HandWrittenChain, admin: AdminSources, sockets: Liste
     });
     if (open.length) {
       const where2 = open.map((p) => `${label(p)} on ${exposed(sockets, p).map((s) => s.address).join(', ')}`).join('; ');
-      out.push(fail(`${where} has policy ACCEPT and no rule drops ${labels(open)}, which listen${open.length === 1 ? 's' : ''}: ${where2}`,
-        [{ source: chain.source, line: chain.chain.line, text: `chain ${chain.chain.name} policy ACCEPT` }, ...open.flatMap((p) => socketEvidence(sockets, p))]));
+      out.push(keyed(keyOf('policy ACCEPT'), fail(`${where} has policy ACCEPT and no rule drops ${labels(open)}, which listen${open.length === 1 ? 's' : ''}: ${where2}`,
+        [{ source: chain.source, line: chain.chain.line, text: `chain ${chain.chain.name} policy ACCEPT` }, ...open.flatMap((p) => socketEvidence(sockets, p))])));
     }
   }
   return out;

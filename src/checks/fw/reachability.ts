@@ -6,6 +6,17 @@ import type { NodeFirewall } from '../../model/facts/firewall.js';
 
 export const ENGINE_READS = ['/etc/pve/firewall/cluster.fw', '/etc/pve/nodes/<node>/host.fw', '/etc/pve/corosync.conf', 'systemctl-states', 'iptables-save', 'ip6tables-save', 'nft list ruleset', '/etc/hosts', 'ip -o addr show'];
 
+/**
+ * What decided, as a finding key (Verdict.key) that survives edits elsewhere in the files: the
+ * configuration rule's file and text, the generated rule's chain and text, or the bare policy.
+ */
+export function decisionKey(d: Decision): string {
+  const r = d.rule;
+  if (r?.origin) return `${r.origin.file}: ${r.origin.text.trim()}`;
+  if (r) return `${r.chain}: ${r.text}`;
+  return `policy ${d.verdict}`;
+}
+
 /** Evidence for a decision: the configuration line of the deciding rule, else the generated rule. */
 export function decisionEvidence(d: Decision, fw: NodeFirewall): Evidence[] {
   const r = d.rule;

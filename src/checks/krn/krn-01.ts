@@ -2,7 +2,7 @@ import { COMMANDS, FILES } from '../../collect/sources.js';
 import type { Evidence } from '../../core/types.js';
 import { sysctlLiveFact, sysctlPersistedFact } from '../../model/facts/system.js';
 import { persistedValue } from '../../parse/sysctl.js';
-import { fail, pass, skip, type Check, type Verdict } from '../types.js';
+import { fail, keyed, pass, skip, type Check, type Verdict } from '../types.js';
 
 /** The required values (ip_forward is deliberately absent: a hypervisor routes for its guests). */
 export const SYSCTL_BASELINE: [string, string][] = [
@@ -72,7 +72,9 @@ export const krn01: Check = {
     } catch (e) {
       persistedWhy = (e as Error).message;
     }
-    return SYSCTL_BASELINE.map(([key, want]): Verdict => {
+    return SYSCTL_BASELINE.map(([key, want]) => keyed(key, judge(key, want)));
+
+    function judge(key: string, want: string): Verdict {
       const evidence: Evidence[] = [];
       const l = live?.get(key);
       if (l) evidence.push({ source: LIVE, line: l.line, text: `${key} = ${l.value}` });
@@ -99,6 +101,6 @@ export const krn01: Check = {
         return fail(`${key} = ${want} live but not persisted under ${FILES.sysctlDir} or ${FILES.sysctlConf}${why}`, evidence);
       }
       return pass(`${key} = ${want} live and persisted in ${p.file}:${p.line}`, evidence);
-    });
+    }
   },
 };

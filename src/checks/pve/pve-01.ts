@@ -33,6 +33,6 @@ export const pve01: Check = {
     }
     if (active.length) return pass(`administrators on / besides root@pam: ${listNames(active)}`, uniqueEvidence(evidence, 5));
     const note = inactive.length ? ` (disabled or expired: ${listNames(inactive)})` : '';
-    return fail(`no enabled user other than root@pam holds Administrator (or Permissions.Modify + Sys.Modify) on /${note}`, [{ source: FILES.userCfg }]);
+    return fail(`no enabled user other than root@pam holds Administrator (or Permissions.Modify + Sys.Modify) on /${note}`, [{ source: FILES.userCfg, text: 'no other enabled administrator on /' }]);
   },
 };

@@ -1,5 +1,5 @@
 import type { Check, Verdict } from '../types.js';
-import { fail, pass } from '../types.js';
+import { fail, keyed, pass } from '../types.js';
 import { isExpired, realmsFact, tfaFact, userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact, administratorsFact } from '../../model/facts/permissions.js';
 import { hasUsableFactor } from '../../parse/tfa-cfg.js';
@@ -20,7 +20,9 @@ export const pve03: Check = {
     const { cfg } = ctx.get(accessFact);
     const tfa = ctx.get(tfaFact);
     const nowSec = Math.floor(ctx.now.getTime() / 1000);
-    return realms.map((realm): Verdict => {
+    return realms.map((realm) => keyed(`realm ${realm.name}`, judge(realm)));
+
+    function judge(realm: (typeof realms)[number]): Verdict {
       const users = [...cfg.users.values()].filter((u) => u.realm === realm.name && u.enable && !isExpired(u.expire, ctx.now));
       const lacking = users.filter((u) => !hasUsableFactor(tfa.get(u.id), nowSec));
       const realmEv = { source: FILES.domainsCfg, line: realm.tfa!.line, text: `tfa type=${realm.tfa!.type}` };
@@ -30,6 +32,6 @@ export const pve03: Check = {
       const names = lacking.map((u) => (admins.has(u.id) ? `${u.id} (administrator)` : u.id));
       return fail(`realm ${realm.name} enforces TFA but ${lacking.length} enabled user(s) have no usable factor: ${listNames(names)}`,
         [realmEv, ...lacking.slice(0, 5).map((u) => userCfgEvidence(ctx, u.line))]);
-    });
+    }
   },
 };

@@ -19,6 +19,6 @@ export const pve06: Check = {
       const kinds = (['totp', 'webauthn', 'yubico', 'u2f'] as const).filter((k) => root![k].some((e) => e.enabled));
       return pass(`root@pam has ${kinds.join(' + ')}`, [{ source: FILES.tfaCfg, line: root!.line, text: 'root@pam' }]);
     }
-    return fail(root ? 'root@pam has no enabled second factor (entries disabled or recovery keys only)' : 'root@pam has no second factor', [{ source: FILES.tfaCfg }]);
+    return fail(root ? 'root@pam has no enabled second factor (entries disabled or recovery keys only)' : 'root@pam has no second factor', [{ source: FILES.tfaCfg, text: root ? 'root@pam: no enabled factor' : 'no root@pam entry' }]);
   },
 };

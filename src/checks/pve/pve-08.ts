@@ -20,7 +20,7 @@ export const pve08: Check = {
     const w = dc.webauthn;
     if (!w) {
       const users = [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.some((e) => e.enabled)).map((u) => u.user);
-      if (users.length) return fail(`no webauthn settings in datacenter.cfg but ${users.length} user(s) have WebAuthn entries: ${listNames(users)}`, [{ source: FILES.datacenterCfg }]);
+      if (users.length) return fail(`no webauthn settings in datacenter.cfg but ${users.length} user(s) have WebAuthn entries: ${listNames(users)}`, [{ source: FILES.datacenterCfg, text: 'no webauthn setting' }]);
       return pass('WebAuthn is not configured (datacenter.cfg has no webauthn) and no user has a WebAuthn entry');
     }
     const ev = [{ source: FILES.datacenterCfg, line: w.line, text: `webauthn: rp=${w.rp ?? ''},origin=${w.origin ?? ''},id=${w.id ?? ''}` }];

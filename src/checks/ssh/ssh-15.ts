@@ -1,6 +1,6 @@
 import type { Evidence } from '../../core/types.js';
 import { conflictingOverrides, directiveEvidence, modelDrift, normalizeSshdValue, sshdDrift, sshdFilesFact, sshdRefusal } from '../../model/facts/ssh.js';
-import { fail, notice, pass, skip, type Check, type Verdict } from '../types.js';
+import { fail, keyed, notice, pass, skip, type Check, type Verdict } from '../types.js';
 import { SSHD_READS, SSHD_REFERENCES } from './common.js';
 
 export const ssh15: Check = {
@@ -38,8 +38,8 @@ export const ssh15: Check = {
     const overrides = state.files ? conflictingOverrides(state.files) : [];
     if (!overrides.length) return main;
     const text = overrides.map((o) => `${o.directive.name} ${o.directive.args.join(' ')} at ${o.directive.file}:${o.directive.line} has no effect: ${o.by.file}:${o.by.line} sets ${normalizeSshdValue(o.by.keyword, o.by.args)} first`);
-    return [main, notice(`${overrides.length} line(s) overridden by an earlier one (first value wins): ${text.join('; ')}`,
-      overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)]))];
+    return [main, keyed('overridden lines', notice(`${overrides.length} line(s) overridden by an earlier one (first value wins): ${text.join('; ')}`,
+      overrides.flatMap((o) => [directiveEvidence(o.directive), directiveEvidence(o.by)])))];
 
     function mainVerdict(): Verdict {
       if (refusal) return { ...fail(`${failures.join('; ')}; sshd will not start on the next restart or reboot`, evidence), severity: 'critical' };

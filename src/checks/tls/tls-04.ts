@@ -13,7 +13,7 @@ export const tls04: Check = {
   },
   evaluate(ctx) {
     const cfg = ctx.get(nodeConfigFact);
-    if (cfg.acmeDomains.length === 0) return fail(`no ACME domain configured for node ${ctx.node.name}`, [{ source: cfg.file }]);
+    if (cfg.acmeDomains.length === 0) return fail(`no ACME domain configured for node ${ctx.node.name}`, [{ source: cfg.file, text: 'no acme or acmedomainN entry' }]);
     const d = cfg.acmeDomains[0];
     return pass(`ACME configured for ${cfg.acmeDomains.map((x) => x.domain).join(', ')}${cfg.acmeAccount ? ` (account ${cfg.acmeAccount})` : ''}`,
       [{ source: cfg.file, line: d.line, text: `${d.key}: ${d.domain}` }]);
