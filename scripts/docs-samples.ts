@@ -94,9 +94,14 @@ export function currentCliMode(root = ROOT): CliMode {
   return newer(path.join(root, 'src')) ? 'src' : 'dist';
 }
 
+/** Node arguments that run the CLI (before the pvesec arguments). */
+export function cliArgs(mode: CliMode = currentCliMode(), root = ROOT): string[] {
+  return mode === 'dist' ? [path.join(root, 'dist/cli.js')] : ['--import', 'tsx', path.join(root, 'src/cli.ts')];
+}
+
 /** The fenced block a command produces now. */
 export function renderSample(s: Pick<Sample, 'command' | 'echo' | 'lang'>, mode: CliMode = 'dist', root = ROOT): string {
-  const cli = mode === 'dist' ? [path.join(root, 'dist/cli.js')] : ['--import', 'tsx', path.join(root, 'src/cli.ts')];
+  const cli = cliArgs(mode, root);
   if (mode === 'dist' && !fs.existsSync(cli[0])) throw new Error('dist/cli.js is missing: npm run build first');
   const quoted = ['--import', clockModule(SAMPLE_NOW), ...cli].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const script = `pvesec() { '${process.execPath}' ${quoted} "$@"; }\n${s.command}\n`;

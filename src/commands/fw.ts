@@ -34,7 +34,7 @@ export function registerFwCommand(program: Command): void {
   const fw = program.command('fw').description('simulate the firewall: reachability matrix, single packets, proposed changes');
 
   sshOptions(fw.command('matrix')
-    .description('which source classes reach ssh, web, spice, corosync and migration on each node, and the deciding rule')
+    .description('which source classes reach ssh, web, spice, corosync and migration on each node (one sampled address per class); the text names the deciding rule of each cell that needs attention (an admin or peer refused, a public or non-admin source accepted), --format json that of every cell')
     .argument('<target...>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'))
     .option('--config <file>', 'pvesec.yaml (admin_sources, non_admin_networks)')
     .option('--format <format>', 'text or json', 'text')

@@ -90,7 +90,7 @@ export const configSchema = z.strictObject({
   config_backup_glob: z.string().default('/root/pve-config-*.tar.gz'),
   /** Minimum age in days before BAK-01 fails. */
   config_backup_max_age_days: z.number().int().positive().default(7),
-  /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the working directory. */
+  /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the configuration file (load.ts resolves it). */
   access_matrix: z.string().min(1).optional(),
 });
 
