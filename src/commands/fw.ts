@@ -18,6 +18,7 @@ import { clusterFirewallFact, hostFirewallFact } from '../model/facts/network.js
 import { collectOptions, defaultCollector, type Collector } from './audit.js';
 import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
+import { fsErrorText } from '../core/fs-errors.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
 import { clean } from '../report/text.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../model/facts/firewall-change.js';
@@ -164,7 +165,7 @@ function readText(file: string, what: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${what}: cannot read ${file}: ${fsErrorText(e)}`);
   }
 }
 

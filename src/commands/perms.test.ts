@@ -170,7 +170,7 @@ test('usage errors: no source, two sources, a bad id, an unknown release', async
   await assert.rejects(perms(['matrix', '--user-cfg', CFG, '--target', 'local']), /give either/);
   await assert.rejects(perms(['of', 'alice', '--user-cfg', CFG]), /"alice" is not a user/);
   await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', CFG, '--pve-version', '7']), /--pve-version: "7"/);
-  await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', path.join(dir, 'missing.cfg')]), /cannot read: ENOENT/);
+  await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', path.join(dir, 'missing.cfg')]), /cannot read: no such file or directory$/);
   await assert.rejects(perms(['who', 'VM.Audit', '/vms/1 00', '--user-cfg', CFG]), /"\/vms\/1 00" is not a Proxmox path/);
 });
 

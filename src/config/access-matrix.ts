@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { normalizeAclPath, splitTokenId, userRealm } from '../parse/user-cfg.js';
 import { unknownKeys, yamlErrorLine } from './messages.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 /**
  * The desired access matrix (access-matrix.yaml) PVE-15 compares the effective grants with:
@@ -109,7 +110,7 @@ export function loadAccessMatrix(file: string): AccessMatrix {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AccessMatrixError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AccessMatrixError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   return parseAccessMatrix(text, file);
 }

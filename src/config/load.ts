@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { configSchema, DEFAULT_CONFIG, type PvesecConfig } from './schema.js';
 import { AccessMatrixError, loadAccessMatrix } from './access-matrix.js';
 import { unknownKeys, yamlErrorLine } from './messages.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -35,7 +36,7 @@ export function loadConfigFile(file: string | undefined): LoadedConfig {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   const config = parseConfig(text, file);
   if (config.access_matrix !== undefined) {
