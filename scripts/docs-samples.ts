@@ -155,6 +155,7 @@ function main(argv: string[]): number {
   }
   for (const d of drifted) console.log(`${check ? 'differs' : 'updated'}: ${d.file}:${d.line}: ${d.command}`);
   console.log(`${total} sample(s), ${drifted.length} ${check ? 'differ' : 'regenerated'}`);
+  if (check && drifted.length) console.log(`regenerate them with: ${REGENERATE}`);
   return check && drifted.length ? 1 : 0;
 }
 
