@@ -209,7 +209,7 @@ sleep 30
     );
     try {
       const { error, ms } = await collectOne(`ssh://root@${node.ip}`);
-      assert.match(error ?? '', new RegExp(`^${node.ip.replace(/\./g, '\\.')}: connection dropped during collection`));
+      assert.match(error ?? '', new RegExp(`^ssh://root@${node.ip.replace(/\./g, '\\.')}: connection dropped during collection`));
       assert.ok(ms < 8000, `took ${Math.round(ms)} ms`);
     } finally {
       await mustExecIn(node, 'mv /usr/bin/pveversion.orig /usr/bin/pveversion');
