@@ -37,7 +37,7 @@ test('a bad configuration file: exit 2, its problems on stderr, no stack trace',
   fs.writeFileSync(`${dir}/pvesec.yaml`, 'expected_ports:\n  - port: 99999\n');
   const r = run('audit', 'local', '--config', `${dir}/pvesec.yaml`);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^pvesec: .*pvesec\.yaml: expected_ports\.0\.port: /);
+  assert.match(r.stderr, /^pvesec: .*pvesec\.yaml:2: expected_ports\.0\.port: /);
   assert.ok(!/\n\s+at /.test(r.stderr));
 });
 

@@ -115,19 +115,19 @@ describe('collectSsh against an in-process SSH server', () => {
   it('failures: remote script, garbage stream, dropped connection', async () => {
     const opts = { identity, knownHostsFile: knownHosts, timeoutMs: 10_000 };
     behaviour = 'fail';
-    await assert.rejects(collectSsh(target(), opts), { message: `127.0.0.1:${port}: remote collection script failed (exit 127): sh: 1: tar: not found` });
+    await assert.rejects(collectSsh(target(), opts), { message: `ssh://127.0.0.1:${port}: remote collection script failed (exit 127): sh: 1: tar: not found` });
     behaviour = 'hostile'; // the node's stderr may carry terminal escapes and bidi overrides
-    await assert.rejects(collectSsh(target(), opts), { message: `127.0.0.1:${port}: remote collection script failed (exit 127): tar: x\\x1b[2J\\u{202e}evil` });
+    await assert.rejects(collectSsh(target(), opts), { message: `ssh://127.0.0.1:${port}: remote collection script failed (exit 127): tar: x\\x1b[2J\\u{202e}evil` });
     behaviour = 'garbage';
     await assert.rejects(collectSsh(target(), opts), (e: unknown) => e instanceof CollectError && /unusable collection stream \(not a tar/.test(e.message));
     behaviour = 'drop';
-    await assert.rejects(collectSsh(target(), opts), (e: unknown) => e instanceof CollectError && e.message.startsWith(`127.0.0.1:${port}: connection dropped during collection`));
+    await assert.rejects(collectSsh(target(), opts), (e: unknown) => e instanceof CollectError && e.message.startsWith(`ssh://127.0.0.1:${port}: connection dropped during collection`));
   });
 
   it('wrong key, host key mismatch, unknown host and --accept-new', async () => {
     behaviour = 'real';
     await assert.rejects(collectSsh(target(), { identity: wrongIdentity, knownHostsFile: knownHosts }), {
-      message: `127.0.0.1:${port}: authentication failed for user ${os.userInfo().username} (tried identity file ${wrongIdentity})`,
+      message: `ssh://127.0.0.1:${port}: authentication failed for user ${os.userInfo().username} (tried identity file ${wrongIdentity})`,
     });
     const stale = path.join(dir, 'stale_known_hosts');
     const otherPub = (utils.parseKey(otherKey.public) as ssh2.ParsedKey).getPublicSSH().toString('base64');
@@ -202,7 +202,7 @@ describe('collectSsh against an in-process SSH server', () => {
 
   it('unusable identity files are reported before connecting', async () => {
     await assert.rejects(collectSsh(target(), { identity: path.join(dir, 'nope'), knownHostsFile: knownHosts }), {
-      message: `127.0.0.1:${port}: cannot read identity file ${path.join(dir, 'nope')}: no such file`,
+      message: `ssh://127.0.0.1:${port}: cannot read identity file ${path.join(dir, 'nope')}: no such file or directory`,
     });
     const notKey = path.join(dir, 'notkey');
     writeFileSync(notKey, 'hello\n');

@@ -20,6 +20,7 @@ import {
 import { collectionScript, REMOTE_WRAPPER, shq } from './script.js';
 import type { Snapshot } from './snapshot.js';
 import { clean } from '../report/text.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 const { Client, utils } = ssh2;
 
@@ -53,7 +54,7 @@ export type ConnectOptions = Pick<CollectOptions, 'identity' | 'knownHostsFile' 
  * agent, else ~/.ssh/id_*). Resolves once logged in; rejects with a one-line CollectError naming the host.
  */
 export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<ssh2.Client> {
-  const label = hostLabel(target.host, target.port);
+  const label = targetLabel(target);
   const knownHostsFile = opts.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
   // like OpenSSH: the user's file, plus the system-wide one unless a file was given explicitly
   const sources = opts.knownHostsFile ? [knownHostsFile] : [knownHostsFile, GLOBAL_KNOWN_HOSTS];
@@ -80,7 +81,7 @@ export async function collectSsh(
   opts: CollectOptions = {},
   script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers }),
 ): Promise<Snapshot> {
-  const label = hostLabel(target.host, target.port);
+  const label = targetLabel(target);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = Date.now();
   const conn = await connect(target, opts);
@@ -111,6 +112,11 @@ export async function collectSsh(
     const why = e instanceof BundleError ? e.message.slice(label.length + 2) : String(e);
     throw new CollectError(`${label}: unusable collection stream (${why})`);
   }
+}
+
+/** How errors name a target: as the user gave it (ssh://root@pve9), else host[:port]. */
+export function targetLabel(target: SshTarget): string {
+  return target.input || hostLabel(target.host, target.port);
 }
 
 export function hostLabel(host: string, port: number): string {
@@ -196,8 +202,7 @@ async function readKey(file: string, label: string, required: boolean): Promise<
     data = await fsp.readFile(file);
   } catch (e) {
     if (!required) return undefined;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CollectError(`${label}: cannot read identity file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? 'error'}`);
+    throw new CollectError(`${label}: cannot read identity file ${file}: ${fsErrorText(e)}`);
   }
   const parsed = utils.parseKey(data);
   if (parsed instanceof Error) {

@@ -15,6 +15,7 @@ import { renderSarif } from '../report/sarif.js';
 import { renderJunit } from '../report/junit.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, type CommandIO } from './io.js';
+import { notProxmoxNotice } from './proxmox-node.js';
 import { clean } from '../report/text.js';
 import {
   parseControls, parseFailOn, parseFormat, parseOnly, parsePositiveInt, parseTimeoutSeconds, UsageError, type Format,
@@ -121,6 +122,10 @@ export interface AuditRun {
 export async function collectAndAudit(targets: string[], config: PvesecConfig, checks: Check[], collectOpts: CollectOptions, io: CommandIO, deps: AuditDeps = {}): Promise<AuditRun> {
   const collect = deps.collect ?? (await defaultCollector());
   const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config) });
+  for (const r of collected) {
+    const notPve = r.snapshot && notProxmoxNotice(r.target, r.snapshot);
+    if (notPve) io.err(notPve);
+  }
   const snapshots = collected.flatMap((r) => (r.snapshot ? [r.snapshot] : []));
   const clusters = groupClusters(snapshots);
   for (const n of clusters.flatMap((c) => c.nodes)) if (n.nameUnknown) io.err(`pvesec: ${n.name}: ${n.nameUnknown}; the controls that need it are skipped`);

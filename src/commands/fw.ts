@@ -18,6 +18,7 @@ import { clusterFirewallFact, hostFirewallFact } from '../model/facts/network.js
 import { collectOptions, defaultCollector, type Collector } from './audit.js';
 import { processIO, writeFileAtomic, type CommandIO } from './io.js';
 import { parseFormat, UsageError } from './options.js';
+import { fsErrorText } from '../core/fs-errors.js';
 import { sshOptions, type SshCliOptions } from './ssh-options.js';
 import { clean } from '../report/text.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../model/facts/firewall-change.js';
@@ -35,7 +36,7 @@ export function registerFwCommand(program: Command): void {
   const fw = program.command('fw').description('simulate the firewall: reachability matrix, single packets, proposed changes');
 
   sshOptions(fw.command('matrix')
-    .description('which source classes reach ssh, web, spice, corosync and migration on each node, and the deciding rule')
+    .description('which source classes reach ssh, web, spice, corosync and migration on each node (one sampled address per class); the text names the deciding rule of each cell that needs attention (an admin or peer refused, a public or non-admin source accepted), --format json that of every cell')
     .argument('<target...>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'))
     .option('--config <file>', 'pvesec.yaml (admin_sources, non_admin_networks)')
     .option('--format <format>', 'text or json', 'text')
@@ -165,7 +166,7 @@ function readText(file: string, what: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${what}: cannot read ${file}: ${fsErrorText(e)}`);
   }
 }
 

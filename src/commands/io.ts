@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { clean } from '../report/text.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 /** Where a command writes: the real process streams in the CLI, buffers in tests. */
 export interface CommandIO {
@@ -30,6 +31,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
-    throw e;
+    // In words, without the errno code: callers print `cannot write FILE: <message>`.
+    throw new Error(fsErrorText(e));
   }
 }

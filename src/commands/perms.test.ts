@@ -170,6 +170,21 @@ test('usage errors: no source, two sources, a bad id, an unknown release', async
   await assert.rejects(perms(['matrix', '--user-cfg', CFG, '--target', 'local']), /give either/);
   await assert.rejects(perms(['of', 'alice', '--user-cfg', CFG]), /"alice" is not a user/);
   await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', CFG, '--pve-version', '7']), /--pve-version: "7"/);
-  await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', path.join(dir, 'missing.cfg')]), /cannot read: ENOENT/);
+  await assert.rejects(perms(['of', 'alice@pve', '--user-cfg', path.join(dir, 'missing.cfg')]), /cannot read: no such file or directory$/);
   await assert.rejects(perms(['who', 'VM.Audit', '/vms/1 00', '--user-cfg', CFG]), /"\/vms\/1 00" is not a Proxmox path/);
+});
+
+test('perms diff --target CURRENT --user-cfg PROPOSED: the documented review of an edited copy', async () => {
+  const bundle = path.join(dir, 'diff-bundle');
+  write('diff-bundle/etc/hostname', 'pve1\n');
+  write('diff-bundle/etc/pve/user.cfg', USER_CFG);
+  const proposed = write('proposed.cfg', USER_CFG.replace('acl:1:/vms/101:carol@pam:PVEAuditor:\n', ''));
+  const r = await perms(['diff', '--target', bundle, '--user-cfg', proposed]);
+  assert.equal(r.code, 1, r.err.join('\n'));
+  assert.ok(r.out.startsWith(`1 change(s) for 1 identity from ${bundle} to ${proposed}:\ncarol@pam\n`), r.out);
+  assert.match(r.out, /\/vms\/101: loses .*\(roles -PVEAuditor\)/);
+  // one positional with --user-cfg: BEFORE is the positional
+  assert.equal((await perms(['diff', CFG, '--user-cfg', CFG])).code, 0);
+  await assert.rejects(perms(['diff', CFG]), /perms diff: give two user\.cfg files or targets .*\(got 1\)/);
+  await assert.rejects(perms(['diff', CFG, CFG, '--user-cfg', CFG]), /\(got 3\)/);
 });

@@ -56,13 +56,15 @@ export function registerPermsCommand(program: Command, deps: PermsCommandDeps = 
 
   perms.command('diff')
     .description('grants gained and lost per identity and path between two user.cfg files or bundles (exit 1 when they differ)')
-    .argument('<before>', 'user.cfg file, bundle or target')
-    .argument('<after>', 'user.cfg file, bundle or target')
+    .argument('[before]', 'user.cfg file, bundle or target (or --target)')
+    .argument('[after]', 'user.cfg file, bundle or target (or --user-cfg)')
+    .option('--target <target>', 'the current state: a bundle directory or .tar.gz, ssh://[user@]host[:port], or local (instead of BEFORE)')
+    .option('--user-cfg <file>', 'the proposed user.cfg (instead of AFTER)')
     .option('--pve-version <version>', 'Proxmox VE release: 8 or 9 (default: each bundle\'s pveversion, else 9)')
     .option('--identity <file>', 'SSH private key for ssh:// targets')
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against')
     .option('--accept-new', 'accept and record the key of a host not yet known')
     .option('--timeout <sec>', 'connection and collection timeout in seconds')
     .option('--format <format>', 'text or json', 'text')
-    .action(async (a: string, b: string, opts) => setExitCode(await (await run()).runDiff(a, b, opts, await ctx())));
+    .action(async (a: string | undefined, b: string | undefined, opts) => setExitCode(await (await run()).runDiff(a, b, opts, await ctx())));
 }

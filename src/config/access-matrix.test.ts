@@ -48,7 +48,7 @@ extra: 1
       'am.yaml:7: groups.admins.grants.0.path: "/vms 100" is not an ACL path (e.g. /, /vms/100, /pool/prod)',
       'am.yaml:7: groups.admins.grants.0.roles: list at least one role',
       'am.yaml:8: groups.admins.grants.1: unknown key(s) "propogate"',
-      'am.yaml:11: tokens.ci@pve!build.allow_privsep_0: Invalid input: expected boolean, received string',
+      'am.yaml:11: tokens.ci@pve!build.allow_privsep_0: must be true or false',
       'am.yaml:12: (top level): unknown key(s) "extra"',
     ]);
     return true;

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { normalizeAclPath, splitTokenId, userRealm } from '../parse/user-cfg.js';
-import { unknownKeys, yamlErrorLine } from './messages.js';
+import { issueLines, yamlErrorLine, yamlLocator } from './messages.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 /**
  * The desired access matrix (access-matrix.yaml) PVE-15 compares the effective grants with:
@@ -36,11 +37,11 @@ const aclPath = z.string().transform((p, ctx) => {
 const grant = z.strictObject({
   path: aclPath,
   roles: z.array(z.string().regex(NAME_RE, { message: 'a role name has only letters, digits and . - _' })).min(1, { message: 'list at least one role' }),
-  propagate: z.boolean().default(true),
+  propagate: z.boolean({ error: 'must be true or false' }).default(true),
 });
 
 const identity = z.strictObject({ grants: z.array(grant).default([]) });
-const token = z.strictObject({ grants: z.array(grant).default([]), allow_privsep_0: z.boolean().default(false) });
+const token = z.strictObject({ grants: z.array(grant).default([]), allow_privsep_0: z.boolean({ error: 'must be true or false' }).default(false) });
 
 export const accessMatrixSchema = z.strictObject({
   users: z.record(z.string().refine((u) => userRealm(u) !== undefined, { message: 'must be a user id like alice@pve' }), identity).default({}),
@@ -78,29 +79,7 @@ export function parseAccessMatrix(text: string, file: string): AccessMatrix {
   }
   const result = accessMatrixSchema.safeParse(raw);
   if (result.success) return result.data;
-  const lineOf = (node: unknown): number | undefined => {
-    const start = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
-    return start === undefined ? undefined : lineCounter.linePos(start).line;
-  };
-  const keyLine = (mapPath: string[], key: string): number | undefined => {
-    const map = mapPath.length ? doc.getIn(mapPath, true) : doc.contents;
-    return isMap(map) ? lineOf(map.items.find((it) => String((it.key as { value?: unknown })?.value) === key)?.key) : undefined;
-  };
-  const lines = result.error.issues.map((i) => {
-    const path = i.path.map(String);
-    let line: number | undefined;
-    let what = i.message;
-    if (i.code === 'unrecognized_keys') {
-      what = unknownKeys(i.keys);
-      line = keyLine(path, i.keys[0]);
-    } else if (i.code === 'invalid_key') {
-      what = KEY_MESSAGES[path[0]] ?? what;
-      line = keyLine(path.slice(0, -1), path[path.length - 1]);
-    }
-    // Otherwise the deepest YAML node that exists for this path gives the line.
-    for (let n = path.length; n >= 0 && line === undefined; n--) line = lineOf(n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true));
-    return `${file}${line ? `:${line}` : ''}: ${path.length ? path.join('.') : '(top level)'}: ${what}`;
-  });
+  const lines = issueLines(file, result.error.issues, yamlLocator(doc, lineCounter), (path) => KEY_MESSAGES[path[0]]);
   throw new AccessMatrixError(lines.join('\n'));
 }
 
@@ -109,7 +88,7 @@ export function loadAccessMatrix(file: string): AccessMatrix {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AccessMatrixError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AccessMatrixError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   return parseAccessMatrix(text, file);
 }

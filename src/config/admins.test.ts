@@ -38,7 +38,7 @@ test('defaults: no admins, root_login prohibit-password', () => {
 const MANGLED = `ssh-ed25519 ${blob(ED).slice(0, 30)}${blob(ED).slice(31)} alice@laptop`;
 const PRIVATE = '-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\\n-----END OPENSSH PRIVATE KEY-----';
 const bad: [string, RegExp][] = [
-  [`admin_users:\n  - { name: alice, authorized_keys: ["${MANGLED}"] }\n`, /^pvesec\.yaml: admin_users\.0\.authorized_keys\.0: alice's key is not a valid OpenSSH public key \(.*\) \(comment "alice@laptop"\)$/],
+  [`admin_users:\n  - { name: alice, authorized_keys: ["${MANGLED}"] }\n`, /^pvesec\.yaml:2: admin_users\.0\.authorized_keys\.0: alice's key is not a valid OpenSSH public key \(.*\) \(comment "alice@laptop"\)$/],
   [`admin_users:\n  - { name: alice, authorized_keys: ["${PRIVATE}"] }\n`, /admin_users\.0\.authorized_keys\.0: alice's key is a private key/],
   [`admin_users:\n  - { name: alice, authorized_keys: ["${key('dsa_1024')}"] }\n`, /alice's key is a DSA key, which OpenSSH refuses/],
   [`admin_users:\n  - { name: alice, authorized_keys: ["${key('rsa_1024')}"] }\n`, /alice's key is a 1024-bit RSA key/],

@@ -25,7 +25,7 @@ test('an empty file means defaults', () => {
 });
 
 const bad: [string, RegExp][] = [
-  ['admin_user: [alice]\n', /pvesec\.yaml: \(top level\): unknown key\(s\) "admin_user"/],
+  ['admin_user: [alice]\n', /pvesec\.yaml:1: \(top level\): unknown key\(s\) "admin_user"/],
   ['admin_sources: [10.0.0.0/33]\n', /admin_sources\.0: must be an IP address or CIDR/],
   ['admin_sources: [pve.example.com]\n', /admin_sources\.0/],
   ['waivers:\n  - { id: SSH-06 }\n', /waivers\.0\.reason/],

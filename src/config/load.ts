@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { configSchema, DEFAULT_CONFIG, type PvesecConfig } from './schema.js';
 import { AccessMatrixError, loadAccessMatrix } from './access-matrix.js';
-import { unknownKeys, yamlErrorLine } from './messages.js';
+import { issueLines, yamlErrorLine, yamlLocator } from './messages.js';
+import { fsErrorText } from '../core/fs-errors.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -35,7 +36,7 @@ export function loadConfigFile(file: string | undefined): LoadedConfig {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   const config = parseConfig(text, file);
   if (config.access_matrix !== undefined) {
@@ -65,23 +66,18 @@ export function configNotice(loaded: LoadedConfig): string | undefined {
   return `pvesec: using configuration ${loaded.file} (pvesec.yaml of the working directory; --config FILE to choose another)`;
 }
 
+/** Parses and validates pvesec.yaml; every problem is one line `file:line: key.path: what is wrong`. */
 export function parseConfig(text: string, file: string): PvesecConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    if (e instanceof YAMLParseError) throw new ConfigError(yamlErrorLine(file, e));
-    throw e;
-  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => yamlErrorLine(file, e)).join('\n'));
+  const raw: unknown = doc.toJS();
   if (raw === null || raw === undefined) return DEFAULT_CONFIG;
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => {
-      const where = i.path.length ? i.path.join('.') : '(top level)';
-      if (i.code === 'unrecognized_keys') return `${file}: ${where}: ${unknownKeys(i.keys)}`;
-      return `${file}: ${where}: ${i.message}`;
-    });
-    throw new ConfigError(lines.join('\n'));
+  // Another kind of file named by mistake: say so without quoting it.
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${file}:${yamlLocator(doc, lineCounter).lineOf([]) ?? 1}: not a pvesec.yaml (expected a YAML mapping of keys such as admin_users, waivers)`);
   }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(issueLines(file, result.error.issues, yamlLocator(doc, lineCounter)).join('\n'));
   return result.data;
 }

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { parsePublicKeyLine } from './admin-keys.js';
 import { shellKind } from '../parse/passwd.js';
 
-const cidr = z.string().refine((s) => {
+const CIDR_WORDS = 'must be an IP address or CIDR (10.0.0.0/24, fd00::/64)';
+const cidr = z.string({ error: CIDR_WORDS }).refine((s) => {
   const [addr, bits, ...rest] = s.split('/');
   if (rest.length || !addr) return false;
   const fam = isIP(addr);
@@ -11,34 +12,36 @@ const cidr = z.string().refine((s) => {
   if (bits === undefined) return true;
   if (!/^\d+$/.test(bits)) return false;
   return Number(bits) <= (fam === 4 ? 32 : 128);
-}, { message: 'must be an IP address or CIDR (10.0.0.0/24, fd00::/64)' });
+}, { message: CIDR_WORDS });
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
+const isoDate = z.string({ error: 'must be a date YYYY-MM-DD' }).regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
   .refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')), { message: 'is not a valid date' });
 
 export const waiverSchema = z.strictObject({
-  id: z.string().regex(/^[A-Z]{2,3}-\d{2}$|^[A-Z]{2,3}-\*$/, { message: 'must be a control id like SSH-06 (or SSH-*)' }),
-  node: z.string().min(1).optional(),
-  reason: z.string().min(1, { message: 'a waiver needs a reason' }),
+  id: z.string({ error: 'a waiver needs a control id like SSH-06 (or a section: SSH-*)' })
+    .regex(/^[A-Z]{2,3}-\d{2}$|^[A-Z]{2,3}-\*$/, { message: 'must be a control id like SSH-06 (or SSH-*)' }),
+  node: z.string({ error: 'must be a node name' }).min(1, { message: 'must be a node name' }).optional(),
+  reason: z.string({ error: 'a waiver needs a reason' }).min(1, { message: 'a waiver needs a reason' }),
   expires: isoDate.optional(),
-});
+}, { error: 'a waiver is {id, node, reason, expires}' });
 
+const PORT_WORDS = 'an expected port needs a port number from 1 to 65535';
 export const portSchema = z.strictObject({
-  port: z.number().int().min(1).max(65535),
-  proto: z.enum(['tcp', 'udp']).default('tcp'),
-  process: z.string().optional(),
-  reason: z.string().optional(),
-});
+  port: z.number({ error: PORT_WORDS }).int({ message: PORT_WORDS }).min(1, { message: PORT_WORDS }).max(65535, { message: PORT_WORDS }),
+  proto: z.enum(['tcp', 'udp'], { error: 'must be tcp or udp' }).default('tcp'),
+  process: z.string({ error: 'must be the name of the process that owns the socket' }).optional(),
+  reason: z.string({ error: 'must be text saying why the port is open' }).optional(),
+}, { error: 'must be {port, proto, process, reason}' });
 
 /** A Linux account name as useradd accepts it by default (NAME_REGEX of adduser.conf). */
 const HOST_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 /** An admin pvesec can create and give keys to: `{name: alice, authorized_keys: [...], shell: /bin/bash}`. */
 export const adminAccountSchema = z.strictObject({
-  name: z.string().regex(HOST_USER, { message: 'must be a Linux user name (lowercase letters, digits, _ and -; at most 32)' })
+  name: z.string({ error: 'an admin account needs a name (a Linux user name)' }).regex(HOST_USER, { message: 'must be a Linux user name (lowercase letters, digits, _ and -; at most 32)' })
     .refine((n) => n !== 'root', { message: 'root is not a personal admin account' }),
-  authorized_keys: z.array(z.string()).default([]),
-  shell: z.string().optional(),
+  authorized_keys: z.array(z.string({ error: 'must be a public key line "TYPE BASE64 [COMMENT]"' }), { error: 'must be a list of public key lines' }).default([]),
+  shell: z.string({ error: 'must be the absolute path of a login shell (/bin/bash)' }).optional(),
 }).superRefine((a, ctx) => {
   a.authorized_keys.forEach((k, i) => {
     const parsed = parsePublicKeyLine(k);
@@ -55,8 +58,21 @@ export const adminAccountSchema = z.strictObject({
   }
 });
 
-const adminEntry = z.union([z.string().min(1), adminAccountSchema], {
-  error: 'must be a user name (alice, alice@pve) or {name, authorized_keys, shell}',
+const BACKUP_GLOB_WORDS = 'must be a path pattern such as /root/pve-config-*.tar.gz';
+const AGE_WORDS = 'must be a whole number of days, at least 1';
+const ADMIN_ENTRY_WORDS = 'must be a user name (alice, alice@pve) or {name, authorized_keys, shell}';
+/**
+ * A name or an account object, chosen by the entry's type so that a wrong field of an object is reported
+ * as itself (admin_users.0.shell: ...), not as "neither a name nor an object" as a union would.
+ */
+const adminEntry = z.unknown().transform((v, ctx): string | z.infer<typeof adminAccountSchema> => {
+  const schema = typeof v === 'string' ? z.string().min(1, { message: ADMIN_ENTRY_WORDS })
+    : typeof v === 'object' && v !== null && !Array.isArray(v) ? adminAccountSchema : undefined;
+  const r = schema?.safeParse(v);
+  if (r?.success) return r.data;
+  if (!r) ctx.addIssue({ code: 'custom', message: ADMIN_ENTRY_WORDS });
+  else for (const issue of r.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
 });
 
 export const ROOT_LOGIN = ['prohibit-password', 'peers-only', 'no'] as const;
@@ -66,7 +82,7 @@ export const configSchema = z.strictObject({
    * Host users (and Proxmox users like alice@pve) who are administrators. An entry may be an object
    * `{name, authorized_keys, shell}`: the host account pvesec harden creates and gives these keys.
    */
-  admin_users: z.array(adminEntry).default([]).superRefine((list, ctx) => {
+  admin_users: z.array(adminEntry, { error: 'must be a list of user names (alice, alice@pve) or {name, authorized_keys, shell}' }).default([]).superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((e, i) => {
       const name = typeof e === 'string' ? e : e.name;
@@ -80,24 +96,24 @@ export const configSchema = z.strictObject({
    */
   root_login: z.enum(ROOT_LOGIN, { error: 'must be prohibit-password, peers-only or no' }).default('prohibit-password'),
   /** Management networks, bastions and workstations (CIDRs or addresses). */
-  admin_sources: z.array(cidr).default([]),
+  admin_sources: z.array(cidr, { error: 'must be a list of IP addresses or CIDRs' }).default([]),
   /** Networks that must NOT reach management services (used by FW checks). */
-  non_admin_networks: z.array(cidr).default([]),
+  non_admin_networks: z.array(cidr, { error: 'must be a list of IP addresses or CIDRs' }).default([]),
   /** Listening ports the operator expects besides sshd, pveproxy, spiceproxy and corosync. */
-  expected_ports: z.array(portSchema).default([]),
-  waivers: z.array(waiverSchema).default([]),
+  expected_ports: z.array(portSchema, { error: 'must be a list of {port, proto, process, reason}' }).default([]),
+  waivers: z.array(waiverSchema, { error: 'must be a list of waivers {id, node, reason, expires}' }).default([]),
   /** Glob of configuration backups on the node (BAK-01). */
-  config_backup_glob: z.string().default('/root/pve-config-*.tar.gz'),
+  config_backup_glob: z.string({ error: BACKUP_GLOB_WORDS }).min(1, { message: BACKUP_GLOB_WORDS }).default('/root/pve-config-*.tar.gz'),
   /** Minimum age in days before BAK-01 fails. */
-  config_backup_max_age_days: z.number().int().positive().default(7),
+  config_backup_max_age_days: z.number({ error: AGE_WORDS }).int({ message: AGE_WORDS }).positive({ message: AGE_WORDS }).default(7),
   /**
    * Which firewall the FW remedy writes (issue 10): pve (cluster.fw/host.fw of the Proxmox firewall),
    * iptables (generated /etc/iptables/rules.v4/v6, netfilter-persistent), or auto: pve where pve-firewall
    * is installed on the node, else iptables.
    */
   firewall: z.enum(['auto', 'pve', 'iptables'], { error: 'must be auto, pve or iptables' }).default('auto'),
-  /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the working directory. */
-  access_matrix: z.string().min(1).optional(),
+  /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the configuration file (load.ts resolves it). */
+  access_matrix: z.string({ error: 'must be the path of an access matrix file (access-matrix.yaml)' }).min(1, { message: 'must be the path of an access matrix file (access-matrix.yaml)' }).optional(),
 });
 
 export type PvesecConfig = z.infer<typeof configSchema>;

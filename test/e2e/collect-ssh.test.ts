@@ -160,7 +160,7 @@ console.log(JSON.stringify({ outcomes, ms }));
 
   it('wrong key: authentication failed, naming host and user', async () => {
     const { error } = await collectOne(`ssh://root@${node.ip}`, { identity: keys.admin });
-    assert.match(error ?? '', new RegExp(`^${node.ip.replace(/\./g, '\\.')}: authentication failed for user root`));
+    assert.match(error ?? '', new RegExp(`^ssh://root@${node.ip.replace(/\./g, '\\.')}: authentication failed for user root`));
   });
 
   it('host key mismatch names the known_hosts line; unknown key needs --accept-new', async () => {
@@ -170,7 +170,7 @@ console.log(JSON.stringify({ outcomes, ms }));
     const mismatch = await collectOne(`ssh://root@${node.ip}`, { knownHostsFile: other });
     assert.match(mismatch.error ?? '', /HOST KEY MISMATCH/);
     assert.ok(mismatch.error!.includes(`${other}:2`), mismatch.error);
-    assert.ok(mismatch.error!.startsWith(`${node.ip}: `));
+    assert.ok(mismatch.error!.startsWith(`ssh://root@${node.ip}: `));
 
     const fresh = join(dir, 'known_hosts_fresh');
     const unknown = await collectOne(`ssh://root@${node.ip}`, { knownHostsFile: fresh });
@@ -184,9 +184,9 @@ console.log(JSON.stringify({ outcomes, ms }));
 
   it('refused and unreachable hosts fail fast with one line each', async () => {
     const refused = await collectOne(`ssh://root@${node.ip}:2222`);
-    assert.equal(refused.error, `${node.ip}:2222: connection refused (is sshd running and the port open?)`);
+    assert.equal(refused.error, `ssh://root@${node.ip}:2222: connection refused (is sshd running and the port open?)`);
     const unreachable = await collectOne(`ssh://root@${UNUSED}`, { timeoutMs: 6000 });
-    assert.match(unreachable.error ?? '', new RegExp(`^${UNUSED.replace(/\./g, '\\.')}: (host unreachable|timed out)`));
+    assert.match(unreachable.error ?? '', new RegExp(`^ssh://root@${UNUSED.replace(/\./g, '\\.')}: (host unreachable|timed out)`));
     assert.ok(unreachable.ms < 9000);
   });
 
@@ -209,7 +209,7 @@ sleep 30
     );
     try {
       const { error, ms } = await collectOne(`ssh://root@${node.ip}`);
-      assert.match(error ?? '', new RegExp(`^${node.ip.replace(/\./g, '\\.')}: connection dropped during collection`));
+      assert.match(error ?? '', new RegExp(`^ssh://root@${node.ip.replace(/\./g, '\\.')}: connection dropped during collection`));
       assert.ok(ms < 8000, `took ${Math.round(ms)} ms`);
     } finally {
       await mustExecIn(node, 'mv /usr/bin/pveversion.orig /usr/bin/pveversion');
@@ -221,7 +221,7 @@ sleep 30
     await writeFileIn(node, '/usr/bin/pveversion', '#!/bin/sh\nsleep 60\n', 0o755);
     try {
       const { error, ms } = await collectOne(`ssh://root@${node.ip}`, { timeoutMs: 3000 });
-      assert.equal(error, `${node.ip}: timed out after 3 s during collection`);
+      assert.equal(error, `ssh://root@${node.ip}: timed out after 3 s during collection`);
       assert.ok(ms < 6000);
     } finally {
       await mustExecIn(node, 'mv /usr/bin/pveversion.orig /usr/bin/pveversion');
@@ -233,8 +233,8 @@ sleep 30
     const { outcomes } = await collect(targets, { concurrency: 2, timeoutMs: 15_000 });
     assert.deepEqual(outcomes.map((o) => o.target), targets);
     assert.ok(outcomes[0].bundle && outcomes[4].bundle);
-    assert.equal(outcomes[1].error, `${node.ip}:2222: connection refused (is sshd running and the port open?)`);
-    assert.match(outcomes[2].error ?? '', new RegExp(`^${UNUSED.replace(/\./g, '\\.')}: `));
+    assert.equal(outcomes[1].error, `ssh://root@${node.ip}:2222: connection refused (is sshd running and the port open?)`);
+    assert.match(outcomes[2].error ?? '', new RegExp(`^ssh://root@${UNUSED.replace(/\./g, '\\.')}: `));
     assert.match(outcomes[3].error ?? '', /no-such-bundle: no such file or directory/);
   });
 });

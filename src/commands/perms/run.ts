@@ -171,13 +171,25 @@ export async function runQuery(opts: SourceOptions, deps: PermsDeps): Promise<nu
   return rejected > 0 ? 1 : 0;
 }
 
-/** `perms diff A B`: exit 0 when nothing changes, 1 when grants differ. */
-export async function runDiff(a: string, b: string, opts: SourceOptions, deps: PermsDeps): Promise<number> {
+/**
+ * `perms diff BEFORE AFTER`: exit 0 when nothing changes, 1 when grants differ. BEFORE may also be given as
+ * --target (the current state of a bundle or live node) and AFTER as --user-cfg (the proposed file):
+ * `perms diff --target ssh://root@pve1 --user-cfg user.cfg.new`.
+ */
+export async function runDiff(a: string | undefined, b: string | undefined, opts: SourceOptions, deps: PermsDeps): Promise<number> {
   const fmt = format(opts.format, ['text', 'json'] as const, 'text');
   const flag = releaseFlag(opts.pveVersion);
+  const given = [opts.target, a, b, opts.userCfg].filter((x) => x !== undefined).length;
+  if (given !== 2) {
+    throw new UsageError(`perms diff: give two user.cfg files or targets (BEFORE AFTER), or --target CURRENT with --user-cfg PROPOSED (got ${given})`);
+  }
   const collectOpts = collectOptions(opts);
-  const before = await loadFileOrTarget(a, flag, collectorOf(deps), collectOpts);
-  const after = await loadFileOrTarget(b, flag, collectorOf(deps), collectOpts);
+  const load = (arg: string, as: 'file' | 'target' | 'either') => as === 'file' ? loadUserCfgFile(arg, flag)
+    : as === 'target' ? collectorOf(deps)().then((c) => loadTarget(arg, flag, c, collectOpts))
+    : loadFileOrTarget(arg, flag, collectorOf(deps), collectOpts);
+  const before = opts.target !== undefined ? await load(opts.target, 'target') : await load(a!, 'either');
+  const afterArg = opts.target !== undefined ? a : b;
+  const after = opts.userCfg !== undefined ? await load(opts.userCfg, 'file') : await load(afterArg!, 'either');
   warn(before, deps.io);
   warn(after, deps.io);
   if (before.release !== after.release) deps.io.err(clean(`pvesec: warning: ${a} is ${before.release} and ${b} is ${after.release}: built-in roles differ between them`));

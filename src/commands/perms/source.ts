@@ -10,6 +10,7 @@ import { accessInputFromUserCfg } from '../../engines/permissions/from-user-cfg.
 import { DEFAULT_RELEASE, parseReleaseFlag, releaseOfMajor, type PveRelease } from '../../engines/permissions/versions.js';
 import { userCfgWarnings } from '../../model/facts/permissions.js';
 import { UsageError } from '../options.js';
+import { fsErrorText } from '../../core/fs-errors.js';
 
 export type Collector = (targets: string[], opts: CollectOptions) => Promise<{ target: string; snapshot?: Snapshot; error?: string }[]>;
 
@@ -52,7 +53,7 @@ export async function loadUserCfgFile(file: string, flag: PveRelease | undefined
   try {
     text = await fs.readFile(file);
   } catch (e) {
-    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   return build(file, file, text, flag ?? DEFAULT_RELEASE, flag ? '--pve-version' : 'PVE 9 assumed (give --pve-version 8 for a PVE 8 cluster)');
 }
