@@ -171,6 +171,21 @@ export function emptyClusterFw(file = '/etc/pve/firewall/cluster.fw'): ClusterFw
   return { file, options: new Map(), rules: [], aliases: new Map(), ipsets: new Map(), groups: new Map() };
 }
 
+/**
+ * The rules pve-firewall applies, in its order (host.fw, then cluster.fw), the rest dropped: `keep`
+ * (optional) maps a rule before the test. No copy of either list (a million ignored lines stay put).
+ */
+export function appliedRules(host: HostFw | undefined, cluster: ClusterFw, keep: (rule: FwRule) => FwRule = (r) => r): FwRule[] {
+  const out: FwRule[] = [];
+  for (const list of [host?.rules ?? [], cluster.rules]) {
+    for (const raw of list) {
+      const rule = keep(raw);
+      if (rule.enabled && !rule.ignored) out.push(rule);
+    }
+  }
+  return out;
+}
+
 /** Parses /etc/pve/firewall/cluster.fw. */
 export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall/cluster.fw'): Parsed<ClusterFw> {
   const text = asText(input, file);

@@ -135,7 +135,14 @@ export function perlTrue(v: string | undefined): v is string {
 }
 
 export function perlTrim(s: string): string {
+  // most fields have nothing to trim: no regex for them
+  if (s === '' || (!isPerlSpace(s.charCodeAt(0)) && !isPerlSpace(s.charCodeAt(s.length - 1)))) return s;
   return s.replace(TRIM_RE, '');
+}
+
+/** Perl's \s: blank, tab, LF, CR, form feed, vertical tab. */
+function isPerlSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 /** PVE::Tools::split_list: items separated by commas, semicolons or whitespace. */
@@ -219,6 +226,9 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
     aclEntries: [],
     droppedAcls: [],
   };
+  // The tree is read by few (the permission engine reads aclEntries): built on first read, from the entries in file order.
+  let acl: Map<string, AclNode> | undefined;
+  Object.defineProperty(cfg, 'acl', { enumerable: true, configurable: true, get: () => (acl ??= aclTree(cfg.aclEntries)) });
   const privileges = new Set(releasePrivileges(release));
 
   for (const { line, text: rawLine } of numberedLines(text)) {
@@ -320,6 +330,20 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
   return { value: cfg, diagnostics };
 }
 
+/** The ACL tree of the entries: later lines for the same path, member and role replace earlier ones. */
+function aclTree(entries: readonly AclEntry[]): Map<string, AclNode> {
+  const tree = new Map<string, AclNode>();
+  for (const { path, kind, member, role, propagate, line } of entries) {
+    let node = tree.get(path);
+    if (!node) tree.set(path, (node = { path, users: new Map(), groups: new Map(), tokens: new Map() }));
+    const table = kind === 'user' ? node.users : kind === 'group' ? node.groups : node.tokens;
+    let roles = table.get(member);
+    if (!roles) table.set(member, (roles = new Map()));
+    roles.set(role, { propagate, line });
+  }
+  return tree;
+}
+
 function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: string, warn: (m: string) => void): void {
   const [propagateTxt, pathtxt, uglist, rolelist] = data;
   const propagate = perlTrue(propagateTxt);
@@ -333,12 +357,6 @@ function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: s
     return;
   }
   const add = (kind: AclMemberKind, member: string, role: string) => {
-    let node = cfg.acl.get(path);
-    if (!node) cfg.acl.set(path, (node = { path, users: new Map(), groups: new Map(), tokens: new Map() }));
-    const table = kind === 'user' ? node.users : kind === 'group' ? node.groups : node.tokens;
-    let roles = table.get(member);
-    if (!roles) table.set(member, (roles = new Map()));
-    roles.set(role, { propagate, line });
     cfg.aclEntries.push({ line, path, propagate, kind, member, role });
   };
   const members = splitList(uglist);

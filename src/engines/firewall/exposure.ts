@@ -142,19 +142,46 @@ function sameClasses(a: AddressClass[], b: AddressClass[]): boolean {
 
 /** The service's ports cut at every edge of every destination-port range of every rule (negated ones too). */
 function portSegments(programs: Program[], proto: 6 | 17, ports: [number, number][]): [number, number][] {
-  const cuts = new Set<number>();
-  for (const prog of programs) for (const e of portEdges(prog, proto)) cuts.add(e);
+  const cuts = sortedCuts(programs, proto);
   const out: [number, number][] = [];
   for (const [from, to] of ports) {
-    const inside = [...cuts].filter((c) => c > from && c <= to).sort((a, b) => a - b);
     let start = from;
-    for (const c of inside) {
-      out.push([start, c - 1]);
-      start = c;
+    // the cuts c with from < c <= to, ascending
+    for (let k = firstAbove(cuts, from); k < cuts.length && cuts[k] <= to; k++) {
+      out.push([start, cuts[k] - 1]);
+      start = cuts[k];
     }
     out.push([start, to]);
   }
   return out;
+}
+
+// The port edges of all layers, merged and sorted once per layer list and protocol (every service asks).
+const SORTED_CUTS = new WeakMap<Program[], Map<number, Float64Array>>();
+
+function sortedCuts(programs: Program[], proto: 6 | 17): Float64Array {
+  let byProto = SORTED_CUTS.get(programs);
+  if (!byProto) SORTED_CUTS.set(programs, (byProto = new Map()));
+  let cuts = byProto.get(proto);
+  if (!cuts) {
+    const set = new Set<number>();
+    for (const prog of programs) for (const e of portEdges(prog, proto)) set.add(e);
+    cuts = Float64Array.from([...set]).sort();
+    byProto.set(proto, cuts);
+  }
+  return cuts;
+}
+
+/** Index of the first element greater than x in an ascending array. */
+function firstAbove(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const PORT_EDGES = new WeakMap<Program, Map<number, number[]>>();

@@ -1,7 +1,7 @@
 import type { FilterChain, FilterRule, Ruleset } from '../../parse/iptables-save.js';
 import { AddressSet } from './addr.js';
 import type { Packet } from './packet.js';
-import { evaluate, normalizeRule, type Decision, type Program, type Rule, type Target, type Verdict } from './program.js';
+import { evaluate, type Decision, type Program, type Rule, type Target, type Verdict } from './program.js';
 import type { Simulator } from './simulator.js';
 import { icmpType, PROTO_NUMBERS } from './tables.js';
 
@@ -27,7 +27,7 @@ export function compileRulesets(rulesets: Ruleset[], family: 4 | 6): { programs:
       if (!rs.source.startsWith('nft') && table.name !== 'filter') continue;
       const chains = [...table.chains.values()];
       const program: Program = { family, chains: new Map(), entry: {} };
-      for (const c of chains) program.chains.set(c.name, { name: c.name, policy: c.hook ? (c.policy === 'DROP' ? 'DROP' : 'ACCEPT') : undefined, rules: c.rules.map((r) => normalizeRule(compileRule(r, rs.source, family, chains))) });
+      for (const c of chains) program.chains.set(c.name, { name: c.name, policy: c.hook ? (c.policy === 'DROP' ? 'DROP' : 'ACCEPT') : undefined, rules: c.rules.map((r) => compileRule(r, rs.source, family, chains)) });
       for (const c of chains) {
         if (c.type !== undefined && c.type !== 'filter') continue;
         for (const [hook, dir] of [['input', 'in'], ['output', 'out']] as const) {
@@ -76,9 +76,12 @@ const IGNORED_OPAQUE = /^(-m limit|--limit(-burst)? |limit rate |-m comment|--co
 
 function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: FilterChain[]): Rule {
   const m = r.match;
+  // built in normalizeRule's shape (same keys, same order) so that it needs no second copy
   const rule: Rule = {
-    chain: r.chain, index: r.index, text: r.text, origin: { file: source, line: r.line, text: r.text },
-    target: targetOf(r, chains),
+    chain: r.chain, index: r.index, text: r.text, origin: { file: source, line: r.line, text: r.text }, note: undefined,
+    opaque: undefined, proto: undefined, dport: undefined, src: undefined, dst: undefined, inIface: undefined, outIface: undefined,
+    sport: undefined, icmp: undefined, srcType: undefined, dstType: undefined, ctNew: undefined, acceptMark: undefined,
+    synSport0: undefined, target: targetOf(r, chains), indexExact: false,
   };
   const opaque = m.opaque.filter((o) => !IGNORED_OPAQUE.test(o));
   for (const [key, a] of [['src', m.src], ['dst', m.dst]] as const) {
@@ -108,6 +111,7 @@ function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: Filte
     else opaque.push(`icmp type ${m.icmpType}`);
   }
   if (opaque.length) rule.opaque = opaque;
+  rule.indexExact = (!rule.proto || !rule.proto.neg) && (!rule.dport || !rule.dport.neg);
   return rule;
 }
 

@@ -174,10 +174,20 @@ export function originOf(rule: FwRule): Rule['origin'] {
   return { file: rule.file, line: rule.line, text: rule.text.trim() };
 }
 
+/**
+ * Ring addresses already compiled, per family: both families' programs and both directions ask for
+ * every peer's address, and each peer for the local node's (an AddressSet is never changed once built).
+ */
+const ringAddresses: Record<4 | 6, Map<string, AddressSet | undefined>> = { 4: new Map(), 6: new Map() };
+
 /** A corosync peer address of the family, or undefined (hostnames are not resolved). */
 export function ringAddress(text: string, family: 4 | 6): AddressSet | undefined {
+  const known = ringAddresses[family];
+  if (known.has(text)) return known.get(text);
   const a = parseAddress(text);
-  if (!a || a.family !== family) return undefined;
-  const r = parseIpRange(text);
-  return typeof r === 'string' ? undefined : AddressSet.of([r]);
+  const r = a && a.family === family ? parseIpRange(text) : undefined;
+  const set = r === undefined || typeof r === 'string' ? undefined : AddressSet.of([r]);
+  if (known.size >= 100_000) known.clear();
+  known.set(text, set);
+  return set;
 }

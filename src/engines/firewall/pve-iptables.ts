@@ -1,5 +1,5 @@
 import { parseIpRange, type IpRange } from '../../parse/ip-address.js';
-import type { FwRule } from '../../parse/pve-fw.js';
+import { appliedRules, type FwRule } from '../../parse/pve-fw.js';
 import { AddressSet } from './addr.js';
 import { addRule, newChain, type Chain, type Program, type Rule, type Target } from './program.js';
 import {
@@ -35,8 +35,7 @@ export function compilePveIptables(cfg: PveFirewallConfig, env: PveEnvironment, 
   program.entry = { in: 'INPUT', out: 'OUTPUT' };
 
   const RET: Target = { kind: 'RETURN' };
-  const hostRules = host?.rules ?? [];
-  const userRules = [...hostRules, ...cluster.rules].filter((r) => r.enabled && !r.ignored);
+  const userRules = appliedRules(host, cluster);
 
   // ---- PVEFW-HOST-IN
   const hin = newChain(program, 'PVEFW-HOST-IN');

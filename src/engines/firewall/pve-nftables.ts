@@ -1,4 +1,4 @@
-import { parseFwRule, type ClusterFw, type FwRule } from '../../parse/pve-fw.js';
+import { appliedRules, parseFwRule, type ClusterFw, type FwRule } from '../../parse/pve-fw.js';
 import { addRule, newChain, type Chain, type Program, type Rule, type Target } from './program.js';
 import { AddressCompiler, compileMatch, localNetwork, originOf, pveFilterState, type PveEnvironment, type PveFirewallConfig } from './pve-common.js';
 
@@ -26,7 +26,7 @@ export function compilePveNftables(cfg: PveFirewallConfig, env: PveEnvironment, 
     addRule(chain, { text: `${spec}${spec ? ' ' : ''}${verdictText(target)}`, target, ...extra });
   const ACCEPT: Target = { kind: 'ACCEPT' };
   const actions: Record<string, Target> = { ACCEPT, DROP: { kind: 'DROP' }, REJECT: { kind: 'REJECT' } };
-  const rules = [...(host?.rules ?? []), ...cluster.rules].map((r) => caseInsensitive(r, cluster)).filter((r) => r.enabled && !r.ignored);
+  const rules = appliedRules(host, cluster, (r) => caseInsensitive(r, cluster));
   const policyIn = (cluster.options.get('policy_in')?.value as string | undefined) ?? 'DROP';
   const policyOut = (cluster.options.get('policy_out')?.value as string | undefined) ?? 'ACCEPT';
 

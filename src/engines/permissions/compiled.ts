@@ -91,9 +91,9 @@ export class CompiledAccess {
   /** Per identity: the nodes where it has role sets (direct entries, else its groups' union), sorted, and those sets. */
   /** Identity i owns entries identOff[i] .. identOff[i+1]-1 of lvNode/lvAll/lvProp (one block for all: few cache misses). */
   private identOff = new Int32Array(1);
-  private lvNode = NO_NODES;
-  private lvAll = NO_NODES;
-  private lvProp = NO_NODES;
+  private lvNode: Int32Array = NO_NODES;
+  private lvAll: Int32Array = NO_NODES;
+  private lvProp: Int32Array = NO_NODES;
   private rootIdent = -1;
   private readonly groupIndex = new Map<string, number>();
   private readonly groupMembers: number[][] = [];
@@ -171,59 +171,77 @@ export class CompiledAccess {
     }
     // Direct (token, then user) and group entries, merged per (node, identity) into the role sets
     // the walk uses: at one level, direct entries shadow group entries; the groups' roles add up.
+    // Group entries are kept per group and merged identity by identity (no object per member and level).
+    const groupLevels: { node: number; all: number; prop: number }[][] = this.groupMembers.map(() => []);
     const direct = new Map<number, Map<number, { t?: LevelEntry; u?: LevelEntry }>>();
-    const groupLevel = new Map<number, Map<number, LevelEntry>>();
     for (const [node, byMember] of grants) {
       for (const [key, roles] of byMember) {
         const all = this.internSet([...roles.keys()]);
         const prop = this.internSet([...roles].filter(([, p]) => p).map(([r]) => r));
         const idx = Number(key.slice(1));
         if (key[0] === 'g') {
-          let perIdent = groupLevel.get(node);
-          if (!perIdent) groupLevel.set(node, (perIdent = new Map()));
-          for (const m of this.groupMembers[idx] ?? []) {
-            const prev = perIdent.get(m);
-            perIdent.set(m, prev ? { all: this.union(prev.all, all), prop: this.union(prev.prop, prop) } : { all, prop });
-          }
+          groupLevels[idx].push({ node, all, prop });
         } else {
-          let perIdent = direct.get(node);
-          if (!perIdent) direct.set(node, (perIdent = new Map()));
-          const d = perIdent.get(idx) ?? {};
+          let perNode = direct.get(idx);
+          if (!perNode) direct.set(idx, (perNode = new Map()));
+          const d = perNode.get(node) ?? {};
           if (key[0] === 't') d.t = { all, prop };
           else d.u = { all, prop };
-          perIdent.set(idx, d);
+          perNode.set(node, d);
         }
       }
     }
-    const pick = (d: { t?: LevelEntry; u?: LevelEntry } | undefined, k: 'all' | 'prop', g: LevelEntry | undefined): number =>
-      (d?.t?.[k] || d?.u?.[k] || g?.[k]) ?? EMPTY;
-    const perIdent: { node: number; all: number; prop: number }[][] = this.identNames.map(() => []);
-    for (const node of new Set([...direct.keys(), ...groupLevel.keys()])) {
-      const d = direct.get(node);
-      const g = groupLevel.get(node);
-      for (const ident of new Set([...(d?.keys() ?? []), ...(g?.keys() ?? [])])) {
-        const all = pick(d?.get(ident), 'all', g?.get(ident));
-        const prop = pick(d?.get(ident), 'prop', g?.get(ident));
-        if (all !== EMPTY || prop !== EMPTY) perIdent[ident].push({ node, all, prop });
-      }
-    }
-    // Per identity, its levels sorted by node: a query touches only the small arrays of one identity.
-    const total = perIdent.reduce((n, l) => n + l.length, 0);
+    const nodeCount = this.children.length;
+    const seen = new Int32Array(nodeCount).fill(-1);
+    const groupAll = new Int32Array(nodeCount);
+    const groupProp = new Int32Array(nodeCount);
+    const touched: number[] = [];
+    const lvNode = new IntBuf();
+    const lvAll = new IntBuf();
+    const lvProp = new IntBuf();
     this.identOff = new Int32Array(this.identNames.length + 1);
-    this.lvNode = new Int32Array(total);
-    this.lvAll = new Int32Array(total);
-    this.lvProp = new Int32Array(total);
-    let k = 0;
-    for (const [ident, levels] of perIdent.entries()) {
-      levels.sort((a, b) => a.node - b.node);
-      this.identOff[ident] = k;
-      for (const l of levels) {
-        this.lvNode[k] = l.node;
-        this.lvAll[k] = l.all;
-        this.lvProp[k++] = l.prop;
+    for (let ident = 0; ident < this.identNames.length; ident++) {
+      touched.length = 0;
+      for (const g of this.memberOf[ident]) {
+        for (const l of groupLevels[g]) {
+          if (seen[l.node] !== ident) {
+            seen[l.node] = ident;
+            groupAll[l.node] = l.all;
+            groupProp[l.node] = l.prop;
+            touched.push(l.node);
+          } else {
+            groupAll[l.node] = this.union(groupAll[l.node], l.all);
+            groupProp[l.node] = this.union(groupProp[l.node], l.prop);
+          }
+        }
+      }
+      const own = direct.get(ident);
+      if (own) {
+        for (const node of own.keys()) {
+          if (seen[node] === ident) continue;
+          seen[node] = ident;
+          groupAll[node] = EMPTY;
+          groupProp[node] = EMPTY;
+          touched.push(node);
+        }
+      }
+      // Per identity, its levels sorted by node: a query touches only the small arrays of one identity.
+      touched.sort((a, b) => a - b);
+      this.identOff[ident] = lvNode.n;
+      for (const node of touched) {
+        const d = own?.get(node);
+        const all = d?.t?.all || d?.u?.all || groupAll[node];
+        const prop = d?.t?.prop || d?.u?.prop || groupProp[node];
+        if (all === EMPTY && prop === EMPTY) continue;
+        lvNode.push(node);
+        lvAll.push(all);
+        lvProp.push(prop);
       }
     }
-    this.identOff[this.identNames.length] = k;
+    this.identOff[this.identNames.length] = lvNode.n;
+    this.lvNode = lvNode.take();
+    this.lvAll = lvAll.take();
+    this.lvProp = lvProp.take();
 
     for (const [vmid, pool] of input.vmPool) this.addPoolMember(pool, `/vms/${vmid}`);
     for (const [storage, pools] of input.storagePools) for (const pool of pools) this.addPoolMember(pool, `/storage/${storage}`);

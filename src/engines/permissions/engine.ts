@@ -22,6 +22,23 @@ interface AclNode {
 
 const newNode = (): AclNode => ({ children: new Map(), users: new Map(), groups: new Map(), tokens: new Map() });
 
+function addEntry(root: AclNode, e: AclEntry): void {
+  let node = root;
+  for (const seg of perlSplitPath(e.path)) {
+    if (seg === '') continue;
+    let child = node.children.get(seg);
+    if (!child) node.children.set(seg, (child = newNode()));
+    node = child;
+  }
+  const table = e.kind === 'user' ? node.users : e.kind === 'group' ? node.groups : node.tokens;
+  let roles = table.get(e.ugid);
+  if (!roles) table.set(e.ugid, (roles = new Map()));
+  const prev = roles.get(e.role);
+  // A later line for the same path/member/role overrides the propagate flag (a Perl hash assignment).
+  if (prev) prev.entries.push(e); // the grant it replaces is dropped: its entry list moves over, not copied per line
+  roles.set(e.role, { role: e.role, propagate: e.propagate, entries: prev ? prev.entries : [e] });
+}
+
 export function isTokenId(id: string): boolean {
   return /^[^!]+@[^!]+![A-Za-z][A-Za-z0-9._-]*$/.test(id);
 }
@@ -37,24 +54,39 @@ export function tokenOwner(id: string): string {
  * parsed configuration.
  */
 export class PermissionEngine {
-  private readonly root: AclNode = newNode();
-  /** group -> members, inverted: member id -> groups */
-  private readonly memberOf = new Map<string, string[]>();
+  /** The readable ACL tree and group memberships, built on the first roles()/explain() (answers come from `compiled`). */
+  private readable?: { root: AclNode; memberOf: Map<string, string[]> };
   private readonly allPrivs: ReadonlySet<string>;
   readonly compiled: CompiledAccess;
   private readonly matrixNodes = new Set<number>();
 
   constructor(readonly input: AccessInput) {
-    for (const e of input.acl) this.addEntry(e);
-    for (const [g, members] of input.groups) {
-      for (const m of members) {
-        if (!this.memberOf.has(m)) this.memberOf.set(m, []);
-        this.memberOf.get(m)!.push(g);
-      }
-    }
     this.allPrivs = new Set(input.privileges);
     this.compiled = new CompiledAccess(input);
     for (const p of this.matrixPaths()) this.matrixNodes.add(this.compiled.nodeFor(p));
+  }
+
+  private get root(): AclNode {
+    return this.readableTree().root;
+  }
+
+  /** group -> members, inverted: member id -> groups */
+  private get memberOf(): Map<string, string[]> {
+    return this.readableTree().memberOf;
+  }
+
+  private readableTree(): { root: AclNode; memberOf: Map<string, string[]> } {
+    if (this.readable) return this.readable;
+    const root = newNode();
+    for (const e of this.input.acl) addEntry(root, e);
+    const memberOf = new Map<string, string[]>();
+    for (const [g, members] of this.input.groups) {
+      for (const m of members) {
+        if (!memberOf.has(m)) memberOf.set(m, []);
+        memberOf.get(m)!.push(g);
+      }
+    }
+    return (this.readable = { root, memberOf });
   }
 
   /** Sorted privileges of id on path (fast path; the array is shared, do not modify). */
@@ -100,21 +132,6 @@ export class PermissionEngine {
     return new PermissionMatrix(this.compiled, this.compiled.matrix(ids), this.matrixNodes);
   }
 
-  private addEntry(e: AclEntry): void {
-    let node = this.root;
-    for (const seg of perlSplitPath(e.path)) {
-      if (seg === '') continue;
-      let child = node.children.get(seg);
-      if (!child) node.children.set(seg, (child = newNode()));
-      node = child;
-    }
-    const table = e.kind === 'user' ? node.users : e.kind === 'group' ? node.groups : node.tokens;
-    let roles = table.get(e.ugid);
-    if (!roles) table.set(e.ugid, (roles = new Map()));
-    const prev = roles.get(e.role);
-    // A later line for the same path/member/role overrides the propagate flag (a Perl hash assignment).
-    roles.set(e.role, { role: e.role, propagate: e.propagate, entries: prev ? [...prev.entries, e] : [e] });
-  }
 
   /** PVE::AccessControl::roles: ACL-only roles of id on path (no pools, no token intersection). */
   roles(id: string, path: string, trace?: TraceStep[]): Map<string, RoleGrant> {

@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import { argvSplit, stripLineStart, strdelim, trimLineEnd } from './lexer.js';
 import { ciphersValid, kexValid, keyNamesValid, macsValid } from './algorithms.js';
-import { keywordTable, type KeywordTable, type SshdVersion } from './keywords.js';
+import { keywordTable, type Keyword, type KeywordTable, type SshdVersion } from './keywords.js';
 import { addrMatchList, matchGroups, matchHostname, matchPatternList } from './match.js';
 import { ServerOptions } from './options.js';
 import {
@@ -128,6 +128,58 @@ export const MAX_TRACE = 256;
 /** The question `Match invalid-user` asks (10.0): not a criterion with an argument. */
 const INVALID_USER = 'invalid-user';
 
+/** A line cut into keyword and arguments (what process_server_config_line does before acting on it). */
+interface LexedLine {
+  keyword: string;
+  /** The rest of the line after the keyword; null or '' when there is none. */
+  str: string | null;
+  kw: Keyword | undefined;
+  /** argv_split of str; null for unbalanced quotes (undefined when str is empty: never split). */
+  av: string[] | null;
+}
+
+/**
+ * The lines of a file, lexed once per content and keyword table: a model of sshd -T -C runs a
+ * reprocess pass over the whole tree per connection, and lexing is pure (null: a line that does nothing).
+ */
+const lexCache = new Map<KeywordTable, Map<string, (LexedLine | null)[]>>();
+const LEX_CACHE_SIZE = 16;
+
+function lexedLines(content: string, table: KeywordTable): (LexedLine | null)[] {
+  let perTable = lexCache.get(table);
+  if (!perTable) lexCache.set(table, (perTable = new Map()));
+  let lines = perTable.get(content);
+  if (lines) return lines;
+  lines = [];
+  let start = 0;
+  for (;;) {
+    const nl = content.indexOf('\n', start);
+    lines.push(lexLine(stripLineStart(nl === -1 ? content.slice(start) : content.slice(start, nl)), table));
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  if (perTable.size >= LEX_CACHE_SIZE) perTable.delete(perTable.keys().next().value!);
+  perTable.set(content, lines);
+  return lines;
+}
+
+function lexLine(rawLine: string, table: KeywordTable): LexedLine | null {
+  if (rawLine.length === 0) return null;
+  const line = trimLineEnd(rawLine);
+  let d = strdelim(line);
+  if (d.token === null) return null;
+  let keyword = d.token;
+  let str = d.rest;
+  if (keyword === '') {
+    d = strdelim(str);
+    keyword = d.token as string;
+    str = d.rest;
+  }
+  if (keyword === null || keyword === '' || keyword[0] === '#') return null;
+  if (str === null || str === '') return { keyword, str, kw: undefined, av: null };
+  return { keyword, str, kw: table.lookup(keyword), av: argvSplit(str) };
+}
+
 /** One reading of the whole tree (a pass); collects messages, throws SshdFatal. */
 export class ConfigReader {
   readonly table: KeywordTable;
@@ -179,41 +231,24 @@ export class ConfigReader {
     if (depth < 0 || depth > MAX_DEPTH) this.fatal('Too many recursive configuration includes');
     const state = { flags };
     let bad = 0;
-    let linenum = 1;
-    let start = 0;
-    for (;;) {
-      const nl = content.indexOf('\n', start);
-      const raw = nl === -1 ? content.slice(start) : content.slice(start, nl);
-      if (this.processLine(stripLineStart(raw), filename, linenum++, active, state, depth) !== 0) bad++;
-      if (nl === -1) break;
-      start = nl + 1;
+    const lines = lexedLines(content, this.table);
+    for (let i = 0; i < lines.length; i++) {
+      const lexed = lines[i];
+      if (lexed !== null && this.processLine(lexed, filename, i + 1, active, state, depth) !== 0) bad++;
     }
     if (bad > 0) this.fatal(`${filename}: terminating, ${bad} bad configuration options`);
   }
 
   /** process_server_config_line_depth: 0 ok, -1 bad option (counted). */
-  private processLine(rawLine: string, filename: string, linenum: number, active: Active, state: { flags: number }, depth: number): number {
-    if (rawLine.length === 0) return 0;
-    const line = trimLineEnd(rawLine);
-    let d = strdelim(line);
-    if (d.token === null) return 0;
-    let keyword = d.token;
-    let str = d.rest;
-    if (keyword === '') {
-      d = strdelim(str);
-      keyword = d.token as string;
-      str = d.rest;
-    }
-    if (keyword === null || keyword === '' || keyword[0] === '#') return 0;
+  private processLine(lexed: LexedLine, filename: string, linenum: number, active: Active, state: { flags: number }, depth: number): number {
+    const { keyword, str, kw, av } = lexed;
     if (str === null || str === '') {
       this.log('error', `${filename} line ${linenum}: no argument after keyword "${keyword}"`);
       return -1;
     }
-    const kw = this.table.lookup(keyword);
     if (!kw) this.log('error', `${filename}: line ${linenum}: Bad configuration option: ${keyword}`);
     const opcode = kw?.opcode ?? 'BadOption';
     const matchAllowed = kw?.scope === 'ALL';
-    const av = argvSplit(str);
     if (av === null) {
       this.log('error', `${filename} line ${linenum}: invalid quotes`);
       return -1;

@@ -117,19 +117,47 @@ function netMatch(addr: number[], net: Cidr): boolean {
   return true;
 }
 
+interface AddressListEntry {
+  neg: boolean;
+  /** The entry without its `!`. */
+  cp: string;
+  r: Cidr | -1 | -2;
+}
+
+/** Address lists already cut and parsed: a reprocess pass per connection meets the same Match lines again. */
+const addressLists = new Map<string, AddressListEntry[]>();
+
+function addressList(list: string): AddressListEntry[] {
+  let entries = addressLists.get(list);
+  if (entries) return entries;
+  entries = list.split(',').map((raw) => {
+    const neg = raw.startsWith('!');
+    const cp = neg ? raw.slice(1) : raw;
+    return { neg, cp, r: cp === '' ? -1 : parseCidr(cp) };
+  });
+  if (addressLists.size >= 100_000) addressLists.clear();
+  addressLists.set(list, entries);
+  return entries;
+}
+
+let lastAddr: string | undefined;
+let lastBytes: number[] | null = null;
+
 /** addr_match_list: 1 match, 0 none, -1 negated match, -2 invalid list. `addr` null = syntax check only. */
 export function addrMatchList(addr: string | null, list: string): -2 | -1 | 0 | 1 {
   let tryAddr: number[] | null = null;
   if (addr !== null) {
-    tryAddr = parseAddress(addr);
+    // a pass asks about one connection's address at every Match line
+    if (addr !== lastAddr) {
+      lastAddr = addr;
+      lastBytes = parseAddress(addr);
+    }
+    tryAddr = lastBytes;
     if (tryAddr === null) return 0;
   }
   let ret: -2 | -1 | 0 | 1 = 0;
-  for (let cp of list.split(',')) {
-    const neg = cp.startsWith('!');
-    if (neg) cp = cp.slice(1);
+  for (const { neg, cp, r } of addressList(list)) {
     if (cp === '') return -2;
-    const r = parseCidr(cp);
     if (r === -2) return -2;
     let hit = false;
     if (r !== -1) hit = tryAddr !== null && netMatch(tryAddr, r);

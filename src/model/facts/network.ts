@@ -5,7 +5,7 @@ import { parseIpRange, rangeContains, type IpRange } from '../../parse/ip-addres
 import { parseIptablesSave, type FilterChain, type FilterRule, type PacketMatch, type Ruleset } from '../../parse/iptables-save.js';
 import { parseNftRuleset } from '../../parse/nft-ruleset.js';
 import {
-  clusterFirewallEnabled, emptyClusterFw, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule, type HostFw,
+  appliedRules, clusterFirewallEnabled, emptyClusterFw, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule, type HostFw,
 } from '../../parse/pve-fw.js';
 import { parseSs, type ListeningSocket } from '../../parse/ss.js';
 import { clusterFact, nodeFact, Unavailable, type FactContext } from '../fact.js';
@@ -264,10 +264,10 @@ export function groupRules(cluster: ClusterFw, rule: FwRule): FwRule[] {
 /** Proxmox IN rules in evaluation order: host.fw then cluster.fw, security groups expanded; ignored and disabled rules dropped. */
 export function effectiveInRules(cluster: ClusterFw, host: HostFw | undefined): FwRule[] {
   const out: FwRule[] = [];
-  for (const rule of [...(host?.rules ?? []), ...cluster.rules]) {
-    if (!rule.enabled || rule.ignored) continue;
-    if (rule.type === 'group') out.push(...groupRules(cluster, rule).filter((r) => r.enabled && !r.ignored && r.type === 'in'));
-    else if (rule.type === 'in') out.push(rule);
+  for (const rule of appliedRules(host, cluster)) {
+    if (rule.type === 'group') {
+      for (const r of groupRules(cluster, rule)) if (r.enabled && !r.ignored && r.type === 'in') out.push(r);
+    } else if (rule.type === 'in') out.push(rule);
   }
   return out;
 }
