@@ -366,6 +366,7 @@ while read -r k a b c d e f rest; do
     dir) if [ "$b" = absent ]; then { [ -d "$a" ] && [ ! -L "$a" ]; } && jcopy "$a"; else [ -d "$a" ] && jdir "$a"; fi ;;
     tree) { [ -e "$a" ] || [ -L "$a" ]; } && jcopy "$a" ;;
     svc) jsvc "$a" ;;
+    ruleset) if [ "$a" = 6 ]; then jruleset 6 ip6tables-save; else jruleset 4 iptables-save; fi ;;
   esac
 done < "$T/target-journal"
 exec 7>&-
