@@ -27,6 +27,7 @@ import { nodeAddressFact } from '../../model/facts/node-address.js';
 import { peersFact, snapshotIncludeResolver, sshdFact, sshdValue, type SshdValue } from '../../model/facts/ssh.js';
 import { formatIp, parseIpRange } from '../../parse/ip-address.js';
 import { parseSshdConfig } from '../../parse/sshd-config.js';
+import { parseSshQuery } from '../../parse/ssh-q.js';
 import { adminPaths, targetedControls } from '../acc/remedy.js';
 import { sshdAdmits } from './ssh-06.js';
 
@@ -68,7 +69,7 @@ interface Profile {
   kex: string[];
   ciphers: string[];
   macs: string[];
-  /** How the algorithm lists were limited: "OpenSSH 9.2 (pvesec's tables; ssh -Q not collected)". */
+  /** How the algorithm lists were limited: "what the node's `ssh -Q` lists (OpenSSH 9.2)". */
   algoBasis: string;
 }
 
@@ -152,7 +153,12 @@ function analyse(input: RemedyInput): Analysis {
   }
 
   const versions: SshdVersion[] = state.load.versions;
-  const supported = (kind: 'kex' | 'cipher' | 'mac', list: string[]) => list.filter((a) => versions.every((v) => ALGORITHMS[v].supported[kind].includes(a)));
+  // what the node's own OpenSSH build lists (a distro may leave algorithms out), within what the sshd
+  // model of its version accepts (the model checks the drop-in before the node's sshd -t does)
+  const onNode = { kex: nodeAlgorithms(ctx, 'kex'), cipher: nodeAlgorithms(ctx, 'cipher'), mac: nodeAlgorithms(ctx, 'mac') };
+  const supported = (kind: 'kex' | 'cipher' | 'mac', list: string[]) => list.filter((a) => versions.every((v) => ALGORITHMS[v].supported[kind].includes(a))
+    && (typeof onNode[kind] === 'string' || (onNode[kind] as Set<string>).has(a)));
+  const missing = Object.entries(onNode).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}: ${v}`);
   const declaredAdmins = new Set([...(ctx.tryGet(adminsFact)?.admins.map((a) => a.user.name) ?? []), ...admins.map((a) => a.name)]);
   const profile: Profile = {
     rootLogin,
@@ -161,8 +167,18 @@ function analyse(input: RemedyInput): Analysis {
     kex: supported('kex', KEX_PROFILE),
     ciphers: supported('cipher', CIPHER_PROFILE),
     macs: supported('mac', MAC_PROFILE),
-    algoBasis: `OpenSSH ${versions.join(' and ')} (pvesec's tables of \`ssh -Q\`; not collected from the node)`,
+    algoBasis: missing.length
+      ? `OpenSSH ${versions.join(' and ')} (pvesec's tables of \`ssh -Q\`; the node's own list unknown: ${missing.join('; ')})`
+      : `what the node's \`ssh -Q\` lists (OpenSSH ${versions.join(' and ')})`,
   };
+  const ALGO_CONTROLS: [SshControl, keyof typeof onNode, string[], string][] = [
+    ['SSH-07', 'kex', profile.kex, 'key exchanges'], ['SSH-08', 'cipher', profile.ciphers, 'ciphers'], ['SSH-09', 'mac', profile.macs, 'MACs'],
+  ];
+  for (const [c, kind, list, what] of ALGO_CONTROLS) {
+    if (!list.length && targeted.has(c)) {
+      manual.set(c, `the node's sshd supports none of the ${what} of pvesec's profile (${(kind === 'kex' ? KEX_PROFILE : kind === 'cipher' ? CIPHER_PROFILE : MAC_PROFILE).join(', ')}) according to ${profile.algoBasis}: choose its ${what} by hand`);
+    }
+  }
 
   // the pvesec drop-in already there keeps what it sets
   const kept = present ? controlsSetBy(present.content.toString('utf8')) : new Set<SshControl>();
@@ -212,6 +228,19 @@ function analyse(input: RemedyInput): Analysis {
   if (!fixed.size) return { ops: [], fixed, manual };
   text = dropinText(controls, profile);
   return { ops: operations(text, controls, fixed, profile, { ...tree, [SSH_DROPIN]: text }, versions, groupDb, probes), fixed, manual };
+}
+
+/** The node's `ssh -Q KIND` as a set, or why it cannot be used (not collected, failed, not a list). */
+function nodeAlgorithms(ctx: FactContext, kind: 'kex' | 'cipher' | 'mac'): Set<string> | string {
+  const name = { kex: COMMANDS.sshQueryKex, cipher: COMMANDS.sshQueryCipher, mac: COMMANDS.sshQueryMac }[kind].name;
+  const c = ctx.snapshot.command(name);
+  if (!c) return ctx.snapshot.whyMissing(name);
+  if (c.exitCode !== undefined && c.exitCode !== 0) return `${name} exited with ${c.exitCode}`;
+  try {
+    return new Set(parseSshQuery(c.output, name).value);
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function without<T>(set: Set<T>, x: T): Set<T> {
