@@ -102,7 +102,8 @@ umask 077
 pvesec_main() {
 # temp dirs an earlier collection left behind (a connection dropped mid-way): only ours by name,
 # directories (not links) owned by this user, untouched for an hour (a concurrent run's are fresh)
-find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'pvesec.??????' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
+U=$(id -u)
+find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'pvesec.??????' -user "$U" -mmin +60 -exec rm -rf {} + 2>/dev/null
 T=$(mktemp -d "\${TMPDIR:-/tmp}/pvesec.XXXXXX") || { echo 'pvesec: cannot create a temporary directory' >&2; return 70; }
 # a dropped connection sends HUP, or PIPE on the next write: exit through the EXIT trap either way
 trap 'rm -rf "$T"' EXIT
@@ -113,7 +114,7 @@ trap 'exit 143' TERM
 B="$T/b"; W="$T/w"
 mkdir "$B" "$B/commands" "$B/pvesec" "$B/etc" "$W" || return 70
 E="$B/pvesec/errors"; : >"$E"; : >"$W/list"
-if [ "$(id -u)" = 0 ]; then
+if [ "$U" = 0 ]; then
   ROOT=1; DENIED='permission denied'
   if [ -n "\${SUDO_USER:-}" ]; then PRIV=sudo; else PRIV=root; fi
 else
@@ -128,25 +129,22 @@ N=\${H%%.*}
 
 ${COMMAND_FUNCTIONS(glob, globDir, (opts.sshdUsers ?? []).filter((u) => SAFE_USER.test(u)))}
 
-${part === 'pveShared' ? '' : commandLines.join('\n')}
-
 ${FILE_FUNCTIONS}
+# the files: the longest chain of the script (list, decide on links, leave out private keys), so it starts
+# first and runs beside the commands
 {
+${part === 'pveShared' ? '' : SHADOW}
 ${part === 'pveShared' ? sharedPveCollection() : fileCollection(part === 'full')}
+${LINKS}
+${SECRETS}
 } &
 
-${part === 'pveShared' ? '' : SHADOW}
+${part === 'pveShared' ? '' : commandLines.join('\n')}
 
 printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${part === 'node' ? ',"pveShared":false' : ''}}\\n' "$H" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRIV" ${shq(collector)} >"$B/pvesec/meta.json"
 
 wait
 
-${LINKS}
-# never private keys, whatever directory they were found in (regular files only: links are not read)
-while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
-  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -e 'PRIVATE KEY BLOCK-----' -- 2>/dev/null) >"$W/secrets"
-while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
-grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"
 (cd "$B" && find . ! -type d | sed 's|^\\./||') >"$W/own"
 # links are stored as links (never -h): what they point at is in the bundle only if collected itself
 tar -czf - --no-recursion --ignore-failed-read --warning=no-file-changed --warning=no-file-removed \\
@@ -160,6 +158,12 @@ pvesec_main </dev/null
 `;
 }
 
+/** Never private keys, whatever directory they were found in (regular files only: links are not read). */
+const SECRETS = `while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
+  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -e 'PRIVATE KEY BLOCK-----' -- 2>/dev/null) >"$W/secrets"
+while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
+grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"`;
+
 const SHADOW = `[ -e /etc/shadow ] && {
   if [ -r /etc/shadow ]; then
     # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
@@ -170,7 +174,7 @@ const SHADOW = `[ -e /etc/shadow ] && {
   else
     err /etc/shadow "$DENIED"
   fi
-} &`;
+}`;
 
 const SAFE_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
@@ -190,7 +194,7 @@ function COMMAND_FUNCTIONS(glob: string, globDir: string, sshdUsers: string[]): 
 # run NAME FILE NEEDS_ROOT PROGRAM SHELL_COMMAND: output (stdout+stderr) and exit status
 run() {
   command -v "$4" >/dev/null 2>&1 || { err "$1" 'not installed'; return 0; }
-  ( eval "$5" ) >"$B/commands/$2" 2>&1
+  eval "$5" >"$B/commands/$2" 2>&1
   rc=$?
   if [ "$ROOT" = 0 ] && [ "$3" = 1 ] && [ "$rc" != 0 ]; then rm -f "$B/commands/$2"; err "$1" "$DENIED"; return 0; fi
   echo "$rc" >"$B/commands/$2.exit"
