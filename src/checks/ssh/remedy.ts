@@ -215,7 +215,7 @@ function analyse(input: RemedyInput): Analysis {
       controls = without(controls, culprit);
       continue;
     }
-    const after = simulatedFindings(ctx, text, next, versions.length === 1 ? versions[0] : '9.2', groupDb);
+    const after = simulatedFindings(ctx, text, next, versions.length === 1 ? versions[0] : '9.2', groupDb, controls);
     const failing = [...controls].filter((c) => targeted.has(c) && after.some((f) => f.id === c && f.status !== 'PASS'));
     if (!failing.length) break;
     for (const c of failing) {
@@ -344,8 +344,8 @@ function accessProblems(tree: Record<string, string>, versions: SshdVersion[], g
   return out;
 }
 
-/** The SSH checks on this node with the drop-in added (the sshd model decides; stale sshd answers dropped). */
-function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, string>, version: SshdVersion, groups: (u: string) => readonly string[] | undefined): Finding[] {
+/** The checks of `controls` on this node with the drop-in added (the sshd model decides; stale sshd answers dropped). */
+function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, string>, version: SshdVersion, groups: (u: string) => readonly string[] | undefined, controls: ReadonlySet<string>): Finding[] {
   const old = ctx.snapshot;
   const snap = new Snapshot(old.origin);
   snap.meta = { ...old.meta };
@@ -364,7 +364,7 @@ function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, 
   const nodes = ctx.cluster.nodes.map((n) => (n === ctx.node ? handle : n));
   const rep = ctx.cluster.representative === ctx.node ? handle : ctx.cluster.representative;
   const cluster = new ClusterModel(ctx.cluster.name, nodes, rep, ctx.cluster.clustered);
-  const results = runChecks([cluster], sshChecks, ctx.config, ctx.now)[0];
+  const results = runChecks([cluster], sshChecks.filter((c) => controls.has(c.meta.id)), ctx.config, ctx.now)[0];
   return results.nodeFindings[nodes.indexOf(handle)].findings;
 }
 
