@@ -10,7 +10,8 @@ import { accNode, GOOD_HOMES, pubkey } from '../acc/testing.js';
 import { checks as accChecks } from '../acc/index.js';
 import { applyOps, findingsOf, planWith, remedyInput, statuses, type NodeCase } from '../remedy-sim/testing.js';
 import { checks as sshChecks } from './index.js';
-import { SSH_DROPIN, sshRemedies } from './remedy.js';
+import { SSH_DROPIN, sshdPackageOnly, sshRemedies } from './remedy.js';
+import { parseDpkgStatus } from '../../parse/dpkg-status.js';
 import { COROSYNC_CONF, DEBIAN12_CONFIG, DEBIAN13_CONFIG, DPKG_WITH_SUDO, sshNode, type SshNodeOptions } from './testing.js';
 
 /** What the PVE installer leaves: Debian's sshd_config with root password logins on. */
@@ -216,6 +217,18 @@ test('SSH remedy: the drop-in\'s summary says where its algorithm lists come fro
   const summary = (n: MemorySnapshotSpec) => dropin(planAndApply({ nodes: [n], config: ALICE }).plan.ops)!.summary;
   assert.match(summary(withCommands(pveNode(), sshQ(SSH_Q_92))), /algorithms limited to what the node's `ssh -Q` lists \(OpenSSH 9\.2\)/);
   assert.match(summary(pveNode()), /algorithms limited to OpenSSH 9\.2 \(pvesec's tables of `ssh -Q`; the node's own list unknown: kex: ssh -Q kex is not in the bundle; cipher: .*\)/);
+});
+
+test('SSH remedy: the simulated audit reads the openssh-server entry of dpkg\'s status, as the whole file gives it', () => {
+  for (const status of [DPKG_WITH_SUDO, DPKG_WITH_SUDO.split('\n\n').reverse().join('\n\n')]) {
+    const full = parseDpkgStatus(status, 'status').value;
+    const reduced = parseDpkgStatus(sshdPackageOnly(Buffer.from(status))!, 'status').value;
+    assert.deepEqual([...reduced.keys()], ['openssh-server']);
+    // the SSH checks read its version (the line it came from is not cited)
+    assert.deepEqual({ ...reduced.get('openssh-server'), line: 0 }, { ...full.get('openssh-server'), line: 0 });
+    assert.equal(reduced.get('openssh-server')!.version, '1:9.2p1-2+deb12u7');
+  }
+  assert.equal(sshdPackageOnly(Buffer.from(DPKG_WITH_SUDO.replace(/openssh-server/g, 'dropbear'))), undefined);
 });
 
 test('SSH remedy: the gates read back what each connection must get', () => {

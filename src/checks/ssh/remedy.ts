@@ -12,7 +12,7 @@
  * that must come out (ValidateOp.expectOutput), so a node whose sshd disagrees with the model reverts.
  */
 import { isIP } from 'node:net';
-import { COMMANDS } from '../../collect/sources.js';
+import { COMMANDS, FILES } from '../../collect/sources.js';
 import { Snapshot } from '../../collect/snapshot.js';
 import type { Finding } from '../../core/types.js';
 import { runChecks } from '../../audit/run.js';
@@ -23,6 +23,7 @@ import { ManualOnly, sharedAnalysis, type PlannedOp, type Remedy, type RemedyInp
 import { ClusterModel, type FactContext } from '../../model/fact.js';
 import { accountsFact, adminsFact } from '../../model/facts/accounts.js';
 import { adminSourcesFact } from '../../model/facts/network.js';
+import { packagesFact } from '../../model/facts/system-base.js';
 import { nodeAddressFact } from '../../model/facts/node-address.js';
 import { peersFact, snapshotIncludeResolver, sshdFact, sshdValue, type SshdValue } from '../../model/facts/ssh.js';
 import { formatIp, parseIpRange } from '../../parse/ip-address.js';
@@ -349,7 +350,9 @@ function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, 
   const old = ctx.snapshot;
   const snap = new Snapshot(old.origin);
   snap.meta = { ...old.meta };
-  for (const f of old.files.values()) snap.addFile(f);
+  // the reduced status only when it says what the whole file said (parsed, with openssh-server in it)
+  const sshd = ctx.tryGet(packagesFact)?.get('openssh-server') ? sshdPackageOnly(old.file(FILES.dpkgStatus)?.content ?? Buffer.alloc(0)) : undefined;
+  for (const f of old.files.values()) snap.addFile(sshd && f.path === FILES.dpkgStatus ? { ...f, content: sshd } : f);
   for (const [d, st] of old.dirs) snap.addDir(d, st);
   for (const [k, v] of old.errors) if (k !== SSH_DROPIN) snap.errors.set(k, v);
   const stale = new Set<string>([COMMANDS.sshdEffective.name, COMMANDS.sshdTest.name, COMMANDS.sshdConnections.name]);
@@ -366,6 +369,23 @@ function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, 
   const cluster = new ClusterModel(ctx.cluster.name, nodes, rep, ctx.cluster.clustered);
   const results = runChecks([cluster], sshChecks.filter((c) => controls.has(c.meta.id)), ctx.config, ctx.now)[0];
   return results.nodeFindings[nodes.indexOf(handle)].findings;
+}
+
+/**
+ * dpkg's status reduced to the openssh-server entries: the only package the SSH checks read (its version
+ * picks the sshd defaults), so the simulated audit does not parse the whole file again (a Proxmox node's
+ * is a few MB). Found without decoding the file; undefined when none is spelt as dpkg writes it.
+ */
+export function sshdPackageOnly(status: Buffer): Buffer | undefined {
+  const key = Buffer.from('Package: openssh-server\n');
+  const parts: Buffer[] = [];
+  for (let at = status.indexOf(key); at !== -1; at = status.indexOf(key, at + key.length)) {
+    if (at > 0 && status[at - 1] !== 0x0a) continue;
+    const before = status.lastIndexOf('\n\n', at);
+    const stop = status.indexOf('\n\n', at);
+    parts.push(status.subarray(before === -1 ? 0 : before + 2, stop === -1 ? status.length : stop + 1), Buffer.from('\n'));
+  }
+  return parts.length ? Buffer.concat(parts) : undefined;
 }
 
 function operations(
