@@ -14,6 +14,11 @@ export interface CollectOptions {
   backupGlob?: string;
   /** Declared admins (config admin_users): the node's real `sshd -T -C user=NAME` is collected for each. */
   sshdUsers?: string[];
+  /**
+   * Called each time a node's collection script has started (over SSH: once logged in and the script
+   * sent): what the caller does now overlaps with the node's work, not with the connection set-up.
+   */
+  onRunning?: () => void;
   /** One-line notes for the user (stderr by default), e.g. a stale SSH_AUTH_SOCK skipped. */
   note?: (line: string) => void;
 }

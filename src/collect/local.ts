@@ -7,7 +7,7 @@ import { clean } from '../report/text.js';
 
 /** Collects this machine with the same script as over SSH (through `sudo -n` when not root). */
 export async function collectLocal(opts: CollectOptions = {}, script = collectionScript({ backupGlob: opts.backupGlob, sshdUsers: opts.sshdUsers })): Promise<Snapshot> {
-  const output = await runLocal(script, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const output = await runLocal(script, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, undefined, opts.onRunning);
   try {
     return await snapshotFromArchive(output, { kind: 'local', target: 'local' }, 'local');
   } catch (e) {
@@ -17,7 +17,7 @@ export async function collectLocal(opts: CollectOptions = {}, script = collectio
 }
 
 /** Runs a collection script with `sh -s` on stdin and returns its stdout. */
-export function runLocal(script: string, timeoutMs: number, command: string[] = ['sh', '-c', REMOTE_WRAPPER]): Promise<Buffer> {
+export function runLocal(script: string, timeoutMs: number, command: string[] = ['sh', '-c', REMOTE_WRAPPER], onStarted?: () => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -45,5 +45,6 @@ export function runLocal(script: string, timeoutMs: number, command: string[] = 
       resolve(Buffer.concat(chunks));
     });
     child.stdin.end(script);
+    child.once('spawn', () => onStarted?.());
   });
 }

@@ -45,6 +45,16 @@ test('the script is valid POSIX sh (dash) and bash', () => {
   assert.equal(spawnSync('sh', ['-n', '-c', REMOTE_WRAPPER]).status, 0);
 });
 
+test('systemctl-states: the is-enabled column is what `systemctl is-enabled UNIT` says for each unit alone', { skip: spawnSync('sh', ['-c', 'command -v systemctl']).status === 0 ? false : 'no systemctl' }, async () => {
+  const { snap } = await run(collectionScript());
+  const lines = snap.command('systemctl-states')!.output.trim().split('\n');
+  assert.deepEqual(lines.map((l) => l.split(' ')[0]), [...UNITS]);
+  for (const [i, u] of UNITS.entries()) {
+    const alone = spawnSync('systemctl', ['is-enabled', u], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0] || 'not-found';
+    assert.equal(lines[i].split(' ')[2], alone, u);
+  }
+});
+
 test('as root: privilege, meta, real files, commands with exit codes, no hash, temp dir removed', { skip: isRoot ? false : 'needs root' }, async () => {
   const { snap, tmpdir, raw } = await run(collectionScript({ collector: 'pvesec 9.9.9' }));
   assert.equal(snap.meta.privilege, 'root');

@@ -102,7 +102,8 @@ umask 077
 pvesec_main() {
 # temp dirs an earlier collection left behind (a connection dropped mid-way): only ours by name,
 # directories (not links) owned by this user, untouched for an hour (a concurrent run's are fresh)
-find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'pvesec.??????' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
+U=$(id -u)
+find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'pvesec.??????' -user "$U" -mmin +60 -exec rm -rf {} + 2>/dev/null
 T=$(mktemp -d "\${TMPDIR:-/tmp}/pvesec.XXXXXX") || { echo 'pvesec: cannot create a temporary directory' >&2; return 70; }
 # a dropped connection sends HUP, or PIPE on the next write: exit through the EXIT trap either way
 trap 'rm -rf "$T"' EXIT
@@ -113,7 +114,7 @@ trap 'exit 143' TERM
 B="$T/b"; W="$T/w"
 mkdir "$B" "$B/commands" "$B/pvesec" "$B/etc" "$W" || return 70
 E="$B/pvesec/errors"; : >"$E"; : >"$W/list"
-if [ "$(id -u)" = 0 ]; then
+if [ "$U" = 0 ]; then
   ROOT=1; DENIED='permission denied'
   if [ -n "\${SUDO_USER:-}" ]; then PRIV=sudo; else PRIV=root; fi
 else
@@ -128,14 +129,17 @@ N=\${H%%.*}
 
 ${COMMAND_FUNCTIONS(glob, globDir, (opts.sshdUsers ?? []).filter((u) => SAFE_USER.test(u)))}
 
-${part === 'pveShared' ? '' : commandLines.join('\n')}
-
 ${FILE_FUNCTIONS}
+# the files: the longest chain of the script (list, decide on links, leave out private keys), so it starts
+# first and runs beside the commands
 {
+${part === 'pveShared' ? '' : SHADOW}
 ${part === 'pveShared' ? sharedPveCollection() : fileCollection(part === 'full')}
+${LINKS}
+${SECRETS}
 } &
 
-${part === 'pveShared' ? '' : SHADOW}
+${part === 'pveShared' ? '' : commandLines.join('\n')}
 
 # where pvesec connects from, as this node sees it (issue 10's firewall gate): $SSH_CONNECTION, else that
 # of the nearest ancestor (sudo drops it from the environment); only address/port characters are kept
@@ -150,12 +154,6 @@ printf '{"hostname":"%s","collectedAt":"%s","privilege":"%s","collector":"%s"${p
 
 wait
 
-${LINKS}
-# never private keys, whatever directory they were found in (regular files only: links are not read)
-while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
-  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -e 'PRIVATE KEY BLOCK-----' -- 2>/dev/null) >"$W/secrets"
-while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
-grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"
 (cd "$B" && find . ! -type d | sed 's|^\\./||') >"$W/own"
 # links are stored as links (never -h): what they point at is in the bundle only if collected itself
 tar -czf - --no-recursion --ignore-failed-read --warning=no-file-changed --warning=no-file-removed \\
@@ -169,6 +167,12 @@ pvesec_main </dev/null
 `;
 }
 
+/** Never private keys, whatever directory they were found in (regular files only: links are not read). */
+const SECRETS = `while IFS= read -r f; do [ -f "/$f" ] && [ ! -L "/$f" ] && printf '%s\\0' "$f"; done <"$W/list" |
+  (cd / && xargs -0 grep -lsF -D skip -e 'PRIVATE KEY-----' -e 'PRIVATE KEY BLOCK-----' -- 2>/dev/null) >"$W/secrets"
+while IFS= read -r s; do err "/$s" 'private key material (not collected)'; done <"$W/secrets"
+grep -vxF -f "$W/secrets" "$W/list" >"$W/list2"`;
+
 const SHADOW = `[ -e /etc/shadow ] && {
   if [ -r /etc/shadow ]; then
     # only the kind of password survives: '' empty, '!' locked, '*' no login, 'x' a hash is set
@@ -179,9 +183,17 @@ const SHADOW = `[ -e /etc/shadow ] && {
   else
     err /etc/shadow "$DENIED"
   fi
-} &`;
+}`;
 
 const SAFE_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
+/** systemd's search path for system units (`systemd-analyze unit-paths`, systemd 252). */
+const UNIT_DIRS = [
+  '/etc/systemd/system.control', '/run/systemd/system.control', '/run/systemd/transient', '/run/systemd/generator.early',
+  '/etc/systemd/system', '/etc/systemd/system.attached', '/run/systemd/system', '/run/systemd/system.attached',
+  '/run/systemd/generator', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system',
+  '/run/systemd/generator.late',
+];
 
 function COMMAND_FUNCTIONS(glob: string, globDir: string, sshdUsers: string[]): string {
   const units = UNITS.join(' ');
@@ -191,7 +203,7 @@ function COMMAND_FUNCTIONS(glob: string, globDir: string, sshdUsers: string[]): 
 # run NAME FILE NEEDS_ROOT PROGRAM SHELL_COMMAND: output (stdout+stderr) and exit status
 run() {
   command -v "$4" >/dev/null 2>&1 || { err "$1" 'not installed'; return 0; }
-  ( eval "$5" ) >"$B/commands/$2" 2>&1
+  eval "$5" >"$B/commands/$2" 2>&1
   rc=$?
   if [ "$ROOT" = 0 ] && [ "$3" = 1 ] && [ "$rc" != 0 ]; then rm -f "$B/commands/$2"; err "$1" "$DENIED"; return 0; fi
   echo "$rc" >"$B/commands/$2.exit"
@@ -212,20 +224,29 @@ special() {
 c_systemctl_states() {
   command -v systemctl >/dev/null 2>&1 || { echo 'not installed' >"$W/systemctl-states.why"; return 201; }
   set -f
-  # is-active prints one line per unit; is-enabled says nothing for an unknown unit, so one call each, in parallel
+  # is-active prints one line per unit
   systemctl is-active ${units} >"$W/active" 2>/dev/null &
-  i=0
+  # is-enabled answers unit by unit but stops at the first unit it cannot find: a unit with no unit file
+  # on systemd's search path and no SysV script is not-found without asking (each systemctl costs
+  # ~30 ms of CPU); the others in one call, asked again after each unit it could not answer
+  set --
   for u in ${units}; do
-    i=$((i + 1))
-    { set -- $(systemctl is-enabled "$u" 2>/dev/null) not-found; echo "$1" >"$W/enabled.$i"; } &
+    case $u in *.*) f=$u ;; *) f=$u.service ;; esac
+    for d in ${UNIT_DIRS.join(' ')} /etc/init.d; do
+      [ "$d" = /etc/init.d ] && f=\${u%.service}
+      if [ -e "$d/$f" ] || [ -L "$d/$f" ]; then set -- "$@" "$u"; break; fi
+    done
+  done
+  while [ $# -gt 0 ]; do
+    systemctl is-enabled "$@" >"$W/enabled" 2>/dev/null
+    while [ $# -gt 0 ] && read -r e _; do echo "$e" >"$W/enabled.$1"; shift; done <"$W/enabled"
+    [ $# -gt 0 ] && shift
   done
   wait
-  i=0
   for u in ${units}; do
-    i=$((i + 1))
     IFS= read -r a || a=''
     set -- $a unknown
-    e=not-found; [ -s "$W/enabled.$i" ] && read -r e <"$W/enabled.$i"
+    e=not-found; [ -s "$W/enabled.$u" ] && read -r e <"$W/enabled.$u"
     printf '%s %s %s\n' "$u" "$1" "$e"
   done <"$W/active"
   return 0

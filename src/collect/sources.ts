@@ -124,6 +124,14 @@ export const COMMANDS = {
   hostname: { name: 'hostname', sh: 'hostname', root: false },
   /** Interface addresses: the network containing the node's IP is pve-firewall's local_network. */
   ipAddr: { name: 'ip -o addr show', sh: 'ip -o addr show', root: false },
+  /**
+   * The algorithms this OpenSSH build supports, one name per line (`ssh -Q`; sshd is built from the
+   * same tables): what an sshd drop-in may name without sshd -t refusing it.
+   */
+  sshQueryKex: { name: 'ssh -Q kex', sh: 'ssh -Q kex', root: false },
+  sshQueryCipher: { name: 'ssh -Q cipher', sh: 'ssh -Q cipher', root: false },
+  sshQueryMac: { name: 'ssh -Q mac', sh: 'ssh -Q mac', root: false },
+  sshQueryKey: { name: 'ssh -Q key', sh: 'ssh -Q key', root: false },
   /** Newest /root/pve-config-*.tar.gz (or configured glob): `<mtime-epoch> <size> <path>` then its member list. */
   configBackups: { name: 'config-backups', sh: '', root: true },
 } as const;

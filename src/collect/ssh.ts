@@ -87,7 +87,7 @@ export async function collectSsh(
   const conn = await connect(target, opts);
   let output: Buffer;
   try {
-    const r = await exec(conn, REMOTE_COMMAND, script, { timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), maxBytes: MAX_OUTPUT_BYTES });
+    const r = await exec(conn, REMOTE_COMMAND, script, { timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)), maxBytes: MAX_OUTPUT_BYTES, onStarted: opts.onRunning });
     const why = lastLine(r.stderr);
     if (r.code === undefined && r.signal === undefined) throw new CollectError(`${label}: connection dropped during collection (no exit status received)`);
     if (r.signal !== undefined) throw new CollectError(`${label}: remote collection killed by signal ${r.signal}${why ? `: ${why}` : ''}`);
@@ -347,6 +347,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Rejects with reason 'too-large' when stdout grows beyond this. */
   maxBytes?: number;
+  /** Called once the command runs and its stdin was handed over. */
+  onStarted?: () => void;
 }
 
 /**
@@ -404,6 +406,7 @@ export function exec(conn: ssh2.Client, command: string, stdin: string | Buffer,
         });
         channel.on('error', () => undefined);
         channel.end(stdin);
+        opts.onStarted?.();
       });
     } catch (e) {
       fail(new ExecError('start', (e as Error).message.split('\n')[0]));

@@ -4,15 +4,11 @@ import { adminNames } from '../config/admins.js';
 import { configNotice, ConfigError, loadConfigFile, type LoadedConfig } from '../config/load.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { ClusterModel } from '../model/fact.js';
-import { ALL_CHECKS, idMatches } from '../checks/registry.js';
+import { CONTROL_IDS, idMatches } from '../checks/ids.js';
 import type { Check } from '../checks/types.js';
-import { groupClusters, runChecks, type ClusterResult } from '../audit/run.js';
+import type { ClusterResult } from '../audit/run.js';
 import { auditExitCode, buildReport, type AuditReport } from '../report/model.js';
-import { filterReport, selectChecks } from '../report/filter.js';
-import { renderTerminal, useColor } from '../report/terminal.js';
-import { renderJson } from '../report/json.js';
-import { renderSarif } from '../report/sarif.js';
-import { renderJunit } from '../report/junit.js';
+import { useColor } from '../report/terminal.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, type CommandIO } from './io.js';
 import { notProxmoxNotice } from './proxmox-node.js';
@@ -63,21 +59,21 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
   const format = parseFormat(opts.format);
   const only = parseOnly(opts.only);
   const failOn = parseFailOn(opts.failOn);
-  const catalogue = deps.checks ?? ALL_CHECKS;
-  const patterns = parseControls(opts.control, catalogue.map((c) => c.meta.id), idMatches);
+  const patterns = parseControls(opts.control, knownControlIds(deps), idMatches);
   const collectOpts = collectOptions(opts);
   if (targets.length === 0) throw new UsageError('audit: give at least one target (ssh://root@pve1, local, a bundle directory or .tar.gz)');
 
   const loaded = loadConfigReporting(opts.config, io);
   if (!loaded) return 2;
   const config = loaded.config;
-  const { collected, clusters, results, checks, now } = await collectAndAudit(targets, config, selectChecks(catalogue, patterns), collectOpts, io, deps);
+  const { collected, clusters, results, checks, now } = await collectAndAudit(targets, config, () => selectedChecks(patterns, deps), collectOpts, io, deps);
   const report = buildReport({ version: VERSION, generatedAt: now, targets: collected, clusters, results, controls: checks.map((c) => c.meta) });
   const exitCode = auditExitCode(report, failOn);
 
   const toStdout = opts.output === undefined;
   const color = toStdout && format === 'text' && useColor({ isTTY: io.stdoutIsTTY }, opts.color === false, io.env);
-  const text = render(filterReport(report, only), format, color);
+  const { filterReport } = await import('../report/filter.js');
+  const text = await render(filterReport(report, only), format, color);
   // A text report read on a terminal already lists failed targets; otherwise stderr must say it.
   if (!(toStdout && format === 'text' && io.stdoutIsTTY)) {
     for (const t of report.targets) if (t.status === 'error') io.err(`pvesec: ${clean(t.error ?? t.target)}`);
@@ -118,10 +114,32 @@ export interface AuditRun {
   now: Date;
 }
 
-/** Collects the targets and runs the checks on them: the pipeline `audit` and `plan` share. */
-export async function collectAndAudit(targets: string[], config: PvesecConfig, checks: Check[], collectOpts: CollectOptions, io: CommandIO, deps: AuditDeps = {}): Promise<AuditRun> {
+/** The control ids --control may name: the catalogue's (CONTROL_IDS, no check loaded), or those of the checks a test gives. */
+export function knownControlIds(deps: Pick<AuditDeps, 'checks'>): string[] {
+  return deps.checks ? deps.checks.map((c) => c.meta.id) : [...CONTROL_IDS];
+}
+
+/** The checks --control selects (all without it), loading the catalogue unless a test gave its own. */
+export async function selectedChecks(patterns: string[] | undefined, deps: Pick<AuditDeps, 'checks'>): Promise<Check[]> {
+  const { selectChecks } = await import('../report/filter.js');
+  return selectChecks(deps.checks ?? (await import('../checks/registry.js')).ALL_CHECKS, patterns);
+}
+
+/**
+ * Collects the targets and runs the checks on them: the pipeline `audit` and `plan` share. Given a
+ * function, the checks (with the model and the engines, ~200 modules) are loaded by it while the
+ * nodes run the collection script, instead of before.
+ */
+export async function collectAndAudit(targets: string[], config: PvesecConfig, checks: Check[] | (() => Promise<Check[]>), collectOpts: CollectOptions, io: CommandIO, deps: AuditDeps = {}): Promise<AuditRun> {
   const collect = deps.collect ?? (await defaultCollector());
-  const collected = await collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config) });
+  // loading ~200 modules would hold up the SSH handshakes: it starts once a node runs its script
+  let nodeAtWork!: () => void;
+  const loadNow = new Promise<void>((resolve) => (nodeAtWork = resolve));
+  const collecting = collect(targets, { ...collectOpts, backupGlob: config.config_backup_glob, sshdUsers: adminNames(config), onRunning: () => nodeAtWork() });
+  const [collected, [selected, { groupClusters, runChecks }]] = await Promise.all([
+    collecting.finally(() => nodeAtWork()),
+    loadNow.then(() => Promise.all([typeof checks === 'function' ? checks() : checks, import('../audit/run.js')])),
+  ]);
   for (const r of collected) {
     const notPve = r.snapshot && notProxmoxNotice(r.target, r.snapshot);
     if (notPve) io.err(notPve);
@@ -130,15 +148,16 @@ export async function collectAndAudit(targets: string[], config: PvesecConfig, c
   const clusters = groupClusters(snapshots);
   for (const n of clusters.flatMap((c) => c.nodes)) if (n.nameUnknown) io.err(`pvesec: ${n.name}: ${n.nameUnknown}; the controls that need it are skipped`);
   const now = deps.now ?? new Date();
-  const results = runChecks(clusters, checks, config, now);
-  return { collected, clusters, results, checks, now };
+  const results = runChecks(clusters, selected, config, now);
+  return { collected, clusters, results, checks: selected, now };
 }
 
-export function render(report: AuditReport, format: Format, color: boolean): string {
+/** The report in the format asked for (only that renderer is loaded). */
+export async function render(report: AuditReport, format: Format, color: boolean): Promise<string> {
   switch (format) {
-    case 'json': return renderJson(report);
-    case 'sarif': return renderSarif(report);
-    case 'junit': return renderJunit(report);
-    case 'text': return renderTerminal(report, { color });
+    case 'json': return (await import('../report/json.js')).renderJson(report);
+    case 'sarif': return (await import('../report/sarif.js')).renderSarif(report);
+    case 'junit': return (await import('../report/junit.js')).renderJunit(report);
+    case 'text': return (await import('../report/terminal.js')).renderTerminal(report, { color });
   }
 }

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { SshCliOptions } from './ssh-options.js';
-import { ALL_CHECKS, idMatches } from '../checks/registry.js';
-import { selectChecks } from '../report/filter.js';
-import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
-import { renderPlanJson } from '../harden/plan-json.js';
-import { renderPlanText } from '../report/plan-text.js';
+import { idMatches } from '../checks/ids.js';
 import { clean } from '../report/text.js';
 import { VERSION } from '../version.js';
-import { collectAndAudit, collectOptions, loadConfigReporting, type AuditDeps } from './audit.js';
+import { collectAndAudit, collectOptions, knownControlIds, loadConfigReporting, selectedChecks, type AuditDeps } from './audit.js';
 import { writeFileAtomic, type CommandIO } from './io.js';
 import { parseControls, parseFormat, UsageError } from './options.js';
 import type { Remedy } from '../harden/plan-types.js';
@@ -28,15 +24,23 @@ export interface PlanDeps extends AuditDeps {
 /** `pvesec plan TARGET...`: 0 nothing to change, 1 changes planned, 2 usage, collection or plan error. */
 export async function runPlan(targets: string[], opts: PlanOptions, io: CommandIO, deps: PlanDeps = {}): Promise<number> {
   const format = parseFormat(opts.format, ['text', 'json']);
-  const catalogue = deps.checks ?? ALL_CHECKS;
-  const patterns = parseControls(opts.control, catalogue.map((c) => c.meta.id), idMatches);
+  const patterns = parseControls(opts.control, knownControlIds(deps), idMatches);
   const collectOpts = collectOptions(opts);
   if (targets.length === 0) throw new UsageError('plan: give at least one target (ssh://root@pve1, local, a bundle directory or .tar.gz)');
 
   const loaded = loadConfigReporting(opts.config, io);
   if (!loaded) return 2;
-  const configDigest = sha256(loaded.file ? readFileSync(loaded.file) : '');
-  const run = await collectAndAudit(targets, loaded.config, selectChecks(catalogue, patterns), collectOpts, io, deps);
+  const configBytes = loaded.file ? readFileSync(loaded.file) : '';
+  // the planner and the renderer load with the checks, once the collection has started
+  let planning: Promise<[typeof import('../harden/plan.js'), typeof import('../harden/plan-json.js'), typeof import('../report/plan-text.js') | undefined]> | undefined;
+  const checks = () => {
+    planning = Promise.all([import('../harden/plan.js'), import('../harden/plan-json.js'), format === 'text' ? import('../report/plan-text.js') : undefined]);
+    planning.catch(() => undefined); // awaited below
+    return selectedChecks(patterns, deps);
+  };
+  const run = await collectAndAudit(targets, loaded.config, checks, collectOpts, io, deps);
+  const [{ buildPlan, PlanConflict, sha256 }, { renderPlanJson }, planText] = await planning!;
+  const configDigest = sha256(configBytes);
   const failed = run.collected.filter((t) => !t.snapshot);
   for (const t of failed) io.err(`pvesec: ${clean(t.error ?? t.target)}`);
 
@@ -49,7 +53,7 @@ export async function runPlan(targets: string[], opts: PlanOptions, io: CommandI
     return 2;
   }
   const snapshots = new Map(run.clusters.flatMap((c) => c.nodes.map((n) => [n.name, n.snapshot] as const)));
-  const text = format === 'json' ? renderPlanJson(plan) : renderPlanText(plan, (node, p) => snapshots.get(node)?.text(p));
+  const text = planText ? planText.renderPlanText(plan, (node, p) => snapshots.get(node)?.text(p)) : renderPlanJson(plan);
   // a plan file is what apply runs: never one that silently lacks a node that could not be collected
   if (opts.out !== undefined && failed.length) io.err(`pvesec: ${opts.out} not written: ${failed.length} target${failed.length === 1 ? '' : 's'} could not be collected`);
   else if (opts.out !== undefined) {

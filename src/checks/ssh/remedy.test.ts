@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
@@ -9,7 +10,8 @@ import { accNode, GOOD_HOMES, pubkey } from '../acc/testing.js';
 import { checks as accChecks } from '../acc/index.js';
 import { applyOps, findingsOf, planWith, remedyInput, statuses, type NodeCase } from '../remedy-sim/testing.js';
 import { checks as sshChecks } from './index.js';
-import { SSH_DROPIN, sshRemedies } from './remedy.js';
+import { SSH_DROPIN, sshdPackageOnly, sshRemedies } from './remedy.js';
+import { parseDpkgStatus } from '../../parse/dpkg-status.js';
 import { COROSYNC_CONF, DEBIAN12_CONFIG, DEBIAN13_CONFIG, DPKG_WITH_SUDO, sshNode, type SshNodeOptions } from './testing.js';
 
 /** What the PVE installer leaves: Debian's sshd_config with root password logins on. */
@@ -56,6 +58,16 @@ interface Case {
   manual?: Record<string, string | RegExp>;
 }
 
+/** Real `ssh -Q` outputs: OpenSSH 9.2 of a Debian 12 test host, 10.0 as recorded from Debian 13 (test/fixtures/sshd). */
+const SSH_Q_92 = Object.fromEntries(['kex', 'cipher', 'mac', 'key'].map((q) => [q, readFileSync(new URL(`../../parse/fixtures/ssh-q-openssh92/${q}`, import.meta.url), 'utf8')]));
+const SSH_Q_100 = Object.fromEntries(Object.entries((JSON.parse(readFileSync(new URL('../../../test/fixtures/sshd/versions.json', import.meta.url), 'utf8')) as
+  Record<string, { algorithms: Record<string, string[]> }>)['10.0'].algorithms).map(([q, names]) => [q, names.join('\n') + '\n']));
+/** The node's `ssh -Q` commands as a collection holds them, with some names left out of the build. */
+function sshQ(outputs: Record<string, string>, leftOut: string[] = []): Record<string, string> {
+  return Object.fromEntries(['kex', 'cipher', 'mac', 'key'].map((q) => [`ssh -Q ${q}`, outputs[q].split('\n').filter((n) => !leftOut.includes(n)).join('\n')]));
+}
+const withCommands = (n: MemorySnapshotSpec, commands: Record<string, string | { output: string; exitCode?: number }>): MemorySnapshotSpec => ({ ...n, commands: { ...n.commands, ...commands } });
+
 const cases: Case[] = [
   {
     name: 'a fresh PVE node: root key-only, passwords off, the crypto profile, forwarding off',
@@ -74,6 +86,37 @@ const cases: Case[] = [
   {
     name: 'OpenSSH version unknown (no dpkg entry): algorithms both 9.2 and 10.0 support',
     node: (() => { const n = pveNode(); return { ...n, files: { ...n.files, '/var/lib/dpkg/status': DPKG_WITH_SUDO.split('\n\n')[0] + '\n' } }; })(), config: ALICE,
+    has: ['KexAlgorithms sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256'],
+  },
+  {
+    name: 'the node\'s own `ssh -Q` (OpenSSH 9.2, all of the profile there): the same lists as the tables',
+    node: withCommands(pveNode(), sshQ(SSH_Q_92)), config: ALICE,
+    has: ['KexAlgorithms sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256',
+      'MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com'],
+  },
+  {
+    name: 'a build without sntrup and UMAC (`ssh -Q` of 9.2 less those): the drop-in names only what the node lists',
+    node: withCommands(pveNode(), sshQ(SSH_Q_92, ['sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'umac-128-etm@openssh.com'])), config: ALICE,
+    has: ['KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256',
+      'MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com'],
+    lacks: [/sntrup/, /umac/],
+  },
+  {
+    name: 'OpenSSH 10.0 whose `ssh -Q kex` lacks ML-KEM: not offered',
+    node: withCommands(pveNode({ main: DEBIAN13_CONFIG.replace('#PermitRootLogin prohibit-password', 'PermitRootLogin yes'), openssh10: true }), sshQ(SSH_Q_100, ['mlkem768x25519-sha256'])), config: ALICE,
+    has: ['KexAlgorithms sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256'],
+    lacks: [/mlkem/],
+  },
+  {
+    name: 'a node listing none of the profile\'s MACs: SSH-09 is left for a human, the rest goes ahead',
+    node: withCommands(pveNode(), sshQ(SSH_Q_92, ['hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'umac-128-etm@openssh.com'])), config: ALICE,
+    manual: { 'SSH-09': /supports none of the MACs of pvesec's profile .* according to what the node's `ssh -Q` lists \(OpenSSH 9\.2\)/ },
+    lacks: [/^MACs/m],
+    has: ['PasswordAuthentication no'],
+  },
+  {
+    name: '`ssh -Q` that failed (an error, not a list): pvesec\'s tables of the version decide',
+    node: withCommands(pveNode(), { ...sshQ(SSH_Q_92, ['sntrup761x25519-sha512']), 'ssh -Q kex': { output: 'Unsupported query "kex"\n', exitCode: 255 } }), config: ALICE,
     has: ['KexAlgorithms sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256'],
   },
   {
@@ -169,6 +212,24 @@ for (const c of cases) {
     assert.equal(dropin(again.ops), undefined, 'a second plan writes nothing');
   });
 }
+
+test('SSH remedy: the drop-in\'s summary says where its algorithm lists come from', () => {
+  const summary = (n: MemorySnapshotSpec) => dropin(planAndApply({ nodes: [n], config: ALICE }).plan.ops)!.summary;
+  assert.match(summary(withCommands(pveNode(), sshQ(SSH_Q_92))), /algorithms limited to what the node's `ssh -Q` lists \(OpenSSH 9\.2\)/);
+  assert.match(summary(pveNode()), /algorithms limited to OpenSSH 9\.2 \(pvesec's tables of `ssh -Q`; the node's own list unknown: kex: ssh -Q kex is not in the bundle; cipher: .*\)/);
+});
+
+test('SSH remedy: the simulated audit reads the openssh-server entry of dpkg\'s status, as the whole file gives it', () => {
+  for (const status of [DPKG_WITH_SUDO, DPKG_WITH_SUDO.split('\n\n').reverse().join('\n\n')]) {
+    const full = parseDpkgStatus(status, 'status').value;
+    const reduced = parseDpkgStatus(sshdPackageOnly(Buffer.from(status))!, 'status').value;
+    assert.deepEqual([...reduced.keys()], ['openssh-server']);
+    // the SSH checks read its version (the line it came from is not cited)
+    assert.deepEqual({ ...reduced.get('openssh-server'), line: 0 }, { ...full.get('openssh-server'), line: 0 });
+    assert.equal(reduced.get('openssh-server')!.version, '1:9.2p1-2+deb12u7');
+  }
+  assert.equal(sshdPackageOnly(Buffer.from(DPKG_WITH_SUDO.replace(/openssh-server/g, 'dropbear'))), undefined);
+});
 
 test('SSH remedy: the gates read back what each connection must get', () => {
   const { plan } = planAndApply({ nodes: [pveNode({ cluster: true })], config: { ...ALICE, root_login: 'peers-only' } });

@@ -12,7 +12,7 @@
  * that must come out (ValidateOp.expectOutput), so a node whose sshd disagrees with the model reverts.
  */
 import { isIP } from 'node:net';
-import { COMMANDS } from '../../collect/sources.js';
+import { COMMANDS, FILES } from '../../collect/sources.js';
 import { Snapshot } from '../../collect/snapshot.js';
 import type { Finding } from '../../core/types.js';
 import { runChecks } from '../../audit/run.js';
@@ -23,10 +23,12 @@ import { ManualOnly, sharedAnalysis, type PlannedOp, type Remedy, type RemedyInp
 import { ClusterModel, type FactContext } from '../../model/fact.js';
 import { accountsFact, adminsFact } from '../../model/facts/accounts.js';
 import { adminSourcesFact } from '../../model/facts/network.js';
+import { packagesFact } from '../../model/facts/system-base.js';
 import { nodeAddressFact } from '../../model/facts/node-address.js';
 import { peersFact, snapshotIncludeResolver, sshdFact, sshdValue, type SshdValue } from '../../model/facts/ssh.js';
 import { formatIp, parseIpRange } from '../../parse/ip-address.js';
 import { parseSshdConfig } from '../../parse/sshd-config.js';
+import { parseSshQuery } from '../../parse/ssh-q.js';
 import { adminPaths, targetedControls } from '../acc/remedy.js';
 import { sshdAdmits } from './ssh-06.js';
 
@@ -68,7 +70,7 @@ interface Profile {
   kex: string[];
   ciphers: string[];
   macs: string[];
-  /** How the algorithm lists were limited: "OpenSSH 9.2 (pvesec's tables; ssh -Q not collected)". */
+  /** How the algorithm lists were limited: "what the node's `ssh -Q` lists (OpenSSH 9.2)". */
   algoBasis: string;
 }
 
@@ -152,7 +154,12 @@ function analyse(input: RemedyInput): Analysis {
   }
 
   const versions: SshdVersion[] = state.load.versions;
-  const supported = (kind: 'kex' | 'cipher' | 'mac', list: string[]) => list.filter((a) => versions.every((v) => ALGORITHMS[v].supported[kind].includes(a)));
+  // what the node's own OpenSSH build lists (a distro may leave algorithms out), within what the sshd
+  // model of its version accepts (the model checks the drop-in before the node's sshd -t does)
+  const onNode = { kex: nodeAlgorithms(ctx, 'kex'), cipher: nodeAlgorithms(ctx, 'cipher'), mac: nodeAlgorithms(ctx, 'mac') };
+  const supported = (kind: 'kex' | 'cipher' | 'mac', list: string[]) => list.filter((a) => versions.every((v) => ALGORITHMS[v].supported[kind].includes(a))
+    && (typeof onNode[kind] === 'string' || (onNode[kind] as Set<string>).has(a)));
+  const missing = Object.entries(onNode).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}: ${v}`);
   const declaredAdmins = new Set([...(ctx.tryGet(adminsFact)?.admins.map((a) => a.user.name) ?? []), ...admins.map((a) => a.name)]);
   const profile: Profile = {
     rootLogin,
@@ -161,8 +168,18 @@ function analyse(input: RemedyInput): Analysis {
     kex: supported('kex', KEX_PROFILE),
     ciphers: supported('cipher', CIPHER_PROFILE),
     macs: supported('mac', MAC_PROFILE),
-    algoBasis: `OpenSSH ${versions.join(' and ')} (pvesec's tables of \`ssh -Q\`; not collected from the node)`,
+    algoBasis: missing.length
+      ? `OpenSSH ${versions.join(' and ')} (pvesec's tables of \`ssh -Q\`; the node's own list unknown: ${missing.join('; ')})`
+      : `what the node's \`ssh -Q\` lists (OpenSSH ${versions.join(' and ')})`,
   };
+  const ALGO_CONTROLS: [SshControl, keyof typeof onNode, string[], string][] = [
+    ['SSH-07', 'kex', profile.kex, 'key exchanges'], ['SSH-08', 'cipher', profile.ciphers, 'ciphers'], ['SSH-09', 'mac', profile.macs, 'MACs'],
+  ];
+  for (const [c, kind, list, what] of ALGO_CONTROLS) {
+    if (!list.length && targeted.has(c)) {
+      manual.set(c, `the node's sshd supports none of the ${what} of pvesec's profile (${(kind === 'kex' ? KEX_PROFILE : kind === 'cipher' ? CIPHER_PROFILE : MAC_PROFILE).join(', ')}) according to ${profile.algoBasis}: choose its ${what} by hand`);
+    }
+  }
 
   // the pvesec drop-in already there keeps what it sets
   const kept = present ? controlsSetBy(present.content.toString('utf8')) : new Set<SshControl>();
@@ -199,7 +216,7 @@ function analyse(input: RemedyInput): Analysis {
       controls = without(controls, culprit);
       continue;
     }
-    const after = simulatedFindings(ctx, text, next, versions.length === 1 ? versions[0] : '9.2', groupDb);
+    const after = simulatedFindings(ctx, text, next, versions.length === 1 ? versions[0] : '9.2', groupDb, controls);
     const failing = [...controls].filter((c) => targeted.has(c) && after.some((f) => f.id === c && f.status !== 'PASS'));
     if (!failing.length) break;
     for (const c of failing) {
@@ -212,6 +229,19 @@ function analyse(input: RemedyInput): Analysis {
   if (!fixed.size) return { ops: [], fixed, manual };
   text = dropinText(controls, profile);
   return { ops: operations(text, controls, fixed, profile, { ...tree, [SSH_DROPIN]: text }, versions, groupDb, probes), fixed, manual };
+}
+
+/** The node's `ssh -Q KIND` as a set, or why it cannot be used (not collected, failed, not a list). */
+function nodeAlgorithms(ctx: FactContext, kind: 'kex' | 'cipher' | 'mac'): Set<string> | string {
+  const name = { kex: COMMANDS.sshQueryKex, cipher: COMMANDS.sshQueryCipher, mac: COMMANDS.sshQueryMac }[kind].name;
+  const c = ctx.snapshot.command(name);
+  if (!c) return ctx.snapshot.whyMissing(name);
+  if (c.exitCode !== undefined && c.exitCode !== 0) return `${name} exited with ${c.exitCode}`;
+  try {
+    return new Set(parseSshQuery(c.output, name).value);
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function without<T>(set: Set<T>, x: T): Set<T> {
@@ -315,12 +345,14 @@ function accessProblems(tree: Record<string, string>, versions: SshdVersion[], g
   return out;
 }
 
-/** The SSH checks on this node with the drop-in added (the sshd model decides; stale sshd answers dropped). */
-function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, string>, version: SshdVersion, groups: (u: string) => readonly string[] | undefined): Finding[] {
+/** The checks of `controls` on this node with the drop-in added (the sshd model decides; stale sshd answers dropped). */
+function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, string>, version: SshdVersion, groups: (u: string) => readonly string[] | undefined, controls: ReadonlySet<string>): Finding[] {
   const old = ctx.snapshot;
   const snap = new Snapshot(old.origin);
   snap.meta = { ...old.meta };
-  for (const f of old.files.values()) snap.addFile(f);
+  // the reduced status only when it says what the whole file said (parsed, with openssh-server in it)
+  const sshd = ctx.tryGet(packagesFact)?.get('openssh-server') ? sshdPackageOnly(old.file(FILES.dpkgStatus)?.content ?? Buffer.alloc(0)) : undefined;
+  for (const f of old.files.values()) snap.addFile(sshd && f.path === FILES.dpkgStatus ? { ...f, content: sshd } : f);
   for (const [d, st] of old.dirs) snap.addDir(d, st);
   for (const [k, v] of old.errors) if (k !== SSH_DROPIN) snap.errors.set(k, v);
   const stale = new Set<string>([COMMANDS.sshdEffective.name, COMMANDS.sshdTest.name, COMMANDS.sshdConnections.name]);
@@ -335,8 +367,25 @@ function simulatedFindings(ctx: FactContext, text: string, tree: Record<string, 
   const nodes = ctx.cluster.nodes.map((n) => (n === ctx.node ? handle : n));
   const rep = ctx.cluster.representative === ctx.node ? handle : ctx.cluster.representative;
   const cluster = new ClusterModel(ctx.cluster.name, nodes, rep, ctx.cluster.clustered);
-  const results = runChecks([cluster], sshChecks, ctx.config, ctx.now)[0];
+  const results = runChecks([cluster], sshChecks.filter((c) => controls.has(c.meta.id)), ctx.config, ctx.now)[0];
   return results.nodeFindings[nodes.indexOf(handle)].findings;
+}
+
+/**
+ * dpkg's status reduced to the openssh-server entries: the only package the SSH checks read (its version
+ * picks the sshd defaults), so the simulated audit does not parse the whole file again (a Proxmox node's
+ * is a few MB). Found without decoding the file; undefined when none is spelt as dpkg writes it.
+ */
+export function sshdPackageOnly(status: Buffer): Buffer | undefined {
+  const key = Buffer.from('Package: openssh-server\n');
+  const parts: Buffer[] = [];
+  for (let at = status.indexOf(key); at !== -1; at = status.indexOf(key, at + key.length)) {
+    if (at > 0 && status[at - 1] !== 0x0a) continue;
+    const before = status.lastIndexOf('\n\n', at);
+    const stop = status.indexOf('\n\n', at);
+    parts.push(status.subarray(before === -1 ? 0 : before + 2, stop === -1 ? status.length : stop + 1), Buffer.from('\n'));
+  }
+  return parts.length ? Buffer.concat(parts) : undefined;
 }
 
 function operations(
