@@ -20,8 +20,8 @@ fs.writeFileSync(noConfig, '# defaults\n');
 const adminConfig = path.join(tmp, 'admins.yaml');
 fs.writeFileSync(adminConfig, 'admin_sources: [192.168.1.0/24]\n');
 
-/** The controls with an automatic remedy in this branch (written down here, not taken from the registry). */
-const AUTOMATIC = ['BF-01', 'BF-02', 'BF-03', 'UPD-01', 'UPD-02', 'UPD-03', 'KRN-01', 'AUD-01', 'AUD-02', 'BAK-01'];
+/** The controls with an automatic remedy on this node (written down here, not taken from the registry): pve-firewall is installed, so the pve mode's FW controls. */
+const AUTOMATIC = ['BF-01', 'BF-02', 'BF-03', 'UPD-01', 'UPD-02', 'UPD-03', 'KRN-01', 'AUD-01', 'AUD-02', 'BAK-01', 'FW-01', 'FW-02', 'FW-03', 'FW-04', 'FW-05', 'FW-06', 'FW-07', 'FW-13'];
 
 async function planJson(targets: string[], opts: Record<string, string> = {}, deps = {}) {
   const io = recordingIO();
@@ -43,7 +43,7 @@ test('plan examples/fresh-install: what it fixes is what fails and has a remedy;
   const [node] = plan.nodes;
   assert.equal(node.node, 'pve');
   assert.deepEqual(node.fixes.slice().sort(), failing.filter((id) => AUTOMATIC.includes(id)).sort());
-  assert.deepEqual(node.fixes, ['BF-01', 'BF-02', 'BF-03', 'UPD-01', 'KRN-01', 'AUD-01', 'AUD-02', 'BAK-01']);
+  assert.deepEqual(node.fixes, ['FW-01', 'FW-03', 'FW-04', 'FW-05', 'FW-13', 'BF-01', 'BF-02', 'BF-03', 'UPD-01', 'KRN-01', 'AUD-01', 'AUD-02', 'BAK-01']);
   assert.deepEqual(node.manual.map((m) => m.id).sort(), failing.filter((id) => !AUTOMATIC.includes(id)).sort());
   assert.ok(node.manual.every((m) => m.fix.length > 10));
   // ACC and SSH have remedies, but they need a declared admin with keys: without one they stay manual, saying so
@@ -57,10 +57,13 @@ test('plan examples/fresh-install: what it fixes is what fails and has a remedy;
   assert.deepEqual(node.ops.filter((o) => o.kind === 'install-packages').flatMap((o) => (o.kind === 'install-packages' ? o.packages : [])), ['fail2ban', 'python3-systemd', 'unattended-upgrades', 'auditd']);
   assert.deepEqual(node.ops.flatMap((o) => (o.kind === 'write-file' ? [o.path] : [])).sort(), [
     '/etc/apt/apt.conf.d/90pvesec-unattended-upgrades', '/etc/audit/rules.d/pvesec.rules', '/etc/fail2ban/filter.d/proxmox-webui.conf',
-    '/etc/fail2ban/jail.d/pvesec.local', '/etc/sysctl.d/90-pvesec.conf', '/etc/systemd/system/pvesec-config-backup.service',
+    '/etc/fail2ban/jail.d/pvesec.local', '/etc/pve/firewall/cluster.fw', '/etc/pve/nodes/pve/host.fw', '/etc/sysctl.d/90-pvesec.conf', '/etc/systemd/system/pvesec-config-backup.service',
     '/etc/systemd/system/pvesec-config-backup.timer', '/usr/local/sbin/pvesec-config-backup',
   ]);
-  assert.deepEqual(node.ops.filter((o) => o.cutsAccess).map((o) => o.id), ['write:/etc/fail2ban/jail.d/pvesec.local', 'service:reload-or-restart:fail2ban', 'service:enable-now:fail2ban']);
+  assert.deepEqual(node.ops.filter((o) => o.cutsAccess).map((o) => o.id), [
+    'write:/etc/fail2ban/jail.d/pvesec.local', 'write:/etc/pve/firewall/cluster.fw', 'write:/etc/pve/nodes/pve/host.fw',
+    'service:reload-or-restart:fail2ban', 'service:enable-now:fail2ban', 'service:pve-firewall',
+  ]);
   assert.match(node.ops.find((o) => o.kind === 'write-file' && o.path.endsWith('pvesec.local'))!.kind === 'write-file' ? (node.ops.find((o) => o.id === 'write:/etc/fail2ban/jail.d/pvesec.local') as { content: string }).content : '', /^ignoreip = 127\.0\.0\.1\/8 ::1 192\.168\.1\.0\/24$/m);
   for (const [p, d] of Object.entries(node.fileDigests)) if (node.ops.some((o) => o.kind === 'write-file' && o.path === p)) assert.equal(d, null, p);
 });
