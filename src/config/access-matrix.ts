@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { z } from 'zod';
-import { LineCounter, parseDocument } from 'yaml';
+import type { z as Z } from 'zod';
+import { lazyValue, yamlLib, zodLib } from '../core/lazy-require.js';
 import { normalizeAclPath, splitTokenId, userRealm } from '../parse/user-cfg.js';
 import { issueLines, yamlErrorLine, yamlLocator } from './messages.js';
 import { fsErrorText } from '../core/fs-errors.js';
@@ -28,26 +28,32 @@ import { fsErrorText } from '../core/fs-errors.js';
 
 const NAME_RE = /^[A-Za-z0-9.\-_]+$/;
 
-const aclPath = z.string().transform((p, ctx) => {
-  const n = normalizeAclPath(p);
-  if (n === undefined) ctx.addIssue({ code: 'custom', message: `"${p}" is not an ACL path (e.g. /, /vms/100, /pool/prod)` });
-  return n ?? p;
-});
+/** The schema of access-matrix.yaml, built with zod on first use (zod is not loaded by audits without one). */
+function buildSchemas(z: typeof Z) {
+  const aclPath = z.string().transform((p, ctx) => {
+    const n = normalizeAclPath(p);
+    if (n === undefined) ctx.addIssue({ code: 'custom', message: `"${p}" is not an ACL path (e.g. /, /vms/100, /pool/prod)` });
+    return n ?? p;
+  });
 
-const grant = z.strictObject({
-  path: aclPath,
-  roles: z.array(z.string().regex(NAME_RE, { message: 'a role name has only letters, digits and . - _' })).min(1, { message: 'list at least one role' }),
-  propagate: z.boolean({ error: 'must be true or false' }).default(true),
-});
+  const grant = z.strictObject({
+    path: aclPath,
+    roles: z.array(z.string().regex(NAME_RE, { message: 'a role name has only letters, digits and . - _' })).min(1, { message: 'list at least one role' }),
+    propagate: z.boolean({ error: 'must be true or false' }).default(true),
+  });
 
-const identity = z.strictObject({ grants: z.array(grant).default([]) });
-const token = z.strictObject({ grants: z.array(grant).default([]), allow_privsep_0: z.boolean({ error: 'must be true or false' }).default(false) });
+  const identity = z.strictObject({ grants: z.array(grant).default([]) });
+  const token = z.strictObject({ grants: z.array(grant).default([]), allow_privsep_0: z.boolean({ error: 'must be true or false' }).default(false) });
 
-export const accessMatrixSchema = z.strictObject({
-  users: z.record(z.string().refine((u) => userRealm(u) !== undefined, { message: 'must be a user id like alice@pve' }), identity).default({}),
-  groups: z.record(z.string().regex(NAME_RE, { message: 'must be a group name (without @)' }), identity).default({}),
-  tokens: z.record(z.string().refine((t) => splitTokenId(t) !== undefined, { message: 'must be a token id like alice@pve!ci' }), token).default({}),
-});
+  const accessMatrixSchema = z.strictObject({
+    users: z.record(z.string().refine((u) => userRealm(u) !== undefined, { message: 'must be a user id like alice@pve' }), identity).default({}),
+    groups: z.record(z.string().regex(NAME_RE, { message: 'must be a group name (without @)' }), identity).default({}),
+    tokens: z.record(z.string().refine((t) => splitTokenId(t) !== undefined, { message: 'must be a token id like alice@pve!ci' }), token).default({}),
+  });
+  return { grant, accessMatrixSchema };
+}
+
+export const accessMatrixSchema = lazyValue(() => buildSchemas(zodLib().z).accessMatrixSchema);
 
 const KEY_MESSAGES: Record<string, string> = {
   users: 'is not a user id like alice@pve',
@@ -55,8 +61,9 @@ const KEY_MESSAGES: Record<string, string> = {
   tokens: 'is not a token id like alice@pve!ci',
 };
 
-export type AccessMatrix = z.infer<typeof accessMatrixSchema>;
-export type DesiredGrant = z.infer<typeof grant>;
+type Schemas = ReturnType<typeof buildSchemas>;
+export type AccessMatrix = Z.infer<Schemas['accessMatrixSchema']>;
+export type DesiredGrant = Z.infer<Schemas['grant']>;
 
 export class AccessMatrixError extends Error {
   constructor(message: string) {
@@ -67,6 +74,7 @@ export class AccessMatrixError extends Error {
 
 /** Parses and validates access-matrix.yaml; every problem is one line `file:line: key.path: what is wrong`. */
 export function parseAccessMatrix(text: string, file: string): AccessMatrix {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length) {
@@ -77,7 +85,7 @@ export function parseAccessMatrix(text: string, file: string): AccessMatrix {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new AccessMatrixError(`${file}: not an access matrix (expected a YAML mapping with users, groups and tokens)`);
   }
-  const result = accessMatrixSchema.safeParse(raw);
+  const result = accessMatrixSchema().safeParse(raw);
   if (result.success) return result.data;
   const lines = issueLines(file, result.error.issues, yamlLocator(doc, lineCounter), (path) => KEY_MESSAGES[path[0]]);
   throw new AccessMatrixError(lines.join('\n'));

@@ -1,4 +1,4 @@
-import ssh2 from 'ssh2';
+import { ssh2Lib } from '../core/lazy-require.js';
 import { parseAuthorizedKeys } from '../parse/authorized-keys.js';
 
 /** A public key as pvesec.yaml gives it: `TYPE BASE64 [COMMENT]`. */
@@ -33,7 +33,7 @@ export function parsePublicKeyLine(text: string): PublicKeyLine | string {
     if (parsed.value.length !== 1) return `is not a valid ${type} public key${named}`;
     return { type, blob, comment, fingerprint: parsed.value[0].fingerprint };
   }
-  const key = ssh2.utils.parseKey(`${type} ${blob}`);
+  const key = ssh2Lib().utils.parseKey(`${type} ${blob}`);
   if (key instanceof Error) return `is not a valid OpenSSH public key (${key.message.replace(/\.$/, '')})${named}`;
   const k = Array.isArray(key) ? key[0] : key;
   if (!k || k.isPrivateKey()) return 'is a private key: pvesec.yaml takes public keys only (the .pub file)';

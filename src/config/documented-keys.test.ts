@@ -12,9 +12,9 @@ const documented = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]) as Record<s
 const keysOf = (list: unknown): Set<string> => new Set((list as unknown[]).filter((e) => typeof e === 'object' && e !== null).flatMap((e) => Object.keys(e as object)));
 
 test('every pvesec.yaml key of the schema is in the README example', () => {
-  assert.deepEqual(Object.keys(configSchema.shape).filter((k) => !(k in documented)), []);
-  assert.deepEqual(Object.keys(documented).filter((k) => !(k in configSchema.shape)), [], 'the README documents no key the schema rejects');
-  const nested: [string, Record<string, unknown>][] = [['waivers', waiverSchema.shape], ['expected_ports', portSchema.shape], ['admin_users', adminAccountSchema.shape]];
+  assert.deepEqual(Object.keys(configSchema().shape).filter((k) => !(k in documented)), []);
+  assert.deepEqual(Object.keys(documented).filter((k) => !(k in configSchema().shape)), [], 'the README documents no key the schema rejects');
+  const nested: [string, Record<string, unknown>][] = [['waivers', waiverSchema().shape], ['expected_ports', portSchema().shape], ['admin_users', adminAccountSchema().shape]];
   for (const [key, shape] of nested) {
     const seen = keysOf(documented[key]);
     assert.deepEqual(Object.keys(shape).filter((k) => !seen.has(k)), [], `${key}: keys missing from the README example`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlLib } from '../core/lazy-require.js';
 import { configSchema, DEFAULT_CONFIG, type PvesecConfig } from './schema.js';
 import { AccessMatrixError, loadAccessMatrix } from './access-matrix.js';
 import { issueLines, yamlErrorLine, yamlLocator } from './messages.js';
@@ -68,6 +68,7 @@ export function configNotice(loaded: LoadedConfig): string | undefined {
 
 /** Parses and validates pvesec.yaml; every problem is one line `file:line: key.path: what is wrong`. */
 export function parseConfig(text: string, file: string): PvesecConfig {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => yamlErrorLine(file, e)).join('\n'));
@@ -77,7 +78,7 @@ export function parseConfig(text: string, file: string): PvesecConfig {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}:${yamlLocator(doc, lineCounter).lineOf([]) ?? 1}: not a pvesec.yaml (expected a YAML mapping of keys such as admin_users, waivers)`);
   }
-  const result = configSchema.safeParse(raw);
+  const result = configSchema().safeParse(raw);
   if (!result.success) throw new ConfigError(issueLines(file, result.error.issues, yamlLocator(doc, lineCounter)).join('\n'));
   return result.data;
 }

@@ -1,4 +1,5 @@
-import { isMap, type Document, type LineCounter, type YAMLError } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
+import { yamlLib } from '../core/lazy-require.js';
 
 /**
  * Error texts about configuration files that never quote the file's content: a path given by
@@ -44,7 +45,7 @@ export function yamlLocator(doc: Document, lineCounter: LineCounter): YamlLocato
     },
     keyLine(mapPath, key) {
       const map = nodeAt(mapPath);
-      return isMap(map) ? lineOfNode(map.items.find((it) => String((it.key as { value?: unknown })?.value) === key)?.key) : undefined;
+      return yamlLib().isMap(map) ? lineOfNode(map.items.find((it) => String((it.key as { value?: unknown })?.value) === key)?.key) : undefined;
     },
   };
 }
