@@ -1,4 +1,5 @@
-import { constants as fsConstants, createReadStream, createWriteStream, promises as fsp, type Stats } from 'node:fs';
+import { fsErrorText } from '../core/fs-errors.js';
+import { constants as fsConstants, createReadStream, promises as fsp, type Stats, type WriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -520,11 +521,22 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const pack = tar.pack();
   const now = new Date();
-  const add = (name: string, content: Buffer | string, stat?: Partial<FileStat>): void => {
-    pack.entry(header(name, 'file', stat, now), content);
+  // A failed write ends the pipeline (awaited below); each entry's own stream then errors too, which is the same
+  // failure and must not surface as an uncaught exception.
+  const entry = (h: Parameters<typeof pack.entry>[0], content?: Buffer | string): void => {
+    const sink = content === undefined ? pack.entry(h) : pack.entry(h, content);
+    sink.on('error', () => undefined);
   };
+  const add = (name: string, content: Buffer | string, stat?: Partial<FileStat>): void => entry(header(name, 'file', stat, now), content);
+  let out: WriteStream;
   try {
-    const done = pipeline(pack, zlib.createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+    // open before packing: a missing or read-only directory is one clear error, not a stream torn down mid-way
+    out = (await fsp.open(tmp, 'wx', 0o600)).createWriteStream();
+  } catch (e) {
+    throw new BundleError(`${file}: cannot write bundle: ${describeFsError(e)}`);
+  }
+  try {
+    const done = pipeline(pack, zlib.createGzip(), out);
     done.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
     const meta = {
       hostname: snapshot.meta.hostname,
@@ -540,11 +552,11 @@ export async function writeBundle(snapshot: Snapshot, file: string): Promise<voi
     const keepAsLink = linksThatResolve(snapshot);
     for (const [d, stat] of [...snapshot.dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (d === '/') continue;
-      if (keepAsLink.has(d)) pack.entry(linkHeader(d.slice(1), stat!.linkTarget!, now));
-      else pack.entry(header(d.slice(1) + '/', 'directory', stat, now));
+      if (keepAsLink.has(d)) entry(linkHeader(d.slice(1), stat!.linkTarget!, now));
+      else entry(header(d.slice(1) + '/', 'directory', stat, now));
     }
     for (const f of snapshot.files.values()) {
-      if (keepAsLink.has(f.path)) pack.entry(linkHeader(f.path.slice(1), f.stat!.linkTarget!, now));
+      if (keepAsLink.has(f.path)) entry(linkHeader(f.path.slice(1), f.stat!.linkTarget!, now));
       else add(f.path.slice(1), f.content, f.stat);
     }
     for (const c of snapshot.commands.values()) {
@@ -613,22 +625,7 @@ function header(name: string, type: 'file' | 'directory', stat: Partial<FileStat
 }
 
 export function describeFsError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'not a directory';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOSPC':
-      return 'no space left on device';
-    default:
-      return String(err?.message ?? e).split('\n')[0];
-  }
+  return fsErrorText(e);
 }
 
 function describeArchiveError(e: unknown): string {

@@ -1,3 +1,4 @@
+import { fsErrorText } from '../core/fs-errors.js';
 import os from 'node:os';
 import { promises as fsp, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
@@ -143,8 +144,8 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   // Verification logs in anew and never trusts a host key it has not seen: no --accept-new there.
   const verifyConnect: ConnectOptions = { ...connect, acceptNew: false };
   const adminConnect: ConnectOptions = { ...verifyConnect, identity: opts.adminIdentity };
-  if (opts.adminIdentity) await fsp.access(opts.adminIdentity).catch(() => {
-    throw new UsageError(`--admin-identity: cannot read ${opts.adminIdentity}`);
+  if (opts.adminIdentity) await fsp.access(opts.adminIdentity, fsp.constants.R_OK).catch((e: unknown) => {
+    throw new UsageError(`--admin-identity: cannot read ${opts.adminIdentity}: ${fsErrorText(e)}`);
   });
   let written: Promise<void> = Promise.resolve();
   const applyDeps: ApplyDeps = {

@@ -1,3 +1,4 @@
+import { fsErrorText } from '../core/fs-errors.js';
 import type { CollectOptions, CollectResult } from '../collect/index.js';
 import type { SshCliOptions } from './ssh-options.js';
 import { adminNames } from '../config/admins.js';
@@ -82,7 +83,7 @@ export async function runAudit(targets: string[], opts: AuditOptions, io: Comman
     try {
       await writeFileAtomic(opts.output, text);
     } catch (e) {
-      io.err(`pvesec: cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      io.err(`pvesec: cannot write ${opts.output}: ${fsErrorText(e)}`);
       return 2;
     }
   } else {

@@ -1,3 +1,4 @@
+import { fsErrorText } from '../core/fs-errors.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { nodeNameOf } from '../model/identity.js';
@@ -51,7 +52,7 @@ export async function runCollect(
     try {
       await writeBundle(snapshot, file);
     } catch (e) {
-      io.err(clean(`pvesec: ${target}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+      io.err(clean(`pvesec: ${target}: ${(e as Error).name === 'BundleError' ? (e as Error).message : `cannot write ${file}: ${fsErrorText(e)}`}`));
       exitCode = 2;
       continue;
     }

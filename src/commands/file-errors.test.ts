@@ -58,3 +58,20 @@ test('pvesec.yaml, access matrix, user.cfg, fw input and report files: "cannot r
   for (const m of messages) assert.ok(!CODE.test(m), m);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['plain'], 'nothing half-written');
 });
+
+test('plan files, bundles written by collect and audit/plan output files: the reason in words, said once', async () => {
+  const { loadPlanFile } = await import('../harden/plan-json.js');
+  const { runCollect } = await import('./collect.js');
+  const { runAudit } = await import('./audit.js');
+  assert.equal((errorOf(() => loadPlanFile(missing)) as Error).message, `${missing}: cannot read: no such file or directory`);
+  const target = path.join(dir, 'nowhere', 'pve.tar.gz');
+  const io = recordingIO();
+  assert.equal(await runCollect(['examples/fresh-install'], { out: target }, io), 2);
+  const line = io.stderr.find((l) => l.includes(target)) ?? '';
+  assert.match(line, /no such file or directory$/);
+  assert.equal(line.split('no such file or directory').length, 2, `the reason once: ${line}`);
+  const audit = recordingIO();
+  await runAudit(['examples/fresh-install'], { output: target, format: 'json' }, audit);
+  assert.match(audit.stderr.join('\n'), /cannot write .*pve\.tar\.gz: no such file or directory/);
+  for (const m of [line, ...audit.stderr]) assert.ok(!CODE.test(m), m);
+});

@@ -1,3 +1,4 @@
+import { fsErrorText } from '../core/fs-errors.js';
 import { readFileSync } from 'node:fs';
 import type { SshCliOptions } from './ssh-options.js';
 import { idMatches } from '../checks/ids.js';
@@ -60,7 +61,7 @@ export async function runPlan(targets: string[], opts: PlanOptions, io: CommandI
     try {
       await writeFileAtomic(opts.out, renderPlanJson(plan));
     } catch (e) {
-      io.err(`pvesec: cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      io.err(`pvesec: cannot write ${opts.out}: ${fsErrorText(e)}`);
       return 2;
     }
   }

@@ -83,7 +83,7 @@ test('plan file: loadPlanFile reads a file and names one it cannot read', () => 
     const f = path.join(dir, 'plan.json');
     writeFileSync(f, renderPlanJson(PLAN));
     assert.deepEqual(loadPlanFile(f), PLAN);
-    assert.throws(() => loadPlanFile(path.join(dir, 'missing.json')), /missing\.json: cannot read: ENOENT$/);
+    assert.throws(() => loadPlanFile(path.join(dir, 'missing.json')), /missing\.json: cannot read: no such file or directory$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
+import { fsErrorText } from '../core/fs-errors.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PHASES } from './ops.js';
@@ -96,7 +97,7 @@ export function loadPlanFile(file: string): Plan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PlanFileError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new PlanFileError(`${file}: cannot read: ${fsErrorText(e)}`);
   }
   return parsePlan(text, file);
 }
