@@ -317,14 +317,22 @@ test('a symlinked directory is written back as a link, never as a 0777 directory
 });
 
 test('every archive member counts against the member limit (FIFOs, devices, directories)', async () => {
+  // tar-stream writes one member of each kind; the archive then repeats their 512-byte headers (a member
+  // without data is its header alone), which builds 200,000 members in milliseconds instead of minutes
   const pack = tar.pack();
   pack.entry({ name: 'etc/hostname', mode: 0o644 }, 'pve1\n');
-  for (let i = 0; i < MAX_ENTRIES; i++) pack.entry({ name: `dev/f${i}`, type: i % 2 ? 'fifo' : 'character-device', mode: 0o600 });
+  pack.entry({ name: 'dev/fifo', type: 'fifo', mode: 0o600 });
+  pack.entry({ name: 'dev/tty', type: 'character-device', mode: 0o600 });
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
+  const one = Buffer.concat(chunks);
+  const hostname = one.subarray(0, 1024); // header + one data block
+  const [fifo, dev] = [one.subarray(1024, 1536), one.subarray(1536, 2048)];
+  assert.equal(fifo.toString('latin1', 0, 8), 'dev/fifo');
+  const members = Array.from({ length: MAX_ENTRIES }, (_, i) => (i % 2 ? fifo : dev));
   const file = path.join(tmp, 'fifos.tar.gz');
-  writeFileSync(file, zlib.gzipSync(Buffer.concat(chunks), { level: 1 }));
+  writeFileSync(file, zlib.gzipSync(Buffer.concat([hostname, ...members, Buffer.alloc(1024)]), { level: 1 }));
   await assert.rejects(readBundle(file), (e: unknown) => e instanceof BundleError && e.message === `${file}: more than ${MAX_ENTRIES} members, not a node bundle`);
 });
 
