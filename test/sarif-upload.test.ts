@@ -17,7 +17,7 @@ type Json = any;
 
 const schema = JSON.parse(readFileSync('test/fixtures/sarif/sarif-2.1.0-rtm.5.json', 'utf8'));
 // the schema's language pattern has a stray ] that only non-unicode regular expressions accept
-const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+const ajv = new Ajv.default({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats.default(ajv);
 const validate = ajv.compile(schema);
 

@@ -20,7 +20,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 async function run(script: string, prefix: string[] = [], tmpdir = path.join(tmp, 'work-' + Math.random().toString(36).slice(2))): Promise<{ snap: Snapshot; tmpdir: string; stderr: string; raw: Buffer }> {
   mkdirSync(tmpdir, { mode: 0o777, recursive: true });
   chmodSync(tmpdir, 0o777);
-  const env = { ...process.env, TMPDIR: tmpdir };
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir };
   delete env.SUDO_USER;
   const argv = [...prefix, 'sh', '-s'];
   const r = spawnSync(argv[0], argv.slice(1), { input: script, env, cwd: '/', maxBuffer: 256 * 1024 * 1024 });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { applyExitCode, changedFiles, withSummary } from './apply.js';
 import { clusterView, snapshotDigests } from './apply-audit.js';
 import { readBundle } from '../collect/bundle.js';
+import type { Op } from './ops.js';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
@@ -44,7 +45,7 @@ test('cluster view: own ring address and the peers, from the collected corosync.
 });
 
 test('a gate in the progress is named by its summary; other lines stay as the node said them', () => {
-  const ops = [{ id: 'validate:sshd', kind: 'validate', argv: ['sshd', '-t'], why: '', controls: [], cutsAccess: true, summary: 'sshd -t' }] as const;
+  const ops: Op[] = [{ id: 'validate:sshd', kind: 'validate', argv: ['sshd', '-t'], why: '', controls: [], cutsAccess: true, summary: 'sshd -t' }];
   assert.equal(withSummary('validated validate:sshd', [...ops]), 'validated sshd -t');
   assert.equal(withSummary('validated validate:other', [...ops]), 'validated validate:other');
   assert.equal(withSummary('wrote /etc/x', [...ops]), 'wrote /etc/x');

@@ -12,7 +12,7 @@ import type { TxHeader } from './node/scripts.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
 import type { Status } from '../core/types.js';
-import { ExecError, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
+import { ConnectionLost as Lost, runOrLost, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
 import { changesFirewall } from './fw-gate.js';
@@ -162,8 +162,6 @@ class Rollback extends Error {
   }
 }
 
-/** The connection to the node is gone (or silent past the deadline). */
-class Lost extends Error {}
 
 function msg(e: unknown): string {
   return clean(((e as Error)?.message ?? String(e)).split('\n')[0]);
@@ -229,14 +227,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     if (ms <= 0) throw new Lost('the confirmation deadline passed');
     return ms;
   };
-  const run = async (script: string, timeoutMs: number): Promise<ScriptResult> => {
-    try {
-      return await session.runScript(script, { timeoutMs });
-    } catch (e) {
-      if (e instanceof ExecError) throw new Lost(e.reason === 'timeout' ? 'no answer from the node' : `connection lost (${e.message})`);
-      throw e;
-    }
-  };
+  const run = (script: string, timeoutMs: number): Promise<ScriptResult> => runOrLost(session, script, timeoutMs);
 
   try {
     const portalBefore = await deps.verifyTcp(target.host, 8006, 5000);

@@ -85,3 +85,16 @@ export function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }
+
+/** The connection to the node is gone, or silent past the deadline: from now on the node's dead-man timer decides. */
+export class ConnectionLost extends Error {}
+
+/** session.runScript, with a dead or silent connection turned into ConnectionLost (apply and rollback flows). */
+export async function runOrLost(session: RemoteSession, script: string, timeoutMs: number): Promise<ScriptResult> {
+  try {
+    return await session.runScript(script, { timeoutMs });
+  } catch (e) {
+    if (e instanceof ExecError) throw new ConnectionLost(e.reason === 'timeout' ? 'no answer from the node' : `connection lost (${e.message})`);
+    throw e;
+  }
+}

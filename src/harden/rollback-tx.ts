@@ -11,7 +11,7 @@ import { connect, exec, type ConnectOptions } from '../collect/ssh.js';
 import { clean } from '../report/text.js';
 import type { TxHeader } from './node/scripts.js';
 import { parseEvents } from './node/scripts.js';
-import { ExecError, lastLine, ROOT_SCRIPT_COMMAND, type RemoteSession, type ScriptResult } from './remote.js';
+import { ConnectionLost as Lost, runOrLost, lastLine, ROOT_SCRIPT_COMMAND, type RemoteSession, type ScriptResult } from './remote.js';
 import { TX_EXIT, type TxRuntime, type TxStatus } from './apply.js';
 import { verifyAdminLogin, type VerifyResult } from './verify.js';
 
@@ -75,7 +75,6 @@ export async function verifyOperatorLogin(node: SshTarget, opts: ConnectOptions)
 }
 
 class Revert extends Error {}
-class Lost extends Error {}
 
 const SCRIPT_MS = 60_000;
 const REVERT_MS = 15_000;
@@ -114,14 +113,7 @@ export async function rollbackNode(target: SshTarget, settings: RollbackSettings
     if (ms <= 0) throw new Lost('the confirmation deadline passed');
     return ms;
   };
-  const run = async (script: string, timeoutMs: number): Promise<ScriptResult> => {
-    try {
-      return await session.runScript(script, { timeoutMs });
-    } catch (e) {
-      if (e instanceof ExecError) throw new Lost(e.reason === 'timeout' ? 'no answer from the node' : `connection lost (${e.message})`);
-      throw e;
-    }
-  };
+  const run = (script: string, timeoutMs: number): Promise<ScriptResult> => runOrLost(session, script, timeoutMs);
   const settle = async (check: () => Promise<VerifyResult>): Promise<VerifyResult> => {
     let v = await check();
     for (let i = 0; i < 3 && !v.ok && TRANSIENT.test(v.detail) && deadline - deps.now() > 800; i++) {

@@ -102,9 +102,9 @@ function trimSlash(p: string): string {
  * The watch rule that records writes and attribute changes (-p containing w and a) of a path:
  * a watch of the path itself or of a directory above it (directory watches are recursive).
  */
-export function watchCovering(rules: AuditRule[], path: string): AuditRule | undefined {
+export function watchCovering(rules: AuditRule[], path: string): Extract<AuditRule, { kind: 'watch' }> | undefined {
   const target = trimSlash(path);
-  return rules.find((r) => {
+  return rules.find((r): r is Extract<AuditRule, { kind: 'watch' }> => {
     if (r.kind !== 'watch' || !r.perms.includes('w') || !r.perms.includes('a')) return false;
     const p = trimSlash(r.path);
     return p === target || (r.dir && target.startsWith(p === '/' ? '/' : p + '/'));

@@ -17,32 +17,11 @@ import type { Simulator } from '../../src/engines/firewall/simulator.js';
 import { parseIptablesSave } from '../../src/parse/iptables-save.js';
 import { claimBlock, downAll, e2eSkipReason, keys, mustExecIn, runInClient, upClient, upHost, type Host } from '../harness/hosts.js';
 
+import { expectedOutcome, probe, type Outcome } from '../harness/tcp-probe.js';
+
 const skip = e2eSkipReason();
 
-/** What a client sees when it opens a TCP connection: the kernel's answer within 1.5 s. */
-type Outcome = 'connected' | 'refused' | 'timeout';
 
-// Runs in the client's network namespace with this machine's node binary.
-const PROBE = `const net = require('node:net');
-const [host, port] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port) });
-const done = (o) => { console.log(o); process.exit(0); };
-setTimeout(() => done('timeout'), 1500);
-s.on('connect', () => done('connected'));
-s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error ' + e.code));`;
-
-async function probe(client: Host, ip: string, port: number): Promise<Outcome> {
-  const r = await runInClient(client, [process.execPath, '-e', PROBE, ip, String(port)], { timeoutMs: 10_000 });
-  const out = r.stdout.trim();
-  assert.ok(out === 'connected' || out === 'refused' || out === 'timeout', `probe from ${client.name} to ${ip}:${port}: ${out} ${r.stderr}`);
-  return out as Outcome;
-}
-
-/** The verdict the kernel should have given: ACCEPT reaches the socket (or its RST when nothing listens). */
-function expectedOutcome(verdict: string, listening: boolean): Outcome {
-  if (verdict === 'ACCEPT') return listening ? 'connected' : 'refused';
-  return verdict === 'REJECT' ? 'refused' : 'timeout';
-}
 
 /** Reads the live ruleset from the host and compiles it. */
 async function engineFor(node: Host): Promise<Simulator> {

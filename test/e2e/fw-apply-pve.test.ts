@@ -31,30 +31,11 @@ import { describeRun } from '../harness/cli.js';
 import { addUser } from '../harness/node-setup.js';
 import { PveFirewallStandIn } from '../harness/pve-firewall-standin.js';
 
+import { expectedOutcome, probe, type Outcome } from '../harness/tcp-probe.js';
+
 const skip = e2eSystemdSkipReason();
 
-type Outcome = 'connected' | 'refused' | 'timeout';
 
-// Runs in a client's network namespace with this machine's node binary (as firewall-iptables.test.ts).
-const PROBE = `const net = require('node:net');
-const [host, port] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port) });
-const done = (o) => { console.log(o); process.exit(0); };
-setTimeout(() => done('timeout'), 1500);
-s.on('connect', () => done('connected'));
-s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error ' + e.code));`;
-
-async function probe(client: Host, ip: string, port: number): Promise<Outcome> {
-  const r = await runInClient(client, [process.execPath, '-e', PROBE, ip, String(port)], { timeoutMs: 10_000 });
-  const out = r.stdout.trim();
-  assert.ok(out === 'connected' || out === 'refused' || out === 'timeout', `probe from ${client.name} to ${ip}:${port}: ${out} ${r.stderr}`);
-  return out as Outcome;
-}
-
-function expectedOutcome(verdict: string, listening: boolean): Outcome {
-  if (verdict === 'ACCEPT') return listening ? 'connected' : 'refused';
-  return verdict === 'REJECT' ? 'refused' : 'timeout';
-}
 
 /** The datacenter firewall as an operator left it: off, with a comment and a rule of their own. */
 const CLUSTER_FW_OFF = `[OPTIONS]

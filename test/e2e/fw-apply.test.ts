@@ -19,21 +19,13 @@ import {
 } from '../harness/hosts.js';
 import { describeRun } from '../harness/cli.js';
 
+import { probe as tcpProbe } from '../harness/tcp-probe.js';
+
 const skip = e2eSystemdSkipReason();
 
-const PROBE = `const net = require('node:net');
-const [host, port] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port) });
-const done = (o) => { console.log(o); process.exit(0); };
-setTimeout(() => done('timeout'), 2000);
-s.on('connect', () => done('connected'));
-s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'error ' + e.code));`;
-
 /** A real NEW TCP connection from `from`'s network namespace: connected, refused or timeout. */
-async function probe(from: Host, ip: string, port: number): Promise<string> {
-  const r = await runInClient(from, [process.execPath, '-e', PROBE, ip, String(port)], { timeoutMs: 15_000 });
-  return r.stdout.trim();
-}
+const probe = (from: Host, ip: string, port: number): Promise<string> => tcpProbe(from, ip, port, 2000);
+
 
 describe('pvesec apply: the iptables management allowlist on systemd test hosts (e2e)', { skip, timeout: 1_200_000 }, () => {
   let bastion: Host;

@@ -20,8 +20,8 @@ test('FW-02 on a plain /etc/pve backup (no service state): decided from the enab
   const hostFw = '/etc/pve/nodes/pve1/host.fw';
   assertCases(fw02, [
     { name: 'hardened backup', node: hardened, expect: 'PASS', message: /enable: 1.*service state was not collected \(systemctl-states is not in the bundle\), so whether pve-firewall runs is unknown/ },
-    { name: 'hardened backup, host.fw enable: 0', node: { ...hardened, files: { ...hardened.files, [hostFw]: hardened.files![hostFw].replace('enable: 1', 'enable: 0') } }, expect: 'FAIL', message: 'has enable: 0' },
-    { name: 'hardened backup, nftables backend', node: { ...hardened, files: { ...hardened.files, [hostFw]: hardened.files![hostFw].replace('enable: 1', 'enable: 1\nnftables: 1') } }, expect: 'PASS', message: 'whether proxmox-firewall runs is unknown' },
+    { name: 'hardened backup, host.fw enable: 0', node: { ...hardened, files: { ...hardened.files, [hostFw]: (hardened.files![hostFw] as string).replace('enable: 1', 'enable: 0') } }, expect: 'FAIL', message: 'has enable: 0' },
+    { name: 'hardened backup, nftables backend', node: { ...hardened, files: { ...hardened.files, [hostFw]: (hardened.files![hostFw] as string).replace('enable: 1', 'enable: 1\nnftables: 1') } }, expect: 'PASS', message: 'whether proxmox-firewall runs is unknown' },
     { name: 'fresh-install backup: no host.fw, no cluster.fw', node: plainBackup('fresh-install', 'pve'), expect: 'PASS', message: /host\.fw default.*not collected.*datacenter switch is off/ },
     {
       name: 'a node without a directory under /etc/pve/nodes: host.fw unknown, not read as absent', expect: 'SKIP', message: 'this node has no directory under /etc/pve/nodes (there: pve1, pve2, pve3)',

@@ -25,7 +25,7 @@ const STRIDE = process.env.PVESEC_ALL_TREES ? 1 : 12;
 
 function nodeOf(c: RecordedCase, v: SshdVersion, cluster: boolean): MemorySnapshotSpec | undefined {
   const a = c.answers[v];
-  if (a.test.rc !== 0 || a.dump.rc !== 0) return undefined;
+  if (!a.dump || a.test.rc !== 0 || a.dump.rc !== 0) return undefined;
   const files: Record<string, string> = {};
   for (const [p, text] of Object.entries(c.files)) files[p.startsWith('/') ? p : `/etc/ssh/${p}`] = text;
   files['/var/lib/dpkg/status'] = DPKG_WITH_SUDO.replace(/Version: 1:9\.2p1-2\+deb12u7/, `Version: ${a.package}`);
