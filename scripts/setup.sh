@@ -17,8 +17,9 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || di
 
 # debootstrap: build the rootfs; zstd/tar: its cache; bc: timings in the scripts; iproute2: ip netns,
 # ss; util-linux: unshare/nsenter/setpriv/flock; openssh-client: ssh, ssh-keygen; openssl: TLS tests;
-# procps: sysctl/ps; ca-certificates: apt over https mirrors; libxml2-utils: xmllint (JUnit report checked against its XSD).
-PACKAGES=(debootstrap debian-archive-keyring zstd bc iproute2 openssh-client util-linux tar openssl procps ca-certificates libxml2-utils)
+# procps: sysctl/ps; ca-certificates: apt over https mirrors; libxml2-utils: xmllint (JUnit report checked against its XSD);
+# iptables: iptables-restore --test of compiled rulesets inside a throw-away network namespace (never the machine's own).
+PACKAGES=(debootstrap debian-archive-keyring zstd bc iproute2 openssh-client util-linux tar openssl procps ca-certificates libxml2-utils iptables)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -151,14 +151,16 @@ export function compileMatch(rule: FwRule, m: FwMatch, addrs: AddressCompiler, i
     if (icmpFamily !== undefined && icmpFamily !== family) return undefined;
     cond.proto = { nums: [num], neg: false };
     parts.push(`-p ${m.proto}`);
-    if (m.dport?.length) {
-      cond.dport = { ranges: portPairs(m.dport), neg: false };
-      parts.push(portText('dport', m.dport));
-    }
-    if (m.sport?.length) {
-      cond.sport = { ranges: portPairs(m.sport), neg: false };
-      parts.push(portText('sport', m.sport));
-    }
+    // Proxmox's order (ruleset_generate_match): a single port before a multiport match, or iptables would read
+    // `--sport` after `--match multiport` as multiport's own --sports (a prefix) and reject the rule
+    const dport = m.dport?.length ? portText('dport', m.dport) : undefined;
+    const sport = m.sport?.length ? portText('sport', m.sport) : undefined;
+    if (m.dport?.length) cond.dport = { ranges: portPairs(m.dport), neg: false };
+    if (m.sport?.length) cond.sport = { ranges: portPairs(m.sport), neg: false };
+    const multiSport = sport?.startsWith('--match multiport') ?? false;
+    if (dport && multiSport) parts.push(dport);
+    if (sport) parts.push(sport);
+    if (dport && !multiSport) parts.push(dport);
     if (m.icmpType !== undefined && icmpFamily !== undefined) {
       const t = icmpType(m.icmpType, family);
       if (!t) return undefined;
