@@ -37,6 +37,12 @@ fi
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || die "overlayfs not available in this kernel"
 unshare --net --mount true 2>/dev/null || die "cannot create namespaces (unshare --net --mount failed)"
+# Each systemd test host is a whole systemd with inotify instances of its own, and all of them count against
+# root's per-user limit (default 128): with a few dozen hosts up at once a booting systemd fails with "Failed
+# to allocate manager object: Too many open files". Raise the limits, never lower them.
+raise_sysctl() { local cur; cur=$(sysctl -n "$1"); [ "$cur" -ge "$2" ] || sysctl -qw "$1=$2" || die "cannot raise $1 to $2"; }
+raise_sysctl fs.inotify.max_user_instances 8192
+raise_sysctl fs.inotify.max_user_watches 1048576
 
 # Test-host rootfs: debootstrap once (~1 min), then cached (instant).
 step "test-host rootfs (cache: $TH_VAR/cache)"
