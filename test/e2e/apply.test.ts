@@ -124,7 +124,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 },
   }
 
   const apply = (planFile: string, opts: { adminIdentity?: string; timeoutSec?: number } = {}): Promise<RunResult> =>
-    runInClient(bastion, applyArgv(planFile, opts), { timeoutMs: 150_000 });
+    runInClient(bastion, applyArgv(planFile, opts), { timeoutMs: 240_000 });
 
   /** Runs apply from the bastion and calls `onLine` for each stdout line; `onLine` may kill it. */
   function applyWatching(planFile: string, onLine: (line: string, kill: () => void) => void, timeoutSec = 5): Promise<RunResult & { killed: boolean }> {
@@ -177,7 +177,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 },
     await mustExecIn(node, 'SUDO_FORCE_REMOVE=yes dpkg --purge sudo >/dev/null 2>&1; ! command -v sudo');
     fullPre = await digestsOn(node, WATCHED);
     const plan = await planFor(node, [...adminOps(adminPub, true), ...sshdOps()], ['ACC-01', 'ACC-03', 'SSH-02', 'SSH-03']);
-    const r = await apply(plan, { timeoutSec: 90 });
+    const r = await apply(plan, { timeoutSec: 120 });
     assert.equal(r.code, 0, describeRun(r));
     for (const step of ['armed', 'installed sudo', 'created user alice', `wrote ${DROPIN}`, 'reloaded ssh', 'verified admin alice', 'verified passwords refused', 'verified re-audit', 'confirmed']) {
       assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
@@ -346,7 +346,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 },
     assert.match(bad.stdout, new RegExp(`rolled back: verification failed: root from ${peer.name}: root@${peer.name} cannot log in to ${member.ip.replaceAll('.', '\\.')}`));
     await assertBackToPre(member, pre);
 
-    const good = await apply(await planFor(member, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 90 });
+    const good = await apply(await planFor(member, sshdOps(), ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']), { timeoutSec: 120 });
     assert.equal(good.code, 0, describeRun(good));
     assert.match(good.stdout, new RegExp(`verified root from ${peer.name}: root@${peer.name} logs in to ${member.ip.replaceAll('.', '\\.')} with its key`));
     assert.match(good.stdout, /confirmed/);
@@ -391,7 +391,7 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 },
     let concurrent: Promise<RunResult> | undefined;
     const r = await applyWatching(first, (line) => {
       if (line.includes(': armed ') && !concurrent) concurrent = apply(second, { timeoutSec: 60 });
-    }, 90);
+    }, 120);
     const refused = await concurrent!;
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /: confirmed /);

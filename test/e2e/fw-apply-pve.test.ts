@@ -235,7 +235,7 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
   it('pvesec apply with these ops: written, compiled, reloaded, verified over new connections, confirmed; the workstation is dropped', { timeout: 240_000 }, async () => {
     await reset();
     const ops = planPveFirewall(await collect('apply'));
-    const r = await runInClient(bastion, applyArgv(await planFile(ops), 60), { timeoutMs: 180_000 });
+    const r = await runInClient(bastion, applyArgv(await planFile(ops), 120), { timeoutMs: 200_000 });
     assert.equal(r.code, 0, describeRun(r));
     for (const step of ['wrote /etc/pve/firewall/cluster.fw', 'wrote /etc/pve/nodes/fp230/host.fw', 'confirmed']) assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
     assert.match(r.stdout, /FW-01 FAIL -> PASS/);

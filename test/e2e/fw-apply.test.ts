@@ -78,7 +78,7 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     const common = ['--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '30'];
     if (cmd === 'rollback') return [process.execPath, CLI, 'rollback', `ssh://root@${node.ip}`, ...common];
     return [process.execPath, CLI, cmd, `ssh://root@${node.ip}`, '--control', 'FW-*', '--config', opts.cfg ?? config, ...common,
-      ...(cmd === 'apply' ? ['--yes', '--confirm-timeout', String(opts.timeoutSec ?? 60)] : []), ...(opts.extra ?? [])];
+      ...(cmd === 'apply' ? ['--yes', '--confirm-timeout', String(opts.timeoutSec ?? 120)] : []), ...(opts.extra ?? [])];
   }
 
   const cli = (from: Host, cmd: string, node: Host, opts: { cfg?: string; timeoutSec?: number; extra?: string[] } = {}): Promise<RunResult> =>
@@ -127,7 +127,7 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
 
     const started = performance.now();
     const timeline: string[] = [];
-    const r = await applyWatching(node, 60, (line) => timeline.push(`${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s ${line}`), ['--probe-from', `ssh://root@${workstation.ip}`]);
+    const r = await applyWatching(node, 120, (line) => timeline.push(`${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s ${line}`), ['--probe-from', `ssh://root@${workstation.ip}`]);
     const seconds = (performance.now() - started) / 1000;
     assert.equal(r.code, 0, r.stdout);
     for (const step of ['installed iptables-persistent', 'loaded /etc/iptables/rules.v4 into the kernel', 'loaded /etc/iptables/rules.v6 into the kernel',
