@@ -32,7 +32,7 @@ async function engineFor(node: Host): Promise<Simulator> {
 
 const v6Of = (h: Host) => `fd77::${h.octet}`;
 
-describe('hand-written iptables rules: the engine predicts what the kernel does (e2e)', { skip, timeout: 300_000 }, () => {
+describe('hand-written iptables rules: the engine predicts what the kernel does (e2e)', { skip, timeout: 900_000 }, () => {
   let node: Host;
   let bastion: Host;
   let ws: Host;
@@ -90,7 +90,7 @@ describe('hand-written iptables rules: the engine predicts what the kernel does 
     return table;
   }
 
-  it('guide rules: bastion and peer on 22, web UI open, everything else dropped', { timeout: 120_000 }, async () => {
+  it('guide rules: bastion and peer on 22, web UI open, everything else dropped', { timeout: 300_000 }, async () => {
     await mustExecIn(node, [
       'iptables -F INPUT',
       'iptables -A INPUT -i lo -j ACCEPT',
@@ -115,7 +115,7 @@ describe('hand-written iptables rules: the engine predicts what the kernel does 
     assert.notEqual((await ssh(ws)).code, 0);
   });
 
-  it('web UI restricted to the admin workstation', { timeout: 120_000 }, async () => {
+  it('web UI restricted to the admin workstation', { timeout: 300_000 }, async () => {
     await mustExecIn(node, [
       'iptables -D INPUT -p tcp -m tcp --dport 8006 -j ACCEPT',
       `iptables -I INPUT 5 -s ${ws.ip}/32 -p tcp -m tcp --dport 8006 -j ACCEPT`,
@@ -131,7 +131,7 @@ describe('hand-written iptables rules: the engine predicts what the kernel does 
     assert.equal(t.get('fpeer:22')!.verdict, 'ACCEPT');
   });
 
-  it('a user chain and IPv6: ip6tables left open is open, and the engine says so', { timeout: 120_000 }, async () => {
+  it('a user chain and IPv6: ip6tables left open is open, and the engine says so', { timeout: 300_000 }, async () => {
     await mustExecIn(node, [
       'iptables -N ADMINS',
       `iptables -A ADMINS -s ${bastion.ip}/32 -j ACCEPT`,
