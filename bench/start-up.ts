@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE = path.join(ROOT, 'examples/fresh-install');
 
-const SCENARIOS: { name: string; args: string[] }[] = [
+const ONLY = process.env.STARTUP_ONLY;
+const SCENARIOS_ALL: { name: string; args: string[] }[] = [
   { name: '--version', args: ['--version'] },
   { name: '--help', args: ['--help'] },
   { name: 'controls', args: ['controls', '--format', 'json'] },
@@ -24,6 +25,7 @@ const SCENARIOS: { name: string; args: string[] }[] = [
   { name: "audit --control 'SSH-*'", args: ['audit', BUNDLE, '--format', 'json', '--control', 'SSH-*'] },
   { name: 'plan fresh-install', args: ['plan', BUNDLE, '--format', 'json'] },
 ];
+const SCENARIOS = SCENARIOS_ALL.filter((s) => !ONLY || s.name.includes(ONLY));
 
 interface Sample { wall: number; cpu: number; rss: number }
 

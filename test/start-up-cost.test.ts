@@ -95,6 +95,14 @@ test('dist: the built CLI is a bundle: an audit loads a few dozen of its files, 
   assert.ok(fromDist.every((f) => !f.endsWith('.ts')), 'no TypeScript at run time');
 });
 
+test("src: an audit with --control 'SSH-*' loads the SSH checks and not the other sections' (a full audit loads them all)", { timeout: 240_000 }, () => {
+  const sectionsLoaded = (args: string[]) => inEmptyDir((cwd) => modulesLoaded('src', args, cwd))
+    .flatMap((m) => /\/src\/checks\/([a-z]+)\/[^/]+\.ts$/.exec(m)?.[1] ?? [])
+    .filter((s, i, all) => all.indexOf(s) === i).sort();
+  assert.deepEqual(sectionsLoaded([...AUDIT_FRESH, '--control', 'SSH-*']), ['ssh']);
+  assert.deepEqual(sectionsLoaded(AUDIT_FRESH), ['acc', 'aud', 'bak', 'bf', 'fw', 'krn', 'pve', 'ssh', 'tls', 'upd']);
+});
+
 test('DEFAULT_CONFIG is what the schema gives an empty pvesec.yaml', () => {
   assert.deepEqual(DEFAULT_CONFIG, configSchema().parse({}));
 });
