@@ -4,6 +4,7 @@
  * from /usr/bin/time. No test hosts; nothing is written into the repository.
  *
  *   node --import tsx bench/start-up.ts [--runs N] [CLI.js ...]   (default: dist/cli.js)
+ *   STARTUP_ONLY=audit node --import tsx bench/start-up.ts ...    (only the commands whose name contains it)
  *
  * Compare two builds by giving both (e.g. a copy of main's dist/ beside its package.json and node_modules).
  */
@@ -24,6 +25,8 @@ const SCENARIOS_ALL: { name: string; args: string[] }[] = [
   { name: 'audit fresh-install', args: ['audit', BUNDLE, '--format', 'json'] },
   { name: "audit --control 'SSH-*'", args: ['audit', BUNDLE, '--format', 'json', '--control', 'SSH-*'] },
   { name: 'plan fresh-install', args: ['plan', BUNDLE, '--format', 'json'] },
+  // the controls of the harden benchmark's plan (bench/README.md)
+  { name: 'plan --control (harden bench)', args: ['plan', BUNDLE, '--format', 'json', '--control', 'ACC-*,SSH-*,BF-*,UPD-*,BAK-*'] },
 ];
 const SCENARIOS = SCENARIOS_ALL.filter((s) => !ONLY || s.name.includes(ONLY));
 
