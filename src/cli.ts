@@ -147,6 +147,9 @@ function finish(code: number): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // dist/ is a bundle (scripts/build.mjs): a stack printed for PVESEC_DEBUG=1 names src/*.ts lines through
+  // its source maps. Only then, since mapping makes Node read the map of every chunk it loads.
+  if (process.env.PVESEC_DEBUG === '1') process.setSourceMapsEnabled(true);
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
     await write(`${VERSION}\n`);
     return 0;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { snapshotFromArchive } from './bundle.js';
 import { collectLocal } from './local.js';
-import { collectionScript, REMOTE_WRAPPER } from './script.js';
+import { collectionScript, collectorName, REMOTE_WRAPPER } from './script.js';
 import type { Snapshot } from './snapshot.js';
 import { COMMANDS, UNITS } from './sources.js';
 
@@ -34,6 +34,12 @@ function accountedFor(snap: Snapshot): void {
     assert.ok(snap.commands.has(c.name) || snap.errors.has(c.name), `${c.name} neither collected nor explained`);
   }
 }
+
+test('the collector names pvesec with the version of package.json, however dist/ is laid out', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(collectorName(), `pvesec ${pkg.version}`);
+  assert.ok(collectionScript({}).includes(`pvesec ${pkg.version}`));
+});
 
 test('the script is valid POSIX sh (dash) and bash', () => {
   const script = collectionScript();

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { VERSION } from '../version.js';
 import { commandFileName } from './snapshot.js';
 import { COMMANDS, FILES, PVE_SHARED_FILES, UNITS } from './sources.js';
 
@@ -35,12 +35,7 @@ export interface ScriptOptions {
 type Part = 'full' | 'node' | 'pveShared';
 
 export function collectorName(): string {
-  try {
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
-    return `pvesec ${pkg.version ?? 'unknown'}`;
-  } catch {
-    return 'pvesec unknown';
-  }
+  return `pvesec ${VERSION}`;
 }
 
 /** Single-quotes a string for sh. */

@@ -120,10 +120,10 @@ export function knownControlIds(deps: Pick<AuditDeps, 'checks'>): string[] {
   return deps.checks ? deps.checks.map((c) => c.meta.id) : [...CONTROL_IDS];
 }
 
-/** The checks --control selects (all without it), loading the catalogue unless a test gave its own. */
+/** The checks --control selects (all without it), loading their sections of the catalogue unless a test gave its own. */
 export async function selectedChecks(patterns: string[] | undefined, deps: Pick<AuditDeps, 'checks'>): Promise<Check[]> {
   const { selectChecks } = await import('../report/filter.js');
-  return selectChecks(deps.checks ?? (await import('../checks/registry.js')).ALL_CHECKS, patterns);
+  return selectChecks(deps.checks ?? (await (await import('../checks/load.js')).loadChecks(patterns)), patterns);
 }
 
 /**

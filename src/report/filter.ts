@@ -1,6 +1,6 @@
 import type { Status } from '../core/types.js';
 import type { Check } from '../checks/types.js';
-import { idMatches } from '../checks/registry.js';
+import { idMatches } from '../checks/ids.js';
 import type { AuditReport } from './model.js';
 
 /** The controls an audit evaluates: all of them, or those matching --control patterns (SSH-*, FW-01). */
