@@ -12,17 +12,13 @@ import type { TxHeader } from './node/scripts.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
 import type { Status } from '../core/types.js';
-import { ConnectionLost as Lost, runOrLost, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
+import { ConnectionLost as Lost, notBackToPre, runOrLost, lastLine, sshTargetOf, statusAfterDeadline, type RemoteSession, type ScriptResult, type TxStatus } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
 import { changesFirewall } from './fw-gate.js';
 import { clean } from '../report/text.js';
 
-/** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
-export interface TxStatus {
-  state: string;
-  files: { path: string; is: 'pre' | 'post' | 'other' }[];
-}
+export type { TxStatus };
 
 export interface TxRuntime {
   newTxId(now?: Date): string;
@@ -374,40 +370,18 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   async function afterDeadline(reason: string): Promise<NodeOutcome> {
     session.destroy();
     const id = txId!;
-    const wait = deadline + 3000 - deps.now();
-    say(`${reason}; waiting for the node to revert itself (${Math.max(0, Math.ceil(wait / 1000))} s)`);
-    if (wait > 0) await deps.sleep(wait);
-    const until = deps.now() + (settings.reconnectMs ?? 60_000);
-    let status: TxStatus | undefined;
-    let lastProblem = '';
-    while (deps.now() < until) {
-      try {
-        const s = await deps.open(target);
-        try {
-          const r = await s.runScript(deps.tx.statusScript(id), { timeoutMs: 15_000 });
-          if (r.code !== 0) throw new Error(`status exit ${r.code ?? 'none'}: ${lastLine(r.stderr)}`);
-          status = deps.tx.parseStatus(r.stdout);
-        } finally {
-          s.close();
-        }
-        if (status.state === 'reverted' || status.state === 'confirmed' || status.state === 'revert-failed') break;
-        lastProblem = `transaction still ${status.state}`;
-      } catch (e) {
-        lastProblem = msg(e);
-      }
-      await deps.sleep(2000);
-    }
-    if (!status) return { node: name, status: 'error', txId: id, reason: `${reason}; cannot reach the node after its deadline to check the revert: ${lastProblem}` };
+    const read = await statusAfterDeadline({
+      target, open: deps.open, statusScript: deps.tx.statusScript(id), parseStatus: deps.tx.parseStatus,
+      deadline, reconnectMs: settings.reconnectMs ?? 60_000, now: deps.now, sleep: deps.sleep,
+      onWait: (sec) => say(`${reason}; waiting for the node to revert itself (${sec} s)`),
+    });
+    const { status } = read;
+    if (!status) return { node: name, status: 'error', txId: id, reason: `${reason}; cannot reach the node after its deadline to check the revert: ${read.problem}` };
     if (status.state === 'confirmed') {
       return { node: name, status: 'applied', txId: id, changes: [], note: `${reason}, but the node reports ${id} confirmed` };
     }
-    const notBack = status.files.filter((f) => f.is !== 'pre');
-    if (status.state !== 'reverted' || notBack.length > 0) {
-      return {
-        node: name, status: 'error', txId: id,
-        reason: `${reason}; the node did not come back to its previous state: ${status.state}${notBack.length ? `, ${notBack.map((f) => `${f.path} is ${f.is}`).join(', ')}` : ''}`,
-      };
-    }
+    const notBack = notBackToPre(status);
+    if (notBack) return { node: name, status: 'error', txId: id, reason: `${reason}; the node did not come back to its previous state: ${notBack}` };
     return { node: name, status: 'rolled-back', txId: id, reason: `${reason} (${status.files.length} file(s) back to their previous content)`, deadMan: true };
   }
 }
