@@ -195,3 +195,34 @@ test('firewall plan: a new connection to sshd, each --probe-from refused on sshd
   assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'verification failed: live ruleset: the re-collected ruleset differs from the plan');
   assert.equal(t.log.filter((l) => l === 'verify tcp').length, 3, 'tcp 8006 before, then 8006 and sshd after');
 });
+
+test('the verifications over new connections and the re-audit run at the same time, each admin proof too; a failure is still named in order', async () => {
+  const s = scenario({});
+  let inFlight = 0;
+  let most = 0;
+  /** Wraps a dependency so it counts how many of them are in flight at once. */
+  const counted = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setImmediate(r));
+    try {
+      return await f(...a);
+    } finally {
+      inFlight--;
+    }
+  };
+  const audit = s.deps.audit;
+  let audits = 0;
+  s.deps.audit = (t, c) => (++audits === 1 ? audit(t, c) : counted(audit)(t, c));
+  s.deps.verifyAdmin = counted(s.deps.verifyAdmin);
+  s.deps.verifyPasswords = counted(s.deps.verifyPasswords);
+  const settings = { ...s.settings, admins: ['alice', 'bob'] };
+  const r = await applyPlan(s.plan('pve1'), settings, s.deps);
+  assert.equal(r.exitCode, 0, s.log.join('\n'));
+  // after the change: alice, bob, the password probe and the re-audit at once (the admin proof before: alice and bob)
+  assert.equal(most, 4);
+
+  const t = scenario({}, { admin: false, passwords: false });
+  const r2 = await applyPlan(t.plan('pve1'), { ...t.settings, admins: ['alice'] }, t.deps);
+  assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'admin path not proven: admin failed');
+});

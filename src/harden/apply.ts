@@ -240,12 +240,11 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
 
     for (const phase of PHASES) {
       if (phase === 'restrict' && settings.admins.length > 0) {
-        // Before anything that can cut access: the admins must already get in on their own.
-        for (const admin of settings.admins) {
-          const v = await settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())));
-          if (!v.ok) throw new Rollback(`admin path not proven: ${v.detail}`);
-          say(`verified ${v.name}: ${v.detail}`);
-        }
+        // Before anything that can cut access: the admins must already get in on their own (new logins, all at once).
+        const proofs = await Promise.all(settings.admins.map((admin) => settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())))));
+        const unproven = proofs.find((v) => !v.ok);
+        if (unproven) throw new Rollback(`admin path not proven: ${unproven.detail}`);
+        for (const v of proofs) say(`verified ${v.name}: ${v.detail}`);
       }
       const ops = plan.ops.filter((o) => o.phase === phase);
       if (ops.length === 0) continue;
@@ -261,20 +260,18 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${why(deps.tx, r, 'no reason given')}`);
     }
 
-    // Verify over new connections.
-    const results: VerifyResult[] = [];
+    // Verify over new connections, all at once (each is its own login or probe), the re-audit beside them.
     const budget = (): number => Math.min(10_000, left());
-    for (const admin of settings.admins) results.push(await settle(() => deps.verifyAdmin(target, admin, budget())));
-    if (plan.fixes.includes('SSH-02')) results.push(await settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
-    if (portalBefore.ok) results.push(await settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
+    const checks: Promise<VerifyResult>[] = [];
+    for (const admin of settings.admins) checks.push(settle(() => deps.verifyAdmin(target, admin, budget())));
+    if (plan.fixes.includes('SSH-02')) checks.push(settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
+    if (portalBefore.ok) checks.push(settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
     if (firewall) {
       // a NEW connection to sshd from where pvesec runs (the session that loaded the rules is established: it proves nothing)
-      results.push(await settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
-      // a dropped probe waits out its timeout: all of them at once
+      checks.push(settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
       const verifyRefused = deps.verifyRefused;
       if (verifyRefused) {
-        const probes = (settings.probeFrom ?? []).flatMap((probe) => [target.port, 8006].map((port) => verifyRefused(probe, target.host, port, budget())));
-        results.push(...(await Promise.all(probes)));
+        for (const probe of settings.probeFrom ?? []) for (const port of [target.port, 8006]) checks.push(verifyRefused(probe, target.host, port, budget()));
       }
     }
     const cluster = clusterView(before.snapshot, before.node);
@@ -283,16 +280,16 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       const addr = peer.addresses[0];
       if (!addr) continue;
       const peerTarget: SshTarget = { host: addr, port: target.port, user: target.user, input: `ssh://${target.user}@${addr}` };
-      results.push(await settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
+      checks.push(settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
     }
+    // settled, never rejected: a verification that fails first must not leave it unhandled
+    const reaudited = deps.audit(plan.target, plan.fixes).then((a) => ({ a }), (e: unknown) => ({ e }));
+    const results = await Promise.all(checks);
     const failed = results.find((v) => !v.ok);
     if (failed) throw new Rollback(`verification failed: ${failed.name}: ${failed.detail}`);
-    let after: NodeAudit;
-    try {
-      after = await deps.audit(plan.target, plan.fixes);
-    } catch (e) {
-      throw new Rollback(`re-audit failed: ${msg(e)}`);
-    }
+    const r = await reaudited;
+    if ('e' in r) throw new Rollback(`re-audit failed: ${msg(r.e)}`);
+    const after = r.a;
     left();
     if (firewall && deps.verifyFirewall) {
       const live = deps.verifyFirewall(plan, before, after);
