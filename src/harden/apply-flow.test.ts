@@ -226,3 +226,18 @@ test('the verifications over new connections and the re-audit run at the same ti
   const r2 = await applyPlan(t.plan('pve1'), { ...t.settings, admins: ['alice'] }, t.deps);
   assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'admin path not proven: admin failed');
 });
+
+test('restrict and activate go to the node in one step script; a failure is named by the phase of the failed operation', async () => {
+  const s = scenario({});
+  const plan = s.plan('pve1');
+  plan.nodes[0].ops = [op('packages', 'pkg-op'), op('admin', 'admin-op'), op('restrict', 'sshd-op'), op('activate', 'reload-op')];
+  assert.equal((await applyPlan(plan, s.settings, s.deps)).exitCode, 0);
+  assert.deepEqual(s.log.filter((l) => l.startsWith('pve1: step')), ['pve1: step pkg-op', 'pve1: step admin-op', 'pve1: step sshd-op,reload-op']);
+
+  const t = scenario({ step: [{}, {}, { code: 4, stdout: 'failed reload-op reload ssh exited 1\n' }] });
+  const r = await applyPlan(plan, t.settings, t.deps);
+  assert.equal(r.outcomes[0].status === 'rolled-back' && r.outcomes[0].reason, 'activate: reload-op reload ssh exited 1');
+  const u = scenario({ step: [{}, {}, { code: 2, stdout: 'failed journal write failed for /etc/x\n' }] });
+  const r2 = await applyPlan(plan, u.settings, u.deps);
+  assert.match(r2.outcomes[0].status === 'rolled-back' ? r2.outcomes[0].reason : '', /^restrict\+activate: exit 2: journal write failed/);
+});

@@ -6,8 +6,8 @@
  * wait for the node's own deadline, reconnect and check that it came back to its recorded state.
  * Stops at the first node that rolls back.
  */
-import { PHASES, type Op } from './ops.js';
-import type { NodePlan, Plan } from './plan-types.js';
+import { PHASES, type Op, type Phase } from './ops.js';
+import type { NodePlan, Plan, PlannedOp } from './plan-types.js';
 import type { TxHeader } from './node/scripts.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
@@ -170,6 +170,20 @@ const REVERT_MS = 15_000;
 /** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
 const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
 
+/**
+ * The phases, one node script each. restrict and activate share one: nothing is checked between them (the
+ * admin proof comes before restrict), so a second round trip would buy nothing. packages and admin stay
+ * apart: a step's preflight checks every path before the first change, and the admin's paths must be
+ * checked as the installed packages left them.
+ */
+const STEPS: readonly Phase[][] = [['packages'], ['admin'], ['restrict', 'activate']];
+
+/** The phase a step's failure belongs to: the failed operation's (its id leads the reason), else every phase of the step. */
+export function phaseOf(ops: PlannedOp[], failure: string | undefined): string {
+  const op = failure === undefined ? undefined : ops.find((o) => failure.startsWith(`${o.id} `));
+  return op?.phase ?? PHASES.filter((p) => ops.some((o) => o.phase === p)).join('+');
+}
+
 /** "validated validate:sshd" -> "validated sshd -t": a gate named by what it runs, as the plan describes it. */
 export function withSummary(line: string, ops: Op[]): string {
   const m = /^(validated|ran) (\S+)$/.exec(line);
@@ -193,10 +207,13 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     return { node: name, status: 'error', reason: msg(e) };
   }
 
-  // The node must still be what was planned against: collected again, digested like the plan did.
+  // The node must still be what was planned against: collected again, digested like the plan did. The
+  // portal probe meanwhile (no login: the collection may be the one that records a new host key).
+  const auditing = deps.audit(plan.target, plan.fixes);
+  const portalProbe = deps.verifyTcp(target.host, 8006, 5000);
   let before: NodeAudit;
   try {
-    before = await deps.audit(plan.target, plan.fixes);
+    before = await auditing;
   } catch (e) {
     return { node: name, status: 'error', reason: `audit before the change failed: ${msg(e)}` };
   }
@@ -226,7 +243,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   const run = (script: string, timeoutMs: number): Promise<ScriptResult> => runOrLost(session, script, timeoutMs);
 
   try {
-    const portalBefore = await deps.verifyTcp(target.host, 8006, 5000);
+    const portalBefore = await portalProbe;
 
     // Arm the dead-man before the first change.
     txId = deps.tx.newTxId();
@@ -238,26 +255,28 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     deadline = deps.now() + settings.confirmTimeoutSec * 1000;
     say(`armed ${txId} (reverts itself in ${settings.confirmTimeoutSec} s unless confirmed)`);
 
-    for (const phase of PHASES) {
-      if (phase === 'restrict' && settings.admins.length > 0) {
+    for (const phases of STEPS) {
+      if (phases.includes('restrict') && settings.admins.length > 0) {
         // Before anything that can cut access: the admins must already get in on their own (new logins, all at once).
         const proofs = await Promise.all(settings.admins.map((admin) => settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())))));
         const unproven = proofs.find((v) => !v.ok);
         if (unproven) throw new Rollback(`admin path not proven: ${unproven.detail}`);
         for (const v of proofs) say(`verified ${v.name}: ${v.detail}`);
       }
-      const ops = plan.ops.filter((o) => o.phase === phase);
+      const ops = plan.ops.filter((o) => phases.includes(o.phase));
       if (ops.length === 0) continue;
       const r = await run(deps.tx.stepScript(txId, ops), left());
       for (const line of deps.tx.progressLines(r.stdout)) say(clean(withSummary(line, ops)));
+      const reason = (fallback: string): string => why(deps.tx, r, fallback);
+      const phase = phaseOf(ops, deps.tx.failureReason(r.stdout));
       if (r.code === TX_EXIT.reverted) {
-        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${why(deps.tx, r, 'an operation failed')}`, deadMan: false };
+        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${reason('an operation failed')}`, deadMan: false };
       }
       if (r.code === TX_EXIT.revertFailed) {
-        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${reason('no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
       }
-      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${why(deps.tx, r, 'no reason given')}` };
-      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${why(deps.tx, r, 'no reason given')}`);
+      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${reason('no reason given')}` };
+      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${reason('no reason given')}`);
     }
 
     // Verify over new connections, all at once (each is its own login or probe), the re-audit beside them.
