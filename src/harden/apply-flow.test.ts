@@ -241,3 +241,26 @@ test('restrict and activate go to the node in one step script; a failure is name
   const r2 = await applyPlan(plan, u.settings, u.deps);
   assert.match(r2.outcomes[0].status === 'rolled-back' ? r2.outcomes[0].reason : '', /^restrict\+activate: exit 2: journal write failed/);
 });
+
+test('the re-audit, started right after the reload beside the logins, is tried again while sshd refuses connections', async () => {
+  const s = scenario({});
+  const audit = s.deps.audit;
+  let calls = 0;
+  s.deps.audit = async (t, c) => {
+    if (++calls === 2) throw new Error('ssh://root@pve1: connection refused (is sshd running and the port open?)');
+    return audit(t, c);
+  };
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 0, s.log.join('\n'));
+  assert.equal(calls, 3);
+  // an error that is not about reaching the node is not tried again
+  const t = scenario({});
+  let tcalls = 0;
+  t.deps.audit = async (tg, c) => {
+    if (++tcalls === 2) throw new Error('ssh://root@pve1: host key mismatch');
+    return audit(tg, c);
+  };
+  const r2 = await applyPlan(t.plan('pve1'), t.settings, t.deps);
+  assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 're-audit failed: ssh://root@pve1: host key mismatch');
+  assert.equal(tcalls, 2);
+});

@@ -166,6 +166,8 @@ function msg(e: unknown): string {
 const SCRIPT_MS = 60_000;
 const VERIFY_RETRIES = 3;
 const VERIFY_PAUSE_MS = 400;
+/** The re-audit connects right after a reload: a few more tries than a login (a collection is one connection too). */
+const REAUDIT_RETRIES = 8;
 const REVERT_MS = 15_000;
 /** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
 const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
@@ -302,7 +304,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       checks.push(settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
     }
     // settled, never rejected: a verification that fails first must not leave it unhandled
-    const reaudited = deps.audit(plan.target, plan.fixes).then((a) => ({ a }), (e: unknown) => ({ e }));
+    const reaudited = collectAgain().then((a) => ({ a }), (e: unknown) => ({ e }));
     const results = await Promise.all(checks);
     const failed = results.find((v) => !v.ok);
     if (failed) throw new Rollback(`verification failed: ${failed.name}: ${failed.detail}`);
@@ -352,6 +354,21 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       v = await check();
     }
     return v;
+  }
+
+  /**
+   * (e) The node collected again, tried again like a verification while it cannot connect: it starts
+   * beside the logins, right after an sshd reload, while sshd may still be re-executing itself.
+   */
+  async function collectAgain(): Promise<NodeAudit> {
+    for (let i = 0; ; i++) {
+      try {
+        return await deps.audit(plan.target, plan.fixes);
+      } catch (e) {
+        if (i >= REAUDIT_RETRIES || !TRANSIENT.test(msg(e)) || deadline - deps.now() <= VERIFY_PAUSE_MS * 2) throw e;
+        await deps.sleep(VERIFY_PAUSE_MS);
+      }
+    }
   }
 
   async function revertNow(reason: string): Promise<NodeOutcome> {
