@@ -230,9 +230,10 @@ test('the verifications over new connections and the re-audit run at the same ti
 test('restrict and activate go to the node in one step script; a failure is named by the phase of the failed operation', async () => {
   const s = scenario({});
   const plan = s.plan('pve1');
-  plan.nodes[0].ops = [op('packages', 'pkg-op'), op('admin', 'admin-op'), op('restrict', 'sshd-op'), op('activate', 'reload-op')];
+  // listed out of phase order, as a plan file may: run phase by phase all the same
+  plan.nodes[0].ops = [op('admin', 'admin-op'), op('activate', 'reload-op'), op('packages', 'pkg-op'), op('restrict', 'sshd-op'), op('restrict', 'f2b-op')];
   assert.equal((await applyPlan(plan, s.settings, s.deps)).exitCode, 0);
-  assert.deepEqual(s.log.filter((l) => l.startsWith('pve1: step')), ['pve1: step pkg-op', 'pve1: step admin-op', 'pve1: step sshd-op,reload-op']);
+  assert.deepEqual(s.log.filter((l) => l.startsWith('pve1: step')), ['pve1: step pkg-op', 'pve1: step admin-op', 'pve1: step sshd-op,f2b-op,reload-op']);
 
   const t = scenario({ step: [{}, {}, { code: 4, stdout: 'failed reload-op reload ssh exited 1\n' }] });
   const r = await applyPlan(plan, t.settings, t.deps);

@@ -265,7 +265,8 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
         if (unproven) throw new Rollback(`admin path not proven: ${unproven.detail}`);
         for (const v of proofs) say(`verified ${v.name}: ${v.detail}`);
       }
-      const ops = plan.ops.filter((o) => phases.includes(o.phase));
+      // phase by phase (a plan file may list them in any order), each phase's ops in the plan's order
+      const ops = phases.flatMap((phase) => plan.ops.filter((o) => o.phase === phase));
       if (ops.length === 0) continue;
       const r = await run(deps.tx.stepScript(txId, ops), left());
       for (const line of deps.tx.progressLines(r.stdout)) say(clean(withSummary(line, ops)));
