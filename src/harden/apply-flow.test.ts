@@ -195,3 +195,73 @@ test('firewall plan: a new connection to sshd, each --probe-from refused on sshd
   assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'verification failed: live ruleset: the re-collected ruleset differs from the plan');
   assert.equal(t.log.filter((l) => l === 'verify tcp').length, 3, 'tcp 8006 before, then 8006 and sshd after');
 });
+
+test('the verifications over new connections and the re-audit run at the same time, each admin proof too; a failure is still named in order', async () => {
+  const s = scenario({});
+  let inFlight = 0;
+  let most = 0;
+  /** Wraps a dependency so it counts how many of them are in flight at once. */
+  const counted = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setImmediate(r));
+    try {
+      return await f(...a);
+    } finally {
+      inFlight--;
+    }
+  };
+  const audit = s.deps.audit;
+  let audits = 0;
+  s.deps.audit = (t, c) => (++audits === 1 ? audit(t, c) : counted(audit)(t, c));
+  s.deps.verifyAdmin = counted(s.deps.verifyAdmin);
+  s.deps.verifyPasswords = counted(s.deps.verifyPasswords);
+  const settings = { ...s.settings, admins: ['alice', 'bob'] };
+  const r = await applyPlan(s.plan('pve1'), settings, s.deps);
+  assert.equal(r.exitCode, 0, s.log.join('\n'));
+  // after the change: alice, bob, the password probe and the re-audit at once (the admin proof before: alice and bob)
+  assert.equal(most, 4);
+
+  const t = scenario({}, { admin: false, passwords: false });
+  const r2 = await applyPlan(t.plan('pve1'), { ...t.settings, admins: ['alice'] }, t.deps);
+  assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 'admin path not proven: admin failed');
+});
+
+test('restrict and activate go to the node in one step script; a failure is named by the phase of the failed operation', async () => {
+  const s = scenario({});
+  const plan = s.plan('pve1');
+  // listed out of phase order, as a plan file may: run phase by phase all the same
+  plan.nodes[0].ops = [op('admin', 'admin-op'), op('activate', 'reload-op'), op('packages', 'pkg-op'), op('restrict', 'sshd-op'), op('restrict', 'f2b-op')];
+  assert.equal((await applyPlan(plan, s.settings, s.deps)).exitCode, 0);
+  assert.deepEqual(s.log.filter((l) => l.startsWith('pve1: step')), ['pve1: step pkg-op', 'pve1: step admin-op', 'pve1: step sshd-op,f2b-op,reload-op']);
+
+  const t = scenario({ step: [{}, {}, { code: 4, stdout: 'failed reload-op reload ssh exited 1\n' }] });
+  const r = await applyPlan(plan, t.settings, t.deps);
+  assert.equal(r.outcomes[0].status === 'rolled-back' && r.outcomes[0].reason, 'activate: reload-op reload ssh exited 1');
+  const u = scenario({ step: [{}, {}, { code: 2, stdout: 'failed journal write failed for /etc/x\n' }] });
+  const r2 = await applyPlan(plan, u.settings, u.deps);
+  assert.match(r2.outcomes[0].status === 'rolled-back' ? r2.outcomes[0].reason : '', /^restrict\+activate: exit 2: journal write failed/);
+});
+
+test('the re-audit, started right after the reload beside the logins, is tried again while sshd refuses connections', async () => {
+  const s = scenario({});
+  const audit = s.deps.audit;
+  let calls = 0;
+  s.deps.audit = async (t, c) => {
+    if (++calls === 2) throw new Error('ssh://root@pve1: connection refused (is sshd running and the port open?)');
+    return audit(t, c);
+  };
+  const r = await applyPlan(s.plan('pve1'), s.settings, s.deps);
+  assert.equal(r.exitCode, 0, s.log.join('\n'));
+  assert.equal(calls, 3);
+  // an error that is not about reaching the node is not tried again
+  const t = scenario({});
+  let tcalls = 0;
+  t.deps.audit = async (tg, c) => {
+    if (++tcalls === 2) throw new Error('ssh://root@pve1: host key mismatch');
+    return audit(tg, c);
+  };
+  const r2 = await applyPlan(t.plan('pve1'), t.settings, t.deps);
+  assert.equal(r2.outcomes[0].status === 'rolled-back' && r2.outcomes[0].reason, 're-audit failed: ssh://root@pve1: host key mismatch');
+  assert.equal(tcalls, 2);
+});

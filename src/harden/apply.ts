@@ -6,23 +6,19 @@
  * wait for the node's own deadline, reconnect and check that it came back to its recorded state.
  * Stops at the first node that rolls back.
  */
-import { PHASES, type Op } from './ops.js';
-import type { NodePlan, Plan } from './plan-types.js';
+import { PHASES, type Op, type Phase } from './ops.js';
+import type { NodePlan, Plan, PlannedOp } from './plan-types.js';
 import type { TxHeader } from './node/scripts.js';
 import type { SshTarget } from '../collect/ssh.js';
 import { parseTarget } from '../collect/targets.js';
 import type { Status } from '../core/types.js';
-import { ConnectionLost as Lost, runOrLost, lastLine, sshTargetOf, type RemoteSession, type ScriptResult } from './remote.js';
+import { ConnectionLost as Lost, notBackToPre, runOrLost, lastLine, sshTargetOf, statusAfterDeadline, type RemoteSession, type ScriptResult, type TxStatus } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
 import { changesFirewall } from './fw-gate.js';
 import { clean } from '../report/text.js';
 
-/** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
-export interface TxStatus {
-  state: string;
-  files: { path: string; is: 'pre' | 'post' | 'other' }[];
-}
+export type { TxStatus };
 
 export interface TxRuntime {
   newTxId(now?: Date): string;
@@ -170,9 +166,25 @@ function msg(e: unknown): string {
 const SCRIPT_MS = 60_000;
 const VERIFY_RETRIES = 3;
 const VERIFY_PAUSE_MS = 400;
+/** The re-audit connects right after a reload: a few more tries than a login (a collection is one connection too). */
+const REAUDIT_RETRIES = 8;
 const REVERT_MS = 15_000;
 /** Failures a moment later may not repeat (a service re-executing itself); an authentication failure would. */
 const TRANSIENT = /connection refused|reset|closed by the server|timed out|unreachable|no answer/i;
+
+/**
+ * The phases, one node script each. restrict and activate share one: nothing is checked between them (the
+ * admin proof comes before restrict), so a second round trip would buy nothing. packages and admin stay
+ * apart: a step's preflight checks every path before the first change, and the admin's paths must be
+ * checked as the installed packages left them.
+ */
+const STEPS: readonly Phase[][] = [['packages'], ['admin'], ['restrict', 'activate']];
+
+/** The phase a step's failure belongs to: the failed operation's (its id leads the reason), else every phase of the step. */
+export function phaseOf(ops: PlannedOp[], failure: string | undefined): string {
+  const op = failure === undefined ? undefined : ops.find((o) => failure.startsWith(`${o.id} `));
+  return op?.phase ?? PHASES.filter((p) => ops.some((o) => o.phase === p)).join('+');
+}
 
 /** "validated validate:sshd" -> "validated sshd -t": a gate named by what it runs, as the plan describes it. */
 export function withSummary(line: string, ops: Op[]): string {
@@ -197,10 +209,13 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     return { node: name, status: 'error', reason: msg(e) };
   }
 
-  // The node must still be what was planned against: collected again, digested like the plan did.
+  // The node must still be what was planned against: collected again, digested like the plan did. The
+  // portal probe meanwhile (no login: the collection may be the one that records a new host key).
+  const auditing = deps.audit(plan.target, plan.fixes);
+  const portalProbe = deps.verifyTcp(target.host, 8006, 5000);
   let before: NodeAudit;
   try {
-    before = await deps.audit(plan.target, plan.fixes);
+    before = await auditing;
   } catch (e) {
     return { node: name, status: 'error', reason: `audit before the change failed: ${msg(e)}` };
   }
@@ -230,7 +245,7 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   const run = (script: string, timeoutMs: number): Promise<ScriptResult> => runOrLost(session, script, timeoutMs);
 
   try {
-    const portalBefore = await deps.verifyTcp(target.host, 8006, 5000);
+    const portalBefore = await portalProbe;
 
     // Arm the dead-man before the first change.
     txId = deps.tx.newTxId();
@@ -242,43 +257,43 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     deadline = deps.now() + settings.confirmTimeoutSec * 1000;
     say(`armed ${txId} (reverts itself in ${settings.confirmTimeoutSec} s unless confirmed)`);
 
-    for (const phase of PHASES) {
-      if (phase === 'restrict' && settings.admins.length > 0) {
-        // Before anything that can cut access: the admins must already get in on their own.
-        for (const admin of settings.admins) {
-          const v = await settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())));
-          if (!v.ok) throw new Rollback(`admin path not proven: ${v.detail}`);
-          say(`verified ${v.name}: ${v.detail}`);
-        }
+    for (const phases of STEPS) {
+      if (phases.includes('restrict') && settings.admins.length > 0) {
+        // Before anything that can cut access: the admins must already get in on their own (new logins, all at once).
+        const proofs = await Promise.all(settings.admins.map((admin) => settle(() => deps.verifyAdmin(target, admin, Math.min(10_000, left())))));
+        const unproven = proofs.find((v) => !v.ok);
+        if (unproven) throw new Rollback(`admin path not proven: ${unproven.detail}`);
+        for (const v of proofs) say(`verified ${v.name}: ${v.detail}`);
       }
-      const ops = plan.ops.filter((o) => o.phase === phase);
+      // phase by phase (a plan file may list them in any order), each phase's ops in the plan's order
+      const ops = phases.flatMap((phase) => plan.ops.filter((o) => o.phase === phase));
       if (ops.length === 0) continue;
       const r = await run(deps.tx.stepScript(txId, ops), left());
       for (const line of deps.tx.progressLines(r.stdout)) say(clean(withSummary(line, ops)));
+      const reason = (fallback: string): string => why(deps.tx, r, fallback);
+      const phase = phaseOf(ops, deps.tx.failureReason(r.stdout));
       if (r.code === TX_EXIT.reverted) {
-        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${why(deps.tx, r, 'an operation failed')}`, deadMan: false };
+        return { node: name, status: 'rolled-back', txId, reason: `${phase}: ${reason('an operation failed')}`, deadMan: false };
       }
       if (r.code === TX_EXIT.revertFailed) {
-        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${why(deps.tx, r, 'no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
+        return { node: name, status: 'error', txId, reason: `${phase} failed and the revert failed too: ${reason('no reason given')} (inspect /var/lib/pvesec/tx/${txId} on the node)` };
       }
-      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${why(deps.tx, r, 'no reason given')}` };
-      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${why(deps.tx, r, 'no reason given')}`);
+      if (r.code === TX_EXIT.refused) return { node: name, status: 'error', txId, reason: `${phase} refused: ${reason('no reason given')}` };
+      if (r.code !== 0) throw new Rollback(`${phase}: exit ${r.code ?? r.signal ?? 'none'}: ${reason('no reason given')}`);
     }
 
-    // Verify over new connections.
-    const results: VerifyResult[] = [];
+    // Verify over new connections, all at once (each is its own login or probe), the re-audit beside them.
     const budget = (): number => Math.min(10_000, left());
-    for (const admin of settings.admins) results.push(await settle(() => deps.verifyAdmin(target, admin, budget())));
-    if (plan.fixes.includes('SSH-02')) results.push(await settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
-    if (portalBefore.ok) results.push(await settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
+    const checks: Promise<VerifyResult>[] = [];
+    for (const admin of settings.admins) checks.push(settle(() => deps.verifyAdmin(target, admin, budget())));
+    if (plan.fixes.includes('SSH-02')) checks.push(settle(() => deps.verifyPasswords(target, [...settings.admins, 'root'], budget())));
+    if (portalBefore.ok) checks.push(settle(() => deps.verifyTcp(target.host, 8006, Math.min(5000, left()))));
     if (firewall) {
       // a NEW connection to sshd from where pvesec runs (the session that loaded the rules is established: it proves nothing)
-      results.push(await settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
-      // a dropped probe waits out its timeout: all of them at once
+      checks.push(settle(() => deps.verifyTcp(target.host, target.port, Math.min(5000, left()))));
       const verifyRefused = deps.verifyRefused;
       if (verifyRefused) {
-        const probes = (settings.probeFrom ?? []).flatMap((probe) => [target.port, 8006].map((port) => verifyRefused(probe, target.host, port, budget())));
-        results.push(...(await Promise.all(probes)));
+        for (const probe of settings.probeFrom ?? []) for (const port of [target.port, 8006]) checks.push(verifyRefused(probe, target.host, port, budget()));
       }
     }
     const cluster = clusterView(before.snapshot, before.node);
@@ -287,16 +302,16 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
       const addr = peer.addresses[0];
       if (!addr) continue;
       const peerTarget: SshTarget = { host: addr, port: target.port, user: target.user, input: `ssh://${target.user}@${addr}` };
-      results.push(await settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
+      checks.push(settle(() => deps.verifyPeer(peerTarget, peer.name, own, budget())));
     }
+    // settled, never rejected: a verification that fails first must not leave it unhandled
+    const reaudited = collectAgain().then((a) => ({ a }), (e: unknown) => ({ e }));
+    const results = await Promise.all(checks);
     const failed = results.find((v) => !v.ok);
     if (failed) throw new Rollback(`verification failed: ${failed.name}: ${failed.detail}`);
-    let after: NodeAudit;
-    try {
-      after = await deps.audit(plan.target, plan.fixes);
-    } catch (e) {
-      throw new Rollback(`re-audit failed: ${msg(e)}`);
-    }
+    const r = await reaudited;
+    if ('e' in r) throw new Rollback(`re-audit failed: ${msg(r.e)}`);
+    const after = r.a;
     left();
     if (firewall && deps.verifyFirewall) {
       const live = deps.verifyFirewall(plan, before, after);
@@ -342,6 +357,21 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     return v;
   }
 
+  /**
+   * (e) The node collected again, tried again like a verification while it cannot connect: it starts
+   * beside the logins, right after an sshd reload, while sshd may still be re-executing itself.
+   */
+  async function collectAgain(): Promise<NodeAudit> {
+    for (let i = 0; ; i++) {
+      try {
+        return await deps.audit(plan.target, plan.fixes);
+      } catch (e) {
+        if (i >= REAUDIT_RETRIES || !TRANSIENT.test(msg(e)) || deadline - deps.now() <= VERIFY_PAUSE_MS * 2) throw e;
+        await deps.sleep(VERIFY_PAUSE_MS);
+      }
+    }
+  }
+
   async function revertNow(reason: string): Promise<NodeOutcome> {
     let r: ScriptResult;
     try {
@@ -374,40 +404,18 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   async function afterDeadline(reason: string): Promise<NodeOutcome> {
     session.destroy();
     const id = txId!;
-    const wait = deadline + 3000 - deps.now();
-    say(`${reason}; waiting for the node to revert itself (${Math.max(0, Math.ceil(wait / 1000))} s)`);
-    if (wait > 0) await deps.sleep(wait);
-    const until = deps.now() + (settings.reconnectMs ?? 60_000);
-    let status: TxStatus | undefined;
-    let lastProblem = '';
-    while (deps.now() < until) {
-      try {
-        const s = await deps.open(target);
-        try {
-          const r = await s.runScript(deps.tx.statusScript(id), { timeoutMs: 15_000 });
-          if (r.code !== 0) throw new Error(`status exit ${r.code ?? 'none'}: ${lastLine(r.stderr)}`);
-          status = deps.tx.parseStatus(r.stdout);
-        } finally {
-          s.close();
-        }
-        if (status.state === 'reverted' || status.state === 'confirmed' || status.state === 'revert-failed') break;
-        lastProblem = `transaction still ${status.state}`;
-      } catch (e) {
-        lastProblem = msg(e);
-      }
-      await deps.sleep(2000);
-    }
-    if (!status) return { node: name, status: 'error', txId: id, reason: `${reason}; cannot reach the node after its deadline to check the revert: ${lastProblem}` };
+    const read = await statusAfterDeadline({
+      target, open: deps.open, statusScript: deps.tx.statusScript(id), parseStatus: deps.tx.parseStatus,
+      deadline, reconnectMs: settings.reconnectMs ?? 60_000, now: deps.now, sleep: deps.sleep,
+      onWait: (sec) => say(`${reason}; waiting for the node to revert itself (${sec} s)`),
+    });
+    const { status } = read;
+    if (!status) return { node: name, status: 'error', txId: id, reason: `${reason}; cannot reach the node after its deadline to check the revert: ${read.problem}` };
     if (status.state === 'confirmed') {
       return { node: name, status: 'applied', txId: id, changes: [], note: `${reason}, but the node reports ${id} confirmed` };
     }
-    const notBack = status.files.filter((f) => f.is !== 'pre');
-    if (status.state !== 'reverted' || notBack.length > 0) {
-      return {
-        node: name, status: 'error', txId: id,
-        reason: `${reason}; the node did not come back to its previous state: ${status.state}${notBack.length ? `, ${notBack.map((f) => `${f.path} is ${f.is}`).join(', ')}` : ''}`,
-      };
-    }
+    const notBack = notBackToPre(status);
+    if (notBack) return { node: name, status: 'error', txId: id, reason: `${reason}; the node did not come back to its previous state: ${notBack}` };
     return { node: name, status: 'rolled-back', txId: id, reason: `${reason} (${status.files.length} file(s) back to their previous content)`, deadMan: true };
   }
 }

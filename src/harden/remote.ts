@@ -8,6 +8,7 @@ import type ssh2 from 'ssh2';
 import { connect, exec, ExecError, hostLabel, type ConnectOptions, type SshTarget } from '../collect/ssh.js';
 import { shq } from '../collect/script.js';
 import type { Target } from '../collect/targets.js';
+import { clean } from '../report/text.js';
 
 export { ExecError };
 
@@ -97,4 +98,74 @@ export async function runOrLost(session: RemoteSession, script: string, timeoutM
     if (e instanceof ExecError) throw new ConnectionLost(e.reason === 'timeout' ? 'no answer from the node' : `connection lost (${e.message})`);
     throw e;
   }
+}
+
+/** What the node says about a transaction: its state and, per touched file, whether it holds its pre-state. */
+export interface TxStatus {
+  state: string;
+  files: { path: string; is: 'pre' | 'post' | 'other' }[];
+}
+
+/** How to reach a node again once its dead-man deadline passed, and read one transaction's status there. */
+export interface DeadlineWatch {
+  target: SshTarget;
+  open(target: SshTarget): Promise<RemoteSession>;
+  statusScript: string;
+  parseStatus(stdout: string): TxStatus;
+  /** When the node's timer fires at the latest (this process's clock, ms). */
+  deadline: number;
+  /** How long to keep trying to reach the node after the deadline. */
+  reconnectMs: number;
+  /** Called once before the wait, with the seconds it will take. */
+  onWait(seconds: number): void;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The transaction's state once the node is done with it, or why it could not be read. */
+export type DeadlineStatus = { status: TxStatus } | { status: undefined; problem: string };
+
+/** Slack after the deadline for the timer to fire (AccuracySec=1s, later under load) and the revert to run. */
+const DEADLINE_GRACE_MS = 3000;
+const RECONNECT_PAUSE_MS = 2000;
+const STATUS_MS = 15_000;
+const SETTLED = new Set(['reverted', 'confirmed', 'revert-failed']);
+
+/**
+ * After a lost connection (or a timer that won the race): waits out the node's deadline, then reconnects
+ * over NEW connections until the node reports the transaction settled (reverted, confirmed or
+ * revert-failed) or reconnectMs runs out; the last status read wins.
+ */
+export async function statusAfterDeadline(w: DeadlineWatch): Promise<DeadlineStatus> {
+  const wait = w.deadline + DEADLINE_GRACE_MS - w.now();
+  w.onWait(Math.max(0, Math.ceil(wait / 1000)));
+  if (wait > 0) await w.sleep(wait);
+  const until = w.now() + w.reconnectMs;
+  let status: TxStatus | undefined;
+  let problem = '';
+  while (w.now() < until) {
+    try {
+      const s = await w.open(w.target);
+      try {
+        const r = await s.runScript(w.statusScript, { timeoutMs: STATUS_MS });
+        if (r.code !== 0) throw new Error(`status exit ${r.code ?? 'none'}: ${lastLine(r.stderr)}`);
+        status = w.parseStatus(r.stdout);
+      } finally {
+        s.close();
+      }
+      if (SETTLED.has(status.state)) break;
+      problem = `transaction still ${status.state}`;
+    } catch (e) {
+      problem = clean(((e as Error)?.message ?? String(e)).split('\n')[0]);
+    }
+    await w.sleep(RECONNECT_PAUSE_MS);
+  }
+  return status ? { status } : { status: undefined, problem };
+}
+
+/** Undefined when the transaction is reverted with every file back to its pre-state; else what is not. */
+export function notBackToPre(status: TxStatus): string | undefined {
+  const notBack = status.files.filter((f) => f.is !== 'pre');
+  if (status.state === 'reverted' && notBack.length === 0) return undefined;
+  return `${status.state}${notBack.length ? `, ${notBack.map((f) => `${f.path} is ${f.is}`).join(', ')}` : ''}`;
 }

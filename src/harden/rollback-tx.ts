@@ -11,8 +11,8 @@ import { connect, exec, type ConnectOptions } from '../collect/ssh.js';
 import { clean } from '../report/text.js';
 import type { TxHeader } from './node/scripts.js';
 import { parseEvents } from './node/scripts.js';
-import { ConnectionLost as Lost, runOrLost, lastLine, ROOT_SCRIPT_COMMAND, type RemoteSession, type ScriptResult } from './remote.js';
-import { TX_EXIT, type TxRuntime, type TxStatus } from './apply.js';
+import { ConnectionLost as Lost, notBackToPre, runOrLost, lastLine, ROOT_SCRIPT_COMMAND, statusAfterDeadline, type RemoteSession, type ScriptResult, type TxStatus } from './remote.js';
+import { TX_EXIT, type TxRuntime } from './apply.js';
 import { verifyAdminLogin, type VerifyResult } from './verify.js';
 
 /** The node scripts a rollback runs besides begin/confirm/revert/status. */
@@ -212,33 +212,16 @@ export async function rollbackNode(target: SshTarget, settings: RollbackSettings
   /** Waits out the node's deadline, reconnects and checks that the rollback was undone. */
   async function afterDeadline(reason: string): Promise<RollbackOutcome> {
     session.destroy();
-    const wait = deadline + 3000 - deps.now();
-    say(`${reason}; waiting for the node to revert the rollback itself (${Math.max(0, Math.ceil(wait / 1000))} s)`);
-    if (wait > 0) await deps.sleep(wait);
-    const until = deps.now() + (settings.reconnectMs ?? 60_000);
-    let status: TxStatus | undefined;
-    let problem = '';
-    while (deps.now() < until) {
-      try {
-        const s = await deps.open(target);
-        try {
-          status = await statusOf(s);
-        } finally {
-          s.close();
-        }
-        if (status && ['reverted', 'confirmed', 'revert-failed'].includes(status.state)) break;
-        problem = status ? `transaction still ${status.state}` : 'no status';
-      } catch (e) {
-        problem = msg(e);
-      }
-      await deps.sleep(2000);
-    }
-    if (!status) return { status: 'error', txId: rid, reason: `${reason}; cannot reach the node after its deadline: ${problem}` };
+    const read = await statusAfterDeadline({
+      target, open: deps.open, statusScript: tx.statusScript(rid!), parseStatus: tx.parseStatus,
+      deadline, reconnectMs: settings.reconnectMs ?? 60_000, now: deps.now, sleep: deps.sleep,
+      onWait: (sec) => say(`${reason}; waiting for the node to revert the rollback itself (${sec} s)`),
+    });
+    const { status } = read;
+    if (!status) return { status: 'error', txId: rid, reason: `${reason}; cannot reach the node after its deadline: ${read.problem}` };
     if (status.state === 'confirmed') return { status: 'rolled-back', target: targetId, txId: rid! };
-    const notBack = status.files.filter((f) => f.is !== 'pre');
-    if (status.state !== 'reverted' || notBack.length > 0) {
-      return { status: 'error', txId: rid, reason: `${reason}; the node did not undo the rollback: ${status.state}${notBack.length ? `, ${notBack.map((f) => `${f.path} is ${f.is}`).join(', ')}` : ''}` };
-    }
+    const notBack = notBackToPre(status);
+    if (notBack) return { status: 'error', txId: rid, reason: `${reason}; the node did not undo the rollback: ${notBack}` };
     return { status: 'reverted', target: targetId, txId: rid!, reason: `${reason} (${status.files.length} file(s) back to their confirmed content)`, deadMan: true };
   }
 }

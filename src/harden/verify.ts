@@ -117,16 +117,13 @@ export const PASSWORD_METHODS = ['password', 'keyboard-interactive', 'none'];
 /** (b) Neither password nor keyboard-interactive offered to any of the users. */
 export async function verifyPasswordRefused(node: SshTarget, users: string[], opts: ConnectOptions): Promise<VerifyResult> {
   const name = 'passwords refused';
+  // one new connection per user, all at once
+  const asked = await Promise.all(users.map((user) => offeredAuthMethods(node, user, opts).then((methods) => ({ user, methods }), (e: unknown) => ({ user, error: message(e) }))));
   const bad: string[] = [];
-  for (const user of users) {
-    let methods: string[];
-    try {
-      methods = await offeredAuthMethods(node, user, opts);
-    } catch (e) {
-      return { name, ok: false, detail: `cannot ask the server which methods it offers to ${user}: ${message(e)}` };
-    }
-    const open = methods.filter((m) => PASSWORD_METHODS.includes(m));
-    if (open.length > 0) bad.push(`${user}: ${open.join(', ')}`);
+  for (const a of asked) {
+    if ('error' in a) return { name, ok: false, detail: `cannot ask the server which methods it offers to ${a.user}: ${a.error}` };
+    const open = a.methods.filter((m) => PASSWORD_METHODS.includes(m));
+    if (open.length > 0) bad.push(`${a.user}: ${open.join(', ')}`);
   }
   if (bad.length > 0) return { name, ok: false, detail: `sshd still offers ${bad.join('; ')}` };
   return { name, ok: true, detail: `only key authentication offered (${users.join(', ')})` };

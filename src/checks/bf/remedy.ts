@@ -23,7 +23,11 @@ ignoreregex =
 journalmatch = _SYSTEMD_UNIT=pvedaemon.service
 `;
 
-const JAILS_RUNNING = `for i in 1 2 3 4 5 6 7 8 9 10; do fail2ban-client status sshd >/dev/null 2>&1 && fail2ban-client status ${WEB_FILTER} >/dev/null 2>&1 && exit 0; sleep 1; done; fail2ban-client status sshd && fail2ban-client status ${WEB_FILTER}`;
+// one `fail2ban-client status` (a Python start) per try: its "Jail list:" names every running jail
+const JAILS_RUNNING = `for i in 1 2 3 4 5 6 7 8 9 10; do `
+  + `l=$(fail2ban-client status 2>/dev/null | sed -n 's/^.*Jail list:[[:space:]]*//p'); `
+  + `case ", $l," in *", sshd,"*) case ", $l," in *", ${WEB_FILTER},"*) exit 0 ;; esac ;; esac; sleep 1; done; `
+  + `fail2ban-client status; echo "the jails sshd and ${WEB_FILTER} are not both running" >&2; exit 1`;
 
 /** The ports sshd listens on (sshd -T), as a fail2ban port list; `ssh` when unknown. */
 function sshPorts(ctx: FactContext): string {
