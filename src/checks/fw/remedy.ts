@@ -142,5 +142,26 @@ export function planIptablesFirewall(input: RemedyInput): PlannedOp[] {
   if (!unit || unit.enabled !== 'enabled') {
     ops.push({ kind: 'service', id: `service:${PERSIST_UNIT}`, phase: 'restrict', controls: ['FW-10'], cutsAccess: true, unit: PERSIST_UNIT, action: 'enable-now', summary: 'netfilter-persistent enabled: the allowlist is loaded again at boot' });
   }
+  if (exposureShown && states && unitState(states, FAIL2BAN_UNIT).active === 'active') ops.push(...fail2banAfterLoad(controls));
   return ops;
+}
+
+export const FAIL2BAN_UNIT = 'fail2ban';
+const FAIL2BAN_BACK = 'for i in 1 2 3 4 5 6 7 8 9 10; do fail2ban-client ping >/dev/null 2>&1 && exit 0; sleep 1; done; fail2ban-client ping';
+
+/**
+ * iptables-restore replaces the whole filter table, fail2ban's f2b-* chains and their jumps included: its
+ * bans stop working and fail2ban does not notice (a reload keeps its actions as they are). A restart
+ * inside the transaction, after the load, makes fail2ban re-create its chains at the top of INPUT and
+ * put back the bans still running from its database. (Keeping the chains in the generated files instead
+ * would persist stale bans into rules.v4, and at boot netfilter-persistent loads them before fail2ban.)
+ * A revert loads the saved ruleset, f2b chains of that moment included, and reloads fail2ban.
+ */
+function fail2banAfterLoad(controls: string[]): PlannedOp[] {
+  return [
+    { kind: 'service', id: `service:restart:${FAIL2BAN_UNIT}`, phase: 'restrict', controls, cutsAccess: true, unit: FAIL2BAN_UNIT, action: 'restart',
+      summary: 'restart fail2ban: it re-creates its ban chains (f2b-*) that the ruleset load removed, with the bans still running' },
+    { kind: 'validate', id: `validate:${FAIL2BAN_UNIT}-back`, phase: 'restrict', controls, cutsAccess: false, argv: ['sh', '-c', FAIL2BAN_BACK],
+      why: 'fail2ban must be running again after the ruleset load (its bans are back only then)', summary: 'read back: fail2ban answers again' },
+  ];
 }
