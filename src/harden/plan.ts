@@ -20,6 +20,8 @@ export interface PlanInput {
   version: string;
   now: Date;
   remedies?: Remedy[];
+  /** apply --force: passed to the remedies (RemedyInput.force). */
+  force?: boolean;
 }
 
 /** Two remedies want different things of one file: a bug of pvesec, not of the node. */
@@ -70,7 +72,7 @@ function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], 
     if (!asked.length) continue;
     let ops: PlannedOp[];
     try {
-      ops = remedy.plan({ ctx, config: input.config, findings });
+      ops = remedy.plan({ ctx, config: input.config, findings, ...(input.force ? { force: true } : {}) });
     } catch (e) {
       if (!(e instanceof ManualOnly || e instanceof Unavailable)) throw e;
       for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: e.reason, fix: fixOf(id) });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
 import { applyOps, remedyInput, statusesOf } from '../../harden/plan-testing.js';
 import { ManualOnly, type NodePlan, type PlannedOp } from '../../harden/plan-types.js';
-import { gateFirewallChange, pvesecSource, verifyLiveRuleset } from '../../harden/fw-gate.js';
+import { gateFirewallChange, gatePlanNow, pvesecSource, verifyLiveRuleset } from '../../harden/fw-gate.js';
 import { DEFAULT_CONFIG } from '../../config/schema.js';
 import { memorySnapshot } from '../../collect/memory.js';
 import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
@@ -142,4 +142,39 @@ test('FW remedy with fail2ban running: restarted after the load (its f2b chains 
   const bad = verifyLiveRuleset(plan, memorySnapshot(tree), memorySnapshot(drifted), { ...DEFAULT_CONFIG, ...CONFIG });
   assert.equal(bad.ok, false);
   assert.match(bad.detail, /ssh tcp\/22 IPv4 accepted on any port: live 10\.10\.0\.0\/24, 198\.51\.100\.0\/24/);
+});
+
+test('--force past the gate: a peer or admin loss is named (FORCED) instead of refused; the loss of pvesec itself never is', () => {
+  const tree = bareNode('10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2' }) } });
+  const { ctx } = remedyInput(tree, CONFIG);
+  const noCorosync = iptablesAllowlistFor(ctx)[4].split('\n').filter((l) => !l.includes('5404:5405')).join('\n');
+  const forced = gateFirewallChange(ctx, { commands: new Map([['iptables-save', noCorosync]]) }, '10.10.0.5', { force: true });
+  assert.equal(forced.refused, false, forced.reason);
+  assert.deepEqual(forced.forced.map((l) => `${l.who} ${l.ports.join(',')}`), ['peer pve2 ring0 udp/5404-5405']);
+  assert.match(forced.reason, /^forced \(--force\): pve1: peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\) lose access; pvesec itself keeps it$/);
+  assert.ok(forced.lines.some((l) => /^FORCED  --force: applied although this loses access: pve1: peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\)/.test(l)), forced.lines.join('\n'));
+  // the same ruleset without pvesec's own address (10.10.0.5 is outside the admin /24 it keeps): refused even forced
+  const withoutMe = noCorosync.replace(/-s 10\.10\.0\.0\/24/, '-s 10.10.0.128/25');
+  const own = gateFirewallChange(ctx, { commands: new Map([['iptables-save', withoutMe]]) }, '10.10.0.5', { force: true });
+  assert.equal(own.refused, true);
+  assert.deepEqual(own.forced, []);
+  assert.match(own.reason, /pvesec itself \(10\.10\.0\.5\) on tcp\/22 \(10\.10\.0\.5\/32\)/);
+  assert.match(own.reason, /--force never overrides the loss of the address pvesec connects from/);
+  assert.match(own.reason, /admin on tcp\/22 \(10\.10\.0\.0\/25\)/, 'and the admin range is named as refusing too');
+});
+
+test('apply --force (gatePlanNow): the forced losses are told as FORCED/LOCKOUT progress lines; without --force the same plan is refused', () => {
+  const tree = bareNode('10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2' }) } });
+  const ops = planOf(tree);
+  const edited = ops.map((o) => (o.kind === 'write-file' && o.path.endsWith('rules.v4') ? { ...o, content: o.content.split('\n').filter((l) => !l.includes('-s 10.20.0.2/32 -p tcp -m tcp --dport 22 ')).join('\n') } : o));
+  const plan = { node: 'pve1', target: 'ssh://root@pve1', ops: edited, fileDigests: {}, fixes: FW, manual: [] } as NodePlan;
+  const config = { ...DEFAULT_CONFIG, ...CONFIG };
+  assert.match(gatePlanNow(plan, memorySnapshot(tree), config) ?? '', /^firewall change refused: the change would lock out peer pve2 ring0 on tcp\/22 \(10\.20\.0\.2\/32\)$/);
+  const told: string[] = [];
+  assert.equal(gatePlanNow(plan, memorySnapshot(tree), config, { force: true, warn: (l) => told.push(l) }), undefined);
+  assert.ok(told.some((l) => /^pve1: LOCKOUT pve1: tcp\/22 from peer pve2 ring0 10\.20\.0\.2\/32/.test(l)), told.join('\n'));
+  assert.ok(told.some((l) => l.startsWith('pve1: FORCED')), told.join('\n'));
+  // and planning with force: the remedy plans the change, the FORCED line under the load operation
+  const input = { ...remedyInput(tree, CONFIG), force: true };
+  assert.ok(fwRemedy.plan(input).length > 0);
 });

@@ -114,8 +114,8 @@ export function planIptablesFirewall(input: RemedyInput): PlannedOp[] {
   const pve = ctx.tryGet(pveFirewallStateFact);
   if (pve?.active) throw new ManualOnly(`firewall: iptables, but the Proxmox firewall is active (${pve.reason}): an allowlist beside it would make two managers (FW-11); disable it (datacenter Firewall: No) or set firewall: pve`);
   const rules = iptablesAllowlistFor(ctx);
-  const gate = gateFirewallChange(ctx, { files: new Map([[RULES[4], rules[4]], [RULES[6], rules[6]]]), commands: new Map([[SAVE[4], rules[4]], [SAVE[6], rules[6]]]) }, pvesecSource(ctx.snapshot));
-  if (gate.refused) throw new ManualOnly(`firewall change refused: ${gate.reason}. ${gate.lines.filter((l) => l.startsWith('LOCKOUT')).join(' | ')}`);
+  const gate = gateFirewallChange(ctx, { files: new Map([[RULES[4], rules[4]], [RULES[6], rules[6]]]), commands: new Map([[SAVE[4], rules[4]], [SAVE[6], rules[6]]]) }, pvesecSource(ctx.snapshot), { force: input.force });
+  if (gate.refused) throw new ManualOnly(`firewall change refused: ${gate.reason}. ${gate.lines.filter((l) => /^(LOCKOUT|OPENS|UNREAD)/.test(l)).join(' | ')}`);
   const controls = IPTABLES_CONTROLS;
   const ops: PlannedOp[] = [];
   const installed = ctx.tryGet(packagesFact);
