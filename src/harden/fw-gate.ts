@@ -14,7 +14,7 @@ import { acceptedOnAll, acceptedOnAny, groupByRule, serviceText } from '../engin
 import { countAddresses, RangeSet, summarizeCidrs } from '../engines/firewall/ranges.js';
 import { explainDecision } from '../engines/firewall/matrix.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../parse/ip-address.js';
-import { COMMANDS } from '../collect/sources.js';
+import { COMMANDS, FILES } from '../collect/sources.js';
 import { groupClusters } from '../audit/run.js';
 import { rulesetWithoutFail2ban } from '../checks/fw/iptables-allowlist.js';
 import type { PvesecConfig } from '../config/schema.js';
@@ -291,4 +291,15 @@ export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snaps
     if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ruleset: ${e.reason}` };
     throw e;
   }
+}
+
+/**
+ * The nodes of one cluster in apply order: the node that writes cluster.fw (the representative, pve mode)
+ * after the others, so that every node's host.fw — with the accepts cluster.fw's policy needs there — is in
+ * place before the datacenter policy changes, and a node that does not end applied stops apply before
+ * cluster.fw is written. Every state on the way is gated (remedy-pve.ts). The order is otherwise kept.
+ */
+export function clusterFirewallLast(nodes: NodePlan[]): NodePlan[] {
+  const writes = (n: NodePlan) => n.ops.some((o) => o.kind === 'write-file' && o.path === FILES.clusterFw);
+  return [...nodes.filter((n) => !writes(n)), ...nodes.filter(writes)];
 }

@@ -195,10 +195,11 @@ export function proposePveFirewall(input: RemedyInput): PveFirewallProposal {
   hostNew = setPvesecRules(hostNew, 'host', extra, hostPath);
   why.push(`host.fw: enable: 1${extra.length ? `; ${extra.map((r) => `${r.rule} (${r.why})`).join('; ')}` : ''}`);
 
+  // host.fw first: pve-firewall rereads the files every 10 s, so the order of the writes is a state it may run
   const files = new Map<string, string>();
   const writesCluster = clusterNew !== (clusterNow ?? '') && ctx.cluster.representative.name === ctx.node.name;
-  if (writesCluster) files.set(clusterPath, clusterNew);
   if (hostNew !== (hostNow ?? '')) files.set(hostPath, hostNew);
+  if (writesCluster) files.set(clusterPath, clusterNew);
   const forced = gate(ctx, clusterNew !== (clusterNow ?? '') ? clusterNew : undefined, hostNew, writesCluster, input.force === true);
   return { files, writesCluster, why, forced };
 }
@@ -229,10 +230,25 @@ function narrowLocalNetwork(ctx: FactContext): { cidr: string; was: string; over
  * proposed line. When this node writes cluster.fw, every other node is gated with its current host.fw.
  */
 function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean, force: boolean): string[] {
-  const change = { files: new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]), ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}) };
-  let result;
+  const files = new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]);
+  const change = { files, ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}) };
+  const source = pvesecSource(ctx.snapshot);
+  let result: ReturnType<typeof gateFirewallChange>;
+  const onlyBetween = new Set<string>();
   try {
-    result = gateFirewallChange(ctx, change, pvesecSource(ctx.snapshot), { force, acrossCluster: writesCluster });
+    result = gateFirewallChange(ctx, change, source, { force, acrossCluster: writesCluster });
+    if (clusterNew !== undefined) {
+      // host.fw is written before cluster.fw (on this node, and on the other nodes, which apply before the
+      // representative): the state in between — the new host.fw under the current cluster.fw — is gated too.
+      // Its lines may be skipped there (+management before cluster.fw defines the ipset): only lost
+      // access counts in between, and a skipped accept is one the final state's gate sees.
+      const final = result;
+      const between = gateFirewallChange(ctx, { files }, source, { force });
+      const known = new Set([...final.lockouts, ...final.own].map(lockoutKey));
+      for (const l of [...between.lockouts, ...between.own]) if (!known.has(lockoutKey(l))) onlyBetween.add(lockoutKey(l));
+      result = { ...final, lockouts: merged(final.lockouts, between.lockouts), own: merged(final.own, between.own), forced: merged(final.forced, between.forced),
+        exposed: [...final.exposed, ...between.exposed.filter((x) => !final.exposed.some((y) => sameExposure(x, y)))] };
+    }
   } catch (e) {
     if (e instanceof Unavailable) throw new ManualOnly(`cannot simulate the change: ${e.reason}`);
     throw e;
@@ -241,10 +257,20 @@ function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string,
   const lockouts = [...(result.forced.length ? [] : result.lockouts), ...result.own];
   const elsewhere = [...new Set(lockouts.map((l) => l.node).filter((n) => n !== ctx.node.name))];
   const hint = elsewhere.length ? ` (cluster.fw reaches ${elsewhere.join(', ')} with their current host.fw: apply their own firewall plans first, then plan ${ctx.node.name} again)` : '';
-  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}${result.own.length && force ? ' (--force never overrides the loss of the address pvesec connects from)' : ''}`);
+  const between = lockouts.some((l) => onlyBetween.has(lockoutKey(l)))
+    ? ' (in between: host.fw is written before cluster.fw, and the new host.fw under the current cluster.fw refuses them; put the admin sources into cluster.fw [IPSET management] first, or enable host.fw after cluster.fw by hand)' : '';
+  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}${between}${result.own.length && force ? ' (--force never overrides the loss of the address pvesec connects from)' : ''}`);
   if (result.exposed.length) throw new ManualOnly(`the firewall change would open: ${result.exposed.map(exposedText).join('; ')}`);
   return result.forced.length ? [`FORCED (--force): ${result.forced.map(lockoutText).join('; ')}`] : [];
 }
+
+const lockoutKey = (l: Lockout) => `${lockoutText(l)}`;
+/** Lockouts of both states once each (the same loss in both states is one finding). */
+function merged(a: Lockout[], b: Lockout[]): Lockout[] {
+  const seen = new Set(a.map(lockoutKey));
+  return [...a, ...b.filter((l) => !seen.has(lockoutKey(l)))];
+}
+const sameExposure = (x: NewExposure, y: NewExposure) => exposedText(x) === exposedText(y);
 
 /** The operations of pve mode for this node (none when the files already say what they should). */
 export function planPveFirewall(input: RemedyInput): PlannedOp[] {
