@@ -185,8 +185,9 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
 
   it('connection cut right after activation: the node reverts at the deadline, the workstation gets in again', async () => {
     const node = nodes.cut;
-    // netfilter-persistent already there (the package step would outlast a short window)
-    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1');
+    // netfilter-persistent already there (the package step would outlast a short window), and fail2ban stopped
+    // (its restart and read-back after the load would too; the main scenario covers fail2ban)
+    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1; systemctl stop fail2ban');
     const deadlineSec = 6;
     const r = await applyWatching(node, deadlineSec, (line, kill) => {
       if (line.includes('loaded /etc/iptables/rules.v6')) kill();
