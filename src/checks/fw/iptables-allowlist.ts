@@ -90,6 +90,7 @@ const BAN_TARGET = /\s-j (?:REJECT|DROP|RETURN)(?:\s|$)/;
  * ACCEPT) is kept: it filters like a hand-written chain and must be compared as one.
  */
 export function withoutFail2ban(lines: string[]): string[] {
+  if (!lines.some((l) => l.includes('f2b-') || l.includes('fail2ban-'))) return lines;
   const chainOf = (line: string) => /^-A (\S+)/.exec(line)?.[1];
   const named = new Set(lines.flatMap((l) => { const m = /^:(\S+)/.exec(l); return m && isFail2banChain(m[1]) ? [m[1]] : []; }));
   for (const l of lines) {
