@@ -74,6 +74,7 @@ function buildProgram({ Command }: Commander): Command {
     .option('--config <file>', 'pvesec.yaml to use (default ./pvesec.yaml when present)')
     .option('--control <patterns>', "plan only these controls, e.g. 'SSH-*,BF-01' (targets only)")
     .option('--yes', 'apply without asking')
+    .option('--force', 'firewall changes: apply even when the exposure gate says admin ranges or cluster peers lose access (they are named); never when the address pvesec connects from would, and a failed verification still reverts')
     .option('--confirm-timeout <sec>', 'seconds until a node reverts itself unless the change is verified and confirmed (default 120)')
     .option('--admin-identity <file>', 'private key that proves the declared admins log in (default: agent, then ~/.ssh keys)')
     .option('--probe-from <target>', 'after a firewall change, a non-admin vantage point (ssh://host) whose new connections to SSH and 8006 must be refused (repeatable)', (v: string, prev: string[] = []) => [...prev, v])

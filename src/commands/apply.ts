@@ -35,6 +35,8 @@ export interface ApplyOptions extends SshCliOptions {
   adminIdentity?: string;
   /** ssh://HOST vantage points (non-admin) whose connections must be refused after a firewall change. */
   probeFrom?: string[];
+  /** Past the firewall exposure gate: admin ranges and peers may lose access (named); pvesec's own address never. */
+  force?: boolean;
 }
 
 export interface ApplyCommandDeps {
@@ -52,7 +54,7 @@ interface Planned {
   collected: (node: string, path: string) => string | undefined;
 }
 
-async function planTargets(targets: string[], control: string | undefined, loaded: { config: PvesecConfig; file?: string }, collectOpts: CollectOptions, io: CommandIO, collect: Collector): Promise<Planned | undefined> {
+async function planTargets(targets: string[], control: string | undefined, loaded: { config: PvesecConfig; file?: string }, collectOpts: CollectOptions, io: CommandIO, collect: Collector, force = false): Promise<Planned | undefined> {
   const patterns = parseControls(control, ALL_CHECKS.map((c) => c.meta.id), idMatches);
   const run = await collectAndAudit(targets, loaded.config, selectChecks(ALL_CHECKS, patterns), collectOpts, io, { collect });
   const failed = run.collected.filter((t) => !t.snapshot);
@@ -61,7 +63,7 @@ async function planTargets(targets: string[], control: string | undefined, loade
   const configDigest = sha256(loaded.file ? readFileSync(loaded.file) : '');
   let plan: Plan;
   try {
-    plan = buildPlan({ ...run, config: loaded.config, configDigest, version: VERSION });
+    plan = buildPlan({ ...run, config: loaded.config, configDigest, version: VERSION, ...(force ? { force } : {}) });
   } catch (e) {
     if (!(e instanceof PlanConflict)) throw e;
     io.err(`pvesec: plan: ${e.message}`);
@@ -120,7 +122,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     }
     question = planSummary(plan);
   } else {
-    const planned = await planTargets(inputs, opts.control, loaded, collectOpts, io, collect);
+    const planned = await planTargets(inputs, opts.control, loaded, collectOpts, io, collect, opts.force === true);
     if (!planned) return 2;
     plan = planned.plan;
     question = renderPlanText(plan, planned.collected);
@@ -157,7 +159,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
     verifyPeer: (peer, name, address, timeoutMs) => verifyPeerRootLogin(peer, name, address, { ...verifyConnect, timeoutMs }),
-    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config),
+    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line) }),
     verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
     verifyRefused: (probe, host, port, timeoutMs) => verifyRefusedFrom(probe, host, port, { ...verifyConnect, timeoutMs }),
     progress: (line) => {

@@ -61,7 +61,7 @@ test('plan examples/fresh-install: what it fixes is what fails and has a remedy;
     '/etc/systemd/system/pvesec-config-backup.timer', '/usr/local/sbin/pvesec-config-backup',
   ]);
   assert.deepEqual(node.ops.filter((o) => o.cutsAccess).map((o) => o.id), [
-    'write:/etc/fail2ban/jail.d/pvesec.local', 'write:/etc/pve/firewall/cluster.fw', 'write:/etc/pve/nodes/pve/host.fw',
+    'write:/etc/fail2ban/jail.d/pvesec.local', 'write:/etc/pve/nodes/pve/host.fw', 'write:/etc/pve/firewall/cluster.fw',
     'service:reload-or-restart:fail2ban', 'service:enable-now:fail2ban', 'service:pve-firewall',
   ]);
   assert.match(node.ops.find((o) => o.kind === 'write-file' && o.path.endsWith('pvesec.local'))!.kind === 'write-file' ? (node.ops.find((o) => o.id === 'write:/etc/fail2ban/jail.d/pvesec.local') as { content: string }).content : '', /^ignoreip = 127\.0\.0\.1\/8 ::1 192\.168\.1\.0\/24$/m);

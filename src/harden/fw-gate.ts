@@ -9,12 +9,14 @@ import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../mode
 import type { Snapshot } from '../collect/snapshot.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../model/facts/firewall-change.js';
 import { addressPolicy, nodeExposureFact, type NodeExposure } from '../model/facts/exposure.js';
+import { clusterFirewallFact, hostFirewallFact } from '../model/facts/network.js';
 import { acceptedOnAll, acceptedOnAny, groupByRule, serviceText } from '../engines/firewall/exposure.js';
 import { countAddresses, RangeSet, summarizeCidrs } from '../engines/firewall/ranges.js';
 import { explainDecision } from '../engines/firewall/matrix.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../parse/ip-address.js';
-import { COMMANDS } from '../collect/sources.js';
+import { COMMANDS, FILES } from '../collect/sources.js';
 import { groupClusters } from '../audit/run.js';
+import { rulesetWithoutFail2ban } from '../checks/fw/iptables-allowlist.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { NodePlan } from './plan-types.js';
 
@@ -32,12 +34,33 @@ export interface GateResult {
   refused: boolean;
   /** One line: why it is refused (the ranges lost), or that nobody loses access. */
   reason: string;
+  /** Admin ranges and peers that lose access, on this node and (acrossCluster) the others: refused unless forced. */
   lockouts: Lockout[];
+  /** pvesec's own address losing sshd: always refused (no option overrides it). */
+  own: Lockout[];
+  /** With `force`: the lockouts that did not refuse the change (they are also in `lockouts`). */
+  forced: Lockout[];
   exposed: NewExposure[];
-  /** The before/after exposure table and the LOCKOUT / OPENS lines, as `fw check-change` prints them. */
+  /** Proposed firewall-file lines Proxmox would skip (FW-08): `file:line would be skipped by Proxmox: message`. Refused. */
+  unread: string[];
+  /** The before/after exposure table and the LOCKOUT / OPENS / FORCED lines, as `fw check-change` prints them. */
   lines: string[];
   /** The node as it would be after the change. */
   after: FactContext;
+}
+
+export interface GateOptions {
+  /**
+   * `--force`: losses of admin ranges and cluster peers do not refuse the change; they are named in
+   * `forced` and in FORCED lines. The loss of pvesec's own address and new exposure still refuse.
+   */
+  force?: boolean;
+  /**
+   * This node writes `clusterFiles` (the cluster's representative writing cluster.fw): every other node
+   * of the cluster is gated too, with its current host.fw and the new cluster-wide files — the state
+   * right after the write reaches it.
+   */
+  acrossCluster?: boolean;
 }
 
 /** Where pvesec connects from as the node saw it ($SSH_CONNECTION of the collection); undefined when not collected over SSH. */
@@ -64,28 +87,75 @@ export function proposedContext(ctx: FactContext, change: ProposedChange): FactC
   return new FactContext(replaced.get(ctx.node)!, cluster, ctx.config, ctx.now);
 }
 
+/** Another node of the same (before or after) cluster model as a context. */
+function peerContext(like: FactContext, name: string): FactContext {
+  const node = like.cluster.nodes.find((n) => n.name === name)!;
+  return new FactContext(node, like.cluster, like.config, like.now);
+}
+
+/** Proposed lines of the changed firewall files that Proxmox would skip and the current files did not already have. */
+function unreadLines(before: FactContext, after: FactContext, paths: Set<string>): string[] {
+  const diagnostics = (c: FactContext) => [...(c.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(c.tryGet(hostFirewallFact)?.diagnostics ?? [])];
+  const had = new Set(diagnostics(before).map((d) => d.message));
+  return diagnostics(after).filter((d) => paths.has(d.file) && /ignored|skip/.test(d.message) && !had.has(d.message)).map((d) => `${d.file}:${d.line} would be skipped by Proxmox: ${d.message}`);
+}
+
 /**
- * Decides a proposed firewall change on one node. `source`: pvesec's own address as the node sees it;
- * it must be accepted on sshd's port(s) after the change (no option overrides this rule). Throws
- * Unavailable when the exposure of either side cannot be computed.
+ * Decides a proposed firewall change: the one code path of both firewall remedies, `plan` and `apply`.
+ * On this node (and with `acrossCluster` on every other node of the cluster) the exact exposure before
+ * and after is compared: refused when an admin range or a peer loses access (unless `force`), when
+ * `source` — pvesec's own address as the node sees it — would no longer reach sshd on every port it
+ * listens on (never overridden), when something becomes newly open to public or non-admin ranges, or
+ * when a proposed firewall-file line would be skipped by Proxmox. Throws Unavailable when the exposure of
+ * either side cannot be computed.
  */
-export function gateFirewallChange(ctx: FactContext, change: ProposedChange, source: string | undefined): GateResult {
+export function gateFirewallChange(ctx: FactContext, change: ProposedChange, source: string | undefined, opts: GateOptions = {}): GateResult {
   const after = proposedContext(ctx, change);
   const before = ctx.get(nodeExposureFact);
   const next = after.get(nodeExposureFact);
-  const policy = addressPolicy(ctx);
   const lockouts: Lockout[] = [];
   const exposed: NewExposure[] = [];
-  compareNode(ctx, before, next, policy, lockouts, exposed);
+  compareNode(ctx, before, next, addressPolicy(ctx), lockouts, exposed);
+  const changedPaths = new Set([...(change.files?.keys() ?? []), ...(change.clusterFiles?.keys() ?? [])]);
+  const unread = unreadLines(ctx, after, changedPaths);
+  if (opts.acrossCluster && change.clusterFiles?.size) {
+    for (const other of ctx.cluster.nodes) {
+      if (other === ctx.node) continue;
+      const was = peerContext(ctx, other.name);
+      const will = peerContext(after, other.name);
+      try {
+        compareNode(was, was.get(nodeExposureFact), will.get(nodeExposureFact), addressPolicy(was), lockouts, exposed);
+      } catch (e) {
+        if (e instanceof Unavailable) throw new Unavailable(`${other.name}: ${e.reason}`);
+        throw e;
+      }
+      unread.push(...unreadLines(was, will, new Set(change.clusterFiles.keys())).filter((l) => !unread.includes(l)));
+    }
+  }
   const notes: string[] = [];
-  if (source) lockouts.push(...ownLockouts(ctx.node.name, source, next));
-  else notes.push("pvesec's own address is unknown (not collected over SSH): apply checks it against a fresh collection");
-  const lines = [...exposureTable(before, next), ...changeLines(lockouts, exposed), ...notes];
-  const refused = lockouts.length > 0;
-  const reason = refused
-    ? `the change would lock out ${lockouts.map((l) => `${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ')}`
-    : 'nobody loses access (every admin address, peer and pvesec itself keeps it)';
-  return { refused, reason, lockouts, exposed, lines, after };
+  const own = source ? ownLockouts(ctx.node.name, source, next) : [];
+  if (!source) notes.push("pvesec's own address is unknown (not collected over SSH): apply checks it against a fresh collection");
+  const forced = opts.force && !own.length ? [...lockouts] : [];
+  const all = [...lockouts, ...own];
+  const lines = [...exposureTable(before, next), ...changeLines(all, exposed), ...forcedLines(forced), ...unread.map((u) => `UNREAD  ${u}`), ...notes];
+  const refusing = [...own, ...(forced.length ? [] : lockouts)];
+  const refused = refusing.length > 0 || exposed.length > 0 || unread.length > 0;
+  const reasons: string[] = [];
+  if (refusing.length) reasons.push(`the change would lock out ${refusing.map((l) => `${l.node === ctx.node.name ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ')}`);
+  if (own.length && opts.force && lockouts.length) reasons.push('--force never overrides the loss of the address pvesec connects from');
+  if (exposed.length) reasons.push(`the change would open ${exposed.map((x) => `${x.ports.join(',')} to ${x.description}`).join('; ')}`);
+  if (unread.length) reasons.push(`the proposed ${unread[0]}`);
+  const reason = refused ? reasons.join('; ')
+    : forced.length ? `forced (--force): ${forcedText(forced)} lose access; pvesec itself keeps it`
+      : 'nobody loses access (every admin address, peer and pvesec itself keeps it)';
+  return { refused, reason, lockouts, own, forced, exposed, unread, lines, after };
+}
+
+const forcedText = (forced: Lockout[]) => forced.map((l) => `${l.node}: ${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
+
+function forcedLines(forced: Lockout[]): string[] {
+  if (!forced.length) return [];
+  return [`FORCED  --force: applied although ${forced.length === 1 ? 'this loses' : 'these lose'} access: ${forcedText(forced)}; verification still reverts a change that cuts pvesec, an admin it verifies or a peer`];
 }
 
 /** pvesec's own address must reach sshd on every port it listens on after the change. */
@@ -174,18 +244,39 @@ export const changesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) =>
 
 /**
  * apply's gate before arming: the plan's rulesets against the node as collected now, with pvesec's own
- * address as the node sees this collection's session. A reason when refused, else undefined.
+ * address as the node sees this collection's session. A reason when refused, else undefined. With
+ * `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
+ * instead of refusing; the loss of pvesec's own address always refuses.
  */
-export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig): string | undefined {
+export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void } = {}): string | undefined {
   const source = pvesecSource(snapshot);
   if (!source) return 'the firewall gate cannot tell where pvesec connects from (no SSH_CONNECTION in the collection)';
   try {
-    const gate = gateFirewallChange(contextOf(snapshot, config), { commands: plannedRulesets(plan) }, source);
-    return gate.refused ? `firewall change refused: ${gate.reason}` : undefined;
+    const gate = gateFirewallChange(contextOf(snapshot, config), { commands: plannedRulesets(plan) }, source, { force: opts.force });
+    if (gate.refused) return `firewall change refused: ${gate.reason}`;
+    if (gate.forced.length) for (const l of gate.lines.filter((x) => /^(LOCKOUT|FORCED)/.test(x))) opts.warn?.(`${plan.node}: ${l}`);
+    return undefined;
   } catch (e) {
     if (e instanceof Unavailable) return `the firewall gate cannot compute the exposure: ${e.reason}`;
     throw e;
   }
+}
+
+/**
+ * The collection with fail2ban's ban chains left out of iptables-save/ip6tables-save: fail2ban re-creates
+ * them after the load (with its bans), which is not drift from the plan. Chains of that name holding
+ * anything but bans stay (rulesetWithoutFail2ban).
+ */
+export function withoutBanChains(snapshot: Snapshot): Snapshot {
+  const commands = new Map<string, string>();
+  for (const name of [COMMANDS.iptablesSave.name, COMMANDS.ip6tablesSave.name]) {
+    const c = snapshot.command(name);
+    if (c && c.exitCode === 0) {
+      const stripped = rulesetWithoutFail2ban(c.output);
+      if (stripped !== c.output) commands.set(name, stripped);
+    }
+  }
+  return commands.size ? withFiles(snapshot, new Map(), commands) : snapshot;
 }
 
 /** After activation: the re-collected live ruleset filters exactly as the plan's (simulated exposure of every service). */
@@ -193,11 +284,22 @@ export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snaps
   const name = 'live ruleset';
   try {
     const planned = proposedContext(contextOf(before, config), { commands: plannedRulesets(plan) });
-    const diffs = liveDiffers(planned, contextOf(after, config));
+    const diffs = liveDiffers(planned, contextOf(withoutBanChains(after), config));
     if (diffs.length) return { name, ok: false, detail: `the re-collected ruleset differs from the plan: ${diffs.slice(0, 3).join('; ')}` };
     return { name, ok: true, detail: 'the re-collected ruleset accepts exactly the sources the plan simulated, on every service' };
   } catch (e) {
     if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ruleset: ${e.reason}` };
     throw e;
   }
+}
+
+/**
+ * The nodes of one cluster in apply order: the node that writes cluster.fw (the representative, pve mode)
+ * after the others, so that every node's host.fw — with the accepts cluster.fw's policy needs there — is in
+ * place before the datacenter policy changes, and a node that does not end applied stops apply before
+ * cluster.fw is written. Every state on the way is gated (remedy-pve.ts). The order is otherwise kept.
+ */
+export function clusterFirewallLast(nodes: NodePlan[]): NodePlan[] {
+  const writes = (n: NodePlan) => n.ops.some((o) => o.kind === 'write-file' && o.path === FILES.clusterFw);
+  return [...nodes.filter((n) => !writes(n)), ...nodes.filter(writes)];
 }

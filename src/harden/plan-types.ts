@@ -12,6 +12,12 @@ export interface RemedyInput {
   config: PvesecConfig;
   /** The findings of this node (and of its cluster), after waivers. */
   findings: Finding[];
+  /**
+   * `apply --force`: the firewall remedies plan a change whose exposure gate names admin ranges or cluster
+   * peers that lose access (loudly, FORCED lines) instead of leaving it manual. Never the loss of the
+   * address pvesec connects from.
+   */
+  force?: boolean;
 }
 
 /**

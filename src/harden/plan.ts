@@ -8,6 +8,7 @@ import type { Snapshot } from '../collect/snapshot.js';
 import { PHASES, type Op } from './ops.js';
 import { ManualOnly, PLAN_SCHEMA, type ManualItem, type NodePlan, type Plan, type PlannedOp, type Remedy } from './plan-types.js';
 import { REMEDIES } from './remedies.js';
+import { clusterFirewallLast } from './fw-gate.js';
 
 export interface PlanInput {
   clusters: ClusterModel[];
@@ -20,6 +21,8 @@ export interface PlanInput {
   version: string;
   now: Date;
   remedies?: Remedy[];
+  /** apply --force: passed to the remedies (RemedyInput.force). */
+  force?: boolean;
 }
 
 /** Two remedies want different things of one file: a bug of pvesec, not of the node. */
@@ -46,12 +49,14 @@ export function buildPlan(input: PlanInput): Plan {
   for (const cluster of input.clusters) {
     const result = input.results.find((r) => r.name === cluster.name && r.nodes.join('\0') === cluster.nodes.map((n) => n.name).join('\0'));
     if (!result) continue;
+    const planned: NodePlan[] = [];
     for (const node of cluster.nodes) {
       const own = result.nodeFindings.find((n) => n.node === node.name)?.findings ?? [];
       // cluster-wide controls are fixed (or listed) once, on the node whose /etc/pve was read
       const findings = node === cluster.representative ? [...result.findings, ...own] : own;
-      nodes.push(planNode(node, cluster, findings, input));
+      planned.push(planNode(node, cluster, findings, input));
     }
+    nodes.push(...clusterFirewallLast(planned));
   }
   return { schema: PLAN_SCHEMA, createdAt: input.now.toISOString(), pvesecVersion: input.version, configDigest: input.configDigest, nodes };
 }
@@ -70,7 +75,7 @@ function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], 
     if (!asked.length) continue;
     let ops: PlannedOp[];
     try {
-      ops = remedy.plan({ ctx, config: input.config, findings });
+      ops = remedy.plan({ ctx, config: input.config, findings, ...(input.force ? { force: true } : {}) });
     } catch (e) {
       if (!(e instanceof ManualOnly || e instanceof Unavailable)) throw e;
       for (const id of asked) manual.push({ id, status: failing.find((f) => f.id === id)!.status, reason: e.reason, fix: fixOf(id) });

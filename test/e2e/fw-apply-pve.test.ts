@@ -150,8 +150,9 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
   it('plans, carries out and loads the change: the bastion keeps SSH and the web UI, the workstation is dropped, as the simulator says', { timeout: 300_000 }, async (t) => {
     const input = await collect('before');
     const ops = planPveFirewall(input);
-    assert.deepEqual(ops.map((o) => o.id), ['write:/etc/pve/firewall/cluster.fw', 'write:/etc/pve/nodes/fp230/host.fw', 'validate:pve-firewall-compile', 'service:pve-firewall']);
-    const clusterOp = ops[0];
+    // host.fw before cluster.fw (docs/firewall.md, "Order of the writes in a cluster")
+    assert.deepEqual(ops.map((o) => o.id), ['write:/etc/pve/nodes/fp230/host.fw', 'write:/etc/pve/firewall/cluster.fw', 'validate:pve-firewall-compile', 'service:pve-firewall']);
+    const clusterOp = ops[1];
     assert.ok(clusterOp.kind === 'write-file');
     // every line of the operator's file is still there; the workstation shares the LAN, so local_network is narrowed
     for (const line of CLUSTER_FW_OFF.split('\n').filter((l) => l && l !== 'enable: 0')) assert.ok(clusterOp.content.split('\n').includes(line), `kept: ${line}`);

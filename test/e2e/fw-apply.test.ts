@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +125,10 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     assert.match(plan.stdout, /~ ssh +tcp\/22 +IPv4: every address -> 10\.77\.0\.229\/32 \(1 address\)/);
     assert.match(plan.stdout, /nobody is locked out/);
 
+    // fail2ban runs on the node (iptables-multiport): a ban now, whose f2b-sshd chain the ruleset load removes
+    await mustExecIn(node, 'fail2ban-client set sshd banip 10.77.0.250 >/dev/null');
+    assert.match(await mustExecIn(node, 'iptables -S'), /^-A f2b-sshd -s 10\.77\.0\.250\/32 -j REJECT/m, 'the ban is in the kernel before');
+
     const started = performance.now();
     const timeline: string[] = [];
     const r = await applyWatching(node, 120, (line) => timeline.push(`${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s ${line}`), ['--probe-from', `ssh://root@${workstation.ip}`]);
@@ -145,6 +149,12 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     assert.equal(await probe(workstation, node.ip6!, 22), 'timeout');
     assert.equal(await inputPolicy(node), '-P INPUT DROP');
     assert.equal((await execIn(node, 'systemctl is-enabled netfilter-persistent')).stdout.trim(), 'enabled');
+    // fail2ban was restarted inside the transaction: its chain, the jump to it and the ban are back beside the allowlist
+    const f2b = await mustExecIn(node, 'iptables -S');
+    assert.match(f2b, /^-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd$/m, f2b);
+    assert.match(f2b, /^-A f2b-sshd -s 10\.77\.0\.250\/32 -j REJECT/m, f2b);
+    assert.match(await mustExecIn(node, 'fail2ban-client status sshd'), /Banned IP list:\s*10\.77\.0\.250/);
+    assert.doesNotMatch(await mustExecIn(node, 'cat /etc/iptables/rules.v4'), /f2b/, 'the ban chains are not persisted');
 
     const again = await cli(bastion, 'apply', node);
     assert.equal(again.code, 0, describeRun(again));
@@ -175,8 +185,9 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
 
   it('connection cut right after activation: the node reverts at the deadline, the workstation gets in again', async () => {
     const node = nodes.cut;
-    // netfilter-persistent already there (the package step would outlast a short window)
-    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1');
+    // netfilter-persistent already there (the package step would outlast a short window), and fail2ban stopped
+    // (its restart and read-back after the load would too; the main scenario covers fail2ban)
+    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1; systemctl stop fail2ban');
     const deadlineSec = 6;
     const r = await applyWatching(node, deadlineSec, (line, kill) => {
       if (line.includes('loaded /etc/iptables/rules.v6')) kill();
@@ -223,6 +234,64 @@ describe('pvesec apply: the iptables management allowlist on systemd test hosts 
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /two firewall managers: the Proxmox firewall is active .*persisted: \/etc\/iptables\/rules\.v4/);
     assert.deepEqual(await txStates(node), []);
+  });
+
+  /** `pvesec plan --out` of the member, with rules.v4 edited by `edit` (a plan file made or changed elsewhere: apply gates it again). */
+  async function editedPlan(node: Host, name: string, edit: (rules: string) => string): Promise<string> {
+    const file = join(dir, `${name}.json`);
+    if (!existsSync(join(dir, 'member-plan.json'))) {
+      const r = await cli(bastion, 'plan', node, { extra: ['--out', join(dir, 'member-plan.json')] });
+      assert.equal(r.code, 1, describeRun(r));
+    }
+    const plan = JSON.parse(readFileSync(join(dir, 'member-plan.json'), 'utf8')) as { nodes: { ops: { kind: string; path?: string; content?: string }[] }[] };
+    const op = plan.nodes[0].ops.find((o) => o.kind === 'write-file' && o.path === '/etc/iptables/rules.v4')!;
+    const edited = edit(op.content!);
+    assert.notEqual(edited, op.content, 'the edit changed the ruleset');
+    op.content = edited;
+    writeFileSync(file, JSON.stringify(plan));
+    return file;
+  }
+
+  const applyFile = (file: string, extra: string[] = []): Promise<RunResult> => runInClient(bastion, [process.execPath, CLI, 'apply', file, '--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '30',
+    '--config', config, '--yes', '--confirm-timeout', '120', ...extra], { timeoutMs: 240_000 });
+
+  it("gate faults on the cluster member: a ruleset blocking the peer's corosync is refused (ranges named, nothing written); --force past the gate with one blocking the peer's SSH is verified from the peer, fails and is reverted; --force never passes pvesec's own lockout", async () => {
+    const node = nodes.member;
+    await mustExecIn(node, 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent >/dev/null 2>&1');
+    const rulesBefore = await execIn(node, 'cat /etc/iptables/rules.v4');
+    const drop = (needle: string) => (rules: string) => rules.split('\n').filter((l) => !l.startsWith(needle)).join('\n');
+
+    // peer corosync blocked: refused before anything is armed
+    const corosync = await editedPlan(node, 'no-corosync', drop(`-A INPUT -s ${peer.ip}/32 -p udp -m udp --dport 5404:5405`));
+    const refused = await applyFile(corosync);
+    assert.equal(refused.code, 2, describeRun(refused));
+    assert.match(refused.stdout, new RegExp(`refused: firewall change refused: the change would lock out peer ${peer.name} ring0 on udp/5404-5405 \\(${peer.ip.replace(/\./g, '\\.')}/32\\)`), describeRun(refused));
+    assert.deepEqual(await txStates(node), [], 'no transaction');
+    assert.equal(await inputPolicy(node), '-P INPUT ACCEPT');
+    assert.equal((await execIn(node, 'cat /etc/iptables/rules.v4')).stdout, rulesBefore.stdout, 'rules.v4 not written');
+
+    // --force: the same refusal for a ruleset that also loses pvesec itself (the bastion)
+    const self = await editedPlan(node, 'no-bastion', drop(`-A INPUT -s ${bastion.ip}/32`));
+    const own = await applyFile(self, ['--force']);
+    assert.equal(own.code, 2, describeRun(own));
+    assert.match(own.stdout, /would lock out .*pvesec itself \(10\.77\.0\.229\) on tcp\/22 .*--force never overrides the loss of the address pvesec connects from/, describeRun(own));
+    assert.deepEqual(await txStates(node), []);
+
+    // --force past the gate with the peer's SSH dropped: named loudly, applied, the peer's root login fails -> reverted
+    const noSsh = await editedPlan(node, 'no-peer-ssh', drop(`-A INPUT -s ${peer.ip}/32 -p tcp -m tcp --dport 22 `));
+    const unforced = await applyFile(noSsh);
+    assert.equal(unforced.code, 2, describeRun(unforced));
+    assert.match(unforced.stdout, new RegExp(`lock out peer ${peer.name} ring0 on tcp/22`));
+    const forced = await applyFile(noSsh, ['--force']);
+    assert.equal(forced.code, 1, describeRun(forced));
+    assert.match(forced.stdout, new RegExp(`FORCED\\s+--force: applied although this loses access: ${node.name}: peer ${peer.name} ring0 on tcp/22`), forced.stdout);
+    assert.match(forced.stdout, /loaded \/etc\/iptables\/rules\.v4 into the kernel/);
+    assert.match(forced.stdout, new RegExp(`rolled back: verification failed: root from ${peer.name}`), forced.stdout);
+    assert.deepEqual(await txStates(node), ['reverted']);
+    assert.equal(await inputPolicy(node), '-P INPUT ACCEPT');
+    assert.equal((await execIn(node, 'cat /etc/iptables/rules.v4')).stdout, rulesBefore.stdout, 'rules.v4 as before');
+    assert.equal(await probe(bastion, node.ip, 22), 'connected', 'the admin still connects');
+    assert.equal(await probe(peer, node.ip, 22), 'connected', 'and the peer again');
   });
 
   it('cluster member: the peer keeps SSH (its root logs in, verified by apply) and migration, with real connections; the workstation does not', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rootfsSkipReason, runInRootfs } from '../../harden/plan-testing.js';
-import { allowlistRuleset, canonicalRuleset, sourceCidrs } from './iptables-allowlist.js';
+import { allowlistRuleset, canonicalRuleset, rulesetWithoutFail2ban, sourceCidrs, withoutFail2ban } from './iptables-allowlist.js';
 
 const V4 = allowlistRuleset({ family: 4, admin: ['192.0.2.10', '10.10.0.7/24', '198.51.100.1-198.51.100.6'], peers: ['10.20.0.2'], sshPorts: [22, 2222] });
 const V6 = allowlistRuleset({ family: 6, admin: ['2001:db8:10::/64'], peers: ['fd00:20::2'], sshPorts: [22] });
@@ -31,4 +31,34 @@ test('the generated files load into the real iptables/ip6tables of the test-host
   assert.deepEqual(canonicalRuleset(v4), canonicalRuleset(V4));
   assert.deepEqual(canonicalRuleset(v6), canonicalRuleset(V6));
   assert.ok(canonicalRuleset(V4).length > 10);
+});
+
+/** iptables-save of a test host after `fail2ban-client set sshd banip 10.77.0.250` (fail2ban 1.0.2, iptables-multiport, iptables-nft). */
+const F2B_CHAINS = [':f2b-sshd - [0:0]', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd', '-A f2b-sshd -s 10.77.0.250/32 -j REJECT --reject-with icmp-port-unreachable', '-A f2b-sshd -j RETURN'];
+
+/** The allowlist as iptables-save prints it after fail2ban re-created its chain (declared after the builtins, its jump first in INPUT). */
+function withBanChain(rules: string, chains = F2B_CHAINS): string {
+  const lines = rules.split('\n');
+  const decl = lines.indexOf(':OUTPUT ACCEPT [0:0]') + 1;
+  lines.splice(decl, 0, chains[0]);
+  const firstRule = lines.findIndex((l) => l.startsWith('-A INPUT'));
+  lines.splice(firstRule, 0, chains[1]);
+  lines.splice(lines.indexOf('COMMIT'), 0, ...chains.slice(2));
+  return lines.join('\n');
+}
+
+test("fail2ban's ban chains (bans and RETURN only) and their jumps are not part of the compared ruleset; a chain of that name with an ACCEPT is", () => {
+  const live = withBanChain(V4);
+  assert.notEqual(live, V4);
+  assert.deepEqual(canonicalRuleset(live), canonicalRuleset(V4));
+  // the text handed to the simulator for the verification: the same rules as the file, the other tables untouched
+  const stripped = rulesetWithoutFail2ban(`*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j f2b-x\nCOMMIT\n${live}`);
+  assert.deepEqual(canonicalRuleset(stripped), canonicalRuleset(V4));
+  assert.match(stripped, /^-A PREROUTING -j f2b-x$/m, 'only the filter table is filtered');
+  assert.doesNotMatch(stripped, /f2b-sshd/);
+  // an "f2b" chain that accepts is filtering of someone's own: kept, so it shows as a difference
+  const accepting = withBanChain(V4, [':f2b-sshd - [0:0]', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd', '-A f2b-sshd -s 203.0.113.0/24 -j ACCEPT', '-A f2b-sshd -j RETURN']);
+  assert.notDeepEqual(canonicalRuleset(accepting), canonicalRuleset(V4));
+  assert.ok(canonicalRuleset(accepting).includes('-A f2b-sshd -s 203.0.113.0/24 -j ACCEPT'));
+  assert.deepEqual(withoutFail2ban(['-A INPUT -j ACCEPT']), ['-A INPUT -j ACCEPT']);
 });

@@ -71,9 +71,60 @@ export function allowlistRuleset(spec: AllowlistSpec): string {
 
 /**
  * The filter table of an iptables-save text as comparable lines: comments, counters and other tables
- * left out. Two rulesets with the same lines filter alike.
+ * left out. Two rulesets with the same lines filter alike. fail2ban's ban chains are not part of it
+ * (withoutFail2ban): after a fail2ban restart the live ruleset holds them beside the allowlist.
  */
 export function canonicalRuleset(text: string): string[] {
+  return withoutFail2ban(filterLines(text));
+}
+
+/** fail2ban's iptables actions name their chains f2b-<jail> (fail2ban-<jail> before 0.9). */
+const isFail2banChain = (name: string) => name.startsWith('f2b-') || name.startsWith('fail2ban-');
+/** What fail2ban's iptables actions put in their chains: bans (REJECT/DROP) and the final RETURN. */
+const BAN_TARGET = /\s-j (?:REJECT|DROP|RETURN)(?:\s|$)/;
+
+/**
+ * The filter table's lines without fail2ban's ban chains and the jumps into them, when those chains only
+ * refuse (REJECT/DROP) and return: fail2ban's business, re-created by fail2ban after a load (the remedy
+ * restarts it), never written to the rules files. A chain of that name with anything else in it (an
+ * ACCEPT) is kept: it filters like a hand-written chain and must be compared as one.
+ */
+export function withoutFail2ban(lines: string[]): string[] {
+  if (!lines.some((l) => l.includes('f2b-') || l.includes('fail2ban-'))) return lines;
+  const chainOf = (line: string) => /^-A (\S+)/.exec(line)?.[1];
+  const named = new Set(lines.flatMap((l) => { const m = /^:(\S+)/.exec(l); return m && isFail2banChain(m[1]) ? [m[1]] : []; }));
+  for (const l of lines) {
+    const c = chainOf(l);
+    if (c && named.has(c) && !BAN_TARGET.test(l)) named.delete(c);
+  }
+  if (!named.size) return lines;
+  return lines.filter((l) => {
+    const decl = /^:(\S+)/.exec(l)?.[1];
+    if (decl) return !named.has(decl);
+    if (named.has(chainOf(l) ?? '')) return false;
+    const jump = /\s-[jg] (\S+)(?:\s|$)/.exec(l)?.[1];
+    return !(jump && named.has(jump));
+  });
+}
+
+/** The ruleset text with fail2ban's ban chains left out (withoutFail2ban), as iptables-save input. */
+export function rulesetWithoutFail2ban(text: string): string {
+  const lines = text.split('\n');
+  let table = '';
+  const keep = new Set(withoutFail2ban(filterLines(text)));
+  return lines.filter((raw) => {
+    const line = raw.trim();
+    if (line.startsWith('*')) table = line.slice(1);
+    if (table !== 'filter' || !line || line.startsWith('#') || line.startsWith('*') || line === 'COMMIT') return true;
+    return keep.has(canonicalLine(line));
+  }).join('\n');
+}
+
+function canonicalLine(line: string): string {
+  return line.startsWith(':') ? line.replace(/\s*\[\d+:\d+\]$/, '') : line.replace(/^\[\d+:\d+\]\s*/, '');
+}
+
+function filterLines(text: string): string[] {
   const out: string[] = [];
   let table = '';
   for (const raw of text.split('\n')) {
@@ -81,7 +132,7 @@ export function canonicalRuleset(text: string): string[] {
     if (!line || line.startsWith('#')) continue;
     if (line.startsWith('*')) { table = line.slice(1); continue; }
     if (table !== 'filter' || line === 'COMMIT') continue;
-    out.push(line.startsWith(':') ? line.replace(/\s*\[\d+:\d+\]$/, '') : line.replace(/^\[\d+:\d+\]\s*/, ''));
+    out.push(canonicalLine(line));
   }
   return out;
 }

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
 import { applyOps, remedyInput, statusesOf, TEST_NOW } from '../../harden/plan-testing.js';
 import { memorySnapshot } from '../../collect/memory.js';
-import { groupClusters } from '../../audit/run.js';
+import { groupClusters, runChecks } from '../../audit/run.js';
+import { buildPlan } from '../../harden/plan.js';
+import { ALL_CHECKS } from '../registry.js';
+import { fwRemedy } from './remedy.js';
 import { DEFAULT_CONFIG } from '../../config/schema.js';
 import { FactContext } from '../../model/fact.js';
 import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
@@ -76,7 +79,7 @@ test('standalone node with the firewall off: cluster.fw and host.fw edited, comp
   const spec = node();
   const ops = plan(spec);
   assert.deepEqual(ops.map((o) => `${o.phase} ${o.kind} ${o.id}`), [
-    `restrict write-file write:${CLUSTER_FW}`, `restrict write-file write:${HOST_FW}`,
+    `restrict write-file write:${HOST_FW}`, `restrict write-file write:${CLUSTER_FW}`,
     'restrict validate validate:pve-firewall-compile', 'restrict service service:pve-firewall',
   ]);
   const cluster = written(ops, CLUSTER_FW)!;
@@ -195,10 +198,55 @@ test('two collected cluster nodes: the representative writes cluster.fw and gate
     });
   };
   const [p1, p2] = plans(SSHD_T_22);
-  assert.deepEqual(p1, [`write:${CLUSTER_FW}`, `write:${HOST_FW}`, 'validate:pve-firewall-compile', 'service:pve-firewall']);
+  assert.deepEqual(p1, [`write:${HOST_FW}`, `write:${CLUSTER_FW}`, 'validate:pve-firewall-compile', 'service:pve-firewall'], 'host.fw before cluster.fw');
   assert.deepEqual(p2, ['write:/etc/pve/nodes/pve2/host.fw', 'validate:pve-firewall-compile', 'service:pve-firewall'], 'cluster.fw is written once, by the representative');
   // pve2's sshd listens on 2200: its own plan adds the accept; pve1's cluster.fw alone would cut it first
   const [q1, q2] = plans(SSHD_T_2200);
   assert.match(String(q1), /pve2: admin loses ssh tcp\/2200 .*apply their own firewall plans first, then plan pve1 again/);
   assert.deepEqual(q2, ['write:/etc/pve/nodes/pve2/host.fw', 'validate:pve-firewall-compile', 'service:pve-firewall']);
+});
+
+test('--force in pve mode: the operator DROP that cuts the admins is written anyway, named in the summaries; pvesec losing its own SSH still refuses', () => {
+  const spec = node({ clusterFw: FW_OFF + 'IN DROP -p tcp -dport 22 # nobody\n' });
+  const input = { ...remedyInput(spec, ADMIN), force: true };
+  const ops = planPveFirewall(input);
+  const cluster = ops.find((o) => o.kind === 'write-file' && o.path === CLUSTER_FW);
+  assert.ok(cluster);
+  assert.match(cluster.summary, /^FORCED \(--force\): pve1: admin loses ssh tcp\/22 \(IPv4\) from 10\.10\.0\.0\/28, 192\.0\.2\.10\/32: ACCEPT -> DROP by \/etc\/pve\/firewall\/cluster\.fw:15/);
+  // pvesec connects from an admin address: it would lose SSH too, and that is never forced
+  (input.ctx.snapshot.meta as { sshConnection?: string }).sshConnection = '192.0.2.10 51234 10.10.0.11 22';
+  assert.throws(() => planPveFirewall(input), (e: unknown) => e instanceof ManualOnly
+    && /pvesec itself \(192\.0\.2\.10\) loses ssh tcp\/22/.test(e.reason) && /--force never overrides the loss of the address pvesec connects from/.test(e.reason));
+});
+
+test('host.fw is written before cluster.fw: the state in between (the new host.fw under the current cluster.fw) is gated too', () => {
+  // the datacenter firewall is already on (policy DROP, no [IPSET management]: only local_network gets SSH);
+  // this node's host.fw turns it off here, so the admin at 192.0.2.10 gets in today
+  const on = '[OPTIONS]\n\nenable: 1\npolicy_in: DROP\n';
+  const reason = refusal(node({ clusterFw: on, hostFw: '[OPTIONS]\n\nenable: 0\n' }));
+  assert.match(reason, /^the firewall change would lock out: pve1: admin loses ssh tcp\/22 \(IPv4\) from 192\.0\.2\.10\/32: ACCEPT -> DROP by policy_in DROP/);
+  assert.match(reason, /in between: host\.fw is written before cluster\.fw, and the new host\.fw under the current cluster\.fw refuses them/);
+  // the same without host.fw turning the firewall off: nothing is lost in between, the plan goes ahead
+  assert.ok(plan(node({ clusterFw: on })).length > 0);
+});
+
+test('plan order in a cluster: the node that writes cluster.fw comes after the others (their host.fw first), whatever the collection order', () => {
+  const ring = { pve1: '10.10.0.11', pve2: '10.10.0.12' };
+  const spec = (name: string) => {
+    const n = node({ corosync: ring });
+    const files = { ...n.files, '/etc/hostname': `${name}\n`, '/etc/hosts': `127.0.0.1 localhost\n${ring[name as 'pve1']} ${name}\n` };
+    return memorySnapshot({ target: name, ...n, files, dirs: { ...n.dirs, [`/etc/pve/nodes/${name}`]: {} },
+      commands: { ...n.commands, 'ip -o addr show': IP_ADDR(ring[name as 'pve1']) } });
+  };
+  const config = { ...DEFAULT_CONFIG, ...ADMIN };
+  const clusters = groupClusters([spec('pve1'), spec('pve2')]);
+  assert.deepEqual(clusters[0].nodes.map((n) => n.name), ['pve1', 'pve2']);
+  assert.equal(clusters[0].representative.name, 'pve1');
+  const checks = ALL_CHECKS.filter((c) => c.meta.id.startsWith('FW-'));
+  const results = runChecks(clusters, checks, config, TEST_NOW);
+  const built = buildPlan({ clusters, results, checks, config, configDigest: '0'.repeat(64), version: 'test', now: TEST_NOW, remedies: [fwRemedy] });
+  assert.deepEqual(built.nodes.map((n) => `${n.node}: ${n.ops.filter((o) => o.kind === 'write-file').map((o) => (o.kind === 'write-file' ? o.path : '')).join(' ')}`), [
+    'pve2: /etc/pve/nodes/pve2/host.fw',
+    'pve1: /etc/pve/nodes/pve1/host.fw /etc/pve/firewall/cluster.fw',
+  ]);
 });

@@ -20,7 +20,7 @@ import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../.
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../harden/plan-types.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../../model/facts/firewall-change.js';
-import { ownLockouts, pvesecSource } from '../../harden/fw-gate.js';
+import { gateFirewallChange, proposedContext, pvesecSource } from '../../harden/fw-gate.js';
 import { addressPolicy, nodeExposureFact, peerAddresses, peerRequirements, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
 import { clusterFirewallFact, hostFirewallFact } from '../../model/facts/network.js';
 import { nodeAddressFact, corosyncTopologyFact } from '../../model/facts/node-address.js';
@@ -65,6 +65,8 @@ export interface PveFirewallProposal {
   writesCluster: boolean;
   /** What each added or changed part is for, one line each (summaries). */
   why: string[];
+  /** With --force: the admin ranges and peers that lose access anyway (FORCED lines of the gate). */
+  forced: string[];
 }
 
 const textOf = (n: NodeHandle, path: string) => n.snapshot.text(path);
@@ -75,27 +77,6 @@ function lockoutText(l: Lockout): string {
 
 function exposedText(x: NewExposure): string {
   return `${x.node}: ${x.service.name} ${x.ports.join(', ')} (IPv${x.family}) newly open to ${x.description} by ${explainDecision(x.after)}`;
-}
-
-/**
- * The cluster with some files replaced on every node (the structure kept: same nodes, same representative),
- * and a context for a node of it. One model per proposed state: its cluster facts (the parsed cluster.fw)
- * are shared by every node's context.
- */
-function clusterWith(ctx: FactContext, files: Map<string, string>): ClusterModel {
-  const c = ctx.cluster;
-  const handles = new Map(c.nodes.map((n) => [n, { ...n, snapshot: withFiles(n.snapshot, files) }]));
-  return new ClusterModel(c.name, c.nodes.map((n) => handles.get(n)!), handles.get(c.representative) ?? c.representative, c.clustered);
-}
-
-function contextIn(cluster: ClusterModel, ctx: FactContext, name = ctx.node.name): FactContext {
-  const node = cluster.nodes.find((n) => n.name === name);
-  if (!node) throw new Error(`node ${name} is missing from its cluster`);
-  return new FactContext(node, cluster, ctx.config, ctx.now);
-}
-
-function contextWith(ctx: FactContext, files: Map<string, string>): FactContext {
-  return contextIn(clusterWith(ctx, files), ctx);
 }
 
 const portsText = (s: ExposureService) => s.ports.map(([a, b]) => (a === b ? `${a}` : `${a}:${b}`)).join(',');
@@ -209,17 +190,18 @@ export function proposePveFirewall(input: RemedyInput): PveFirewallProposal {
 
   // what the builtin rules leave out on this node: tagged accepts at the top of host.fw
   const policy = addressPolicy(ctx);
-  const firstPass = contextWith(ctx, new Map([[clusterPath, clusterNew], [hostPath, hostNew]]));
+  const firstPass = proposedContext(ctx, { files: new Map([[hostPath, hostNew]]), clusterFiles: new Map([[clusterPath, clusterNew]]) });
   const extra = missingAccepts(firstPass.get(nodeExposureFact), firstPass, policy);
   hostNew = setPvesecRules(hostNew, 'host', extra, hostPath);
   why.push(`host.fw: enable: 1${extra.length ? `; ${extra.map((r) => `${r.rule} (${r.why})`).join('; ')}` : ''}`);
 
+  // host.fw first: pve-firewall rereads the files every 10 s, so the order of the writes is a state it may run
   const files = new Map<string, string>();
   const writesCluster = clusterNew !== (clusterNow ?? '') && ctx.cluster.representative.name === ctx.node.name;
-  if (writesCluster) files.set(clusterPath, clusterNew);
   if (hostNew !== (hostNow ?? '')) files.set(hostPath, hostNew);
-  gate(ctx, clusterNew !== (clusterNow ?? '') ? clusterNew : undefined, hostNew, writesCluster);
-  return { files, writesCluster, why };
+  if (writesCluster) files.set(clusterPath, clusterNew);
+  const forced = gate(ctx, clusterNew !== (clusterNow ?? '') ? clusterNew : undefined, hostNew, writesCluster, input.force === true);
+  return { files, writesCluster, why, forced };
 }
 
 /** local_network narrowed to the cluster's node addresses when declared non-admin networks are inside it. */
@@ -241,44 +223,54 @@ function narrowLocalNetwork(ctx: FactContext): { cidr: string; was: string; over
 }
 
 /**
- * The exposure gate: on exact exposure sets, no admin address and no peer may lose SSH, 8006, corosync or
- * migration on any node the change reaches, and nothing may become newly open to public or non-admin
- * addresses. Who must keep access is decided on the current state and pvesec.yaml.
+ * The exposure gate (gateFirewallChange, the one code path of both modes): on exact exposure sets, no
+ * admin address and no peer may lose SSH, 8006, corosync or migration on any node the change reaches
+ * (unless forced: then they are returned as FORCED lines), pvesec's own address must keep sshd (never
+ * forced), nothing may become newly open to public or non-admin addresses, and Proxmox must read every
+ * proposed line. When this node writes cluster.fw, every other node is gated with its current host.fw.
  */
-function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean): void {
-  const hostPath = nodeFile(ctx.node.name, 'host.fw');
-  const lockouts: Lockout[] = [];
-  const exposed: NewExposure[] = [];
-  const check = (node: FactContext, after: FactContext, files: Map<string, string>) => {
-    try {
-      compareNode(node, node.get(nodeExposureFact), after.get(nodeExposureFact), addressPolicy(node), lockouts, exposed);
-    } catch (e) {
-      if (e instanceof Unavailable) throw new ManualOnly(`${node.node.name}: cannot simulate the change: ${e.reason}`);
-      throw e;
+function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean, force: boolean): string[] {
+  const files = new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]);
+  const change = { files, ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}) };
+  const source = pvesecSource(ctx.snapshot);
+  let result: ReturnType<typeof gateFirewallChange>;
+  const onlyBetween = new Set<string>();
+  try {
+    result = gateFirewallChange(ctx, change, source, { force, acrossCluster: writesCluster });
+    if (clusterNew !== undefined) {
+      // host.fw is written before cluster.fw (on this node, and on the other nodes, which apply before the
+      // representative): the state in between — the new host.fw under the current cluster.fw — is gated too.
+      // Its lines may be skipped there (+management before cluster.fw defines the ipset): only lost
+      // access counts in between, and a skipped accept is one the final state's gate sees.
+      const final = result;
+      const between = gateFirewallChange(ctx, { files }, source, { force });
+      const known = new Set([...final.lockouts, ...final.own].map(lockoutKey));
+      for (const l of [...between.lockouts, ...between.own]) if (!known.has(lockoutKey(l))) onlyBetween.add(lockoutKey(l));
+      result = { ...final, lockouts: merged(final.lockouts, between.lockouts), own: merged(final.own, between.own), forced: merged(final.forced, between.forced),
+        exposed: [...final.exposed, ...between.exposed.filter((x) => !final.exposed.some((y) => sameExposure(x, y)))] };
     }
-    const skipped = [...(after.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(after.tryGet(hostFirewallFact)?.diagnostics ?? [])]
-      .filter((d) => files.has(d.file) && /ignored|skip/.test(d.message));
-    const before = new Set([...(node.tryGet(clusterFirewallFact)?.diagnostics ?? []), ...(node.tryGet(hostFirewallFact)?.diagnostics ?? [])].map((d) => d.message));
-    const fresh = skipped.filter((d) => !before.has(d.message));
-    if (fresh.length) throw new ManualOnly(`the proposed ${fresh[0].file}:${fresh[0].line} would be skipped by Proxmox: ${fresh[0].message}`);
-  };
-  const mine = new Map([[hostPath, hostNew]]);
-  if (clusterNew !== undefined) mine.set(FILES.clusterFw, clusterNew);
-  const final = contextWith(ctx, mine);
-  check(ctx, final, mine);
-  const own = pvesecSource(ctx.snapshot);
-  if (own) lockouts.push(...ownLockouts(ctx.node.name, own, final.get(nodeExposureFact)));
-  if (writesCluster && clusterNew !== undefined) {
-    // right after this node writes cluster.fw, the other nodes run it with their current host.fw
-    const files = new Map([[FILES.clusterFw, clusterNew]]);
-    const others = clusterWith(ctx, files);
-    for (const other of ctx.cluster.nodes) if (other.name !== ctx.node.name) check(contextIn(ctx.cluster, ctx, other.name), contextIn(others, ctx, other.name), files);
+  } catch (e) {
+    if (e instanceof Unavailable) throw new ManualOnly(`cannot simulate the change: ${e.reason}`);
+    throw e;
   }
+  if (result.unread.length) throw new ManualOnly(`the proposed ${result.unread[0]}`);
+  const lockouts = [...(result.forced.length ? [] : result.lockouts), ...result.own];
   const elsewhere = [...new Set(lockouts.map((l) => l.node).filter((n) => n !== ctx.node.name))];
   const hint = elsewhere.length ? ` (cluster.fw reaches ${elsewhere.join(', ')} with their current host.fw: apply their own firewall plans first, then plan ${ctx.node.name} again)` : '';
-  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}`);
-  if (exposed.length) throw new ManualOnly(`the firewall change would open: ${exposed.map(exposedText).join('; ')}`);
+  const between = lockouts.some((l) => onlyBetween.has(lockoutKey(l)))
+    ? ' (in between: host.fw is written before cluster.fw, and the new host.fw under the current cluster.fw refuses them; put the admin sources into cluster.fw [IPSET management] first, or enable host.fw after cluster.fw by hand)' : '';
+  if (lockouts.length) throw new ManualOnly(`the firewall change would lock out: ${lockouts.map(lockoutText).join('; ')}${hint}${between}${result.own.length && force ? ' (--force never overrides the loss of the address pvesec connects from)' : ''}`);
+  if (result.exposed.length) throw new ManualOnly(`the firewall change would open: ${result.exposed.map(exposedText).join('; ')}`);
+  return result.forced.length ? [`FORCED (--force): ${result.forced.map(lockoutText).join('; ')}`] : [];
 }
+
+const lockoutKey = (l: Lockout) => `${lockoutText(l)}`;
+/** Lockouts of both states once each (the same loss in both states is one finding). */
+function merged(a: Lockout[], b: Lockout[]): Lockout[] {
+  const seen = new Set(a.map(lockoutKey));
+  return [...a, ...b.filter((l) => !seen.has(lockoutKey(l)))];
+}
+const sameExposure = (x: NewExposure, y: NewExposure) => exposedText(x) === exposedText(y);
 
 /** The operations of pve mode for this node (none when the files already say what they should). */
 export function planPveFirewall(input: RemedyInput): PlannedOp[] {
@@ -297,7 +289,7 @@ export function planPveFirewall(input: RemedyInput): PlannedOp[] {
     const isCluster = path === FILES.clusterFw;
     ops.push({
       kind: 'write-file', id: `write:${path}`, phase: 'restrict', controls, cutsAccess: true, path, content, ...PMXCFS_FILE,
-      summary: isCluster ? proposal.why.filter((w) => w.startsWith('cluster.fw')).join('; ') : proposal.why.filter((w) => w.startsWith('host.fw')).join('; '),
+      summary: [...proposal.forced, ...proposal.why.filter((w) => w.startsWith(isCluster ? 'cluster.fw' : 'host.fw'))].join('; '),
     });
   }
   ops.push({

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
 import { applyOps, remedyInput, statusesOf } from '../../harden/plan-testing.js';
-import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
-import { gateFirewallChange, pvesecSource } from '../../harden/fw-gate.js';
+import { ManualOnly, type NodePlan, type PlannedOp } from '../../harden/plan-types.js';
+import { gateFirewallChange, gatePlanNow, pvesecSource, verifyLiveRuleset } from '../../harden/fw-gate.js';
+import { DEFAULT_CONFIG } from '../../config/schema.js';
 import { memorySnapshot } from '../../collect/memory.js';
 import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
 import { EMPTY_IP6TABLES, EMPTY_IPTABLES, HANDWRITTEN_V4, pveNode } from '../../../test/fixtures/netfilter/helpers.js';
@@ -111,4 +112,69 @@ test('firewall gate: a proposed ruleset without corosync locks the peers out; th
   assert.match(gate.reason, /peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\)/);
   assert.ok(gate.lines.some((l) => /^LOCKOUT pve1: udp\/5404-5405 from peer pve2 ring0 10\.20\.0\.2\/32 \(1 address\): ACCEPT -> DROP/.test(l)), gate.lines.join('\n'));
   assert.equal(pvesecSource(memorySnapshot({ target: 'x', files: {}, commands: {} })), undefined);
+});
+
+test('FW remedy with fail2ban running: restarted after the load (its f2b chains come back), read back; its chains in the live ruleset are neither a change to plan nor drift', () => {
+  const banned = (rules: string) => rules.replace(':OUTPUT ACCEPT [0:0]\n', ':OUTPUT ACCEPT [0:0]\n:f2b-sshd - [0:0]\n')
+    .replace(/(^-A INPUT )/m, '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n$1')
+    .replace(/^COMMIT$/m, '-A f2b-sshd -s 203.0.113.9/32 -j REJECT --reject-with icmp-port-unreachable\n-A f2b-sshd -j RETURN\nCOMMIT');
+  const states = `${STATES}fail2ban active enabled\n`;
+  const tree = bareNode('10.10.0.5', { commands: { 'systemctl-states': states, 'iptables-save': banned(EMPTY_IPTABLES) } });
+  assert.match(String(tree.commands!['iptables-save']), /-A f2b-sshd -s 203\.0\.113\.9/);
+  const ops = planOf(tree);
+  const ids = ops.map((o) => o.id);
+  assert.ok(ids.includes('service:restart:fail2ban') && ids.includes('validate:fail2ban-back'), ids.join(' '));
+  assert.ok(ids.indexOf('service:restart:fail2ban') > ids.lastIndexOf('load:/etc/iptables/rules.v6'), 'restarted after both loads');
+  // without fail2ban running: no restart
+  assert.ok(!planOf(bareNode()).some((o) => o.id.includes('fail2ban')));
+
+  // applied, and fail2ban re-created its chain with the ban: the next plan loads nothing, the verification sees no drift
+  const applied = applyOps(tree, ops);
+  const live4 = banned(String(applied.commands!['iptables-save']));
+  assert.match(live4, /^-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd$/m);
+  const after = { ...applied, commands: { ...applied.commands, 'iptables-save': live4 }, meta: tree.meta };
+  assert.deepEqual(planOf(after).filter((o) => o.kind === 'load-ruleset' || o.kind === 'service'), []);
+  const plan = { node: 'pve1', target: 'ssh://root@pve1', ops, fileDigests: {}, fixes: FW, manual: [] } as NodePlan;
+  const verdict = verifyLiveRuleset(plan, memorySnapshot(tree), memorySnapshot(after), { ...DEFAULT_CONFIG, ...CONFIG });
+  assert.equal(verdict.ok, true, verdict.detail);
+  // real drift is still drift: an accept the plan does not have
+  const drifted = { ...after, commands: { ...after.commands, 'iptables-save': live4.replace(/^COMMIT$/m, '-A INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT') } };
+  const bad = verifyLiveRuleset(plan, memorySnapshot(tree), memorySnapshot(drifted), { ...DEFAULT_CONFIG, ...CONFIG });
+  assert.equal(bad.ok, false);
+  assert.match(bad.detail, /ssh tcp\/22 IPv4 accepted on any port: live 10\.10\.0\.0\/24, 198\.51\.100\.0\/24/);
+});
+
+test('--force past the gate: a peer or admin loss is named (FORCED) instead of refused; the loss of pvesec itself never is', () => {
+  const tree = bareNode('10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2' }) } });
+  const { ctx } = remedyInput(tree, CONFIG);
+  const noCorosync = iptablesAllowlistFor(ctx)[4].split('\n').filter((l) => !l.includes('5404:5405')).join('\n');
+  const forced = gateFirewallChange(ctx, { commands: new Map([['iptables-save', noCorosync]]) }, '10.10.0.5', { force: true });
+  assert.equal(forced.refused, false, forced.reason);
+  assert.deepEqual(forced.forced.map((l) => `${l.who} ${l.ports.join(',')}`), ['peer pve2 ring0 udp/5404-5405']);
+  assert.match(forced.reason, /^forced \(--force\): pve1: peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\) lose access; pvesec itself keeps it$/);
+  assert.ok(forced.lines.some((l) => /^FORCED  --force: applied although this loses access: pve1: peer pve2 ring0 on udp\/5404-5405 \(10\.20\.0\.2\/32\)/.test(l)), forced.lines.join('\n'));
+  // the same ruleset without pvesec's own address (10.10.0.5 is outside the admin /24 it keeps): refused even forced
+  const withoutMe = noCorosync.replace(/-s 10\.10\.0\.0\/24/, '-s 10.10.0.128/25');
+  const own = gateFirewallChange(ctx, { commands: new Map([['iptables-save', withoutMe]]) }, '10.10.0.5', { force: true });
+  assert.equal(own.refused, true);
+  assert.deepEqual(own.forced, []);
+  assert.match(own.reason, /pvesec itself \(10\.10\.0\.5\) on tcp\/22 \(10\.10\.0\.5\/32\)/);
+  assert.match(own.reason, /--force never overrides the loss of the address pvesec connects from/);
+  assert.match(own.reason, /admin on tcp\/22 \(10\.10\.0\.0\/25\)/, 'and the admin range is named as refusing too');
+});
+
+test('apply --force (gatePlanNow): the forced losses are told as FORCED/LOCKOUT progress lines; without --force the same plan is refused', () => {
+  const tree = bareNode('10.10.0.5', { files: { '/etc/pve/corosync.conf': corosyncConf({ pve1: '10.20.0.1', pve2: '10.20.0.2' }) } });
+  const ops = planOf(tree);
+  const edited = ops.map((o) => (o.kind === 'write-file' && o.path.endsWith('rules.v4') ? { ...o, content: o.content.split('\n').filter((l) => !l.includes('-s 10.20.0.2/32 -p tcp -m tcp --dport 22 ')).join('\n') } : o));
+  const plan = { node: 'pve1', target: 'ssh://root@pve1', ops: edited, fileDigests: {}, fixes: FW, manual: [] } as NodePlan;
+  const config = { ...DEFAULT_CONFIG, ...CONFIG };
+  assert.match(gatePlanNow(plan, memorySnapshot(tree), config) ?? '', /^firewall change refused: the change would lock out peer pve2 ring0 on tcp\/22 \(10\.20\.0\.2\/32\)$/);
+  const told: string[] = [];
+  assert.equal(gatePlanNow(plan, memorySnapshot(tree), config, { force: true, warn: (l) => told.push(l) }), undefined);
+  assert.ok(told.some((l) => /^pve1: LOCKOUT pve1: tcp\/22 from peer pve2 ring0 10\.20\.0\.2\/32/.test(l)), told.join('\n'));
+  assert.ok(told.some((l) => l.startsWith('pve1: FORCED')), told.join('\n'));
+  // and planning with force: the remedy plans the change, the FORCED line under the load operation
+  const input = { ...remedyInput(tree, CONFIG), force: true };
+  assert.ok(fwRemedy.plan(input).length > 0);
 });

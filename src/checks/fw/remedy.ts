@@ -114,8 +114,8 @@ export function planIptablesFirewall(input: RemedyInput): PlannedOp[] {
   const pve = ctx.tryGet(pveFirewallStateFact);
   if (pve?.active) throw new ManualOnly(`firewall: iptables, but the Proxmox firewall is active (${pve.reason}): an allowlist beside it would make two managers (FW-11); disable it (datacenter Firewall: No) or set firewall: pve`);
   const rules = iptablesAllowlistFor(ctx);
-  const gate = gateFirewallChange(ctx, { files: new Map([[RULES[4], rules[4]], [RULES[6], rules[6]]]), commands: new Map([[SAVE[4], rules[4]], [SAVE[6], rules[6]]]) }, pvesecSource(ctx.snapshot));
-  if (gate.refused) throw new ManualOnly(`firewall change refused: ${gate.reason}. ${gate.lines.filter((l) => l.startsWith('LOCKOUT')).join(' | ')}`);
+  const gate = gateFirewallChange(ctx, { files: new Map([[RULES[4], rules[4]], [RULES[6], rules[6]]]), commands: new Map([[SAVE[4], rules[4]], [SAVE[6], rules[6]]]) }, pvesecSource(ctx.snapshot), { force: input.force });
+  if (gate.refused) throw new ManualOnly(`firewall change refused: ${gate.reason}. ${gate.lines.filter((l) => /^(LOCKOUT|OPENS|UNREAD)/.test(l)).join(' | ')}`);
   const controls = IPTABLES_CONTROLS;
   const ops: PlannedOp[] = [];
   const installed = ctx.tryGet(packagesFact);
@@ -142,5 +142,27 @@ export function planIptablesFirewall(input: RemedyInput): PlannedOp[] {
   if (!unit || unit.enabled !== 'enabled') {
     ops.push({ kind: 'service', id: `service:${PERSIST_UNIT}`, phase: 'restrict', controls: ['FW-10'], cutsAccess: true, unit: PERSIST_UNIT, action: 'enable-now', summary: 'netfilter-persistent enabled: the allowlist is loaded again at boot' });
   }
+  if (exposureShown && states && unitState(states, FAIL2BAN_UNIT).active === 'active') ops.push(...fail2banAfterLoad(controls));
   return ops;
+}
+
+export const FAIL2BAN_UNIT = 'fail2ban';
+/** Up to 10 s: the server's socket is polled (cheap) and only then asked (a python start each time). */
+const FAIL2BAN_BACK = 'i=0; while [ $i -lt 50 ]; do if [ -S /run/fail2ban/fail2ban.sock ] && fail2ban-client ping >/dev/null 2>&1; then exit 0; fi; i=$((i+1)); sleep 0.2; done; fail2ban-client ping';
+
+/**
+ * iptables-restore replaces the whole filter table, fail2ban's f2b-* chains and their jumps included: its
+ * bans stop working and fail2ban does not notice (a reload keeps its actions as they are). A restart
+ * inside the transaction, after the load, makes fail2ban re-create its chains at the top of INPUT and
+ * put back the bans still running from its database. (Keeping the chains in the generated files instead
+ * would persist stale bans into rules.v4, and at boot netfilter-persistent loads them before fail2ban.)
+ * A revert loads the saved ruleset, f2b chains of that moment included, and reloads fail2ban.
+ */
+function fail2banAfterLoad(controls: string[]): PlannedOp[] {
+  return [
+    { kind: 'service', id: `service:restart:${FAIL2BAN_UNIT}`, phase: 'restrict', controls, cutsAccess: true, unit: FAIL2BAN_UNIT, action: 'restart',
+      summary: 'restart fail2ban: it re-creates its ban chains (f2b-*) that the ruleset load removed, with the bans still running' },
+    { kind: 'validate', id: `validate:${FAIL2BAN_UNIT}-back`, phase: 'restrict', controls, cutsAccess: false, argv: ['sh', '-c', FAIL2BAN_BACK],
+      why: 'fail2ban must be running again after the ruleset load (its bans are back only then)', summary: 'read back: fail2ban answers again' },
+  ];
 }
