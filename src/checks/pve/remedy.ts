@@ -74,10 +74,10 @@ function overBroad(engine: PermissionEngine, declared: Set<string>): string[] {
 /** What of PVE-12 stays after Proxmox rewrote user.cfg: role lines extending built-ins, privileges the release lacks. */
 function pve12Leftovers(cfg: UserConfig, diagnostics: string[]): string[] {
   const out: string[] = [];
-  for (const r of cfg.roles.values()) if (r.builtin && r.line !== undefined) out.push(`line ${r.line}: role:${r.name} changes a built-in role (edit it with pveum role modify or remove the line)`);
+  for (const r of cfg.roles.values()) if (r.builtin && r.line !== undefined) out.push(`line ${r.line}: role:${r.name} changes a built-in role (remove the line, or define a role of its own name)`);
   for (const d of diagnostics) {
     const priv = /ignore invalid privilege '([^']*)'/.exec(d)?.[1];
-    if (priv !== undefined) out.push(`privilege ${priv} does not exist in this release (pveum role modify)`);
+    if (priv !== undefined) out.push(`privilege ${priv} does not exist in this release (remove it from the role)`);
   }
   return out;
 }
