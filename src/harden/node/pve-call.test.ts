@@ -9,6 +9,7 @@ import { PRELUDE } from './prelude.js';
 import { revertProgram } from './revert.js';
 import { compileOps, STEP_FUNCTIONS } from './step.js';
 import { stepScript, TxInputError } from './scripts.js';
+import { nodeTxRuntime } from '../apply-tx.js';
 
 // A pve-call runs pveum/pvesh on the node; the node journals its inverse calls before it, and a revert runs
 // them in reverse order. Here a fake pveum on PATH records each call (and fails when asked to), so the
@@ -135,12 +136,20 @@ describe('pve-call operations', () => {
     assert.equal(Buffer.from(ev[1], 'base64').toString().trim(), '{"value":"5ec2e7-s3cr3t"}');
     assert.equal(r.out.split('s3cr3t').length, 1, 'the plain secret is not printed');
     assert.doesNotMatch(readFileSync(join(env.T, 'files', '1'), 'utf8') + readFileSync(join(env.T, 'journal'), 'utf8'), /s3cr3t/);
+    // what apply prints of the step: the call, never the secret event
+    assert.deepEqual(nodeTxRuntime().progressLines(r.out), ['ran pveum user token add ci@pve deploy --privsep 1 --output-format json']);
   });
 
   it('only pveum and pvesh, with checked argv, reach a script; a missing pveum refuses before any change', () => {
     assert.throws(() => stepScript(ID, [call('x', ['sh', '-c', 'id'], [])]), /not pveum or pvesh/);
     assert.throws(() => stepScript(ID, [call('x', ['pveum', 'acl', 'modify', '/'], [['rm', '-rf', '/']])]), /inverse 1: "rm" is not pveum or pvesh/);
     assert.throws(() => stepScript(ID, [call('x', ['pveum', 'a\nb'], [])]), TxInputError);
+    // an op id is data, never shell: one with quotes and $(...) reaches the events as written
+    const env0 = txDir();
+    const odd = 'token:a@pve!"$(touch${IFS}/tmp/pvesec-pwned)"`id`';
+    const r0 = step([call(odd, ['pveum', 'user', 'token', 'add', 'a@pve', 'b'], [], { secretOutput: true })], env0);
+    assert.equal(r0.status, 0, r0.out + r0.err);
+    assert.ok(r0.out.includes(`pvesec-tx secret ${odd} `), r0.out);
     const env = txDir();
     rmSync(join(env.bin, 'pveum'));
     const r = step([call('x', ['pveum', 'acl', 'modify', '/', '--roles', 'R', '--users', 'a@pve'], [])], { ...env, bin: '/nonexistent' });

@@ -200,7 +200,7 @@ function pveCall(op: Extract<Op, { kind: 'pve-call' }>, id: string): Compiled {
     // the secret goes to the operator once, in this event, and nowhere else (not into the journal, not into a log)
     ? [`out=$(${guarded(argv, TIMEOUTS.run).replace(' 2>&1', ' 2>/dev/null')}); rc=$?`,
       `[ $rc = 0 ] || { jline "pvefailed $jn ." ${q(id)}; opfail ${qid} ${q(`${label} exited `)}"$rc"; }`,
-      `ev "secret ${id} $(printf '%s' "$out" | base64 -w 0)"`]
+      `ev ${q(`secret ${id}`)}" $(printf '%s' "$out" | base64 -w 0)"`]
     : [`out=$(${guarded(argv, TIMEOUTS.run)}); rc=$?`,
       `[ $rc = 0 ] || { jline "pvefailed $jn ." ${q(id)}; opfail ${qid} ${q(`${label} exited `)}"$rc: $(tail3 "$out")"; }`];
   return {
