@@ -176,12 +176,7 @@ export interface AclConvergence {
  */
 export function planAclConvergence(input: AclConvergenceInput): AclConvergence {
   const { cfg, engine, matrix } = input;
-  const reasons: string[] = [];
-  for (const d of compareWithMatrix(engine, matrix)) {
-    if (d.kind === 'unknown-role' || d.kind === 'unknown-identity') reasons.push(describeDifference(d));
-  }
-  const unknownGroups = Object.keys(matrix.groups).filter((g) => !cfg.groups.has(g));
-  for (const g of unknownGroups) reasons.push(`the matrix lists group ${g}, which user.cfg does not define`);
+  const reasons = unknownNames(cfg, matrix);
   if (reasons.length) throw new AclRefused(reasons);
 
   const current = currentGrants(cfg);
@@ -209,6 +204,24 @@ export function planAclConvergence(input: AclConvergenceInput): AclConvergence {
   const left = compareWithMatrix(after, matrix).filter((d) => d.kind === 'extra' || d.kind === 'missing');
   if (left.length) throw new Error(`ACL convergence does not reach the matrix (a pvesec bug): ${left.map(describeDifference).join('; ')}`);
   return { calls, after };
+}
+
+/** Roles, users, tokens and groups the matrix names that user.cfg does not define (pveum would refuse them). */
+function unknownNames(cfg: UserConfig, matrix: AccessMatrix): string[] {
+  const out: string[] = [];
+  const roles = new Set<string>();
+  for (const section of [matrix.users, matrix.groups, matrix.tokens]) {
+    for (const v of Object.values(section)) for (const g of v.grants) for (const r of g.roles) {
+      if (!cfg.roles.has(r) && !roles.has(r)) {
+        roles.add(r);
+        out.push(`the matrix names role ${r} (on ${g.path}), which user.cfg does not define`);
+      }
+    }
+  }
+  for (const u of Object.keys(matrix.users)) if (!cfg.users.has(u)) out.push(`the matrix lists ${u}, which user.cfg does not define`);
+  for (const t of Object.keys(matrix.tokens)) if (!findToken(cfg, t)) out.push(`the matrix lists ${t}, which user.cfg does not define`);
+  for (const g of Object.keys(matrix.groups)) if (!cfg.groups.has(g)) out.push(`the matrix lists group ${g}, which user.cfg does not define`);
+  return out;
 }
 
 /** The operator's Proxmox identities from admin_users: plain host names are name@pam, realm ids stay as they are. */
