@@ -75,8 +75,11 @@ tokens:
       ['pve-call', 'activate', false, 'grant PVEVMUser on /vms/102 to carol@pve (not propagating)'],
       ['pve-call', 'activate', false, 'revoke PVEVMUser on /pool/prod from @ops'],
     ]);
+    // each operation names the controls failing here that the converged ACL resolves
+    const failing = [...statusesOf(node, config, CONTROLS)].filter(([, st]) => st.some((x) => x === 'FAIL' || x === 'WARN')).map(([id]) => id).sort();
+    assert.deepEqual(failing, ['PVE-15']);
     for (const o of ops) {
-      assert.deepEqual(o.controls, CONTROLS);
+      assert.deepEqual(o.controls, failing);
       if (o.kind !== 'pve-call') continue;
       for (const argv of [o.argv, ...o.inverse]) assertValidPveArgv(argv, 'PUT /access/acl');
     }
@@ -84,6 +87,29 @@ tokens:
     assert.deepEqual(remedyOf('PVE-11').plan(remedyInput(node, config)).map((o) => o.id), ops.map((o) => o.id));
     const after = { ...node, files: { ...node.files, '/etc/pve/user.cfg': applyAclCalls(USER_CFG, ops) } };
     const statuses = statusesOf(after, config, CONTROLS);
+    for (const id of CONTROLS) assert.deepEqual(statuses.get(id), ['PASS'], id);
+  });
+
+  it('an over-broad grant (PVE-11) the matrix does not hold is revoked; both controls pass afterwards', () => {
+    const cfg = USER_CFG + 'acl:1:/vms:carol@pve:PVEVMAdmin:\n';
+    const node = pveNode({ '/etc/pve/user.cfg': cfg });
+    const matrix = matrixFile('exact.yaml', `groups:
+  admins:
+    grants:
+      - { path: /, roles: [Administrator] }
+  ops:
+    grants:
+      - { path: /pool/prod, roles: [PVEVMUser] }
+tokens:
+  bob@pam!monitoring:
+    grants:
+      - { path: /, roles: [Monitor] }
+`);
+    const config = { access_matrix: matrix, admin_users: ['alice@pve'] };
+    assert.deepEqual(statusesOf(node, config, ['PVE-11']).get('PVE-11'), ['FAIL']);
+    const ops = remedyOf('PVE-11').plan(remedyInput(node, config));
+    assert.deepEqual(ops.map((o) => [o.summary, o.controls]), [['revoke PVEVMAdmin on /vms from carol@pve', ['PVE-11', 'PVE-15']]]);
+    const statuses = statusesOf({ ...node, files: { ...node.files, '/etc/pve/user.cfg': applyAclCalls(cfg, ops) } }, config, CONTROLS);
     for (const id of CONTROLS) assert.deepEqual(statuses.get(id), ['PASS'], id);
   });
 
@@ -115,7 +141,8 @@ users:
     assert.throws(() => remedyOf('PVE-13').plan(input()), (e) => e instanceof ManualOnly && e.reason === 'the matrix grants disabled or expired users: dave@pve');
     const ops = remedyOf('PVE-15').plan(input());
     assert.ok(ops.length > 0);
-    assert.deepEqual(ops[0].controls, ['PVE-11', 'PVE-12', 'PVE-15']);
+    assert.deepEqual(statusesOf(pveNode({ '/etc/pve/user.cfg': cfg }), { access_matrix: matrix, admin_users: ['alice@pve'] }, ['PVE-13']).get('PVE-13'), ['FAIL']);
+    assert.deepEqual(ops[0].controls, ['PVE-15'], 'PVE-13 fails but is not claimed');
   });
 });
 

@@ -57,7 +57,9 @@ function analyse(input: RemedyInput): AclAnalysis {
   const departed = departedHolders(cfg, after, input.ctx.now);
   if (departed.length) unresolved.set('PVE-13', `the matrix grants disabled or expired users: ${departed.join(', ')}`);
 
-  const resolved = ACL_REMEDY_CONTROLS.filter((c) => !unresolved.has(c));
+  // the controls failing here (waived ones are NOTICE) that the converged ACL resolves
+  const failing = new Set(input.findings.filter((f) => f.status === 'FAIL' || f.status === 'WARN').map((f) => f.id));
+  const resolved = ACL_REMEDY_CONTROLS.filter((c) => failing.has(c) && !unresolved.has(c));
   const ops: PlannedOp[] = plan.calls.map((c, i) => ({
     kind: 'pve-call', id: `acl:${i + 1}:${c.action}:${c.keys[0].path}:${c.keys[0].member}`, phase: 'activate', controls: [...resolved],
     cutsAccess: false, summary: c.summary, argv: c.argv, inverse: c.inverse,
