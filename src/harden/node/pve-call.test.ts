@@ -8,7 +8,7 @@ import type { Op, PveCallOp } from '../ops.js';
 import { PRELUDE } from './prelude.js';
 import { revertProgram } from './revert.js';
 import { compileOps, STEP_FUNCTIONS } from './step.js';
-import { stepScript, TxInputError } from './scripts.js';
+import { rollbackStepScript, stepScript, TxInputError } from './scripts.js';
 import { nodeTxRuntime } from '../apply-tx.js';
 
 // A pve-call runs pveum/pvesh on the node; the node journals its inverse calls before it, and a revert runs
@@ -124,6 +124,30 @@ describe('pve-call operations', () => {
     assert.ok(queued.indexOf("'/b'") < queued.indexOf("'/a'"), queued);
     assert.equal(spawnSync('dash', ['-c', `PATH=${env.bin}:$PATH; sh ${join(env.T, 'pve-boot')}`]).status, 0);
     assert.deepEqual(calls(env.log).slice(2), ['acl delete /b --roles R --users a@pve', 'acl delete /a --roles R --users a@pve']);
+  });
+
+  it('a rollback journals the calls it undoes (oldest redone first should the rollback itself be reverted), not the failed ones', () => {
+    const X = txDir();
+    const calls1 = [
+      call('a', ['pveum', 'acl', 'modify', '/a', '--roles', 'R', '--users', 'a@pve'], [['pveum', 'acl', 'delete', '/a', '--roles', 'R', '--users', 'a@pve']]),
+      call('b', ['pveum', 'acl', 'modify', '/b', '--roles', 'R', '--users', 'a@pve'], [['pveum', 'acl', 'delete', '/b', '--roles', 'R', '--users', 'a@pve']]),
+    ];
+    assert.equal(step(calls1, X).status, 0);
+    // a third call that failed in another step: never redone
+    writeFileSync(join(X.T, 'journal'), readFileSync(join(X.T, 'journal'), 'utf8') + `pve 3 ${'0'.repeat(64)} .\npvefailed 3 .\n`);
+    writeFileSync(join(X.T, 'files', '3.redo'), 'pveum acl modify /never --roles R --users a@pve\n');
+    // the rollback step's journaling part, run against the target's directory
+    const R = txDir();
+    const script = rollbackStepScript('20261207T010203Z-d4e5f6', ID, false);
+    const part = script.slice(script.indexOf('jredo() {'), script.indexOf('done < "$T/target-journal"') + 'done < "$T/target-journal"'.length);
+    const code = `${PRELUDE}PATH=${R.bin}:$PATH\nT=${R.T}\nX=${X.T}\n${STEP_FUNCTIONS}\n${part}\n`;
+    const r = spawnSync('dash', ['-c', code]);
+    assert.equal(r.status, 0, r.stdout.toString() + r.stderr.toString());
+    assert.match(readFileSync(join(R.T, 'journal'), 'utf8'), /^txstate 20261206T230102Z-a1b2c3 confirmed \.\npve 2 [0-9a-f]{64} \.\npve 3 [0-9a-f]{64} \.\n$/);
+    // the rollback reverted: its revert redoes the target's calls, oldest first
+    const v = revert(R, 'live');
+    assert.equal(v.status, 0, v.out + v.err);
+    assert.deepEqual(calls(R.log), ['acl modify /a --roles R --users a@pve', 'acl modify /b --roles R --users a@pve']);
   });
 
   it('a secret output is printed once as a base64 event and never journaled', () => {

@@ -196,6 +196,8 @@ function pveCall(op: Extract<Op, { kind: 'pve-call' }>, id: string): Compiled {
   const inverse = op.inverse.map((a, i) => checkPveArgv(a, `${id}: inverse ${i + 1}`));
   const label = oneLine(argv.join(' '), 160);
   const undo = inverse.map((a) => `${guarded(a, TIMEOUTS.run)} || exit 1`).join('\n');
+  // the call itself, for a rollback of this transaction that is reverted in turn (its output, a secret maybe, discarded)
+  const redo = `${guarded(argv, TIMEOUTS.run).replace(' 2>&1', ' >/dev/null 2>&1')} || exit 1`;
   const run = op.secretOutput
     // the secret goes to the operator once, in this event, and nowhere else (not into the journal, not into a log)
     ? [`out=$(${guarded(argv, TIMEOUTS.run).replace(' 2>&1', ' 2>/dev/null')}); rc=$?`,
@@ -209,6 +211,8 @@ function pveCall(op: Extract<Op, { kind: 'pve-call' }>, id: string): Compiled {
       'jn=$(jnum)',
       `if (umask 077 && base64 -d > "$T/files/$jn") <<'PVESEC_B64_EOF'\n${base64Lines(`${undo}\n`)}\nPVESEC_B64_EOF`,
       `then sync "$T/files/$jn" "$T/files" || jfail ${q(id)}; else jfail ${q(id)}; fi`,
+      `if (umask 077 && base64 -d > "$T/files/$jn.redo") <<'PVESEC_B64_EOF'\n${base64Lines(`${redo}\n`)}\nPVESEC_B64_EOF`,
+      `then sync "$T/files/$jn.redo" || jfail ${q(id)}; else jfail ${q(id)}; fi`,
       `jline "pve $jn $(dg "$T/files/$jn") ." ${q(id)}`,
       ...run,
       `ev ${q(`pve ${label}`)}`,
