@@ -98,6 +98,26 @@ function buildProgram({ Command }: Commander): Command {
       return finish(await runRollback(target, opts, processIO()));
     });
 
+  const token = program.command('token').description('Proxmox API tokens (privilege separation, expiry, one ACL)');
+  sshOptions(
+    token.command('create')
+      .description('create an API token with privilege separation and an expiry, and its ACL, in one transaction; the secret is shown once (exit 0 created, 1 rolled back, 2 refused or error)')
+      .argument('<tokenid>', 'USER@REALM!NAME, e.g. ci@pve!deploy'),
+  )
+    .requiredOption('--target <target>', 'the node: ssh://root@host')
+    .requiredOption('--role <role>', 'the one role the token gets')
+    .requiredOption('--path <path>', 'where the role applies (/vms/100, /pool/prod, /storage/nfs1)')
+    .option('--expire <date>', 'expiry date YYYY-MM-DD (end of that day, UTC)')
+    .option('--expire-days <n>', 'expiry in days from now (default 90)')
+    .option('--comment <text>', 'token comment')
+    .option('--config <file>', 'pvesec.yaml to use (default ./pvesec.yaml when present)')
+    .option('--confirm-timeout <sec>', 'seconds until the node undoes the change unless it is verified and confirmed (default 120)')
+    .action(async (tokenId: string, opts) => {
+      const { runTokenCreate } = await import('./commands/token.js');
+      const { processIO } = await import('./commands/io.js');
+      return finish(await runTokenCreate(tokenId, opts, processIO()));
+    });
+
   sshOptions(
     program.command('history')
       .description("list the node's pvesec transactions (id, time, controls, files, state)")

@@ -41,6 +41,12 @@ export function progressLine(ev: TxEvent): string | undefined {
       return `installed ${ev.text}`;
     case 'loaded':
       return `loaded ${ev.text} into the kernel`;
+    case 'pve':
+      return `ran ${ev.text}`;
+    case 'undone':
+      return `undid ${ev.text}`;
+    case 'deferred':
+      return `deferred ${ev.text}`;
     case 'user':
       return a[1] === 'created' ? `created user ${a[0]}` : `user ${a[0]} exists`;
     case 'group':

@@ -129,7 +129,28 @@ export interface LoadRulesetOp extends OpBase {
   exposure?: string[];
 }
 
+/**
+ * A Proxmox access-control change (ACL, token, realm) made on the node with Proxmox's own CLI (pveum,
+ * pvesh), which validates the call and takes pmxcfs's cluster-wide lock on user.cfg like the GUI does.
+ * Before the call the node journals `inverse`, the calls that undo it; a revert runs the inverse calls of
+ * every pve-call in reverse order (so an unrelated edit made meanwhile by someone else survives; see
+ * docs/identity-acl.md). argv and every inverse are run without a shell.
+ */
+export interface PveCallOp extends OpBase {
+  kind: 'pve-call';
+  /** ['pveum', 'acl', 'modify', '/vms', '--roles', 'PVEAuditor', '--users', 'bob@pve', '--propagate', '1'] */
+  argv: string[];
+  /** The calls that undo argv on the state the plan saw, run in this order by a revert. */
+  inverse: string[][];
+  /**
+   * The call prints a secret (a new API token's value): its output is never journaled or logged; the
+   * step prints it once as a `secret <op-id> <base64>` event for the command that asked for it.
+   */
+  secretOutput?: boolean;
+}
+
 export type Op =
+  | PveCallOp
   | LoadRulesetOp
   | WriteFileOp
   | MakeDirOp

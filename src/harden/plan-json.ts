@@ -35,6 +35,7 @@ const opSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('service'), unit, action: z.enum(['enable-now', 'reload', 'restart', 'reload-or-restart']) }),
   z.strictObject({ ...base, kind: z.literal('validate'), argv, why: z.string(), expectOutput: z.array(z.string().min(1)).optional() }),
   z.strictObject({ ...base, kind: z.literal('run'), argv }),
+  z.strictObject({ ...base, kind: z.literal('pve-call'), argv, inverse: z.array(argv), secretOutput: z.boolean().optional() }),
   z.strictObject({ ...base, kind: z.literal('load-ruleset'), family: z.union([z.literal(4), z.literal(6)]), path: absPath, exposure: z.array(z.string()).optional() }),
 ]);
 

@@ -128,7 +128,7 @@ function rankOf(op: Op, afterActivation: boolean): number {
     case 'write-file': return 3;
     case 'add-to-group': case 'lock-password': case 'change-shell': return 4;
     case 'validate': return afterActivation ? 7 : 5;
-    case 'service': case 'run': case 'load-ruleset': return 6;
+    case 'service': case 'run': case 'load-ruleset': case 'pve-call': return 6;
   }
 }
 

@@ -2,6 +2,7 @@ import { accRemedies } from '../checks/acc/remedy.js';
 import { sshRemedies } from '../checks/ssh/remedy.js';
 import { audRemedy } from '../checks/aud/remedy.js';
 import { bakRemedy } from '../checks/bak/remedy.js';
+import { pveRemedies } from '../checks/pve/remedy.js';
 import { bfRemedy } from '../checks/bf/remedy.js';
 import { fwRemedy } from '../checks/fw/remedy.js';
 import { krnRemedy } from '../checks/krn/remedy.js';
@@ -21,6 +22,7 @@ export const REMEDIES: Remedy[] = [
   krnRemedy,
   audRemedy,
   bakRemedy,
+  ...pveRemedies,
 ];
 
 export function remedyFor(id: string, remedies: Remedy[] = REMEDIES): Remedy | undefined {

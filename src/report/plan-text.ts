@@ -32,6 +32,7 @@ function what(op: PlannedOp): string {
     case 'service': return `systemctl ${op.action} ${op.unit}`;
     case 'validate': return `check: ${shortArgv(op.argv)}`;
     case 'run': return `run: ${shortArgv(op.argv)}`;
+    case 'pve-call': return `${shortArgv(op.argv)}${op.inverse.length ? ` (undone by: ${op.inverse.map(shortArgv).join('; ')})` : ''}`;
     case 'load-ruleset': return `load ${op.path} into the kernel (${op.family === 4 ? 'iptables' : 'ip6tables'}-restore; the live ruleset is saved for a revert)`;
   }
 }

@@ -72,7 +72,7 @@ export const pve11: Check = {
 interface BroadGrants { texts: string[]; lines: number[] }
 
 /** The administration roles id holds propagating from /, /vms or /storage ("Administrator on / via @admins (line 14)"), if any. */
-function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | undefined {
+export function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | undefined {
   const seen = new Set<AclEntry>();
   const out: BroadGrants = { texts: [], lines: [] };
   for (const path of BROAD_PATHS) {

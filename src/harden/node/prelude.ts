@@ -16,6 +16,8 @@
  *              pkgs <n> .             (installed packages before, in pkgs.<n>)
  *              copy <path> <n> .      (a rollback: a directory tree copied whole to files/<n>)
  *              txstate <id> <state> . (a rollback: the state its target gets back when it is reverted)
+ *              pve <n> <sha256> .     (a Proxmox call: the inverse calls that undo it, in files/<n>)
+ *              pvefailed <n> .        (that call failed: nothing to undo)
  *   seen     "file <path>" / "svc <unit>" lines: what is journaled already (first pre-state wins)
  *   applied  "<path> <sha256>" after each change (the planned post-state, for status)
  *   post     "<path> <sha256|absent>" at confirm; post.d/<n> the confirmed bytes (rollback diffs)

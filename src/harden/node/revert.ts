@@ -9,7 +9,8 @@
  *   1. units the transaction brought up (enabled/started where they were not; services of packages it
  *      newly installed) are disabled and stopped while their unit files still exist;
  *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
- *      when it was absent; directories it created are removed;
+ *      when it was absent; directories it created are removed; Proxmox calls (pve-call) are undone by
+ *      their journaled inverse calls, in the same reverse order (at boot: queued to a unit after pve-cluster);
  *   3. daemon-reload (when a unit file may have changed); units get their previous enablement back and the ones that were active are
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
@@ -181,7 +182,28 @@ restore_ruleset() { # FAMILY N DIGEST: load the live ruleset saved before the tr
   fi
 }
 
+pve_failed=$(jfwd "$T" | awk '$1 == "pvefailed" { print $2 }')
+restore_pve() { # N DIGEST: run the inverse Proxmox calls journaled before call N (not when the call itself failed)
+  for x in $pve_failed; do [ "$x" = "$1" ] && return 0; done
+  src="$T/files/$1"
+  if [ "$(dg "$src")" != "$2" ]; then ev "revert-error the saved inverse of Proxmox call $1 ($src) is damaged"; return 1; fi
+  # at boot pmxcfs (/etc/pve) is not mounted yet: the inverse calls run in one unit after pve-cluster
+  if [ "$mode" = boot ]; then cat -- "$src" >> "$T/pve-boot" || { ev "revert-error cannot queue $src"; return 1; }; return 0; fi
+  if out=$(sh "$src" 2>&1 9>&-); then ev "undone Proxmox call $1"; else ev "revert-error undoing Proxmox call $1 failed: $(clean "$(printf '%s' "$out" | tail -n 2)")"; return 1; fi
+}
+
+pve_boot_queue() { # at boot: the queued inverse calls, in one transient unit ordered after pve-cluster
+  [ -s "$T/pve-boot" ] || return 0
+  if systemd-run --no-block --collect --unit "pvesec-pve-revert-$ID" --property After=pve-cluster.service \
+      --property Wants=pve-cluster.service /bin/sh "$T/pve-boot" >/dev/null 2>&1; then
+    ev "deferred the inverse Proxmox calls to pvesec-pve-revert-$ID.service (after pve-cluster)"
+  else
+    ev "revert-error cannot start pvesec-pve-revert-$ID.service: run sh $T/pve-boot once /etc/pve is mounted"; return 1
+  fi
+}
+
 restore_paths() {
+  rm -f -- "$T/pve-boot"
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
@@ -191,12 +213,14 @@ restore_paths() {
         dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
         copy) restore_copy "$a" "$b" || r=1 ;;
         txstate) restore_txstate "$a" "$b" || r=1 ;;
+        pve) restore_pve "$a" "$b" || r=1 ;;
         tree)
           if [ -e "$a" ] || [ -L "$a" ]; then
             if rm -rf -- "$a"; then ev "removed $a"; else ev "revert-error cannot remove $a"; r=1; fi
           fi ;;
       esac
     done
+    pve_boot_queue || r=1
     exit $r
   }
 }

@@ -41,6 +41,7 @@ const everyOp: Op[] = [
   { ...base, kind: 'service', id: 'svc', unit: 'ssh.service', action: 'reload' },
   { ...base, kind: 'validate', id: 'val', argv: ['visudo', '-cf', '/etc/sudoers'], why: "sudoers must parse (it's vital)" },
   { ...base, kind: 'run', id: 'run', argv: ['sysctl', '--system'] },
+  { ...base, kind: 'pve-call', id: 'acl', argv: ['pveum', 'acl', 'modify', '/', '--roles', 'PVEAuditor', '--users', "o'hara@pve"], inverse: [['pveum', 'acl', 'delete', '/', '--roles', 'PVEAuditor', '--users', "o'hara@pve"]] },
 ];
 
 describe('node transaction scripts', () => {

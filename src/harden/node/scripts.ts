@@ -349,6 +349,13 @@ jcopy() { # PATH: a directory tree the target's revert removes, copied whole (cp
   jline "copy $1 $jn ." "$1"
   mark "copy $1"
 }
+jredo() { # N FAILED: the target's Proxmox call N (not when it failed), redone should this rollback be reverted
+  for x in $2; do [ "$x" = "$1" ] && return 0; done
+  [ -f "$X/files/$1.redo" ] || return 0
+  jn=$(jnum)
+  cp -- "$X/files/$1.redo" "$T/files/$jn" && sync "$T/files/$jn" "$T/files" || jfail "the call $1 of ${target}"
+  jline "pve $jn $(dg "$T/files/$jn") ." "the call $1 of ${target}"
+}
 jline "txstate ${target} confirmed ." "the state of ${target}"
 # the new packages' units go down in the target's revert: their state now, to bring them back
 jfwd "$X" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
@@ -359,6 +366,7 @@ jfwd "$X" | awk '$1 == "pkgs" { print $2 }' | while read -r n; do
 done > "$T/pkg-units" || jfail "the units of the packages ${target} installed"
 while read -r u; do jsvc "$u"; done < "$T/pkg-units"
 # everything else in the order the target's revert undoes it (reverse journal order)
+pf=
 jrev "$X" > "$T/target-journal" || jfail "the journal of ${target}"
 while read -r k a b c d e f rest; do
   case "$k" in
@@ -367,6 +375,8 @@ while read -r k a b c d e f rest; do
     tree) { [ -e "$a" ] || [ -L "$a" ]; } && jcopy "$a" ;;
     svc) jsvc "$a" ;;
     ruleset) if [ "$a" = 6 ]; then jruleset 6 ip6tables-save; else jruleset 4 iptables-save; fi ;;
+    pvefailed) pf="$pf $a" ;;
+    pve) jredo "$a" "$pf" ;;
   esac
 done < "$T/target-journal"
 exec 7>&-

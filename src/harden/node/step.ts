@@ -141,6 +141,85 @@ function expectedLines(lines: string[], opId: string): string[] {
   });
 }
 
+interface AccountChange {
+  /** Lines run first, unconditionally. */
+  first?: string[];
+  /** A shell condition true when the change is made already (then nothing is journaled or run). */
+  done: string;
+  doneEvent: string;
+  /** Checks that refuse the change before anything is journaled. */
+  checks?: string[];
+  /** Lines run after the account files are journaled, before argv. */
+  before?: string[];
+  argv: string[];
+  /** The command in words for the failure message. */
+  what: string;
+  event: string;
+}
+
+/** An account change by a shadow tool: the account files (and their "-" backups) journaled, the tool run, unless made already. */
+function accountChange(qid: string, c: AccountChange): Compiled {
+  return {
+    pre: [],
+    apply: [
+      ...(c.first ?? []),
+      `if ${c.done}; then ev ${q(c.doneEvent)}; else`,
+      ...(c.checks ?? []).map((l) => `  ${l}`),
+      ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
+      ...(c.before ?? []).map((l) => `  ${l}`),
+      `  out=$(${guarded(c.argv, TIMEOUTS.run)}) || opfail ${qid} "${c.what} failed: $(tail3 "$out")"`,
+      ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
+      `  ev ${q(c.event)}`,
+      'fi',
+    ],
+  };
+}
+
+/** The programs a pve-call may run: Proxmox's own CLI tools, which take pmxcfs's locks themselves. */
+const PVE_PROGRAMS = new Set(['pveum', 'pvesh']);
+
+function checkPveArgv(argv: string[], what: string): string[] {
+  checkArgv(argv, what);
+  if (!PVE_PROGRAMS.has(argv[0])) throw new TxInputError(`${what}: ${JSON.stringify(argv[0])} is not pveum or pvesh`);
+  return argv;
+}
+
+/**
+ * A Proxmox API call: its inverse calls are written to files/<n> (checked digest) and journaled as
+ * `pve <n> <sha256> .` BEFORE the call; a call that fails is journaled `pvefailed <n> .` so a revert does
+ * not undo what never happened. A call killed half-way is undone (its inverse may then fail: loud).
+ */
+function pveCall(op: Extract<Op, { kind: 'pve-call' }>, id: string): Compiled {
+  const qid = q(id);
+  const argv = checkPveArgv(op.argv, id);
+  if (!Array.isArray(op.inverse)) throw new TxInputError(`${id}: inverse is not a list of calls`);
+  const inverse = op.inverse.map((a, i) => checkPveArgv(a, `${id}: inverse ${i + 1}`));
+  const label = oneLine(argv.join(' '), 160);
+  const undo = inverse.map((a) => `${guarded(a, TIMEOUTS.run)} || exit 1`).join('\n');
+  // the call itself, for a rollback of this transaction that is reverted in turn (its output, a secret maybe, discarded)
+  const redo = `${guarded(argv, TIMEOUTS.run).replace(' 2>&1', ' >/dev/null 2>&1')} || exit 1`;
+  const run = op.secretOutput
+    // the secret goes to the operator once, in this event, and nowhere else (not into the journal, not into a log)
+    ? [`out=$(${guarded(argv, TIMEOUTS.run).replace(' 2>&1', ' 2>/dev/null')}); rc=$?`,
+      `[ $rc = 0 ] || { jline "pvefailed $jn ." ${q(id)}; opfail ${qid} ${q(`${label} exited `)}"$rc"; }`,
+      `ev ${q(`secret ${id}`)}" $(printf '%s' "$out" | base64 -w 0)"`]
+    : [`out=$(${guarded(argv, TIMEOUTS.run)}); rc=$?`,
+      `[ $rc = 0 ] || { jline "pvefailed $jn ." ${q(id)}; opfail ${qid} ${q(`${label} exited `)}"$rc: $(tail3 "$out")"; }`];
+  return {
+    pre: [`command -v ${q(argv[0])} >/dev/null 2>&1 || refuse ${q(`${argv[0]} is not installed on this node (is it a Proxmox VE node?)`)}`],
+    apply: [
+      'jn=$(jnum)',
+      `if (umask 077 && base64 -d > "$T/files/$jn") <<'PVESEC_B64_EOF'\n${base64Lines(`${undo}\n`)}\nPVESEC_B64_EOF`,
+      `then sync "$T/files/$jn" "$T/files" || jfail ${q(id)}; else jfail ${q(id)}; fi`,
+      `if (umask 077 && base64 -d > "$T/files/$jn.redo") <<'PVESEC_B64_EOF'\n${base64Lines(`${redo}\n`)}\nPVESEC_B64_EOF`,
+      `then sync "$T/files/$jn.redo" || jfail ${q(id)}; else jfail ${q(id)}; fi`,
+      `jline "pve $jn $(dg "$T/files/$jn") ." ${q(id)}`,
+      ...run,
+      `ev ${q(`pve ${label}`)}`,
+    ],
+  };
+}
+
 function compileOp(op: Op): Compiled {
   const id = checkOpId(op.id);
   const qid = q(id);
@@ -200,68 +279,41 @@ function compileOp(op: Op): Compiled {
     case 'create-user': {
       const user = checkAccountName(op.user);
       const shell = checkPath(op.shell, `${id}: shell`);
-      return {
-        pre: [],
-        apply: [
-          `if id -u ${q(user)} >/dev/null 2>&1; then ev ${q(`user ${user} exists`)}; else`,
-          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
-          `  uh=$(useradd -D 2>/dev/null | sed -n 's/^HOME=//p'); [ -n "$uh" ] || uh=/home`,
-          `  jtree "$uh/"${q(user)}`,
-          `  jtree /var/mail/${q(user)}`,
-          `  out=$(${guarded(['useradd', '-m', '-s', shell, user], TIMEOUTS.run)}) || opfail ${qid} "useradd failed: $(tail3 "$out")"`,
-          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
-          `  ev ${q(`user ${user} created`)}`,
-          'fi',
-        ],
-      };
+      return accountChange(qid, {
+        done: `id -u ${q(user)} >/dev/null 2>&1`, doneEvent: `user ${user} exists`,
+        before: [`uh=$(useradd -D 2>/dev/null | sed -n 's/^HOME=//p'); [ -n "$uh" ] || uh=/home`, `jtree "$uh/"${q(user)}`, `jtree /var/mail/${q(user)}`],
+        argv: ['useradd', '-m', '-s', shell, user], what: 'useradd', event: `user ${user} created`,
+      });
     }
     case 'add-to-group': {
       const user = checkAccountName(op.user);
       const group = checkAccountName(op.group, 'group');
-      return {
-        pre: [],
-        apply: [
-          `if id -nG ${q(user)} 2>/dev/null | tr ' ' '\\n' | grep -qxF ${q(group)}; then ev ${q(`group ${user} ${group} member`)}; else`,
-          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
-          `  out=$(${guarded(['usermod', '-aG', group, user], TIMEOUTS.run)}) || opfail ${qid} "usermod -aG ${group} ${user} failed: $(tail3 "$out")"`,
-          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
-          `  ev ${q(`group ${user} ${group} added`)}`,
-          'fi',
-        ],
-      };
+      return accountChange(qid, {
+        done: `id -nG ${q(user)} 2>/dev/null | tr ' ' '\\n' | grep -qxF ${q(group)}`, doneEvent: `group ${user} ${group} member`,
+        argv: ['usermod', '-aG', group, user], what: `usermod -aG ${group} ${user}`, event: `group ${user} ${group} added`,
+      });
     }
     case 'lock-password': {
       const user = checkAccountName(op.user);
-      return {
-        pre: [],
-        apply: [
-          `if [ "$(passwd -S ${q(user)} 2>/dev/null | cut -d' ' -f2)" = L ]; then ev ${q(`locked ${user} already`)}; else`,
-          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
-          `  out=$(${guarded(['passwd', '-l', user], TIMEOUTS.run)}) || opfail ${qid} "passwd -l ${user} failed: $(tail3 "$out")"`,
-          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
-          `  ev ${q(`locked ${user}`)}`,
-          'fi',
-        ],
-      };
+      return accountChange(qid, {
+        done: `[ "$(passwd -S ${q(user)} 2>/dev/null | cut -d' ' -f2)" = L ]`, doneEvent: `locked ${user} already`,
+        argv: ['passwd', '-l', user], what: `passwd -l ${user}`, event: `locked ${user}`,
+      });
     }
     case 'change-shell': {
       const user = checkAccountName(op.user);
       const shell = checkPath(op.shell, `${id}: shell`);
-      return {
-        pre: [],
-        apply: [
-          `id -u ${q(user)} >/dev/null 2>&1 || opfail ${qid} ${q(`${user} is not an account on this node`)}`,
-          `if [ "$(getent passwd ${q(user)} | cut -d: -f7)" = ${q(shell)} ]; then ev ${q(`shell ${user} ${shell} already`)}; else`,
-          `  grep -qxF -- ${q(shell)} /etc/shells 2>/dev/null || opfail ${qid} ${q(`${shell} is not listed in /etc/shells on this node`)}`,
-          `  [ -f ${q(shell)} ] && [ -x ${q(shell)} ] || opfail ${qid} ${q(`${shell} is not an executable file on this node`)}`,
-          ...ACCOUNT_PATHS.map((f) => `  jfile ${q(f)}`),
-          `  out=$(${guarded(['usermod', '-s', shell, user], TIMEOUTS.run)}) || opfail ${qid} "usermod -s ${shell} ${user} failed: $(tail3 "$out")"`,
-          ...ACCOUNT_PATHS.map((f) => `  applied ${q(f)}`),
-          `  ev ${q(`shell ${user} ${shell} changed`)}`,
-          'fi',
+      return accountChange(qid, {
+        first: [`id -u ${q(user)} >/dev/null 2>&1 || opfail ${qid} ${q(`${user} is not an account on this node`)}`],
+        done: `[ "$(getent passwd ${q(user)} | cut -d: -f7)" = ${q(shell)} ]`, doneEvent: `shell ${user} ${shell} already`,
+        checks: [
+          `grep -qxF -- ${q(shell)} /etc/shells 2>/dev/null || opfail ${qid} ${q(`${shell} is not listed in /etc/shells on this node`)}`,
+          `[ -f ${q(shell)} ] && [ -x ${q(shell)} ] || opfail ${qid} ${q(`${shell} is not an executable file on this node`)}`,
         ],
-      };
+        argv: ['usermod', '-s', shell, user], what: `usermod -s ${shell} ${user}`, event: `shell ${user} ${shell} changed`,
+      });
     }
+    case 'pve-call': return pveCall(op, id);
     case 'service': {
       const unit = checkUnit(op.unit);
       const verb: Record<typeof op.action, string[]> = {
