@@ -374,7 +374,14 @@ export function matchedSshdSettings(config: SshdConfig, conn: SshdConnection): R
       if (v === undefined) applies.set(m, (v = matchApplies(m, conn)));
       return v;
     };
-    return collect(config.directives.filter((d) => d.match.length > 0 && d.match.every(holds)));
+    // connections that meet the same Match blocks share one result (thousands of cluster peers mostly meet none)
+    let chosen = '';
+    const directives = config.directives;
+    for (let i = 0; i < directives.length; i++) {
+      const d = directives[i];
+      if (d.match.length > 0 && d.match.every(holds)) chosen += `${i},`;
+    }
+    return memo(config, `directives ${chosen}`, () => collect(chosen.split(',').filter(Boolean).map((i) => directives[Number(i)])));
   });
 }
 
@@ -393,8 +400,13 @@ function memo(config: SshdConfig, key: string, compute: () => Map<string, SshdSe
   return r;
 }
 
+/** Keys of connection objects already asked about (a check asks several keys for one connection object). */
+const connectionKeys = new WeakMap<SshdConnection, string>();
+
 function connectionKey(c: SshdConnection): string {
-  return JSON.stringify([c.user, c.host, c.addr, c.groups, c.laddr, c.lport]);
+  let k = connectionKeys.get(c);
+  if (k === undefined) connectionKeys.set(c, (k = JSON.stringify([c.user, c.host, c.addr, c.groups, c.laddr, c.lport])));
+  return k;
 }
 
 function collect(directives: SshdDirective[]): Map<string, SshdSetting> {
