@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalIp, formatIp, parseIp, rangeToCidrs } from './ip-address.js';
+import { isIPv4 } from 'node:net';
+import { canonicalIp, formatIp, ipv4Value, parseIp, rangeToCidrs } from './ip-address.js';
 
 test('IPv6 addresses print in RFC 5952 short form', () => {
   const cases: [string, string][] = [
@@ -29,4 +30,18 @@ test('an address range as the smallest list of CIDR blocks', () => {
   assert.deepEqual(rangeToCidrs(6, 0n, (1n << 128n) - 1n), ['::/0']);
   assert.deepEqual(rangeToCidrs(6, v('2001:db8::'), v('2001:db8::ffff:ffff:ffff:ffff')), ['2001:db8::/64']);
   assert.deepEqual(rangeToCidrs(6, v('fe80::'), v('fe80::2')), ['fe80::/127', 'fe80::2/128']);
+});
+
+test('ipv4Value accepts exactly what node:net isIPv4 accepts, with the same value', () => {
+  const samples = ['0.0.0.0', '1.2.3.4', '255.255.255.255', '10.77.0.60', '01.2.3.4', '1.2.3.04', '1.2.3.00', '256.1.1.1', '1.2.3',
+    '1.2.3.4.5', '1.2.3.4 ', ' 1.2.3.4', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.1000', '1.2.3.-1', '１.2.3.4', '', '::1', '1.2.3.4/32'];
+  // and random strings over the characters that matter
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  for (let i = 0; i < 5000; i++) samples.push(Array.from({ length: 1 + rnd(16) }, () => '0123456789.52.'[rnd(14)]).join(''));
+  for (const s of samples) {
+    const v = ipv4Value(s);
+    assert.equal(v >= 0, isIPv4(s), s);
+    if (v >= 0) assert.equal(v, s.split('.').reduce((acc, o) => acc * 256 + Number(o), 0), s);
+  }
 });

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
-import { parseIpRange, rangeContains } from './ip-address.js';
+import { parseIpRange, rangeContains, type IpRange } from './ip-address.js';
 import { argvSplit, stripLineStart, strdelim, trimLineEnd } from '../engines/sshd/lexer.js';
 import { matchGroups } from '../engines/sshd/match.js';
 import { convtime } from '../engines/sshd/values.js';
@@ -314,12 +314,41 @@ export function matchAddressList(addr: string, list: string): boolean {
 }
 
 export function inCidr(addr: string, cidr: string): boolean {
+  const network = cachedRange(networks, cidr, cidrRange);
+  if (network === null) return false;
+  const address = cachedRange(addresses, addr, addressRange);
+  return address !== null && rangeContains(network, address);
+}
+
+/**
+ * Parsed Match address lists' entries and connection addresses: a file with thousands of Match
+ * blocks is evaluated for every peer address asked about (null: not an address or network).
+ */
+const networks = new Map<string, IpRange | null>();
+const addresses = new Map<string, IpRange | null>();
+
+function cachedRange(cache: Map<string, IpRange | null>, text: string, parse: (t: string) => IpRange | null): IpRange | null {
+  let r = cache.get(text);
+  if (r === undefined) {
+    r = parse(text);
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(text, r);
+  }
+  return r;
+}
+
+function cidrRange(cidr: string): IpRange | null {
   const [net, bitsText] = cidr.split('/');
-  if (!isIP(addr) || !isIP(net)) return false;
-  if (bitsText !== undefined && !/^\d+$/.test(bitsText)) return false;
+  if (!isIP(net)) return null;
+  if (bitsText !== undefined && !/^\d+$/.test(bitsText)) return null;
   const network = parseIpRange(bitsText === undefined ? net : `${net}/${Number(bitsText)}`);
+  return typeof network === 'string' ? null : network;
+}
+
+function addressRange(addr: string): IpRange | null {
+  if (!isIP(addr)) return null;
   const address = parseIpRange(addr);
-  return typeof network !== 'string' && typeof address !== 'string' && rangeContains(network, address);
+  return typeof address === 'string' ? null : address;
 }
 
 /**
@@ -345,7 +374,14 @@ export function matchedSshdSettings(config: SshdConfig, conn: SshdConnection): R
       if (v === undefined) applies.set(m, (v = matchApplies(m, conn)));
       return v;
     };
-    return collect(config.directives.filter((d) => d.match.length > 0 && d.match.every(holds)));
+    // connections that meet the same Match blocks share one result (thousands of cluster peers mostly meet none)
+    let chosen = '';
+    const directives = config.directives;
+    for (let i = 0; i < directives.length; i++) {
+      const d = directives[i];
+      if (d.match.length > 0 && d.match.every(holds)) chosen += `${i},`;
+    }
+    return memo(config, `directives ${chosen}`, () => collect(chosen.split(',').filter(Boolean).map((i) => directives[Number(i)])));
   });
 }
 
@@ -364,8 +400,13 @@ function memo(config: SshdConfig, key: string, compute: () => Map<string, SshdSe
   return r;
 }
 
+/** Keys of connection objects already asked about (a check asks several keys for one connection object). */
+const connectionKeys = new WeakMap<SshdConnection, string>();
+
 function connectionKey(c: SshdConnection): string {
-  return JSON.stringify([c.user, c.host, c.addr, c.groups, c.laddr, c.lport]);
+  let k = connectionKeys.get(c);
+  if (k === undefined) connectionKeys.set(c, (k = JSON.stringify([c.user, c.host, c.addr, c.groups, c.laddr, c.lport])));
+  return k;
 }
 
 function collect(directives: SshdDirective[]): Map<string, SshdSetting> {

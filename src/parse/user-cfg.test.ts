@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PermissionEngine } from '../engines/permissions/engine.js';
 import { accessInputFromUserCfg } from '../engines/permissions/from-user-cfg.js';
-import { BUILTIN_ROLES, PVE_PRIVILEGES, parseUserCfg, type UserConfig } from './user-cfg.js';
+import { BUILTIN_ROLES, PVE_PRIVILEGES, decodeText, normalizeAclPath, parseUserCfg, splitList, type UserConfig } from './user-cfg.js';
 
 /** ACL-only roles (PVE::AccessControl::roles) of a parsed configuration, as the permission engine answers them. */
 const engines = new WeakMap<UserConfig, PermissionEngine>();
@@ -238,4 +238,20 @@ test('garbage never throws anything but a ParseError', () => {
     assert.doesNotThrow(() => parseUserCfg(s));
   }
   assert.throws(() => parseUserCfg(Buffer.from([0x75, 0, 0x73])), /NUL/);
+});
+
+test('helpers keep Perl semantics on their fast and slow paths alike', () => {
+  // normalize_path: already-normal paths are returned as they are, the others normalized or refused
+  for (const [raw, want] of [['/vms/100', '/vms/100'], ['/vms//100/', '/vms/100'], ['vms/100', '/vms/100'], ['/', '/'], ['//', '/'],
+    ['/pool/a.b-c_d', '/pool/a.b-c_d'], ['/vms/1 0', undefined], ['', undefined], ['0', undefined], ['/storage/ü', undefined]] as const) {
+    assert.equal(normalizeAclPath(raw), want, raw);
+  }
+  // split_list: one item, separators of every kind, leading/trailing separators
+  assert.deepEqual(splitList('alice@pve'), ['alice@pve']);
+  assert.deepEqual(splitList(' a@pve,b@pve;c@pve\td@pve  '), ['a@pve', 'b@pve', 'c@pve', 'd@pve']);
+  assert.deepEqual(splitList(',;'), []);
+  // decode_text: plain text unchanged, %XX unescaped as UTF-8, a lone surrogate becomes U+FFFD
+  assert.equal(decodeText('Jane Doe'), 'Jane Doe');
+  assert.equal(decodeText('J%C3%BCrgen%20x%zz'), 'Jürgen x%zz');
+  assert.equal(decodeText('a\uD800b'), 'a\uFFFDb');
 });

@@ -1,4 +1,4 @@
-import { asText, numberedLines, type Diagnostic, type Parsed } from './diagnostics.js';
+import { asText, type Diagnostic, type Parsed } from './diagnostics.js';
 import { DEFAULT_RELEASE, releaseBuiltinRoles, releasePrivileges, type PveRelease } from '../engines/permissions/versions.js';
 
 /**
@@ -148,12 +148,17 @@ function isPerlSpace(c: number): boolean {
 /** PVE::Tools::split_list: items separated by commas, semicolons or whitespace. */
 export function splitList(text: string | undefined): string[] {
   if (!text) return [];
+  if (!LIST_SEPARATORS.test(text)) return [text]; // one item (LIST_SEPARATORS has no g flag: test keeps no state)
   // what `s/[,;]/ /g; s/^\s+//; split(/\s+/)` gives, in one split (empty parts are dropped)
   return text.split(LIST_SEPARATORS).filter((s) => s !== '');
 }
 
+const NEEDS_DECODING = /[%\uD800-\uDFFF]/;
+
 /** PVE::Tools::decode_text: URI unescape (%XX), then UTF-8 decode; never throws. */
 export function decodeText(s: string): string {
+  // nothing escaped and no lone surrogate (which UTF-8 encoding would replace): the text as it is
+  if (!NEEDS_DECODING.test(s)) return s;
   const bytes: number[] = [];
   const raw = Buffer.from(s, 'utf8');
   for (let i = 0; i < raw.length; i++) {
@@ -186,9 +191,12 @@ export function splitTokenId(tokenid: string): [string, string] | undefined {
   return m ? [m[1], m[4]] : undefined;
 }
 
+const CANONICAL_ACL_PATH = /^(?:\/[A-Za-z0-9.\-_]+)+$/;
+
 /** PVE::AccessControl::normalize_path; undefined when Proxmox rejects the path. */
 export function normalizeAclPath(pathtxt: string | undefined): string | undefined {
   if (!perlTrue(pathtxt)) return undefined;
+  if (CANONICAL_ACL_PATH.test(pathtxt)) return pathtxt; // already normal: what the replacements below leave as it is
   let p = pathtxt.replace(/\/+/g, '/').replace(/\/$/, '');
   if (!perlTrue(p)) p = '/';
   if (!p.startsWith('/')) p = '/' + p;
@@ -231,13 +239,21 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
   Object.defineProperty(cfg, 'acl', { enumerable: true, configurable: true, get: () => (acl ??= aclTree(cfg.aclEntries)) });
   const privileges = new Set(releasePrivileges(release));
 
-  for (const { line, text: rawLine } of numberedLines(text)) {
+  // lines read one at a time (no object per line); numbered like numberedLines
+  let line = 0;
+  for (let start = 0; start < text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const rawLine = text.charCodeAt(end - 1) === 13 && end > start ? text.slice(start, end - 1) : text.slice(start, end);
+    start = end + 1;
+    line++;
     const lineText = perlTrim(rawLine);
     if (lineText === '') continue;
-    const warn = (message: string) => diagnostics.push({ file, line, message: `user config - ${message}`, severity: 'warning' });
-    const fields = lineText.split(':').map(perlTrim);
-    while (fields.length && fields[fields.length - 1] === '') fields.pop(); // Perl split drops trailing empty fields
-    const [et, ...data] = fields;
+    const warn = warner(diagnostics, file, line);
+    const data = lineText.split(':');
+    for (let i = 0; i < data.length; i++) data[i] = perlTrim(data[i]);
+    while (data.length && data[data.length - 1] === '') data.pop(); // Perl split drops trailing empty fields
+    const et = data.length ? data.shift() : undefined;
 
     if (et === 'user') {
       const [user = '', enable, expireTxt, firstname, lastname, email, comment, keys] = data;
@@ -324,10 +340,14 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
       t.line = line;
       if (perlTrue(comment)) t.comment = decodeText(comment);
     } else {
-      warn(`ignore config line starting with '${fields[0] ?? ''}'`); // the rest may hold secrets
+      warn(`ignore config line starting with '${et ?? ''}'`); // the rest may hold secrets
     }
   }
   return { value: cfg, diagnostics };
+}
+
+function warner(diagnostics: Diagnostic[], file: string, line: number): (message: string) => void {
+  return (message) => diagnostics.push({ file, line, message: `user config - ${message}`, severity: 'warning' });
 }
 
 /** The ACL tree of the entries: later lines for the same path, member and role replace earlier ones. */
@@ -356,10 +376,8 @@ function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: s
     drop(`ignore invalid path in acl '${pathtxt ?? ''}'`);
     return;
   }
-  const add = (kind: AclMemberKind, member: string, role: string) => {
-    cfg.aclEntries.push({ line, path, propagate, kind, member, role });
-  };
-  const members = splitList(uglist);
+  // each member is classified once for all the roles of the line (nothing the line adds changes the answer)
+  const members = splitList(uglist).map((ug) => classifyAclMember(cfg, ug));
   for (const role of splitList(rolelist)) {
     if (!NAME_RE.test(role)) {
       drop(`ignore invalid role name '${role}' in acl`);
@@ -369,23 +387,31 @@ function parseAclLine(cfg: UserConfig, data: string[], line: number, lineText: s
       drop(`ignore invalid acl role '${role}'`);
       continue;
     }
-    for (const ug of members) {
-      const group = /^@(\S+)$/.exec(ug)?.[1];
-      if (perlTrue(group) && NAME_RE.test(group)) {
-        if (!cfg.groups.has(group)) warn(`ignore invalid acl group '${group}'`); // kept: it still applies once defined
-        add('group', group, role);
-      } else if (userRealm(ug)) {
-        if (!cfg.users.has(ug)) warn(`ignore invalid acl member '${ug}'`); // kept
-        add('user', ug, role);
-      } else if (splitTokenId(ug)) {
-        const [user, token] = splitTokenId(ug)!;
-        if (cfg.users.get(user)?.tokens.has(token)) add('token', ug, role);
-        else drop(`ignore invalid acl token '${ug}'`);
-      } else {
-        drop(`invalid user/group '${ug}' in acl`);
+    for (const m of members) {
+      if (m.kind === undefined) {
+        drop(m.problem);
+        continue;
       }
+      if (m.problem !== undefined) warn(m.problem); // kept: it still applies once defined
+      cfg.aclEntries.push({ line, path, propagate, kind: m.kind, member: m.member, role });
     }
   }
+}
+
+type ClassifiedMember = { kind: AclMemberKind; member: string; problem?: string } | { kind: undefined; problem: string };
+
+/** An acl: line's member as Proxmox takes it: a group, user or token (with the warning it prints), or dropped and why. */
+function classifyAclMember(cfg: UserConfig, ug: string): ClassifiedMember {
+  const group = /^@(\S+)$/.exec(ug)?.[1];
+  if (perlTrue(group) && NAME_RE.test(group)) {
+    return { kind: 'group', member: group, problem: cfg.groups.has(group) ? undefined : `ignore invalid acl group '${group}'` };
+  }
+  if (userRealm(ug)) return { kind: 'user', member: ug, problem: cfg.users.has(ug) ? undefined : `ignore invalid acl member '${ug}'` };
+  const token = splitTokenId(ug);
+  if (token) {
+    return cfg.users.get(token[0])?.tokens.has(token[1]) ? { kind: 'token', member: ug } : { kind: undefined, problem: `ignore invalid acl token '${ug}'` };
+  }
+  return { kind: undefined, problem: `invalid user/group '${ug}' in acl` };
 }
 
 function parsePoolLine(cfg: UserConfig, data: string[], line: number, warn: (m: string) => void): void {

@@ -26,6 +26,22 @@ export class AddressSet {
     return new AddressSet(ranges.map((range) => ({ range })));
   }
 
+  /**
+   * The set of these ranges, shared with every earlier caller that asked for the same ranges (a set is
+   * never changed once built): thousands of rules naming the same alias or address get one set.
+   */
+  static shared(ranges: IpRange[]): AddressSet {
+    let key = '';
+    for (const r of ranges) key += `${r.family}:${r.from}-${r.to},`;
+    let set = sharedSets.get(key);
+    if (!set) {
+      set = AddressSet.of(ranges);
+      if (sharedSets.size >= 100_000) sharedSets.clear();
+      sharedSets.set(key, set);
+    }
+    return set;
+  }
+
   isEmpty(family: 4 | 6): boolean {
     return family === 4 ? this.starts4.length === 0 : this.starts6.length === 0;
   }
@@ -84,6 +100,8 @@ export class AddressSet {
     return a.family === 4 ? this.has4(a.v4) : this.has6(a.v6);
   }
 }
+
+const sharedSets = new Map<string, AddressSet>();
 
 /** A packet address: IPv4 as an unsigned 32-bit number (fast path), IPv6 as a bigint. */
 export interface Address {

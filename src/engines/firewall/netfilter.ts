@@ -90,7 +90,7 @@ function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: Filte
       opaque.push(`${key === 'src' ? '-s' : '-d'} ${a.text}`);
       continue;
     }
-    rule[key] = { set: AddressSet.of(a.ranges.filter((x) => x.family === family)), neg: a.negated };
+    rule[key] = { set: AddressSet.shared(a.ranges.filter((x) => x.family === family)), neg: a.negated };
   }
   if (m.proto && !m.proto.values.includes('all')) {
     const nums = m.proto.values.map((v) => (/^\d+$/.test(v) ? Number(v) : PROTO_NUMBERS.get(v)));

@@ -499,7 +499,7 @@ function matchesRest(r: Rule, p: Packet, mark: boolean): boolean {
 
 /** Appends a rule to a chain, numbering it. */
 export function addRule(chain: Chain, rule: Omit<Rule, 'chain' | 'index'>): Rule {
-  const r = normalizeRule({ ...rule, chain: chain.name, index: chain.rules.length + 1 });
+  const r = shapedRule(rule, chain.name, chain.rules.length + 1);
   chain.rules.push(r);
   chain.index = undefined;
   return r;
@@ -507,8 +507,12 @@ export function addRule(chain: Chain, rule: Omit<Rule, 'chain' | 'index'>): Rule
 
 /** Every rule with the same fields in the same order: one object shape keeps the matcher's property reads fast. */
 export function normalizeRule(r: Rule): Rule {
+  return shapedRule(r, r.chain, r.index);
+}
+
+function shapedRule(r: Omit<Rule, 'chain' | 'index'>, chain: string, index: number): Rule {
   return {
-    chain: r.chain, index: r.index, text: r.text, origin: r.origin, note: r.note,
+    chain, index, text: r.text, origin: r.origin, note: r.note,
     opaque: r.opaque, proto: r.proto, dport: r.dport, src: r.src, dst: r.dst, inIface: r.inIface, outIface: r.outIface,
     sport: r.sport, icmp: r.icmp, srcType: r.srcType, dstType: r.dstType, ctNew: r.ctNew, acceptMark: r.acceptMark,
     synSport0: r.synSport0, target: r.target, indexExact: (!r.proto || !r.proto.neg) && (!r.dport || !r.dport.neg),

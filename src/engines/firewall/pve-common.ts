@@ -107,7 +107,7 @@ export class AddressCompiler {
     const own = ranges.filter((r) => r.family === this.family);
     const isRange = addr.kind === 'ip' && ranges.length === 1 && ranges[0].text.includes('-');
     const text = isRange ? `-m iprange --${dir}-range ${ranges[0].text}` : `${flag} ${own.map((r) => r.text).join(',')}`;
-    return { set: AddressSet.of(own), text };
+    return { set: AddressSet.shared(own), text };
   }
 }
 

@@ -126,7 +126,12 @@ function addUserRule(chain: Chain, rule: FwRule, addrs: AddressCompiler, dir: 'i
     const c = compileMatch(rule, m, addrs, dir);
     if (!c) continue;
     const target = actions[m.action];
-    addRule(chain, { ...c.cond, text: `-A ${chain.name}${c.text ? ' ' + c.text : ''} ${targetText(target)}`, target, origin: originOf(rule) });
+    // c.cond is this call's own object: completed in place (addRule copies it into the rule shape)
+    const r = c.cond as Omit<Rule, 'chain' | 'index'>;
+    r.text = `-A ${chain.name}${c.text ? ' ' + c.text : ''} ${targetText(target)}`;
+    r.target = target;
+    r.origin = originOf(rule);
+    addRule(chain, r);
   }
 }
 

@@ -267,7 +267,7 @@ export function directiveEvidence(d: SshdDirective): Evidence {
 export function sshdValue(state: SshdState, key: string, conn?: SshdConnection): SshdValue | undefined {
   if (conn) {
     // real sshd's answer for this very connection, when the collection asked it
-    const spec = collectedSpec(conn);
+    const spec = state.connections ? collectedSpec(conn) : undefined;
     const e = spec !== undefined ? state.connections?.get(spec)?.get(key) : undefined;
     if (e) {
       const value = ACCUMULATING.has(key) ? e.values.join(' ') : e.values[0];
@@ -352,6 +352,9 @@ function connSpec(conn: SshdConnection): string {
     .filter(Boolean).join(',');
 }
 
+/** The dump cache's key of connection objects already asked about (checks ask several keys per connection object). */
+const dumpIds = new WeakMap<SshdConnection, string>();
+
 /** By dump: connections that get the same dump from the engine share one map. */
 const dumpMaps = new WeakMap<readonly (readonly [string, string])[], Map<string, string[]>>();
 
@@ -391,8 +394,9 @@ function modelMatchValues(state: SshdState, key: string, conn: SshdConnection): 
     return cache.get(id)!;
   };
   const global = run('');
-  const ci: ConnectionInfo = { test: true, user: conn.user, host: conn.host ?? conn.addr, address: conn.addr, laddress: conn.laddr, lport: conn.lport ?? -1 };
-  const mine = run(`${connSpec(conn)} groups=${(conn.groups ?? []).join(',')}`, ci);
+  let id = dumpIds.get(conn);
+  if (id === undefined) dumpIds.set(conn, (id = `${connSpec(conn)} groups=${(conn.groups ?? []).join(',')}`));
+  const mine = cache.has(id) ? cache.get(id)! : run(id, { test: true, user: conn.user, host: conn.host ?? conn.addr, address: conn.addr, laddress: conn.laddr, lport: conn.lport ?? -1 });
   if (!global || !mine) return undefined;
   const a = global.get(key);
   const b = mine.get(key);
