@@ -147,8 +147,10 @@ export function renderTfaListing(l: TfaListing): string {
   out.push('');
   if (l.adminsWithoutWebauthn.length === 0) out.push('Every active administrator has WebAuthn.');
   else {
-    out.push('Administrators without WebAuthn (it needs a browser; pvesec cannot enrol it):');
-    for (const a of l.adminsWithoutWebauthn) out.push(`  ${a.user}: ${a.steps}`);
+    out.push(`Administrators without WebAuthn: ${l.adminsWithoutWebauthn.map((a) => a.user).join(', ')}`);
+    out.push('  WebAuthn needs a browser and the key, so pvesec cannot enrol it:');
+    if (!l.webauthnConfigured) out.push('  first, Datacenter > Options > WebAuthn Settings: rp, origin and id for the name browsers use for the cluster (datacenter.cfg has none);');
+    out.push('  then each of them logs in to the web UI over https://<that name>:8006 and adds it: Datacenter > Permissions > Two Factor > Add > WebAuthn.');
   }
   return out.map(clean).join('\n') + '\n';
 }
