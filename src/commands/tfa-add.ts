@@ -56,7 +56,7 @@ export const PVESH_USERS_ARGS = ['get', '/access/users', '--output-format', 'jso
 
 async function sshNode(opts: TfaAddOptions): Promise<TfaNode> {
   const target = parseTarget(opts.target);
-  if (target.kind !== 'ssh') throw new UsageError(`--target: ${opts.target}: tfa add needs an SSH target (ssh://[user@]host[:port])`);
+  if (target.kind !== 'ssh') throw new Error('unreachable: runTfaAdd checks the target first');
   const { RemoteSession } = await import('../harden/remote.js');
   const c = collectOptions(opts);
   const session = await RemoteSession.open({ host: target.host, port: target.port, user: target.user, input: target.input },
@@ -101,6 +101,7 @@ export async function runTfaAdd(user: string, opts: TfaAddOptions, io: CommandIO
   if (!userRealm(user)) throw new UsageError(`"${user}" is not a Proxmox user id (user@realm, e.g. alice@pve)`);
   if (opts.secretFromStdin && type !== 'totp') throw new UsageError('--secret-from-stdin is for --type totp');
   if (opts.description !== undefined && (opts.description.length > 255 || /[\r\n]/.test(opts.description))) throw new UsageError('--description: one line of at most 255 characters');
+  if (parseTarget(opts.target).kind !== 'ssh') throw new UsageError(`--target: ${opts.target}: tfa add needs an SSH target (ssh://[user@]host[:port])`);
   const lines = deps.lines ?? stdinLines(process.stdin);
   try {
     let secret: string | undefined;
@@ -116,6 +117,10 @@ export async function runTfaAdd(user: string, opts: TfaAddOptions, io: CommandIO
     const node = await (deps.node ?? sshNode)(opts);
     try {
       const users = await node.pvesh(PVESH_USERS_ARGS);
+      if (users.code === 127) {
+        io.err(`pvesec: ${node.label}: no pvesh here: not a Proxmox VE node; nothing was written`);
+        return 2;
+      }
       if (users.code !== 0) {
         io.err(`pvesec: ${node.label}: pvesh get /access/users failed: ${failure(users, [])}`);
         return 2;

@@ -137,8 +137,16 @@ test('tfa add totp: a new secret is shown as QR and URI; a wrong code is refused
   assert.match(io.stdout, new RegExp(`^otpauth://totp/Proxmox%20VE:alice%40pve\\?.*secret=${ALICE_SECRET}`, 'm'));
   assert.match(io.stdout, /[▀▄█]/, 'a terminal QR code');
   assert.match(io.stderr.join('\n'), /the code does not match the secret .*nothing was written/);
+  await assert.rejects(runTfaAdd('alice@pve', { target: 'local' }, recordingIO(), { lines: linesOf() }), /needs an SSH target/);
   assert.deepEqual(api.calls.map((c) => c.call), ['GET /access/users']);
   assert.equal(files.read('/etc/pve/priv/tfa.cfg'), undefined);
+});
+
+test('tfa add on a host without pvesh: not a Proxmox VE node', async () => {
+  const io = recordingIO();
+  const node = async (): Promise<TfaNode> => ({ label: 'deb1', pvesh: async () => ({ code: 127, stdout: '', stderr: 'sh: 1: exec: pvesh: not found\n' }), close: () => {} });
+  assert.equal(await runTfaAdd('alice@pve', { target: 'ssh://root@deb1' }, io, { node, lines: linesOf('123456') }), 2);
+  assert.match(io.stderr.join('\n'), /deb1: no pvesh here: not a Proxmox VE node/);
 });
 
 test("tfa add totp: the node's own refusal (its clock is off) is reported without the secret", async (t) => {
@@ -180,6 +188,14 @@ test('tfa add: unknown user, bad user id, bad type and a short secret are refuse
   await assert.rejects(runTfaAdd('alice', { target: 'ssh://root@pve1' }, recordingIO(), { node, lines: linesOf() }), /not a Proxmox user id/);
   await assert.rejects(runTfaAdd('alice@pve', { target: 'ssh://root@pve1', type: 'webauthn' }, recordingIO(), { node, lines: linesOf() }), /WebAuthn needs a browser/);
   await assert.rejects(runTfaAdd('alice@pve', { target: 'ssh://root@pve1', secretFromStdin: true }, recordingIO(), { node, lines: linesOf('GEZDGNBV') }), /at least 80/);
+  await assert.rejects(runTfaAdd('alice@pve', { target: 'local' }, recordingIO(), { lines: linesOf() }), /needs an SSH target/);
   assert.deepEqual(api.calls.map((c) => c.call), ['GET /access/users']);
   assert.equal(files.read('/etc/pve/priv/tfa.cfg'), undefined);
+});
+
+test('tfa add on a host without pvesh: not a Proxmox VE node', async () => {
+  const io = recordingIO();
+  const node = async (): Promise<TfaNode> => ({ label: 'deb1', pvesh: async () => ({ code: 127, stdout: '', stderr: 'sh: 1: exec: pvesh: not found\n' }), close: () => {} });
+  assert.equal(await runTfaAdd('alice@pve', { target: 'ssh://root@deb1' }, io, { node, lines: linesOf('123456') }), 2);
+  assert.match(io.stderr.join('\n'), /deb1: no pvesh here: not a Proxmox VE node/);
 });

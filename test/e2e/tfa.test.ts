@@ -11,10 +11,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { claimBlock, CLI, downAll, e2eSkipReason, ensureCliBuilt, keys, knownHostsFile, mustExecIn, runInClient, tempDir, upClient, upHost, writeFileIn, type Host, type RunResult } from '../harness/hosts.js';
+import { claimBlock, CLI, downAll, e2eSkipReason, ensureCliBuilt, execIn, keys, knownHostsFile, mustExecIn, runInClient, tempDir, upClient, upHost, writeFileIn, type Host, type RunResult } from '../harness/hosts.js';
 import { describeRun } from '../harness/cli.js';
 import { installPveStandin, type PveStandin } from '../harness/pve-standin.js';
 import { parseTfaCfg } from '../../src/parse/tfa-cfg.js';
+import { parseUserCfg } from '../../src/parse/user-cfg.js';
 
 const noOathtool = spawnSync('oathtool', ['--version']).status === 0 ? undefined : 'needs oathtool (scripts/setup.sh installs it)';
 const skip = e2eSkipReason() ?? noOathtool;
@@ -137,5 +138,28 @@ describe('pvesec tfa add / list with the pvesh stand-in (e2e)', { skip, timeout:
     assert.equal(list.code, 0, describeRun(list));
     assert.match(list.stdout, /^root@pam +recovery 10\/10 unused/m);
     assert.match(list.stdout, /^ {2}pve \(pve\) does not enforce TFA; enforcing it would lock out: nobody$/m);
+  });
+
+  it('the stand-in on the host (for the ACL/token work): arguments arrive intact, a token secret printed once, invalid calls exit 255', async () => {
+    const comment = `it's a "ci" token: $HOME; \\ 1`;
+    const tok = await execIn(node, ['pveum', 'user', 'token', 'add', 'alice@pve', 'ci', '--comment', comment, '--expire', '1893456000', '--output-format', 'json']);
+    assert.equal(tok.code, 0, describeRun(tok));
+    const secret = JSON.parse(tok.stdout).value as string;
+    assert.match(secret, /^[0-9a-f-]{36}$/);
+    const acl = await execIn(node, ['pvesh', 'set', '/access/acl', '--path', '/vms', '--roles', 'PVEVMUser', '--tokens', 'alice@pve!ci', '--propagate', '0']);
+    assert.equal(acl.code, 0, describeRun(acl));
+    const cfg = parseUserCfg(await mustExecIn(node, 'cat /etc/pve/user.cfg')).value;
+    assert.equal(cfg.users.get('alice@pve')?.tokens.get('ci')?.comment, comment);
+    assert.equal(cfg.users.get('alice@pve')?.tokens.get('ci')?.privsep, true);
+    assert.deepEqual(cfg.aclEntries.filter((e) => e.kind === 'token').map((e) => [e.path, e.member, e.role, e.propagate]), [['/vms', 'alice@pve!ci', 'PVEVMUser', false]]);
+    assert.match(await mustExecIn(node, 'cat /etc/pve/priv/token.cfg'), new RegExp(`^alice@pve!ci ${secret}$`, 'm'));
+    const list = await execIn(node, ['pveum', 'user', 'token', 'list', 'alice@pve', '--output-format', 'json']);
+    assert.ok(!list.stdout.includes(secret), 'the secret is printed only when the token is made');
+    const bad = await execIn(node, ['pvesh', 'set', '/access/acl', '--path', '/', '--roles', 'Administrator', '--users', 'bob@pve', '--propagate', 'maybe']);
+    assert.equal(bad.code, 255);
+    assert.match(bad.stderr, /^400 Parameter verification failed\.\n--propagate: 'maybe' is not a boolean/);
+    const asUser = await execIn(node, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', 'pveum', 'user', 'list']);
+    assert.equal(asUser.code, 255);
+    assert.deepEqual(standin.errors, []);
   });
 });
