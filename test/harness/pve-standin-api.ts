@@ -127,6 +127,10 @@ export class PveApiStandIn {
       case 'GET /access/tfa': return this.tfaList();
       case 'GET /access/tfa/{userid}': return this.tfaList().find((u) => u.userid === p.userid)?.entries ?? [];
       case 'POST /access/tfa/{userid}': return this.tfaAdd(p);
+      case 'DELETE /access/tfa/{userid}/{id}': return this.tfaDelete(p.userid, p.id, true);
+      case '(pveum user tfa delete edits priv/tfa.cfg itself)': return this.tfaDelete(p.userid, p.id, false);
+      case '(pveum user tfa list reads priv/tfa.cfg itself)': return p.userid ? this.tfaList().filter((u) => u.userid === p.userid) : this.tfaList();
+      case 'PUT /access/users/{userid}/unlock-tfa': return this.tfaUnlock(p.userid);
       case 'GET /access/domains/{realm}': return this.realmGet(p.realm);
       case 'PUT /access/domains/{realm}': return this.realmSet(p);
       case 'GET /access/users': return this.usersList(p);
@@ -195,6 +199,41 @@ export class PveApiStandIn {
       return { id: 'recovery', recovery: keys };
     }
     throw new ApiError(`pvesh/pveum stand-in: TFA type ${p.type} needs a browser (WebAuthn/U2F) or a server (Yubico): not implemented`, 2);
+  }
+
+  /** One entry by id (API), or with pveum and no --id every factor of the user. */
+  private tfaDelete(userid: string, id: string | undefined, api: boolean): null {
+    const cfg = this.tfa();
+    const u = cfg.users[userid];
+    if (!u && api) throw new ApiError(`no such entry: ${id ?? ''}`, 255);
+    if (!u) return null;
+    if (id === undefined) delete cfg.users[userid];
+    else if (id === 'recovery' && u.recovery) delete u.recovery;
+    else {
+      let found = false;
+      for (const type of ['totp', 'u2f', 'webauthn', 'yubico']) {
+        const list = u[type] as { id?: string }[] | undefined;
+        if (!list?.some((e) => e.id === id)) continue;
+        u[type] = list.filter((e) => e.id !== id);
+        found = true;
+      }
+      if (!found) throw new ApiError(`no such entry: ${id}`);
+    }
+    this.files.write(TFA_CFG, JSON.stringify(cfg), 0o600);
+    return null;
+  }
+
+  private tfaUnlock(userid: string): number {
+    this.user(this.users(), userid);
+    const cfg = this.tfa();
+    const u = cfg.users[userid];
+    const locked = !!u && (u['totp-locked'] === true || typeof u['tfa-locked-until'] === 'number');
+    if (u) {
+      delete u['totp-locked'];
+      delete u['tfa-locked-until'];
+      this.files.write(TFA_CFG, JSON.stringify(cfg), 0o600);
+    }
+    return locked ? 1 : 0;
   }
 
   // domains.cfg ---------------------------------------------------------------------------------

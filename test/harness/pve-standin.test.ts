@@ -90,6 +90,29 @@ test('recovery keys: ten keys printed once, only their HMACs stored; a second se
   assert.match(api.run('pvesh', ['create', '/access/tfa/root@pam', '--type', 'recovery']).stderr, /already has recovery keys/);
 });
 
+test('TFA entries deleted (API by id, pveum for all) and a locked user unlocked', (t) => {
+  const { dir, api, read } = setup();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const add = () => JSON.parse(api.run('pvesh', ['create', '/access/tfa/alice@pve', '--type', 'totp', '--totp', URI, '--value', codeAt(NOW), '--output-format', 'json']).stdout).id as string;
+  const [first] = [add(), add()];
+  assert.equal(api.run('pvesh', ['create', '/access/tfa/alice@pve', '--type', 'recovery']).rc, 0);
+  assert.equal(api.run('pvesh', ['delete', `/access/tfa/alice@pve/${first}`]).rc, 0);
+  assert.equal(parseTfaCfg(read('/etc/pve/priv/tfa.cfg')!).value.get('alice@pve')?.totp.length, 1);
+  assert.match(api.run('pvesh', ['delete', '/access/tfa/alice@pve/totp-nope']).stderr, /no such entry/);
+  const listed = JSON.parse(api.run('pvesh', ['get', '/access/tfa/alice@pve', '--output-format', 'json']).stdout);
+  assert.deepEqual(listed.map((e: { type: string }) => e.type), ['totp', 'recovery']);
+  // pveum user tfa list takes no output options in the schema check: text only
+  assert.match(api.run('pveum', ['user', 'tfa', 'list', 'alice@pve']).stdout, /^userid=alice@pve entries=\[.*"type":"recovery"/m);
+  assert.equal(api.run('pveum', ['user', 'tfa', 'delete', 'alice@pve']).rc, 0);
+  assert.equal(parseTfaCfg(read('/etc/pve/priv/tfa.cfg')!).value.get('alice@pve'), undefined);
+
+  writeFileSync(join(dir, 'etc/pve/priv/tfa.cfg'), JSON.stringify({ users: { 'bob@pve': { totp: [{ id: 't', created: 1, entry: URI }], 'totp-locked': true, 'tfa-locked-until': 4102444800 } } }));
+  assert.equal(api.run('pveum', ['user', 'tfa', 'unlock', 'bob@pve']).rc, 0);
+  const bob = parseTfaCfg(read('/etc/pve/priv/tfa.cfg')!).value.get('bob@pve')!;
+  assert.equal(bob.totpLocked, false);
+  assert.equal(bob.tfaLockedUntil, undefined);
+});
+
 test('realm tfa set and removed through pvesh and pveum; pam and pve exist without domains.cfg', (t) => {
   const { dir, api, read } = setup();
   t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,6 +12,10 @@
  *   POST   /access/tfa/{userid}  --type totp --totp 'otpauth://totp/...' --value CODE [--description]
  *            the URI must carry only secret/digits/algorithm/period/issuer; CODE must match ±1 step
  *   POST   /access/tfa/{userid}  --type recovery     10 keys xxxx-xxxx-xxxx-xxxx, printed once, kept as HMACs
+ *   DELETE /access/tfa/{userid}/{id}            one entry ('recovery': the key set)
+ *   pveum user tfa list [USER]                  (pveum's own, reads tfa.cfg) as GET /access/tfa, text output only
+ *   pveum user tfa delete USER [--id ID]        (pveum's own) one entry, or every factor of the user
+ *   PUT    /access/users/{userid}/unlock-tfa     (pveum user tfa unlock) clears totp-locked / tfa-locked-until
  *   GET    /access/domains/{realm}              (pveum: none) realm properties
  *   PUT    /access/domains/{realm} [--tfa type=oath|yubico,...] [--comment] [--default] [--delete tfa,...]
  *            (pveum realm modify); any other realm property is refused as not implemented (exit 2)
