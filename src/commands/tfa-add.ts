@@ -84,6 +84,14 @@ export function stdinLines(stream: NodeJS.ReadableStream & { isTTY?: boolean }, 
   };
 }
 
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Any secret text replaced before a remote message is shown. */
 function redact(text: string, secrets: string[]): string {
   return secrets.filter(Boolean).reduce((t, s) => t.split(s).join('<redacted>'), text);
@@ -125,7 +133,12 @@ export async function runTfaAdd(user: string, opts: TfaAddOptions, io: CommandIO
         io.err(`pvesec: ${node.label}: pvesh get /access/users failed: ${failure(users, [])}`);
         return 2;
       }
-      const known = (JSON.parse(users.stdout) as { userid: string; enable?: number }[]).find((u) => u.userid === user);
+      const list = parseJson<{ userid?: string }[]>(users.stdout);
+      if (!Array.isArray(list)) {
+        io.err(`pvesec: ${node.label}: pvesh get /access/users gave no JSON list; nothing was written`);
+        return 2;
+      }
+      const known = list.find((u) => u?.userid === user);
       if (!known) {
         io.err(`pvesec: ${node.label}: user ${user} does not exist (pvesh get /access/users); nothing was written`);
         return 2;
@@ -147,7 +160,8 @@ async function addTotp(user: string, given: string | undefined, node: TfaNode, l
   if (!given) {
     const QRCode = (await import('qrcode')).default;
     const qr = await QRCode.toString(uri, { type: 'terminal', small: true });
-    await io.out(`New TOTP secret for ${user}: scan the QR code with the authenticator app, or enter the URI. Shown once; pvesec keeps no copy.\n\n${qr}\n${uri}\n\n`);
+    const grouped = secret.match(/.{1,4}/g)!.join(' ');
+    await io.out(`New TOTP secret for ${user}: scan the QR code with the authenticator app, or enter the URI or the key. Shown once; pvesec keeps no copy.\n\n${qr}\n${uri}\n\nkey (base32, SHA1, 6 digits, 30 s): ${grouped}\n\n`);
   }
   const code = await lines.next('current 6-digit code from the app: ');
   if (code === undefined) {
@@ -164,19 +178,14 @@ async function addTotp(user: string, given: string | undefined, node: TfaNode, l
     io.err(`pvesec: ${node.label}: pvesh create /access/tfa/${user} --type totp failed: ${failure(r, [secret, uri])}`);
     return 2;
   }
-  const id = (JSON.parse(r.stdout || '{}') as { id?: string }).id ?? '?';
+  const id = parseJson<{ id?: string }>(r.stdout)?.id ?? '(id not reported)';
   await io.out(`Added TOTP factor ${clean(id)} for ${user} on ${node.label}. pvesec tfa list ${opts.target} shows it.\n`);
   return 0;
 }
 
 async function addRecovery(user: string, node: TfaNode, opts: TfaAddOptions, io: CommandIO): Promise<number> {
   const r = await node.pvesh(pveshRecoveryArgs(user, opts.description));
-  let keys: string[] | undefined;
-  try {
-    keys = r.code === 0 ? (JSON.parse(r.stdout) as { recovery?: string[] }).recovery : undefined;
-  } catch {
-    keys = undefined;
-  }
+  const keys = r.code === 0 ? parseJson<{ recovery?: string[] }>(r.stdout)?.recovery : undefined;
   if (r.code !== 0 || !keys?.length) {
     io.err(`pvesec: ${node.label}: pvesh create /access/tfa/${user} --type recovery failed: ${r.code === 0 ? 'no keys in the answer' : failure(r, [])}`);
     return 2;

@@ -136,6 +136,7 @@ test('tfa add totp: a new secret is shown as QR and URI; a wrong code is refused
   assert.equal(rc, 2);
   assert.match(io.stdout, new RegExp(`^otpauth://totp/Proxmox%20VE:alice%40pve\\?.*secret=${ALICE_SECRET}`, 'm'));
   assert.match(io.stdout, /[▀▄█]/, 'a terminal QR code');
+  assert.match(io.stdout, new RegExp(`^key \\(base32, SHA1, 6 digits, 30 s\\): ${ALICE_SECRET.match(/.{4}/g)!.join(' ')}$`, 'm'));
   assert.match(io.stderr.join('\n'), /the code does not match the secret .*nothing was written/);
   await assert.rejects(runTfaAdd('alice@pve', { target: 'local' }, recordingIO(), { lines: linesOf() }), /needs an SSH target/);
   assert.deepEqual(api.calls.map((c) => c.call), ['GET /access/users']);
