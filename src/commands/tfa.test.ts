@@ -14,7 +14,8 @@ import { recordingIO } from './testing.js';
 import { runTfaList } from './tfa.js';
 import { pveshRecoveryArgs, pveshTotpArgs, PVESH_USERS_ARGS, runTfaAdd, type LineSource, type TfaNode } from './tfa-add.js';
 import { PveApiStandIn, RootFiles } from '../../test/harness/pve-standin-api.js';
-import { loadApiSchema, validateCommand } from '../../test/support/pve-cli-schema.js';
+import { extractCommands, loadApiSchema, validateCommand } from '../../test/support/pve-cli-schema.js';
+import { readFileSync } from 'node:fs';
 
 const NOW = new Date('2026-12-07T05:00:10Z');
 const ALICE_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -110,6 +111,18 @@ test('every pvesh command line tfa add runs is valid for the PVE 9.1 API', () =>
     const v = validateCommand({ program: 'pvesh', args: args.map((a) => ({ value: a, raw: a })), text: args.join(' '), variants: [] }, schema);
     assert.deepEqual(v.errors, [], args.join(' '));
   }
+});
+
+test('the pvesh/pveum commands docs/identity.md and the README show are valid for the PVE 9.1 API', () => {
+  const schema = loadApiSchema();
+  const docs = readFileSync(new URL('../../docs/identity.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Second factors and access'), readme.indexOf('## Command line'));
+  // commands as written in code: `spans` (they may wrap a line) and ``` blocks
+  const code = [...(docs + '\n' + section).matchAll(/```[a-z]*\n([\s\S]*?)```|`([^`]+)`/g)].map((m) => (m[1] ?? m[2].replace(/\s*\n\s*/g, ' ')));
+  const commands = code.flatMap((c) => extractCommands(c)).filter((c) => (c.program === 'pvesh' || c.program === 'pveum') && c.args.length > 0); // a bare name is a mention
+  assert.ok(commands.length >= 4, `found ${commands.length}`);
+  for (const c of commands) assert.deepEqual(validateCommand(c, schema).errors, [], c.text);
 });
 
 test('tfa add totp with a secret from stdin: the right code adds it through pvesh; pvesec tfa list would show it', async (t) => {
