@@ -19,7 +19,8 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || di
 # ss; util-linux: unshare/nsenter/setpriv/flock; openssh-client: ssh, ssh-keygen; openssl: TLS tests;
 # procps: sysctl/ps; ca-certificates: apt over https mirrors; libxml2-utils: xmllint (JUnit report checked against its XSD);
 # iptables: iptables-restore --test of compiled rulesets inside a throw-away network namespace (never the machine's own).
-PACKAGES=(debootstrap debian-archive-keyring zstd bc iproute2 openssh-client util-linux tar openssl procps ca-certificates libxml2-utils iptables)
+# oathtool: TOTP codes to check pvesec's (RFC 6238) against, and to enrol with in the TFA end-to-end test.
+PACKAGES=(debootstrap debian-archive-keyring zstd bc iproute2 openssh-client util-linux tar openssl procps ca-certificates libxml2-utils iptables oathtool)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

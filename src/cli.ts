@@ -157,6 +157,7 @@ async function registerEngineCommands(program: Command, first: string | undefine
   const wantsAll = first === undefined || first === 'help' || first === '--help' || first === '-h';
   if (wantsAll || first === 'fw') (await import('./commands/fw.js')).registerFwCommand(program);
   if (wantsAll || first === 'perms') (await import('./commands/perms.js')).registerPermsCommand(program);
+  if (wantsAll || first === 'tfa') (await import('./commands/tfa.js')).registerTfaCommand(program);
 }
 
 function write(text: string): Promise<void> {

@@ -226,6 +226,15 @@ for (const source of ['bundle', 'backup'] as const) {
       });
     }
 
+    for (const format of ['text', 'json']) {
+      test(`tfa list --format ${format}: no secret on stdout or stderr`, () => {
+        const r = run(['tfa', 'list', input, '--format', format]);
+        assert.equal(r.status, 0, `tfa list exited ${r.status}: ${r.stderr}`);
+        assert.match(r.stdout, /alice@pve/, 'tfa list did not list the users');
+        assertNoCanary(canaries, `tfa list --format ${format}`, r.stdout + r.stderr);
+      });
+    }
+
     test('audit --output FILE: no secret in the report file', () => {
       const out = path.join(tmp, `${source}-report.json`);
       const r = run(['audit', input, '--format', 'json', '--output', out]);
