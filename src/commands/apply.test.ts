@@ -90,6 +90,13 @@ test('an answer other than yes changes nothing (exit 2); a plan without operatio
   const io2 = recordingIO();
   assert.equal(await runApply([empty], { config: path.join(dir, 'empty.yaml') }, io2, { ask: async () => assert.fail('no question') }), 0);
   assert.equal(io2.stdout, 'nothing to change\n');
+
+  // a control whose remedy was refused is named with its reason: an apply never looks like success on it
+  const refused = write('refused-plan.json', JSON.stringify({ ...plan, nodes: [{ ...plan.nodes[0], ops: [], fixes: [],
+    manual: [{ id: 'PVE-15', status: 'FAIL', reason: 'ACL convergence refused: no user besides root@pam would keep Permissions.Modify on /', fix: 'edit access-matrix.yaml' }] }] }));
+  const io3 = recordingIO();
+  assert.equal(await runApply([refused], { config: path.join(dir, 'empty.yaml') }, io3, { ask: async () => assert.fail('no question') }), 0);
+  assert.equal(io3.stdout, `nothing to change automatically; 1 control left for a human (pvesec plan shows the fixes):\n  ${plan.nodes[0].node}: PVE-15 FAIL: ACL convergence refused: no user besides root@pam would keep Permissions.Modify on /\n`);
 });
 
 test('history: one line per transaction with its state, controls, files and why it was reverted', () => {

@@ -12,7 +12,7 @@ import type { ConnectOptions } from '../collect/ssh.js';
 import type { CollectOptions } from '../collect/index.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import { selectChecks } from '../report/filter.js';
-import { renderPlanText } from '../report/plan-text.js';
+import { nothingToChange, renderPlanText } from '../report/plan-text.js';
 import type { Plan } from '../harden/plan-types.js';
 import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
 import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
@@ -129,7 +129,7 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
   }
 
   if (plan.nodes.every((n) => n.ops.length === 0)) {
-    await io.out('nothing to change\n');
+    await io.out(nothingToChange(plan));
     return 0;
   }
   if (!opts.yes) {

@@ -86,6 +86,16 @@ function renderNode(p: NodePlan, collected: CollectedFile): string[] {
   return out;
 }
 
+/**
+ * What apply says when there is nothing to carry out: a refused or manual-only control is named with its
+ * reason, so an apply never looks like success on what it declined (the fixes are in `pvesec plan`).
+ */
+export function nothingToChange(plan: Plan): string {
+  const left = plan.nodes.flatMap((n) => n.manual.map((m) => `  ${clean(n.node)}: ${clean(m.id)} ${clean(m.status)}: ${clean(m.reason)}\n`));
+  if (left.length === 0) return 'nothing to change\n';
+  return `nothing to change automatically; ${plural(left.length, 'control')} left for a human (pvesec plan shows the fixes):\n${left.join('')}`;
+}
+
 /** `terraform plan` for a node: what changes, each file as a unified diff, then what stays manual. */
 export function renderPlanText(plan: Plan, collected: CollectedFile): string {
   const c = planCounts(plan);
