@@ -332,3 +332,41 @@ IN ACCEPT -p icmpv6 -icmp-type timestamp-request
   assert.match(rules[3].ignored!, /invalid icmp-type 'any' for proto 'icmpv6'/);
   assert.match(rules[4].ignored!, /invalid icmp-type 'timestamp-request' for proto 'icmpv6'/);
 });
+
+test('runs of identical ignored rule lines are one rule and one diagnostic that say how many lines', () => {
+  const text = [
+    '[OPTIONS]', 'enable: 1', '', '[RULES]',
+    '{', '{', '# a comment inside the run', '', '{', // 5, 6, 9: one run of 3
+    '}', '}', // 10, 11: another run (different text)
+    'IN ACCEPT -p tcp -dport 22', // 12: applied, ends the run
+    '}', // 13: alone
+    'IN ACCEPT -dport 80', 'IN ACCEPT -dport 80', // 14, 15: ignored (no -p), a run of 2
+    '|IN ACCEPT -dport 80', '|IN ACCEPT -dport 80', // 16, 17: disabled: a run of their own, no diagnostic
+    '[group web]', '{', '{', // 19, 20 in the group
+    '[RULES]', '{', // 22: back in [RULES] after another section: not part of the run at 5
+    '',
+  ].join('\n');
+  const { value, diagnostics } = parseClusterFw(text);
+  const shape = (r: FwRule) => [r.line, r.text, r.run?.count ?? 1, r.run?.lastLine ?? r.line];
+  assert.deepEqual(value.rules.map(shape), [
+    [5, '{', 3, 9], [10, '}', 2, 11], [12, 'IN ACCEPT -p tcp -dport 22', 1, 12], [13, '}', 1, 13],
+    [14, 'IN ACCEPT -dport 80', 2, 15], [16, '|IN ACCEPT -dport 80', 2, 17], [22, '{', 1, 22],
+  ]);
+  assert.deepEqual(value.groups.get('web')!.rules.map(shape), [[19, '{', 2, 20]]);
+  assert.deepEqual(diagnostics.map((d) => `${d.line}: ${d.message}`), [
+    '5: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (3 identical lines, 5-9)',
+    '10: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (2 identical lines, 10-11)',
+    '13: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+    '14: rule ignored by Proxmox: -dport requires -p (protocol) (2 identical lines, 14-15)',
+    '19: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (2 identical lines, 19-20)',
+    '22: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+  ]);
+});
+
+test('host.fw: a million `{` lines are one rule (issue 8)', () => {
+  const n = 1_000_000;
+  const { value, diagnostics } = parseHostFw('[RULES]\n' + '{\n'.repeat(n) + 'IN ACCEPT -p tcp -dport 22\n');
+  assert.deepEqual(value.rules.map((r) => [r.line, r.run?.count ?? 1, r.run?.lastLine ?? r.line]), [[2, n, n + 1], [n + 2, 1, n + 2]]);
+  assert.equal(diagnostics.length, 1);
+  assert.match(diagnostics[0].message, / \(1000000 identical lines, 2-1000001\)$/);
+});

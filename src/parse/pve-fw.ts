@@ -71,6 +71,12 @@ export interface FwRule {
   ipversion?: 4 | 6;
   /** Why pve-firewall silently skips this rule; undefined for a rule it applies. */
   ignored?: string;
+  /**
+   * A run of identical ignored lines, one after the other in the same section (comments and blank lines
+   * between them allowed), is kept as the rule of its first line: `count` lines, the last at `lastLine`
+   * (a million `{` lines are one rule and one diagnostic). Absent: the rule is one line.
+   */
+  run?: { count: number; lastLine: number };
 }
 
 export interface FwAlias {
@@ -198,10 +204,12 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
 
+  const runs = new IgnoredRuns();
   for (const lines = new PveLines(text); lines.next(); ) {
     const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const previous = runs.contentLine(line);
     const header = parseSectionHeader(raw, CLUSTER_SECTIONS);
     crlf.header(line, raw, header !== undefined, CLUSTER_SECTIONS);
     if (header) {
@@ -249,15 +257,18 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       ruleCtx.context = context;
       ruleCtx.group = (current as FwGroup | undefined)?.name;
       const rule = parseFwRule(raw, ruleCtx);
+      const list = section === 'rules' ? conf.rules : (current as FwGroup).rules;
+      if (runs.extend(list, rule, previous)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
-      if (section === 'rules') conf.rules.push(rule);
-      else (current as FwGroup).rules.push(rule);
+      list.push(rule);
+      runs.start(list, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
     } else {
       const entry = parseIpsetEntry(raw, line, conf);
       if (entry.error) warn(line, `ipset entry skipped: ${entry.error}`);
       (current as FwIpset).entries.push(entry);
     }
   }
+  runs.finish();
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
@@ -278,10 +289,12 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const ruleCtx: RuleContext = { file, line: 0, context: 'host', cluster: clusterConf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
+  const runs = new IgnoredRuns();
   for (const lines = new PveLines(text); lines.next(); ) {
     const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const previous = runs.contentLine(line);
     const header = parseSectionHeader(raw, HOST_SECTIONS);
     crlf.header(line, raw, header !== undefined, HOST_SECTIONS);
     if (header) {
@@ -299,13 +312,64 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
       ruleCtx.line = line;
       const rule = parseFwRule(raw, ruleCtx);
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
+      if (runs.extend(conf.rules, rule, previous)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
+      runs.start(conf.rules, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
     }
   }
+  runs.finish();
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
+}
+
+/**
+ * Merges runs of identical ignored rule lines (issue 8: a million `{` lines made a million rules and
+ * diagnostics). Only consecutive lines of one rule list merge: any other line between them (a header, an
+ * option, another rule) ends the run. The run's diagnostic names how many lines and where they end.
+ */
+class IgnoredRuns {
+  private previousLine = 0;
+  private last: { list: FwRule[]; rule: FwRule; diagnostic?: Diagnostic } | undefined;
+  private readonly merged: { rule: FwRule; diagnostic?: Diagnostic }[] = [];
+
+  /** Called for every line that is not a comment or blank; returns the previous such line. */
+  contentLine(line: number): number {
+    const previous = this.previousLine;
+    this.previousLine = line;
+    return previous;
+  }
+
+  /** Counts `rule` into the run before it when it repeats that run's line; false: it starts its own. */
+  extend(list: FwRule[], rule: FwRule, previousLine: number): boolean {
+    const last = this.last;
+    if (!last || !rule.ignored || last.list !== list || last.rule.text !== rule.text || last.rule.ignored !== rule.ignored
+      || last.rule.enabled !== rule.enabled || (last.rule.run?.lastLine ?? last.rule.line) !== previousLine) return false;
+    if (!last.rule.run) {
+      last.rule.run = { count: 1, lastLine: last.rule.line };
+      this.merged.push(last);
+    }
+    last.rule.run.count++;
+    last.rule.run.lastLine = rule.line;
+    return true;
+  }
+
+  start(list: FwRule[], rule: FwRule, diagnostic: Diagnostic | undefined): void {
+    this.last = rule.ignored ? { list, rule, diagnostic } : undefined;
+  }
+
+  /** Adds the extent of each merged run to its diagnostic. */
+  finish(): void {
+    for (const { rule, diagnostic } of this.merged) {
+      if (diagnostic) diagnostic.message += ` (${describeRun(rule)!})`;
+    }
+  }
+}
+
+/** "1000 identical lines, 5-1004" for a merged run; undefined for a rule of one line. */
+export function describeRun(rule: FwRule): string | undefined {
+  return rule.run ? `${rule.run.count} identical lines, ${rule.line}-${rule.run.lastLine}` : undefined;
 }
 
 function strayHeader(raw: string): string {

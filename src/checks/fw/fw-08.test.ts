@@ -79,3 +79,14 @@ test('FW-08 CRLF on some lines only: the headers Proxmox misses and the lines be
   assert.equal(f.status, 'FAIL');
   assert.match(f.message, /cluster\.fw:1: CRLF line endings: with the CR kept, Proxmox does not recognise \[RULES\] \(line 5\) and skips or misreads the 2 lines below/);
 });
+
+test('FW-08 a run of identical ignored lines is one FAIL that says how many lines and where they end', () => {
+  const clusterFw = '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 22\n' + '{\n'.repeat(5000) + 'IN ACCEPT -dport 80\n{\n';
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw }) });
+  assert.deepEqual(findings.map((f) => f.message), [
+    '/etc/pve/firewall/cluster.fw:6: "{" is ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (5000 identical lines, 6-5005)',
+    '/etc/pve/firewall/cluster.fw:5006: "IN ACCEPT -dport 80" is ignored by Proxmox: -dport requires -p (protocol)',
+    '/etc/pve/firewall/cluster.fw:5007: "{" is ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+  ]);
+  assert.deepEqual(findings[0].evidence, [{ source: '/etc/pve/firewall/cluster.fw', line: 6, text: '{' }]);
+});

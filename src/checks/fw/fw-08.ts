@@ -1,7 +1,7 @@
 import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
 import { fileLine } from '../../model/file-lines.js';
-import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
+import { describeRun, type ClusterFw, type FwRule, type HostFw } from '../../parse/pve-fw.js';
 import { fail, keyed, pass, VerdictList, warn, type Check } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
 import { crlfFinding } from './crlf.js';
@@ -42,7 +42,8 @@ export const fw08: Check = {
         if (rule.ignored) {
           verdicts.add('FAIL', () => {
             const where = rule.group ? ` in [group ${rule.group}]` : '';
-            return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
+            const run = describeRun(rule);
+            return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}${run ? ` (${run})` : ''}`, [fwRuleEvidence(rule)]));
           });
         } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
           const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
