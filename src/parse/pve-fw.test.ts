@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { clusterFirewallEnabled, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule } from './pve-fw.js';
+import { clusterFirewallEnabled, MAX_IGNORED_RULES, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule } from './pve-fw.js';
 import { ParseError } from './diagnostics.js';
 
 const FIX = new URL('../../test/fixtures/pve-firewall/', import.meta.url);
@@ -369,4 +369,22 @@ test('host.fw: a million `{` lines are one rule (issue 8)', () => {
   assert.deepEqual(value.rules.map((r) => [r.line, r.run?.count ?? 1, r.run?.lastLine ?? r.line]), [[2, n, n + 1], [n + 2, 1, n + 2]]);
   assert.equal(diagnostics.length, 1);
   assert.match(diagnostics[0].message, / \(1000000 identical lines, 2-1000001\)$/);
+});
+
+test('past MAX_IGNORED_RULES ignored rules a file keeps only their line numbers, and one diagnostic says how many', () => {
+  const extra = 5;
+  // alternating { and }: no run merges; a disabled one and an applied rule among those past the cap
+  const lines = ['[OPTIONS]', 'enable: 1', '[RULES]'];
+  for (let i = 0; i < MAX_IGNORED_RULES + extra; i++) lines.push(i % 2 ? '}' : '{');
+  lines.push('|{', 'IN ACCEPT -p tcp -dport 22', '}');
+  const { value, diagnostics } = parseClusterFw(lines.join('\n') + '\n');
+  const first = 4 + MAX_IGNORED_RULES;
+  assert.equal(value.rules.length, MAX_IGNORED_RULES + 1);
+  assert.deepEqual(value.rules.at(-1)!.text, 'IN ACCEPT -p tcp -dport 22');
+  assert.deepEqual(value.ignoredNotKept, [first, first + 1, first + 2, first + 3, first + 4, first + 7]);
+  assert.equal(diagnostics.length, MAX_IGNORED_RULES + 1);
+  assert.deepEqual(diagnostics.at(-1), {
+    file: '/etc/pve/firewall/cluster.fw', line: first, severity: 'warning',
+    message: `rule ignored by Proxmox: 7 more ignored rule lines between lines ${first} and ${first + 7} (6 of them enabled), not listed one by one (a file lists its first ${MAX_IGNORED_RULES})`,
+  });
 });

@@ -146,6 +146,11 @@ export interface ClusterFw {
   groups: Map<string, FwGroup>;
   /** Set when lines end in CR LF. */
   crlf?: CrlfEffect;
+  /**
+   * Ignored rule lines past the first MAX_IGNORED_RULES of the file (a hostile file holds a million), not
+   * kept as rules: the line numbers of the enabled ones. One diagnostic names how many and where.
+   */
+  ignoredNotKept?: number[];
 }
 
 export interface HostFw {
@@ -155,6 +160,11 @@ export interface HostFw {
   rules: FwRule[];
   /** Set when lines end in CR LF. */
   crlf?: CrlfEffect;
+  /**
+   * Ignored rule lines past the first MAX_IGNORED_RULES of the file (a hostile file holds a million), not
+   * kept as rules: the line numbers of the enabled ones. One diagnostic names how many and where.
+   */
+  ignoredNotKept?: number[];
 }
 
 /** Splits `text # comment` at the first `#` (what `s/#\s*(.*?)\s*$//` does, without its quadratic backtracking). */
@@ -258,7 +268,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       ruleCtx.group = (current as FwGroup | undefined)?.name;
       const rule = parseFwRule(raw, ruleCtx);
       const list = section === 'rules' ? conf.rules : (current as FwGroup).rules;
-      if (runs.extend(list, rule, previous)) continue;
+      if (runs.extend(list, rule, previous) || runs.notKept(rule)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       list.push(rule);
       runs.start(list, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
@@ -268,7 +278,7 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       (current as FwIpset).entries.push(entry);
     }
   }
-  runs.finish();
+  runs.finish(conf, diagnostics);
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
@@ -312,24 +322,33 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
       ruleCtx.line = line;
       const rule = parseFwRule(raw, ruleCtx);
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
-      if (runs.extend(conf.rules, rule, previous)) continue;
+      if (runs.extend(conf.rules, rule, previous) || runs.notKept(rule)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
       runs.start(conf.rules, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
     }
   }
-  runs.finish();
+  runs.finish(conf, diagnostics);
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
 }
 
+/** Ignored rules (or runs of identical ones) a file keeps as FwRule objects; the rest are counted. */
+export const MAX_IGNORED_RULES = 10_000;
+
 /**
- * Merges runs of identical ignored rule lines (issue 8: a million `{` lines made a million rules and
- * diagnostics). Only consecutive lines of one rule list merge: any other line between them (a header, an
- * option, another rule) ends the run. The run's diagnostic names how many lines and where they end.
+ * Bounds what a file of ignored lines costs (issue 8: a million `{`/`}` lines made a million rules and
+ * diagnostics). Runs of identical ignored lines merge: only consecutive lines of one rule list, any other
+ * line between them (a header, an option, another rule) ends the run; the run's diagnostic names how many
+ * lines and where they end. Past MAX_IGNORED_RULES ignored rules, further ones are only counted.
  */
 class IgnoredRuns {
+  private kept = 0;
+  private readonly notKeptLines: number[] = [];
+  private notKeptFirst = 0;
+  private notKeptLast = 0;
+  private notKeptCount = 0;
   private previousLine = 0;
   private last: { list: FwRule[]; rule: FwRule; diagnostic?: Diagnostic } | undefined;
   private readonly merged: { rule: FwRule; diagnostic?: Diagnostic }[] = [];
@@ -355,15 +374,36 @@ class IgnoredRuns {
     return true;
   }
 
+  /** True when `rule` is ignored and the file already keeps MAX_IGNORED_RULES of them: it is counted instead. */
+  notKept(rule: FwRule): boolean {
+    if (!rule.ignored) return false;
+    if (this.kept < MAX_IGNORED_RULES) {
+      this.kept++;
+      return false;
+    }
+    if (rule.enabled) this.notKeptLines.push(rule.line);
+    if (!this.notKeptCount++) this.notKeptFirst = rule.line;
+    this.notKeptLast = rule.line;
+    return true;
+  }
+
   start(list: FwRule[], rule: FwRule, diagnostic: Diagnostic | undefined): void {
     this.last = rule.ignored ? { list, rule, diagnostic } : undefined;
   }
 
-  /** Adds the extent of each merged run to its diagnostic. */
-  finish(): void {
+  /** Adds the extent of each merged run to its diagnostic, and the lines not kept to the file. */
+  finish(conf: ClusterFw | HostFw, diagnostics: Diagnostic[]): void {
     for (const { rule, diagnostic } of this.merged) {
       if (diagnostic) diagnostic.message += ` (${describeRun(rule)!})`;
     }
+    if (!this.notKeptCount) return;
+    conf.ignoredNotKept = this.notKeptLines;
+    const enabled = this.notKeptLines.length;
+    diagnostics.push({
+      file: conf.file, line: this.notKeptFirst, severity: 'warning',
+      message: `rule ignored by Proxmox: ${this.notKeptCount} more ignored rule lines between lines ${this.notKeptFirst} and ${this.notKeptLast}`
+        + `${enabled === this.notKeptCount ? '' : ` (${enabled} of them enabled)`}, not listed one by one (a file lists its first ${MAX_IGNORED_RULES})`,
+    });
   }
 }
 
