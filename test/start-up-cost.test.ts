@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, configSchema } from '../src/config/schema.js';
+import { PLAN_SCHEMA } from '../src/harden/plan-types.js';
 import { CLI, ensureCliBuilt } from './harness/hosts.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,8 +26,11 @@ function cliArgv(cli: Cli): string[] {
   return cli === 'src' ? ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli.ts')] : [CLI];
 }
 
-/** The modules (file URLs and CommonJS paths) an audit loaded, deduplicated. */
-function modulesLoaded(cli: Cli, args: string[], cwd: string): string[] {
+/**
+ * The modules (file URLs and CommonJS paths) a run of the CLI loaded, deduplicated. `schema`: the JSON
+ * report it must print (the audit's unless told; null: its output is not JSON, e.g. `--help`).
+ */
+function modulesLoaded(cli: Cli, args: string[], cwd: string, schema: string | null = 'pvesec.audit/v1'): string[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'pvesec-startup-'));
   try {
     const log = path.join(dir, 'loaded');
@@ -47,8 +51,9 @@ process.on('exit', () => {
 });
 `);
     const r = spawnSync(process.execPath, ['--import', probe, ...cliArgv(cli), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-    assert.ok(r.status === 0 || r.status === 1, `the audit ran (exit ${r.status}): ${r.stderr}`);
-    assert.equal(JSON.parse(r.stdout).schema, 'pvesec.audit/v1', 'the audit printed its report');
+    assert.ok(r.status === 0 || r.status === 1, `pvesec ${args[0]} ran (exit ${r.status}): ${r.stderr}`);
+    if (schema !== null) assert.equal(JSON.parse(r.stdout).schema, schema, `pvesec ${args[0]} printed its JSON`);
+    else assert.ok(r.stdout.length > 0, `pvesec ${args[0]} printed something`);
     return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => (FILE.test(u) ? fileURLToPath(u) : u)))];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -69,12 +74,21 @@ function inEmptyDir<T>(fn: (cwd: string) => T): T {
 }
 
 const AUDIT_FRESH = ['audit', path.join(ROOT, 'examples/fresh-install'), '--format', 'json'];
+const PLAN_FRESH = ['plan', path.join(ROOT, 'examples/fresh-install'), '--format', 'json'];
 const AUDIT_WITH_CONFIG = ['audit', path.join(ROOT, 'examples/hardened-cluster'), '--config', path.join(ROOT, 'examples/hardened-cluster/pvesec.yaml'), '--format', 'json'];
 
 for (const cli of ['src', 'dist'] as const) {
   test(`${cli}: an audit of a bundle without pvesec.yaml loads neither zod, yaml nor ssh2`, { timeout: 240_000 }, async () => {
     if (cli === 'dist') await ensureCliBuilt();
     assert.deepEqual(heavyPackages(inEmptyDir((cwd) => modulesLoaded(cli, AUDIT_FRESH, cwd))), []);
+  });
+
+  // a plan only renders its JSON (the plan file's zod schema is for apply, which reads one); --help lists
+  // the fw commands (whose env.json schema is for `fw batch`)
+  test(`${cli}: a plan of a bundle without pvesec.yaml, and --help, load neither zod, yaml nor ssh2`, { timeout: 240_000 }, async () => {
+    if (cli === 'dist') await ensureCliBuilt();
+    assert.deepEqual(heavyPackages(inEmptyDir((cwd) => modulesLoaded(cli, PLAN_FRESH, cwd, PLAN_SCHEMA))), []);
+    assert.deepEqual(heavyPackages(inEmptyDir((cwd) => modulesLoaded(cli, ['--help'], cwd, null))), []);
   });
 
   test(`${cli}: the probe sees them when a pvesec.yaml is read (so the test above can fail)`, { timeout: 240_000 }, async () => {

@@ -312,7 +312,7 @@ async function runBatchMode(target: string | undefined, opts: FwOptions, io: Com
   const optional = (name: string) => (fs.existsSync(path.join(dir, name)) ? readText(path.join(dir, name), '--config-dir') : undefined);
   let env;
   try {
-    env = envSchema.parse(JSON.parse(readText(opts.env!, '--env')));
+    env = envSchema().parse(JSON.parse(readText(opts.env!, '--env')));
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const issue = (e as { issues?: { path: (string | number)[]; message: string }[] }).issues?.[0];

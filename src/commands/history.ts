@@ -24,7 +24,7 @@ export function renderHistory(records: TxRecord[], pruned: { pruned: number; ret
 export async function runHistory(target: string, opts: HistoryOptions, io: CommandIO, deps: { tx?: TxAdmin } = {}): Promise<number> {
   const format = (opts.format ?? 'text').toLowerCase();
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${opts.format}" is not one of text, json`);
-  const ssh = sshTargetOf(parseTarget(target));
+  const ssh = sshTargetOf(parseTarget(target), 'history');
   const c = collectOptions(opts);
   const tx = deps.tx ?? (await import('../harden/apply-tx.js')).nodeTxAdmin();
   const session = await RemoteSession.open(ssh, { identity: c.identity, knownHostsFile: c.knownHostsFile, acceptNew: c.acceptNew, timeoutMs: c.timeoutMs });

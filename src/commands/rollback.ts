@@ -26,7 +26,7 @@ const DEFAULT_CONFIRM_TIMEOUT_SEC = 120;
  */
 export async function runRollback(target: string, opts: RollbackOptions, io: CommandIO, deps: Partial<RollbackDeps> = {}): Promise<number> {
   const confirmTimeoutSec = parsePositiveInt('--confirm-timeout', opts.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_SEC;
-  const ssh = sshTargetOf(parseTarget(target));
+  const ssh = sshTargetOf(parseTarget(target), 'rollback');
   const c = collectOptions(opts);
   const connect: ConnectOptions = { identity: c.identity, knownHostsFile: c.knownHostsFile, acceptNew: c.acceptNew, timeoutMs: c.timeoutMs };
   const verifyConnect: ConnectOptions = { ...connect, acceptNew: false };

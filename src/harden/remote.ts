@@ -75,9 +75,9 @@ export class RemoteSession {
   }
 }
 
-/** The SSH endpoint of a target string, or an error naming it when it is not ssh://. */
-export function sshTargetOf(target: Target): SshTarget {
-  if (target.kind !== 'ssh') throw new Error(`${target.input}: apply needs an SSH target (ssh://[user@]host[:port])`);
+/** The SSH endpoint of a target string, or an error naming it and the command when it is not ssh://. */
+export function sshTargetOf(target: Target, command: 'apply' | 'history' | 'rollback' = 'apply'): SshTarget {
+  if (target.kind !== 'ssh') throw new Error(`${target.input}: ${command} needs an SSH target (ssh://[user@]host[:port])`);
   return { host: target.host, port: target.port, user: target.user, input: target.input };
 }
 

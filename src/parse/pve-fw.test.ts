@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { clusterFirewallEnabled, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule } from './pve-fw.js';
+import { clusterFirewallEnabled, MAX_IGNORED_RULES, parseClusterFw, parseHostFw, resolveAddress, type ClusterFw, type FwRule } from './pve-fw.js';
 import { ParseError } from './diagnostics.js';
 
 const FIX = new URL('../../test/fixtures/pve-firewall/', import.meta.url);
@@ -331,4 +331,60 @@ IN ACCEPT -p icmpv6 -icmp-type timestamp-request
   assert.equal(rules[2].ignored, undefined);
   assert.match(rules[3].ignored!, /invalid icmp-type 'any' for proto 'icmpv6'/);
   assert.match(rules[4].ignored!, /invalid icmp-type 'timestamp-request' for proto 'icmpv6'/);
+});
+
+test('runs of identical ignored rule lines are one rule and one diagnostic that say how many lines', () => {
+  const text = [
+    '[OPTIONS]', 'enable: 1', '', '[RULES]',
+    '{', '{', '# a comment inside the run', '', '{', // 5, 6, 9: one run of 3
+    '}', '}', // 10, 11: another run (different text)
+    'IN ACCEPT -p tcp -dport 22', // 12: applied, ends the run
+    '}', // 13: alone
+    'IN ACCEPT -dport 80', 'IN ACCEPT -dport 80', // 14, 15: ignored (no -p), a run of 2
+    '|IN ACCEPT -dport 80', '|IN ACCEPT -dport 80', // 16, 17: disabled: a run of their own, no diagnostic
+    '[group web]', '{', '{', // 19, 20 in the group
+    '[RULES]', '{', // 22: back in [RULES] after another section: not part of the run at 5
+    '',
+  ].join('\n');
+  const { value, diagnostics } = parseClusterFw(text);
+  const shape = (r: FwRule) => [r.line, r.text, r.run?.count ?? 1, r.run?.lastLine ?? r.line];
+  assert.deepEqual(value.rules.map(shape), [
+    [5, '{', 3, 9], [10, '}', 2, 11], [12, 'IN ACCEPT -p tcp -dport 22', 1, 12], [13, '}', 1, 13],
+    [14, 'IN ACCEPT -dport 80', 2, 15], [16, '|IN ACCEPT -dport 80', 2, 17], [22, '{', 1, 22],
+  ]);
+  assert.deepEqual(value.groups.get('web')!.rules.map(shape), [[19, '{', 2, 20]]);
+  assert.deepEqual(diagnostics.map((d) => `${d.line}: ${d.message}`), [
+    '5: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (3 identical lines, 5-9)',
+    '10: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (2 identical lines, 10-11)',
+    '13: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+    '14: rule ignored by Proxmox: -dport requires -p (protocol) (2 identical lines, 14-15)',
+    '19: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (2 identical lines, 19-20)',
+    '22: rule ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+  ]);
+});
+
+test('host.fw: a million `{` lines are one rule (issue 8)', () => {
+  const n = 1_000_000;
+  const { value, diagnostics } = parseHostFw('[RULES]\n' + '{\n'.repeat(n) + 'IN ACCEPT -p tcp -dport 22\n');
+  assert.deepEqual(value.rules.map((r) => [r.line, r.run?.count ?? 1, r.run?.lastLine ?? r.line]), [[2, n, n + 1], [n + 2, 1, n + 2]]);
+  assert.equal(diagnostics.length, 1);
+  assert.match(diagnostics[0].message, / \(1000000 identical lines, 2-1000001\)$/);
+});
+
+test('past MAX_IGNORED_RULES ignored rules a file keeps only their line numbers, and one diagnostic says how many', () => {
+  const extra = 5;
+  // alternating { and }: no run merges; a disabled one and an applied rule among those past the cap
+  const lines = ['[OPTIONS]', 'enable: 1', '[RULES]'];
+  for (let i = 0; i < MAX_IGNORED_RULES + extra; i++) lines.push(i % 2 ? '}' : '{');
+  lines.push('|{', 'IN ACCEPT -p tcp -dport 22', '}');
+  const { value, diagnostics } = parseClusterFw(lines.join('\n') + '\n');
+  const first = 4 + MAX_IGNORED_RULES;
+  assert.equal(value.rules.length, MAX_IGNORED_RULES + 1);
+  assert.deepEqual(value.rules.at(-1)!.text, 'IN ACCEPT -p tcp -dport 22');
+  assert.deepEqual(value.ignoredNotKept, [first, first + 1, first + 2, first + 3, first + 4, first + 7]);
+  assert.equal(diagnostics.length, MAX_IGNORED_RULES + 1);
+  assert.deepEqual(diagnostics.at(-1), {
+    file: '/etc/pve/firewall/cluster.fw', line: first, severity: 'warning',
+    message: `rule ignored by Proxmox: 7 more ignored rule lines between lines ${first} and ${first + 7} (6 of them enabled), not listed one by one (a file lists its first ${MAX_IGNORED_RULES})`,
+  });
 });

@@ -71,6 +71,12 @@ export interface FwRule {
   ipversion?: 4 | 6;
   /** Why pve-firewall silently skips this rule; undefined for a rule it applies. */
   ignored?: string;
+  /**
+   * A run of identical ignored lines, one after the other in the same section (comments and blank lines
+   * between them allowed), is kept as the rule of its first line: `count` lines, the last at `lastLine`
+   * (a million `{` lines are one rule and one diagnostic). Absent: the rule is one line.
+   */
+  run?: { count: number; lastLine: number };
 }
 
 export interface FwAlias {
@@ -140,6 +146,11 @@ export interface ClusterFw {
   groups: Map<string, FwGroup>;
   /** Set when lines end in CR LF. */
   crlf?: CrlfEffect;
+  /**
+   * Ignored rule lines past the first MAX_IGNORED_RULES of the file (a hostile file holds a million), not
+   * kept as rules: the line numbers of the enabled ones. One diagnostic names how many and where.
+   */
+  ignoredNotKept?: number[];
 }
 
 export interface HostFw {
@@ -149,6 +160,11 @@ export interface HostFw {
   rules: FwRule[];
   /** Set when lines end in CR LF. */
   crlf?: CrlfEffect;
+  /**
+   * Ignored rule lines past the first MAX_IGNORED_RULES of the file (a hostile file holds a million), not
+   * kept as rules: the line numbers of the enabled ones. One diagnostic names how many and where.
+   */
+  ignoredNotKept?: number[];
 }
 
 /** Splits `text # comment` at the first `#` (what `s/#\s*(.*?)\s*$//` does, without its quadratic backtracking). */
@@ -198,10 +214,12 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
   let section: 'options' | 'aliases' | 'rules' | 'group' | 'ipset' | undefined;
   let current: FwGroup | FwIpset | undefined;
 
+  const runs = new IgnoredRuns();
   for (const lines = new PveLines(text); lines.next(); ) {
     const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const previous = runs.contentLine(line);
     const header = parseSectionHeader(raw, CLUSTER_SECTIONS);
     crlf.header(line, raw, header !== undefined, CLUSTER_SECTIONS);
     if (header) {
@@ -249,15 +267,18 @@ export function parseClusterFw(input: string | Buffer, file = '/etc/pve/firewall
       ruleCtx.context = context;
       ruleCtx.group = (current as FwGroup | undefined)?.name;
       const rule = parseFwRule(raw, ruleCtx);
+      const list = section === 'rules' ? conf.rules : (current as FwGroup).rules;
+      if (runs.extend(list, rule, previous) || runs.notKept(rule)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
-      if (section === 'rules') conf.rules.push(rule);
-      else (current as FwGroup).rules.push(rule);
+      list.push(rule);
+      runs.start(list, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
     } else {
       const entry = parseIpsetEntry(raw, line, conf);
       if (entry.error) warn(line, `ipset entry skipped: ${entry.error}`);
       (current as FwIpset).entries.push(entry);
     }
   }
+  runs.finish(conf, diagnostics);
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
@@ -278,10 +299,12 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
   const ruleCtx: RuleContext = { file, line: 0, context: 'host', cluster: clusterConf }; // one for every line (parseFwRule keeps none)
   const crlf = new CrlfTracker();
   let section: 'options' | 'rules' | undefined;
+  const runs = new IgnoredRuns();
   for (const lines = new PveLines(text); lines.next(); ) {
     const { line, text: raw } = lines;
     crlf.see(raw);
     if (raw.startsWith('#') || /^\s*$/.test(raw)) continue;
+    const previous = runs.contentLine(line);
     const header = parseSectionHeader(raw, HOST_SECTIONS);
     crlf.header(line, raw, header !== undefined, HOST_SECTIONS);
     if (header) {
@@ -299,13 +322,94 @@ export function parseHostFw(input: string | Buffer, file = '/etc/pve/nodes/local
       ruleCtx.line = line;
       const rule = parseFwRule(raw, ruleCtx);
       if (stray && rule.ignored) rule.ignored = `${strayHeader(raw)}: read as a rule and skipped (the lines below it stay in [RULES])`;
+      if (runs.extend(conf.rules, rule, previous) || runs.notKept(rule)) continue;
       if (rule.ignored && rule.enabled) warn(line, messages.get('rule ignored by Proxmox: ', rule.ignored));
       conf.rules.push(rule);
+      runs.start(conf.rules, rule, rule.ignored && rule.enabled ? diagnostics[diagnostics.length - 1] : undefined);
     }
   }
+  runs.finish(conf, diagnostics);
   const effect = crlf.effect();
   if (effect) conf.crlf = effect;
   return { value: conf, diagnostics };
+}
+
+/** Ignored rules (or runs of identical ones) a file keeps as FwRule objects; the rest are counted. */
+export const MAX_IGNORED_RULES = 10_000;
+
+/**
+ * Bounds what a file of ignored lines costs (issue 8: a million `{`/`}` lines made a million rules and
+ * diagnostics). Runs of identical ignored lines merge: only consecutive lines of one rule list, any other
+ * line between them (a header, an option, another rule) ends the run; the run's diagnostic names how many
+ * lines and where they end. Past MAX_IGNORED_RULES ignored rules, further ones are only counted.
+ */
+class IgnoredRuns {
+  private kept = 0;
+  private readonly notKeptLines: number[] = [];
+  private notKeptFirst = 0;
+  private notKeptLast = 0;
+  private notKeptCount = 0;
+  private previousLine = 0;
+  private last: { list: FwRule[]; rule: FwRule; diagnostic?: Diagnostic } | undefined;
+  private readonly merged: { rule: FwRule; diagnostic?: Diagnostic }[] = [];
+
+  /** Called for every line that is not a comment or blank; returns the previous such line. */
+  contentLine(line: number): number {
+    const previous = this.previousLine;
+    this.previousLine = line;
+    return previous;
+  }
+
+  /** Counts `rule` into the run before it when it repeats that run's line; false: it starts its own. */
+  extend(list: FwRule[], rule: FwRule, previousLine: number): boolean {
+    const last = this.last;
+    if (!last || !rule.ignored || last.list !== list || last.rule.text !== rule.text || last.rule.ignored !== rule.ignored
+      || last.rule.enabled !== rule.enabled || (last.rule.run?.lastLine ?? last.rule.line) !== previousLine) return false;
+    if (!last.rule.run) {
+      last.rule.run = { count: 1, lastLine: last.rule.line };
+      this.merged.push(last);
+    }
+    last.rule.run.count++;
+    last.rule.run.lastLine = rule.line;
+    return true;
+  }
+
+  /** True when `rule` is ignored and the file already keeps MAX_IGNORED_RULES of them: it is counted instead. */
+  notKept(rule: FwRule): boolean {
+    if (!rule.ignored) return false;
+    if (this.kept < MAX_IGNORED_RULES) {
+      this.kept++;
+      return false;
+    }
+    if (rule.enabled) this.notKeptLines.push(rule.line);
+    if (!this.notKeptCount++) this.notKeptFirst = rule.line;
+    this.notKeptLast = rule.line;
+    return true;
+  }
+
+  start(list: FwRule[], rule: FwRule, diagnostic: Diagnostic | undefined): void {
+    this.last = rule.ignored ? { list, rule, diagnostic } : undefined;
+  }
+
+  /** Adds the extent of each merged run to its diagnostic, and the lines not kept to the file. */
+  finish(conf: ClusterFw | HostFw, diagnostics: Diagnostic[]): void {
+    for (const { rule, diagnostic } of this.merged) {
+      if (diagnostic) diagnostic.message += ` (${describeRun(rule)!})`;
+    }
+    if (!this.notKeptCount) return;
+    conf.ignoredNotKept = this.notKeptLines;
+    const enabled = this.notKeptLines.length;
+    diagnostics.push({
+      file: conf.file, line: this.notKeptFirst, severity: 'warning',
+      message: `rule ignored by Proxmox: ${this.notKeptCount} more ignored rule lines between lines ${this.notKeptFirst} and ${this.notKeptLast}`
+        + `${enabled === this.notKeptCount ? '' : ` (${enabled} of them enabled)`}, not listed one by one (a file lists its first ${MAX_IGNORED_RULES})`,
+    });
+  }
+}
+
+/** "1000 identical lines, 5-1004" for a merged run; undefined for a rule of one line. */
+export function describeRun(rule: FwRule): string | undefined {
+  return rule.run ? `${rule.run.count} identical lines, ${rule.line}-${rule.run.lastLine}` : undefined;
 }
 
 function strayHeader(raw: string): string {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assertCases, runCheck } from '../testing.js';
 import { fw08 } from './fw-08.js';
+import { MAX_IGNORED_RULES } from '../../parse/pve-fw.js';
+import { MAX_FINDINGS_PER_CHECK } from '../types.js';
 import { pveNode } from '../../../test/fixtures/netfilter/helpers.js';
 
 const CLUSTER = `[OPTIONS]
@@ -78,4 +80,37 @@ test('FW-08 CRLF on some lines only: the headers Proxmox misses and the lines be
   const [f] = runCheck(fw08, { node: pveNode({ clusterFw: mixed }) });
   assert.equal(f.status, 'FAIL');
   assert.match(f.message, /cluster\.fw:1: CRLF line endings: with the CR kept, Proxmox does not recognise \[RULES\] \(line 5\) and skips or misreads the 2 lines below/);
+});
+
+test('FW-08 a run of identical ignored lines is one FAIL that says how many lines and where they end', () => {
+  const clusterFw = '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 22\n' + '{\n'.repeat(5000) + 'IN ACCEPT -dport 80\n{\n';
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw }) });
+  assert.deepEqual(findings.map((f) => f.message), [
+    '/etc/pve/firewall/cluster.fw:6: "{" is ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]" (5000 identical lines, 6-5005)',
+    '/etc/pve/firewall/cluster.fw:5006: "IN ACCEPT -dport 80" is ignored by Proxmox: -dport requires -p (protocol)',
+    '/etc/pve/firewall/cluster.fw:5007: "{" is ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"',
+  ]);
+  assert.deepEqual(findings[0].evidence, [{ source: '/etc/pve/firewall/cluster.fw', line: 6, text: '{' }]);
+});
+
+test('FW-08 past the ignored rules a file keeps: each line still counts, with its text, and the total is exact', () => {
+  const n = MAX_IGNORED_RULES + 500;
+  const clusterFw = '[OPTIONS]\nenable: 1\n[RULES]\n' + Array.from({ length: n }, (_, i) => (i % 2 ? '}' : '{')).join('\n') + '\n';
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw }) });
+  const omitted = findings.at(-1)!;
+  assert.equal(findings.length, MAX_FINDINGS_PER_CHECK);
+  assert.match(omitted.message, new RegExp(`^${n - (MAX_FINDINGS_PER_CHECK - 1)} more findings not listed \\(${n - (MAX_FINDINGS_PER_CHECK - 1)} FAIL\\)`));
+  assert.equal(findings[0].message, '/etc/pve/firewall/cluster.fw:4: "{" is ignored by Proxmox: unable to parse rule: expected "TYPE ACTION [options]"');
+});
+
+test('FW-08 an ignored line past the kept ones is reported with its line and text when there is room', () => {
+  // disabled ignored lines (alternating, so no run merges) fill what the file keeps and are not reported
+  const lines = ['[OPTIONS]', 'enable: 1', '[RULES]'];
+  for (let i = 0; i < MAX_IGNORED_RULES; i++) lines.push(i % 2 ? '|}' : '|{');
+  lines.push('{', '}');
+  const findings = runCheck(fw08, { node: pveNode({ clusterFw: lines.join('\n') + '\n' }) });
+  assert.deepEqual(findings.map((f) => f.message), [
+    `/etc/pve/firewall/cluster.fw:${4 + MAX_IGNORED_RULES}: "{" is ignored by Proxmox (one of the ignored lines past the first ${MAX_IGNORED_RULES} of the file, not parsed one by one)`,
+    `/etc/pve/firewall/cluster.fw:${5 + MAX_IGNORED_RULES}: "}" is ignored by Proxmox (one of the ignored lines past the first ${MAX_IGNORED_RULES} of the file, not parsed one by one)`,
+  ]);
 });

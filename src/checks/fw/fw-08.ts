@@ -1,7 +1,7 @@
 import { FILES } from '../../collect/sources.js';
 import { allHostFirewalls, clusterFirewallFact } from '../../model/facts/network.js';
 import { fileLine } from '../../model/file-lines.js';
-import type { ClusterFw, FwRule, HostFw } from '../../parse/pve-fw.js';
+import { describeRun, MAX_IGNORED_RULES, type ClusterFw, type FwRule, type HostFw } from '../../parse/pve-fw.js';
 import { fail, keyed, pass, VerdictList, warn, type Check } from '../types.js';
 import { FW_REFERENCES, fwRuleEvidence, plural } from './common.js';
 import { crlfFinding } from './crlf.js';
@@ -42,12 +42,23 @@ export const fw08: Check = {
         if (rule.ignored) {
           verdicts.add('FAIL', () => {
             const where = rule.group ? ` in [group ${rule.group}]` : '';
-            return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}`, [fwRuleEvidence(rule)]));
+            const run = describeRun(rule);
+            return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}${run ? ` (${run})` : ''}`, [fwRuleEvidence(rule)]));
           });
         } else if (rule.type === 'group' && !cluster.conf.groups.has(rule.action)) {
           const other = cluster.conf.groups.has(rule.action.toLowerCase()) ? ` (the group is named "${rule.action.toLowerCase()}": references are case-sensitive)` : '';
           verdicts.add('WARN', () => keyed(`${rule.file}: ${rule.text.trim()}`, warn(`${rule.file}:${rule.line}: GROUP ${rule.action} refers to no security group, the rule has no effect${other}`, [fwRuleEvidence(rule)])));
         }
+      }
+    }
+    // Ignored rule lines past what the parser keeps of a file (MAX_IGNORED_RULES): counted, their text read back.
+    for (const conf of [cluster.conf, ...hosts.map((h) => h.fw.conf)]) {
+      for (const line of conf.ignoredNotKept ?? []) {
+        if (lost(conf.file, line)) continue;
+        verdicts.add('FAIL', () => {
+          const text = fileLine(ctx.snapshot, conf.file, line)?.trim() ?? '';
+          return keyed(`${conf.file}: ${text}`, fail(`${conf.file}:${line}: "${text}" is ignored by Proxmox (one of the ignored lines past the first ${MAX_IGNORED_RULES} of the file, not parsed one by one)`, [{ source: conf.file, line, text }]));
+        });
       }
     }
     // Other lines pve-firewall skips with only a log message: ipset entries, aliases, options, lines outside a section.

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { lazyValue, zodLib } from '../../core/lazy-require.js';
 import type { Diagnostic } from '../../parse/diagnostics.js';
 import { PacketError } from './packet.js';
 import { topologyFromPeers, topologyFromText, type PveEnvironment } from './pve-common.js';
@@ -9,15 +10,20 @@ import { decideJson, parsePveConfig, pveSimulator, type Backend, type Simulator 
  * env.json, packets as JSON lines in, `{"id","verdict","rule"}` lines out (same order).
  */
 
-export const envSchema = z.object({
-  node: z.string().min(1),
-  host_ip: z.string().optional(),
-  local_network: z.string().optional(),
-  peers: z.record(z.string(), z.string()).default({}),
-  /** Name of a corosync.conf file in the directory, used instead of `peers`. */
-  corosync: z.string().optional(),
-});
-export type EnvJson = z.infer<typeof envSchema>;
+/** env.json's schema, built with zod on first use (`--help` and the other `fw` commands never load zod). */
+function buildEnvSchema(z: typeof Z) {
+  return z.object({
+    node: z.string().min(1),
+    host_ip: z.string().optional(),
+    local_network: z.string().optional(),
+    peers: z.record(z.string(), z.string()).default({}),
+    /** Name of a corosync.conf file in the directory, used instead of `peers`. */
+    corosync: z.string().optional(),
+  });
+}
+
+export const envSchema = lazyValue(() => buildEnvSchema(zodLib().z));
+export type EnvJson = Z.infer<ReturnType<typeof buildEnvSchema>>;
 
 export interface BatchFiles {
   clusterFw?: string;

@@ -12,7 +12,7 @@ import { parsePveConfig, pveSimulator } from './simulator.js';
 const oracle = loadOracle('pve-firewall');
 
 function runCase(c: OracleCase): { total: number; wrong: string[] } {
-  const env = envSchema.parse(JSON.parse(c.files['env.json']));
+  const env = envSchema().parse(JSON.parse(c.files['env.json']));
   const { sim } = batchSimulator({ clusterFw: c.files['cluster.fw'], hostFw: c.files['host.fw'], corosyncConf: env.corosync ? c.files[env.corosync] : undefined }, env);
   const packets = c.jsonl['packets.jsonl'];
   const expected = c.jsonl['expected.jsonl'];
@@ -47,7 +47,7 @@ test('worked lockout examples: verdict and deciding rule', () => {
   let n = 0;
   for (const c of cases) {
     assert.deepEqual(runCase(c).wrong, []);
-    const env = envSchema.parse(JSON.parse(c.files['env.json']));
+    const env = envSchema().parse(JSON.parse(c.files['env.json']));
     const { sim } = batchSimulator({ clusterFw: c.files['cluster.fw'], hostFw: c.files['host.fw'] }, env);
     const got = runBatch(sim, c.jsonl['packets.jsonl'].map((value: unknown, i: number) => ({ line: i + 1, value })));
     got.forEach((r, i) => {

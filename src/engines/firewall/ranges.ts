@@ -124,8 +124,19 @@ export function summarizeCidrs(set: RangeSet, max = 8): string {
 /** "1 address", "256 addresses", "2^64 addresses" (exact up to 2^53, then as a power of two when it is one). */
 export function countAddresses(n: bigint): string {
   if (n === 1n) return '1 address';
-  if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return `${Number(n).toLocaleString('en-US')} addresses`;
+  if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return `${withThousandsSeparators(n)} addresses`;
   const bits = n.toString(2).length - 1;
   if (n === 1n << BigInt(bits)) return `2^${bits} addresses`;
   return `about 2^${(Math.log2(Number(n))).toFixed(1)} addresses`;
+}
+
+/**
+ * "16,777,216": what toLocaleString('en-US') gives, without it (its first call initialises ICU's number
+ * formatting, ~30 ms of CPU in every audit that reports an exposure).
+ */
+export function withThousandsSeparators(n: bigint): string {
+  const digits = (n < 0n ? -n : n).toString();
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let i = out.length; i < digits.length; i += 3) out += ',' + digits.slice(i, i + 3);
+  return (n < 0n ? '-' : '') + out;
 }
