@@ -5,7 +5,8 @@
  * pvesec's parsers read back). Scenarios: `pvesec token create` (privsep, expiry, its ACL; the secret printed
  * once and stored nowhere by pvesec); ACL convergence to an access matrix with `pvesec plan` / `apply` /
  * `rollback`; a matrix that removes the last administrator besides root@pam, refused; the client killed
- * after a pve call, before the confirmation: the node undoes the calls at the deadline.
+ * after a pve call, before the confirmation: the node undoes the calls at the deadline; `pvesec tfa enforce`
+ * refused with the list while a user of the realm has no factor, then enforced and rolled back.
  * Hosts: node k245 (systemd), bastion k246 (10.77.0.245-246).
  */
 import assert from 'node:assert/strict';
