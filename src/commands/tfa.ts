@@ -13,7 +13,7 @@ export interface TfaCommandDeps {
 export function registerTfaCommand(program: Command, deps: TfaCommandDeps = {}): void {
   const setExitCode = deps.setExitCode ?? ((code: number) => void (process.exitCode = code));
   const io = async () => (await import('./io.js')).processIO();
-  const tfa = program.command('tfa').description('second factors of Proxmox VE users: list them, enrol TOTP or recovery keys');
+  const tfa = program.command('tfa').description('second factors of Proxmox VE users: list them, enrol TOTP or recovery keys, enforce TOTP on a realm');
 
   sshOptions(tfa.command('list')
     .description('every user: factors by type, realm enforcement, who enforcing TFA would lock out, admins without WebAuthn (no secrets shown)')
@@ -31,6 +31,16 @@ export function registerTfaCommand(program: Command, deps: TfaCommandDeps = {}):
     .action(async (user: string, opts) => {
       const { runTfaAdd } = await import('./tfa-add.js');
       setExitCode(await runTfaAdd(user, opts, await io()));
+    });
+
+  sshOptions(tfa.command('enforce')
+    .description('enforce TOTP on a realm in a node transaction, only when every enabled user of it has a factor (else refused with the list; exit 0 enforced, 1 rolled back, 2 refused or error)')
+    .argument('<realm>', 'the realm, e.g. pve or pam'))
+    .requiredOption('--target <target>', 'the node: ssh://root@host')
+    .option('--confirm-timeout <sec>', 'seconds until the node undoes the change unless it is verified and confirmed (default 120)')
+    .action(async (realm: string, opts) => {
+      const { runTfaEnforce } = await import('./tfa-enforce.js');
+      setExitCode(await runTfaEnforce(realm, opts, await io()));
     });
 }
 

@@ -1,23 +1,17 @@
-import os from 'node:os';
 import type { SshCliOptions } from './ssh-options.js';
 import { collectOptions, loadConfigReporting } from './audit.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import type { CommandIO } from './io.js';
+import { runPveTransaction } from './pve-tx.js';
 import { groupClusters } from '../audit/run.js';
 import { FILES } from '../collect/sources.js';
-import type { ConnectOptions } from '../collect/ssh.js';
-import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
+import type { TxRuntime } from '../harden/apply.js';
 import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
-import { fileDigest, sha256 } from '../harden/plan.js';
-import { PLAN_SCHEMA, type Plan } from '../harden/plan-types.js';
-import { RemoteSession } from '../harden/remote.js';
-import { verifyTcp } from '../harden/verify.js';
+import { fileDigest } from '../harden/plan.js';
 import { planTokenCreate, tokenExpiry, TokenRefused } from '../identity/token.js';
 import { FactContext, Unavailable } from '../model/fact.js';
 import { accessFact } from '../model/facts/permissions.js';
 import { findToken, parseUserCfg } from '../parse/user-cfg.js';
-import { clean } from '../report/text.js';
-import { VERSION } from '../version.js';
 
 export interface TokenCreateOptions extends SshCliOptions {
   target?: string;
@@ -101,50 +95,23 @@ export async function runTokenCreate(tokenId: string, opts: TokenCreateOptions, 
     throw e;
   }
   const tokenOp = ops[0];
-  const plan: Plan = {
-    schema: PLAN_SCHEMA, createdAt: now.toISOString(), pvesecVersion: VERSION, configDigest: sha256(''),
-    nodes: [{
-      node: before.node, target: opts.target, ops, fixes: [], manual: [],
-      fileDigests: { [FILES.userCfg]: fileDigest(before.snapshot, FILES.userCfg) },
-    }],
-  };
-
   const tx0 = deps.tx ?? (await import('../harden/apply-tx.js')).nodeTxRuntime();
   let secret: string | undefined;
   // the step's output carries the secret once; it is taken here and never reaches a progress line or a file
   const tx: TxRuntime = { ...tx0, progressLines: (stdout) => { secret ??= secretOf(stdout, tokenOp.id); return tx0.progressLines(stdout); } };
-  const connect: ConnectOptions = { identity: collectOpts.identity, knownHostsFile: collectOpts.knownHostsFile, acceptNew: false, timeoutMs: collectOpts.timeoutMs };
-  let audits = 0;
-  let written: Promise<void> = Promise.resolve();
-  const unused = async () => ({ name: 'not used', ok: true, detail: '' });
-  const applyDeps: ApplyDeps = {
-    tx,
-    open: (target) => RemoteSession.open(target, connect),
-    audit: async (target, controls) => {
-      const a = await auditNode(target, controls, config, collectOpts, collect);
-      if (audits++ > 0) {
-        // after the step: the re-collected user.cfg must hold the token, privilege-separated, and its grant
-        const text = a.snapshot.text(FILES.userCfg);
-        const cfg = text === undefined ? undefined : parseUserCfg(text).value;
-        const tok = cfg && findToken(cfg, tokenId);
-        if (!tok || !tok.privsep || tok.expire !== expire) throw new Error(`the re-collected user.cfg does not hold ${tokenId} with privilege separation and expiry ${expire}`);
-        if (!cfg.aclEntries.some((e) => e.kind === 'token' && e.member === tokenId && e.role === opts.role)) throw new Error(`the re-collected user.cfg does not grant ${opts.role} to ${tokenId}`);
-      }
-      return a;
+  const result = await runPveTransaction({
+    target: opts.target, node: before.node, ops, fileDigests: { [FILES.userCfg]: fileDigest(before.snapshot, FILES.userCfg) },
+    config, collectOpts, collect, confirmTimeoutSec, what: 'token create', now,
+    verify: (after) => {
+      // after the step: the re-collected user.cfg must hold the token, privilege-separated, and its grant
+      const text = after.text(FILES.userCfg);
+      const cfg = text === undefined ? undefined : parseUserCfg(text).value;
+      const tok = cfg && findToken(cfg, tokenId);
+      if (!tok || !tok.privsep || tok.expire !== expire) throw new Error(`the re-collected user.cfg does not hold ${tokenId} with privilege separation and expiry ${expire}`);
+      if (!cfg.aclEntries.some((e) => e.kind === 'token' && e.member === tokenId && e.role === opts.role)) throw new Error(`the re-collected user.cfg does not grant ${opts.role} to ${tokenId}`);
     },
-    verifyAdmin: unused,
-    verifyPasswords: unused,
-    verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
-    verifyPeer: unused,
-    progress: (line) => {
-      written = written.then(() => io.out(clean(line) + '\n'));
-    },
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
-  const result = await applyPlan(plan, { confirmTimeoutSec, admins: [], origin: `pvesec ${VERSION} token create by ${os.userInfo().username}@${os.hostname()}` }, applyDeps);
-  await written;
-  const outcome = result.outcomes[0];
+  }, io, tx);
+  const outcome = result.outcome;
   if (outcome?.status !== 'applied') {
     if (outcome && 'reason' in outcome) io.err(`pvesec: ${outcome.node}: token not created: ${outcome.reason}`);
     return result.exitCode === 0 ? 2 : result.exitCode;

@@ -134,7 +134,7 @@ export interface LoadRulesetOp extends OpBase {
  * pvesh), which validates the call and takes pmxcfs's cluster-wide lock on user.cfg like the GUI does.
  * Before the call the node journals `inverse`, the calls that undo it; a revert runs the inverse calls of
  * every pve-call in reverse order (so an unrelated edit made meanwhile by someone else survives; see
- * docs/identity-acl.md). argv and every inverse are run without a shell.
+ * docs/identity.md). argv and every inverse are run without a shell.
  */
 export interface PveCallOp extends OpBase {
   kind: 'pve-call';

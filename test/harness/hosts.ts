@@ -6,7 +6,7 @@
  * Every test file owns a fixed block of names and octets so files can run in parallel:
  *   audit-ssh a*  1-19 | harden h* 20-39 | errors e* 40-59 | bench b* 60-89 | collect-ssh c* 100-109
  *   firewall-iptables f* 110-139 | pve-shared p* 140-149 | systemd self-test s* 150-159
- *   scripts/gen-sshd-cases.ts g* 190-199
+ *   scripts/gen-sshd-cases.ts g* 190-199 | fw-apply-pve fp* 230-235 | tfa t* 240-244 | identity k* 245-249
  * Two runs of the suite at once (several developers, or a developer and a watcher on one machine)
  * would fight over those names, so a file first claims its block (claimBlock, an flock held until
  * downAll): a second run of the same file waits instead of tearing down the first one's hosts.
