@@ -155,7 +155,8 @@ describe('identity changes through the pveum stand-in, in node transactions (e2e
     assert.match(planned.stdout, /nothing to change automatically/, describeRun(planned));
     const applied = await cli(['apply', target(), '--control', 'PVE-15', '--yes', '--config', cfg, ...common(), '--confirm-timeout', '120']);
     assert.equal(applied.code, 0, describeRun(applied));
-    assert.match(applied.stdout, /nothing to change/, describeRun(applied));
+    assert.match(applied.stdout, /^nothing to change automatically; 1 control left for a human/, describeRun(applied));
+    assert.match(applied.stdout, /: PVE-15 FAIL: ACL convergence to \S+ refused: .*Permissions\.Modify on \//, 'apply names the refusal and its reason');
     assert.equal(await userCfg(), before);
     assert.equal(standin.calls.slice(calls).filter((c) => !(c.call ?? '').startsWith('GET')).length, 0, 'no call changed anything');
   });
