@@ -292,7 +292,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 900
     const right = await snapUnderLock(h, paths, id);
     const restoredThen = paths.filter((p) => right.files[p] === pre[p]).length;
     const cut = right.state === 'armed' && restoredThen < paths.length;
-    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 30_000 - Date.now());
     assert.equal(state, 'reverted');
     assert.deepEqual(await snap(h, paths), pre);
     await assertNoTimerNoMarker(h);
@@ -495,7 +495,7 @@ describe('node transaction runtime on systemd hosts (e2e)', { skip, timeout: 900
     assert.ok(wrote >= 3 && wrote < 12, `killed half-way (${wrote}/12 written): ${out}`);
     const journaled = Number((await mustExecIn(h, `grep -c '^file ' /var/lib/pvesec/tx/${id}/journal`)).trim());
     assert.ok(journaled < 12, `the node-side step died with its session (${journaled}/12 journaled)`);
-    const state = await waitState(h, id, 'armed', deadline * 1000 + 6000 - Date.now());
+    const state = await waitState(h, id, 'armed', deadline * 1000 + 30_000 - Date.now());
     assert.equal(state, 'reverted');
     assert.deepEqual(await snap(h, paths), pre);
     assert.equal((await mustExecIn(h, 'ls -a /etc | grep -c "^.pvesec-" || true')).trim(), '0', 'no temporary file left in /etc');
