@@ -23,13 +23,18 @@ ExecStop=/bin/umount /etc/pve
 WantedBy=multi-user.target
 `;
 
-/** Moves what /etc/pve holds into the backing directory, leaves the mountpoint empty, enables and starts the stand-in. */
+/**
+ * Replaces the image's pve-cluster alias (of fake-pveproxy) with the stand-in unit; moves what /etc/pve holds into the
+ * backing directory, leaves the mountpoint empty, enables and starts the stand-in.
+ */
 export async function installPveClusterStandin(host: Host): Promise<void> {
   await mustExecIn(host, ['sh', '-ec', `mkdir -p /etc/pve ${PMXCFS_BACKING}
 if ! mountpoint -q /etc/pve; then
   cp -a /etc/pve/. ${PMXCFS_BACKING}/
   find /etc/pve -mindepth 1 -delete
 fi
+# the systemd test image aliases pve-cluster.service to fake-pveproxy (a symlink here): the stand-in replaces the alias
+rm -f ${PVE_CLUSTER_STANDIN_PATH}
 cat > ${PVE_CLUSTER_STANDIN_PATH}
 systemctl daemon-reload
 systemctl enable --now --quiet pve-cluster.service
