@@ -3,7 +3,7 @@
  * timer, the boot-time unit, a failing step, `revertScript` and `rollbackScript` all run this one file,
  * so a revert needs nothing of pvesec on the node.
  *
- *   sh revert deadline|boot|live|failed|rollback [reason]
+ *   sh revert deadline|boot|pmxcfs|live|failed|rollback [reason]
  *
  * Under the transaction's flock, and only when the state is armed (confirmed for rollback):
  *   1. units the transaction brought up (enabled/started where they were not; services of packages it
@@ -11,6 +11,9 @@
  *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
  *      when it was absent; directories it created are removed; Proxmox calls (pve-call) are undone by
  *      their journaled inverse calls, in the same reverse order (at boot: queued to a unit after pve-cluster);
+ *      at boot on a node with pve-cluster and /etc/pve not mounted yet, paths under /etc/pve are queued
+ *      (pmxcfs-boot) to the unit pvesec-pmxcfs-revert-<id> after pve-cluster, which runs `revert pmxcfs`:
+ *      until it has restored them the state is `reverting`, then reverted (or revert-failed);
  *   3. daemon-reload (when a unit file may have changed); units get their previous enablement back and the ones that were active are
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
