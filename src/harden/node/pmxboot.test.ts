@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PVESEC_DIR } from './layout.js';
+import { PRELUDE } from './prelude.js';
+import { beginScript } from './scripts.js';
 import { revertProgram } from './revert.js';
 
 // The boot-time revert on a Proxmox node: /etc/pve is pmxcfs, mounted later by pve-cluster. The whole revert
@@ -78,11 +80,26 @@ describe('boot-time revert of /etc/pve files (pmxcfs)', () => {
     // the unit runs but pve-cluster did not mount /etc/pve: loud, revert-failed, nothing written
     const late = n.run('pmxcfs');
     assert.equal(late.status, 5, late.out);
-    assert.match(late.out, /revert-error \/etc\/pve is not mounted \(pve-cluster did not start\): 1 path\(s\) under \/etc\/pve not restored/);
-    assert.match(n.state(), /^revert-failed /);
-    // and a later boot leaves a failed revert alone
+    assert.match(late.out, /revert-error \/etc\/pve is not mounted \(pve-cluster did not start\): 1 path\(s\) under \/etc\/pve not restored \(listed in .*pmxcfs-boot; once it is mounted: sh .*\/revert pmxcfs\)/);
+    assert.match(n.state(), /^revert-failed the node rebooted inside the confirmation window$/);
+    // the files are still queued: the next boot tries again
     assert.equal(n.run('boot').status, 0);
-    assert.equal(n.unitArgs().length, 2);
+    assert.equal(n.unitArgs().length, 3);
+    assert.match(n.state(), /^revert-failed /);
+  });
+
+  it('when the early part failed, the /etc/pve files are still restored by the unit, and the state stays revert-failed', () => {
+    const n = node({ pveCluster: true });
+    writeFileSync(join(n.T, 'files', '2'), 'damaged\n');
+    const r = n.run('boot');
+    assert.equal(r.status, 5, r.out);
+    assert.match(r.out, /revert-error the saved copy of .*issue .* is damaged/);
+    assert.equal(n.unitArgs().length, 1, 'the /etc/pve files are queued all the same');
+    assert.match(n.state(), /^revert-failed /);
+    const late = n.run('pmxcfs');
+    assert.equal(late.status, 5, late.out);
+    assert.match(late.out, /revert-error \/etc\/pve is not mounted/);
+    assert.doesNotMatch(late.out, /refused|state /);
   });
 
   it('the pmxcfs continuation refuses unless the transaction is reverting', () => {
@@ -104,5 +121,19 @@ describe('boot-time revert of /etc/pve files (pmxcfs)', () => {
     assert.deepEqual(n.unitArgs(), []);
     assert.match(n.state(), /^revert-failed /);
     assert.equal(existsSync(PVE_FILE) ? statSync(PVE_FILE).mtimeMs : undefined, before);
+  });
+
+  it('begin refuses while a transaction is still reverting its /etc/pve files', () => {
+    const n = node({ pveCluster: true });
+    const begin = beginScript({ id: '20261207T010203Z-d4e5f6', timeoutSec: 5, controls: [], origin: 't' });
+    const guard = /# a boot revert still waiting[\s\S]*?\ndone\n/.exec(begin)![0];
+    const P = join(n.T, '..', '..');
+    const run = () => spawnSync('sh', ['-c', `${PRELUDE}P=${P}\n${guard}echo passed`]);
+    assert.match(run().stdout.toString(), /passed/, 'an armed transaction does not stop the guard');
+    assert.equal(n.run('boot').status, 0);
+    assert.match(n.state(), /^reverting /);
+    const r = run();
+    assert.equal(r.status, 3);
+    assert.equal(r.stdout.toString(), `pvesec-tx refused transaction ${ID} is still reverting: its /etc/pve files wait for pve-cluster (pvesec-pmxcfs-revert-${ID}.service)\n`);
   });
 });

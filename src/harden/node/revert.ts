@@ -61,9 +61,13 @@ s=$(st_get "$T")
 want=armed
 [ "$mode" = rollback ] && want=confirmed
 [ "$mode" = pmxcfs ] && want=reverting
+# the /etc/pve files are still queued also after a failed revert (the rest failed, or /etc/pve was not mounted)
+pmxcfs_queued=
+case "$s" in reverting|revert-failed) [ -s "$T/pmxcfs-boot" ] && pmxcfs_queued=$s ;; esac
+[ "$mode" = pmxcfs ] && [ -n "$pmxcfs_queued" ] && want=$s
 if [ "$s" != "$want" ]; then
-  # rebooted again before pve-cluster came up: the /etc/pve files still wait for it
-  if [ "$mode" = boot ] && [ "$s" = reverting ] && [ -s "$T/pmxcfs-boot" ]; then pmxcfs_start; exit 0; fi
+  # rebooted again before they were restored: the /etc/pve files still wait for pve-cluster
+  if [ "$mode" = boot ] && [ -n "$pmxcfs_queued" ]; then pmxcfs_start; exit 0; fi
   [ "$mode" = boot ] || ev "state $ID $s $(st_why "$T")"
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
@@ -246,7 +250,7 @@ pmxcfs_not_yet() { # at boot on a Proxmox node: /etc/pve is pmxcfs, mounted late
 }
 
 restore_paths() {
-  rm -f -- "$T/pve-boot" "$T/pmxcfs-boot"
+  rm -f -- "$T/pve-boot" "$T/pmxcfs-boot" "$T/pmxcfs-boot.done"
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
@@ -303,13 +307,17 @@ if [ "$mode" = pmxcfs ]; then
       restore_entry "$k" "$a" "$b" "$c" "$d" "$e" "$f" || bad=1
     done < "$T/pmxcfs-boot"
   else
-    ev "revert-error /etc/pve is not mounted (pve-cluster did not start): $(wc -l < "$T/pmxcfs-boot") path(s) under /etc/pve not restored, see $T/pmxcfs-boot"
+    ev "revert-error /etc/pve is not mounted (pve-cluster did not start): $(wc -l < "$T/pmxcfs-boot") path(s) under /etc/pve not restored (listed in $T/pmxcfs-boot; once it is mounted: sh $T/revert pmxcfs)"
     bad=1
   fi
+  # done: not again at the next boot
+  [ $bad = 0 ] && mv -f -- "$T/pmxcfs-boot" "$T/pmxcfs-boot.done"
   final=reverted
   [ $bad = 0 ] || final=revert-failed
+  # an earlier part of this revert failed: it stays failed, with that reason
+  if [ "$s" = revert-failed ]; then final=revert-failed; why=$(st_why "$T"); fi
   st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
-  if [ $bad = 0 ]; then ev "reverted $ID $why"; exit 0; fi
+  if [ "$final" = reverted ]; then ev "reverted $ID $why"; exit 0; fi
   ev "revert-failed $ID $why (see the revert-error lines)"
   exit 5
 fi
