@@ -71,4 +71,43 @@ describe('boot-time revert of /etc/pve files behind pve-cluster (e2e)', { skip, 
     assert.equal(rec?.state, 'reverted');
     assert.equal(rec?.reason, 'the node rebooted inside the confirmation window');
   });
+
+  it('pve-cluster failing at boot: revert-failed, loud, nothing in the mountpoint; `revert pmxcfs` finishes it once mounted (state reverted)', async () => {
+    await mustExecIn(h, `printf '[OPTIONS]\\nenable: 0\\n' > ${CLUSTER_FW}`);
+    await writeFileIn(h, PLAIN, 'pre\n');
+    const pre = await mustExecIn(h, `sha256sum ${CLUSTER_FW} ${PLAIN}`);
+    const id = newTxId();
+    const begin = await sh(beginScript({ id, timeoutSec: 120, controls: ['FW-01'], origin: 'e2e pmxboot.test.ts' }));
+    assert.equal(begin.code, 0, begin.stdout + begin.stderr);
+    const step = await sh(stepScript(id, [
+      { kind: 'write-file', id: `write:${CLUSTER_FW}`, ...base, path: CLUSTER_FW, content: '[OPTIONS]\nenable: 1\n', mode: 0o640, owner: 'root', group: 'www-data', pmxcfs: true },
+      { kind: 'write-file', id: `write:${PLAIN}`, ...base, path: PLAIN, content: 'post\n', mode: 0o644, owner: 'root', group: 'root' },
+    ]));
+    assert.equal(step.code, 0, step.stdout + step.stderr);
+    // the stand-in's mount source goes away: pve-cluster fails at the next boot
+    await mustExecIn(h, `mv ${PMXCFS_BACKING} ${PMXCFS_BACKING}.off`);
+
+    await rebootHost(h, { timeoutMs: 240_000 });
+
+    let state = await stateOf(id);
+    for (let i = 0; i < 600 && state === 'reverting'; i++) {
+      await sleep(100);
+      state = await stateOf(id);
+    }
+    const log = async () => (await execIn(h, `journalctl -b --no-pager -o cat -u pvesec-boot-revert.service -u pvesec-pmxcfs-revert-${id}.service`)).stdout;
+    const bootLog = await log();
+    assert.equal(state, 'revert-failed', bootLog);
+    assert.match(bootLog, /revert-error \/etc\/pve is not mounted \(pve-cluster did not start\)/);
+    assert.equal(await mustExecIn(h, `cat ${PLAIN}`), 'pre\n', 'the plain file was reverted early');
+    assert.notEqual((await execIn(h, 'mountpoint -q /etc/pve')).code, 0);
+    assert.deepEqual((await mustExecIn(h, 'find /etc/pve -mindepth 1')).trim(), '', 'nothing was written into the mountpoint directory');
+
+    await mustExecIn(h, `mv ${PMXCFS_BACKING}.off ${PMXCFS_BACKING} && systemctl start pve-cluster.service`);
+    const retry = await execIn(h, ['sh', `/var/lib/pvesec/tx/${id}/revert`, 'pmxcfs']);
+    assert.equal(retry.code, 0, retry.stdout + retry.stderr);
+    assert.match(retry.stdout, /restored \/etc\/pve\/firewall\/cluster\.fw/);
+    assert.equal(await mustExecIn(h, `sha256sum ${CLUSTER_FW} ${PLAIN}`), pre);
+    assert.equal(await stateOf(id), 'reverted', 'only the /etc/pve part had failed: now the transaction is reverted');
+    assert.deepEqual(await underMountpoint(h), []);
+  });
 });

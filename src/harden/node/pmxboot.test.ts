@@ -81,7 +81,7 @@ describe('boot-time revert of /etc/pve files (pmxcfs)', () => {
     const late = n.run('pmxcfs');
     assert.equal(late.status, 5, late.out);
     assert.match(late.out, /revert-error \/etc\/pve is not mounted \(pve-cluster did not start\): 1 path\(s\) under \/etc\/pve not restored \(listed in .*pmxcfs-boot; once it is mounted: sh .*\/revert pmxcfs\)/);
-    assert.match(n.state(), /^revert-failed the node rebooted inside the confirmation window$/);
+    assert.match(n.state(), /^revert-failed the node rebooted inside the confirmation window; the \/etc\/pve files are not restored$/);
     // the files are still queued: the next boot tries again
     assert.equal(n.run('boot').status, 0);
     assert.equal(n.unitArgs().length, 3);
@@ -100,6 +100,7 @@ describe('boot-time revert of /etc/pve files (pmxcfs)', () => {
     assert.equal(late.status, 5, late.out);
     assert.match(late.out, /revert-error \/etc\/pve is not mounted/);
     assert.doesNotMatch(late.out, /refused|state /);
+    assert.match(n.state(), /^revert-failed the node rebooted inside the confirmation window$/, 'the reason of the first failure stays');
   });
 
   it('the pmxcfs continuation refuses unless the transaction is reverting', () => {

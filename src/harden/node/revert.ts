@@ -250,7 +250,7 @@ pmxcfs_not_yet() { # at boot on a Proxmox node: /etc/pve is pmxcfs, mounted late
 }
 
 restore_paths() {
-  rm -f -- "$T/pve-boot" "$T/pmxcfs-boot" "$T/pmxcfs-boot.done"
+  rm -f -- "$T/pve-boot" "$T/pmxcfs-boot" "$T/pmxcfs-boot.done" "$T/pmxcfs-early-ok"
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
@@ -313,9 +313,9 @@ if [ "$mode" = pmxcfs ]; then
   # done: not again at the next boot
   [ $bad = 0 ] && mv -f -- "$T/pmxcfs-boot" "$T/pmxcfs-boot.done"
   final=reverted
-  [ $bad = 0 ] || final=revert-failed
-  # an earlier part of this revert failed: it stays failed, with that reason
-  if [ "$s" = revert-failed ]; then final=revert-failed; why=$(st_why "$T"); fi
+  [ $bad = 0 ] || { final=revert-failed; why="$why; the /etc/pve files are not restored"; }
+  # the early part of this revert failed: it stays failed, with that reason
+  if [ ! -f "$T/pmxcfs-early-ok" ]; then final=revert-failed; why=$(st_why "$T"); fi
   st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
   if [ "$final" = reverted ]; then ev "reverted $ID $why"; exit 0; fi
   ev "revert-failed $ID $why (see the revert-error lines)"
@@ -335,6 +335,7 @@ final=reverted
 # the /etc/pve files are restored later by their own unit, which records reverted (or revert-failed)
 if [ $bad = 0 ] && [ -s "$T/pmxcfs-boot" ]; then
   final=reverting
+  : > "$T/pmxcfs-early-ok"
   why="$why; the /etc/pve files wait for pve-cluster ($pmxcfs_unit.service)"
 fi
 st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
