@@ -22,7 +22,8 @@ after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function node(opts: { pveCluster: boolean; damagePveCopy?: boolean }) {
+/** pveCluster: the unit exists; 'alias': pve-cluster.service is another unit's alias (pvesec's systemd test image). */
+function node(opts: { pveCluster: boolean | 'alias'; damagePveCopy?: boolean }) {
   const root = mkdtempSync(join(tmpdir(), 'pvesec-pmxboot-'));
   dirs.push(root);
   const P = join(root, 'pvesec');
@@ -44,9 +45,10 @@ function node(opts: { pveCluster: boolean; damagePveCopy?: boolean }) {
   assert.ok(program.includes(`PATH=${bin}:`));
   writeFileSync(join(T, 'revert'), program);
   const fake = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`); chmodSync(join(bin, name), 0o755); };
-  fake('systemctl', opts.pveCluster
-    ? 'case "$*" in *"LoadState"*pve-cluster.service*) echo loaded ;; *LoadState*) echo not-found ;; esac\nexit 0'
-    : 'case "$*" in *LoadState*) echo not-found ;; esac\nexit 0');
+  // systemctl show prints the properties in its own order, an alias under the name of the unit it points to
+  const show = opts.pveCluster === 'alias' ? 'echo Id=pveproxy.service; echo LoadState=loaded'
+    : opts.pveCluster ? 'echo Id=pve-cluster.service; echo LoadState=loaded' : 'echo LoadState=not-found; echo Id=pve-cluster.service';
+  fake('systemctl', `case "$*" in "show -p Id,LoadState pve-cluster.service") ${show} ;; esac\nexit 0`);
   fake('mountpoint', 'exit 1');
   fake('systemd-run', `printf '%s\\n' "$*" >> ${root}/systemd-run.args`);
   fake('dpkg-query', 'exit 0');
@@ -110,9 +112,9 @@ describe('boot-time revert of /etc/pve files (pmxcfs)', () => {
     assert.match(n.state(), /^armed /);
   });
 
-  it('without pve-cluster (/etc/pve a plain directory) everything is restored at once, as before', () => {
+  for (const pveCluster of [false, 'alias'] as const) it(`${pveCluster ? 'with pve-cluster.service only an alias of another unit' : 'without pve-cluster'} (/etc/pve a plain directory) everything is restored at once, as before`, () => {
     // the saved copy of the /etc/pve file is damaged, so the immediate attempt shows without writing /etc/pve
-    const n = node({ pveCluster: false, damagePveCopy: true });
+    const n = node({ pveCluster, damagePveCopy: true });
     const before = existsSync(PVE_FILE) ? statSync(PVE_FILE).mtimeMs : undefined;
     const r = n.run('boot');
     assert.equal(r.status, 5, r.out);

@@ -244,7 +244,9 @@ pmxcfs_not_yet() { # at boot on a Proxmox node: /etc/pve is pmxcfs, mounted late
   [ "$mode" = boot ] || return 1
   if [ -z "$pmxcfs_later" ]; then
     pmxcfs_later=no
-    if [ "$(systemctl show -p LoadState --value pve-cluster.service 2>/dev/null)" = loaded ] && ! mountpoint -q /etc/pve; then pmxcfs_later=yes; fi
+    # pve-cluster.service itself, loaded (not an alias of another unit, as on pvesec's test hosts)
+    if [ "$(systemctl show -p Id,LoadState pve-cluster.service 2>/dev/null | sort | tr '\n' ' ')" = "Id=pve-cluster.service LoadState=loaded " ] &&
+        ! mountpoint -q /etc/pve; then pmxcfs_later=yes; fi
   fi
   [ "$pmxcfs_later" = yes ]
 }
