@@ -3,7 +3,7 @@
  * timer, the boot-time unit, a failing step, `revertScript` and `rollbackScript` all run this one file,
  * so a revert needs nothing of pvesec on the node.
  *
- *   sh revert deadline|boot|live|failed|rollback [reason]
+ *   sh revert deadline|boot|pmxcfs|live|failed|rollback [reason]
  *
  * Under the transaction's flock, and only when the state is armed (confirmed for rollback):
  *   1. units the transaction brought up (enabled/started where they were not; services of packages it
@@ -11,6 +11,9 @@
  *   2. every journaled path is restored in reverse order: previous bytes, mode and owner, or removed
  *      when it was absent; directories it created are removed; Proxmox calls (pve-call) are undone by
  *      their journaled inverse calls, in the same reverse order (at boot: queued to a unit after pve-cluster);
+ *      at boot on a node with pve-cluster and /etc/pve not mounted yet, paths under /etc/pve are queued
+ *      (pmxcfs-boot) to the unit pvesec-pmxcfs-revert-<id> after pve-cluster, which runs `revert pmxcfs`:
+ *      until it has restored them the state is `reverting`, then reverted (or revert-failed);
  *   3. daemon-reload (when a unit file may have changed); units get their previous enablement back and the ones that were active are
  *      reload-or-restarted (sshd re-reads the restored configuration; established sessions survive);
  *      at boot nothing is started here (the boot transaction does that; we run before it);
@@ -36,18 +39,35 @@ why=
 [ $# -ge 2 ] && why=$(clean "$2")
 case "$mode" in
   deadline) why="the confirmation deadline passed" ;;
-  boot) why="the node rebooted inside the confirmation window" ;;
+  boot|pmxcfs) why="the node rebooted inside the confirmation window" ;;
   live|failed|rollback) ;;
-  *) ev "error usage: revert deadline|boot|live|failed|rollback [reason]"; exit 2 ;;
+  *) ev "error usage: revert deadline|boot|pmxcfs|live|failed|rollback [reason]"; exit 2 ;;
 esac
 [ -n "$why" ] || why=$mode
 [ -d "$T" ] || { ev "refused unknown transaction $ID"; exit 3; }
 exec 9>>"$T/lock" || { ev "revert-failed $ID cannot open $T/lock"; exit 5; }
 flock 9 || { ev "revert-failed $ID cannot take $T/lock"; exit 5; }
+pmxcfs_unit="pvesec-pmxcfs-revert-$ID"
+pmxcfs_start() { # the unit that restores the queued /etc/pve files once pve-cluster has mounted pmxcfs
+  sync "$T/pmxcfs-boot" 2>/dev/null
+  if systemd-run --no-block --collect --unit "$pmxcfs_unit" --property After=pve-cluster.service \
+      --property Wants=pve-cluster.service /bin/sh "$T/revert" pmxcfs >/dev/null 2>&1; then
+    ev "deferred the /etc/pve files to $pmxcfs_unit.service (after pve-cluster mounts pmxcfs)"
+  else
+    ev "revert-error cannot start $pmxcfs_unit.service: the /etc/pve files listed in $T/pmxcfs-boot are not restored"; return 1
+  fi
+}
 s=$(st_get "$T")
 want=armed
 [ "$mode" = rollback ] && want=confirmed
+[ "$mode" = pmxcfs ] && want=reverting
+# the /etc/pve files are still queued also after a failed revert (the rest failed, or /etc/pve was not mounted)
+pmxcfs_queued=
+case "$s" in reverting|revert-failed) [ -s "$T/pmxcfs-boot" ] && pmxcfs_queued=$s ;; esac
+[ "$mode" = pmxcfs ] && [ -n "$pmxcfs_queued" ] && want=$s
 if [ "$s" != "$want" ]; then
+  # rebooted again before they were restored: the /etc/pve files still wait for pve-cluster
+  if [ "$mode" = boot ] && [ -n "$pmxcfs_queued" ]; then pmxcfs_start; exit 0; fi
   [ "$mode" = boot ] || ev "state $ID $s $(st_why "$T")"
   case "$mode" in deadline|boot) exit 0 ;; esac
   exit 3
@@ -202,25 +222,52 @@ pve_boot_queue() { # at boot: the queued inverse calls, in one transient unit or
   fi
 }
 
+restore_entry() { # KIND ARGS...: one journal line
+  k=$1
+  shift
+  case "$k" in
+    ruleset) restore_ruleset "$1" "$2" "$3" ;;
+    file) restore_file "$1" "$2" "$3" "$4" "$5" "$6" ;;
+    dir) restore_dir "$1" "$2" "$3" "$4" ;;
+    copy) restore_copy "$1" "$2" ;;
+    txstate) restore_txstate "$1" "$2" ;;
+    pve) restore_pve "$1" "$2" ;;
+    tree)
+      if [ -e "$1" ] || [ -L "$1" ]; then
+        if rm -rf -- "$1"; then ev "removed $1"; else ev "revert-error cannot remove $1"; return 1; fi
+      fi ;;
+  esac
+}
+
+pmxcfs_later=
+pmxcfs_not_yet() { # at boot on a Proxmox node: /etc/pve is pmxcfs, mounted later by pve-cluster (a plain directory elsewhere)
+  [ "$mode" = boot ] || return 1
+  if [ -z "$pmxcfs_later" ]; then
+    pmxcfs_later=no
+    # pve-cluster.service itself, loaded (not an alias of another unit, as on pvesec's test hosts)
+    if [ "$(systemctl show -p Id,LoadState pve-cluster.service 2>/dev/null | sort | tr '\n' ' ')" = "Id=pve-cluster.service LoadState=loaded " ] &&
+        ! mountpoint -q /etc/pve; then pmxcfs_later=yes; fi
+  fi
+  [ "$pmxcfs_later" = yes ]
+}
+
 restore_paths() {
-  rm -f -- "$T/pve-boot"
+  rm -f -- "$T/pve-boot" "$T/pmxcfs-boot" "$T/pmxcfs-boot.done" "$T/pmxcfs-early-ok"
   jrev "$T" | {
     r=0
     while read -r k a b c d e f rest; do
-      case "$k" in
-        ruleset) restore_ruleset "$a" "$b" "$c" || r=1 ;;
-        file) restore_file "$a" "$b" "$c" "$d" "$e" "$f" || r=1 ;;
-        dir) restore_dir "$a" "$b" "$c" "$d" || r=1 ;;
-        copy) restore_copy "$a" "$b" || r=1 ;;
-        txstate) restore_txstate "$a" "$b" || r=1 ;;
-        pve) restore_pve "$a" "$b" || r=1 ;;
-        tree)
-          if [ -e "$a" ] || [ -L "$a" ]; then
-            if rm -rf -- "$a"; then ev "removed $a"; else ev "revert-error cannot remove $a"; r=1; fi
+      # written now, a file under /etc/pve would land in the empty mountpoint, hidden once pmxcfs mounts
+      case "$k $a" in
+        "file /etc/pve/"*|"dir /etc/pve/"*|"copy /etc/pve/"*|"tree /etc/pve/"*)
+          if pmxcfs_not_yet; then
+            printf '%s\n' "$k $a $b $c $d $e $f" >> "$T/pmxcfs-boot" || { ev "revert-error cannot queue $a"; r=1; }
+            continue
           fi ;;
       esac
+      restore_entry "$k" "$a" "$b" "$c" "$d" "$e" "$f" || r=1
     done
     pve_boot_queue || r=1
+    if [ -s "$T/pmxcfs-boot" ]; then pmxcfs_start || r=1; fi
     exit $r
   }
 }
@@ -254,6 +301,28 @@ units_up() {
 for x in $(jfwd "$T" | awk '$1 == "txstate" { print $2 }'); do
   if [ -f "$P/tx/$x/lock" ]; then exec 7>>"$P/tx/$x/lock" && flock -w 600 7; exec 7>&-; fi
 done
+if [ "$mode" = pmxcfs ]; then
+  # the second half of a boot revert: the /etc/pve files, now that pve-cluster has (or has not) mounted pmxcfs
+  bad=0
+  if mountpoint -q /etc/pve; then
+    while read -r k a b c d e f rest; do
+      restore_entry "$k" "$a" "$b" "$c" "$d" "$e" "$f" || bad=1
+    done < "$T/pmxcfs-boot"
+  else
+    ev "revert-error /etc/pve is not mounted (pve-cluster did not start): $(wc -l < "$T/pmxcfs-boot") path(s) under /etc/pve not restored (listed in $T/pmxcfs-boot; once it is mounted: sh $T/revert pmxcfs)"
+    bad=1
+  fi
+  # done: not again at the next boot
+  [ $bad = 0 ] && mv -f -- "$T/pmxcfs-boot" "$T/pmxcfs-boot.done"
+  final=reverted
+  [ $bad = 0 ] || { final=revert-failed; why="$why; the /etc/pve files are not restored"; }
+  # the early part of this revert failed: it stays failed, with that reason
+  if [ ! -f "$T/pmxcfs-early-ok" ]; then final=revert-failed; why=$(st_why "$T"); fi
+  st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
+  if [ "$final" = reverted ]; then ev "reverted $ID $why"; exit 0; fi
+  ev "revert-failed $ID $why (see the revert-error lines)"
+  exit 5
+fi
 bad=0
 units_down || bad=1
 restore_paths || bad=1
@@ -265,6 +334,12 @@ units_up || bad=1
 final=reverted
 [ "$mode" = rollback ] && final=rolled-back
 [ $bad = 0 ] || final=revert-failed
+# the /etc/pve files are restored later by their own unit, which records reverted (or revert-failed)
+if [ $bad = 0 ] && [ -s "$T/pmxcfs-boot" ]; then
+  final=reverting
+  : > "$T/pmxcfs-early-ok"
+  why="$why; the /etc/pve files wait for pve-cluster ($pmxcfs_unit.service)"
+fi
 st_set "$T" "$final" "$why" || ev "revert-error cannot record state $final in $T/state"
 marker_release "$ID"
 # only now: a revert that dies half-way (killed, power loss) is done again by the timer or at boot

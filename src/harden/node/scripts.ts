@@ -107,6 +107,15 @@ done
 mkdir -p "$P/tx" && chmod 700 "$P" "$P/tx" || { ev "error cannot create $P/tx"; exit 2; }
 exec 8>>"$P/lock" || { ev "error cannot open $P/lock"; exit 2; }
 flock -w 30 8 || { ev "refused the node lock $P/lock is held by another pvesec"; exit 3; }
+# a boot revert still waiting for pve-cluster to restore its /etc/pve files: a new transaction would journal
+# (and its revert put back) the bytes that revert is about to replace
+for d in "$P"/tx/*/; do
+  d=\${d%/}
+  if [ "$(st_get "$d")" = reverting ]; then
+    ev "refused transaction \${d##*/} is still reverting: its /etc/pve files wait for pve-cluster (pvesec-pmxcfs-revert-\${d##*/}.service)"
+    exit 3
+  fi
+done
 if ! mkdir "$P/active" 2>/dev/null; then
   other=$(cat "$P/active/id" 2>/dev/null)
   if [ -n "$other" ] && [ "$(st_get "$P/tx/$other")" = armed ]; then
