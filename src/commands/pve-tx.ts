@@ -9,7 +9,9 @@ import type { PvesecConfig } from '../config/schema.js';
 import type { CollectOptions } from '../collect/index.js';
 import type { ConnectOptions } from '../collect/ssh.js';
 import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
-import { auditNode, type Collector } from '../harden/apply-audit.js';
+import { auditNode, type Collector, type NodeAudit } from '../harden/apply-audit.js';
+import { groupClusters } from '../audit/run.js';
+import { FactContext } from '../model/fact.js';
 import type { PlannedOp } from '../harden/plan-types.js';
 import { PLAN_SCHEMA, type NodePlan, type Plan } from '../harden/plan-types.js';
 import { sha256 } from '../harden/plan.js';
@@ -35,6 +37,23 @@ export interface PveTxRequest {
   /** Throws when the re-collected node does not show the change (the node then reverts). */
   verify: (after: Snapshot) => void;
   now: Date;
+}
+
+/**
+ * The node as it is before the transaction, and its facts to plan from; undefined (the error said) when it
+ * cannot be collected.
+ */
+export async function auditForPveTx(target: string, config: PvesecConfig, collectOpts: CollectOptions, collect: Collector, now: Date, io: CommandIO):
+  Promise<{ before: NodeAudit; ctx: FactContext } | undefined> {
+  let before: NodeAudit;
+  try {
+    before = await auditNode(target, [], config, collectOpts, collect);
+  } catch (e) {
+    io.err(`pvesec: ${(e as Error).message}`);
+    return undefined;
+  }
+  const [cluster] = groupClusters([before.snapshot]);
+  return { before, ctx: new FactContext(cluster.nodes[0], cluster, config, now) };
 }
 
 /** Runs the transaction; the outcome of the node and apply's exit code. */

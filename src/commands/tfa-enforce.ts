@@ -4,21 +4,20 @@
  * (src/identity/realm.ts decides; a refusal lists the users without a factor). Confirmed only when the
  * re-collected domains.cfg shows the realm enforcing it. 0 enforced (or already), 1 rolled back, 2 refused or error.
  */
-import { groupClusters } from '../audit/run.js';
 import { FILES } from '../collect/sources.js';
 import { DEFAULT_CONFIG } from '../config/schema.js';
 import type { TxRuntime } from '../harden/apply.js';
-import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
+import { defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { fileDigest } from '../harden/plan.js';
 import { planRealmTfa, RealmRefused } from '../identity/realm.js';
-import { FactContext, Unavailable } from '../model/fact.js';
+import { Unavailable } from '../model/fact.js';
 import { accessFact } from '../model/facts/permissions.js';
 import { realmsFact, tfaFact } from '../model/facts/pve.js';
 import { parseDomainsCfg } from '../parse/domains-cfg.js';
 import { collectOptions } from './audit.js';
 import type { CommandIO } from './io.js';
 import { parsePositiveInt, UsageError } from './options.js';
-import { runPveTransaction } from './pve-tx.js';
+import { auditForPveTx, runPveTransaction } from './pve-tx.js';
 import type { SshCliOptions } from './ssh-options.js';
 
 export interface TfaEnforceOptions extends SshCliOptions {
@@ -38,15 +37,9 @@ export async function runTfaEnforce(realmName: string, opts: TfaEnforceOptions, 
   const now = deps.now?.() ?? new Date();
   const collectOpts = collectOptions(opts);
   const collect = deps.collect ?? (await defaultCollector());
-  let before;
-  try {
-    before = await auditNode(opts.target, [], DEFAULT_CONFIG, collectOpts, collect);
-  } catch (e) {
-    io.err(`pvesec: ${(e as Error).message}`);
-    return 2;
-  }
-  const [cluster] = groupClusters([before.snapshot]);
-  const ctx = new FactContext(cluster.nodes[0], cluster, DEFAULT_CONFIG, now);
+  const audited = await auditForPveTx(opts.target, DEFAULT_CONFIG, collectOpts, collect, now, io);
+  if (!audited) return 2;
+  const { before, ctx } = audited;
   let ops;
   try {
     ops = planRealmTfa({ realm: realmName, realms: ctx.get(realmsFact), cfg: ctx.get(accessFact).cfg, tfa: ctx.get(tfaFact), now });

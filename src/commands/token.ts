@@ -2,14 +2,13 @@ import type { SshCliOptions } from './ssh-options.js';
 import { collectOptions, loadConfigReporting } from './audit.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import type { CommandIO } from './io.js';
-import { runPveTransaction } from './pve-tx.js';
-import { groupClusters } from '../audit/run.js';
+import { auditForPveTx, runPveTransaction } from './pve-tx.js';
 import { FILES } from '../collect/sources.js';
 import type { TxRuntime } from '../harden/apply.js';
-import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
+import { defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { fileDigest } from '../harden/plan.js';
 import { planTokenCreate, tokenExpiry, TokenRefused } from '../identity/token.js';
-import { FactContext, Unavailable } from '../model/fact.js';
+import { Unavailable } from '../model/fact.js';
 import { accessFact } from '../model/facts/permissions.js';
 import { findToken, parseUserCfg } from '../parse/user-cfg.js';
 
@@ -70,15 +69,9 @@ export async function runTokenCreate(tokenId: string, opts: TokenCreateOptions, 
   const collectOpts = collectOptions(opts);
   const collect = deps.collect ?? (await defaultCollector());
 
-  let before;
-  try {
-    before = await auditNode(opts.target, [], config, collectOpts, collect);
-  } catch (e) {
-    io.err(`pvesec: ${(e as Error).message}`);
-    return 2;
-  }
-  const [cluster] = groupClusters([before.snapshot]);
-  const ctx = new FactContext(cluster.nodes[0], cluster, config, now);
+  const audited = await auditForPveTx(opts.target, config, collectOpts, collect, now, io);
+  if (!audited) return 2;
+  const { before, ctx } = audited;
   let ops;
   try {
     const { cfg, engine } = ctx.get(accessFact);
