@@ -6,7 +6,7 @@
 //
 // The new dist/ replaces the old one whole: a failed build leaves the previous one as it was.
 import { build } from 'esbuild';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,8 @@ try {
     mkdirSync(path.dirname(file.path), { recursive: true });
     writeFileSync(file.path, file.contents);
   }
+  // the bin is executed directly (`npx pvesec`, an installed `pvesec`): a fresh file is 0644
+  chmodSync(path.join(staging, 'cli.js'), 0o755);
   rmSync(dist, { recursive: true, force: true });
   renameSync(staging, dist);
 } catch (e) {

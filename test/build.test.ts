@@ -15,6 +15,10 @@ test('dist/cli.js is the bin: a node script', { timeout: 240_000 }, async () => 
   assert.equal(pkg.bin.pvesec, 'dist/cli.js');
   const r = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
   assert.equal(r.stdout, `${pkg.version}\n`);
+  // executed as a program, the way `npx pvesec` runs it (it was built 0644 once: "Permission denied")
+  const direct = spawnSync(CLI, ['--version'], { encoding: 'utf8' });
+  assert.equal(direct.error, undefined, String(direct.error));
+  assert.equal(direct.stdout, `${pkg.version}\n`);
 });
 
 // `history` of a target that is no SSH URL fails with a plain Error thrown deep in a lazily loaded chunk.
