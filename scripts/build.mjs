@@ -39,8 +39,13 @@ try {
   }
   // the bin is executed directly (`npx pvesec`, an installed `pvesec`): a fresh file is 0644
   chmodSync(path.join(staging, 'cli.js'), 0o755);
-  rmSync(dist, { recursive: true, force: true });
+  // Swapped by two renames, the old tree removed last: a CLI started from the old dist/ keeps finding its
+  // chunks for all but an instant.
+  const old = `${dist}.old-${process.pid}`;
+  let hadOld = true;
+  try { renameSync(dist, old); } catch (e) { if (e?.code !== 'ENOENT') throw e; hadOld = false; }
   renameSync(staging, dist);
+  if (hadOld) rmSync(old, { recursive: true, force: true });
 } catch (e) {
   rmSync(staging, { recursive: true, force: true });
   // esbuild has already printed the errors with file:line
