@@ -88,6 +88,7 @@ function buildProgram({ Command }: Commander): Command {
     program.command('rollback')
       .description("revert a confirmed transaction byte for byte (default: the node's last), under a dead-man and verified over a new connection; refuses when a file was changed since")
       .argument('<target>', 'ssh://[user@]host[:port]'),
+    { oneNode: true },
   )
     .option('--tx <id>', 'transaction id (pvesec history lists them)')
     .option('--force', 'restore even the files changed since the transaction')
@@ -103,6 +104,7 @@ function buildProgram({ Command }: Commander): Command {
     token.command('create')
       .description('create an API token with privilege separation and an expiry, and its ACL, in one transaction; the secret is shown once (exit 0 created, 1 rolled back, 2 refused or error)')
       .argument('<tokenid>', 'USER@REALM!NAME, e.g. ci@pve!deploy'),
+    { oneNode: true },
   )
     .requiredOption('--target <target>', 'the node: ssh://root@host')
     .requiredOption('--role <role>', 'the one role the token gets')
@@ -122,6 +124,7 @@ function buildProgram({ Command }: Commander): Command {
     program.command('history')
       .description("list the node's pvesec transactions (id, time, controls, files, state)")
       .argument('<target>', 'ssh://[user@]host[:port]'),
+    { oneNode: true },
   )
     .option('--format <format>', 'text or json', 'text')
     .action(async (target: string, opts) => {

@@ -42,3 +42,12 @@ test('--concurrency and --timeout', () => {
   usage(() => parseTimeoutSeconds('-1'), /--timeout: "-1"/);
   usage(() => parseTimeoutSeconds('0'), /--timeout/);
 });
+
+test('SSH options: a command that reads one node has no --concurrency; the others have it', async () => {
+  const { Command } = await import('commander');
+  const { sshOptions } = await import('./ssh-options.js');
+  const flags = (c: InstanceType<typeof Command>) => c.options.map((o) => o.long);
+  assert.ok(flags(sshOptions(new Command('audit'))).includes('--concurrency'));
+  const one = flags(sshOptions(new Command('history'), { oneNode: true }));
+  assert.deepEqual(one, ['--identity', '--known-hosts', '--accept-new', '--timeout']);
+});

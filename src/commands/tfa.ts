@@ -17,13 +17,13 @@ export function registerTfaCommand(program: Command, deps: TfaCommandDeps = {}):
 
   sshOptions(tfa.command('list')
     .description('every user: factors by type, realm enforcement, who enforcing TFA would lock out, admins without WebAuthn (no secrets shown)')
-    .argument('<target>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'))
+    .argument('<target>', 'ssh://[user@]host[:port], local, a bundle directory, or a .tar/.tar.gz/.tgz bundle'), { oneNode: true })
     .option('--format <format>', 'text or json', 'text')
     .action(async (target: string, opts: TfaListOptions) => setExitCode(await runTfaList(target, opts, await io())));
 
   sshOptions(tfa.command('add')
     .description('enrol a TOTP factor (code checked locally first) or recovery keys for a user, through pvesh on the node as root@pam')
-    .argument('<user>', 'user@realm, e.g. alice@pve or root@pam'))
+    .argument('<user>', 'user@realm, e.g. alice@pve or root@pam'), { oneNode: true })
     .requiredOption('--target <target>', 'the node: ssh://[user@]host[:port] (root, or sudo -n)')
     .option('--type <type>', 'totp or recovery', 'totp')
     .option('--description <text>', 'description of the factor shown in Proxmox')
@@ -35,7 +35,7 @@ export function registerTfaCommand(program: Command, deps: TfaCommandDeps = {}):
 
   sshOptions(tfa.command('enforce')
     .description('enforce TOTP on a realm in a node transaction, only when every enabled user of it has a factor (else refused with the list; exit 0 enforced, 1 rolled back, 2 refused or error)')
-    .argument('<realm>', 'the realm, e.g. pve or pam'))
+    .argument('<realm>', 'the realm, e.g. pve or pam'), { oneNode: true })
     .requiredOption('--target <target>', 'the node: ssh://root@host')
     .option('--confirm-timeout <sec>', 'seconds until the node undoes the change unless it is verified and confirmed (default 120)')
     .action(async (realm: string, opts) => {

@@ -399,12 +399,17 @@ export function shellQuote(s: string): string {
 
 /**
  * Makes sure dist/cli.js is built from the current sources (npm run build when missing or older
- * than any file under src/). Serialised with flock, since several test files may ask at once.
+ * than any file under src/, or than the build script). Serialised with flock, since several test files may
+ * ask at once.
  */
 export async function ensureCliBuilt(): Promise<void> {
-  if (existsSync(CLI) && newestMtime(join(REPO_ROOT, 'src')) <= statSync(CLI).mtimeMs) return;
+  const newestInput = Math.max(newestMtime(join(REPO_ROOT, 'src')), statSync(join(REPO_ROOT, 'scripts/build.mjs')).mtimeMs);
+  if (existsSync(CLI) && newestInput <= statSync(CLI).mtimeMs) return;
   const lock = join(tmpdir(), 'pvesec-build.lock');
-  const r = await run(['flock', lock, 'npm', 'run', '--silent', 'build'], { timeoutMs: 180_000 });
+  // Checked again under the lock: another test file may have built it while this one waited, and a second
+  // build would swap dist/ under the CLI runs that one started.
+  const stillStale = `[ ! -e dist/cli.js ] || [ scripts/build.mjs -nt dist/cli.js ] || [ -n "$(find src -name '*.ts' ! -name '*.test.ts' -newer dist/cli.js | head -n 1)" ]`;
+  const r = await run(['flock', lock, 'sh', '-c', `cd ${shellQuote(REPO_ROOT)} && if ${stillStale}; then exec npm run --silent build; fi`], { timeoutMs: 180_000 });
   if (r.code !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
   if (!existsSync(CLI)) throw new Error(`npm run build did not produce ${CLI}`);
 }

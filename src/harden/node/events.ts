@@ -43,7 +43,8 @@ export function restAfter(ev: TxEvent, n: number): string {
   return rest;
 }
 
-export type TxState = 'armed' | 'confirmed' | 'reverted' | 'rolled-back' | 'revert-failed' | 'aborted';
+/** `reverting`: a revert restored what it could and queued the /etc/pve files for pve-cluster's start (boot). */
+export type TxState = 'armed' | 'confirmed' | 'reverting' | 'reverted' | 'rolled-back' | 'revert-failed' | 'aborted';
 
 export interface TxRecord {
   id: string;
