@@ -71,7 +71,7 @@ export const pve08: Check = {
     id: 'PVE-08', section: 'PVE', title: 'WebAuthn settings match the nodes and a trusted certificate', severity: 'medium', scope: 'cluster',
     rationale: 'Browsers only use WebAuthn credentials for the relying-party id they were made for, over a trusted https origin: a wrong id/origin or an untrusted certificate makes registered keys unusable.',
     fix: 'pvesh set /cluster/options --webauthn rp=pve.example.com,origin=https://pve.example.com:8006,id=pve.example.com, with a certificate for that name (pvenode acme cert order or a custom one)',
-    reads: [FILES.datacenterCfg, FILES.tfaCfg, '/etc/pve/nodes/<node>/pveproxy-ssl.pem', '/etc/pve/nodes/<node>/pve-ssl.pem', FILES.pveRootCa],
+    reads: [FILES.datacenterCfg, FILES.tfaCfg, '/etc/pve/nodes/*/pveproxy-ssl.pem', '/etc/pve/nodes/*/pve-ssl.pem', FILES.pveRootCa],
     references: [TFA_DOC],
   },
   evaluate(ctx) {
