@@ -13,6 +13,7 @@ import { assertValidPveArgv } from '../../../test/support/pve-argv.js';
 import { testPki } from '../tls/testing.js';
 import { pveRemedies } from './remedy.js';
 import { pveNode, TFA_CFG } from './testing.js';
+import { inCluster } from '../ssh/testing.js';
 
 const DC = '/etc/pve/datacenter.cfg';
 const remedy = pveRemedies.find((r) => r.controls.includes('PVE-08'))!;
@@ -108,6 +109,11 @@ describe('PVE-08 remedy: the datacenter.cfg webauthn setting', () => {
   it('without pvesec.yaml and no trusted certificate naming a node FQDN: manual with the exact command', () => {
     const reason = manual(node(WRONG_ORIGIN, { tfa: TFA_NO_WEBAUTHN, proxyCert: undefined }));
     assert.match(reason, /no webauthn origin declared .*no trusted served certificate names a node FQDN.*pvesh set \/cluster\/options --webauthn 'rp=NAME,origin=https:\/\/NAME:8006,id=NAME'/);
+  });
+
+  it('a cluster node: no guess from its certificate', () => {
+    const reason = manual(inCluster(node(WRONG_ORIGIN, { tfa: TFA_NO_WEBAUTHN })));
+    assert.match(reason, /no webauthn origin declared .*in a cluster the name admins use is not pvesec's guess/);
   });
 
   it('two node FQDNs in the trusted certificate: ambiguous, manual naming both', () => {

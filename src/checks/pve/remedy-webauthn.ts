@@ -45,11 +45,13 @@ function fromConfig(w: NonNullable<PvesecConfig['webauthn']>): Desired {
 }
 
 /**
- * The one origin the served certificates make unambiguous: DNS names (no wildcard) whose first label is a
- * node's name, with a dot (an FQDN), served by a certificate browsers trust. Several or none: undefined, with
- * the candidates seen.
+ * The one origin the served certificates make unambiguous, on a standalone node only (in a cluster every node
+ * serves the web UI, and which name admins use, or whether every node was collected, is not known): DNS names
+ * (no wildcard) whose first label is the node's name, with a dot (an FQDN), served by a certificate browsers
+ * trust. Several or none: undefined, with the candidates seen.
  */
 function fromCertificates(ctx: FactContext): { desired?: Desired; candidates: string[] } {
+  if (ctx.cluster.clustered) return { candidates: [] };
   const nodes = new Set(ctx.cluster.nodes.map((n) => n.name.toLowerCase()));
   const names = new Set<string>();
   for (const node of ctx.cluster.nodes) {
@@ -72,9 +74,11 @@ function desiredSetting(input: RemedyInput): Desired {
   if (input.config.webauthn) return fromConfig(input.config.webauthn);
   const { desired, candidates } = fromCertificates(input.ctx);
   if (desired) return desired;
-  const seen = candidates.length
-    ? `the served certificates name several node FQDNs (${listNames(candidates)}): which one admins use is not pvesec's guess`
-    : 'no trusted served certificate names a node FQDN';
+  const seen = input.ctx.cluster.clustered
+    ? 'in a cluster the name admins use is not pvesec\'s guess'
+    : candidates.length
+      ? `the served certificates name several node FQDNs (${listNames(candidates)}): which one admins use is not pvesec's guess`
+      : 'no trusted served certificate names a node FQDN';
   throw new ManualOnly(`no webauthn origin declared (webauthn: {origin: https://NAME:${PVEPROXY_PORT}} in pvesec.yaml) and ${seen}; set it in pvesec.yaml, or by hand: ${commandFor()}`);
 }
 
