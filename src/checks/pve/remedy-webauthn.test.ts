@@ -147,6 +147,11 @@ describe('PVE-08 remedy: the datacenter.cfg webauthn setting', () => {
     pveCall(plan(node(current, { tfa: TFA_NO_WEBAUTHN }), { webauthn: { origin: 'https://pve.example.com:8006', id: 'example.com' } }));
   });
 
+  it('a current setting without id while alice has WebAuthn keys: in doubt, refused', () => {
+    const reason = manual(node('webauthn: rp=x,origin=https://pve1.example.com:8006\n'), { webauthn: { origin: 'https://pve.example.com:8006', id: 'example.com' } });
+    assert.match(reason, /from \(none: the setting has no id\) to example\.com would break the WebAuthn keys .* by alice@pve/);
+  });
+
   it('plans an origin or rp change that keeps the id, though users have WebAuthn keys', () => {
     const op = pveCall(plan(node('webauthn: rp=old,origin=https://pve9.example.com:8006,id=example.com\n'), { webauthn: { origin: 'https://pve.example.com:8006', id: 'EXAMPLE.com' } }));
     assert.equal(op.argv[4], 'rp=example.com,origin=https://pve.example.com:8006,id=example.com');

@@ -83,21 +83,24 @@ function desiredSetting(input: RemedyInput): Desired {
 }
 
 /**
- * Users whose registered WebAuthn keys the change would break: a relying-party id that differs from the
- * current setting's id (WebAuthn binds a key to the id it was made for). The keys are assumed registered under
- * the current id; tfa.cfg does not record the id per key. Without a current id (no webauthn setting, or one
- * without id) no key works today, so none can break: nobody is listed.
+ * Users whose registered WebAuthn keys the change would break: the relying-party id differs from the current
+ * setting's (WebAuthn binds a key to the id it was made for). tfa.cfg does not record the id per key, so every
+ * entry is taken as registered under the current setting; a current setting without an id counts as a
+ * different id (in doubt, refuse). Without any webauthn setting no WebAuthn login works today, so no key can
+ * break: nobody is listed.
  */
 export function keysBrokenBy(ctx: FactContext, newId: string): { oldId: string; users: string[] } | undefined {
-  const oldId = ctx.get(datacenterFact).webauthn?.id?.toLowerCase();
-  if (!oldId || oldId === newId.toLowerCase()) return undefined;
+  const current = ctx.get(datacenterFact).webauthn;
+  if (!current) return undefined;
+  const oldId = current.id?.toLowerCase() ?? '';
+  if (oldId === newId.toLowerCase()) return undefined;
   const users = [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.length > 0).map((u) => u.user).sort();
-  return users.length ? { oldId, users } : undefined;
+  return users.length ? { oldId: oldId || '(none: the setting has no id)', users } : undefined;
 }
 
-/** Users with WebAuthn entries while datacenter.cfg has no usable id: their keys may need registering again. */
+/** Users with WebAuthn entries while datacenter.cfg has no webauthn setting: their keys may need registering again. */
 function keysWithoutSetting(ctx: FactContext): string[] {
-  if (ctx.get(datacenterFact).webauthn?.id) return [];
+  if (ctx.get(datacenterFact).webauthn) return [];
   return [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.length > 0).map((u) => u.user).sort();
 }
 
