@@ -1,11 +1,11 @@
 /**
  * Remedy of PVE-08 (issue 11): the datacenter.cfg `webauthn` setting, written by Proxmox itself with
  * `pvesh set /cluster/options --webauthn 'rp=…,origin=…,id=…'` (a pve-call; its inverse puts the previous
- * value back, or deletes the key). docs/identity.md, "WebAuthn".
+ * value back, or deletes the key). docs/identity.md, "WebAuthn settings (PVE-08)".
  *
  * The origin is what admins type in their browser, which pvesec cannot see: it comes from pvesec.yaml
- * (`webauthn: {origin, id?, rp?}`), or, when that is absent, from the served certificates only when they name
- * exactly one node FQDN that a trusted certificate serves. The setting is validated with PVE-08's own
+ * (`webauthn: {origin, id?, rp?}`), or, when that is absent, on a standalone node from its served certificate
+ * only when a trusted one names exactly one FQDN of the node. The setting is validated with PVE-08's own
  * judgement before it is planned, and refused when it would break registered WebAuthn keys.
  */
 import type { PvesecConfig } from '../../config/schema.js';
@@ -32,8 +32,8 @@ export function webauthnValue(d: { rp: string; origin: string; id: string }, cur
 }
 
 /** The exact command a human runs, with a placeholder where pvesec cannot know the name. */
-function commandFor(d?: { rp: string; origin: string; id: string }): string {
-  const v = d ? webauthnValue(d) : `rp=NAME,origin=https://NAME:${PVEPROXY_PORT},id=NAME`;
+function commandFor(d?: { rp: string; origin: string; id: string }, current?: string): string {
+  const v = d ? webauthnValue(d, current) : `rp=NAME,origin=https://NAME:${PVEPROXY_PORT},id=NAME`;
   return `pvesh set /cluster/options --webauthn '${v}'`;
 }
 
@@ -89,13 +89,13 @@ function desiredSetting(input: RemedyInput): Desired {
  * different id (in doubt, refuse). Without any webauthn setting no WebAuthn login works today, so no key can
  * break: nobody is listed.
  */
-export function keysBrokenBy(ctx: FactContext, newId: string): { oldId: string; users: string[] } | undefined {
+export function keysBrokenBy(ctx: FactContext, newId: string): { oldId?: string; users: string[] } | undefined {
   const current = ctx.get(datacenterFact).webauthn;
   if (!current) return undefined;
   const oldId = current.id?.toLowerCase() ?? '';
   if (oldId === newId.toLowerCase()) return undefined;
   const users = [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.length > 0).map((u) => u.user).sort();
-  return users.length ? { oldId: oldId || '(none: the setting has no id)', users } : undefined;
+  return users.length ? { ...(oldId ? { oldId } : {}), users } : undefined;
 }
 
 /** Users with WebAuthn entries while datacenter.cfg has no webauthn setting: their keys may need registering again. */
@@ -119,7 +119,10 @@ function planWebauthn(input: RemedyInput): PlannedOp[] {
   }
   const broken = keysBrokenBy(ctx, d.id);
   if (broken) {
-    throw new ManualOnly(`changing the WebAuthn relying-party id from ${broken.oldId} to ${d.id} would break the WebAuthn keys registered under ${broken.oldId} by ${listNames(broken.users)}: keep id ${broken.oldId} (webauthn.id in pvesec.yaml), or change it by hand (${commandFor(d)}) and have each of them register the key again: Datacenter > Permissions > Two Factor, remove the old WebAuthn entry, Add > WebAuthn over ${d.origin}`);
+    const [from, under, keep] = broken.oldId
+      ? [broken.oldId, broken.oldId, `keep id ${broken.oldId} (webauthn.id in pvesec.yaml)`]
+      : ['none (the setting has no id)', 'the current setting', 'leave the setting as it is'];
+    throw new ManualOnly(`changing the WebAuthn relying-party id from ${from} to ${d.id} would break the WebAuthn keys registered under ${under} by ${listNames(broken.users)}: ${keep}, or change it by hand (${commandFor(d, current)}) and have each of them register the key again: Datacenter > Permissions > Two Factor, remove the old WebAuthn entry, Add > WebAuthn over ${d.origin}`);
   }
   const value = webauthnValue(d, current);
   const orphans = keysWithoutSetting(ctx);
