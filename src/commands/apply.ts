@@ -16,6 +16,7 @@ import { nothingToChange, renderPlanText } from '../report/plan-text.js';
 import type { Plan } from '../harden/plan-types.js';
 import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
 import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
+import { staleLocalInputs } from '../harden/plan-local.js';
 import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
 import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { RemoteSession } from '../harden/remote.js';
@@ -118,6 +119,11 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     } catch (e) {
       if (!(e instanceof PlanFileError)) throw e;
       io.err(`pvesec: ${e.message}`);
+      return 2;
+    }
+    const stale = staleLocalInputs(plan, sha256(loaded.file ? readFileSync(loaded.file) : ''));
+    if (stale.length) {
+      io.err(`pvesec: ${inputs[0]}: ${stale.join('; ')}: re-plan; nothing changed`);
       return 2;
     }
     question = planSummary(plan);

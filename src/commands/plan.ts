@@ -47,7 +47,7 @@ export async function runPlan(targets: string[], opts: PlanOptions, io: CommandI
 
   let plan;
   try {
-    plan = buildPlan({ ...run, config: loaded.config, configDigest, version: VERSION, remedies: deps.remedies });
+    plan = buildPlan({ ...run, config: loaded.config, configDigest, configFile: loaded.file, version: VERSION, remedies: deps.remedies });
   } catch (e) {
     if (!(e instanceof PlanConflict)) throw e;
     io.err(`pvesec: plan: ${e.message}`);

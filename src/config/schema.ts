@@ -7,6 +7,9 @@ import { shellKind } from '../parse/passwd.js';
 const CIDR_WORDS = 'must be an IP address or CIDR (10.0.0.0/24, fd00::/64)';
 const PORT_WORDS = 'an expected port needs a port number from 1 to 65535';
 const BACKUP_GLOB_WORDS = 'must be a path pattern such as /root/pve-config-*.tar.gz';
+const WEBAUTHN_ORIGIN_WORDS = 'must be the https:// origin admins type in their browser (https://pve.example.com:8006), without a path';
+const WEBAUTHN_ID_WORDS = 'must be a domain name (the relying-party id, e.g. example.com)';
+const WEBAUTHN_RP_WORDS = 'must be a short name without commas or = (the relying-party name)';
 const AGE_WORDS = 'must be a whole number of days, at least 1';
 const ADMIN_ENTRY_WORDS = 'must be a user name (alice, alice@pve) or {name, authorized_keys, shell}';
 /** A Linux account name as useradd accepts it by default (NAME_REGEX of adduser.conf). */
@@ -82,6 +85,24 @@ function buildSchemas(z: typeof Z) {
   });
 
 
+  /**
+   * The WebAuthn settings the PVE-08 remedy writes to datacenter.cfg: origin is what admins type in their
+   * browser (https://NAME[:PORT]), id defaults to its host name, rp to the id. Formats only here; whether the
+   * id fits the origin and a trusted certificate serves it is the remedy's validation (PVE-08's own logic).
+   */
+  const webauthnSchema = z.strictObject({
+    origin: z.string({ error: WEBAUTHN_ORIGIN_WORDS }).refine((s) => {
+      if (!/^https:\/\/[^/\s,?#@]+\/?$/i.test(s)) return false;
+      try {
+        return new URL(s).protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, { message: WEBAUTHN_ORIGIN_WORDS }),
+    id: z.string({ error: WEBAUTHN_ID_WORDS }).regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, { message: WEBAUTHN_ID_WORDS }).optional(),
+    rp: z.string({ error: WEBAUTHN_RP_WORDS }).regex(/^[^,=\n]{1,128}$/, { message: WEBAUTHN_RP_WORDS }).optional(),
+  }, { error: 'must be {origin, id, rp}' });
+
   const configSchema = z.strictObject({
     /**
      * Host users (and Proxmox users like alice@pve) who are administrators. An entry may be an object
@@ -119,8 +140,10 @@ function buildSchemas(z: typeof Z) {
     firewall: z.enum(['auto', 'pve', 'iptables'], { error: 'must be auto, pve or iptables' }).default('auto'),
     /** The desired access matrix (PVE-15), see src/config/access-matrix.ts; relative to the configuration file (load.ts resolves it). */
     access_matrix: z.string({ error: 'must be the path of an access matrix file (access-matrix.yaml)' }).min(1, { message: 'must be the path of an access matrix file (access-matrix.yaml)' }).optional(),
+    /** The WebAuthn settings (datacenter.cfg webauthn) the PVE-08 remedy plans; docs/identity.md. */
+    webauthn: webauthnSchema.optional(),
   });
-  return { waiverSchema, portSchema, adminAccountSchema, configSchema };
+  return { waiverSchema, portSchema, adminAccountSchema, webauthnSchema, configSchema };
 }
 
 const schemas = lazyValue(() => buildSchemas(zodLib().z));
@@ -129,11 +152,13 @@ export const configSchema = (): Schemas['configSchema'] => schemas().configSchem
 export const waiverSchema = (): Schemas['waiverSchema'] => schemas().waiverSchema;
 export const portSchema = (): Schemas['portSchema'] => schemas().portSchema;
 export const adminAccountSchema = (): Schemas['adminAccountSchema'] => schemas().adminAccountSchema;
+export const webauthnSchema = (): Schemas['webauthnSchema'] => schemas().webauthnSchema;
 
 export type PvesecConfig = Z.infer<Schemas['configSchema']>;
 export type AdminAccountEntry = Z.infer<Schemas['adminAccountSchema']>;
 export type RootLogin = (typeof ROOT_LOGIN)[number];
 export type Waiver = Z.infer<Schemas['waiverSchema']>;
+export type WebauthnConfig = Z.infer<Schemas['webauthnSchema']>;
 
 /** pvesec.yaml's defaults (what configSchema().parse({}) gives: a test keeps them equal), without loading zod. */
 export const DEFAULT_CONFIG: PvesecConfig = {

@@ -52,6 +52,7 @@ function buildPlanSchema(z: typeof Z) {
     createdAt: z.string().datetime(),
     pvesecVersion: z.string().min(1),
     configDigest: sha,
+    localFiles: z.record(absPath, sha.nullable()).optional(),
     nodes: z.array(z.strictObject({
       node: z.string().min(1),
       target: z.string().min(1),

@@ -88,5 +88,10 @@ export interface Plan {
   pvesecVersion: string;
   /** sha256 of the pvesec.yaml used (or of the empty config). */
   configDigest: string;
+  /**
+   * Local files the plan was made from: absolute path of pvesec.yaml and of its access matrix -> sha256
+   * (null: absent). `apply plan.json` refuses when one differs (src/harden/plan-local.ts).
+   */
+  localFiles?: Record<string, string | null>;
   nodes: NodePlan[];
 }

@@ -9,6 +9,7 @@ import { PHASES, type Op } from './ops.js';
 import { ManualOnly, PLAN_SCHEMA, type ManualItem, type NodePlan, type Plan, type PlannedOp, type Remedy } from './plan-types.js';
 import { REMEDIES } from './remedies.js';
 import { clusterFirewallLast } from './fw-gate.js';
+import { localInputDigests } from './plan-local.js';
 
 export interface PlanInput {
   clusters: ClusterModel[];
@@ -18,6 +19,8 @@ export interface PlanInput {
   config: PvesecConfig;
   /** sha256 of the pvesec.yaml bytes (or of the empty string without one). */
   configDigest: string;
+  /** The pvesec.yaml used, if any: pinned with its access matrix in Plan.localFiles. */
+  configFile?: string;
   version: string;
   now: Date;
   remedies?: Remedy[];
@@ -58,7 +61,7 @@ export function buildPlan(input: PlanInput): Plan {
     }
     nodes.push(...clusterFirewallLast(planned));
   }
-  return { schema: PLAN_SCHEMA, createdAt: input.now.toISOString(), pvesecVersion: input.version, configDigest: input.configDigest, nodes };
+  return { schema: PLAN_SCHEMA, createdAt: input.now.toISOString(), pvesecVersion: input.version, configDigest: input.configDigest, localFiles: localInputDigests(input.configFile, input.config), nodes };
 }
 
 function planNode(node: NodeHandle, cluster: ClusterModel, findings: Finding[], input: PlanInput): NodePlan {

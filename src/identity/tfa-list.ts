@@ -149,7 +149,7 @@ export function renderTfaListing(l: TfaListing): string {
   else {
     out.push(`Administrators without WebAuthn: ${l.adminsWithoutWebauthn.map((a) => a.user).join(', ')}`);
     out.push('  WebAuthn needs a browser and the key, so pvesec cannot enrol it:');
-    if (!l.webauthnConfigured) out.push('  first, Datacenter > Options > WebAuthn Settings: rp, origin and id for the name browsers use for the cluster (datacenter.cfg has none);');
+    if (!l.webauthnConfigured) out.push('  first, Datacenter > Options > WebAuthn Settings: rp, origin and id for the name browsers use for the cluster (datacenter.cfg has none; or declare webauthn.origin in pvesec.yaml and pvesec apply sets them, PVE-08);');
     out.push('  then each of them logs in to the web UI over https://<that name>:8006 and adds it: Datacenter > Permissions > Two Factor > Add > WebAuthn.');
   }
   return out.map(clean).join('\n') + '\n';

@@ -15,6 +15,7 @@ export const USER_CFG = '/etc/pve/user.cfg';
 export const TFA_CFG = '/etc/pve/priv/tfa.cfg';
 export const TOKEN_CFG = '/etc/pve/priv/token.cfg';
 export const DOMAINS_CFG = '/etc/pve/domains.cfg';
+export const DATACENTER_CFG = '/etc/pve/datacenter.cfg';
 
 export interface CallResult { rc: number; stdout: string; stderr: string }
 /** One call as the stand-in saw it (secrets replaced by "<redacted>"). */
@@ -138,6 +139,8 @@ export class PveApiStandIn {
       case 'GET /access/users/{userid}/token': return this.tokenList(p.userid);
       case 'POST /access/users/{userid}/token/{tokenid}': return this.tokenCreate(p);
       case 'DELETE /access/users/{userid}/token/{tokenid}': return this.tokenDelete(p);
+      case 'GET /cluster/options': return this.clusterOptionsGet();
+      case 'PUT /cluster/options': return this.clusterOptionsSet(p);
       default: throw new ApiError(`pvesh/pveum stand-in: ${call} is valid for Proxmox but not implemented by the stand-in`, 2);
     }
   }
@@ -275,6 +278,42 @@ export class PveApiStandIn {
     for (const k of settable) if (p[k] !== undefined) props.set(k, k === 'default' ? (truthy(p[k]) ? '1' : '0') : p[k]);
     r.props = [...props];
     this.files.write(DOMAINS_CFG, realms.map((s) => `${s.type}: ${s.id}\n${s.props.map(([k, v]) => `\t${k} ${v}\n`).join('')}`).join('\n'));
+    return null;
+  }
+
+  // datacenter.cfg ------------------------------------------------------------------------------
+  /**
+   * PVE::DataCenterConfig's format: `#` lines at the top are the description, then `key: value` lines.
+   * Written back as its writer does: the description as `#` lines, then the keys sorted (dump_config).
+   */
+  private datacenter(): { description: string[]; values: Map<string, string> } {
+    const description: string[] = [];
+    const values = new Map<string, string>();
+    for (const line of (this.files.read(DATACENTER_CFG) ?? '').split('\n')) {
+      if (/^#/.test(line)) { description.push(line.slice(1)); continue; }
+      const kv = /^\s*([a-z][a-z0-9_-]*)\s*:\s*(.*?)\s*$/i.exec(line);
+      if (kv) values.set(kv[1], kv[2]);
+    }
+    return { description, values };
+  }
+
+  private clusterOptionsGet(): Record<string, string> {
+    return Object.fromEntries(this.datacenter().values);
+  }
+
+  /** set_options: the given keys replaced, `delete` keys removed; only webauthn is implemented. */
+  private clusterOptionsSet(p: Params): null {
+    const other = Object.keys(p).filter((k) => !['webauthn', 'delete'].includes(k));
+    if (other.length) throw new ApiError(`pvesh/pveum stand-in: setting ${other.join(', ')} in /cluster/options is not implemented`, 2);
+    const deletes = splitList(p.delete);
+    const unknown = deletes.filter((k) => k !== 'webauthn');
+    if (unknown.length) throw new ApiError(`pvesh/pveum stand-in: deleting ${unknown.join(', ')} in /cluster/options is not implemented`, 2);
+    if (p.webauthn !== undefined && deletes.includes('webauthn')) throw paramError('delete', "cannot set and delete property 'webauthn' at the same time");
+    const dc = this.datacenter();
+    for (const k of deletes) dc.values.delete(k);
+    if (p.webauthn !== undefined) dc.values.set('webauthn', p.webauthn);
+    const keys = [...dc.values.keys()].sort();
+    this.files.write(DATACENTER_CFG, dc.description.map((l) => `#${l}\n`).join('') + keys.map((k) => `${k}: ${dc.values.get(k)!}\n`).join(''));
     return null;
   }
 

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { parseTfaCfg } from '../../src/parse/tfa-cfg.js';
 import { parseUserCfg } from '../../src/parse/user-cfg.js';
 import { parseDomainsCfg } from '../../src/parse/domains-cfg.js';
+import { parseDatacenterCfg } from '../../src/parse/datacenter-cfg.js';
 import { hotp, parseTotpUriStrict, PveApiStandIn, RootFiles } from './pve-standin-api.js';
 import { readUserDb, writeUserDb } from './pve-standin-usercfg.js';
 
@@ -174,4 +175,33 @@ test('invalid calls: 400 with the schema reason; valid calls the stand-in lacks:
   const missing = api.run('pveum', ['user', 'add', 'carol@pve']);
   assert.equal(missing.rc, 2);
   assert.match(missing.stderr, /POST \/access\/users is valid for Proxmox but not implemented by the stand-in/);
+});
+
+test('PUT /cluster/options: webauthn set and deleted in datacenter.cfg as PVE::DataCenterConfig writes it, read back by the datacenter.cfg parser', (t) => {
+  const { dir, api, read } = setup();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'etc/pve/datacenter.cfg'), '#lab cluster\nkeyboard: en-us\nwebauthn: rp=old,origin=https://old.example.com:8006,id=old.example.com\n');
+  const set = api.run('pvesh', ['set', '/cluster/options', '--webauthn', 'rp=Proxmox,origin=https://pve.example.com:8006,id=example.com']);
+  assert.equal(set.rc, 0, set.stderr);
+  const text = read('/etc/pve/datacenter.cfg')!;
+  assert.equal(text, '#lab cluster\nkeyboard: en-us\nwebauthn: rp=Proxmox,origin=https://pve.example.com:8006,id=example.com\n');
+  const dc = parseDatacenterCfg(text).value;
+  assert.deepEqual({ ...dc.webauthn, line: undefined }, { rp: 'Proxmox', origin: 'https://pve.example.com:8006', id: 'example.com', line: undefined });
+  assert.equal(dc.values.get('keyboard')?.value, 'en-us');
+  const got = api.run('pvesh', ['get', '/cluster/options', '--output-format', 'json']);
+  assert.equal(JSON.parse(got.stdout).webauthn, 'rp=Proxmox,origin=https://pve.example.com:8006,id=example.com');
+
+  const del = api.run('pvesh', ['set', '/cluster/options', '--delete', 'webauthn']);
+  assert.equal(del.rc, 0, del.stderr);
+  assert.equal(read('/etc/pve/datacenter.cfg'), '#lab cluster\nkeyboard: en-us\n');
+  assert.equal(parseDatacenterCfg(read('/etc/pve/datacenter.cfg')!).value.webauthn, undefined);
+
+  // the schema: a key the webauthn format lacks is a parameter error (nothing written); other options are not implemented
+  const bad = api.run('pvesh', ['set', '/cluster/options', '--webauthn', 'rp=x,origin=https://a.example:8006,id=a.example,color=red']);
+  assert.equal(bad.rc, 255);
+  assert.match(bad.stderr, /400 Parameter verification failed/);
+  const other = api.run('pvesh', ['set', '/cluster/options', '--keyboard', 'de']);
+  assert.equal(other.rc, 2);
+  assert.match(other.stderr, /not implemented/);
+  assert.equal(read('/etc/pve/datacenter.cfg'), '#lab cluster\nkeyboard: en-us\n');
 });

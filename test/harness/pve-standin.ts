@@ -2,8 +2,8 @@
  * The pvesh / pveum STAND-IN of the test hosts (they have no Proxmox). It is not Proxmox: it implements
  * the few API calls pvesec makes, checks EVERY call against the Proxmox VE 9.1 API schema
  * (test/support/pve-cli-schema.ts, the same check the printed fix commands get), and applies it to
- * /etc/pve/user.cfg, /etc/pve/priv/tfa.cfg, /etc/pve/priv/token.cfg and /etc/pve/domains.cfg in
- * Proxmox's own formats, which pvesec's parsers read back. Whether those semantics are Proxmox's is
+ * /etc/pve/user.cfg, /etc/pve/priv/tfa.cfg, /etc/pve/priv/token.cfg, /etc/pve/domains.cfg and
+ * /etc/pve/datacenter.cfg in Proxmox's own formats, which pvesec's parsers read back. Whether those semantics are Proxmox's is
  * what the parser and permission-oracle tests establish; the stand-in tests the plumbing.
  *
  * Supported calls (pvesh get|set|create|delete PATH, or the pveum command mapping to the same call):
@@ -26,6 +26,10 @@
  *   POST   /access/users/{userid}/token/{tokenid} [--privsep] [--expire] [--comment]
  *            (pveum user token add): privsep defaults to 1, expire to the user's; the secret printed once
  *   DELETE /access/users/{userid}/token/{tokenid}   (pveum user token delete|remove): its ACLs go too
+ *   GET    /cluster/options                     datacenter.cfg's keys
+ *   PUT    /cluster/options [--webauthn 'rp=…,origin=…,id=…'] [--delete webauthn]   written to
+ *            /etc/pve/datacenter.cfg as PVE::DataCenterConfig does (description `#` lines, then keys sorted);
+ *            any other option is refused as not implemented (exit 2)
  * A valid call outside this list exits 2 ("not implemented by the stand-in"); an invalid one exits 255
  * with "400 Parameter verification failed." like Proxmox. Output: --output-format json|json-pretty as
  * Proxmox; the default text output is a plain `key: value` rendering, not Proxmox's tables.

@@ -18,6 +18,7 @@ import { isExpired } from '../../model/facts/pve.js';
 import type { UserConfig } from '../../parse/user-cfg.js';
 import { broadAdminGrants } from './pve-11.js';
 import { replacementCommands } from '../../identity/token.js';
+import { webauthnRemedy } from './remedy-webauthn.js';
 
 export const ACL_REMEDY_CONTROLS = ['PVE-11', 'PVE-12', 'PVE-13', 'PVE-15'] as const;
 type AclControl = (typeof ACL_REMEDY_CONTROLS)[number];
@@ -120,5 +121,5 @@ export const tokenRemedy: Remedy = {
   },
 };
 
-/** One remedy per control (PVE-11, PVE-12, PVE-13, PVE-15) sharing one convergence, then the token remedy. */
-export const pveRemedies: Remedy[] = [...ACL_REMEDY_CONTROLS.map(aclRemedy), tokenRemedy];
+/** PVE-08's WebAuthn setting; one remedy per control (PVE-11, PVE-12, PVE-13, PVE-15) sharing one convergence; the token remedy. */
+export const pveRemedies: Remedy[] = [webauthnRemedy, ...ACL_REMEDY_CONTROLS.map(aclRemedy), tokenRemedy];
