@@ -93,7 +93,7 @@ interface JournalCase { name: string; tree: MemorySnapshotSpec; expect: { kinds:
 const journalCases: JournalCase[] = [
   { name: 'Storage=volatile in journald.conf', tree: journal({ '/etc/systemd/journald.conf': JOURNALD.replace('#Storage=auto', 'Storage=volatile') }),
     expect: { kinds: ['write-file', 'service', 'run', 'validate'] } },
-  { name: 'auto without /var/log/journal', tree: journal({}, 'absent'), expect: { kinds: ['write-file', 'make-dir', 'service', 'run', 'validate'] } },
+  { name: 'auto without /var/log/journal', tree: journal({}, 'absent'), expect: { kinds: ['write-file', 'make-dir', 'service', 'run', 'run', 'validate'] } },
   { name: 'a volatile drop-in sorting before zz-pvesec', tree: journal({ '/usr/lib/systemd/journald.conf.d/90-volatile.conf': '[Journal]\nStorage=volatile\n' }),
     expect: { kinds: ['write-file', 'service', 'run', 'validate'] } },
   { name: 'a drop-in sorting after zz-pvesec', tree: journal({ '/run/systemd/journald.conf.d/zzz-ram.conf': '[Journal]\nStorage=volatile\n' }),

@@ -102,6 +102,9 @@ export const journalRemedy: Remedy = {
         summary: 'restart systemd-journald (it reads Storage= only at start)' },
       { kind: 'run', id: 'run:journalctl-flush', phase: 'activate', controls, cutsAccess: false, argv: ['journalctl', '--flush'],
         summary: `move the journal kept in /run/log/journal to ${JOURNAL_DIR} (journalctl --flush)` },
+      // what journald created under it gets the group, modes and ACLs (adm may read) systemd-tmpfiles gives it at boot
+      ...(j.journalDir.state === 'absent' ? [<PlannedOp>{ kind: 'run', id: 'run:tmpfiles-journal', phase: 'activate', controls, cutsAccess: false,
+        argv: ['systemd-tmpfiles', '--create', '--prefix', JOURNAL_DIR], summary: `systemd-tmpfiles --create --prefix ${JOURNAL_DIR} (its modes and ACLs, as at boot)` }] : []),
       { kind: 'validate', id: 'validate:journal-on-disk', phase: 'activate', controls, cutsAccess: false, argv: ['sh', '-c', check],
         why: `journald must write its system journal under ${JOURNAL_DIR}`, summary: `check that journald writes ${JOURNAL_DIR}/<machine-id>/system.journal` },
     ];
