@@ -1,7 +1,7 @@
 import { FILES } from '../../collect/sources.js';
 import { isInstalled, packagesFact, unitState, unitStatesFact } from '../../model/facts/system-base.js';
 import { auditRulesPersistedFact } from '../../model/facts/system.js';
-import { effectiveStorage, JOURNAL_DIR, journaldConfigFiles, journaldFact } from '../../model/facts/journald.js';
+import { effectiveStorage, JOURNAL_DIR, journaldConfigFiles, journaldFact, type JournaldFact } from '../../model/facts/journald.js';
 import { Unavailable } from '../../model/fact.js';
 import { ManualOnly, type PlannedOp, type Remedy } from '../../harden/plan-types.js';
 import { AUDITED_PATHS } from './aud-02.js';
@@ -75,7 +75,7 @@ export const JOURNALD_DROPIN_TEXT = [
 export const journalRemedy: Remedy = {
   controls: ['AUD-05'],
   plan({ ctx }): PlannedOp[] {
-    let j;
+    let j: JournaldFact;
     try {
       j = ctx.get(journaldFact);
     } catch (e) {
