@@ -11,7 +11,7 @@ export const CONTROL_IDS: readonly string[] = [
   'BF-01', 'BF-02', 'BF-03',
   'UPD-01', 'UPD-02', 'UPD-03', 'UPD-04', 'UPD-05', 'UPD-06',
   'KRN-01', 'KRN-02', 'KRN-03',
-  'AUD-01', 'AUD-02', 'AUD-03', 'AUD-04',
+  'AUD-01', 'AUD-02', 'AUD-03', 'AUD-04', 'AUD-05',
   'PVE-01', 'PVE-02', 'PVE-03', 'PVE-04', 'PVE-05', 'PVE-06', 'PVE-07', 'PVE-08', 'PVE-09', 'PVE-10', 'PVE-11', 'PVE-12', 'PVE-13', 'PVE-14', 'PVE-15',
   'TLS-01', 'TLS-02', 'TLS-03', 'TLS-04', 'TLS-05',
   'BAK-01', 'BAK-02',

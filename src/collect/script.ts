@@ -260,6 +260,14 @@ c_config_backups() {
   tar -tzf "$f"
 }
 
+# /var/log/journal as journald sees it (a link to a directory counts: journald follows it)
+c_journal_dir() {
+  if [ -d /var/log/journal ]; then echo directory
+  elif [ -e /var/log/journal ] || [ -L /var/log/journal ]; then echo 'not a directory'
+  else echo absent; fi
+  return 0
+}
+
 c_sshd__T__C() {
   [ "$ROOT" = 1 ] || return 200
   [ -x /usr/sbin/sshd ] || { echo 'no /usr/sbin/sshd' >"$W/sshd_-T_-C.why"; return 201; }

@@ -59,6 +59,15 @@ export const FILES = {
   journalUploadConf: '/etc/systemd/journal-upload.conf',
   syslogNgConf: '/etc/syslog-ng/syslog-ng.conf',
   syslogNgDir: '/etc/syslog-ng/conf.d',
+  // journald.conf(5): the main file is the first of these four that exists, drop-ins come from all four dirs
+  journaldConf: '/etc/systemd/journald.conf',
+  journaldConfRun: '/run/systemd/journald.conf',
+  journaldConfLocal: '/usr/local/lib/systemd/journald.conf',
+  journaldConfVendor: '/usr/lib/systemd/journald.conf',
+  journaldDropinDir: '/etc/systemd/journald.conf.d',
+  journaldRunDropinDir: '/run/systemd/journald.conf.d',
+  journaldLocalDropinDir: '/usr/local/lib/systemd/journald.conf.d',
+  journaldVendorDropinDir: '/usr/lib/systemd/journald.conf.d',
 } as const;
 
 export function nodeFile(node: string, name: 'host.fw' | 'config' | 'pve-ssl.pem' | 'pveproxy-ssl.pem'): string {
@@ -134,6 +143,8 @@ export const COMMANDS = {
   sshQueryKey: { name: 'ssh -Q key', sh: 'ssh -Q key', root: false },
   /** Newest /root/pve-config-*.tar.gz (or configured glob): `<mtime-epoch> <size> <path>` then its member list. */
   configBackups: { name: 'config-backups', sh: '', root: true },
+  /** What /var/log/journal is (`directory`, `absent`, `not a directory`): with Storage=auto it decides whether the journal persists. */
+  journalDir: { name: 'journal-dir', sh: '', root: false },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

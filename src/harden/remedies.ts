@@ -1,6 +1,6 @@
 import { accRemedies } from '../checks/acc/remedy.js';
 import { sshRemedies } from '../checks/ssh/remedy.js';
-import { audRemedy } from '../checks/aud/remedy.js';
+import { audRemedy, journalRemedy } from '../checks/aud/remedy.js';
 import { bakRemedy } from '../checks/bak/remedy.js';
 import { pveRemedies } from '../checks/pve/remedy.js';
 import { bfRemedy } from '../checks/bf/remedy.js';
@@ -21,6 +21,7 @@ export const REMEDIES: Remedy[] = [
   updRemedy,
   krnRemedy,
   audRemedy,
+  journalRemedy,
   bakRemedy,
   ...pveRemedies,
 ];

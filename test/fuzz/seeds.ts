@@ -65,6 +65,7 @@ const SEED_MAP: Record<string, RegExp> = {
   parseJobsCfg: /jobs\.cfg$/,
   parseVzdumpCron: /vzdump\.cron$/,
   parseJournalUploadConf: /journal-upload\.conf$/,
+  parseJournaldConf: /journald\.conf$|journald\.conf\.d\/[^/]+\.conf$|journald(-syslog)?\.conf$/,
   parseFindmnt: /findmnt/,
   parseNftRuleset: /\.nft$|nft_list_ruleset/,
   parseNodeConfig: /nodes\/[^/]+\/config$/,

@@ -297,6 +297,28 @@ units_up() {
   }
 }
 
+# A daemon that ran with the transaction's configuration can recreate, while it stops for the restart
+# above, a directory the transaction created and the revert removed (journald with Storage=persistent
+# recreates /var/log/journal when it closes its files; its successor then finds it and keeps the journal
+# on disk). Remove such a directory again and restart the journaled active units once more, now without it.
+dirs_again() {
+  [ "$mode" = boot ] && return 0
+  back=$(jrev "$T" | awk '$1 == "dir" && $3 == "absent" { print $2 }' | while read -r d; do
+    if [ -d "$d" ] && [ ! -L "$d" ]; then printf '%s\n' "$d"; fi
+  done)
+  [ -n "$back" ] || return 0
+  r=0
+  for d in $back; do
+    if rm -rf -- "$d"; then ev "removed $d again (recreated while a service restarted)"; else ev "revert-error cannot remove $d"; r=1; fi
+  done
+  # (not $u: is_pkg_unit sets it)
+  for su in $(jfwd "$T" | awk '$1 == "svc" && $4 == "active" { print $2 }' | sort -u); do
+    is_pkg_unit "$su" && continue
+    if systemctl reload-or-restart "$su" 2>/dev/null; then ev "service $su reload-or-restart"; else ev "revert-error cannot reload or restart $su"; r=1; fi
+  done
+  return $r
+}
+
 # a rollback transaction: wait for the revert of the transaction it rolled back (its lock), never run beside it
 for x in $(jfwd "$T" | awk '$1 == "txstate" { print $2 }'); do
   if [ -f "$P/tx/$x/lock" ]; then exec 7>>"$P/tx/$x/lock" && flock -w 600 7; exec 7>&-; fi
@@ -331,6 +353,7 @@ if jfwd "$T" | grep -q '^[a-z]* [^ ]*/systemd/'; then
   systemctl daemon-reload 2>/dev/null || { ev "revert-error systemctl daemon-reload failed"; bad=1; }
 fi
 units_up || bad=1
+dirs_again || bad=1
 final=reverted
 [ "$mode" = rollback ] && final=rolled-back
 [ $bad = 0 ] || final=revert-failed
