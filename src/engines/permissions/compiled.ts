@@ -536,6 +536,36 @@ export class CompiledAccess {
     return this.privSet((this.setLo[set] & this.setLo[owner]) >>> 0, (this.setHi[set] & this.setHi[owner]) >>> 0);
   }
 
+  /**
+   * Whether id may hold one of `privileges` on some path. False means it holds none of them anywhere:
+   * every answer (pool roles included) is a union of the role sets of its own ACL levels, and a privsep
+   * token's is a subset of that. A cheap test per identity before expanding its matrix row.
+   */
+  mayHoldAny(id: string, privileges: readonly string[]): boolean {
+    if (id === ROOT) return true;
+    const i = this.identIndex.get(id);
+    if (i === undefined) return false;
+    const kind = this.tokenKind[i];
+    if (kind === 3) return false;
+    const subject = kind === 2 ? this.tokenOwner[i] : i;
+    if (subject === this.rootIdent) return true;
+    let lo = 0;
+    let hi = 0;
+    for (const p of privileges) {
+      const b = this.privIndex.get(p);
+      if (b === undefined) continue;
+      if (b < 32) lo |= 1 << b;
+      else hi |= 1 << (b - 32);
+    }
+    for (let k = this.identOff[subject]; k < this.identOff[subject + 1]; k++) {
+      const all = this.lvAll[k];
+      const prop = this.lvProp[k];
+      if ((this.setLo[all] & lo) !== 0 || (this.setHi[all] & hi) !== 0) return true;
+      if ((this.setLo[prop] & lo) !== 0 || (this.setHi[prop] & hi) !== 0) return true;
+    }
+    return false;
+  }
+
   // Matrix ---------------------------------------------------------------------------------------
 
   /**

@@ -133,6 +133,11 @@ export class PermissionEngine {
     for (const p of paths) this.compiled.nodeFor(p);
   }
 
+  /** Whether id may hold one of the privileges on some path (false: on none; see CompiledAccess.mayHoldAny). */
+  mayHoldAny(id: string, privileges: readonly string[]): boolean {
+    return this.compiled.mayHoldAny(id, privileges);
+  }
+
   /** The full matrix: every identity over every path of matrixPaths(), computed in one pass per identity. */
   matrix(ids: readonly string[] = this.identities()): PermissionMatrix {
     return new PermissionMatrix(this.compiled, this.compiled.matrix(ids), this.matrixNodes);
