@@ -7,7 +7,11 @@ import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/perm
 import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
 import { adminNames } from '../../config/admins.js';
-import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
+import { ADMIN_GUIDE, listNames } from './common.js';
+
+/** Identities the message lists, evidence lines it gives. */
+const LISTED = 5;
+const EVIDENCE = 8;
 
 /** Paths whose propagating grants reach every guest, datastore or the whole cluster. */
 const BROAD_PATHS = ['/', '/vms', '/storage'];
@@ -60,12 +64,14 @@ export const pve11: Check = {
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
     const actingText = acting.length ? `; tokens holding an administrator's roles: ${listNames(acting, 5)}` : '';
     if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token${actingText}; ${holdersText}`);
-    const list = [...broad].map(([id, b]) => `${id}: ${b.texts.join(', ')}`);
+    const list = [...broad].map(([id, b], i) => (i < LISTED ? `${id}: ${b.texts.join(', ')}` : id)); // listNames counts the rest
     // Without a declaration there is nothing to hold the grants against: list them for review, do not fail.
     const verdict = declared.size === 0 ? warn : fail;
     const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml: confirm them there)' : '';
-    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}${actingText}; ${holdersText}`,
-      uniqueEvidence([...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
+    // the first lines of the file among all the grants (20,000 of them must not each become evidence first)
+    const lines = [...new Set([...broad.values()].flatMap((b) => b.lines))].sort((a, b) => a - b).slice(0, EVIDENCE);
+    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, LISTED)}${actingText}; ${holdersText}`,
+      lines.map((l) => userCfgEvidence(ctx, l)));
   },
 };
 
@@ -73,6 +79,8 @@ interface BroadGrants { texts: string[]; lines: number[] }
 
 /** The administration roles id holds propagating from /, /vms or /storage ("Administrator on / via @admins (line 14)"), if any. */
 export function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | undefined {
+  // the roles explain() would walk to, from the compiled engine: most identities hold no administration role there
+  if (!BROAD_PATHS.some((path) => engine.roleNames(id, path).some((role) => adminPrivilegesOf(engine, role).length > 0))) return undefined;
   const seen = new Set<AclEntry>();
   const out: BroadGrants = { texts: [], lines: [] };
   for (const path of BROAD_PATHS) {
