@@ -1,13 +1,12 @@
 import type { Check } from '../types.js';
 import { fail, pass, warn } from '../types.js';
-import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact, administratorsFact, type AdministrativeHolding } from '../../model/facts/permissions.js';
 import { memberLabel } from '../../engines/permissions/describe.js';
 import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/permissions/engine.js';
 import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
 import { adminNames } from '../../config/admins.js';
-import { ADMIN_GUIDE, listNames } from './common.js';
+import { ADMIN_GUIDE, listNames, userCfgLinesEvidence } from './common.js';
 
 /** Identities the message lists, evidence lines it gives. */
 const LISTED = 5;
@@ -68,10 +67,8 @@ export const pve11: Check = {
     // Without a declaration there is nothing to hold the grants against: list them for review, do not fail.
     const verdict = declared.size === 0 ? warn : fail;
     const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml: confirm them there)' : '';
-    // the first lines of the file among all the grants (20,000 of them must not each become evidence first)
-    const lines = [...new Set([...broad.values()].flatMap((b) => b.lines))].sort((a, b) => a - b).slice(0, EVIDENCE);
     return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, LISTED)}${actingText}; ${holdersText}`,
-      lines.map((l) => userCfgEvidence(ctx, l)));
+      userCfgLinesEvidence(ctx, [...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b), EVIDENCE));
   },
 };
 
