@@ -43,3 +43,11 @@ test('PVE-11 with many over-broad identities: the first 5 named, the others coun
   assert.match(f.message, /^11 identities hold administration roles on \/, \/vms or \/storage without being declared admins: u01@pve: Administrator on \/ via @ops \(line 14\), u02@pve: Administrator on \/ via @ops \(line 14\), u03@pve: PVEVMAdmin on \/vms \(line 15\), u04@pve: PVEVMAdmin on \/vms \(line 16\), u05@pve: PVEVMAdmin on \/vms \(line 17\) and 6 more; /);
   assert.deepEqual(f.evidence.map((e) => e.line), [14, 15, 16, 17, 18, 19, 20, 21]);
 });
+
+test('PVE-11 names the first 10 holders of Permissions.Modify (root@pam first) and counts the others', () => {
+  const ids = Array.from({ length: 12 }, (_, i) => `u${String(i).padStart(2, '0')}@pve`);
+  const text = `${ids.map((u) => `user:${u}:1:0::::::`).join('\n')}\n${ids.map((u) => `acl:1:/:${u}:Administrator:`).join('\n')}\n`;
+  const [f] = runCheck(pve11, { node: pveNode({ '/etc/pve/user.cfg': text }), config: { admin_users: ids } });
+  assert.equal(f.status, 'PASS');
+  assert.match(f.message, /; Permissions\.Modify held by: root@pam \(everywhere\), u00@pve \(\/ and 8 more\), (u0\d@pve \(\/ and 8 more\), ){7}u08@pve \(\/ and 8 more\) and 3 more$/);
+});

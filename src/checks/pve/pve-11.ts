@@ -59,7 +59,7 @@ export const pve11: Check = {
       const b = broadAdminGrants(engine, id);
       if (b) broad.set(id, b);
     }
-    const holders = permissionsModifyHolders(ctx.get(administratorsFact));
+    const holders = permissionsModifyHolders(ctx.get(administratorsFact), 10);
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
     const actingText = acting.length ? `; tokens holding an administrator's roles: ${listNames(acting, 5)}` : '';
     if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token${actingText}; ${holdersText}`);
@@ -82,9 +82,10 @@ export function broadAdminGrants(engine: PermissionEngine, id: string): BroadGra
   const out: BroadGrants = { texts: [], lines: [] };
   for (const path of BROAD_PATHS) {
     const ex = engine.explain(id, path);
+    const held = engine.privileges(id, path); // ex.privileges, from the compiled engine (no set united per call)
     for (const [role, g] of ex.roles) {
       if (!g.propagate || ex.poolRoles?.has(role)) continue;
-      if (!adminPrivilegesOf(engine, role).some((p) => ex.privileges.has(p))) continue;
+      if (!adminPrivilegesOf(engine, role).some((p) => held.includes(p))) continue;
       for (const e of g.entries) {
         if (seen.has(e)) continue;
         seen.add(e);
@@ -108,12 +109,13 @@ function adminPrivilegesOf(engine: PermissionEngine, role: string): string[] {
 const adminPrivilegesByEngine = new WeakMap<PermissionEngine, Map<string, string[]>>();
 
 /** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
-function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>): string[] {
+function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>, listed: number): string[] {
   const out: string[] = ['root@pam (everywhere)'];
   for (const [id, h] of admins) {
     const pm = h.permissionsModify;
     if (id === 'root@pam' || !pm) continue;
-    out.push(`${id} (${pm.first}${pm.paths > 1 ? ` and ${pm.paths - 1} more` : ''})`);
+    // listNames shows `listed` names and counts the rest: only those are spelled out
+    out.push(out.length < listed ? `${id} (${pm.first}${pm.paths > 1 ? ` and ${pm.paths - 1} more` : ''})` : id);
   }
   return out;
 }

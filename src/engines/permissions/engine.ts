@@ -270,14 +270,32 @@ export class PermissionEngine {
         }
       }
     }
+    const ownerPrivileges = privsepOwner !== undefined && privsepOwner !== ROOT ? this.permissions(privsepOwner, path) : undefined;
+    return new WalkExplanation(id, path, roles, poolRoles, ownerPrivileges, trace, subject !== id, this.input.roles);
+  }
+}
+
+/** explain()'s answer: privileges are united from the roles when first read (most callers want only the roles). */
+class WalkExplanation implements Explanation {
+  private united?: Set<string>;
+
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly roles: Map<string, RoleGrant>,
+    readonly poolRoles: Map<string, RoleGrant & { pool: string }>,
+    readonly ownerPrivileges: Set<string> | undefined,
+    readonly trace: TraceStep[] | undefined,
+    readonly tokenWithoutPrivsep: boolean,
+    private readonly rolePrivileges: AccessInput['roles'],
+  ) {}
+
+  get privileges(): Set<string> {
+    if (this.united) return this.united;
     const privileges = new Set<string>();
-    for (const role of roles.keys()) for (const p of this.input.roles.get(role) ?? []) privileges.add(p);
-    let ownerPrivileges: Set<string> | undefined;
-    if (privsepOwner !== undefined && privsepOwner !== ROOT) {
-      ownerPrivileges = this.permissions(privsepOwner, path);
-      for (const p of privileges) if (!ownerPrivileges.has(p)) privileges.delete(p);
-    }
-    return { id, path, privileges, roles, poolRoles, ownerPrivileges, trace, tokenWithoutPrivsep: subject !== id };
+    for (const role of this.roles.keys()) for (const p of this.rolePrivileges.get(role) ?? []) privileges.add(p);
+    if (this.ownerPrivileges) for (const p of privileges) if (!this.ownerPrivileges.has(p)) privileges.delete(p);
+    return (this.united = privileges);
   }
 }
 
