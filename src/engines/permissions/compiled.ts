@@ -207,6 +207,7 @@ export class CompiledAccess {
     const groupAll = new Int32Array(nodeCount);
     const groupProp = new Int32Array(nodeCount);
     const touched: number[] = [];
+    const sortScratch = new Int32Array(nodeCount);
     const lvNode = new IntBuf();
     const lvAll = new IntBuf();
     const lvProp = new IntBuf();
@@ -237,9 +238,11 @@ export class CompiledAccess {
         }
       }
       // Per identity, its levels sorted by node: a query touches only the small arrays of one identity.
-      touched.sort((a, b) => a - b);
+      // (A typed array sorts numbers natively: no comparator call per comparison.)
+      for (let k = 0; k < touched.length; k++) sortScratch[k] = touched[k];
+      const sortedNodes = sortScratch.subarray(0, touched.length).sort();
       this.identOff[ident] = lvNode.n;
-      for (const node of touched) {
+      for (const node of sortedNodes) {
         const d = own?.get(node);
         const all = d?.t?.all || d?.u?.all || groupAll[node];
         const prop = d?.t?.prop || d?.u?.prop || groupProp[node];

@@ -22,14 +22,18 @@ interface AclNode {
 
 const newNode = (): AclNode => ({ children: new Map(), users: new Map(), groups: new Map(), tokens: new Map() });
 
-function addEntry(root: AclNode, e: AclEntry): void {
+function nodeAt(root: AclNode, path: string): AclNode {
   let node = root;
-  for (const seg of perlSplitPath(e.path)) {
+  for (const seg of perlSplitPath(path)) {
     if (seg === '') continue;
     let child = node.children.get(seg);
     if (!child) node.children.set(seg, (child = newNode()));
     node = child;
   }
+  return node;
+}
+
+function addEntry(node: AclNode, e: AclEntry): void {
   const table = e.kind === 'user' ? node.users : e.kind === 'group' ? node.groups : node.tokens;
   let roles = table.get(e.ugid);
   if (!roles) table.set(e.ugid, (roles = new Map()));
@@ -63,7 +67,7 @@ export class PermissionEngine {
   constructor(readonly input: AccessInput) {
     this.allPrivs = new Set(input.privileges);
     this.compiled = new CompiledAccess(input);
-    for (const p of this.matrixPaths()) this.matrixNodes.add(this.compiled.nodeFor(p));
+    for (const p of this.matrixPathSet()) this.matrixNodes.add(this.compiled.nodeFor(p));
   }
 
   private get root(): AclNode {
@@ -78,12 +82,18 @@ export class PermissionEngine {
   private readableTree(): { root: AclNode; memberOf: Map<string, string[]> } {
     if (this.readable) return this.readable;
     const root = newNode();
-    for (const e of this.input.acl) addEntry(root, e);
+    const byPath = new Map<string, AclNode>(); // entries share paths: each path is split and walked once
+    for (const e of this.input.acl) {
+      let node = byPath.get(e.path);
+      if (!node) byPath.set(e.path, (node = nodeAt(root, e.path)));
+      addEntry(node, e);
+    }
     const memberOf = new Map<string, string[]>();
     for (const [g, members] of this.input.groups) {
       for (const m of members) {
-        if (!memberOf.has(m)) memberOf.set(m, []);
-        memberOf.get(m)!.push(g);
+        const groups = memberOf.get(m);
+        if (groups) groups.push(g);
+        else memberOf.set(m, [g]);
       }
     }
     return (this.readable = { root, memberOf });
@@ -209,11 +219,15 @@ export class PermissionEngine {
    * (RPCEnvironment::get_effective_permissions): the top-level paths, every ACL path and every pool member.
    */
   matrixPaths(): string[] {
+    return [...this.matrixPathSet()].sort();
+  }
+
+  private matrixPathSet(): Set<string> {
     const paths = new Set<string>(TOP_LEVEL_PATHS);
     for (const e of this.input.acl) paths.add(e.path);
     for (const vmid of this.input.vmPool.keys()) paths.add(`/vms/${vmid}`);
     for (const st of this.input.storagePools.keys()) paths.add(`/storage/${st}`);
-    return [...paths].sort();
+    return paths;
   }
 
   /** GET /access/permissions for id: path -> privilege -> propagate flag, paths without privileges omitted. */
