@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fail, MAX_FINDINGS_PER_CHECK, VerdictList, warn } from './types.js';
 
 test('VerdictList: count() past the cap gives what add() gives, without building the verdict', () => {
-  const status = (i: number) => (i % 3 ? 'WARN' : 'FAIL') as const;
+  const status = (i: number): 'WARN' | 'FAIL' => (i % 3 ? 'WARN' : 'FAIL');
   const verdict = (i: number) => (i % 3 ? warn(`w${i}`) : fail(`f${i}`));
   const byAdd = new VerdictList();
   const byCount = new VerdictList();
