@@ -116,11 +116,16 @@ export class PermissionEngine {
 
   /** Everyone the configuration names: defined users, root@pam, tokens, group and ACL members. */
   identities(): string[] {
-    const ids = new Set<string>(['root@pam', ...(this.input.users ?? [])]);
-    for (const id of this.compiled.identities()) if (!isTokenId(id) || this.input.tokens.has(id)) ids.add(id);
-    for (const t of this.input.tokens.keys()) ids.add(t);
-    return [...ids].sort();
+    if (!this.sortedIdentities) {
+      const ids = new Set<string>(['root@pam', ...(this.input.users ?? [])]);
+      for (const id of this.compiled.identities()) if (!isTokenId(id) || this.input.tokens.has(id)) ids.add(id);
+      for (const t of this.input.tokens.keys()) ids.add(t);
+      this.sortedIdentities = [...ids].sort();
+    }
+    return [...this.sortedIdentities]; // sorted once (20,000 names; several checks ask), a copy for each caller
   }
+
+  private sortedIdentities: string[] | undefined;
 
   /** Whether an identity is a defined user (or root@pam); false for names only ACLs or groups mention. */
   isDefinedUser(id: string): boolean {
