@@ -80,8 +80,19 @@ export class VerdictList {
   private readonly omitted = new Map<Status, number>();
 
   add(status: Status, build: () => Verdict): void {
-    if (this.verdicts.length < MAX_FINDINGS_PER_CHECK - 1) this.verdicts.push(build());
-    else this.omitted.set(status, (this.omitted.get(status) ?? 0) + 1);
+    if (!this.full) this.verdicts.push(build());
+    else this.count(status);
+  }
+
+  /** Whether further verdicts are only counted: a caller with a million of them need not make a closure each. */
+  get full(): boolean {
+    return this.verdicts.length >= MAX_FINDINGS_PER_CHECK - 1;
+  }
+
+  /** Counts one verdict past the cap (what add() does once the list is full), without building it. */
+  count(status: Status): void {
+    if (!this.full) throw new Error('VerdictList.count: the list is not full; add() the verdict');
+    this.omitted.set(status, (this.omitted.get(status) ?? 0) + 1);
   }
 
   get length(): number {

@@ -33,6 +33,18 @@ test('fileLine numbers lines from 1 as the parsers do, and rejects lines outside
   assert.equal(fileLine(s, '/etc/missing', 1), undefined);
 });
 
+test('fileLine gives what split("\\n") gives, for every line of random texts (empty, trailing newline, CR, multibyte)', () => {
+  let x = 7;
+  const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296);
+  const pieces = ['a', 'bc', '\n', '\n', '\r', ' ', 'é', '€', '🙂', ''];
+  for (let i = 0; i < 300; i++) {
+    const text = Array.from({ length: Math.floor(rand() * 30) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+    const s = memorySnapshot({ files: { '/etc/x': text } });
+    const lines = text.split('\n');
+    for (let l = 0; l <= lines.length + 1; l++) assert.equal(fileLine(s, '/etc/x', l), l >= 1 ? lines[l - 1] : undefined, `${JSON.stringify(text)} line ${l}`);
+  }
+});
+
 test('FW-08 evidence for hundreds of ignored lines decodes cluster.fw a bounded number of times (issue 8: 312 KB took 40 s)', () => {
   const junk = Array.from({ length: 900 }, (_, i) => `junk${i} !!??`); // under the 1000-findings cap
   const snapshot = memorySnapshot({ target: 'node0', ...pveNode({ clusterFw: `[OPTIONS]\nenable: 1\n${junk.join('\n')}\n` }) });

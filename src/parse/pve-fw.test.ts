@@ -388,3 +388,15 @@ test('past MAX_IGNORED_RULES ignored rules a file keeps only their line numbers,
     message: `rule ignored by Proxmox: 7 more ignored rule lines between lines ${first} and ${first + 7} (6 of them enabled), not listed one by one (a file lists its first ${MAX_IGNORED_RULES})`,
   });
 });
+
+test('option lines that start with no letter are reported like any unparsable option (cluster.fw and host.fw)', () => {
+  const lines = ['{', '}', '1: 0', '[x]', '_enable: 1', '@enable: 1', 'Enable: 1', 'ENABLE:1'];
+  const text = `[OPTIONS]\n${lines.join('\n')}\n`;
+  const cluster = parseClusterFw(text);
+  const host = parseHostFw(text);
+  for (const parsed of [cluster, host]) {
+    assert.deepEqual(parsed.diagnostics.map((d) => [d.line, d.message]), lines.slice(0, 6).map((l, i) => [i + 2, `can't parse option '${l}'`]));
+  }
+  assert.equal(cluster.value.options.get('enable')?.value, 1);
+  assert.equal(host.value.options.get('enable')?.value, 1);
+});

@@ -531,8 +531,15 @@ function parseSectionHeader(raw: string, allowed: ReadonlySet<SectionKind>): { k
   return { kind: m[1].toLowerCase() as 'group' | 'ipset', name: m[2], comment: comment || undefined };
 }
 
+/** Whether a line starts with an ASCII letter, as every option name does (a million `{` lines skip the option patterns). */
+function startsWithLetter(raw: string): boolean {
+  const c = raw.charCodeAt(0) | 0x20;
+  return c >= 0x61 && c <= 0x7a;
+}
+
 function parseClusterOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
+  if (!startsWithLetter(raw)) return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
   if ((m = /^(enable):\s*(\d+)\s*$/i.exec(raw))) return { key: 'enable', value: Number(m[2]) };
   if ((m = /^(ebtables):\s*(0|1)\s*$/i.exec(raw))) return { key: 'ebtables', value: Number(m[2]) };
   if ((m = /^(policy_(?:in|out|forward)):\s*(ACCEPT|DROP|REJECT)\s*$/i.exec(raw))) return { key: m[1].toLowerCase(), value: m[2].toUpperCase() };
@@ -544,6 +551,7 @@ const HOST_LOG_LEVEL_OPTION = new RegExp(`^(log_level_in|log_level_out|log_level
 
 function parseHostOption(raw: string, messages: SharedMessages): { key: string; value: string | number } | string {
   let m: RegExpExecArray | null;
+  if (!startsWithLetter(raw)) return messages.get("can't parse option '", raw.trim().slice(0, 80), "'");
   if ((m = /^(enable|nosmurfs|tcpflags|ndp|log_nf_conntrack|nf_conntrack_allow_invalid|protection_synflood|nftables):\s*(0|1)\s*$/i.exec(raw))) {
     return { key: m[1].toLowerCase(), value: Number(m[2]) };
   }

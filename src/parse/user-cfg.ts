@@ -241,6 +241,8 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
 
   // lines read one at a time (no object per line); numbered like numberedLines
   let line = 0;
+  // one function for every line (it reads the current line number), not a closure per line
+  const warn = (message: string) => diagnostics.push({ file, line, message: `user config - ${message}`, severity: 'warning' });
   for (let start = 0; start < text.length;) {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl;
@@ -249,7 +251,6 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
     line++;
     const lineText = perlTrim(rawLine);
     if (lineText === '') continue;
-    const warn = warner(diagnostics, file, line);
     const data = lineText.split(':');
     for (let i = 0; i < data.length; i++) data[i] = perlTrim(data[i]);
     while (data.length && data[data.length - 1] === '') data.pop(); // Perl split drops trailing empty fields
@@ -344,10 +345,6 @@ export function parseUserCfg(input: string | Buffer, file = '/etc/pve/user.cfg',
     }
   }
   return { value: cfg, diagnostics };
-}
-
-function warner(diagnostics: Diagnostic[], file: string, line: number): (message: string) => void {
-  return (message) => diagnostics.push({ file, line, message: `user config - ${message}`, severity: 'warning' });
 }
 
 /** The ACL tree of the entries: later lines for the same path, member and role replace earlier ones. */

@@ -40,7 +40,8 @@ export const fw08: Check = {
       for (const rule of rules) {
         if (!rule.enabled || lost(rule.file, rule.line)) continue;
         if (rule.ignored) {
-          verdicts.add('FAIL', () => {
+          if (verdicts.full) verdicts.count('FAIL');
+          else verdicts.add('FAIL', () => {
             const where = rule.group ? ` in [group ${rule.group}]` : '';
             const run = describeRun(rule);
             return keyed(`${rule.file}${rule.group ? ` [group ${rule.group}]` : ''}: ${rule.text.trim()}`, fail(`${rule.file}:${rule.line}${where}: "${rule.text.trim()}" is ignored by Proxmox: ${rule.ignored}${run ? ` (${run})` : ''}`, [fwRuleEvidence(rule)]));
@@ -55,7 +56,8 @@ export const fw08: Check = {
     for (const conf of [cluster.conf, ...hosts.map((h) => h.fw.conf)]) {
       for (const line of conf.ignoredNotKept ?? []) {
         if (lost(conf.file, line)) continue;
-        verdicts.add('FAIL', () => {
+        if (verdicts.full) verdicts.count('FAIL');
+        else verdicts.add('FAIL', () => {
           const text = fileLine(ctx.snapshot, conf.file, line)?.trim() ?? '';
           return keyed(`${conf.file}: ${text}`, fail(`${conf.file}:${line}: "${text}" is ignored by Proxmox (one of the ignored lines past the first ${MAX_IGNORED_RULES} of the file, not parsed one by one)`, [{ source: conf.file, line, text }]));
         });
@@ -65,7 +67,8 @@ export const fw08: Check = {
     for (const diagnostics of [cluster.diagnostics, ...hosts.map((h) => h.fw.diagnostics)]) {
       for (const d of diagnostics) {
         if (d.message.startsWith('rule ignored by Proxmox') || lost(d.file, d.line)) continue;
-        verdicts.add('WARN', () => {
+        if (verdicts.full) verdicts.count('WARN');
+        else verdicts.add('WARN', () => {
           const text = d.line !== undefined ? fileLine(ctx.snapshot, d.file, d.line)?.trim() : undefined;
           return keyed(`${d.file}: ${text ?? `line ${d.line ?? '?'}`}`, warn(`${d.file}:${d.line ?? '?'}: line ignored by Proxmox: ${d.message}`, [{ source: d.file, line: d.line, text: text ?? d.message }]));
         });

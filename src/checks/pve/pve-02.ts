@@ -1,10 +1,10 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { isExpired, realmsFact, tfaFact, userCfgEvidence } from '../../model/facts/pve.js';
-import { accessFact, administratorsFact } from '../../model/facts/permissions.js';
+import { isExpired, realmsFact, tfaFact } from '../../model/facts/pve.js';
+import { accessFact, administratorsFact, type AdministrativeHolding } from '../../model/facts/permissions.js';
 import { hasEnabledFactor } from '../../parse/tfa-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { listNames, TFA_DOC, uniqueEvidence } from './common.js';
+import { listNames, TFA_DOC, userCfgLinesEvidence } from './common.js';
 
 export const pve02: Check = {
   meta: {
@@ -21,17 +21,19 @@ export const pve02: Check = {
     const enforcing = new Set(ctx.get(realmsFact).filter((r) => r.tfa).map((r) => r.name));
     // root@pam is PVE-06's (it may be a waived break-glass account); disabled or expired users cannot log in.
     const users = [...cfg.users.values()].filter((u) => u.id !== 'root@pam' && u.enable && !isExpired(u.expire, ctx.now));
-    const admins: { id: string; what: string; line: number }[] = [];
+    const admins: { id: string; holding: AdministrativeHolding; line: number }[] = [];
     for (const u of users) {
       const h = holders.get(u.id);
-      if (h) admins.push({ id: u.id, what: `${h.first.privileges.join(', ')} on ${h.first.path}`, line: u.line });
+      if (h) admins.push({ id: u.id, holding: h, line: u.line });
     }
     if (admins.length === 0) return pass('no enabled user other than root@pam holds Permissions.Modify, Sys.Modify, Realm.Allocate or User.Modify anywhere');
     const lacking = admins.filter((a) => !enforcing.has(cfg.users.get(a.id)!.realm) && !hasEnabledFactor(tfa.get(a.id)));
     if (lacking.length === 0) {
       return pass(`all ${admins.length} administrator(s) have a second factor (own or realm-enforced): ${listNames(admins.map((a) => a.id))}`);
     }
-    return fail(`${lacking.length} administrator(s) without a second factor: ${listNames(lacking.map((a) => `${a.id} (${a.what})`), 5)}`,
-      uniqueEvidence(lacking.map((a) => userCfgEvidence(ctx, a.line)), 5));
+    // listNames shows 5 and counts the rest: only those are spelled out
+    const named = lacking.map((a, i) => (i < 5 ? `${a.id} (${a.holding.first.privileges.join(', ')} on ${a.holding.first.path})` : a.id));
+    return fail(`${lacking.length} administrator(s) without a second factor: ${listNames(named, 5)}`,
+      userCfgLinesEvidence(ctx, lacking.map((a) => a.line), 5));
   },
 };

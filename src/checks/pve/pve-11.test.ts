@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { assertCases } from '../testing.js';
+import assert from 'node:assert/strict';
+import { assertCases, runCheck } from '../testing.js';
 import { pve11 } from './pve-11.js';
 import { noPve, pveNode, USER_CFG } from './testing.js';
 
@@ -31,3 +32,22 @@ test('PVE-11 names privsep-0 tokens holding their owner\'s administration roles'
   { name: 'a privsep-0 token of a user without administration roles is not named', node: pveNode({ '/etc/pve/user.cfg': withTokens('token:carol@pve!backup:0:0::') }), config: { admin_users: ['alice@pve'] },
     expect: 'PASS', message: /^(?![\s\S]*carol@pve!backup)/ },
 ]));
+
+test('PVE-11 with many over-broad identities: the first 5 named, the others counted; the first 8 grant lines as evidence', () => {
+  // lines 1-12: users u00..u11; line 13: @ops (u00..u02); 14: @ops Administrator on /; 15-23: u03..u11 PVEVMAdmin on /vms (one line each)
+  const users = Array.from({ length: 12 }, (_, i) => `user:u${String(i).padStart(2, '0')}@pve:1:0::::::`);
+  const text = `${users.join('\n')}\ngroup:ops:u00@pve,u01@pve,u02@pve::\nacl:1:/:@ops:Administrator:\n` +
+    `${Array.from({ length: 9 }, (_, i) => `acl:1:/vms:u${String(i + 3).padStart(2, '0')}@pve:PVEVMAdmin:`).join('\n')}\nacl:1:/:u11@pve:PVEAuditor:\n`;
+  const [f] = runCheck(pve11, { node: pveNode({ '/etc/pve/user.cfg': text }), config: { admin_users: ['u00@pve'] } });
+  assert.equal(f.status, 'FAIL');
+  assert.match(f.message, /^11 identities hold administration roles on \/, \/vms or \/storage without being declared admins: u01@pve: Administrator on \/ via @ops \(line 14\), u02@pve: Administrator on \/ via @ops \(line 14\), u03@pve: PVEVMAdmin on \/vms \(line 15\), u04@pve: PVEVMAdmin on \/vms \(line 16\), u05@pve: PVEVMAdmin on \/vms \(line 17\) and 6 more; /);
+  assert.deepEqual(f.evidence.map((e) => e.line), [14, 15, 16, 17, 18, 19, 20, 21]);
+});
+
+test('PVE-11 names the first 10 holders of Permissions.Modify (root@pam first) and counts the others', () => {
+  const ids = Array.from({ length: 12 }, (_, i) => `u${String(i).padStart(2, '0')}@pve`);
+  const text = `${ids.map((u) => `user:${u}:1:0::::::`).join('\n')}\n${ids.map((u) => `acl:1:/:${u}:Administrator:`).join('\n')}\n`;
+  const [f] = runCheck(pve11, { node: pveNode({ '/etc/pve/user.cfg': text }), config: { admin_users: ids } });
+  assert.equal(f.status, 'PASS');
+  assert.match(f.message, /; Permissions\.Modify held by: root@pam \(everywhere\), u00@pve \(\/ and 8 more\), (u0\d@pve \(\/ and 8 more\), ){7}u08@pve \(\/ and 8 more\) and 3 more$/);
+});

@@ -1,13 +1,16 @@
 import type { Check } from '../types.js';
 import { fail, pass, warn } from '../types.js';
-import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact, administratorsFact, type AdministrativeHolding } from '../../model/facts/permissions.js';
 import { memberLabel } from '../../engines/permissions/describe.js';
 import { isTokenId, tokenOwner, type PermissionEngine } from '../../engines/permissions/engine.js';
 import type { AclEntry } from '../../engines/permissions/model.js';
 import { FILES } from '../../collect/sources.js';
 import { adminNames } from '../../config/admins.js';
-import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
+import { ADMIN_GUIDE, listNames, userCfgLinesEvidence } from './common.js';
+
+/** Identities the message lists, evidence lines it gives. */
+const LISTED = 5;
+const EVIDENCE = 8;
 
 /** Paths whose propagating grants reach every guest, datastore or the whole cluster. */
 const BROAD_PATHS = ['/', '/vms', '/storage'];
@@ -56,16 +59,16 @@ export const pve11: Check = {
       const b = broadAdminGrants(engine, id);
       if (b) broad.set(id, b);
     }
-    const holders = permissionsModifyHolders(ctx.get(administratorsFact));
+    const holders = permissionsModifyHolders(ctx.get(administratorsFact), 10);
     const holdersText = `Permissions.Modify held by: ${listNames(holders, 10)}`;
     const actingText = acting.length ? `; tokens holding an administrator's roles: ${listNames(acting, 5)}` : '';
     if (broad.size === 0) return pass(`no administration role propagates from /, /vms or /storage to an undeclared user, group or token${actingText}; ${holdersText}`);
-    const list = [...broad].map(([id, b]) => `${id}: ${b.texts.join(', ')}`);
+    const list = [...broad].map(([id, b], i) => (i < LISTED ? `${id}: ${b.texts.join(', ')}` : id)); // listNames counts the rest
     // Without a declaration there is nothing to hold the grants against: list them for review, do not fail.
     const verdict = declared.size === 0 ? warn : fail;
     const hint = declared.size === 0 ? ' (no admin_users declared in pvesec.yaml: confirm them there)' : '';
-    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, 5)}${actingText}; ${holdersText}`,
-      uniqueEvidence([...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
+    return verdict(`${broad.size} identit${broad.size === 1 ? 'y holds' : 'ies hold'} administration roles on /, /vms or /storage without being declared admins${hint}: ${listNames(list, LISTED)}${actingText}; ${holdersText}`,
+      userCfgLinesEvidence(ctx, [...broad.values()].flatMap((b) => b.lines).sort((a, b) => a - b), EVIDENCE));
   },
 };
 
@@ -73,13 +76,16 @@ interface BroadGrants { texts: string[]; lines: number[] }
 
 /** The administration roles id holds propagating from /, /vms or /storage ("Administrator on / via @admins (line 14)"), if any. */
 export function broadAdminGrants(engine: PermissionEngine, id: string): BroadGrants | undefined {
+  // the roles explain() would walk to, from the compiled engine: most identities hold no administration role there
+  if (!BROAD_PATHS.some((path) => engine.roleNames(id, path).some((role) => adminPrivilegesOf(engine, role).length > 0))) return undefined;
   const seen = new Set<AclEntry>();
   const out: BroadGrants = { texts: [], lines: [] };
   for (const path of BROAD_PATHS) {
     const ex = engine.explain(id, path);
+    const held = engine.privileges(id, path); // ex.privileges, from the compiled engine (no set united per call)
     for (const [role, g] of ex.roles) {
       if (!g.propagate || ex.poolRoles?.has(role)) continue;
-      if (!adminPrivilegesOf(engine, role).some((p) => ex.privileges.has(p))) continue;
+      if (!adminPrivilegesOf(engine, role).some((p) => held.includes(p))) continue;
       for (const e of g.entries) {
         if (seen.has(e)) continue;
         seen.add(e);
@@ -103,12 +109,13 @@ function adminPrivilegesOf(engine: PermissionEngine, role: string): string[] {
 const adminPrivilegesByEngine = new WeakMap<PermissionEngine, Map<string, string[]>>();
 
 /** "alice@pve (/ and 2 more)" for everyone holding Permissions.Modify somewhere. */
-function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>): string[] {
+function permissionsModifyHolders(admins: Map<string, AdministrativeHolding>, listed: number): string[] {
   const out: string[] = ['root@pam (everywhere)'];
   for (const [id, h] of admins) {
     const pm = h.permissionsModify;
     if (id === 'root@pam' || !pm) continue;
-    out.push(`${id} (${pm.first}${pm.paths > 1 ? ` and ${pm.paths - 1} more` : ''})`);
+    // listNames shows `listed` names and counts the rest: only those are spelled out
+    out.push(out.length < listed ? `${id} (${pm.first}${pm.paths > 1 ? ` and ${pm.paths - 1} more` : ''})` : id);
   }
   return out;
 }

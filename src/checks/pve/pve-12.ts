@@ -1,10 +1,9 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact } from '../../model/facts/permissions.js';
 import { findToken } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
+import { ADMIN_GUIDE, listNames, userCfgLinesEvidence } from './common.js';
 
 export const pve12: Check = {
   meta: {
@@ -41,6 +40,6 @@ export const pve12: Check = {
     issues.sort((a, b) => a.line - b.line);
     if (issues.length === 0) return pass(`all ${cfg.aclEntries.length} ACL entries name existing users, groups and tokens; no line is dropped`);
     return fail(`${issues.length} latent or dropped ACL entr${issues.length === 1 ? 'y' : 'ies'}: ${listNames(issues.map((i) => i.text), 5)}`,
-      uniqueEvidence(issues.map((i) => userCfgEvidence(ctx, i.line))));
+      userCfgLinesEvidence(ctx, issues.map((i) => i.line)));
   },
 };

@@ -1,10 +1,10 @@
 import type { Check } from '../types.js';
 import { fail, pass } from '../types.js';
-import { isExpired, userCfgEvidence } from '../../model/facts/pve.js';
+import { isExpired } from '../../model/facts/pve.js';
 import { accessFact } from '../../model/facts/permissions.js';
 import { splitTokenId } from '../../parse/user-cfg.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, listNames, uniqueEvidence } from './common.js';
+import { ADMIN_GUIDE, listNames, userCfgLinesEvidence } from './common.js';
 
 export const pve13: Check = {
   meta: {
@@ -31,6 +31,6 @@ export const pve13: Check = {
     if (holders.size === 0) return pass('no disabled or expired user holds ACL entries');
     const list = [...holders].map(([id, h]) => `${id} (${h.state}, line${h.lines.length > 1 ? 's' : ''} ${h.lines.join(', ')})`);
     return fail(`${holders.size} disabled or expired user(s) still hold ACL entries: ${listNames(list, 5)}`,
-      uniqueEvidence([...holders.values()].flatMap((h) => h.lines).map((l) => userCfgEvidence(ctx, l))));
+      userCfgLinesEvidence(ctx, [...holders.values()].flatMap((h) => h.lines)));
   },
 };

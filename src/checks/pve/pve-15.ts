@@ -1,11 +1,10 @@
 import type { Check } from '../types.js';
 import { fail, pass, skip } from '../types.js';
-import { userCfgEvidence } from '../../model/facts/pve.js';
 import { accessFact } from '../../model/facts/permissions.js';
 import { AccessMatrixError, loadAccessMatrix } from '../../config/access-matrix.js';
 import { compareWithMatrix, describeDifference } from '../../engines/permissions/desired.js';
 import { FILES } from '../../collect/sources.js';
-import { ADMIN_GUIDE, uniqueEvidence } from './common.js';
+import { ADMIN_GUIDE, userCfgLinesEvidence } from './common.js';
 
 export const pve15: Check = {
   meta: {
@@ -34,6 +33,6 @@ export const pve15: Check = {
     const shown = diffs.slice(0, 5).map(describeDifference).join('; ');
     const more = diffs.length > 5 ? `; and ${diffs.length - 5} more (pvesec perms diff shows all)` : '';
     return fail(`${diffs.length} difference(s) from ${file}: ${shown}${more}`,
-      uniqueEvidence(diffs.flatMap((d) => d.lines).sort((a, b) => a - b).map((l) => userCfgEvidence(ctx, l))));
+      userCfgLinesEvidence(ctx, diffs.flatMap((d) => d.lines).sort((a, b) => a - b)));
   },
 };

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { parseIptablesSave } from '../../parse/iptables-save.js';
 import { parseNftRuleset } from '../../parse/nft-ruleset.js';
 import { HANDWRITTEN_V4, netfilter } from '../../../test/fixtures/netfilter/helpers.js';
@@ -182,4 +183,26 @@ test('fuzz: any packet description either decides or fails with a PacketError na
     decided++;
   }
   assert.ok(decided > 500, `only ${decided} valid packets`);
+});
+
+test('an inet ruleset given to both families (one parse, as the firewall fact does) decides as two separate parses do', () => {
+  const text = readFileSync(new URL('../../../test/fixtures/netfilter/handwritten.nft', import.meta.url), 'utf8');
+  const shared = parseNftRuleset(text).value;
+  const one = netfilterSimulator([shared], [shared]);
+  const two = netfilterSimulator([parseNftRuleset(text).value], [parseNftRuleset(text).value]);
+  const packets = [
+    ...['192.168.20.6', '192.168.20.7', '192.168.10.9', '8.8.8.8'].flatMap((src) => [22, 25, 111, 8006].map((dport) => ({ src, dst: '192.168.10.11', proto: 'tcp', dport, sport: 40000 }))),
+    { src: '192.168.10.9', dst: '192.168.10.11', proto: 'udp', dport: 5405, sport: 40000 },
+    { src: '8.8.8.8', dst: '192.168.10.11', proto: 'icmp', icmp_type: 'echo-request' },
+    { src: 'fd00:10::5', dst: 'fd00:10::1', proto: 'ipv6-icmp', icmp_type: 'echo-request' },
+    ...['fd00:10::5', '2001:db8::5'].flatMap((src) => [22, 25, 111].map((dport) => ({ src, dst: 'fd00:10::1', proto: 'tcp', dport, sport: 40000 }))),
+  ].map((p) => parsePacket({ direction: 'in', ...p }));
+  let accepted = 0;
+  for (const p of packets) {
+    const [a, b] = [one.decide(p), two.decide(p)];
+    assert.deepEqual({ verdict: a.verdict, rule: a.rule?.text, assumptions: a.assumptions }, { verdict: b.verdict, rule: b.rule?.text, assumptions: b.assumptions }, `${p.src} ${p.proto} ${p.dport}`);
+    assert.deepEqual(a.rule, b.rule);
+    if (a.verdict === 'ACCEPT') accepted++;
+  }
+  assert.ok(accepted >= 5 && accepted < packets.length, `${accepted} of ${packets.length} accepted`);
 });

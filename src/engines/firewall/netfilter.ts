@@ -74,7 +74,32 @@ export function netfilterSimulator(v4: Ruleset[], v6: Ruleset[], hostIp?: string
 
 const IGNORED_OPAQUE = /^(-m limit|--limit(-burst)? |limit rate |-m comment|--comment |counter|log |-m tcp|-m udp)/;
 
+/**
+ * What a rule compiles to in either family (all but its addresses and ICMP type), once per rule: an
+ * `inet` table is compiled for both families, and 50,000 rules were compiled twice.
+ */
+const familyFree = new WeakMap<FilterRule, Rule>();
+
 function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: FilterChain[]): Rule {
+  let base = familyFree.get(r);
+  if (!base) familyFree.set(r, (base = compileFamilyFree(r, source, chains)));
+  const m = r.match;
+  if (!m.src?.ranges.length && !m.dst?.ranges.length && m.icmpType === undefined) return { ...base };
+  const rule: Rule = { ...base };
+  let opaque = base.opaque;
+  for (const [key, a] of [['src', m.src], ['dst', m.dst]] as const) {
+    if (a?.ranges.length) rule[key] = { set: AddressSet.shared(a.ranges.filter((x) => x.family === family)), neg: a.negated };
+  }
+  if (m.icmpType !== undefined) {
+    const t = icmpType(m.icmpType, family);
+    if (t) rule.icmp = { type: t.type, code: t.code, neg: false };
+    else opaque = [...(opaque ?? []), `icmp type ${m.icmpType}`];
+  }
+  rule.opaque = opaque;
+  return rule;
+}
+
+function compileFamilyFree(r: FilterRule, source: string, chains: FilterChain[]): Rule {
   const m = r.match;
   // built in normalizeRule's shape (same keys, same order) so that it needs no second copy
   const rule: Rule = {
@@ -85,12 +110,7 @@ function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: Filte
   };
   const opaque = m.opaque.filter((o) => !IGNORED_OPAQUE.test(o));
   for (const [key, a] of [['src', m.src], ['dst', m.dst]] as const) {
-    if (!a) continue;
-    if (!a.ranges.length) {
-      opaque.push(`${key === 'src' ? '-s' : '-d'} ${a.text}`);
-      continue;
-    }
-    rule[key] = { set: AddressSet.shared(a.ranges.filter((x) => x.family === family)), neg: a.negated };
+    if (a && !a.ranges.length) opaque.push(`${key === 'src' ? '-s' : '-d'} ${a.text}`);
   }
   if (m.proto && !m.proto.values.includes('all')) {
     const nums = m.proto.values.map((v) => (/^\d+$/.test(v) ? Number(v) : PROTO_NUMBERS.get(v)));
@@ -105,11 +125,6 @@ function compileRule(r: FilterRule, source: string, family: 4 | 6, chains: Filte
     rule[key] = { name: prefix ? i.name.slice(0, -1) : i.name, prefix, neg: i.negated };
   }
   if (m.ctstate) rule.ctNew = m.ctstate.states.includes('NEW') !== m.ctstate.negated;
-  if (m.icmpType !== undefined) {
-    const t = icmpType(m.icmpType, family);
-    if (t) rule.icmp = { type: t.type, code: t.code, neg: false };
-    else opaque.push(`icmp type ${m.icmpType}`);
-  }
   if (opaque.length) rule.opaque = opaque;
   rule.indexExact = (!rule.proto || !rule.proto.neg) && (!rule.dport || !rule.dport.neg);
   return rule;

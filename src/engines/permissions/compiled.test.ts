@@ -99,6 +99,33 @@ test('fuzz: 400 random configurations, compiled answers equal the explaining wal
   assert.ok(nonEmpty > 5000 && cells > 5000, `the random configurations grant too little: ${nonEmpty} answers, ${cells} cells`);
 });
 
+test('fuzz: mayHoldAny is false only for identities that hold none of the privileges on any path or matrix cell', () => {
+  const rand = rng(20261207);
+  const ids = ['root@pam', 'a@pve', 'b@pve', 'c@pam', 'd@ldap', 'ghost@pve', 'nobody@pve', 'a@pve!t1', 'b@pve!t2', 'root@pam!r', 'c@pam!t3', 'a@pve!missing'];
+  const paths = ['/', '/vms', '/vms/100', '/vms/101', '/vms/102', '/vms/100/x', '/storage', '/storage/local', '/pool/p1', '/pool/p1/sub', '/nodes/pve1', '/access', '/unknown/deep'];
+  const privs = releasePrivileges('pve9');
+  let excluded = 0;
+  let included = 0;
+  for (let i = 0; i < 300; i++) {
+    const text = randomUserCfg(rand);
+    const e = engineFor(text);
+    const m = e.matrix([...new Set([...ids, ...e.identities()])]);
+    for (const row of m.rows) {
+      const asked = [[privs[Math.floor(rand() * privs.length)]], ['Permissions.Modify', 'Sys.Modify', 'Realm.Allocate', 'User.Modify'], ['VM.Audit', 'Datastore.Audit']];
+      for (const want of asked) {
+        const held = (names: readonly string[]) => want.some((p) => names.includes(p));
+        const holds = [...m.cells(row)].some((c) => held(c.privileges)) || paths.some((p) => held(e.privileges(row.id, p)));
+        if (e.mayHoldAny(row.id, want)) included++;
+        else {
+          excluded++;
+          assert.equal(holds, false, `config ${i}: ${row.id} holds one of ${want.join(',')}\n${text}`);
+        }
+      }
+    }
+  }
+  assert.ok(excluded > 2000 && included > 2000, `too one-sided: ${excluded} excluded, ${included} included`);
+});
+
 test('PVE 8 tables: VM.Monitor is a privilege, VM.GuestAgent.* are unknown (dropped with a warning)', () => {
   const text = 'user:a@pve:1:0::::::\nrole:Mon:VM.Monitor,VM.GuestAgent.Audit:\nacl:1:/vms:a@pve:Mon:\nacl:1:/nodes:a@pve:PVEVMAdmin:\n';
   const v8 = parseUserCfg(text, 'user.cfg', 'pve8');

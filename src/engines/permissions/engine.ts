@@ -22,14 +22,18 @@ interface AclNode {
 
 const newNode = (): AclNode => ({ children: new Map(), users: new Map(), groups: new Map(), tokens: new Map() });
 
-function addEntry(root: AclNode, e: AclEntry): void {
+function nodeAt(root: AclNode, path: string): AclNode {
   let node = root;
-  for (const seg of perlSplitPath(e.path)) {
+  for (const seg of perlSplitPath(path)) {
     if (seg === '') continue;
     let child = node.children.get(seg);
     if (!child) node.children.set(seg, (child = newNode()));
     node = child;
   }
+  return node;
+}
+
+function addEntry(node: AclNode, e: AclEntry): void {
   const table = e.kind === 'user' ? node.users : e.kind === 'group' ? node.groups : node.tokens;
   let roles = table.get(e.ugid);
   if (!roles) table.set(e.ugid, (roles = new Map()));
@@ -63,7 +67,7 @@ export class PermissionEngine {
   constructor(readonly input: AccessInput) {
     this.allPrivs = new Set(input.privileges);
     this.compiled = new CompiledAccess(input);
-    for (const p of this.matrixPaths()) this.matrixNodes.add(this.compiled.nodeFor(p));
+    for (const p of this.matrixPathSet()) this.matrixNodes.add(this.compiled.nodeFor(p));
   }
 
   private get root(): AclNode {
@@ -78,12 +82,18 @@ export class PermissionEngine {
   private readableTree(): { root: AclNode; memberOf: Map<string, string[]> } {
     if (this.readable) return this.readable;
     const root = newNode();
-    for (const e of this.input.acl) addEntry(root, e);
+    const byPath = new Map<string, AclNode>(); // entries share paths: each path is split and walked once
+    for (const e of this.input.acl) {
+      let node = byPath.get(e.path);
+      if (!node) byPath.set(e.path, (node = nodeAt(root, e.path)));
+      addEntry(node, e);
+    }
     const memberOf = new Map<string, string[]>();
     for (const [g, members] of this.input.groups) {
       for (const m of members) {
-        if (!memberOf.has(m)) memberOf.set(m, []);
-        memberOf.get(m)!.push(g);
+        const groups = memberOf.get(m);
+        if (groups) groups.push(g);
+        else memberOf.set(m, [g]);
       }
     }
     return (this.readable = { root, memberOf });
@@ -106,11 +116,16 @@ export class PermissionEngine {
 
   /** Everyone the configuration names: defined users, root@pam, tokens, group and ACL members. */
   identities(): string[] {
-    const ids = new Set<string>(['root@pam', ...(this.input.users ?? [])]);
-    for (const id of this.compiled.identities()) if (!isTokenId(id) || this.input.tokens.has(id)) ids.add(id);
-    for (const t of this.input.tokens.keys()) ids.add(t);
-    return [...ids].sort();
+    if (!this.sortedIdentities) {
+      const ids = new Set<string>(['root@pam', ...(this.input.users ?? [])]);
+      for (const id of this.compiled.identities()) if (!isTokenId(id) || this.input.tokens.has(id)) ids.add(id);
+      for (const t of this.input.tokens.keys()) ids.add(t);
+      this.sortedIdentities = [...ids].sort();
+    }
+    return [...this.sortedIdentities]; // sorted once (20,000 names; several checks ask), a copy for each caller
   }
+
+  private sortedIdentities: string[] | undefined;
 
   /** Whether an identity is a defined user (or root@pam); false for names only ACLs or groups mention. */
   isDefinedUser(id: string): boolean {
@@ -131,6 +146,11 @@ export class PermissionEngine {
   /** Adds empty tree nodes (answers do not change), so that two engines share one tree shape for diffing. */
   addTreePaths(paths: Iterable<string>): void {
     for (const p of paths) this.compiled.nodeFor(p);
+  }
+
+  /** Whether id may hold one of the privileges on some path (false: on none; see CompiledAccess.mayHoldAny). */
+  mayHoldAny(id: string, privileges: readonly string[]): boolean {
+    return this.compiled.mayHoldAny(id, privileges);
   }
 
   /** The full matrix: every identity over every path of matrixPaths(), computed in one pass per identity. */
@@ -204,11 +224,15 @@ export class PermissionEngine {
    * (RPCEnvironment::get_effective_permissions): the top-level paths, every ACL path and every pool member.
    */
   matrixPaths(): string[] {
+    return [...this.matrixPathSet()].sort();
+  }
+
+  private matrixPathSet(): Set<string> {
     const paths = new Set<string>(TOP_LEVEL_PATHS);
     for (const e of this.input.acl) paths.add(e.path);
     for (const vmid of this.input.vmPool.keys()) paths.add(`/vms/${vmid}`);
     for (const st of this.input.storagePools.keys()) paths.add(`/storage/${st}`);
-    return [...paths].sort();
+    return paths;
   }
 
   /** GET /access/permissions for id: path -> privilege -> propagate flag, paths without privileges omitted. */
@@ -265,14 +289,32 @@ export class PermissionEngine {
         }
       }
     }
+    const ownerPrivileges = privsepOwner !== undefined && privsepOwner !== ROOT ? this.permissions(privsepOwner, path) : undefined;
+    return new WalkExplanation(id, path, roles, poolRoles, ownerPrivileges, trace, subject !== id, this.input.roles);
+  }
+}
+
+/** explain()'s answer: privileges are united from the roles when first read (most callers want only the roles). */
+class WalkExplanation implements Explanation {
+  private united?: Set<string>;
+
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly roles: Map<string, RoleGrant>,
+    readonly poolRoles: Map<string, RoleGrant & { pool: string }>,
+    readonly ownerPrivileges: Set<string> | undefined,
+    readonly trace: TraceStep[] | undefined,
+    readonly tokenWithoutPrivsep: boolean,
+    private readonly rolePrivileges: AccessInput['roles'],
+  ) {}
+
+  get privileges(): Set<string> {
+    if (this.united) return this.united;
     const privileges = new Set<string>();
-    for (const role of roles.keys()) for (const p of this.input.roles.get(role) ?? []) privileges.add(p);
-    let ownerPrivileges: Set<string> | undefined;
-    if (privsepOwner !== undefined && privsepOwner !== ROOT) {
-      ownerPrivileges = this.permissions(privsepOwner, path);
-      for (const p of privileges) if (!ownerPrivileges.has(p)) privileges.delete(p);
-    }
-    return { id, path, privileges, roles, poolRoles, ownerPrivileges, trace, tokenWithoutPrivsep: subject !== id };
+    for (const role of this.roles.keys()) for (const p of this.rolePrivileges.get(role) ?? []) privileges.add(p);
+    if (this.ownerPrivileges) for (const p of privileges) if (!this.ownerPrivileges.has(p)) privileges.delete(p);
+    return (this.united = privileges);
   }
 }
 

@@ -3,6 +3,7 @@ import { clusterFact } from '../fact.js';
 import { parseUserCfg, type UserConfig } from '../../parse/user-cfg.js';
 import type { Diagnostic } from '../../parse/diagnostics.js';
 import { PermissionEngine } from '../../engines/permissions/engine.js';
+import type { MatrixRow } from '../../engines/permissions/compiled.js';
 import { accessInputFromUserCfg } from '../../engines/permissions/from-user-cfg.js';
 import { DEFAULT_RELEASE, releaseOfMajor, type PveRelease } from '../../engines/permissions/versions.js';
 import { pveVersionFact, userCfgFact } from './pve.js';
@@ -55,10 +56,18 @@ export interface AdministrativeHolding {
  */
 export const administratorsFact = clusterFact<Map<string, AdministrativeHolding>>('pve.administrators', (ctx) => {
   const { engine } = ctx.get(accessFact);
-  const m = engine.matrix();
+  // rows only for those who may hold one: a 10,000-guest user.cfg has a few dozen administrators among 7,000 identities
+  const m = engine.matrix(engine.identities().filter((id) => engine.mayHoldAny(id, ADMINISTRATIVE_PRIVILEGES)));
   const heldBySet = new Map<number, string[]>();
   const out = new Map<string, AdministrativeHolding>();
+  // identities with the same ACL levels share their row's arrays, and so one answer (read-only once built)
+  const byRuns = new Map<Int32Array, { row: MatrixRow; holding?: AdministrativeHolding }>();
   for (const row of m.rows) {
+    const same = byRuns.get(row.privSets);
+    if (same && same.row.starts === row.starts && same.row.ends === row.ends) {
+      if (same.holding) out.set(row.id, same.holding);
+      continue;
+    }
     let holding: AdministrativeHolding | undefined;
     for (const run of m.privilegeRuns(row)) {
       let held = heldBySet.get(run.privSet);
@@ -70,6 +79,7 @@ export const administratorsFact = clusterFact<Map<string, AdministrativeHolding>
         else holding.permissionsModify = { first: run.firstPath, paths: run.paths };
       }
     }
+    byRuns.set(row.privSets, { row, holding });
     if (holding) out.set(row.id, holding);
   }
   return out;
