@@ -4,7 +4,7 @@ import { parseAccessMatrix } from '../config/access-matrix.js';
 import { PermissionEngine } from '../engines/permissions/engine.js';
 import { accessInputFromUserCfg } from '../engines/permissions/from-user-cfg.js';
 import { parseUserCfg } from '../parse/user-cfg.js';
-import { USER_CFG } from '../checks/pve/testing.js';
+import { MATRIX_DRIFTED, MATRIX_OF_USER_CFG, USER_CFG } from '../checks/pve/testing.js';
 import { assertValidPveArgv } from '../../test/support/pve-argv.js';
 import { AclRefused, currentGrants, planAclConvergence, type AclGrantState } from './acl.js';
 
@@ -37,19 +37,7 @@ const plain = (m: Map<string, AclGrantState>) => [...m].map(([k, g]) => `${k.rep
 
 describe('ACL convergence to an access matrix', () => {
   it('the calls for a drifted matrix: grants first, then revocations, each with its inverse; the engine proves the result', () => {
-    const { calls, after } = converge(`groups:
-  admins:
-    grants:
-      - { path: /, roles: [Administrator] }
-users:
-  carol@pve:
-    grants:
-      - { path: /vms/102, roles: [PVEVMUser], propagate: false }
-tokens:
-  bob@pam!monitoring:
-    grants:
-      - { path: /, roles: [Monitor], propagate: false }
-`);
+    const { calls, after } = converge(MATRIX_DRIFTED);
     assert.deepEqual(calls.map((c) => c.argv.join(' ')), [
       'pveum acl modify / --roles Monitor --tokens bob@pam!monitoring --propagate 0',
       'pveum acl modify /vms/102 --roles PVEVMUser --users carol@pve --propagate 0',
@@ -112,18 +100,7 @@ tokens:
   });
 
   it('a matrix equal to the effective grants needs no call', () => {
-    assert.deepEqual(converge(`groups:
-  admins:
-    grants:
-      - { path: /, roles: [Administrator] }
-  ops:
-    grants:
-      - { path: /pool/prod, roles: [PVEVMUser] }
-tokens:
-  bob@pam!monitoring:
-    grants:
-      - { path: /, roles: [Monitor] }
-`).calls, []);
+    assert.deepEqual(converge(MATRIX_OF_USER_CFG).calls, []);
   });
 
   it('refuses a matrix that leaves nobody but root@pam with Permissions.Modify on /', () => {

@@ -1,33 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { assertCases } from '../testing.js';
 import { pve15 } from './pve-15.js';
-import { noPve, pveNode, USER_CFG } from './testing.js';
+import { matrixFile, MATRIX_OF_USER_CFG, noPve, pveNode, USER_CFG } from './testing.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvesec-pve15-'));
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-function matrixFile(name: string, yaml: string): string {
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, yaml);
-  return f;
-}
 
 // Exactly what USER_CFG grants: @admins Administrator on /, @ops PVEVMUser on /pool/prod, bob's privsep token Monitor on /.
-const EXACT = matrixFile('exact.yaml', `groups:
-  admins:
-    grants:
-      - { path: /, roles: [Administrator] }
-  ops:
-    grants:
-      - { path: /pool/prod, roles: [PVEVMUser] }
-tokens:
-  bob@pam!monitoring:
-    grants:
-      - { path: /, roles: [Monitor] }
-`);
+const EXACT = matrixFile('exact.yaml', MATRIX_OF_USER_CFG);
 // Wants carol directly on one guest instead of the whole pool for @ops, and no monitoring token grant.
 const DRIFT = matrixFile('drift.yaml', `groups:
   admins:
@@ -48,7 +28,7 @@ test('PVE-15 desired access matrix', () => assertCases(pve15, [
     config: { access_matrix: EXACT }, expect: 'FAIL', message: 'token bob@pam!monitoring has privilege separation off' },
   { name: 'no matrix configured', node: pveNode(), expect: 'SKIP', message: 'access_matrix' },
   { name: 'invalid matrix: the error names file, line and key', node: pveNode(), config: { access_matrix: BAD }, expect: 'SKIP', message: /bad\.yaml:2: users\.alice: is not a user id/ },
-  { name: 'matrix file missing', node: pveNode(), config: { access_matrix: path.join(dir, 'nope.yaml') }, expect: 'SKIP', message: 'cannot read: no such file or directory' },
+  { name: 'matrix file missing', node: pveNode(), config: { access_matrix: path.join(path.dirname(EXACT), 'nope.yaml') }, expect: 'SKIP', message: 'cannot read: no such file or directory' },
   { name: 'user.cfg not collected', node: noPve, config: { access_matrix: EXACT }, expect: 'SKIP' },
 ]));
 

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { remedyInput, statusesOf } from '../../harden/plan-testing.js';
 import { ManualOnly, type PlannedOp, type Remedy } from '../../harden/plan-types.js';
 import { extractCommands, loadApiSchema, validateCommand } from '../../../test/support/pve-cli-schema.js';
 import { assertValidPveArgv } from '../../../test/support/pve-argv.js';
 import { pveRemedies, tokenRemedy } from './remedy.js';
-import { pveNode, USER_CFG } from './testing.js';
+import { matrixFile, MATRIX_DRIFTED, MATRIX_OF_USER_CFG, pveNode, USER_CFG } from './testing.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvesec-pve-remedy-'));
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-function matrixFile(name: string, yaml: string): string {
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, yaml);
-  return f;
-}
 
 const remedyOf = (id: string): Remedy => pveRemedies.find((r) => r.controls.includes(id))!;
 
@@ -53,19 +43,7 @@ const CONTROLS = ['PVE-11', 'PVE-12', 'PVE-13', 'PVE-15'];
 describe('PVE-11/12/13/15 remedy: converge the ACL to the access matrix', () => {
   it('plans the pveum calls of the convergence; after them the real checks pass', () => {
     // carol gets one guest instead of @ops' pool grant; the monitoring token keeps Monitor on / only without propagation
-    const matrix = matrixFile('drift.yaml', `groups:
-  admins:
-    grants:
-      - { path: /, roles: [Administrator] }
-users:
-  carol@pve:
-    grants:
-      - { path: /vms/102, roles: [PVEVMUser], propagate: false }
-tokens:
-  bob@pam!monitoring:
-    grants:
-      - { path: /, roles: [Monitor], propagate: false }
-`);
+    const matrix = matrixFile('drift.yaml', MATRIX_DRIFTED);
     const config = { access_matrix: matrix, admin_users: ['alice@pve'] };
     const node = pveNode();
     assert.deepEqual(statusesOf(node, config, ['PVE-15']).get('PVE-15'), ['FAIL']);
@@ -93,18 +71,7 @@ tokens:
   it('an over-broad grant (PVE-11) the matrix does not hold is revoked; both controls pass afterwards', () => {
     const cfg = USER_CFG + 'acl:1:/vms:carol@pve:PVEVMAdmin:\n';
     const node = pveNode({ '/etc/pve/user.cfg': cfg });
-    const matrix = matrixFile('exact.yaml', `groups:
-  admins:
-    grants:
-      - { path: /, roles: [Administrator] }
-  ops:
-    grants:
-      - { path: /pool/prod, roles: [PVEVMUser] }
-tokens:
-  bob@pam!monitoring:
-    grants:
-      - { path: /, roles: [Monitor] }
-`);
+    const matrix = matrixFile('exact.yaml', MATRIX_OF_USER_CFG);
     const config = { access_matrix: matrix, admin_users: ['alice@pve'] };
     assert.deepEqual(statusesOf(node, config, ['PVE-11']).get('PVE-11'), ['FAIL']);
     const ops = remedyOf('PVE-11').plan(remedyInput(node, config));

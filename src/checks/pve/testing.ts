@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
 
 /** A realistic user.cfg of a small PVE 9 cluster (one admin group, a few tokens, pools). */
@@ -52,3 +55,45 @@ export function pveNode(files: Record<string, string | undefined> = {}, extra: P
 
 /** Same node but /etc/pve was not collected at all. */
 export const noPve: MemorySnapshotSpec = { files: { '/etc/hostname': 'pve1\n' } };
+
+/** access-matrix.yaml declaring exactly what USER_CFG grants. */
+export const MATRIX_OF_USER_CFG = `groups:
+  admins:
+    grants:
+      - { path: /, roles: [Administrator] }
+  ops:
+    grants:
+      - { path: /pool/prod, roles: [PVEVMUser] }
+tokens:
+  bob@pam!monitoring:
+    grants:
+      - { path: /, roles: [Monitor] }
+`;
+
+/** access-matrix.yaml that USER_CFG drifted from: carol on one guest instead of @ops' pool, the token's grant not propagating. */
+export const MATRIX_DRIFTED = `groups:
+  admins:
+    grants:
+      - { path: /, roles: [Administrator] }
+users:
+  carol@pve:
+    grants:
+      - { path: /vms/102, roles: [PVEVMUser], propagate: false }
+tokens:
+  bob@pam!monitoring:
+    grants:
+      - { path: /, roles: [Monitor], propagate: false }
+`;
+
+let matrixDir: string | undefined;
+/** Writes an access-matrix.yaml into this process's temporary directory (removed at exit); returns its path. */
+export function matrixFile(name: string, yaml: string): string {
+  if (!matrixDir) {
+    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'pvesec-matrix-'));
+    process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+    matrixDir = made;
+  }
+  const f = path.join(matrixDir, name);
+  fs.writeFileSync(f, yaml);
+  return f;
+}
