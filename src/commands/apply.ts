@@ -20,7 +20,8 @@ import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
 import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { RemoteSession } from '../harden/remote.js';
 import { verifyAdminLogin, verifyPasswordRefused, verifyPeerRootLogin, verifyRefusedFrom, verifyTcp } from '../harden/verify.js';
-import { gatePlanNow, verifyLiveRuleset } from '../harden/fw-gate.js';
+import { clusterPeersInPlan, gatePlanNow, verifyLiveRuleset, writesClusterFirewall } from '../harden/fw-gate.js';
+import type { Snapshot } from '../collect/snapshot.js';
 import { sshTargetOf } from '../harden/remote.js';
 import { parseTarget } from '../collect/targets.js';
 import { VERSION } from '../version.js';
@@ -159,7 +160,15 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
     verifyPeer: (peer, name, address, timeoutMs) => verifyPeerRootLogin(peer, name, address, { ...verifyConnect, timeoutMs }),
-    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line) }),
+    gateFirewall: async (node, before) => {
+      // cluster.fw reaches every node of the cluster: the plan's other members are collected again and gated too
+      const members = writesClusterFirewall(node) ? clusterPeersInPlan(plan.nodes, node, before.snapshot) : [];
+      const peers = await Promise.all(members.map((m) => auditNode(m.target, ['FW-*'], config, collectOpts, collect).then((a): Snapshot | string => a.snapshot,
+        (e: unknown) => `cluster.fw reaches ${m.node}, which cannot be collected to gate the change there: ${clean(String((e as Error)?.message ?? e).split('\n')[0])}`)));
+      const uncollected = peers.find((p): p is string => typeof p === 'string');
+      if (uncollected) return uncollected;
+      return gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line), peers: peers as Snapshot[] });
+    },
     verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
     verifyRefused: (probe, host, port, timeoutMs) => verifyRefusedFrom(probe, host, port, { ...verifyConnect, timeoutMs }),
     progress: (line) => {

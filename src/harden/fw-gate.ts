@@ -16,6 +16,7 @@ import { explainDecision } from '../engines/firewall/matrix.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../parse/ip-address.js';
 import { COMMANDS, FILES } from '../collect/sources.js';
 import { groupClusters } from '../audit/run.js';
+import { parseCorosyncConf } from '../parse/corosync.js';
 import { rulesetWithoutFail2ban } from '../checks/fw/iptables-allowlist.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { NodePlan } from './plan-types.js';
@@ -141,7 +142,7 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
   const refusing = [...own, ...(forced.length ? [] : lockouts)];
   const refused = refusing.length > 0 || exposed.length > 0 || unread.length > 0;
   const reasons: string[] = [];
-  if (refusing.length) reasons.push(`the change would lock out ${refusing.map((l) => `${l.node === ctx.node.name ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ')}`);
+  if (refusing.length) reasons.push(`the change would lock out ${lockedOutText(refusing, ctx.node.name)}`);
   if (own.length && opts.force && lockouts.length) reasons.push('--force never overrides the loss of the address pvesec connects from');
   if (exposed.length) reasons.push(`the change would open ${exposed.map((x) => `${x.ports.join(',')} to ${x.description}`).join('; ')}`);
   if (unread.length) reasons.push(`the proposed ${unread[0]}`);
@@ -150,6 +151,10 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
       : 'nobody loses access (every admin address, peer and pvesec itself keeps it)';
   return { refused, reason, lockouts, own, forced, exposed, unread, lines, after };
 }
+
+/** `who on ports (ranges)`, joined; the node named where it is not `node`. */
+const lockedOutText = (lockouts: Lockout[], node: string) =>
+  lockouts.map((l) => `${l.node === node ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
 
 const forcedText = (forced: Lockout[]) => forced.map((l) => `${l.node}: ${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
 
@@ -223,10 +228,13 @@ export function liveDiffers(planned: FactContext, live: FactContext): string[] {
   return out;
 }
 
-/** The node of a fresh single-node collection as a context (apply's before/after audits). */
-function contextOf(snapshot: Snapshot, config: PvesecConfig): FactContext {
-  const [cluster] = groupClusters([snapshot]);
-  return new FactContext(cluster.nodes[0], cluster, config);
+/**
+ * The node of a fresh collection as a context (apply's before/after audits); `peers` are fresh collections
+ * of other nodes, which join its cluster model when corosync.conf names the same cluster.
+ */
+function contextOf(snapshot: Snapshot, config: PvesecConfig, peers: Snapshot[] = []): FactContext {
+  const cluster = groupClusters([snapshot, ...peers]).find((c) => c.nodes.some((n) => n.snapshot === snapshot))!;
+  return new FactContext(cluster.nodes.find((n) => n.snapshot === snapshot)!, cluster, config);
 }
 
 /** What the kernel runs after a plan's load-ruleset operations: the rules files they load, as iptables-save outputs. */
@@ -242,19 +250,82 @@ export function plannedRulesets(plan: NodePlan): Map<string, string> {
 
 export const changesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'load-ruleset');
 
+const HOST_FW = /^\/etc\/pve\/nodes\/[^/]+\/host\.fw$/;
+
+/** The Proxmox firewall files a plan writes (pve mode): host.fw files on this node only, cluster.fw on every node. */
+export function plannedPveFiles(plan: NodePlan): { files: Map<string, string>; clusterFiles: Map<string, string> } {
+  const files = new Map<string, string>();
+  const clusterFiles = new Map<string, string>();
+  for (const op of plan.ops) {
+    if (op.kind !== 'write-file') continue;
+    if (op.path === FILES.clusterFw) clusterFiles.set(op.path, op.content);
+    else if (HOST_FW.test(op.path)) files.set(op.path, op.content);
+  }
+  return { files, clusterFiles };
+}
+
+/** The plan writes cluster.fw: the change reaches every node of the cluster (pmxcfs). */
+export const writesClusterFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'write-file' && o.path === FILES.clusterFw);
+
+/** Plans apply gates before arming: they load an iptables ruleset, or write the Proxmox firewall's files. */
+export function gatesFirewall(plan: NodePlan): boolean {
+  const pve = plannedPveFiles(plan);
+  return changesFirewall(plan) || pve.files.size > 0 || pve.clusterFiles.size > 0;
+}
+
+/** What the kernel and the Proxmox firewall run after the plan: its rulesets (iptables mode) and .fw files (pve mode). */
+export function plannedChange(plan: NodePlan): ProposedChange {
+  const { files, clusterFiles } = plannedPveFiles(plan);
+  const commands = plannedRulesets(plan);
+  return { ...(files.size ? { files } : {}), ...(clusterFiles.size ? { clusterFiles } : {}), ...(commands.size ? { commands } : {}) };
+}
+
 /**
- * apply's gate before arming: the plan's rulesets against the node as collected now, with pvesec's own
- * address as the node sees this collection's session. A reason when refused, else undefined. With
- * `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
+ * The other nodes of the plan that are members of this node's cluster (corosync.conf of its fresh
+ * collection): the nodes a cluster.fw write reaches and pvesec collected for the plan, gated again at apply.
+ */
+export function clusterPeersInPlan(nodes: NodePlan[], plan: NodePlan, snapshot: Snapshot): NodePlan[] {
+  const text = snapshot.text(FILES.corosyncConf);
+  if (text === undefined) return [];
+  const members = new Set(parseCorosyncConf(text).value.nodes.map((n) => n.name));
+  return nodes.filter((n) => n !== plan && n.node !== plan.node && members.has(n.node));
+}
+
+/**
+ * apply's gate before arming: the plan's change — its rulesets (iptables mode), its host.fw and cluster.fw
+ * (pve mode) — against the node as collected now, with pvesec's own address as the node sees this
+ * collection's session. A plan that writes cluster.fw is gated on every node of `peers` (fresh collections
+ * of the other cluster nodes the plan holds) too, as at plan time (acrossCluster); one that writes host.fw
+ * before cluster.fw also in the state between the two writes (the new host.fw under the current
+ * cluster.fw: only lost access counts there, as in remedy-pve.ts). A reason when refused, else undefined.
+ * With `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
  * instead of refusing; the loss of pvesec's own address always refuses.
  */
-export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void } = {}): string | undefined {
+export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void; peers?: Snapshot[] } = {}): string | undefined {
   const source = pvesecSource(snapshot);
   if (!source) return 'the firewall gate cannot tell where pvesec connects from (no SSH_CONNECTION in the collection)';
   try {
-    const gate = gateFirewallChange(contextOf(snapshot, config), { commands: plannedRulesets(plan) }, source, { force: opts.force });
+    const ctx = contextOf(snapshot, config, opts.peers);
+    const change = plannedChange(plan);
+    const gate = gateFirewallChange(ctx, change, source, { force: opts.force, acrossCluster: writesClusterFirewall(plan) });
     if (gate.refused) return `firewall change refused: ${gate.reason}`;
-    if (gate.forced.length) for (const l of gate.lines.filter((x) => /^(LOCKOUT|FORCED)/.test(x))) opts.warn?.(`${plan.node}: ${l}`);
+    const told = new Set<string>();
+    const warn = (lines: string[]) => {
+      for (const l of lines.filter((x) => /^(LOCKOUT|FORCED)/.test(x) && !told.has(x))) {
+        told.add(l);
+        opts.warn?.(`${plan.node}: ${l}`);
+      }
+    };
+    if (gate.forced.length) warn(gate.lines);
+    if (change.files?.size && change.clusterFiles?.size) {
+      const between = gateFirewallChange(ctx, { files: change.files }, source, { force: opts.force });
+      const refusing = [...between.own, ...(between.forced.length ? [] : between.lockouts)];
+      if (refusing.length) {
+        return `firewall change refused: in between (host.fw is written before cluster.fw, and the new host.fw under the current cluster.fw refuses them) the change would lock out ${lockedOutText(refusing, ctx.node.name)}`
+          + (between.own.length && opts.force ? '; --force never overrides the loss of the address pvesec connects from' : '');
+      }
+      if (between.forced.length) warn(between.lines);
+    }
     return undefined;
   } catch (e) {
     if (e instanceof Unavailable) return `the firewall gate cannot compute the exposure: ${e.reason}`;

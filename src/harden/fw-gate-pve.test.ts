@@ -1,0 +1,147 @@
+/**
+ * apply's firewall gate for pve-mode plans (issue 10): the plan's host.fw and cluster.fw against the node as
+ * collected again at apply time, on the real engine (Proxmox files compiled and simulated, exact exposure).
+ * A plan made from the bastion is refused when the node, or where pvesec runs, changed so that the planned
+ * files would now lock someone out — before anything is armed.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { memorySnapshot, type MemorySnapshotSpec } from '../collect/memory.js';
+import type { Snapshot } from '../collect/snapshot.js';
+import { groupClusters } from '../audit/run.js';
+import { DEFAULT_CONFIG, type PvesecConfig } from '../config/schema.js';
+import { FactContext } from '../model/fact.js';
+import { planPveFirewall } from '../checks/fw/remedy-pve.js';
+import { corosyncConf, pveNodeWith, SSHD_T_2200 } from '../checks/fw/testing.js';
+import { STATES_PVEFW } from '../../test/fixtures/netfilter/helpers.js';
+import { clusterPeersInPlan, gatePlanNow, gatesFirewall, plannedChange } from './fw-gate.js';
+import { applyPlan, type ApplyDeps } from './apply.js';
+import { PLAN_SCHEMA, type NodePlan, type PlannedOp } from './plan-types.js';
+import type { NodeAudit } from './apply-audit.js';
+import { TEST_NOW } from './plan-testing.js';
+
+const CLUSTER_FW = '/etc/pve/firewall/cluster.fw';
+const FW_OFF = '[OPTIONS]\n\nenable: 0\n\n[RULES]\n\nIN ACCEPT -source 10.10.0.50 -p tcp -dport 8007 # pbs\n';
+const SSHD_T_22 = 'port 22\naddressfamily any\nlistenaddress [::]:22\nlistenaddress 0.0.0.0:22\npermitrootlogin prohibit-password\npasswordauthentication no\n';
+const IP_ADDR = (ip: string) => `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: vmbr0    inet ${ip}/24 brd 10.10.0.255 scope global vmbr0\\       valid_lft forever preferred_lft forever
+`;
+/** The bastion pvesec runs from (an admin source outside the node's LAN). */
+const BASTION = '192.0.2.10';
+const config: PvesecConfig = { ...DEFAULT_CONFIG, admin_sources: [`${BASTION}/32`, '10.10.0.0/28'] };
+const RING = { pve1: '10.10.0.11', pve2: '10.10.0.12' };
+
+interface NodeOpts { name?: 'pve1' | 'pve2'; clusterFw?: string; hostFw?: string; sshdT?: string; cluster?: boolean; from?: string }
+
+/** A PVE node as collected over SSH from `from` (its $SSH_CONNECTION): pve-firewall running, the given .fw files. */
+function collected(o: NodeOpts = {}): Snapshot {
+  const name = o.name ?? 'pve1';
+  const files: Record<string, string> = { '/etc/hostname': `${name}\n`, '/etc/hosts': `127.0.0.1 localhost\n${RING[name]} ${name}.example.com ${name}\n` };
+  if (o.cluster) {
+    files['/etc/pve/corosync.conf'] = corosyncConf(RING);
+    files['/etc/pve/.members'] = `{"nodename": "${name}", "version": 7, "cluster": { "name": "prod", "version": 3, "nodes": 2, "quorate": 1 }}\n`;
+  }
+  const spec: MemorySnapshotSpec = pveNodeWith({ name, clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: STATES_PVEFW }, files,
+    { 'sshd -T': o.sshdT ?? SSHD_T_22, 'ip -o addr show': IP_ADDR(RING[name]) });
+  return memorySnapshot({ ...spec, target: `ssh://root@${RING[name]}`, dirs: { ...spec.dirs, [`/etc/pve/nodes/${name}`]: {} },
+    meta: { ...spec.meta, sshConnection: `${o.from ?? BASTION} 51234 ${RING[name]} 22` } });
+}
+
+/** `pvesec plan` of the collected nodes: the pve-mode FW remedy's operations of each, as a NodePlan. */
+function planOf(snapshots: Snapshot[], name = 'pve1'): NodePlan {
+  const [cluster] = groupClusters(snapshots);
+  const node = cluster.nodes.find((n) => n.name === name)!;
+  const ops: PlannedOp[] = planPveFirewall({ ctx: new FactContext(node, cluster, config, TEST_NOW), config, findings: [] });
+  return { node: name, target: node.snapshot.origin.target, ops, fileDigests: {}, fixes: ['FW-01', 'FW-02', 'FW-03'], manual: [] };
+}
+
+const writes = (plan: NodePlan) => plan.ops.flatMap((o) => (o.kind === 'write-file' ? [o.path] : []));
+
+test('a pve-mode plan is gated at apply: its planned host.fw and cluster.fw are the change (no ruleset load needed)', () => {
+  const plan = planOf([collected()]);
+  assert.deepEqual(writes(plan), ['/etc/pve/nodes/pve1/host.fw', CLUSTER_FW]);
+  assert.equal(gatesFirewall(plan), true);
+  const change = plannedChange(plan);
+  assert.deepEqual([...change.files!.keys()], ['/etc/pve/nodes/pve1/host.fw']);
+  assert.deepEqual([...change.clusterFiles!.keys()], [CLUSTER_FW]);
+  assert.equal(change.commands, undefined);
+  // the node as planned, collected again from the bastion: nobody loses access
+  assert.equal(gatePlanNow(plan, collected(), config), undefined);
+});
+
+test('planned from the bastion, applied from a non-admin address outside the LAN: refused, pvesec itself would lose SSH (never forced)', () => {
+  const plan = planOf([collected()]);
+  const fromElsewhere = collected({ from: '203.0.113.7' });
+  const reason = gatePlanNow(plan, fromElsewhere, config);
+  assert.match(reason ?? '', /^firewall change refused: the change would lock out pvesec itself \(203\.0\.113\.7\) on tcp\/22 \(203\.0\.113\.7\/32\)$/);
+  assert.equal(gatePlanNow(plan, fromElsewhere, config, { force: true }), reason);
+  // from inside local_network the automatic management rules keep SSH: accepted
+  assert.equal(gatePlanNow(plan, collected({ from: '10.10.0.200' }), config), undefined);
+});
+
+test('the plan writes only host.fw; the management ipset in cluster.fw was changed since: the planned host.fw under it locks pvesec out, refused', () => {
+  // cluster.fw already as the plan wants it (what a first plan writes); host.fw switches the firewall off on this node
+  const desired = planOf([collected()]).ops.find((o) => o.kind === 'write-file' && o.path === CLUSTER_FW);
+  assert.ok(desired?.kind === 'write-file');
+  const off = '[OPTIONS]\n\nenable: 0\n';
+  const plan = planOf([collected({ clusterFw: desired.content, hostFw: off })]);
+  assert.deepEqual(writes(plan), ['/etc/pve/nodes/pve1/host.fw']);
+  assert.equal(gatePlanNow(plan, collected({ clusterFw: desired.content, hostFw: off }), config), undefined);
+  // someone "fixed" the ipset on the node: .11 instead of the bastion's .10
+  const typo = desired.content.replace(`${BASTION}/32 # pvesec admin source`, '192.0.2.11/32 # corrected');
+  assert.notEqual(typo, desired.content);
+  const reason = gatePlanNow(plan, collected({ clusterFw: typo, hostFw: off }), config);
+  assert.equal(reason, 'firewall change refused: the change would lock out pvesec itself (192.0.2.10) on tcp/22 (192.0.2.10/32); admin on tcp/22 (192.0.2.10/32); admin on tcp/8006 (192.0.2.10/32)');
+});
+
+test('host.fw is written before cluster.fw: a cluster.fw turned on since the plan makes the state in between lock pvesec out, refused', () => {
+  const plan = planOf([collected({ hostFw: '[OPTIONS]\n\nenable: 0\n' })]);
+  assert.deepEqual(writes(plan), ['/etc/pve/nodes/pve1/host.fw', CLUSTER_FW]);
+  // now: the datacenter firewall on with policy DROP and no [IPSET management] (only local_network gets SSH);
+  // the final state (the plan's cluster.fw, with the bastion in the ipset) would be fine
+  const now = collected({ clusterFw: '[OPTIONS]\n\nenable: 1\npolicy_in: DROP\n', hostFw: '[OPTIONS]\n\nenable: 0\n' });
+  const reason = gatePlanNow(plan, now, config);
+  assert.match(reason ?? '', /^firewall change refused: in between \(host\.fw is written before cluster\.fw, and the new host\.fw under the current cluster\.fw refuses them\) the change would lock out .*pvesec itself \(192\.0\.2\.10\) on tcp\/22/);
+});
+
+test('the node that writes cluster.fw is gated on the other cluster members collected again: a member whose sshd moved to 2200 since is refused', () => {
+  const at = (name: 'pve1' | 'pve2', sshdT = SSHD_T_22) => collected({ name, cluster: true, sshdT });
+  const plan = planOf([at('pve1'), at('pve2')]);
+  assert.ok(writes(plan).includes(CLUSTER_FW), 'pve1 (the representative) writes cluster.fw');
+  const other: NodePlan = { ...planOf([at('pve1'), at('pve2')], 'pve2') };
+  assert.deepEqual(clusterPeersInPlan([other, plan], plan, at('pve1')).map((n) => n.node), ['pve2']);
+  assert.equal(gatePlanNow(plan, at('pve1'), config, { peers: [at('pve2')] }), undefined);
+  // pve2's sshd listens on 2200 now: the datacenter policy DROP would cut the admins there (the builtin rules accept 22 only)
+  const reason = gatePlanNow(plan, at('pve1'), config, { peers: [at('pve2', SSHD_T_2200)] });
+  assert.equal(reason, 'firewall change refused: the change would lock out pve2: admin on tcp/2200 (10.10.0.0/28, 192.0.2.10/32); pve2: peer pve1 ring0 on tcp/2200 (10.10.0.11/32)');
+});
+
+test('apply: a pve-mode plan refused by the gate on the fresh collection is never armed (no transaction begun, nothing written)', async () => {
+  const plan = planOf([collected()]);
+  const log: string[] = [];
+  const fresh = collected({ from: '203.0.113.7' });
+  const deps: ApplyDeps = {
+    tx: {
+      newTxId: () => 'T1', beginScript: () => 'begin', stepScript: () => 'step', confirmScript: () => 'confirm', revertScript: () => 'revert', statusScript: () => 'status',
+      progressLines: () => [], failureReason: () => undefined, parseStatus: () => ({ state: 'armed', files: [] }),
+    },
+    open: async () => {
+      log.push('open');
+      return { runScript: async (script: string) => (log.push(script), { code: 0, stdout: '', stderr: '' }), close: () => undefined, destroy: () => undefined } as never;
+    },
+    audit: async (target): Promise<NodeAudit> => (log.push(`audit ${target}`), { node: 'pve1', snapshot: fresh, findings: [], statuses: new Map() }),
+    verifyAdmin: async () => ({ name: 'admin', ok: true, detail: 'ok' }),
+    verifyPasswords: async () => ({ name: 'passwords', ok: true, detail: 'ok' }),
+    verifyTcp: async () => ({ name: 'tcp', ok: true, detail: 'ok' }),
+    verifyPeer: async () => ({ name: 'peer', ok: true, detail: 'ok' }),
+    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config),
+    progress: (line) => log.push(`> ${line}`),
+    now: () => 0,
+    sleep: async () => undefined,
+  };
+  const r = await applyPlan({ schema: PLAN_SCHEMA, createdAt: '', pvesecVersion: '', configDigest: '', nodes: [plan] }, { confirmTimeoutSec: 5, admins: [], origin: 'test' }, deps);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.outcomes.map((o) => o.status), ['refused']);
+  assert.match(r.outcomes[0].status === 'refused' ? r.outcomes[0].reason : '', /pvesec itself \(203\.0\.113\.7\)/);
+  assert.deepEqual(log.filter((l) => !l.startsWith('> ')), ['audit ssh://root@10.10.0.11'], 'no session opened, no transaction begun');
+});
