@@ -8,7 +8,8 @@
  * its ops are carried out on the node the way the transaction runtime does (files, validator, reload);
  * then real TCP connections from the bastion (admin) and a workstation (declared non-admin) must agree
  * with the simulator's verdicts on a fresh collection. Refusals: no quorum (read-only /etc/pve), an
- * admin_sources typo (pvesec itself would lose SSH), a peer whose corosync a cluster rule would block.
+ * admin_sources typo (pvesec itself would lose SSH), a peer whose corosync a cluster rule would block, and
+ * apply's own gate: a plan made at the bastion applied from the workstation is refused before arming.
  * Hosts: fp230 (node, systemd), bastion fp234, workstation fp235 (10.77.0.230-235).
  */
 import assert from 'node:assert/strict';
@@ -242,6 +243,22 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
     assert.match(r.stdout, /FW-01 FAIL -> PASS/);
     assert.equal(await probe(bastion, node.ip, 22), 'connected');
     assert.equal(await probe(ws, node.ip, 22), 'timeout');
+  });
+
+  it('a plan made at the bastion, applied from the workstation (non-admin): apply gates the planned .fw files again on its own collection and refuses before arming; nothing changes', { timeout: 240_000 }, async () => {
+    await reset();
+    const pre = await digestsOn(FW_FILES);
+    const txBefore = (await execIn(node, 'ls /var/lib/pvesec/tx 2>/dev/null')).stdout;
+    // the plan's gate ran with the bastion's address: it passes there
+    const ops = planPveFirewall(await collect('elsewhere'));
+    assert.ok(ops.some((o) => o.kind === 'write-file' && o.path === FW_FILES[0]), 'the plan writes cluster.fw');
+    const r = await runInClient(ws, applyArgv(await planFile(ops), 120), { timeoutMs: 200_000 });
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stdout + r.stderr, new RegExp(`fp230: refused: firewall change refused: the change would lock out pvesec itself \\(${ws.ip.replace(/\./g, '\\.')}\\) on tcp/22`), describeRun(r));
+    assert.doesNotMatch(r.stdout, /armed|wrote /, 'nothing armed, nothing written');
+    assert.equal((await execIn(node, 'ls /var/lib/pvesec/tx 2>/dev/null')).stdout, txBefore, 'no transaction begun');
+    assert.deepEqual(await digestsOn(FW_FILES), pre, 'cluster.fw and host.fw unchanged');
+    assert.equal(await probe(ws, node.ip, 22), 'connected', 'nothing filters the workstation');
   });
 
   it('the client killed right after the reload, before confirm: the node reverts the files at the deadline and the stand-in unloads the rules', { timeout: 240_000 }, async () => {
