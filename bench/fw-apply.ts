@@ -13,9 +13,10 @@
  * lines are timestamped as they arrive and cut the run into phases.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimBlock, CLI, keys, knownHostsFile, runInClient, upClient, upHost, type Host } from '../test/harness/hosts.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { claimBlock, CLI, keys, knownHostsFile, mustExecIn, runInClient, upClient, upHost, writeFileIn, type Host } from '../test/harness/hosts.js';
+import { PveFirewallStandIn } from '../test/harness/pve-firewall-standin.js';
 
 export interface FwApplyMeasurement {
   name: string;
@@ -101,8 +102,12 @@ const phaseText = (p: ApplyPhases) =>
 
 export async function benchFwApply(tmp: string): Promise<FwApplyMeasurement[]> {
   await claimBlock('bench-fw-apply');
-  const [node, bastion] = await Promise.all([upHost('b71', 71, { init: 'systemd' }), upClient('b72', 72)]);
-  const knownHosts = await knownHostsFile([node], tmp);
+  const [node, bastion, pveNode] = await Promise.all([upHost('b71', 71, { init: 'systemd' }), upClient('b72', 72), upHost('b73', 73, { init: 'systemd' })]);
+  return [...await iptablesMode(node, bastion, tmp), ...await pveMode(pveNode, bastion, tmp)];
+}
+
+async function iptablesMode(node: Host, bastion: Host, tmp: string): Promise<FwApplyMeasurement[]> {
+  const knownHosts = await knownHostsFile([node], mkdtempSync(join(tmp, 'iptables-')));
   const config = join(tmp, 'pvesec-fw-apply.yaml');
   writeFileSync(config, `admin_sources: ['${bastion.ip}/32'${bastion.ip6 ? `, '${bastion.ip6}/128'` : ''}]\nfirewall: iptables\n`);
   const common = ['--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '30'];
@@ -135,4 +140,50 @@ export async function benchFwApply(tmp: string): Promise<FwApplyMeasurement[]> {
       detail: phaseText(cold),
     },
   ];
+}
+
+/** The datacenter firewall as an operator left it: off, with a rule of their own. */
+const CLUSTER_FW_OFF = '[OPTIONS]\n\nenable: 0\n\n[RULES]\n\nIN ACCEPT -source 10.77.0.50 -p tcp -dport 8007 # pbs\n';
+
+/**
+ * pve mode on b73 with the pve-firewall STAND-IN (test/harness/pve-firewall-standin.ts: pvesec's own
+ * engine compiles the .fw files and loads them; the reload is a round trip through this process, as in the
+ * e2e tests — not Proxmox's pve-firewall). cluster.fw and host.fw written, `pve-firewall compile`, reload,
+ * verified, confirmed; rolled back between runs.
+ */
+async function pveMode(node: Host, bastion: Host, tmp: string): Promise<FwApplyMeasurement[]> {
+  const dir = mkdtempSync(join(tmp, 'pve-'));
+  const knownHosts = await knownHostsFile([node], dir);
+  await writeFileIn(node, '/etc/pve/firewall/cluster.fw', CLUSTER_FW_OFF);
+  const standIn = new PveFirewallStandIn([node]);
+  await standIn.install();
+  standIn.start();
+  try {
+    await mustExecIn(node, 'systemctl start pve-firewall && systemctl is-active pve-firewall');
+    const config = join(dir, 'pvesec-fw-apply-pve.yaml');
+    // a declared non-admin address on the lab network: local_network is narrowed to the node (as in the e2e test)
+    writeFileSync(config, `admin_sources: ['${bastion.ip}/32']\nnon_admin_networks: ['10.77.0.74/32']\nfirewall: pve\n`);
+    const common = ['--identity', keys.root, '--known-hosts', knownHosts, '--timeout', '30'];
+    const apply = [process.execPath, CLI, 'apply', `ssh://root@${node.ip}`, '--control', 'FW-*', '--config', config, ...common, '--yes', '--confirm-timeout', '120'];
+    const rollback = [process.execPath, CLI, 'rollback', `ssh://root@${node.ip}`, ...common];
+    const runs: ApplyPhases[] = [];
+    for (let i = 0; i < WARM_RUNS; i++) {
+      const r = await timedRun(bastion, apply, 300_000);
+      const out = r.lines.map((l) => l.line).join('\n');
+      if (r.code !== 0) throw new Error(`apply (pve mode): exit ${r.code}: ${(out + r.stderr).trim().slice(-800)} ${standIn.errors.join('; ')}`);
+      const phases = phasesOf(r.lines, r.ms);
+      runs.push(phases);
+      console.error(`bench: fw-apply pve mode run ${i + 1}: ${s(r.ms)} (${phaseText(phases)})`);
+      const back = await runInClient(bastion, rollback, { timeoutMs: 180_000 });
+      if (back.code !== 0) throw new Error(`rollback (pve mode): exit ${back.code}: ${(back.stdout + back.stderr).trim().slice(-800)}`);
+    }
+    const totals = runs.map((p) => p.total);
+    const mid = runs.find((p) => p.total === median(totals))!;
+    return [{
+      name: `the same in pve mode, pve-firewall stand-in (median of ${WARM_RUNS})`, value: median(totals), unit: 'ms', target: TARGET_MS,
+      detail: `min ${s(Math.min(...totals))} max ${s(Math.max(...totals))}; median run: ${phaseText(mid)}`,
+    }];
+  } finally {
+    standIn.stop();
+  }
 }
