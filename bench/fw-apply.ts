@@ -13,6 +13,7 @@
  * lines are timestamped as they arrive and cut the run into phases.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { claimBlock, CLI, keys, knownHostsFile, mustExecIn, runInClient, upClient, upHost, writeFileIn, type Host } from '../test/harness/hosts.js';
@@ -123,7 +124,8 @@ async function iptablesMode(node: Host, bastion: Host, tmp: string): Promise<FwA
     if (i === 0 && phases.packages === undefined) throw new Error(`the first apply installed no package (is iptables-persistent in the image already?):\n${out}`);
     if (i > 0 && phases.packages !== undefined) throw new Error(`run ${i + 1} installed a package again:\n${out}`);
     runs.push(phases);
-    console.error(`bench: fw-apply run ${i + 1}: ${s(r.ms)} (${phaseText(phases)})`);
+    for (const l of r.lines) console.error(`bench:   ${s(l.ms).padStart(6)} ${l.line}`);
+    console.error(`bench: fw-apply run ${i + 1}: ${s(r.ms)} (${phaseText(phases)}; load ${loadavg()[0].toFixed(1)})`);
     const back = await runInClient(bastion, rollback, { timeoutMs: 180_000 });
     if (back.code !== 0) throw new Error(`rollback: exit ${back.code}: ${(back.stdout + back.stderr).trim().slice(-800)}`);
   }
@@ -173,7 +175,8 @@ async function pveMode(node: Host, bastion: Host, tmp: string): Promise<FwApplyM
       if (r.code !== 0) throw new Error(`apply (pve mode): exit ${r.code}: ${(out + r.stderr).trim().slice(-800)} ${standIn.errors.join('; ')}`);
       const phases = phasesOf(r.lines, r.ms);
       runs.push(phases);
-      console.error(`bench: fw-apply pve mode run ${i + 1}: ${s(r.ms)} (${phaseText(phases)})`);
+      for (const l of r.lines) console.error(`bench:   ${s(l.ms).padStart(6)} ${l.line}`);
+      console.error(`bench: fw-apply pve mode run ${i + 1}: ${s(r.ms)} (${phaseText(phases)}; load ${loadavg()[0].toFixed(1)})`);
       const back = await runInClient(bastion, rollback, { timeoutMs: 180_000 });
       if (back.code !== 0) throw new Error(`rollback (pve mode): exit ${back.code}: ${(back.stdout + back.stderr).trim().slice(-800)}`);
     }
