@@ -5,6 +5,9 @@
  * files would now lock someone out — before anything is armed.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { memorySnapshot, type MemorySnapshotSpec } from '../collect/memory.js';
 import type { Snapshot } from '../collect/snapshot.js';
@@ -17,7 +20,9 @@ import { STATES_PVEFW } from '../../test/fixtures/netfilter/helpers.js';
 import { clusterPeersInPlan, gatePlanNow, gatesFirewall, plannedChange } from './fw-gate.js';
 import { applyPlan, type ApplyDeps } from './apply.js';
 import { PLAN_SCHEMA, type NodePlan, type PlannedOp } from './plan-types.js';
-import type { NodeAudit } from './apply-audit.js';
+import type { Collector, NodeAudit } from './apply-audit.js';
+import { runApply } from '../commands/apply.js';
+import { recordingIO } from '../commands/testing.js';
 import { TEST_NOW } from './plan-testing.js';
 
 const CLUSTER_FW = '/etc/pve/firewall/cluster.fw';
@@ -31,7 +36,7 @@ const BASTION = '192.0.2.10';
 const config: PvesecConfig = { ...DEFAULT_CONFIG, admin_sources: [`${BASTION}/32`, '10.10.0.0/28'] };
 const RING = { pve1: '10.10.0.11', pve2: '10.10.0.12' };
 
-interface NodeOpts { name?: 'pve1' | 'pve2'; clusterFw?: string; hostFw?: string; sshdT?: string; cluster?: boolean; from?: string }
+interface NodeOpts { name?: 'pve1' | 'pve2'; clusterFw?: string; hostFw?: string; sshdT?: string; cluster?: boolean; from?: string; target?: string }
 
 /** A PVE node as collected over SSH from `from` (its $SSH_CONNECTION): pve-firewall running, the given .fw files. */
 function collected(o: NodeOpts = {}): Snapshot {
@@ -43,7 +48,7 @@ function collected(o: NodeOpts = {}): Snapshot {
   }
   const spec: MemorySnapshotSpec = pveNodeWith({ name, clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: STATES_PVEFW }, files,
     { 'sshd -T': o.sshdT ?? SSHD_T_22, 'ip -o addr show': IP_ADDR(RING[name]) });
-  return memorySnapshot({ ...spec, target: `ssh://root@${RING[name]}`, dirs: { ...spec.dirs, [`/etc/pve/nodes/${name}`]: {} },
+  return memorySnapshot({ ...spec, target: o.target ?? `ssh://root@${RING[name]}`, dirs: { ...spec.dirs, [`/etc/pve/nodes/${name}`]: {} },
     meta: { ...spec.meta, sshConnection: `${o.from ?? BASTION} 51234 ${RING[name]} 22` } });
 }
 
@@ -144,4 +149,44 @@ test('apply: a pve-mode plan refused by the gate on the fresh collection is neve
   assert.deepEqual(r.outcomes.map((o) => o.status), ['refused']);
   assert.match(r.outcomes[0].status === 'refused' ? r.outcomes[0].reason : '', /pvesec itself \(203\.0\.113\.7\)/);
   assert.deepEqual(log.filter((l) => !l.startsWith('> ')), ['audit ssh://root@10.10.0.11'], 'no session opened, no transaction begun');
+});
+
+test('pvesec apply plan.json: the node that writes cluster.fw is refused when a cluster member it collects again now loses SSH; an uncollectable member refuses too', async () => {
+  // targets on the loopback, port 1 (closed): apply's own connections (the portal probe, the transaction's session) go nowhere else
+  const at = (name: 'pve1' | 'pve2', sshdT = SSHD_T_22) => collected({ name, cluster: true, sshdT, target: `ssh://root@127.0.0.${name === 'pve1' ? 11 : 12}:1` });
+  const pve1 = planOf([at('pve1'), at('pve2')]);
+  const pve2 = planOf([at('pve1'), at('pve2')], 'pve2');
+  // pve2's own plan was applied already (nothing left to do); pve1, the representative, writes cluster.fw last
+  const plan = { schema: PLAN_SCHEMA, createdAt: TEST_NOW.toISOString(), pvesecVersion: 'test', configDigest: '0'.repeat(64), nodes: [{ ...pve2, ops: [] }, pve1] };
+  const dir = mkdtempSync(join(tmpdir(), 'pvesec-fw-gate-pve-'));
+  try {
+    const file = join(dir, 'plan.json');
+    writeFileSync(file, JSON.stringify(plan));
+    const cfg = join(dir, 'pvesec.yaml');
+    writeFileSync(cfg, `admin_sources: ['${BASTION}/32', '10.10.0.0/28']\n`);
+    const run = async (nodes: Record<string, Snapshot | undefined>) => {
+      const asked: string[] = [];
+      const collect: Collector = async (targets) => targets.map((target) => {
+        asked.push(target);
+        const snapshot = Object.values(nodes).find((s) => s?.origin.target === target);
+        return snapshot ? { target, snapshot } : { target, error: `${target}: connection refused` };
+      });
+      const io = recordingIO();
+      const code = await runApply([file], { yes: true, config: cfg }, io, { collect, tx: undefined });
+      return { code, asked, out: io.stdout };
+    };
+    const ok = await run({ pve1: at('pve1'), pve2: at('pve2') });
+    // not refused by the gate: it goes on to open the transaction's session (which fails here: port 1 is closed), and pve2 was collected for the gate
+    assert.doesNotMatch(ok.out, /: refused: /);
+    assert.match(ok.out, /^pve1: error: /m);
+    assert.deepEqual(ok.asked.slice(0, 2).sort(), ['ssh://root@127.0.0.11:1', 'ssh://root@127.0.0.12:1']);
+    const moved = await run({ pve1: at('pve1'), pve2: at('pve2', SSHD_T_2200) });
+    assert.equal(moved.code, 2);
+    assert.match(moved.out, /^pve1: refused: firewall change refused: the change would lock out pve2: admin on tcp\/2200 \(10\.10\.0\.0\/28, 192\.0\.2\.10\/32\)/m);
+    const gone = await run({ pve1: at('pve1'), pve2: undefined });
+    assert.equal(gone.code, 2);
+    assert.match(gone.out, /^pve1: refused: cluster\.fw reaches pve2, which cannot be collected to gate the change there: ssh:\/\/root@127\.0\.0\.12:1: connection refused$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
