@@ -15,7 +15,7 @@ import type { Status } from '../core/types.js';
 import { ConnectionLost as Lost, notBackToPre, runOrLost, lastLine, sshTargetOf, statusAfterDeadline, type RemoteSession, type ScriptResult, type TxStatus } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
-import { changesFirewall, gatesFirewall } from './fw-gate.js';
+import { gatesFirewall } from './fw-gate.js';
 import { clean } from '../report/text.js';
 
 export type { TxStatus };
@@ -58,7 +58,11 @@ export interface ApplyDeps {
    * anything is armed.
    */
   gateFirewall?(plan: NodePlan, before: NodeAudit): string | undefined | Promise<string | undefined>;
-  /** Plans that load a firewall ruleset: the re-collected live ruleset filters as the plan simulated. */
+  /**
+   * Plans that load a firewall ruleset or write the Proxmox firewall's files: what the node runs now,
+   * re-collected, filters as the plan simulated (the live ruleset; pve mode: pve-firewall up and the .fw
+   * files as the node reads them).
+   */
   verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult;
   /** --probe-from: a NEW connection from this vantage point to host:port must now fail. */
   verifyRefused?(probe: SshTarget, host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
@@ -222,8 +226,9 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   }
   const changed = changedFiles(plan.fileDigests, snapshotDigests(before.snapshot, Object.keys(plan.fileDigests)));
   if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
-  const firewall = changesFirewall(plan);
-  if (gatesFirewall(plan) && deps.gateFirewall) {
+  // both modes: a ruleset loaded (iptables) or the Proxmox firewall's files written and pve-firewall restarted (pve)
+  const firewall = gatesFirewall(plan);
+  if (firewall && deps.gateFirewall) {
     let refusal: string | undefined;
     try {
       refusal = await deps.gateFirewall(plan, before);

@@ -17,7 +17,7 @@ import { FactContext } from '../model/fact.js';
 import { planPveFirewall } from '../checks/fw/remedy-pve.js';
 import { corosyncConf, pveNodeWith, SSHD_T_2200 } from '../checks/fw/testing.js';
 import { STATES_PVEFW } from '../../test/fixtures/netfilter/helpers.js';
-import { clusterPeersInPlan, gatePlanNow, gatesFirewall, plannedChange } from './fw-gate.js';
+import { clusterPeersInPlan, gatePlanNow, gatesFirewall, plannedChange, unitStatesAfter, verifyLiveRuleset } from './fw-gate.js';
 import { applyPlan, type ApplyDeps } from './apply.js';
 import { PLAN_SCHEMA, type NodePlan, type PlannedOp } from './plan-types.js';
 import type { Collector, NodeAudit } from './apply-audit.js';
@@ -36,7 +36,7 @@ const BASTION = '192.0.2.10';
 const config: PvesecConfig = { ...DEFAULT_CONFIG, admin_sources: [`${BASTION}/32`, '10.10.0.0/28'] };
 const RING = { pve1: '10.10.0.11', pve2: '10.10.0.12' };
 
-interface NodeOpts { name?: 'pve1' | 'pve2'; clusterFw?: string; hostFw?: string; sshdT?: string; cluster?: boolean; from?: string; target?: string }
+interface NodeOpts { name?: 'pve1' | 'pve2'; clusterFw?: string; hostFw?: string; sshdT?: string; cluster?: boolean; from?: string; target?: string; states?: string }
 
 /** A PVE node as collected over SSH from `from` (its $SSH_CONNECTION): pve-firewall running, the given .fw files. */
 function collected(o: NodeOpts = {}): Snapshot {
@@ -46,7 +46,7 @@ function collected(o: NodeOpts = {}): Snapshot {
     files['/etc/pve/corosync.conf'] = corosyncConf(RING);
     files['/etc/pve/.members'] = `{"nodename": "${name}", "version": 7, "cluster": { "name": "prod", "version": 3, "nodes": 2, "quorate": 1 }}\n`;
   }
-  const spec: MemorySnapshotSpec = pveNodeWith({ name, clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: STATES_PVEFW }, files,
+  const spec: MemorySnapshotSpec = pveNodeWith({ name, clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: o.states ?? STATES_PVEFW }, files,
     { 'sshd -T': o.sshdT ?? SSHD_T_22, 'ip -o addr show': IP_ADDR(RING[name]) });
   return memorySnapshot({ ...spec, target: o.target ?? `ssh://root@${RING[name]}`, dirs: { ...spec.dirs, [`/etc/pve/nodes/${name}`]: {} },
     meta: { ...spec.meta, sshConnection: `${o.from ?? BASTION} 51234 ${RING[name]} 22` } });
@@ -189,4 +189,91 @@ test('pvesec apply plan.json: the node that writes cluster.fw is refused when a 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// ---------------------------------------------------------------- after activation: the live pve-firewall
+
+/** The node as collected again after the plan's writes and pve-firewall's restart (the plan's files, `states`). */
+function afterPlan(plan: NodePlan, o: NodeOpts = {}): Snapshot {
+  const written = (path: string) => plan.ops.flatMap((op) => (op.kind === 'write-file' && op.path === path ? [op.content] : []))[0];
+  return collected({ clusterFw: written(CLUSTER_FW), hostFw: written('/etc/pve/nodes/pve1/host.fw'), ...o });
+}
+
+const STATES_STOPPED = STATES_PVEFW.replace('pve-firewall active enabled', 'pve-firewall inactive disabled');
+
+test('live pve-firewall: the .fw files as the node reads them after the restart, pve-firewall running and enabled: the exposure the plan simulated', () => {
+  const plan = planOf([collected()]);
+  const v = verifyLiveRuleset(plan, collected(), afterPlan(plan), config);
+  assert.deepEqual(v, { name: 'live pve-firewall', ok: true, detail: 'pve-firewall running and enabled; cluster.fw and host.fw as pve1 reads them now accept exactly the sources the plan simulated, on every service' });
+});
+
+test('live pve-firewall: a cluster.fw that is not what was written (an extra management entry) rolls back, naming the services', () => {
+  const plan = planOf([collected()]);
+  const drifted = afterPlan(plan);
+  const cluster = drifted.text(CLUSTER_FW)!.replace(`${BASTION}/32 # pvesec admin source`, `${BASTION}/32 # pvesec admin source\n198.51.100.0/24 # someone else`);
+  const v = verifyLiveRuleset(plan, collected(), afterPlan(plan, { clusterFw: cluster }), config);
+  assert.equal(v.ok, false);
+  assert.match(v.detail, /^cluster\.fw and host\.fw as pve1 reads them now differ from the plan: ssh tcp\/22 IPv4 accepted on any port: live 10\.10\.0\.0\/24, 192\.0\.2\.10\/32, 198\.51\.100\.0\/24 \(513 addresses\), planned 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\)/);
+  assert.match(v.detail, /web tcp\/8006 IPv4/);
+});
+
+test('live pve-firewall: the service not running after its restart (or not collected) rolls back with its state', () => {
+  const plan = planOf([collected()]);
+  const stopped = verifyLiveRuleset(plan, collected(), afterPlan(plan, { states: STATES_STOPPED }), config);
+  assert.deepEqual(stopped, { name: 'live pve-firewall', ok: false, detail: 'pve-firewall is inactive and disabled after its restart (the plan leaves it running and enabled)' });
+  const unknown = verifyLiveRuleset(plan, collected(), afterPlan(plan, { states: '' }), config);
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.detail, /^pve-firewall's state was not collected again/);
+});
+
+test('live pve-firewall: a node where pve-firewall was stopped — the plan enables and starts it, the planned state is that of a running firewall', () => {
+  const before = collected({ states: STATES_STOPPED });
+  const plan = planOf([before]);
+  assert.deepEqual(plan.ops.flatMap((o) => (o.kind === 'service' ? [`${o.unit} ${o.action}`] : [])), ['pve-firewall enable-now']);
+  assert.match(unitStatesAfter(plan, before) ?? '', /^pve-firewall active enabled$/m);
+  const v = verifyLiveRuleset(plan, before, afterPlan(plan), config);
+  assert.equal(v.ok, true, v.detail);
+});
+
+test('apply, pve-mode plan: after the restart a new connection to sshd, each --probe-from refused on sshd and 8006, and the live pve-firewall; a probe that still connects rolls back', async () => {
+  const plan = planOf([collected()]);
+  const run = async (o: { stillOpen?: number; after?: Snapshot } = {}) => {
+    const log: string[] = [];
+    const audits = [collected(), o.after ?? afterPlan(plan)];
+    const deps: ApplyDeps = {
+      tx: {
+        newTxId: () => 'T1', beginScript: () => 'begin', stepScript: () => 'step', confirmScript: () => 'confirm', revertScript: () => 'revert', statusScript: () => 'status',
+        progressLines: () => [], failureReason: () => undefined, parseStatus: () => ({ state: 'armed', files: [] }),
+      },
+      open: async () => ({ runScript: async (script: string) => (log.push(script), { code: 0, stdout: '', stderr: '' }), close: () => undefined, destroy: () => undefined }) as never,
+      audit: async (): Promise<NodeAudit> => ({ node: 'pve1', snapshot: audits.length > 1 ? audits.shift()! : audits[0], findings: [], statuses: new Map() }),
+      verifyAdmin: async () => ({ name: 'admin', ok: true, detail: 'ok' }),
+      verifyPasswords: async () => ({ name: 'passwords', ok: true, detail: 'ok' }),
+      verifyTcp: async (host, port) => (log.push(`tcp ${host}:${port}`), { name: `tcp ${port}`, ok: true, detail: `${host}:${port} answers` }),
+      verifyPeer: async () => ({ name: 'peer', ok: true, detail: 'ok' }),
+      gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config),
+      verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
+      verifyRefused: async (probe, host, port) => (log.push(`refused ${probe.host} -> ${host}:${port}`), port === o.stillOpen
+        ? { name: `tcp ${port} refused from ${probe.host}`, ok: false, detail: `${probe.host} still connects to ${host}:${port}` }
+        : { name: `tcp ${port} refused from ${probe.host}`, ok: true, detail: `${probe.host} cannot connect to ${host}:${port}` }),
+      progress: (line) => log.push(`> ${line}`),
+      now: () => 0,
+      sleep: async () => undefined,
+    };
+    const settings = { confirmTimeoutSec: 120, admins: [], origin: 'test', probeFrom: [{ host: '10.10.0.99', port: 22, user: 'root', input: 'ssh://root@10.10.0.99' }] };
+    const r = await applyPlan({ schema: PLAN_SCHEMA, createdAt: '', pvesecVersion: '', configDigest: '', nodes: [plan] }, settings, deps);
+    return { r, log };
+  };
+  const ok = await run();
+  assert.equal(ok.r.exitCode, 0, ok.log.join('\n'));
+  for (const line of ['tcp 10.10.0.11:22', 'refused 10.10.0.99 -> 10.10.0.11:22', 'refused 10.10.0.99 -> 10.10.0.11:8006',
+    '> pve1: verified tcp 22: 10.10.0.11:22 answers', '> pve1: verified tcp 22 refused from 10.10.0.99: 10.10.0.99 cannot connect to 10.10.0.11:22',
+    '> pve1: verified live pve-firewall: pve-firewall running and enabled; cluster.fw and host.fw as pve1 reads them now accept exactly the sources the plan simulated, on every service',
+    '> pve1: confirmed T1']) assert.ok(ok.log.includes(line), `${line}:\n${ok.log.join('\n')}`);
+  const open = await run({ stillOpen: 8006 });
+  assert.equal(open.r.exitCode, 1);
+  assert.deepEqual(open.r.outcomes[0], { node: 'pve1', status: 'rolled-back', txId: 'T1', reason: 'verification failed: tcp 8006 refused from 10.10.0.99: 10.10.0.99 still connects to 10.10.0.11:8006', deadMan: false });
+  assert.ok(open.log.includes('revert') && !open.log.includes('confirm'), open.log.join('\n'));
+  const stopped = await run({ after: afterPlan(plan, { states: STATES_STOPPED }) });
+  assert.equal(stopped.r.outcomes[0].status === 'rolled-back' && stopped.r.outcomes[0].reason, 'verification failed: live pve-firewall: pve-firewall is inactive and disabled after its restart (the plan leaves it running and enabled)');
 });

@@ -20,6 +20,8 @@ import { parseCorosyncConf } from '../parse/corosync.js';
 import { rulesetWithoutFail2ban } from '../checks/fw/iptables-allowlist.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { NodePlan } from './plan-types.js';
+import { parseSystemctlStates } from '../parse/systemctl-states.js';
+import { unitState } from '../model/facts/system-base.js';
 
 /** What a firewall remedy proposes to change on one node. */
 export interface ProposedChange {
@@ -350,16 +352,60 @@ export function withoutBanChains(snapshot: Snapshot): Snapshot {
   return commands.size ? withFiles(snapshot, new Map(), commands) : snapshot;
 }
 
-/** After activation: the re-collected live ruleset filters exactly as the plan's (simulated exposure of every service). */
+/**
+ * The `systemctl-states` output as the plan's service operations leave it: a unit they start, restart or
+ * reload runs, one they enable-now is enabled too. Undefined when the plan touches no unit or the states
+ * were not collected.
+ */
+export function unitStatesAfter(plan: NodePlan, before: Snapshot): string | undefined {
+  const services = plan.ops.flatMap((o) => (o.kind === 'service' ? [o] : []));
+  const out = before.command(COMMANDS.systemctlStates.name);
+  if (!services.length || !out || (out.exitCode !== undefined && out.exitCode !== 0)) return undefined;
+  const states = parseSystemctlStates(out.output, COMMANDS.systemctlStates.name).value;
+  for (const op of services) {
+    const unit = op.unit.replace(/\.service$/, '');
+    const was = unitState(states, unit);
+    states.set(unit, { ...was, unit, active: 'active', enabled: op.action === 'enable-now' ? 'enabled' : was.enabled });
+  }
+  return [...states.values()].map((u) => `${u.unit} ${u.active} ${u.enabled}\n`).join('');
+}
+
+/** Why pve-firewall is not up as a pve-mode plan leaves it (running and enabled), on the collection after its restart. */
+function pveFirewallNotUp(after: Snapshot): string | undefined {
+  const out = after.command(COMMANDS.systemctlStates.name);
+  if (!out || (out.exitCode !== undefined && out.exitCode !== 0)) return `pve-firewall's state was not collected again (${after.whyMissing(COMMANDS.systemctlStates.name)})`;
+  const st = unitState(parseSystemctlStates(out.output, COMMANDS.systemctlStates.name).value, 'pve-firewall');
+  if (st.active !== 'active' || st.enabled !== 'enabled') return `pve-firewall is ${st.active} and ${st.enabled} after its restart (the plan leaves it running and enabled)`;
+  return undefined;
+}
+
+/**
+ * After activation: what the node runs now, re-collected, filters exactly as the plan simulated (exact
+ * exposure of every service and family). iptables mode: the live iptables-save/ip6tables-save against the
+ * plan's rulesets. pve mode: pve-firewall must be running and enabled, and cluster.fw and host.fw as this
+ * node reads them now (with the hand-written rules of the live ruleset beside them) against the plan's
+ * files — the netfilter rules pve-firewall compiled are not simulated: its ipsets are not collected and the
+ * simulator treats `-m set` as opaque (docs/firewall.md).
+ */
 export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig): { name: string; ok: boolean; detail: string } {
-  const name = 'live ruleset';
+  const pve = plannedPveFiles(plan);
+  const pveMode = pve.files.size > 0 || pve.clusterFiles.size > 0;
+  const name = pveMode ? 'live pve-firewall' : 'live ruleset';
   try {
-    const planned = proposedContext(contextOf(before, config), { commands: plannedRulesets(plan) });
+    if (pveMode) {
+      const down = pveFirewallNotUp(after);
+      if (down) return { name, ok: false, detail: down };
+    }
+    const change = plannedChange(plan);
+    const states = unitStatesAfter(plan, before);
+    const commands = new Map([...(change.commands ?? []), ...(states ? [[COMMANDS.systemctlStates.name, states] as const] : [])]);
+    const planned = proposedContext(contextOf(before, config), { ...change, commands });
     const diffs = liveDiffers(planned, contextOf(withoutBanChains(after), config));
-    if (diffs.length) return { name, ok: false, detail: `the re-collected ruleset differs from the plan: ${diffs.slice(0, 3).join('; ')}` };
-    return { name, ok: true, detail: 'the re-collected ruleset accepts exactly the sources the plan simulated, on every service' };
+    const what = pveMode ? `cluster.fw and host.fw as ${plan.node} reads them now` : 'the re-collected ruleset';
+    if (diffs.length) return { name, ok: false, detail: `${what} ${pveMode ? 'differ' : 'differs'} from the plan: ${diffs.slice(0, 3).join('; ')}` };
+    return { name, ok: true, detail: `${pveMode ? 'pve-firewall running and enabled; ' : ''}${what} accept${pveMode ? '' : 's'} exactly the sources the plan simulated, on every service` };
   } catch (e) {
-    if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ruleset: ${e.reason}` };
+    if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ${pveMode ? 'firewall' : 'ruleset'}: ${e.reason}` };
     throw e;
   }
 }
