@@ -13,7 +13,7 @@ import type { CollectOptions } from '../collect/index.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import { selectChecks } from '../report/filter.js';
 import { nothingToChange, renderPlanText } from '../report/plan-text.js';
-import type { Plan } from '../harden/plan-types.js';
+import type { NodePlan, Plan } from '../harden/plan-types.js';
 import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
 import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
 import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
@@ -151,6 +151,15 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     throw new UsageError(`--admin-identity: cannot read ${opts.adminIdentity}: ${fsErrorText(e)}`);
   });
   let written: Promise<void> = Promise.resolve();
+  /** Fresh collections of the plan's other cluster members, each a snapshot, or the first failure in `failed`'s words. */
+  const collectMembers = async (members: NodePlan[], failed: (node: string, why: string) => string): Promise<Snapshot[] | string> => {
+    const got = await Promise.all(members.map((m) => auditNode(m.target, ['FW-*'], config, collectOpts, collect).then((a): Snapshot | string => a.snapshot,
+      (e: unknown) => failed(m.node, clean(String((e as Error)?.message ?? e).split('\n')[0])))));
+    const problem = got.find((p): p is string => typeof p === 'string');
+    return problem ?? (got as Snapshot[]);
+  };
+  /** Per node that writes cluster.fw: the members gated before arming, as collected then. */
+  const gatedMembers = new Map<string, { members: NodePlan[]; before: Snapshot[] }>();
   const applyDeps: ApplyDeps = {
     tx,
     open: (target) => RemoteSession.open(target, connect),
@@ -163,13 +172,18 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     gateFirewall: async (node, before) => {
       // cluster.fw reaches every node of the cluster: the plan's other members are collected again and gated too
       const members = writesClusterFirewall(node) ? clusterPeersInPlan(plan.nodes, node, before.snapshot) : [];
-      const peers = await Promise.all(members.map((m) => auditNode(m.target, ['FW-*'], config, collectOpts, collect).then((a): Snapshot | string => a.snapshot,
-        (e: unknown) => `cluster.fw reaches ${m.node}, which cannot be collected to gate the change there: ${clean(String((e as Error)?.message ?? e).split('\n')[0])}`)));
-      const uncollected = peers.find((p): p is string => typeof p === 'string');
-      if (uncollected) return uncollected;
-      return gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line), peers: peers as Snapshot[] });
+      const peers = await collectMembers(members, (m, why) => `cluster.fw reaches ${m}, which cannot be collected to gate the change there: ${why}`);
+      if (typeof peers === 'string') return peers;
+      gatedMembers.set(node.node, { members, before: peers });
+      return gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line), peers });
     },
-    verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
+    verifyFirewall: async (node, before, after) => {
+      // after a cluster.fw write the members gated before arming are collected again: the file as each reads it now
+      const gated = gatedMembers.get(node.node);
+      const now = gated?.members.length ? await collectMembers(gated.members, (m, why) => `cluster.fw reaches ${m}, which cannot be collected again to compare: ${why}`) : [];
+      if (typeof now === 'string') return { name: 'live pve-firewall', ok: false, detail: now };
+      return verifyLiveRuleset(node, before.snapshot, after.snapshot, config, { before: gated?.before ?? [], after: now });
+    },
     verifyRefused: (probe, host, port, timeoutMs) => verifyRefusedFrom(probe, host, port, { ...verifyConnect, timeoutMs }),
     progress: (line) => {
       written = written.then(() => io.out(clean(line) + '\n'));

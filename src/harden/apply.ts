@@ -63,7 +63,7 @@ export interface ApplyDeps {
    * re-collected, filters as the plan simulated (the live ruleset; pve mode: pve-firewall up and the .fw
    * files as the node reads them).
    */
-  verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult;
+  verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult | Promise<VerifyResult>;
   /** --probe-from: a NEW connection from this vantage point to host:port must now fail. */
   verifyRefused?(probe: SshTarget, host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
   progress(line: string): void;
@@ -325,7 +325,8 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     const after = r.a;
     left();
     if (firewall && deps.verifyFirewall) {
-      const live = deps.verifyFirewall(plan, before, after);
+      const live = await deps.verifyFirewall(plan, before, after);
+      left();
       if (!live.ok) throw new Rollback(`verification failed: ${live.name}: ${live.detail}`);
       results.push(live);
     }

@@ -277,3 +277,19 @@ test('apply, pve-mode plan: after the restart a new connection to sshd, each --p
   const stopped = await run({ after: afterPlan(plan, { states: STATES_STOPPED }) });
   assert.equal(stopped.r.outcomes[0].status === 'rolled-back' && stopped.r.outcomes[0].reason, 'verification failed: live pve-firewall: pve-firewall is inactive and disabled after its restart (the plan leaves it running and enabled)');
 });
+
+test('live pve-firewall after a cluster.fw write: each member collected again must read the planned cluster.fw (with its own host.fw); one that still reads the old file rolls back, named', () => {
+  const at = (name: 'pve1' | 'pve2', o: NodeOpts = {}) => collected({ name, cluster: true, ...o });
+  const plan = planOf([at('pve1'), at('pve2')]);
+  const clusterFw = plan.ops.flatMap((o) => (o.kind === 'write-file' && o.path === CLUSTER_FW ? [o.content] : []))[0];
+  assert.ok(clusterFw, 'pve1 (the representative) writes cluster.fw');
+  const hostFw = plan.ops.flatMap((o) => (o.kind === 'write-file' && o.path === '/etc/pve/nodes/pve1/host.fw' ? [o.content] : []))[0];
+  const after = at('pve1', { clusterFw, hostFw });
+  const members = (pve2After: Snapshot) => ({ before: [at('pve2')], after: [pve2After] });
+  const ok = verifyLiveRuleset(plan, at('pve1'), after, config, members(at('pve2', { clusterFw })));
+  assert.deepEqual(ok, { name: 'live pve-firewall', ok: true, detail: 'pve-firewall running and enabled; cluster.fw and host.fw as pve1 reads them now, and as pve2 reads cluster.fw accept exactly the sources the plan simulated, on every service' });
+  // pmxcfs did not bring the new cluster.fw to pve2: it still runs without a datacenter firewall
+  const stale = verifyLiveRuleset(plan, at('pve1'), after, config, members(at('pve2')));
+  assert.equal(stale.ok, false);
+  assert.match(stale.detail, /^cluster\.fw as pve2 reads it now \(with its host\.fw\) differs from the plan: ssh tcp\/22 IPv4 accepted on any port: live every address, planned 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\)/);
+});

@@ -380,17 +380,36 @@ function pveFirewallNotUp(after: Snapshot): string | undefined {
 }
 
 /**
+ * A node of the model as it reads the cluster-wide files itself: the model reads them from the cluster's
+ * representative, but right after a write each node's copy is what its pve-firewall runs.
+ */
+function readingOwnCopy(like: FactContext, name: string): FactContext {
+  const node = like.cluster.nodes.find((n) => n.name === name)!;
+  if (node === like.cluster.representative && node === like.node) return like;
+  const cluster = new ClusterModel(like.cluster.name, like.cluster.nodes, node, like.cluster.clustered);
+  return new FactContext(node, cluster, like.config, like.now);
+}
+
+/** Fresh collections of the plan's other cluster members: gated before arming, and again after activation. */
+export interface ClusterMembers {
+  before: Snapshot[];
+  after: Snapshot[];
+}
+
+/**
  * After activation: what the node runs now, re-collected, filters exactly as the plan simulated (exact
  * exposure of every service and family). iptables mode: the live iptables-save/ip6tables-save against the
  * plan's rulesets. pve mode: pve-firewall must be running and enabled, and cluster.fw and host.fw as this
  * node reads them now (with the hand-written rules of the live ruleset beside them) against the plan's
- * files — the netfilter rules pve-firewall compiled are not simulated: its ipsets are not collected and the
- * simulator treats `-m set` as opaque (docs/firewall.md).
+ * files; when the plan writes cluster.fw, each member of `members` too (as it reads cluster.fw now, with its
+ * own host.fw) — the netfilter rules pve-firewall compiled are not simulated: its ipsets are not collected
+ * and the simulator treats `-m set` as opaque (docs/firewall.md).
  */
-export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig): { name: string; ok: boolean; detail: string } {
+export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig, members: ClusterMembers = { before: [], after: [] }): { name: string; ok: boolean; detail: string } {
   const pve = plannedPveFiles(plan);
   const pveMode = pve.files.size > 0 || pve.clusterFiles.size > 0;
   const name = pveMode ? 'live pve-firewall' : 'live ruleset';
+  const others = pve.clusterFiles.size ? members : { before: [], after: [] };
   try {
     if (pveMode) {
       const down = pveFirewallNotUp(after);
@@ -399,11 +418,21 @@ export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snaps
     const change = plannedChange(plan);
     const states = unitStatesAfter(plan, before);
     const commands = new Map([...(change.commands ?? []), ...(states ? [[COMMANDS.systemctlStates.name, states] as const] : [])]);
-    const planned = proposedContext(contextOf(before, config), { ...change, commands });
-    const diffs = liveDiffers(planned, contextOf(withoutBanChains(after), config));
+    const planned = proposedContext(contextOf(before, config, others.before), { ...change, commands });
+    const live = contextOf(withoutBanChains(after), config, others.after.map(withoutBanChains));
+    const diffs = liveDiffers(readingOwnCopy(planned, planned.node.name), readingOwnCopy(live, live.node.name));
     const what = pveMode ? `cluster.fw and host.fw as ${plan.node} reads them now` : 'the re-collected ruleset';
     if (diffs.length) return { name, ok: false, detail: `${what} ${pveMode ? 'differ' : 'differs'} from the plan: ${diffs.slice(0, 3).join('; ')}` };
-    return { name, ok: true, detail: `${pveMode ? 'pve-firewall running and enabled; ' : ''}${what} accept${pveMode ? '' : 's'} exactly the sources the plan simulated, on every service` };
+    const checked: string[] = [];
+    for (const node of live.cluster.nodes) {
+      if (node === live.node) continue; // the others are the members collected again (contextOf keeps this node's cluster only)
+      if (!planned.cluster.nodes.some((n) => n.name === node.name)) return { name, ok: false, detail: `${node.name} was not collected before the change: nothing to compare its firewall with` };
+      const memberDiffs = liveDiffers(readingOwnCopy(planned, node.name), readingOwnCopy(live, node.name));
+      if (memberDiffs.length) return { name, ok: false, detail: `cluster.fw as ${node.name} reads it now (with its host.fw) differs from the plan: ${memberDiffs.slice(0, 3).join('; ')}` };
+      checked.push(node.name);
+    }
+    const also = checked.length ? `, and as ${checked.join(', ')} read${checked.length === 1 ? 's' : ''} cluster.fw` : '';
+    return { name, ok: true, detail: `${pveMode ? 'pve-firewall running and enabled; ' : ''}${what}${also} accept${pveMode ? '' : 's'} exactly the sources the plan simulated, on every service` };
   } catch (e) {
     if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ${pveMode ? 'firewall' : 'ruleset'}: ${e.reason}` };
     throw e;
