@@ -293,3 +293,11 @@ test('live pve-firewall after a cluster.fw write: each member collected again mu
   assert.equal(stale.ok, false);
   assert.match(stale.detail, /^cluster\.fw as pve2 reads it now \(with its host\.fw\) differs from the plan: ssh tcp\/22 IPv4 accepted on any port: live every address, planned 10\.10\.0\.0\/24, 192\.0\.2\.10\/32 \(257 addresses\)/);
 });
+
+test('apply\'s gate on a node where pve-firewall is stopped: the plan enables and starts it, so the gate simulates it running — applied from a non-admin address it is refused', () => {
+  const before = collected({ states: STATES_STOPPED });
+  const plan = planOf([before]);
+  assert.equal(gatePlanNow(plan, before, config), undefined);
+  const reason = gatePlanNow(plan, collected({ states: STATES_STOPPED, from: '203.0.113.7' }), config);
+  assert.match(reason ?? '', /^firewall change refused: the change would lock out pvesec itself \(203\.0\.113\.7\) on tcp\/22 \(203\.0\.113\.7\/32\)$/);
+});

@@ -301,7 +301,8 @@ export function clusterPeersInPlan(nodes: NodePlan[], plan: NodePlan, snapshot: 
  * before cluster.fw also in the state between the two writes (the new host.fw under the current
  * cluster.fw: only lost access counts there, as in remedy-pve.ts). A reason when refused, else undefined.
  * With `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
- * instead of refusing; the loss of pvesec's own address always refuses.
+ * instead of refusing; the loss of pvesec's own address always refuses. The final state is simulated with
+ * the plan's services running (unitStatesAfter); the state in between with them as they are now.
  */
 export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void; peers?: Snapshot[] } = {}): string | undefined {
   const source = pvesecSource(snapshot);
@@ -309,7 +310,10 @@ export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecCo
   try {
     const ctx = contextOf(snapshot, config, opts.peers);
     const change = plannedChange(plan);
-    const gate = gateFirewallChange(ctx, change, source, { force: opts.force, acrossCluster: writesClusterFirewall(plan) });
+    // the final state has the plan's services running (a stopped pve-firewall is enabled and started)
+    const states = unitStatesAfter(plan, snapshot);
+    const final = states ? { ...change, commands: new Map([...(change.commands ?? []), [COMMANDS.systemctlStates.name, states]]) } : change;
+    const gate = gateFirewallChange(ctx, final, source, { force: opts.force, acrossCluster: writesClusterFirewall(plan) });
     if (gate.refused) return `firewall change refused: ${gate.reason}`;
     const told = new Set<string>();
     const warn = (lines: string[]) => {
