@@ -3,8 +3,8 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- one-node     only benchmarks whose name contains one of the arguments
  *   npm run bench -- --strict     exit 1 when a measurement misses its target
- * Brings up its own test hosts (b60..b69, client b89 = 10.77.0.60-69, .89), tears them down at the
- * end, writes nothing into the repository. Needs root and the test-host rootfs (scripts/setup.sh).
+ * Brings up its own test hosts (b60..b69, client b89 = 10.77.0.60-69, .89; fw-apply: b71, b72), tears
+ * them down at the end, writes nothing into the repository. Needs root and the test-host rootfs (scripts/setup.sh).
  * To add a benchmark, append a Benchmark to BENCHMARKS.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import {
 import { benchBigInputs } from './big-inputs.js';
 import { benchFirewall } from './firewall.js';
 import { benchFwGate } from './fw-gate.js';
+import { benchFwApply } from './fw-apply.js';
 import { benchHarden } from './harden.js';
 import { benchPerms, type BenchResult } from './perms.js';
 
@@ -136,6 +137,14 @@ const BENCHMARKS: Benchmark[] = [
   },
 ];
 
+/**
+ * Benchmarks that bring up test hosts of their own (outside the bench block b60-b70, b89), so that
+ * selecting them alone does not start the ten audit hosts: fw-apply (b71 node, b72 bastion).
+ */
+const OWN_HOST_BENCHMARKS: { name: string; run(tmp: string): Promise<Measurement[]> }[] = [
+  { name: 'fw-apply', run: (tmp) => benchFwApply(tmp) },
+];
+
 /** In-process engine benchmarks: no test hosts needed. */
 const ENGINE_BENCHMARKS: { name: string; run(): Promise<BenchResult[]> }[] = [
   { name: 'firewall', run: benchFirewall },
@@ -182,11 +191,12 @@ async function main(): Promise<number> {
   const strict = args.includes('--strict');
   const filters = args.filter((a) => !a.startsWith('--'));
   const selected = BENCHMARKS.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
+  const ownHosts = OWN_HOST_BENCHMARKS.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
   const engines = await runEngineBenchmarks(filters);
   const engineMissed = engines.rows.filter((r) => !r.ok).length;
-  if (selected.length === 0) {
+  if (selected.length === 0 && ownHosts.length === 0) {
     if (engines.rows.length || engines.errors) return engines.errors || (strict && engineMissed) ? 1 : 0;
-    console.error(`no benchmark matches ${filters.join(' ')}; known: ${[...ENGINE_BENCHMARKS, ...BENCHMARKS].map((b) => b.name).join(' ')}`);
+    console.error(`no benchmark matches ${filters.join(' ')}; known: ${[...ENGINE_BENCHMARKS, ...BENCHMARKS, ...OWN_HOST_BENCHMARKS].map((b) => b.name).join(' ')}`);
     return 2;
   }
   const unavailable = testHostsAvailable();
@@ -206,16 +216,27 @@ async function main(): Promise<number> {
   const rows: Measurement[] = [];
   let errors = 0;
   try {
-    await claimBlock('bench');
-    const t0 = performance.now();
-    const nodes = await Promise.all(Array.from({ length: NODE_COUNT }, (_, i) => upHost(`b${60 + i}`, 60 + i)));
-    const client = await upClient('b89', 89);
-    const ctx: BenchContext = { client, nodes, knownHosts: await knownHostsFile(nodes, tmp), tmp };
-    console.error(`bench: ${nodes.length} test hosts up in ${Math.round(performance.now() - t0)} ms`);
-    for (const b of selected) {
+    if (selected.length > 0) {
+      await claimBlock('bench');
+      const t0 = performance.now();
+      const nodes = await Promise.all(Array.from({ length: NODE_COUNT }, (_, i) => upHost(`b${60 + i}`, 60 + i)));
+      const client = await upClient('b89', 89);
+      const ctx: BenchContext = { client, nodes, knownHosts: await knownHostsFile(nodes, tmp), tmp };
+      console.error(`bench: ${nodes.length} test hosts up in ${Math.round(performance.now() - t0)} ms`);
+      for (const b of selected) {
+        console.error(`bench: ${b.name} ...`);
+        try {
+          rows.push(...(await b.run(ctx)));
+        } catch (e) {
+          errors++;
+          console.error(`bench: ${b.name} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    for (const b of ownHosts) {
       console.error(`bench: ${b.name} ...`);
       try {
-        rows.push(...(await b.run(ctx)));
+        rows.push(...(await b.run(tmp)));
       } catch (e) {
         errors++;
         console.error(`bench: ${b.name} failed: ${(e as Error).message}`);

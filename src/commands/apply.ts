@@ -13,7 +13,7 @@ import type { CollectOptions } from '../collect/index.js';
 import { ALL_CHECKS, idMatches } from '../checks/registry.js';
 import { selectChecks } from '../report/filter.js';
 import { nothingToChange, renderPlanText } from '../report/plan-text.js';
-import type { Plan } from '../harden/plan-types.js';
+import type { NodePlan, Plan } from '../harden/plan-types.js';
 import { buildPlan, PlanConflict, sha256 } from '../harden/plan.js';
 import { loadPlanFile, PlanFileError } from '../harden/plan-json.js';
 import { staleLocalInputs } from '../harden/plan-local.js';
@@ -21,7 +21,8 @@ import { applyPlan, type ApplyDeps, type TxRuntime } from '../harden/apply.js';
 import { auditNode, defaultCollector, type Collector } from '../harden/apply-audit.js';
 import { RemoteSession } from '../harden/remote.js';
 import { verifyAdminLogin, verifyPasswordRefused, verifyPeerRootLogin, verifyRefusedFrom, verifyTcp } from '../harden/verify.js';
-import { gatePlanNow, verifyLiveRuleset } from '../harden/fw-gate.js';
+import { clusterPeersInPlan, gatePlanNow, verifyLiveRuleset, writesClusterFirewall } from '../harden/fw-gate.js';
+import type { Snapshot } from '../collect/snapshot.js';
 import { sshTargetOf } from '../harden/remote.js';
 import { parseTarget } from '../collect/targets.js';
 import { VERSION } from '../version.js';
@@ -156,6 +157,15 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     throw new UsageError(`--admin-identity: cannot read ${opts.adminIdentity}: ${fsErrorText(e)}`);
   });
   let written: Promise<void> = Promise.resolve();
+  /** Fresh collections of the plan's other cluster members, each a snapshot, or the first failure in `failed`'s words. */
+  const collectMembers = async (members: NodePlan[], failed: (node: string, why: string) => string): Promise<Snapshot[] | string> => {
+    const got = await Promise.all(members.map((m) => auditNode(m.target, ['FW-*'], config, collectOpts, collect).then((a): Snapshot | string => a.snapshot,
+      (e: unknown) => failed(m.node, clean(String((e as Error)?.message ?? e).split('\n')[0])))));
+    const problem = got.find((p): p is string => typeof p === 'string');
+    return problem ?? (got as Snapshot[]);
+  };
+  /** Per node that writes cluster.fw: the members gated before arming, as collected then. */
+  const gatedMembers = new Map<string, { members: NodePlan[]; before: Snapshot[] }>();
   const applyDeps: ApplyDeps = {
     tx,
     open: (target) => RemoteSession.open(target, connect),
@@ -165,8 +175,21 @@ export async function runApply(inputs: string[], opts: ApplyOptions, io: Command
     verifyPasswords: (node, users, timeoutMs) => verifyPasswordRefused(node, users, { ...verifyConnect, timeoutMs }),
     verifyTcp: (host, port, timeoutMs) => verifyTcp(host, port, timeoutMs),
     verifyPeer: (peer, name, address, timeoutMs) => verifyPeerRootLogin(peer, name, address, { ...verifyConnect, timeoutMs }),
-    gateFirewall: (node, before) => gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line) }),
-    verifyFirewall: (node, before, after) => verifyLiveRuleset(node, before.snapshot, after.snapshot, config),
+    gateFirewall: async (node, before) => {
+      // cluster.fw reaches every node of the cluster: the plan's other members are collected again and gated too
+      const members = writesClusterFirewall(node) ? clusterPeersInPlan(plan.nodes, node, before.snapshot) : [];
+      const peers = await collectMembers(members, (m, why) => `cluster.fw reaches ${m}, which cannot be collected to gate the change there: ${why}`);
+      if (typeof peers === 'string') return peers;
+      gatedMembers.set(node.node, { members, before: peers });
+      return gatePlanNow(node, before.snapshot, config, { force: opts.force === true, warn: (line) => applyDeps.progress(line), peers });
+    },
+    verifyFirewall: async (node, before, after) => {
+      // after a cluster.fw write the members gated before arming are collected again: the file as each reads it now
+      const gated = gatedMembers.get(node.node);
+      const now = gated?.members.length ? await collectMembers(gated.members, (m, why) => `cluster.fw reaches ${m}, which cannot be collected again to compare: ${why}`) : [];
+      if (typeof now === 'string') return { name: 'live pve-firewall', ok: false, detail: now };
+      return verifyLiveRuleset(node, before.snapshot, after.snapshot, config, { before: gated?.before ?? [], after: now });
+    },
     verifyRefused: (probe, host, port, timeoutMs) => verifyRefusedFrom(probe, host, port, { ...verifyConnect, timeoutMs }),
     progress: (line) => {
       written = written.then(() => io.out(clean(line) + '\n'));

@@ -15,7 +15,7 @@ import type { Status } from '../core/types.js';
 import { ConnectionLost as Lost, notBackToPre, runOrLost, lastLine, sshTargetOf, statusAfterDeadline, type RemoteSession, type ScriptResult, type TxStatus } from './remote.js';
 import { clusterView, snapshotDigests, type NodeAudit } from './apply-audit.js';
 import { verifyControls, type VerifyResult } from './verify.js';
-import { changesFirewall } from './fw-gate.js';
+import { gatesFirewall } from './fw-gate.js';
 import { clean } from '../report/text.js';
 
 export type { TxStatus };
@@ -53,12 +53,17 @@ export interface ApplyDeps {
   /** (d) root on the peer logs in to the node's address with its key. */
   verifyPeer(peer: SshTarget, peerName: string, nodeAddress: string, timeoutMs: number): Promise<VerifyResult>;
   /**
-   * Plans that load a firewall ruleset: the exposure gate again on the fresh collection (pvesec's own
-   * address as the node sees it now); a reason refuses the node before anything is armed.
+   * Plans that load a firewall ruleset or write the Proxmox firewall's files: the exposure gate again on
+   * the fresh collection (pvesec's own address as the node sees it now); a reason refuses the node before
+   * anything is armed.
    */
-  gateFirewall?(plan: NodePlan, before: NodeAudit): string | undefined;
-  /** Plans that load a firewall ruleset: the re-collected live ruleset filters as the plan simulated. */
-  verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult;
+  gateFirewall?(plan: NodePlan, before: NodeAudit): string | undefined | Promise<string | undefined>;
+  /**
+   * Plans that load a firewall ruleset or write the Proxmox firewall's files: what the node runs now,
+   * re-collected, filters as the plan simulated (the live ruleset; pve mode: pve-firewall up and the .fw
+   * files as the node reads them).
+   */
+  verifyFirewall?(plan: NodePlan, before: NodeAudit, after: NodeAudit): VerifyResult | Promise<VerifyResult>;
   /** --probe-from: a NEW connection from this vantage point to host:port must now fail. */
   verifyRefused?(probe: SshTarget, host: string, port: number, timeoutMs: number): Promise<VerifyResult>;
   progress(line: string): void;
@@ -221,9 +226,15 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
   }
   const changed = changedFiles(plan.fileDigests, snapshotDigests(before.snapshot, Object.keys(plan.fileDigests)));
   if (changed.length > 0) return { node: name, status: 'refused', reason: `node changed since the plan: re-plan (${changed.join('; ')})` };
-  const firewall = changesFirewall(plan);
+  // both modes: a ruleset loaded (iptables) or the Proxmox firewall's files written and pve-firewall restarted (pve)
+  const firewall = gatesFirewall(plan);
   if (firewall && deps.gateFirewall) {
-    const refusal = deps.gateFirewall(plan, before);
+    let refusal: string | undefined;
+    try {
+      refusal = await deps.gateFirewall(plan, before);
+    } catch (e) {
+      return { node: name, status: 'error', reason: `firewall gate: ${msg(e)}` };
+    }
     if (refusal) return { node: name, status: 'refused', reason: refusal };
   }
 
@@ -314,7 +325,8 @@ export async function applyNode(plan: NodePlan, settings: ApplySettings, deps: A
     const after = r.a;
     left();
     if (firewall && deps.verifyFirewall) {
-      const live = deps.verifyFirewall(plan, before, after);
+      const live = await deps.verifyFirewall(plan, before, after);
+      left();
       if (!live.ok) throw new Rollback(`verification failed: ${live.name}: ${live.detail}`);
       results.push(live);
     }

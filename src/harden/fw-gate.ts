@@ -16,9 +16,12 @@ import { explainDecision } from '../engines/firewall/matrix.js';
 import { canonicalIp, parseIp, parseIpRange, type IpRange } from '../parse/ip-address.js';
 import { COMMANDS, FILES } from '../collect/sources.js';
 import { groupClusters } from '../audit/run.js';
+import { parseCorosyncConf } from '../parse/corosync.js';
 import { rulesetWithoutFail2ban } from '../checks/fw/iptables-allowlist.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { NodePlan } from './plan-types.js';
+import { parseSystemctlStates } from '../parse/systemctl-states.js';
+import { unitState } from '../model/facts/system-base.js';
 
 /** What a firewall remedy proposes to change on one node. */
 export interface ProposedChange {
@@ -141,7 +144,7 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
   const refusing = [...own, ...(forced.length ? [] : lockouts)];
   const refused = refusing.length > 0 || exposed.length > 0 || unread.length > 0;
   const reasons: string[] = [];
-  if (refusing.length) reasons.push(`the change would lock out ${refusing.map((l) => `${l.node === ctx.node.name ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ')}`);
+  if (refusing.length) reasons.push(`the change would lock out ${lockedOutText(refusing, ctx.node.name)}`);
   if (own.length && opts.force && lockouts.length) reasons.push('--force never overrides the loss of the address pvesec connects from');
   if (exposed.length) reasons.push(`the change would open ${exposed.map((x) => `${x.ports.join(',')} to ${x.description}`).join('; ')}`);
   if (unread.length) reasons.push(`the proposed ${unread[0]}`);
@@ -150,6 +153,10 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
       : 'nobody loses access (every admin address, peer and pvesec itself keeps it)';
   return { refused, reason, lockouts, own, forced, exposed, unread, lines, after };
 }
+
+/** `who on ports (ranges)`, joined; the node named where it is not `node`. */
+const lockedOutText = (lockouts: Lockout[], node: string) =>
+  lockouts.map((l) => `${l.node === node ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
 
 const forcedText = (forced: Lockout[]) => forced.map((l) => `${l.node}: ${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
 
@@ -223,10 +230,13 @@ export function liveDiffers(planned: FactContext, live: FactContext): string[] {
   return out;
 }
 
-/** The node of a fresh single-node collection as a context (apply's before/after audits). */
-function contextOf(snapshot: Snapshot, config: PvesecConfig): FactContext {
-  const [cluster] = groupClusters([snapshot]);
-  return new FactContext(cluster.nodes[0], cluster, config);
+/**
+ * The node of a fresh collection as a context (apply's before/after audits); `peers` are fresh collections
+ * of other nodes, which join its cluster model when corosync.conf names the same cluster.
+ */
+function contextOf(snapshot: Snapshot, config: PvesecConfig, peers: Snapshot[] = []): FactContext {
+  const cluster = groupClusters([snapshot, ...peers]).find((c) => c.nodes.some((n) => n.snapshot === snapshot))!;
+  return new FactContext(cluster.nodes.find((n) => n.snapshot === snapshot)!, cluster, config);
 }
 
 /** What the kernel runs after a plan's load-ruleset operations: the rules files they load, as iptables-save outputs. */
@@ -242,19 +252,86 @@ export function plannedRulesets(plan: NodePlan): Map<string, string> {
 
 export const changesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'load-ruleset');
 
+const HOST_FW = /^\/etc\/pve\/nodes\/[^/]+\/host\.fw$/;
+
+/** The Proxmox firewall files a plan writes (pve mode): host.fw files on this node only, cluster.fw on every node. */
+export function plannedPveFiles(plan: NodePlan): { files: Map<string, string>; clusterFiles: Map<string, string> } {
+  const files = new Map<string, string>();
+  const clusterFiles = new Map<string, string>();
+  for (const op of plan.ops) {
+    if (op.kind !== 'write-file') continue;
+    if (op.path === FILES.clusterFw) clusterFiles.set(op.path, op.content);
+    else if (HOST_FW.test(op.path)) files.set(op.path, op.content);
+  }
+  return { files, clusterFiles };
+}
+
+/** The plan writes cluster.fw: the change reaches every node of the cluster (pmxcfs). */
+export const writesClusterFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'write-file' && o.path === FILES.clusterFw);
+
+/** Plans apply gates before arming: they load an iptables ruleset, or write the Proxmox firewall's files. */
+export function gatesFirewall(plan: NodePlan): boolean {
+  const pve = plannedPveFiles(plan);
+  return changesFirewall(plan) || pve.files.size > 0 || pve.clusterFiles.size > 0;
+}
+
+/** What the kernel and the Proxmox firewall run after the plan: its rulesets (iptables mode) and .fw files (pve mode). */
+export function plannedChange(plan: NodePlan): ProposedChange {
+  const { files, clusterFiles } = plannedPveFiles(plan);
+  const commands = plannedRulesets(plan);
+  return { ...(files.size ? { files } : {}), ...(clusterFiles.size ? { clusterFiles } : {}), ...(commands.size ? { commands } : {}) };
+}
+
 /**
- * apply's gate before arming: the plan's rulesets against the node as collected now, with pvesec's own
- * address as the node sees this collection's session. A reason when refused, else undefined. With
- * `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
- * instead of refusing; the loss of pvesec's own address always refuses.
+ * The other nodes of the plan that are members of this node's cluster (corosync.conf of its fresh
+ * collection): the nodes a cluster.fw write reaches and pvesec collected for the plan, gated again at apply.
  */
-export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void } = {}): string | undefined {
+export function clusterPeersInPlan(nodes: NodePlan[], plan: NodePlan, snapshot: Snapshot): NodePlan[] {
+  const text = snapshot.text(FILES.corosyncConf);
+  if (text === undefined) return [];
+  const members = new Set(parseCorosyncConf(text).value.nodes.map((n) => n.name));
+  return nodes.filter((n) => n !== plan && n.node !== plan.node && members.has(n.node));
+}
+
+/**
+ * apply's gate before arming: the plan's change — its rulesets (iptables mode), its host.fw and cluster.fw
+ * (pve mode) — against the node as collected now, with pvesec's own address as the node sees this
+ * collection's session. A plan that writes cluster.fw is gated on every node of `peers` (fresh collections
+ * of the other cluster nodes the plan holds) too, as at plan time (acrossCluster); one that writes host.fw
+ * before cluster.fw also in the state between the two writes (the new host.fw under the current
+ * cluster.fw: only lost access counts there, as in remedy-pve.ts). A reason when refused, else undefined.
+ * With `force` (apply --force) the losses of admin ranges and peers are told through `warn` (FORCED lines)
+ * instead of refusing; the loss of pvesec's own address always refuses. The final state is simulated with
+ * the plan's services running (unitStatesAfter); the state in between with them as they are now.
+ */
+export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecConfig, opts: { force?: boolean; warn?: (line: string) => void; peers?: Snapshot[] } = {}): string | undefined {
   const source = pvesecSource(snapshot);
   if (!source) return 'the firewall gate cannot tell where pvesec connects from (no SSH_CONNECTION in the collection)';
   try {
-    const gate = gateFirewallChange(contextOf(snapshot, config), { commands: plannedRulesets(plan) }, source, { force: opts.force });
+    const ctx = contextOf(snapshot, config, opts.peers);
+    const change = plannedChange(plan);
+    // the final state has the plan's services running (a stopped pve-firewall is enabled and started)
+    const states = unitStatesAfter(plan, snapshot);
+    const final = states ? { ...change, commands: new Map([...(change.commands ?? []), [COMMANDS.systemctlStates.name, states]]) } : change;
+    const gate = gateFirewallChange(ctx, final, source, { force: opts.force, acrossCluster: writesClusterFirewall(plan) });
     if (gate.refused) return `firewall change refused: ${gate.reason}`;
-    if (gate.forced.length) for (const l of gate.lines.filter((x) => /^(LOCKOUT|FORCED)/.test(x))) opts.warn?.(`${plan.node}: ${l}`);
+    const told = new Set<string>();
+    const warn = (lines: string[]) => {
+      for (const l of lines.filter((x) => /^(LOCKOUT|FORCED)/.test(x) && !told.has(x))) {
+        told.add(l);
+        opts.warn?.(`${plan.node}: ${l}`);
+      }
+    };
+    if (gate.forced.length) warn(gate.lines);
+    if (change.files?.size && change.clusterFiles?.size) {
+      const between = gateFirewallChange(ctx, { files: change.files }, source, { force: opts.force });
+      const refusing = [...between.own, ...(between.forced.length ? [] : between.lockouts)];
+      if (refusing.length) {
+        return `firewall change refused: in between (host.fw is written before cluster.fw, and the new host.fw under the current cluster.fw refuses them) the change would lock out ${lockedOutText(refusing, ctx.node.name)}`
+          + (between.own.length && opts.force ? '; --force never overrides the loss of the address pvesec connects from' : '');
+      }
+      if (between.forced.length) warn(between.lines);
+    }
     return undefined;
   } catch (e) {
     if (e instanceof Unavailable) return `the firewall gate cannot compute the exposure: ${e.reason}`;
@@ -279,16 +356,89 @@ export function withoutBanChains(snapshot: Snapshot): Snapshot {
   return commands.size ? withFiles(snapshot, new Map(), commands) : snapshot;
 }
 
-/** After activation: the re-collected live ruleset filters exactly as the plan's (simulated exposure of every service). */
-export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig): { name: string; ok: boolean; detail: string } {
-  const name = 'live ruleset';
+/**
+ * The `systemctl-states` output as the plan's service operations leave it: a unit they start, restart or
+ * reload runs, one they enable-now is enabled too. Undefined when the plan touches no unit or the states
+ * were not collected.
+ */
+export function unitStatesAfter(plan: NodePlan, before: Snapshot): string | undefined {
+  const services = plan.ops.flatMap((o) => (o.kind === 'service' ? [o] : []));
+  const out = before.command(COMMANDS.systemctlStates.name);
+  if (!services.length || !out || (out.exitCode !== undefined && out.exitCode !== 0)) return undefined;
+  const states = parseSystemctlStates(out.output, COMMANDS.systemctlStates.name).value;
+  for (const op of services) {
+    const unit = op.unit.replace(/\.service$/, '');
+    const was = unitState(states, unit);
+    states.set(unit, { ...was, unit, active: 'active', enabled: op.action === 'enable-now' ? 'enabled' : was.enabled });
+  }
+  return [...states.values()].map((u) => `${u.unit} ${u.active} ${u.enabled}\n`).join('');
+}
+
+/** Why pve-firewall is not up as a pve-mode plan leaves it (running and enabled), on the collection after its restart. */
+function pveFirewallNotUp(after: Snapshot): string | undefined {
+  const out = after.command(COMMANDS.systemctlStates.name);
+  if (!out || (out.exitCode !== undefined && out.exitCode !== 0)) return `pve-firewall's state was not collected again (${after.whyMissing(COMMANDS.systemctlStates.name)})`;
+  const st = unitState(parseSystemctlStates(out.output, COMMANDS.systemctlStates.name).value, 'pve-firewall');
+  if (st.active !== 'active' || st.enabled !== 'enabled') return `pve-firewall is ${st.active} and ${st.enabled} after its restart (the plan leaves it running and enabled)`;
+  return undefined;
+}
+
+/**
+ * A node of the model as it reads the cluster-wide files itself: the model reads them from the cluster's
+ * representative, but right after a write each node's copy is what its pve-firewall runs.
+ */
+function readingOwnCopy(like: FactContext, name: string): FactContext {
+  const node = like.cluster.nodes.find((n) => n.name === name)!;
+  if (node === like.cluster.representative && node === like.node) return like;
+  const cluster = new ClusterModel(like.cluster.name, like.cluster.nodes, node, like.cluster.clustered);
+  return new FactContext(node, cluster, like.config, like.now);
+}
+
+/** Fresh collections of the plan's other cluster members: gated before arming, and again after activation. */
+export interface ClusterMembers {
+  before: Snapshot[];
+  after: Snapshot[];
+}
+
+/**
+ * After activation: what the node runs now, re-collected, filters exactly as the plan simulated (exact
+ * exposure of every service and family). iptables mode: the live iptables-save/ip6tables-save against the
+ * plan's rulesets. pve mode: pve-firewall must be running and enabled, and cluster.fw and host.fw as this
+ * node reads them now (with the hand-written rules of the live ruleset beside them) against the plan's
+ * files; when the plan writes cluster.fw, each member of `members` too (as it reads cluster.fw now, with its
+ * own host.fw) — the netfilter rules pve-firewall compiled are not simulated: its ipsets are not collected
+ * and the simulator treats `-m set` as opaque (docs/firewall.md).
+ */
+export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig, members: ClusterMembers = { before: [], after: [] }): { name: string; ok: boolean; detail: string } {
+  const pve = plannedPveFiles(plan);
+  const pveMode = pve.files.size > 0 || pve.clusterFiles.size > 0;
+  const name = pveMode ? 'live pve-firewall' : 'live ruleset';
+  const others = pve.clusterFiles.size ? members : { before: [], after: [] };
   try {
-    const planned = proposedContext(contextOf(before, config), { commands: plannedRulesets(plan) });
-    const diffs = liveDiffers(planned, contextOf(withoutBanChains(after), config));
-    if (diffs.length) return { name, ok: false, detail: `the re-collected ruleset differs from the plan: ${diffs.slice(0, 3).join('; ')}` };
-    return { name, ok: true, detail: 'the re-collected ruleset accepts exactly the sources the plan simulated, on every service' };
+    if (pveMode) {
+      const down = pveFirewallNotUp(after);
+      if (down) return { name, ok: false, detail: down };
+    }
+    const change = plannedChange(plan);
+    const states = unitStatesAfter(plan, before);
+    const commands = new Map([...(change.commands ?? []), ...(states ? [[COMMANDS.systemctlStates.name, states] as const] : [])]);
+    const planned = proposedContext(contextOf(before, config, others.before), { ...change, commands });
+    const live = contextOf(withoutBanChains(after), config, others.after.map(withoutBanChains));
+    const diffs = liveDiffers(readingOwnCopy(planned, planned.node.name), readingOwnCopy(live, live.node.name));
+    const what = pveMode ? `cluster.fw and host.fw as ${plan.node} reads them now` : 'the re-collected ruleset';
+    if (diffs.length) return { name, ok: false, detail: `${what} ${pveMode ? 'differ' : 'differs'} from the plan: ${diffs.slice(0, 3).join('; ')}` };
+    const checked: string[] = [];
+    for (const node of live.cluster.nodes) {
+      if (node === live.node) continue; // the others are the members collected again (contextOf keeps this node's cluster only)
+      if (!planned.cluster.nodes.some((n) => n.name === node.name)) return { name, ok: false, detail: `${node.name} was not collected before the change: nothing to compare its firewall with` };
+      const memberDiffs = liveDiffers(readingOwnCopy(planned, node.name), readingOwnCopy(live, node.name));
+      if (memberDiffs.length) return { name, ok: false, detail: `cluster.fw as ${node.name} reads it now (with its host.fw) differs from the plan: ${memberDiffs.slice(0, 3).join('; ')}` };
+      checked.push(node.name);
+    }
+    const also = checked.length ? `, and as ${checked.join(', ')} read${checked.length === 1 ? 's' : ''} cluster.fw` : '';
+    return { name, ok: true, detail: `${pveMode ? 'pve-firewall running and enabled; ' : ''}${what}${also} accept${pveMode ? '' : 's'} exactly the sources the plan simulated, on every service` };
   } catch (e) {
-    if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ruleset: ${e.reason}` };
+    if (e instanceof Unavailable) return { name, ok: false, detail: `cannot compare the live ${pveMode ? 'firewall' : 'ruleset'}: ${e.reason}` };
     throw e;
   }
 }

@@ -8,8 +8,11 @@
  * its ops are carried out on the node the way the transaction runtime does (files, validator, reload);
  * then real TCP connections from the bastion (admin) and a workstation (declared non-admin) must agree
  * with the simulator's verdicts on a fresh collection. Refusals: no quorum (read-only /etc/pve), an
- * admin_sources typo (pvesec itself would lose SSH), a peer whose corosync a cluster rule would block.
- * Hosts: fp230 (node, systemd), bastion fp234, workstation fp235 (10.77.0.230-235).
+ * admin_sources typo (pvesec itself would lose SSH), a peer whose corosync a cluster rule would block, and
+ * apply's own gate: a plan made at the bastion applied from the workstation is refused before arming.
+ * apply itself: a confirmed run with --probe-from the workstation, one rolled back because its vantage point
+ * (the node itself) still connects.
+ * Hosts: fp230 (node, systemd), bastion fp234 (client), workstation fp235 (th-init host: sshd for --probe-from) (10.77.0.230-235).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -102,8 +105,9 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
   before(async () => {
     await claimBlock('e2e-fw-apply-pve');
     await ensureCliBuilt();
-    [node, bastion, ws] = await Promise.all([upHost('fp230', 230, { init: 'systemd' }), upClient('fp234', 234), upClient('fp235', 235)]);
-    knownHosts = await knownHostsFile([node], dir);
+    // the workstation is a th-init host: its sshd lets apply's --probe-from try connections from there
+    [node, bastion, ws] = await Promise.all([upHost('fp230', 230, { init: 'systemd' }), upClient('fp234', 234), upHost('fp235', 235)]);
+    knownHosts = await knownHostsFile([node, ws], dir);
     await writeFileIn(node, '/etc/pve/firewall/cluster.fw', CLUSTER_FW_OFF);
     standIn = new PveFirewallStandIn([node]);
     await standIn.install();
@@ -233,15 +237,47 @@ describe('firewall remedy, pve mode, with the pve-firewall stand-in (e2e)', { sk
     assert.equal(await probe(ws, node.ip, 22), 'connected');
   }
 
-  it('pvesec apply with these ops: written, compiled, reloaded, verified over new connections, confirmed; the workstation is dropped', { timeout: 240_000 }, async () => {
+  it('pvesec apply with these ops: written, compiled, reloaded, verified over new connections (sshd from the bastion, refused from the workstation with --probe-from, the live pve-firewall), confirmed; the workstation is dropped', { timeout: 240_000 }, async () => {
     await reset();
     const ops = planPveFirewall(await collect('apply'));
-    const r = await runInClient(bastion, applyArgv(await planFile(ops), 120), { timeoutMs: 200_000 });
+    const r = await runInClient(bastion, [...applyArgv(await planFile(ops), 120), '--probe-from', `ssh://root@${ws.ip}`], { timeoutMs: 200_000 });
     assert.equal(r.code, 0, describeRun(r));
-    for (const step of ['wrote /etc/pve/firewall/cluster.fw', 'wrote /etc/pve/nodes/fp230/host.fw', 'confirmed']) assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
+    for (const step of ['wrote /etc/pve/firewall/cluster.fw', 'wrote /etc/pve/nodes/fp230/host.fw', `verified tcp 22: ${node.ip} answers`,
+      `verified tcp 22 refused from ${ws.ip}: ${ws.ip} cannot connect to ${node.ip} (exit`, `verified tcp 8006 refused from ${ws.ip}: ${ws.ip} cannot connect to ${node.ip}:8006`,
+      'verified live pve-firewall: pve-firewall running and enabled; cluster.fw and host.fw as fp230 reads them now accept exactly the sources the plan simulated, on every service',
+      'confirmed']) assert.ok(r.stdout.includes(step), `progress "${step}":\n${r.stdout}`);
     assert.match(r.stdout, /FW-01 FAIL -> PASS/);
     assert.equal(await probe(bastion, node.ip, 22), 'connected');
     assert.equal(await probe(ws, node.ip, 22), 'timeout');
+  });
+
+  it('--probe-from a vantage point that still connects after the restart (the node itself, over lo): rolled back at once, the .fw files back, nothing filtered', { timeout: 240_000 }, async () => {
+    await reset();
+    const pre = await digestsOn(FW_FILES);
+    const ops = planPveFirewall(await collect('still-open'));
+    const r = await runInClient(bastion, [...applyArgv(await planFile(ops), 120), '--probe-from', `ssh://root@${node.ip}`], { timeoutMs: 200_000 });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, new RegExp(`fp230: rolled back: verification failed: tcp (22|8006) refused from ${node.ip.replace(/\./g, '\\.')}: ${node.ip.replace(/\./g, '\\.')} still connects to`), describeRun(r));
+    assert.doesNotMatch(r.stdout, /^fp230: confirmed/m);
+    assert.deepEqual(await digestsOn(FW_FILES), pre, 'cluster.fw and host.fw are back to their pre-state');
+    for (let i = 0; i < 50 && (await probe(ws, node.ip, 22)) !== 'connected'; i++) await sleep(200);
+    assert.equal(await probe(ws, node.ip, 22), 'connected', 'the stand-in unloaded the rules after the revert');
+  });
+
+  it('a plan made at the bastion, applied from the workstation (non-admin): apply gates the planned .fw files again on its own collection and refuses before arming; nothing changes', { timeout: 240_000 }, async () => {
+    await reset();
+    const pre = await digestsOn(FW_FILES);
+    const txBefore = (await execIn(node, 'ls /var/lib/pvesec/tx 2>/dev/null')).stdout;
+    // the plan's gate ran with the bastion's address: it passes there
+    const ops = planPveFirewall(await collect('elsewhere'));
+    assert.ok(ops.some((o) => o.kind === 'write-file' && o.path === FW_FILES[0]), 'the plan writes cluster.fw');
+    const r = await runInClient(ws, applyArgv(await planFile(ops), 120), { timeoutMs: 200_000 });
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stdout + r.stderr, new RegExp(`fp230: refused: firewall change refused: the change would lock out pvesec itself \\(${ws.ip.replace(/\./g, '\\.')}\\) on tcp/22`), describeRun(r));
+    assert.doesNotMatch(r.stdout, /armed|wrote /, 'nothing armed, nothing written');
+    assert.equal((await execIn(node, 'ls /var/lib/pvesec/tx 2>/dev/null')).stdout, txBefore, 'no transaction begun');
+    assert.deepEqual(await digestsOn(FW_FILES), pre, 'cluster.fw and host.fw unchanged');
+    assert.equal(await probe(ws, node.ip, 22), 'connected', 'nothing filters the workstation');
   });
 
   it('the client killed right after the reload, before confirm: the node reverts the files at the deadline and the stand-in unloads the rules', { timeout: 240_000 }, async () => {
