@@ -362,14 +362,19 @@ export function withoutBanChains(snapshot: Snapshot): Snapshot {
  * were not collected.
  */
 export function unitStatesAfter(plan: NodePlan, before: Snapshot): string | undefined {
-  const services = plan.ops.flatMap((o) => (o.kind === 'service' ? [o] : []));
+  const started = plan.ops.flatMap((o) => (o.kind === 'service' ? [{ unit: o.unit, enable: o.action === 'enable-now' }] : []));
+  return unitStatesWith(before, started);
+}
+
+/** The collected `systemctl-states` output with these units running (and enabled when `enable`); undefined without units or states. */
+export function unitStatesWith(before: Snapshot, started: { unit: string; enable: boolean }[]): string | undefined {
   const out = before.command(COMMANDS.systemctlStates.name);
-  if (!services.length || !out || (out.exitCode !== undefined && out.exitCode !== 0)) return undefined;
+  if (!started.length || !out || (out.exitCode !== undefined && out.exitCode !== 0)) return undefined;
   const states = parseSystemctlStates(out.output, COMMANDS.systemctlStates.name).value;
-  for (const op of services) {
-    const unit = op.unit.replace(/\.service$/, '');
+  for (const { unit: name, enable } of started) {
+    const unit = name.replace(/\.service$/, '');
     const was = unitState(states, unit);
-    states.set(unit, { ...was, unit, active: 'active', enabled: op.action === 'enable-now' ? 'enabled' : was.enabled });
+    states.set(unit, { ...was, unit, active: 'active', enabled: enable ? 'enabled' : was.enabled });
   }
   return [...states.values()].map((u) => `${u.unit} ${u.active} ${u.enabled}\n`).join('');
 }

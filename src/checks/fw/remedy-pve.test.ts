@@ -43,6 +43,8 @@ interface NodeOpts {
   members?: string | null;
   extraFiles?: Record<string, string>;
   mounts?: string;
+  /** systemctl-states output (default: pve-firewall running and enabled) */
+  states?: string;
 }
 
 function node(o: NodeOpts = {}): MemorySnapshotSpec {
@@ -51,7 +53,7 @@ function node(o: NodeOpts = {}): MemorySnapshotSpec {
   if (o.members !== null && o.corosync) files['/etc/pve/.members'] = o.members ?? `{"nodename": "pve1", "version": 7, "cluster": { "name": "prod", "version": 3, "nodes": ${Object.keys(o.corosync).length}, "quorate": 1 }}\n`;
   const commands: Record<string, string> = { 'sshd -T': o.sshdT ?? SSHD_T_22, 'ip -o addr show': IP_ADDR('10.10.0.11') };
   if (o.mounts) commands['findmnt -l -n -o TARGET,SOURCE,FSTYPE,OPTIONS'] = o.mounts;
-  return pveNodeWith({ clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: STATES_PVEFW }, files, commands);
+  return pveNodeWith({ clusterFw: o.clusterFw ?? FW_OFF, hostFw: o.hostFw, states: o.states ?? STATES_PVEFW }, files, commands);
 }
 
 const ADMIN: Partial<PvesecConfig> = { admin_sources: ['192.0.2.10/32', '10.10.0.0/28'] };
@@ -174,6 +176,17 @@ test('a collection that recorded where pvesec connects from: refused when that a
   const lan = remedyInput(spec, { admin_sources: ['198.51.100.1/32'] });
   (lan.ctx.snapshot.meta as { sshConnection?: string }).sshConnection = '10.10.0.200 51234 10.10.0.11 22';
   assert.equal(planPveFirewall(lan).length, 4);
+});
+
+test('a node whose pve-firewall is stopped: the plan starts it, so the gate simulates it running: planned from a non-admin address it is refused', () => {
+  const stopped = node({ states: STATES_PVEFW.replace('pve-firewall active enabled', 'pve-firewall inactive disabled') });
+  const from = (address: string) => {
+    const input = remedyInput(stopped, ADMIN);
+    (input.ctx.snapshot.meta as { sshConnection?: string }).sshConnection = `${address} 51234 10.10.0.11 22`;
+    return input;
+  };
+  assert.equal(planPveFirewall(from('192.0.2.10')).find((o) => o.kind === 'service')?.summary, 'pve-firewall: enable and start');
+  assert.throws(() => planPveFirewall(from('203.0.113.7')), (e: unknown) => e instanceof ManualOnly && /pvesec itself \(203\.0\.113\.7\) loses ssh tcp\/22/.test(e.reason));
 });
 
 test('two collected cluster nodes: the representative writes cluster.fw and gates the other node with its current host.fw', () => {

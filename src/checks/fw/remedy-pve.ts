@@ -12,7 +12,7 @@
  * cluster.fw is written by the cluster's representative node only (pmxcfs copies it to every node): that
  * node's gate covers every node of the cluster with its current host.fw, the state right after it writes.
  */
-import { FILES, nodeFile } from '../../collect/sources.js';
+import { COMMANDS, FILES, nodeFile } from '../../collect/sources.js';
 import { acceptedOnAll, groupByRule, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
@@ -20,7 +20,7 @@ import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../.
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../harden/plan-types.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../../model/facts/firewall-change.js';
-import { gateFirewallChange, proposedContext, pvesecSource } from '../../harden/fw-gate.js';
+import { gateFirewallChange, proposedContext, pvesecSource, unitStatesWith } from '../../harden/fw-gate.js';
 import { addressPolicy, nodeExposureFact, peerAddresses, peerRequirements, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
 import { clusterFirewallFact, hostFirewallFact } from '../../model/facts/network.js';
 import { nodeAddressFact, corosyncTopologyFact } from '../../model/facts/node-address.js';
@@ -231,7 +231,13 @@ function narrowLocalNetwork(ctx: FactContext): { cidr: string; was: string; over
  */
 function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean, force: boolean): string[] {
   const files = new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]);
-  const change = { files, ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}) };
+  // the final state has pve-firewall running and enabled (the plan's service operation), even where it is stopped now
+  const up = unitStatesWith(ctx.snapshot, [{ unit: 'pve-firewall', enable: true }]);
+  const change = {
+    files,
+    ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}),
+    ...(up !== undefined ? { commands: new Map([[COMMANDS.systemctlStates.name, up]]) } : {}),
+  };
   const source = pvesecSource(ctx.snapshot);
   let result: ReturnType<typeof gateFirewallChange>;
   const onlyBetween = new Set<string>();
