@@ -4,7 +4,7 @@
  * plus the largest real-world files of a 10,000-guest cluster: user.cfg from scripts/gen-user-cfg.ts
  * (5,000 users, 500 groups, 2,000 tokens, 200 pools, 50,000 ACL entries) and a cluster.fw with 5,000
  * rules, 500 aliases and an ipset of 5,000 entries. No test hosts needed.
- *   node --import tsx bench/big-inputs.ts [shape-substring...]
+ *   node --import tsx bench/big-inputs.ts [shape-substring...]   (PVESEC_BIG_BYTES=N: another fill size)
  * The value is the audit process's CPU time (user + system, from its own resourceUsage()): a busy
  * machine does not distort it. Wall-clock time is in the name. Target: < 2 s per bundle.
  */
@@ -17,7 +17,8 @@ import { CLI, ensureCliBuilt } from '../test/harness/hosts.js';
 import { BIG_SHAPES, writeBigBundle, type BigShape } from '../test/fuzz/big-inputs.js';
 import type { BenchResult } from './perms.js';
 
-const BYTES = 2 * 1024 * 1024;
+/** PVESEC_BIG_BYTES=1048576 fills each shape to 1 MiB instead: with the 2 MiB run, it shows whether a path is linear. */
+const BYTES = Number(process.env.PVESEC_BIG_BYTES) || 2 * 1024 * 1024;
 const TARGET_MS = 2000;
 
 /** Preloaded into the CLI: writes its CPU milliseconds and peak RSS (KiB) to $PVESEC_BENCH_USAGE on exit. */
@@ -63,7 +64,7 @@ export async function benchBigInputs(filters: string[] = []): Promise<BenchResul
   const rows: BenchResult[] = [];
   try {
     const cases = [
-      ...BIG_SHAPES.map((s) => ({ shape: s, label: `2 MiB ${s.name}` })),
+      ...BIG_SHAPES.map((s) => ({ shape: s, label: `${(BYTES / 1048576).toFixed(BYTES % 1048576 ? 2 : 0)} MiB ${s.name}` })),
       ...REAL_WORLD.map((s) => ({ shape: s, label: s.name })),
     ].filter((c) => filters.length === 0 || filters.some((f) => c.label.includes(f)));
     for (const { shape, label } of cases) {
