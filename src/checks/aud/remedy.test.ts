@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { MemorySnapshotSpec } from '../../collect/memory.js';
 import { readBundle } from '../../collect/bundle.js';
 import { applyOps, remedyInput, specOf, statusesOf } from '../../harden/plan-testing.js';
-import { ManualOnly, type PlannedOp } from '../../harden/plan-types.js';
+import { ManualOnly, type PlannedOp, type Remedy, type RemedyInput } from '../../harden/plan-types.js';
 import { dpkgStatus } from '../../../test/fixtures/system/helpers.js';
 import { readFileSync } from 'node:fs';
 import { AUDIT_RULES_FILE, AUDIT_RULES_TEXT, audRemedy, JOURNALD_DROPIN, JOURNALD_DROPIN_TEXT, journalRemedy } from './remedy.js';
@@ -20,7 +20,24 @@ const running = (extra: Record<string, string> = {}, state = 'auditd active enab
   commands: { 'auditctl -l': 'No rules\n', 'systemctl-states': `${state}\nssh active enabled\n` },
 });
 
-interface Case { name: string; tree: () => Promise<MemorySnapshotSpec> | MemorySnapshotSpec; expect: { kinds: string[] } | { manual: RegExp } }
+interface Case { name: string; tree: () => Promise<MemorySnapshotSpec> | MemorySnapshotSpec; expect: Expect }
+
+type Expect = { kinds: string[] } | { manual: RegExp };
+
+/** The remedy's operations, checked against the case's expected kinds; undefined when it (as expected) stays manual. */
+function plannedOrManual(remedy: Remedy, input: RemedyInput, c: { name: string; expect: Expect }): PlannedOp[] | undefined {
+  let ops: PlannedOp[];
+  try {
+    ops = remedy.plan(input);
+  } catch (e) {
+    assert.ok('manual' in c.expect && e instanceof ManualOnly, `${c.name}: ${(e as Error).message}`);
+    assert.match(e.reason, c.expect.manual, c.name);
+    return undefined;
+  }
+  if ('manual' in c.expect) assert.fail(`${c.name}: expected ManualOnly`);
+  assert.deepEqual(ops.map((o) => o.kind), c.expect.kinds, c.name);
+  return ops;
+}
 
 const cases: Case[] = [
   { name: 'fresh install: no auditd', tree: async () => specOf(await readBundle('examples/fresh-install')),
@@ -34,16 +51,8 @@ const cases: Case[] = [
 test('AUD remedy: auditd and the pvesec rules make AUD-01/02 pass once loaded', async () => {
   for (const c of cases) {
     const tree = await c.tree();
-    let ops: PlannedOp[];
-    try {
-      ops = audRemedy.plan(remedyInput(tree));
-    } catch (e) {
-      assert.ok('manual' in c.expect && e instanceof ManualOnly, `${c.name}: ${(e as Error).message}`);
-      assert.match(e.reason, c.expect.manual, c.name);
-      continue;
-    }
-    assert.ok(!('manual' in c.expect), `${c.name}: expected ManualOnly`);
-    assert.deepEqual(ops.map((o) => o.kind), c.expect.kinds, c.name);
+    const ops = plannedOrManual(audRemedy, remedyInput(tree), c);
+    if (!ops) continue;
     const before = statusesOf(tree, {}, CONTROLS);
     assert.ok(CONTROLS.some((id) => before.get(id)?.includes('FAIL')), `${c.name}: nothing to fix before`);
     const after = statusesOf(applyOps(tree, ops), {}, CONTROLS);
@@ -89,7 +98,7 @@ const journal = (files: Record<string, string>, dir = 'directory'): MemorySnapsh
   commands: { 'journal-dir': `${dir}\n`, 'systemctl-states': 'ssh active enabled\n' },
 });
 
-interface JournalCase { name: string; tree: MemorySnapshotSpec; expect: { kinds: string[] } | { manual: RegExp } }
+interface JournalCase { name: string; tree: MemorySnapshotSpec; expect: Expect }
 const journalCases: JournalCase[] = [
   { name: 'Storage=volatile in journald.conf', tree: journal({ '/etc/systemd/journald.conf': JOURNALD.replace('#Storage=auto', 'Storage=volatile') }),
     expect: { kinds: ['write-file', 'service', 'run', 'validate'] } },
@@ -106,16 +115,8 @@ const journalCases: JournalCase[] = [
 
 test('AUD remedy: a winning journald drop-in makes AUD-05 pass, and a second plan changes nothing', () => {
   for (const c of journalCases) {
-    let ops: PlannedOp[];
-    try {
-      ops = journalRemedy.plan(remedyInput(c.tree));
-    } catch (e) {
-      assert.ok('manual' in c.expect && e instanceof ManualOnly, `${c.name}: ${(e as Error).message}`);
-      assert.match(e.reason, c.expect.manual, c.name);
-      continue;
-    }
-    assert.ok(!('manual' in c.expect), `${c.name}: expected ManualOnly`);
-    assert.deepEqual(ops.map((o) => o.kind), c.expect.kinds, c.name);
+    const ops = plannedOrManual(journalRemedy, remedyInput(c.tree), c);
+    if (!ops) continue;
     assert.deepEqual(statusesOf(c.tree, {}, ['AUD-05']).get('AUD-05'), ['FAIL'], `${c.name}: before`);
     const after = applyOps(c.tree, ops);
     assert.equal((after.files?.[JOURNALD_DROPIN] as { content: string }).content, JOURNALD_DROPIN_TEXT);
