@@ -154,6 +154,24 @@ export function gateFirewallChange(ctx: FactContext, change: ProposedChange, sou
   return { refused, reason, lockouts, own, forced, exposed, unread, lines, after };
 }
 
+/**
+ * A pve-mode change in the two states the node goes through: `final` (both files written, the services as
+ * the plan leaves them: `runningAfter` is the systemctl-states output then; with `acrossCluster` on every
+ * node of the cluster), and, when host.fw and cluster.fw are both written, `between` (host.fw is written
+ * first: the new host.fw under the current cluster.fw, the services as they are now). The one code path of
+ * `plan` (remedy-pve.ts) and apply's gate (gatePlanNow); each decides what counts in between.
+ */
+export function gateInTwoStates(ctx: FactContext, change: ProposedChange, source: string | undefined, opts: { force?: boolean; acrossCluster?: boolean; runningAfter?: string }): { final: GateResult; between?: GateResult } {
+  const result = gateFirewallChange(ctx, withUnitStates(change, opts.runningAfter), source, { force: opts.force, acrossCluster: opts.acrossCluster });
+  if (!change.files?.size || !change.clusterFiles?.size) return { final: result };
+  return { final: result, between: gateFirewallChange(ctx, { files: change.files }, source, { force: opts.force }) };
+}
+
+/** The change with the node's systemctl-states output afterwards (undefined: the units stay as collected). */
+function withUnitStates(change: ProposedChange, states: string | undefined): ProposedChange {
+  return states === undefined ? change : { ...change, commands: new Map([...(change.commands ?? []), [COMMANDS.systemctlStates.name, states]]) };
+}
+
 /** `who on ports (ranges)`, joined; the node named where it is not `node`. */
 const lockedOutText = (lockouts: Lockout[], node: string) =>
   lockouts.map((l) => `${l.node === node ? '' : `${l.node}: `}${l.who} on ${l.ports.join(',')} (${summarizeCidrs(l.lost, 4)})`).join('; ');
@@ -250,8 +268,6 @@ export function plannedRulesets(plan: NodePlan): Map<string, string> {
   return out;
 }
 
-export const changesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'load-ruleset');
-
 const HOST_FW = /^\/etc\/pve\/nodes\/[^/]+\/host\.fw$/;
 
 /** The Proxmox firewall files a plan writes (pve mode): host.fw files on this node only, cluster.fw on every node. */
@@ -269,11 +285,14 @@ export function plannedPveFiles(plan: NodePlan): { files: Map<string, string>; c
 /** The plan writes cluster.fw: the change reaches every node of the cluster (pmxcfs). */
 export const writesClusterFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'write-file' && o.path === FILES.clusterFw);
 
-/** Plans apply gates before arming: they load an iptables ruleset, or write the Proxmox firewall's files. */
-export function gatesFirewall(plan: NodePlan): boolean {
+/** The plan writes host.fw or cluster.fw (pve mode). */
+function writesPveFirewall(plan: NodePlan): boolean {
   const pve = plannedPveFiles(plan);
-  return changesFirewall(plan) || pve.files.size > 0 || pve.clusterFiles.size > 0;
+  return pve.files.size > 0 || pve.clusterFiles.size > 0;
 }
+
+/** Plans apply gates before arming: they load an iptables ruleset, or write the Proxmox firewall's files. */
+export const gatesFirewall = (plan: NodePlan): boolean => plan.ops.some((o) => o.kind === 'load-ruleset') || writesPveFirewall(plan);
 
 /** What the kernel and the Proxmox firewall run after the plan: its rulesets (iptables mode) and .fw files (pve mode). */
 export function plannedChange(plan: NodePlan): ProposedChange {
@@ -309,11 +328,8 @@ export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecCo
   if (!source) return 'the firewall gate cannot tell where pvesec connects from (no SSH_CONNECTION in the collection)';
   try {
     const ctx = contextOf(snapshot, config, opts.peers);
-    const change = plannedChange(plan);
     // the final state has the plan's services running (a stopped pve-firewall is enabled and started)
-    const states = unitStatesAfter(plan, snapshot);
-    const final = states ? { ...change, commands: new Map([...(change.commands ?? []), [COMMANDS.systemctlStates.name, states]]) } : change;
-    const gate = gateFirewallChange(ctx, final, source, { force: opts.force, acrossCluster: writesClusterFirewall(plan) });
+    const { final: gate, between } = gateInTwoStates(ctx, plannedChange(plan), source, { force: opts.force, acrossCluster: writesClusterFirewall(plan), runningAfter: unitStatesAfter(plan, snapshot) });
     if (gate.refused) return `firewall change refused: ${gate.reason}`;
     const told = new Set<string>();
     const warn = (lines: string[]) => {
@@ -323,8 +339,8 @@ export function gatePlanNow(plan: NodePlan, snapshot: Snapshot, config: PvesecCo
       }
     };
     if (gate.forced.length) warn(gate.lines);
-    if (change.files?.size && change.clusterFiles?.size) {
-      const between = gateFirewallChange(ctx, { files: change.files }, source, { force: opts.force });
+    if (between) {
+      // in between only lost access counts (+management may be defined by the cluster.fw not written yet)
       const refusing = [...between.own, ...(between.forced.length ? [] : between.lockouts)];
       if (refusing.length) {
         return `firewall change refused: in between (host.fw is written before cluster.fw, and the new host.fw under the current cluster.fw refuses them) the change would lock out ${lockedOutText(refusing, ctx.node.name)}`
@@ -415,19 +431,15 @@ export interface ClusterMembers {
  * and the simulator treats `-m set` as opaque (docs/firewall.md).
  */
 export function verifyLiveRuleset(plan: NodePlan, before: Snapshot, after: Snapshot, config: PvesecConfig, members: ClusterMembers = { before: [], after: [] }): { name: string; ok: boolean; detail: string } {
-  const pve = plannedPveFiles(plan);
-  const pveMode = pve.files.size > 0 || pve.clusterFiles.size > 0;
+  const pveMode = writesPveFirewall(plan);
   const name = pveMode ? 'live pve-firewall' : 'live ruleset';
-  const others = pve.clusterFiles.size ? members : { before: [], after: [] };
+  const others = writesClusterFirewall(plan) ? members : { before: [], after: [] };
   try {
     if (pveMode) {
       const down = pveFirewallNotUp(after);
       if (down) return { name, ok: false, detail: down };
     }
-    const change = plannedChange(plan);
-    const states = unitStatesAfter(plan, before);
-    const commands = new Map([...(change.commands ?? []), ...(states ? [[COMMANDS.systemctlStates.name, states] as const] : [])]);
-    const planned = proposedContext(contextOf(before, config, others.before), { ...change, commands });
+    const planned = proposedContext(contextOf(before, config, others.before), withUnitStates(plannedChange(plan), unitStatesAfter(plan, before)));
     const live = contextOf(withoutBanChains(after), config, others.after.map(withoutBanChains));
     const diffs = liveDiffers(readingOwnCopy(planned, planned.node.name), readingOwnCopy(live, live.node.name));
     const what = pveMode ? `cluster.fw and host.fw as ${plan.node} reads them now` : 'the re-collected ruleset';

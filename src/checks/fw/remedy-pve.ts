@@ -12,7 +12,7 @@
  * cluster.fw is written by the cluster's representative node only (pmxcfs copies it to every node): that
  * node's gate covers every node of the cluster with its current host.fw, the state right after it writes.
  */
-import { COMMANDS, FILES, nodeFile } from '../../collect/sources.js';
+import { FILES, nodeFile } from '../../collect/sources.js';
 import { acceptedOnAll, groupByRule, type Exposure, type ExposureService } from '../../engines/firewall/exposure.js';
 import { explainDecision } from '../../engines/firewall/matrix.js';
 import { RangeSet, summarizeCidrs } from '../../engines/firewall/ranges.js';
@@ -20,7 +20,7 @@ import { FwEditError, setAlias, setIpset, setOption, setPvesecRules } from '../.
 import { ManualOnly, type PlannedOp, type RemedyInput } from '../../harden/plan-types.js';
 import { ClusterModel, FactContext, Unavailable, type NodeHandle } from '../../model/fact.js';
 import { compareNode, withFiles, type Lockout, type NewExposure } from '../../model/facts/firewall-change.js';
-import { gateFirewallChange, proposedContext, pvesecSource, unitStatesWith } from '../../harden/fw-gate.js';
+import { gateInTwoStates, proposedContext, pvesecSource, unitStatesWith, type GateResult } from '../../harden/fw-gate.js';
 import { addressPolicy, nodeExposureFact, peerAddresses, peerRequirements, type AddressPolicy, type NodeExposure } from '../../model/facts/exposure.js';
 import { clusterFirewallFact, hostFirewallFact } from '../../model/facts/network.js';
 import { nodeAddressFact, corosyncTopologyFact } from '../../model/facts/node-address.js';
@@ -223,33 +223,30 @@ function narrowLocalNetwork(ctx: FactContext): { cidr: string; was: string; over
 }
 
 /**
- * The exposure gate (gateFirewallChange, the one code path of both modes): on exact exposure sets, no
+ * The exposure gate (gateInTwoStates over gateFirewallChange, the code path of plan and apply in both modes): on exact exposure sets, no
  * admin address and no peer may lose SSH, 8006, corosync or migration on any node the change reaches
  * (unless forced: then they are returned as FORCED lines), pvesec's own address must keep sshd (never
  * forced), nothing may become newly open to public or non-admin addresses, and Proxmox must read every
  * proposed line. When this node writes cluster.fw, every other node is gated with its current host.fw.
  */
 function gate(ctx: FactContext, clusterNew: string | undefined, hostNew: string, writesCluster: boolean, force: boolean): string[] {
-  const files = new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]);
-  // the final state has pve-firewall running and enabled (the plan's service operation), even where it is stopped now
-  const up = unitStatesWith(ctx.snapshot, [{ unit: 'pve-firewall', enable: true }]);
   const change = {
-    files,
+    files: new Map([[nodeFile(ctx.node.name, 'host.fw'), hostNew]]),
     ...(clusterNew !== undefined ? { clusterFiles: new Map([[FILES.clusterFw, clusterNew]]) } : {}),
-    ...(up !== undefined ? { commands: new Map([[COMMANDS.systemctlStates.name, up]]) } : {}),
   };
   const source = pvesecSource(ctx.snapshot);
-  let result: ReturnType<typeof gateFirewallChange>;
+  let result: GateResult;
   const onlyBetween = new Set<string>();
   try {
-    result = gateFirewallChange(ctx, change, source, { force, acrossCluster: writesCluster });
-    if (clusterNew !== undefined) {
+    // the final state has pve-firewall running and enabled (the plan's service operation), even where it is stopped now
+    const runningAfter = unitStatesWith(ctx.snapshot, [{ unit: 'pve-firewall', enable: true }]);
+    const { final, between } = gateInTwoStates(ctx, change, source, { force, acrossCluster: writesCluster, runningAfter });
+    result = final;
+    if (between) {
       // host.fw is written before cluster.fw (on this node, and on the other nodes, which apply before the
       // representative): the state in between — the new host.fw under the current cluster.fw — is gated too.
       // Its lines may be skipped there (+management before cluster.fw defines the ipset): only lost
       // access counts in between, and a skipped accept is one the final state's gate sees.
-      const final = result;
-      const between = gateFirewallChange(ctx, { files }, source, { force });
       const known = new Set([...final.lockouts, ...final.own].map(lockoutKey));
       for (const l of [...between.lockouts, ...between.own]) if (!known.has(lockoutKey(l))) onlyBetween.add(lockoutKey(l));
       result = { ...final, lockouts: merged(final.lockouts, between.lockouts), own: merged(final.own, between.own), forced: merged(final.forced, between.forced),
