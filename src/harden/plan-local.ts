@@ -4,11 +4,9 @@
  * verifies with them (a matrix edited meanwhile would only be caught after the change, by a revert).
  */
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/digest.js';
 import type { PvesecConfig } from '../config/schema.js';
 import type { Plan } from './plan-types.js';
-
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** sha256 of a local file; null when it does not exist (or cannot be read: then it cannot have been used). */
 function localDigest(path: string): string | null {

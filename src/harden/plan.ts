@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/digest.js';
 import type { ClusterResult } from '../audit/run.js';
 import type { Check } from '../checks/types.js';
 import type { PvesecConfig } from '../config/schema.js';
@@ -36,7 +36,7 @@ export class PlanConflict extends Error {
   }
 }
 
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+export { sha256 };
 
 /** The digest a plan pins for a path (apply compares a fresh collection with it): sha256 of the collected content, null when absent. */
 export function fileDigest(snapshot: Snapshot, path: string): string | null {

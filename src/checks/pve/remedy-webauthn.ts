@@ -94,13 +94,17 @@ export function keysBrokenBy(ctx: FactContext, newId: string): { oldId?: string;
   if (!current) return undefined;
   const oldId = current.id?.toLowerCase() ?? '';
   if (oldId === newId.toLowerCase()) return undefined;
-  const users = [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.length > 0).map((u) => u.user).sort();
+  const users = usersWithWebauthn(ctx);
   return users.length ? { ...(oldId ? { oldId } : {}), users } : undefined;
 }
 
 /** Users with WebAuthn entries while datacenter.cfg has no webauthn setting: their keys may need registering again. */
 function keysWithoutSetting(ctx: FactContext): string[] {
-  if (ctx.get(datacenterFact).webauthn) return [];
+  return ctx.get(datacenterFact).webauthn ? [] : usersWithWebauthn(ctx);
+}
+
+/** Users with WebAuthn entries in tfa.cfg (enabled or not), sorted. */
+function usersWithWebauthn(ctx: FactContext): string[] {
   return [...ctx.get(tfaFact).values()].filter((u) => u.webauthn.length > 0).map((u) => u.user).sort();
 }
 
