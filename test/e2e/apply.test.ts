@@ -380,8 +380,10 @@ describe('pvesec apply on systemd test hosts (e2e)', { skip, timeout: 900_000 },
 
   it('a second apply while one is armed on the node is refused; the first one confirms', async () => {
     const node = nodes.changed;
-    // the first holds its transaction open a while (a slow activation), so the second surely meets it armed
-    const slow = op('run:sleep', 'a slow activation', false, { phase: 'activate', kind: 'run', controls: ['SSH-02'], argv: ['sleep', '6'] });
+    // the first holds its transaction open a while, so the second surely meets it armed; the wait comes before
+    // the sshd reload (phase admin), since a new connection met during sshd's re-exec is refused by the kernel
+    // and the second apply would fail to collect instead of meeting the lock
+    const slow = op('run:sleep', 'a slow step before sshd reloads', false, { phase: 'admin', kind: 'run', controls: ['SSH-02'], argv: ['sleep', '15'] });
     const first = await planFor(node, [...sshdOps(), slow], ['SSH-02', 'SSH-03'], [DROPIN, '/etc/ssh/sshd_config']);
     // the second touches another file: it gets past the digest check and meets the node's lock
     const other = '/etc/sysctl.d/90-pvesec.conf';
